@@ -1,0 +1,203 @@
+"""Pydantic models for a task's settings and for the script document ``story.json``."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Self
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+
+TASK_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+_TASK_ID_RE = re.compile(TASK_ID_PATTERN)
+
+
+class VideoType(StrEnum):
+    """Kind of video; decides the canvas orientation and default length."""
+
+    SHORTFORM = "shortform"
+    LONGFORM = "longform"
+    PRODUCT = "product"
+
+
+class MediaMode(StrEnum):
+    """Where scene images come from (``local`` renders them with Pillow, offline)."""
+
+    LOCAL = "local"
+    UPLOAD = "upload"
+    CRAWL = "crawl"
+    DALLE3 = "dalle3"
+    IMAGEN3 = "imagen3"
+    SORA2 = "sora2"
+
+
+class Language(StrEnum):
+    """Narration/subtitle language (espeak-ng voice by default)."""
+
+    KO = "ko"
+    EN = "en"
+    JA = "ja"
+    ZH = "zh"
+    ES = "es"
+    FR = "fr"
+    DE = "de"
+
+
+class Privacy(StrEnum):
+    """YouTube privacy status."""
+
+    PUBLIC = "public"
+    UNLISTED = "unlisted"
+    PRIVATE = "private"
+
+
+class ImageStyle(StrEnum):
+    """Background styles of locally rendered scene images."""
+
+    SUNSET = "sunset"
+    OCEAN = "ocean"
+    FOREST = "forest"
+    NEON = "neon"
+    MONO = "mono"
+    PASTEL = "pastel"
+
+
+DEFAULT_DURATION_S = {VideoType.SHORTFORM: 30.0, VideoType.LONGFORM: 60.0, VideoType.PRODUCT: 30.0}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
+
+
+class ProductInfo(_Strict):
+    """What a product video advertises."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    description: Annotated[str, Field(max_length=2000)] = ""
+    price: Annotated[str, Field(max_length=50)] = ""
+    features: Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=10)] = []
+    url: HttpUrl | None = None
+
+
+class TaskSettings(_Strict):
+    """Options of one video task; JSON uses camelCase aliases (``mediaMode``), Python snake_case."""
+
+    type: VideoType = VideoType.SHORTFORM
+    media_mode: MediaMode = Field(default=MediaMode.LOCAL, alias="mediaMode")
+    language: Language = Language.KO
+    voice: Annotated[str, Field(pattern=r"^[A-Za-z0-9_+\-]{1,40}$")] | None = Field(
+        default=None, description="espeak-ng voice; default follows the language."
+    )
+    target_duration_s: Annotated[float, Field(ge=5, le=600)] | None = Field(
+        default=None, alias="targetDurationS", description="Default: 30 s short/product, 60 s long."
+    )
+    image_count: Annotated[int, Field(ge=1, le=30)] = Field(default=5, alias="imageCount")
+    styles: Annotated[list[ImageStyle], Field(min_length=1, max_length=6)] = [ImageStyle.SUNSET]
+    privacy: Privacy = Privacy.PRIVATE
+    publish_at: AwareDatetime | None = Field(default=None, alias="publishAt")
+    music: bool = False
+    image_urls: Annotated[list[HttpUrl], Field(max_length=30)] = Field(default=[], alias="imageUrls")
+    requires_approval: bool = Field(default=False, alias="requiresApproval")
+    tags: Annotated[list[Annotated[str, Field(max_length=60)]], Field(max_length=30)] = []
+    render_height: Annotated[int, Field(ge=144, le=2160, multiple_of=2)] | None = Field(
+        default=None,
+        alias="renderHeight",
+        description="Output height in px; default 1920 (vertical) or 1080 (landscape). For previews/tests.",
+    )
+    fps: Annotated[int, Field(ge=10, le=60)] = 30
+
+    @model_validator(mode="after")
+    def _check_mode_inputs(self) -> Self:
+        if self.media_mode is MediaMode.CRAWL and not self.image_urls:
+            raise ValueError("mediaMode 'crawl' needs at least one URL in imageUrls")
+        return self
+
+    @property
+    def vertical(self) -> bool:
+        """True for 9:16 output (shortform and product)."""
+        return self.type is not VideoType.LONGFORM
+
+    @property
+    def resolution(self) -> tuple[int, int]:
+        """(width, height) of the rendered video, both even."""
+        if self.vertical:
+            height = self.render_height or 1920
+            width = height * 9 // 16
+        else:
+            height = self.render_height or 1080
+            width = height * 16 // 9
+        return width - width % 2, height
+
+    @property
+    def duration_s(self) -> float:
+        """Target duration in seconds."""
+        return self.target_duration_s or DEFAULT_DURATION_S[self.type]
+
+    @property
+    def espeak_voice(self) -> str:
+        """Voice passed to espeak-ng."""
+        return self.voice or ("en-us" if self.language is Language.EN else self.language.value)
+
+    def merged(self, partial: dict) -> TaskSettings:
+        """A copy with ``partial`` (camelCase or snake_case keys) merged in and validated."""
+        data = self.model_dump(mode="json", by_alias=True)
+        data.update(partial)
+        return TaskSettings.model_validate(data)
+
+
+class TaskSpec(_Strict):
+    """Everything a run needs to produce one task's video (snapshotted to ``task.json`` per generation)."""
+
+    task_id: Annotated[str, Field(pattern=TASK_ID_PATTERN)]
+    title: Annotated[str, Field(min_length=1, max_length=100)]
+    generation: Annotated[int, Field(ge=1)] = 1
+    settings: TaskSettings = TaskSettings()
+    product: ProductInfo | None = None
+    description: Annotated[str, Field(max_length=5000)] = ""
+    created_at: datetime | None = None
+
+    @field_validator("title")
+    @classmethod
+    def _strip_title(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("title must not be blank")
+        return value
+
+    @model_validator(mode="after")
+    def _product_needs_info(self) -> Self:
+        if self.settings.type is VideoType.PRODUCT and self.product is None:
+            raise ValueError("type 'product' needs product info (product.name)")
+        return self
+
+
+class Scene(_Strict):
+    """One scene: a narration passage shown over one image with a caption."""
+
+    index: Annotated[int, Field(ge=0)]
+    narration: Annotated[str, Field(min_length=1, max_length=1000)]
+    caption: Annotated[str, Field(max_length=120)] = ""
+    image_prompt: Annotated[str, Field(max_length=1000)] = ""
+    style: ImageStyle = ImageStyle.SUNSET
+
+
+class Script(_Strict):
+    """The script document written to ``story.json``."""
+
+    title: Annotated[str, Field(min_length=1, max_length=100)]
+    language: Language
+    description: Annotated[str, Field(max_length=5000)] = ""
+    tags: list[str] = []
+    scenes: Annotated[list[Scene], Field(min_length=1, max_length=30)]
+
+    @model_validator(mode="after")
+    def _indexes_in_order(self) -> Self:
+        if [s.index for s in self.scenes] != list(range(len(self.scenes))):
+            raise ValueError("scene indexes must be 0..n-1 in order")
+        return self
+
+
+def is_valid_task_id(task_id: str) -> bool:
+    """True if ``task_id`` is safe as a partition key and a folder name."""
+    return bool(_TASK_ID_RE.fullmatch(task_id))

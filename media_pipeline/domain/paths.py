@@ -1,0 +1,79 @@
+"""Rule-based file locations of a task (DESIGN §3): every path derives from the storage root and task id."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from media_pipeline.domain.models import is_valid_task_id
+
+
+@dataclass(frozen=True)
+class TaskPaths:
+    """Paths of one task's files under ``<root>/tasks/<task_id>/``."""
+
+    root: Path
+    task_id: str
+
+    def __post_init__(self) -> None:
+        if not is_valid_task_id(self.task_id):
+            raise ValueError(f"invalid task id {self.task_id!r}")
+
+    @property
+    def dir(self) -> Path:
+        return self.root / "tasks" / self.task_id
+
+    @property
+    def task_json(self) -> Path:
+        return self.dir / "task.json"
+
+    @property
+    def story_json(self) -> Path:
+        return self.dir / "story.json"
+
+    def scene_image(self, index: int) -> Path:
+        return self.dir / f"scene_{index:02d}.png"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.dir / "uploads"
+
+    @property
+    def narration_dir(self) -> Path:
+        return self.dir / "narration"
+
+    @property
+    def narration_wav(self) -> Path:
+        return self.dir / "narration.wav"
+
+    @property
+    def subtitles_srt(self) -> Path:
+        return self.dir / "subtitles.srt"
+
+    @property
+    def subtitles_ass(self) -> Path:
+        return self.dir / "subtitles.ass"
+
+    @property
+    def segments_dir(self) -> Path:
+        return self.dir / "segments"
+
+    @property
+    def output_mp4(self) -> Path:
+        return self.dir / "output.mp4"
+
+    @property
+    def thumbnail_jpg(self) -> Path:
+        return self.dir / "thumbnail.jpg"
+
+    @property
+    def publish_json(self) -> Path:
+        return self.dir / "publish.json"
+
+    def history_dir(self, generation: int) -> Path:
+        return self.dir / "history" / str(generation)
+
+    @property
+    def published_root(self) -> Path:
+        """Local publish target shared by all tasks."""
+        return self.root / "published"

@@ -1,0 +1,1 @@
+"""Pluggable providers: script writers, image sources and publishers chosen by settings."""

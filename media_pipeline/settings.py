@@ -1,0 +1,89 @@
+"""Process-wide settings read from ``MEDIA_PIPELINE_*`` environment variables (the one place env is read)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """All knobs of the system; every field maps to ``MEDIA_PIPELINE_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="MEDIA_PIPELINE_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("var"), description="Root for local state (storage, SQLite files).")
+    storage_root: Path | None = Field(default=None, description="Task files; default <data_dir>/storage.")
+    app_db_url: str | None = Field(
+        default=None, description="SQLAlchemy URL of the app DB; default sqlite:///<data_dir>/app.db."
+    )
+    font_path: Path | None = Field(default=None, description="Hangul-capable TTF/OTF; auto-detected if unset.")
+
+    # Script writer (OpenAI-compatible chat completions); template writer when llm_base_url is unset.
+    script_writer: str = Field(default="template", description="template | llm")
+    llm_base_url: str | None = None
+    llm_model: str = "gpt-4o-mini"
+    llm_api_key: SecretStr | None = None
+    llm_timeout_s: float = 60.0
+
+    # AI image providers.
+    images_base_url: str | None = Field(default=None, description="OpenAI-compatible images endpoint base.")
+    images_api_key: SecretStr | None = None
+    images_model: str = "dall-e-3"
+    imagen_base_url: str | None = None
+    imagen_api_key: SecretStr | None = None
+    imagen_model: str = "imagen-3.0-generate-002"
+    sora_base_url: str | None = None
+    sora_api_key: SecretStr | None = None
+    sora_model: str = "sora-2"
+
+    # Image crawling and uploads.
+    crawl_allow_private: bool = Field(default=False, description="Allow crawling private/loopback hosts.")
+    crawl_max_bytes: int = 15 * 1024 * 1024
+    crawl_timeout_s: float = 20.0
+    crawl_max_redirects: int = 3
+    upload_max_bytes: int = 20 * 1024 * 1024
+
+    # Publishing.
+    publisher: str = Field(default="auto", description="auto | local | youtube (auto: youtube if token file).")
+    youtube_token_file: Path | None = None
+    youtube_client_secrets_file: Path | None = None
+    youtube_api_base_url: str | None = Field(default=None, description="Override for tests (loopback fake).")
+    youtube_chunk_size: int = 8 * 1024 * 1024
+    youtube_category_id: str = "22"
+
+    # HTTP API.
+    jwt_secret: SecretStr = SecretStr("dev-secret-change-me")
+    jwt_issuer: str = "media_pipeline"
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+
+    # Queue limits.
+    max_drafts_per_queue: int = 500
+    max_add_per_request: int = 100
+    draft_ttl_days: int = 14
+    sensor_max_runs_per_tick: int = 25
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        """Absolute data directory."""
+        return self.data_dir.expanduser().resolve()
+
+    @property
+    def resolved_storage_root(self) -> Path:
+        """Absolute storage root holding ``tasks/{task_id}/...``."""
+        root = self.storage_root or self.resolved_data_dir / "storage"
+        return root.expanduser().resolve()
+
+    @property
+    def resolved_app_db_url(self) -> str:
+        """App DB URL; SQLite in the data dir by default."""
+        return self.app_db_url or f"sqlite:///{self.resolved_data_dir / 'app.db'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings read once per process (tests call ``get_settings.cache_clear()`` after changing env)."""
+    return Settings()
