@@ -55,6 +55,10 @@ class TaskPaths:
         return self.dir / "subtitles.ass"
 
     @property
+    def music_wav(self) -> Path:
+        return self.dir / "music.wav"
+
+    @property
     def segments_dir(self) -> Path:
         return self.dir / "segments"
 

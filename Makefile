@@ -1,0 +1,61 @@
+# media_pipeline — fresh-machine entry points. `make demo` and `make test` install what is missing first.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export MEDIA_PIPELINE_DATA_DIR ?= $(CURDIR)/var
+export DAGSTER_HOME ?= $(CURDIR)/var/dagster_home
+PYTEST_ARGS ?=
+
+.PHONY: demo test test-fast dev api bench lint system-deps system-deps-pg install dagster-home clean
+
+demo: system-deps install dagster-home ## Produce a real video on the embedded default; prints its path last
+	$(BIN)/media-pipeline db-upgrade
+	$(BIN)/media-pipeline demo
+
+test: system-deps-pg install ## Lint, then the whole test suite (SQLite and a throwaway PostgreSQL)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-fast: install ## The suite without the slow end-to-end tests
+	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
+
+dev: system-deps install dagster-home ## Dagster UI + daemon on http://127.0.0.1:3000
+	$(BIN)/media-pipeline db-upgrade
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+api: install ## HTTP API on http://127.0.0.1:8000 (OpenAPI docs at /docs)
+	$(BIN)/media-pipeline db-upgrade
+	$(BIN)/media-pipeline api
+
+bench: system-deps-pg install ## Benchmarks (see bench/README.md)
+	$(BIN)/pip install -q -e ".[bench]"
+	$(BIN)/python -m bench.run_all
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+system-deps:
+	./scripts/install-system-deps.sh
+
+system-deps-pg:
+	./scripts/install-system-deps.sh --postgres
+
+install: $(BIN)/.installed
+
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[test]"
+	touch $@
+
+dagster-home:
+	mkdir -p "$(DAGSTER_HOME)"
+	cp dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
+	if [ -n "$${DAGSTER_PG_URL:-}" ]; then \
+	  printf 'storage:\n  postgres:\n    postgres_url:\n      env: DAGSTER_PG_URL\n' >> "$(DAGSTER_HOME)/dagster.yaml"; fi
+
+clean:
+	rm -rf var .pytest_cache

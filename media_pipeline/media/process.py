@@ -1,0 +1,177 @@
+"""Run a child process in its own process group, stream its stdout, and stop the whole group on interrupt."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+from media_pipeline.errors import PermanentError
+
+STDERR_TAIL_LINES = 40
+GRACE_S = 3.0
+_POLL_S = 0.2
+_EOF = object()
+
+
+class ProcessFailed(PermanentError):
+    """A child process exited with a non-zero status (or could not be started)."""
+
+    code = "PROCESS_FAILED"
+
+    def __init__(self, command: str, returncode: int | None, stderr_tail: str) -> None:
+        detail = stderr_tail.strip() or "(no stderr output)"
+        status = "could not start" if returncode is None else f"exited with status {returncode}"
+        super().__init__(f"{command} {status}: {detail}")
+        self.command = command
+        self.returncode = returncode
+        self.stderr_tail = stderr_tail
+
+
+class ProcessTimedOut(ProcessFailed):
+    """A child process ran longer than its timeout and was stopped."""
+
+    code = "PROCESS_TIMEOUT"
+
+
+class ProcessCancelled(Exception):
+    """Raised inside :func:`run_process` when its ``cancel`` event is set; the child group is stopped."""
+
+
+def _pump(stream: IO[str], sink: Callable[[str], None]) -> None:
+    for line in iter(stream.readline, ""):
+        sink(line.rstrip("\r\n"))
+    stream.close()
+
+
+def _pump_then_eof(stream: IO[str], lines: queue.Queue[object]) -> None:
+    _pump(stream, lines.put)
+    lines.put(_EOF)
+
+
+def _start_thread(target: Callable[..., None], *args: object) -> threading.Thread:
+    thread = threading.Thread(target=target, args=args, daemon=True)
+    thread.start()
+    return thread
+
+
+def stop_process_group(proc: subprocess.Popen, grace_s: float = GRACE_S) -> None:
+    """SIGINT the child's process group, wait up to ``grace_s`` for the leader, then SIGKILL the group.
+
+    Only the group created for ``proc`` (``start_new_session=True``) is signalled, never a process by name.
+    """
+    pgid = proc.pid
+    try:
+        os.killpg(pgid, signal.SIGINT)
+    except ProcessLookupError:
+        pass
+    try:
+        proc.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        pass
+    # The group may still hold members the leader started; the group id stays reserved while they live.
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait()
+
+
+def _wait(
+    proc: subprocess.Popen,
+    lines: queue.Queue[object] | None,
+    on_line: Callable[[str], None] | None,
+    deadline: float | None,
+    cancel: threading.Event | None,
+) -> None:
+    """Deliver stdout lines to ``on_line`` in this thread until the child exits; raise on timeout/cancel."""
+    stdout_open = lines is not None
+    while True:
+        if cancel is not None and cancel.is_set():
+            raise ProcessCancelled(f"{proc.args[0]} cancelled")
+        wait_s = _POLL_S
+        if deadline is not None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            wait_s = min(wait_s, remaining)
+        if stdout_open:
+            assert lines is not None
+            try:
+                item = lines.get(timeout=wait_s)
+            except queue.Empty:
+                continue
+            if item is _EOF:
+                stdout_open = False
+            elif on_line is not None:
+                on_line(str(item))
+            continue
+        try:
+            proc.wait(timeout=wait_s)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def run_process(
+    cmd: list[str],
+    *,
+    on_line: Callable[[str], None] | None = None,
+    timeout: float | None = None,
+    cwd: Path | None = None,
+    cancel: threading.Event | None = None,
+) -> str:
+    """Run ``cmd`` in a new process group and return the tail of its stderr.
+
+    Stdout lines are passed to ``on_line`` (in the calling thread). A non-zero exit raises
+    :class:`ProcessFailed`; exceeding ``timeout`` raises :class:`ProcessTimedOut`. On any exception while
+    waiting (KeyboardInterrupt, a Dagster interruption, an error in ``on_line``, ``cancel`` being set) the
+    child's group gets SIGINT, then SIGKILL after a grace period, and the exception is re-raised.
+    """
+    name = Path(cmd[0]).name
+    tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
+    try:
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE if on_line is not None else subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            cwd=cwd,
+            start_new_session=True,
+            text=True,
+            encoding="utf-8",
+            errors="replace",
+        )
+    except OSError as exc:
+        raise ProcessFailed(name, None, str(exc)) from exc
+
+    lines: queue.Queue[object] | None = None
+    readers = [_start_thread(_pump, proc.stderr, tail.append)]
+    if proc.stdout is not None:
+        lines = queue.Queue()
+        readers.append(_start_thread(_pump_then_eof, proc.stdout, lines))
+
+    deadline = None if timeout is None else time.monotonic() + timeout
+    try:
+        _wait(proc, lines, on_line, deadline, cancel)
+    except TimeoutError:
+        stop_process_group(proc)
+        for reader in readers:
+            reader.join()
+        raise ProcessTimedOut(name, proc.returncode, f"timed out after {timeout} s\n" + "\n".join(tail)) from None
+    except BaseException:
+        stop_process_group(proc)
+        raise
+    for reader in readers:
+        reader.join()
+    stderr_tail = "\n".join(tail)
+    if proc.returncode != 0:
+        raise ProcessFailed(name, proc.returncode, stderr_tail)
+    return stderr_tail

@@ -1,0 +1,30 @@
+"""Metadata builders shown in the Dagster UI (file info, ffprobe summary, image previews)."""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+
+import dagster as dg
+
+
+def file_metadata(path: Path) -> dict[str, dg.MetadataValue]:
+    """Path and size of a produced file."""
+    return {
+        "path": dg.MetadataValue.path(str(path)),
+        "size_bytes": dg.MetadataValue.int(path.stat().st_size),
+    }
+
+
+def image_preview(path: Path, max_side: int = 240) -> dg.MetadataValue:
+    """A small inline JPEG of ``path`` as markdown, rendered by the Dagster UI."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        image = image.convert("RGB")
+        image.thumbnail((max_side, max_side))
+        buffer = io.BytesIO()
+        image.save(buffer, format="JPEG", quality=70)
+    encoded = base64.b64encode(buffer.getvalue()).decode()
+    return dg.MetadataValue.md(f"![preview](data:image/jpeg;base64,{encoded})")

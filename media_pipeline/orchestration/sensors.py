@@ -1,0 +1,114 @@
+"""Queue-driven sensors: dispatch queued/next stages as runs, and write run outcomes back to the app DB.
+
+The dispatch sensors only *read* the app DB; run keys ``task:generation:stage:attempt`` make every launch
+exactly-once even when a tick is repeated after a crash (Dagster dedupes run keys per sensor forever).
+"""
+
+
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from media_pipeline.orchestration.jobs import STAGE_JOBS, stage_job_name
+from media_pipeline.orchestration.partitions import task_partitions
+from media_pipeline.orchestration.resources import PipelineResource
+from media_pipeline.orchestration.tags import ATTEMPT_TAG, GENERATION_TAG, STAGE_TAG, TASK_TAG
+
+DISPATCH_INTERVAL_S = 1
+STATUS_INTERVAL_S = 2
+FIRST_STAGE = "script"
+
+
+def _dispatch(context: dg.SensorEvaluationContext, pipeline: PipelineResource, first: bool) -> dg.SensorResult:
+    limit = pipeline.settings.sensor_max_runs_per_tick
+    items = [
+        item
+        for item in pipeline.state().launchable(datetime.now(UTC), limit * 2)
+        if (item.stage == FIRST_STAGE) == first
+    ][:limit]
+    new_keys = sorted(
+        {item.task_id for item in items if not context.instance.has_dynamic_partition(task_partitions.name, item.task_id)}
+    )
+    requests = [
+        dg.RunRequest(
+            run_key=item.run_key,
+            job_name=stage_job_name(item.stage),
+            partition_key=item.task_id,
+            tags={
+                STAGE_TAG: item.stage,
+                TASK_TAG: item.task_id,
+                GENERATION_TAG: str(item.generation),
+                ATTEMPT_TAG: str(item.attempt),
+            },
+        )
+        for item in items
+    ]
+    return dg.SensorResult(
+        run_requests=requests,
+        dynamic_partitions_requests=[task_partitions.build_add_request(new_keys)] if new_keys else [],
+        skip_reason=None if requests else "nothing to launch",
+    )
+
+
+@dg.sensor(
+    jobs=list(STAGE_JOBS.values()),
+    minimum_interval_seconds=DISPATCH_INTERVAL_S,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def queued_tasks_sensor(context: dg.SensorEvaluationContext, pipeline: PipelineResource) -> dg.SensorResult:
+    """Start the first stage (script) of queued tasks; adds their dynamic partitions in the same result."""
+    return _dispatch(context, pipeline, first=True)
+
+
+@dg.sensor(
+    jobs=list(STAGE_JOBS.values()),
+    minimum_interval_seconds=DISPATCH_INTERVAL_S,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
+def stage_chain_sensor(context: dg.SensorEvaluationContext, pipeline: PipelineResource) -> dg.SensorResult:
+    """Launch the next stage of tasks whose previous stage completed (skips stopped or unapproved tasks)."""
+    return _dispatch(context, pipeline, first=False)
+
+
+_FINISHED = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED]
+
+
+@dg.sensor(minimum_interval_seconds=STATUS_INTERVAL_S, default_status=dg.DefaultSensorStatus.RUNNING)
+def run_status_writer_sensor(context: dg.SensorEvaluationContext, pipeline: PipelineResource) -> dg.SkipReason:
+    """Record finished stage runs in the app DB (covers runs whose worker died before it could report)."""
+    since = datetime.fromisoformat(context.cursor) if context.cursor else None
+    records = context.instance.get_run_records(
+        filters=dg.RunsFilter(statuses=_FINISHED, updated_after=since),
+        limit=200,
+        order_by="update_timestamp",
+        ascending=True,
+    )
+    state = pipeline.state()
+    written = 0
+    for record in records:
+        tags = record.dagster_run.tags
+        if GENERATION_TAG not in tags or STAGE_TAG not in tags:
+            continue
+        task_id, generation, stage = tags[TASK_TAG], int(tags[GENERATION_TAG]), tags[STAGE_TAG]
+        run_id, status = record.dagster_run.run_id, record.dagster_run.status
+        if status is dg.DagsterRunStatus.SUCCESS:
+            state.stage_completed(task_id, generation, stage, run_id, [])
+        elif status is dg.DagsterRunStatus.CANCELED:
+            state.stage_canceled(task_id, generation, stage, run_id)
+        else:
+            message = f"Dagster run {run_id} failed before the stage reported an outcome"
+            state.stage_failed(task_id, generation, stage, run_id, message, transient=True)
+        written += 1
+    if records:
+        context.update_cursor(records[-1].update_timestamp.isoformat())
+    return dg.SkipReason(f"recorded {written} finished runs")
+
+
+@dg.sensor(minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING)
+def due_schedules_sensor(context: dg.SensorEvaluationContext, pipeline: PipelineResource) -> dg.SkipReason:
+    """Queue a new generation of every repeat/scheduled task whose next_run_at has passed."""
+    queued = pipeline.state().due_schedules(datetime.now(UTC))
+    return dg.SkipReason(f"queued {queued} scheduled generations")
+
+
+SENSORS = [queued_tasks_sensor, stage_chain_sensor, run_status_writer_sensor, due_schedules_sensor]

@@ -1,0 +1,98 @@
+"""Context for one stage execution: loads the task, reports start/progress/completion/failure.
+
+Runs launched by the queue sensors carry a generation tag and report to the app DB; runs started by the
+Python API (``materialize``) have no such tag and only read the task snapshot from ``task.json``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import dagster as dg
+
+from media_pipeline.domain import TaskPaths, TaskSpec
+from media_pipeline.errors import DeferredError, TransientError
+from media_pipeline.orchestration.resources import PipelineResource
+from media_pipeline.orchestration.tags import GENERATION_TAG
+from media_pipeline.orchestration.task_files import prepare_generation
+
+if TYPE_CHECKING:
+    from media_pipeline.store.pipeline_state import ContentRecord, PipelineState
+
+
+@dataclass
+class StageRun:
+    """What an asset needs while it runs: the task, its paths and a progress reporter."""
+
+    context: dg.AssetExecutionContext
+    stage: str
+    spec: TaskSpec
+    paths: TaskPaths
+    state: PipelineState | None
+    contents: list[ContentRecord] = field(default_factory=list)
+    _last_logged: float = -100.0
+
+    def progress(self, percent: float, message: str = "") -> None:
+        """Report progress (0-100) to the app DB and, every 10 points, to the Dagster log."""
+        if self.state is not None:
+            self.state.stage_progress(self.spec.task_id, self.spec.generation, self.stage, percent, message)
+        if percent >= 100 or percent - self._last_logged >= 10:
+            self._last_logged = percent
+            self.context.log.info(f"{self.stage}: {percent:.0f}% {message}".rstrip())
+
+    def add_content(self, kind: str, path: str, url: str | None = None, metadata: dict | None = None) -> None:
+        """Record a produced file (stored in the app DB ``contents`` table on completion)."""
+        from media_pipeline.store.pipeline_state import ContentRecord
+
+        self.contents.append(ContentRecord(kind=kind, path=path, url=url, metadata=metadata or {}))
+
+
+@contextmanager
+def stage_run(context: dg.AssetExecutionContext, pipeline: PipelineResource, stage: str) -> Iterator[StageRun]:
+    """Open a stage: report start, yield the run, then report completion, failure or cancellation."""
+    task_id = context.partition_key
+    paths = pipeline.paths(task_id)
+    generation_tag = context.run.tags.get(GENERATION_TAG)
+    state = pipeline.state() if generation_tag is not None else None
+    if state is not None:
+        spec = state.task_spec(task_id)
+        if int(generation_tag) != spec.generation:
+            raise dg.Failure(f"run is for generation {generation_tag}, task is at {spec.generation}")
+        if stage == "script":
+            prepare_generation(paths, spec)
+        state.stage_started(task_id, spec.generation, stage, context.run_id, None)
+    else:
+        spec = pipeline.read_spec(task_id)
+    run = StageRun(context=context, stage=stage, spec=spec, paths=paths, state=state)
+    started = time.monotonic()
+    try:
+        yield run
+    except (Exception, KeyboardInterrupt, dg.DagsterExecutionInterruptedError) as exc:
+        _report_failure(run, exc)
+        raise
+    context.log.info(f"{stage} done in {time.monotonic() - started:.2f}s")
+    if state is not None:
+        state.stage_completed(task_id, spec.generation, stage, context.run_id, run.contents)
+
+
+def _report_failure(run: StageRun, exc: BaseException) -> None:
+    if run.state is None:
+        return
+    spec = run.spec
+    if not isinstance(exc, Exception):
+        run.state.stage_canceled(spec.task_id, spec.generation, run.stage, run.context.run_id)
+        return
+    retry_after = exc.retry_after_s if isinstance(exc, DeferredError) else None
+    run.state.stage_failed(
+        spec.task_id,
+        spec.generation,
+        run.stage,
+        run.context.run_id,
+        f"{type(exc).__name__}: {exc}",
+        transient=isinstance(exc, TransientError),
+        retry_after_s=retry_after,
+    )

@@ -1,0 +1,6 @@
+"""Run tag keys shared by jobs, sensors and the status writer."""
+
+STAGE_TAG = "media_pipeline/stage"
+TASK_TAG = "media_pipeline/task_id"
+GENERATION_TAG = "media_pipeline/generation"
+ATTEMPT_TAG = "media_pipeline/attempt"

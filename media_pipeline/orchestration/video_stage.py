@@ -1,0 +1,84 @@
+"""The video stage's work: narration, subtitles, optional music, render and ffprobe validation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+
+from media_pipeline.domain import Script
+from media_pipeline.errors import PermanentError
+from media_pipeline.media.fonts import font_family
+from media_pipeline.media.music import generate_music
+from media_pipeline.media.probe import VideoSummary, check_video, summarize
+from media_pipeline.media.render import RenderResult, RenderSpec, render_video
+from media_pipeline.media.subtitles import write_ass, write_srt
+from media_pipeline.media.tts import synthesize_narration
+from media_pipeline.orchestration.metadata import file_metadata
+from media_pipeline.orchestration.stage_run import StageRun
+
+NARRATION_SHARE = 15.0  # percent of the stage's progress spent on narration
+
+
+@dataclass
+class ProducedVideo:
+    """A rendered video with its ffprobe summary and spec problems (empty when valid)."""
+
+    path: Path
+    render: RenderResult
+    summary: VideoSummary
+    problems: list[str]
+
+    def metadata(self) -> dict[str, dg.MetadataValue]:
+        """Materialization metadata shown in the UI."""
+        return {
+            **file_metadata(self.path),
+            "duration_s": dg.MetadataValue.float(round(self.summary.duration, 3)),
+            "resolution": f"{self.summary.width}x{self.summary.height}",
+            "segments_rendered": self.render.segments_rendered,
+            "segments_cached": self.render.segments_cached,
+            "status": "cached" if self.render.segments_rendered == 0 else "rendered",
+            **self.summary_md(),
+        }
+
+    def summary_md(self) -> dict[str, dg.MetadataValue]:
+        """The ffprobe summary as a JSON metadata value."""
+        return {"ffprobe": dg.MetadataValue.json(self.summary.as_dict())}
+
+    def raise_if_invalid(self) -> None:
+        """Fail the stage when the video does not meet the spec."""
+        if self.problems:
+            raise PermanentError("video failed its spec check: " + "; ".join(self.problems))
+
+
+def produce_video(run: StageRun, font: Path) -> ProducedVideo:
+    """Synthesize narration, write SRT/ASS, render output.mp4 and validate it with ffprobe."""
+    paths, settings = run.paths, run.spec.settings
+    story = Script.model_validate_json(paths.story_json.read_bytes())
+    width, height = settings.resolution
+    narration = synthesize_narration(story, settings.espeak_voice, paths.narration_dir, paths.narration_wav)
+    run.progress(NARRATION_SHARE, f"narration {narration.duration:.1f}s")
+    write_srt(narration.cues, paths.subtitles_srt)
+    write_ass(narration.cues, paths.subtitles_ass, width=width, height=height, font_name=font_family(font))
+    music = generate_music(narration.duration, paths.music_wav) if settings.music else None
+    spec = RenderSpec(
+        width=width,
+        height=height,
+        fps=settings.fps,
+        scene_images=[paths.scene_image(i) for i in range(len(story.scenes))],
+        scene_durations=narration.scene_durations,
+        narration_wav=narration.wav,
+        subtitles_ass=paths.subtitles_ass,
+        fonts_dir=font.parent,
+        music_wav=music,
+    )
+    result = render_video(
+        spec,
+        paths.output_mp4,
+        paths.segments_dir,
+        on_progress=lambda pct: run.progress(NARRATION_SHARE + pct * (100 - NARRATION_SHARE) / 100, "rendering"),
+    )
+    summary = summarize(result.path)
+    problems = check_video(summary, width=width, height=height, fps=settings.fps)
+    return ProducedVideo(path=result.path, render=result, summary=summary, problems=problems)

@@ -1,0 +1,110 @@
+"""Python API: produce one task end to end in-process through Dagster, or materialize single stages.
+
+Example::
+
+    from media_pipeline.domain import TaskSpec, TaskSettings
+    from media_pipeline.pipeline import produce_task
+
+    result = produce_task(TaskSpec(task_id="demo1", title="서울의 가을", settings=TaskSettings(language="ko")))
+    print(result.video, result.duration_s, result.url)
+
+This path uses ``dagster.materialize`` with the task's partition: it bypasses the run queue (and its
+per-stage limits) and the app DB; queue-driven work goes through the sensors instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+
+from media_pipeline.domain import TaskPaths, TaskSpec
+from media_pipeline.orchestration.assets import ASSETS
+from media_pipeline.orchestration.partitions import task_partitions
+from media_pipeline.orchestration.resources import build_pipeline_resource
+from media_pipeline.orchestration.task_files import prepare_generation
+from media_pipeline.providers.base import PublishResult
+from media_pipeline.settings import Settings, get_settings
+
+STAGES = tuple(asset.key.to_user_string() for asset in ASSETS)
+
+
+@dataclass(frozen=True)
+class PublishedTask:
+    """The published assets of a produced task."""
+
+    task_id: str
+    video: Path
+    thumbnail: Path
+    subtitles: Path
+    story: Path
+    duration_s: float
+    url: str
+    publish: PublishResult
+
+
+def _instance(instance: dg.DagsterInstance | None) -> dg.DagsterInstance:
+    """The given instance, else ``$DAGSTER_HOME``'s, else an ephemeral one."""
+    if instance is not None:
+        return instance
+    try:
+        return dg.DagsterInstance.get()
+    except dg.DagsterInvariantViolationError:
+        return dg.DagsterInstance.ephemeral()
+
+
+def materialize_stage(
+    task_id: str,
+    stages: str | list[str],
+    *,
+    settings: Settings | None = None,
+    instance: dg.DagsterInstance | None = None,
+) -> dg.ExecuteInProcessResult:
+    """Materialize one or more stages of a task whose ``task.json`` exists; raises on failure."""
+    wanted = [stages] if isinstance(stages, str) else list(stages)
+    unknown = sorted(set(wanted) - set(STAGES))
+    if unknown:
+        raise ValueError(f"unknown stage(s) {unknown}; stages are {list(STAGES)}")
+    instance = _instance(instance)
+    if not instance.has_dynamic_partition(task_partitions.name, task_id):
+        instance.add_dynamic_partitions(task_partitions.name, [task_id])
+    return dg.materialize(
+        ASSETS,
+        selection=wanted,
+        partition_key=task_id,
+        instance=instance,
+        resources={"pipeline": build_pipeline_resource(settings)},
+    )
+
+
+def produce_task(
+    spec: TaskSpec, *, settings: Settings | None = None, instance: dg.DagsterInstance | None = None
+) -> PublishedTask:
+    """Run all five stages of ``spec`` in this process and return the published assets."""
+    settings = settings or get_settings()
+    paths = TaskPaths(settings.resolved_storage_root, spec.task_id)
+    prepare_generation(paths, spec)
+    materialize_stage(spec.task_id, list(STAGES), settings=settings, instance=instance)
+    return published_task(spec.task_id, settings=settings)
+
+
+def published_task(task_id: str, *, settings: Settings | None = None) -> PublishedTask:
+    """The published assets of a task whose publish stage has run."""
+    from media_pipeline.media.probe import summarize
+
+    settings = settings or get_settings()
+    paths = TaskPaths(settings.resolved_storage_root, task_id)
+    if not paths.publish_json.exists():
+        raise FileNotFoundError(f"task {task_id} has not been published yet")
+    publish = PublishResult.model_validate_json(paths.publish_json.read_bytes())
+    return PublishedTask(
+        task_id=task_id,
+        video=paths.output_mp4,
+        thumbnail=paths.thumbnail_jpg,
+        subtitles=paths.subtitles_srt,
+        story=paths.story_json,
+        duration_s=summarize(paths.output_mp4).duration,
+        url=publish.url,
+        publish=publish,
+    )

@@ -1,0 +1,28 @@
+"""Fixtures for orchestration tests: an isolated data dir and settings per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from media_pipeline.settings import Settings, get_settings
+
+
+@pytest.fixture
+def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """Settings pointing at a fresh data dir (SQLite app DB, local storage, local publisher)."""
+    monkeypatch.setenv("MEDIA_PIPELINE_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("MEDIA_PIPELINE_PUBLISHER", "local")
+    get_settings.cache_clear()
+    yield get_settings()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def instance() -> Iterator[dg.DagsterInstance]:
+    """An ephemeral Dagster instance."""
+    with dg.instance_for_test() as test_instance:
+        yield test_instance

@@ -1,0 +1,41 @@
+"""The Definitions object loads and exposes the five partitioned assets, checks, jobs and sensors."""
+
+import dagster as dg
+
+from media_pipeline.definitions import defs
+from media_pipeline.orchestration.tags import STAGE_TAG
+
+STAGES = ["script", "images", "video", "thumbnail", "youtube_video"]
+
+
+def test_definitions_validate() -> None:
+    dg.Definitions.validate_loadable(defs)
+
+
+def test_five_partitioned_assets_in_order() -> None:
+    graph = defs.resolve_asset_graph()
+    keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
+    assert keys == set(STAGES)
+    for upstream, downstream in zip(STAGES, STAGES[1:], strict=False):
+        parents = {k.to_user_string() for k in graph.get(dg.AssetKey(downstream)).parent_keys}
+        assert parents == {upstream}
+    for stage in STAGES:
+        assert graph.get(dg.AssetKey(stage)).partitions_def.name == "tasks"
+
+
+def test_checks_on_video_and_thumbnail() -> None:
+    checks = {(k.asset_key.to_user_string(), k.name) for k in defs.resolve_asset_graph().asset_check_keys}
+    assert checks == {("video", "video_spec"), ("thumbnail", "thumbnail_spec")}
+
+
+def test_one_tagged_in_process_job_per_stage() -> None:
+    for stage in STAGES:
+        job = defs.resolve_job_def(f"{stage}_job")
+        assert job.tags[STAGE_TAG] == stage
+        assert job.executor_def.name == "in_process"
+
+
+def test_sensors_start_running() -> None:
+    assert len(list(defs.sensors)) == 4
+    for sensor in defs.sensors:
+        assert sensor.default_status == dg.DefaultSensorStatus.RUNNING, sensor.name
