@@ -5,7 +5,8 @@ Example::
     from media_pipeline.domain import TaskSpec, TaskSettings
     from media_pipeline.pipeline import produce_task
 
-    result = produce_task(TaskSpec(task_id="demo1", title="서울의 가을", settings=TaskSettings(language="ko")))
+    spec = TaskSpec(task_id="demo1", title="서울의 가을", settings=TaskSettings(language="ko"))
+    result = produce_task(spec)
     print(result.video, result.duration_s, result.url)
 
 This path uses ``dagster.materialize`` with the task's partition: it bypasses the run queue (and its
@@ -14,6 +15,7 @@ per-stage limits) and the app DB; queue-driven work goes through the sensors ins
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,10 +50,7 @@ def _instance(instance: dg.DagsterInstance | None) -> dg.DagsterInstance:
     """The given instance, else ``$DAGSTER_HOME``'s, else an ephemeral one."""
     if instance is not None:
         return instance
-    try:
-        return dg.DagsterInstance.get()
-    except dg.DagsterInvariantViolationError:
-        return dg.DagsterInstance.ephemeral()
+    return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
 
 
 def materialize_stage(

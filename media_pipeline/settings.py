@@ -19,7 +19,9 @@ class Settings(BaseSettings):
     app_db_url: str | None = Field(
         default=None, description="SQLAlchemy URL of the app DB; default sqlite:///<data_dir>/app.db."
     )
-    font_path: Path | None = Field(default=None, description="Hangul-capable TTF/OTF; auto-detected if unset.")
+    font_path: Path | None = Field(
+        default=None, description="Hangul-capable TTF/OTF; auto-detected if unset."
+    )
 
     # Script writer (OpenAI-compatible chat completions); template writer when llm_base_url is unset.
     script_writer: str = Field(default="template", description="template | llm")
@@ -38,21 +40,35 @@ class Settings(BaseSettings):
     sora_base_url: str | None = None
     sora_api_key: SecretStr | None = None
     sora_model: str = "sora-2"
+    images_timeout_s: float = 120.0
+    sora_poll_interval_s: float = 10.0
+    sora_timeout_s: float = 900.0
 
     # Image crawling and uploads.
     crawl_allow_private: bool = Field(default=False, description="Allow crawling private/loopback hosts.")
     crawl_max_bytes: int = 15 * 1024 * 1024
     crawl_timeout_s: float = 20.0
     crawl_max_redirects: int = 3
+    crawl_allow_networks: list[str] = Field(
+        default=[], description="CIDR ranges crawlable even though private (e.g. an internal image CDN)."
+    )
     upload_max_bytes: int = 20 * 1024 * 1024
 
     # Publishing.
-    publisher: str = Field(default="auto", description="auto | local | youtube (auto: youtube if token file).")
+    publisher: str = Field(
+        default="auto", description="auto | local | youtube (auto: youtube if token file)."
+    )
     youtube_token_file: Path | None = None
     youtube_client_secrets_file: Path | None = None
     youtube_api_base_url: str | None = Field(default=None, description="Override for tests (loopback fake).")
+    youtube_token_uri: str | None = Field(
+        default=None, description="OAuth token endpoint override for tests (google-auth ignores the file's)."
+    )
     youtube_chunk_size: int = 8 * 1024 * 1024
     youtube_category_id: str = "22"
+    youtube_max_retries: int = Field(
+        default=8, description="Consecutive transient failures before giving up."
+    )
 
     # HTTP API.
     jwt_secret: SecretStr = SecretStr("dev-secret-change-me")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import shutil
 from functools import lru_cache
 from pathlib import Path
@@ -54,26 +55,28 @@ def supports_hangul(font_path: Path) -> bool:
         return False
 
 
-def _fc_match() -> Path | None:
+def _fc_match(pattern: str) -> Path | None:
     if shutil.which("fc-match") is None:
         return None
     lines: list[str] = []
     try:
-        run_process(["fc-match", "-f", "%{file}", ":lang=ko"], on_line=lines.append, timeout=30)
+        run_process(["fc-match", "-f", "%{file}", pattern], on_line=lines.append, timeout=30)
     except ProcessFailed:
         return None
     found = "".join(lines).strip()
     return Path(found) if found else None
 
 
-def find_font(preferred: Path | None = None) -> Path:
+def find_font(preferred: Path | None = None, *, bold: bool = True) -> Path:
     """A Hangul-capable font file: ``preferred`` if it exists, else fontconfig's match, else known paths.
 
-    Raises :class:`PermanentError` with an install hint when none is found.
+    With ``bold`` (default, more legible over video) a bold face is tried first. Raises
+    :class:`PermanentError` with an install hint when none is found.
     """
     if preferred is not None and preferred.is_file():
         return preferred
-    candidates = [_fc_match(), *KNOWN_FONTS]
+    patterns = [":lang=ko:weight=bold", ":lang=ko"] if bold else [":lang=ko"]
+    candidates = itertools.chain((_fc_match(p) for p in patterns), KNOWN_FONTS)
     for candidate in candidates:
         if candidate is not None and candidate.is_file() and supports_hangul(candidate):
             return candidate
@@ -86,4 +89,3 @@ def font_family(path: Path) -> str:
     if not family:
         raise PermanentError(f"font {path} has no family name")
     return family
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import signal
@@ -41,6 +42,10 @@ class ProcessTimedOut(ProcessFailed):
     code = "PROCESS_TIMEOUT"
 
 
+class _DeadlinePassed(Exception):
+    """Internal: the timeout of :func:`run_process` expired."""
+
+
 class ProcessCancelled(Exception):
     """Raised inside :func:`run_process` when its ``cancel`` event is set; the child group is stopped."""
 
@@ -62,25 +67,20 @@ def _start_thread(target: Callable[..., None], *args: object) -> threading.Threa
     return thread
 
 
-def stop_process_group(proc: subprocess.Popen, grace_s: float = GRACE_S) -> None:
-    """SIGINT the child's process group, wait up to ``grace_s`` for the leader, then SIGKILL the group.
+def stop_process_group(proc: subprocess.Popen, grace_s: float | None = None) -> None:
+    """SIGINT the child's process group, wait up to ``grace_s`` (default :data:`GRACE_S`) for the leader,
+    then SIGKILL the group.
 
     Only the group created for ``proc`` (``start_new_session=True``) is signalled, never a process by name.
     """
     pgid = proc.pid
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, signal.SIGINT)
-    except ProcessLookupError:
-        pass
-    try:
-        proc.wait(timeout=grace_s)
-    except subprocess.TimeoutExpired:
-        pass
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=GRACE_S if grace_s is None else grace_s)
     # The group may still hold members the leader started; the group id stays reserved while they live.
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     proc.wait()
 
 
@@ -100,7 +100,7 @@ def _wait(
         if deadline is not None:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise TimeoutError
+                raise _DeadlinePassed
             wait_s = min(wait_s, remaining)
         if stdout_open:
             assert lines is not None
@@ -161,11 +161,13 @@ def run_process(
     deadline = None if timeout is None else time.monotonic() + timeout
     try:
         _wait(proc, lines, on_line, deadline, cancel)
-    except TimeoutError:
+    except _DeadlinePassed:
         stop_process_group(proc)
         for reader in readers:
             reader.join()
-        raise ProcessTimedOut(name, proc.returncode, f"timed out after {timeout} s\n" + "\n".join(tail)) from None
+        raise ProcessTimedOut(
+            name, proc.returncode, f"timed out after {timeout} s\n" + "\n".join(tail)
+        ) from None
     except BaseException:
         stop_process_group(proc)
         raise

@@ -3,7 +3,6 @@
 Assets are thin: they load the task, call the media core or a provider, and record metadata and status.
 """
 
-
 import dagster as dg
 
 from media_pipeline.domain import Script
@@ -98,7 +97,9 @@ def video(context: dg.AssetExecutionContext, pipeline: PipelineResource):
     group_name=GROUP,
     deps=[video],
     kinds={"jpeg"},
-    check_specs=[dg.AssetCheckSpec(THUMBNAIL_CHECK, asset="thumbnail", description="JPEG size and dimensions")],
+    check_specs=[
+        dg.AssetCheckSpec(THUMBNAIL_CHECK, asset="thumbnail", description="JPEG size and dimensions")
+    ],
 )
 def thumbnail(context: dg.AssetExecutionContext, pipeline: PipelineResource) -> dg.MaterializeResult:
     """The JPEG thumbnail (1280x720 or 720x1280, at most 2 MB) from the first scene image and the title."""
@@ -128,7 +129,9 @@ def thumbnail(context: dg.AssetExecutionContext, pipeline: PipelineResource) -> 
         metadata={**file_metadata(out), "dimensions": f"{size[0]}x{size[1]}", "preview": image_preview(out)},
         check_results=[
             dg.AssetCheckResult(
-                check_name=THUMBNAIL_CHECK, passed=not problems, metadata={"problems": "; ".join(problems) or "none"}
+                check_name=THUMBNAIL_CHECK,
+                passed=not problems,
+                metadata={"problems": "; ".join(problems) or "none"},
             )
         ],
     )
@@ -149,7 +152,9 @@ def youtube_video(context: dg.AssetExecutionContext, pipeline: PipelineResource)
         )
         result = publisher.publish(run.spec, _load_script(run.paths.story_json), files, run.paths)
         write_json_atomic(run.paths.publish_json, result.model_dump(mode="json"))
-        run.add_content("publish", str(run.paths.publish_json), url=result.url, metadata=result.model_dump(mode="json"))
+        run.add_content(
+            "publish", str(run.paths.publish_json), url=result.url, metadata=result.model_dump(mode="json")
+        )
         run.progress(100, result.detail)
     return dg.MaterializeResult(
         metadata={

@@ -1,6 +1,5 @@
 """Housekeeping schedule: remove drafts whose expiry time has passed."""
 
-
 from datetime import UTC, datetime
 
 import dagster as dg

@@ -4,7 +4,6 @@ The dispatch sensors only *read* the app DB; run keys ``task:generation:stage:at
 exactly-once even when a tick is repeated after a crash (Dagster dedupes run keys per sensor forever).
 """
 
-
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -19,7 +18,9 @@ STATUS_INTERVAL_S = 2
 FIRST_STAGE = "script"
 
 
-def _dispatch(context: dg.SensorEvaluationContext, pipeline: PipelineResource, first: bool) -> dg.SensorResult:
+def _dispatch(
+    context: dg.SensorEvaluationContext, pipeline: PipelineResource, first: bool
+) -> dg.SensorResult:
     limit = pipeline.settings.sensor_max_runs_per_tick
     items = [
         item
@@ -27,7 +28,11 @@ def _dispatch(context: dg.SensorEvaluationContext, pipeline: PipelineResource, f
         if (item.stage == FIRST_STAGE) == first
     ][:limit]
     new_keys = sorted(
-        {item.task_id for item in items if not context.instance.has_dynamic_partition(task_partitions.name, item.task_id)}
+        {
+            item.task_id
+            for item in items
+            if not context.instance.has_dynamic_partition(task_partitions.name, item.task_id)
+        }
     )
     requests = [
         dg.RunRequest(
@@ -74,7 +79,9 @@ _FINISHED = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.Dagste
 
 
 @dg.sensor(minimum_interval_seconds=STATUS_INTERVAL_S, default_status=dg.DefaultSensorStatus.RUNNING)
-def run_status_writer_sensor(context: dg.SensorEvaluationContext, pipeline: PipelineResource) -> dg.SkipReason:
+def run_status_writer_sensor(
+    context: dg.SensorEvaluationContext, pipeline: PipelineResource
+) -> dg.SkipReason:
     """Record finished stage runs in the app DB (covers runs whose worker died before it could report)."""
     since = datetime.fromisoformat(context.cursor) if context.cursor else None
     records = context.instance.get_run_records(

@@ -52,7 +52,9 @@ class StageRun:
 
 
 @contextmanager
-def stage_run(context: dg.AssetExecutionContext, pipeline: PipelineResource, stage: str) -> Iterator[StageRun]:
+def stage_run(
+    context: dg.AssetExecutionContext, pipeline: PipelineResource, stage: str
+) -> Iterator[StageRun]:
     """Open a stage: report start, yield the run, then report completion, failure or cancellation."""
     task_id = context.partition_key
     paths = pipeline.paths(task_id)

@@ -77,7 +77,9 @@ def produce_video(run: StageRun, font: Path) -> ProducedVideo:
         spec,
         paths.output_mp4,
         paths.segments_dir,
-        on_progress=lambda pct: run.progress(NARRATION_SHARE + pct * (100 - NARRATION_SHARE) / 100, "rendering"),
+        on_progress=lambda pct: run.progress(
+            NARRATION_SHARE + pct * (100 - NARRATION_SHARE) / 100, "rendering"
+        ),
     )
     summary = summarize(result.path)
     problems = check_video(summary, width=width, height=height, fps=settings.fps)

@@ -57,7 +57,13 @@ def verify_image(source: bytes | Path, what: str = "image") -> str:
             with _open(source) as img:
                 detected = img.format
                 img.load()
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombWarning, Image.DecompressionBombError) as exc:
+    except (
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombWarning,
+        Image.DecompressionBombError,
+    ) as exc:
         raise InvalidImageError(f"{what} could not be decoded as {mime}: {exc}") from exc
     if detected != PILLOW_FORMATS[mime]:
         raise InvalidImageError(f"{what} looks like {mime} but decodes as {detected}")

@@ -1,4 +1,4 @@
-"""The default publisher: copies the finished files into ``<storage>/published/<task_id>/`` with a manifest."""
+"""The default publisher: copies finished files to ``<storage>/published/<task_id>/`` with a manifest."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Exponential backoff with jitter shared by the HTTP providers (sleep and randomness injectable for tests)."""
+"""Exponential backoff with jitter shared by the HTTP providers (sleep and randomness injectable)."""
 
 from __future__ import annotations
 

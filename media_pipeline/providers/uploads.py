@@ -1,4 +1,4 @@
-"""User-uploaded scene images: stored safely under ``tasks/{task_id}/uploads/`` and used by mediaMode ``upload``.
+"""User-uploaded scene images, stored safely under ``tasks/{task_id}/uploads/`` (mediaMode ``upload``).
 
 Uploads are untrusted: the type comes from the magic bytes (the file extension is ignored) and must decode
 with Pillow, the size limit is enforced while streaming, and names are reduced to a safe ASCII stem plus a
@@ -11,6 +11,7 @@ import itertools
 import re
 import secrets
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -47,13 +48,13 @@ def safe_stem(filename: str) -> str:
     return cleaned or "image"
 
 
-def _chunks(stream: BinaryIO | bytes) -> itertools.chain[bytes]:
+def _chunks(stream: BinaryIO | bytes) -> Iterator[bytes]:
     if isinstance(stream, bytes | bytearray | memoryview):
-        return itertools.chain([bytes(stream)])
-    return itertools.chain(iter(lambda: stream.read(CHUNK_BYTES), b""))
+        return iter([bytes(stream)])
+    return iter(lambda: stream.read(CHUNK_BYTES), b"")
 
 
-def _first_bytes(chunks: itertools.chain[bytes]) -> bytes:
+def _first_bytes(chunks: Iterator[bytes]) -> bytes:
     """At least SNIFF_BYTES from the stream (fewer only at its end)."""
     head = b""
     for chunk in chunks:
@@ -63,7 +64,9 @@ def _first_bytes(chunks: itertools.chain[bytes]) -> bytes:
     return head
 
 
-def store_upload(paths: TaskPaths, filename: str, stream: BinaryIO | bytes, *, max_bytes: int) -> StoredUpload:
+def store_upload(
+    paths: TaskPaths, filename: str, stream: BinaryIO | bytes, *, max_bytes: int
+) -> StoredUpload:
     """Store one uploaded image for the task and return where it went.
 
     Raises :class:`UploadRejectedError` (a PermanentError) if the data is not a JPEG/PNG/GIF/WebP that
@@ -83,7 +86,9 @@ def store_upload(paths: TaskPaths, filename: str, stream: BinaryIO | bytes, *, m
         for chunk in itertools.chain([head], chunks):
             size += len(chunk)
             if size > max_bytes:
-                raise UploadRejectedError(f"upload {filename!r} is larger than the limit of {max_bytes} bytes")
+                raise UploadRejectedError(
+                    f"upload {filename!r} is larger than the limit of {max_bytes} bytes"
+                )
             out.write(chunk)
         out.close()
         try:
@@ -122,8 +127,11 @@ class UploadImageSource:
         uploads = list_uploads(paths)
         if not uploads:
             raise PermanentError("upload mode needs at least one uploaded image")
-        size = task.settings.resolution
-        return [
-            write_scene_image(uploads[i % len(uploads)].path, size, paths.scene_image(i), f"upload {u.name!r}")
-            for i, u in ((i, uploads[i % len(uploads)]) for i in range(len(script.scenes)))
-        ]
+        images = []
+        for i in range(len(script.scenes)):
+            upload = uploads[i % len(uploads)]
+            what = f"upload {upload.name!r}"
+            images.append(
+                write_scene_image(upload.path, task.settings.resolution, paths.scene_image(i), what)
+            )
+        return images

@@ -1,5 +1,7 @@
 """The Definitions object loads and exposes the five partitioned assets, checks, jobs and sensors."""
 
+import itertools
+
 import dagster as dg
 
 from media_pipeline.definitions import defs
@@ -16,7 +18,7 @@ def test_five_partitioned_assets_in_order() -> None:
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
     assert keys == set(STAGES)
-    for upstream, downstream in zip(STAGES, STAGES[1:], strict=False):
+    for upstream, downstream in itertools.pairwise(STAGES):
         parents = {k.to_user_string() for k in graph.get(dg.AssetKey(downstream)).parent_keys}
         assert parents == {upstream}
     for stage in STAGES:

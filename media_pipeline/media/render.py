@@ -1,0 +1,290 @@
+"""Video rendering: cached per-scene segments rendered in parallel (Ken Burns motion with that scene's time
+window of the subtitles burned in, final H.264 quality), then one final pass that joins them with the concat
+demuxer (``-c:v copy``), mixes narration and music to AAC once, and writes a fast-start MP4.
+
+Burning subtitles per segment instead of in the final pass means the video is encoded exactly once, in
+parallel: 1080x1920, 37 s, 6 scenes took 28 s with a separate burn-in pass and ~19 s this way (2 cores).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from media_pipeline.errors import PermanentError
+from media_pipeline.fsutil import atomic_path, write_bytes_atomic
+from media_pipeline.media.ffmpeg import escape_filter_value, ffmpeg_cmd, progress_reader
+from media_pipeline.media.kenburns import FILTER_VERSION, frame_counts, kenburns_filter, motion_for
+from media_pipeline.media.probe import media_duration
+from media_pipeline.media.process import run_process
+from media_pipeline.media.progress import ProgressMeter
+
+SEGMENT_PREFIX = "seg-"
+SEGMENT_WEIGHT = 0.9
+MUSIC_VOLUME = 0.12
+AUDIO_RATE = 44100
+# Narration and music are mono; a mono track with the fast AAC coder encodes ~3x faster than stereo twoloop.
+AUDIO_CODEC = ("-c:a", "aac", "-aac_coder", "fast", "-b:a", "128k", "-ar", str(AUDIO_RATE), "-ac", "1")
+TIMEOUT_S = 3600
+
+
+@dataclass
+class RenderSpec:
+    """Inputs of one video render; ``scene_images`` and ``scene_durations`` pair up by index."""
+
+    width: int
+    height: int
+    fps: int
+    scene_images: list[Path]
+    scene_durations: list[float]
+    narration_wav: Path
+    subtitles_ass: Path
+    fonts_dir: Path | None = None
+    music_wav: Path | None = None
+    crf: int = 23
+    preset: str = "veryfast"
+
+    def validate(self) -> None:
+        """Raise :class:`PermanentError` for inconsistent or missing inputs."""
+        if self.width <= 0 or self.height <= 0 or self.width % 2 or self.height % 2:
+            raise PermanentError(f"video size must be positive and even, got {self.width}x{self.height}")
+        if self.fps <= 0:
+            raise PermanentError(f"fps must be positive, got {self.fps}")
+        if not self.scene_images or len(self.scene_images) != len(self.scene_durations):
+            raise PermanentError(
+                f"{len(self.scene_images)} scene images for {len(self.scene_durations)} scene durations"
+            )
+        if any(duration <= 0 for duration in self.scene_durations):
+            raise PermanentError("scene durations must be positive")
+        inputs = [*self.scene_images, self.narration_wav, self.subtitles_ass]
+        if self.music_wav is not None:
+            inputs.append(self.music_wav)
+        missing = [str(path) for path in inputs if not path.is_file()]
+        if missing:
+            raise PermanentError(f"render inputs missing: {', '.join(missing)}")
+
+
+@dataclass
+class RenderResult:
+    """The rendered file and how many segments were rendered or reused from the cache."""
+
+    path: Path
+    segments_rendered: int
+    segments_cached: int
+    duration: float
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One scene's Ken Burns clip, named by a hash of everything that affects its pixels."""
+
+    index: int
+    image: Path
+    start_frame: int
+    frames: int
+    seconds: float
+    filter: str
+    codec: tuple[str, ...]
+    path: Path
+
+
+@lru_cache(maxsize=256)
+def _file_sha256(path: Path, mtime_ns: int, size: int) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes (memoised per path, mtime and size)."""
+    stat = path.stat()
+    return _file_sha256(path, stat.st_mtime_ns, stat.st_size)
+
+
+def segment_filter(spec: RenderSpec, index: int, start_frame: int, frames: int) -> str:
+    """Ken Burns chain for scene ``index``, then the subtitles of its time window burned in."""
+    subtitles = f"subtitles=filename={escape_filter_value(str(spec.subtitles_ass.resolve()))}"
+    if spec.fonts_dir is not None:
+        subtitles += f":fontsdir={escape_filter_value(str(spec.fonts_dir.resolve()))}"
+    kenburns = kenburns_filter(motion_for(index), frames, spec.width, spec.height, spec.fps)
+    # Shift PTS by the start time (start_frame/fps seconds, divided by TB into ticks) so the subtitles filter
+    # sees the clip at its place in the video, then shift back.
+    return f"{kenburns},setpts=PTS+{start_frame}/{spec.fps}/TB,{subtitles},setpts=PTS-STARTPTS"
+
+
+def _scene_frames(spec: RenderSpec, narration_s: float) -> list[int]:
+    """Frames per scene, totalling round(narration * fps): the last scenes absorb any mismatch between the
+    scene durations and the narration (each keeps at least one frame)."""
+    counts = frame_counts(spec.scene_durations, spec.fps)
+    surplus = sum(counts) - max(len(counts), round(narration_s * spec.fps))
+    if surplus < 0:
+        counts[-1] -= surplus
+    for index in reversed(range(len(counts))):
+        if surplus <= 0:
+            break
+        take = min(surplus, counts[index] - 1)
+        counts[index] -= take
+        surplus -= take
+    return counts
+
+
+def plan_segments(spec: RenderSpec, work_dir: Path, narration_s: float) -> list[Segment]:
+    """One segment per scene, named by a hash of its inputs (image bytes, frames, size, fps, motion,
+    subtitles, fonts, encoder settings), so unchanged segments are reused."""
+    codec = ("-c:v", "libx264", "-preset", spec.preset, "-crf", str(spec.crf), "-pix_fmt", "yuv420p")
+    subtitles_hash = file_sha256(spec.subtitles_ass)
+    segments = []
+    start = 0
+    for index, (image, frames) in enumerate(
+        zip(spec.scene_images, _scene_frames(spec, narration_s), strict=True)
+    ):
+        chain = segment_filter(spec, index, start, frames)
+        key_source = {
+            "version": FILTER_VERSION,
+            "image": file_sha256(image),
+            "subtitles": subtitles_hash,
+            "frames": [start, frames],
+            "size": [spec.width, spec.height],
+            "fps": spec.fps,
+            "filter": chain,
+            "codec": codec,
+        }
+        key = hashlib.sha256(json.dumps(key_source, sort_keys=True).encode()).hexdigest()[:24]
+        path = work_dir / f"{SEGMENT_PREFIX}{index:02d}-{key}.mp4"
+        segments.append(Segment(index, image, start, frames, frames / spec.fps, chain, codec, path))
+        start += frames
+    return segments
+
+
+def _render_segment(segment: Segment, meter: ProgressMeter, cancel: threading.Event) -> None:
+    with atomic_path(segment.path) as tmp:
+        cmd = ffmpeg_cmd(
+            "-i", str(segment.image),
+            "-vf", segment.filter,
+            "-frames:v", str(segment.frames),
+            *segment.codec,
+            "-an", "-progress", "pipe:1", "-f", "mp4", str(tmp),
+        )  # fmt: skip
+        on_line = progress_reader(lambda seconds: meter.update("segments", segment.index, seconds))
+        run_process(cmd, on_line=on_line, timeout=TIMEOUT_S, cancel=cancel)
+    meter.complete("segments", segment.index)
+
+
+def render_segments(segments: list[Segment], meter: ProgressMeter, parallel: int) -> int:
+    """Render the segments whose file does not exist yet, ``parallel`` at a time; returns how many.
+
+    If anything fails or the caller is interrupted, the other workers stop their ffmpeg process groups
+    before the exception propagates.
+    """
+    missing = [segment for segment in segments if not segment.path.is_file()]
+    for segment in segments:
+        if segment not in missing:
+            meter.complete("segments", segment.index)
+    if not missing:
+        return 0
+    cancel = threading.Event()
+    with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="segment") as pool:
+        futures: list[Future[None]] = [pool.submit(_render_segment, s, meter, cancel) for s in missing]
+        try:
+            done, _ = wait(futures, return_when=FIRST_EXCEPTION)
+            for future in done:
+                future.result()
+        except BaseException:
+            cancel.set()
+            for future in futures:
+                future.cancel()
+            wait(futures)
+            raise
+    return len(missing)
+
+
+def _concat_list(segments: list[Segment], work_dir: Path) -> Path:
+    def quote(path: Path) -> str:
+        return "'" + str(path.resolve()).replace("'", "'\\''") + "'"
+
+    body = "ffconcat version 1.0\n" + "".join(f"file {quote(s.path)}\n" for s in segments)
+    return write_bytes_atomic(work_dir / "segments.ffconcat", body.encode("utf-8"))
+
+
+def audio_filter(spec: RenderSpec) -> str:
+    """Filter graph of the final pass: narration (plus quiet looped music) as 44.1 kHz mono ``[a]``."""
+    audio_format = f"aformat=sample_fmts=fltp:sample_rates={AUDIO_RATE}:channel_layouts=mono"
+    if spec.music_wav is None:
+        return f"[1:a]{audio_format}[a]"
+    return (
+        f"[1:a]{audio_format}[narration];[2:a]{audio_format},volume={MUSIC_VOLUME}[music];"
+        f"[narration][music]amix=inputs=2:duration=first:normalize=0[a]"
+    )
+
+
+def _final_pass(spec: RenderSpec, concat: Path, tmp: Path, duration: float, meter: ProgressMeter) -> None:
+    """Join the segments without re-encoding and encode the audio once (it ends with the narration; the
+    video already has round(narration * fps) frames, so both end within half a frame)."""
+    inputs = ["-f", "concat", "-safe", "0", "-i", str(concat), "-i", str(spec.narration_wav)]
+    if spec.music_wav is not None:
+        inputs += ["-stream_loop", "-1", "-i", str(spec.music_wav)]
+    cmd = ffmpeg_cmd(
+        *inputs,
+        "-filter_complex", audio_filter(spec),
+        "-map", "0:v", "-map", "[a]",
+        "-c:v", "copy",
+        *AUDIO_CODEC,
+        "-movflags", "+faststart",
+        "-progress", "pipe:1",
+        "-f", "mp4", str(tmp),
+    )  # fmt: skip
+    run_process(cmd, on_line=progress_reader(lambda s: meter.update("final", 0, s)), timeout=TIMEOUT_S)
+
+
+def _prune(work_dir: Path, keep: list[Segment]) -> None:
+    """Remove cached segments of earlier renders that this render no longer uses."""
+    wanted = {segment.path.name for segment in keep}
+    for path in work_dir.glob(f"{SEGMENT_PREFIX}*.mp4"):
+        if path.name not in wanted:
+            path.unlink(missing_ok=True)
+
+
+def render_video(
+    spec: RenderSpec,
+    out: Path,
+    work_dir: Path,
+    *,
+    on_progress: Callable[[float], None] | None = None,
+    parallel: int = 2,
+) -> RenderResult:
+    """Render ``spec`` to ``out`` (atomically; an interrupted render leaves no file under ``out``).
+
+    Reports 0..100 percent to ``on_progress`` (monotonic; segments and final pass weighted); reuses
+    segments cached in ``work_dir`` whose inputs did not change. The output lasts as long as the narration.
+    """
+    spec.validate()
+    work_dir.mkdir(parents=True, exist_ok=True)
+    duration = media_duration(spec.narration_wav)
+    segments = plan_segments(spec, work_dir, duration)
+    meter = ProgressMeter(
+        on_progress,
+        {
+            "segments": (SEGMENT_WEIGHT, {s.index: s.seconds for s in segments}),
+            "final": (1 - SEGMENT_WEIGHT, {0: duration}),
+        },
+    )
+    rendered = render_segments(segments, meter, parallel)
+    concat = _concat_list(segments, work_dir)
+    with atomic_path(out) as tmp:
+        _final_pass(spec, concat, tmp, duration, meter)
+    meter.finish()
+    _prune(work_dir, segments)
+    return RenderResult(
+        path=out,
+        segments_rendered=rendered,
+        segments_cached=len(segments) - rendered,
+        duration=media_duration(out),
+    )

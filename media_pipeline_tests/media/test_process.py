@@ -1,0 +1,78 @@
+"""run_process: output streaming, failures with stderr tails, timeouts, cancel and process-group cleanup."""
+
+from __future__ import annotations
+
+import os
+import threading
+
+import pytest
+
+from media_pipeline.errors import PermanentError
+from media_pipeline.media import process
+from media_pipeline.media.process import ProcessCancelled, ProcessFailed, ProcessTimedOut, run_process
+
+from .proctools import ended, live_group_members, process_group
+
+
+def test_streams_stdout_lines_and_returns_stderr_tail() -> None:
+    lines: list[str] = []
+    tail = run_process(["sh", "-c", "echo one; echo two; echo warning >&2"], on_line=lines.append)
+    assert lines == ["one", "two"]
+    assert "warning" in tail
+
+
+def test_non_zero_exit_raises_process_failed_with_stderr_tail() -> None:
+    script = "for i in $(seq 1 100); do echo noise $i >&2; done; echo 'fatal: bad input' >&2; exit 3"
+    with pytest.raises(ProcessFailed) as caught:
+        run_process(["sh", "-c", script])
+    error = caught.value
+    assert isinstance(error, PermanentError)
+    assert (error.command, error.returncode) == ("sh", 3)
+    assert "fatal: bad input" in error.stderr_tail and "fatal: bad input" in str(error)
+    assert "noise 1\n" not in error.stderr_tail  # only the tail is kept
+    assert len(error.stderr_tail.splitlines()) == process.STDERR_TAIL_LINES
+
+
+def test_missing_executable_is_a_process_failure() -> None:
+    with pytest.raises(ProcessFailed) as caught:
+        run_process(["definitely-not-a-command-xyz"])
+    assert caught.value.returncode is None
+
+
+def test_timeout_stops_the_child() -> None:
+    with pytest.raises(ProcessTimedOut, match="timed out"):
+        run_process(["sleep", "30"], timeout=0.3)
+
+
+def test_cancel_event_stops_the_child() -> None:
+    cancel = threading.Event()
+    seen: list[str] = []
+
+    def on_line(line: str) -> None:
+        seen.append(line)
+        cancel.set()
+
+    with pytest.raises(ProcessCancelled):
+        run_process(["sh", "-c", "echo ready; exec sleep 30"], on_line=on_line, cancel=cancel)
+    assert seen == ["ready"]
+
+
+def test_interrupt_kills_the_whole_process_group(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The leader ignores SIGINT and has a background child: both must be gone after the interrupt."""
+    monkeypatch.setattr(process, "GRACE_S", 0.3)
+    pid_fds: list[int] = []
+    group: list[int] = []
+
+    def on_line(line: str) -> None:
+        grandchild = int(line)
+        group.append(process_group(grandchild))
+        pid_fds.append(os.pidfd_open(grandchild))
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_process(["sh", "-c", "trap '' INT; sleep 60 & echo $!; wait"], on_line=on_line)
+    try:
+        assert ended(pid_fds[0]), "background child of the group survived"
+        assert live_group_members(group[0]) == []
+    finally:
+        os.close(pid_fds[0])

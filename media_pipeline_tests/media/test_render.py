@@ -1,0 +1,263 @@
+"""Rendering real (tiny) videos: validity, progress, segment cache, path escaping, interruption."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import wave
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageChops
+
+from media_pipeline.errors import PermanentError
+from media_pipeline.media.ffmpeg import ffmpeg_cmd
+from media_pipeline.media.fonts import font_family
+from media_pipeline.media.music import generate_music
+from media_pipeline.media.probe import check_video, summarize
+from media_pipeline.media.process import run_process
+from media_pipeline.media.render import RenderResult, RenderSpec, render_video
+from media_pipeline.media.scenes import render_scene_image
+from media_pipeline.media.subtitles import write_ass
+from media_pipeline.media.tts import Cue
+
+from .conftest import TinyTask
+from .proctools import children, ended, live_group_members
+
+CHILD = Path(__file__).with_name("render_child.py")
+
+
+def _spec(task: TinyTask, **changes: object) -> RenderSpec:
+    spec = RenderSpec(
+        width=task.width,
+        height=task.height,
+        fps=task.fps,
+        scene_images=list(task.images),
+        scene_durations=list(task.narration.scene_durations),
+        narration_wav=task.paths.narration_wav,
+        subtitles_ass=task.paths.subtitles_ass,
+        fonts_dir=None,
+    )
+    return replace(spec, **changes)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    result: RenderResult
+    progress: list[float]
+    work_dir: Path
+
+
+@pytest.fixture(scope="module")
+def rendered(tiny_task: TinyTask, font: Path) -> Rendered:
+    """The tiny task rendered once, with generated music and the font folder."""
+    music = generate_music(tiny_task.narration.duration, tiny_task.paths.dir / "music.wav")
+    progress: list[float] = []
+    spec = _spec(tiny_task, music_wav=music, fonts_dir=font.parent)
+    work_dir = tiny_task.paths.segments_dir
+    result = render_video(spec, tiny_task.paths.output_mp4, work_dir, on_progress=progress.append)
+    return Rendered(result, progress, work_dir)
+
+
+def test_render_passes_all_checks(rendered: Rendered, tiny_task: TinyTask) -> None:
+    result = rendered.result
+    assert result.path == tiny_task.paths.output_mp4
+    assert (result.segments_rendered, result.segments_cached) == (3, 0)
+    summary = summarize(result.path)
+    assert check_video(summary, width=180, height=320, fps=10) == []
+    assert abs(summary.video_duration - tiny_task.narration.duration) <= 1 / tiny_task.fps
+    assert abs(result.duration - tiny_task.narration.duration) <= 0.1
+    assert sorted(p.name for p in result.path.parent.glob("*.mp4")) == ["output.mp4"]
+
+
+def test_progress_is_monotonic_and_reaches_100(rendered: Rendered) -> None:
+    progress = rendered.progress
+    assert len(progress) >= 3
+    assert all(0 < value <= 100 for value in progress)
+    assert all(a < b for a, b in itertools.pairwise(progress))
+    assert progress[-1] == 100.0
+
+
+def test_segments_are_cached_and_only_changed_ones_rerendered(
+    rendered: Rendered, tiny_task: TinyTask, font: Path, tmp_path: Path
+) -> None:
+    # Same video inputs; no music this time (music is mixed in the final pass, not in segments).
+    again = render_video(_spec(tiny_task, fonts_dir=font.parent), tmp_path / "again.mp4", rendered.work_dir)
+    assert (again.segments_rendered, again.segments_cached) == (0, 3)
+    assert check_video(summarize(again.path), width=180, height=320, fps=10) == []
+
+    changed = tmp_path / "changed.png"
+    scene = tiny_task.script.scenes[1].model_copy(update={"caption": "바뀐 장면"})
+    render_scene_image(scene, tiny_task.script.title, (180, 320), changed, font)
+    images = [tiny_task.images[0], changed, tiny_task.images[2]]
+    spec = _spec(tiny_task, scene_images=images, fonts_dir=font.parent)
+    work_dir = Path(shutil.copytree(rendered.work_dir, tmp_path / "work"))
+    partial = render_video(spec, tmp_path / "partial.mp4", work_dir)
+    assert (partial.segments_rendered, partial.segments_cached) == (1, 2)
+    # The replaced scene's old segment is pruned; the others are kept for the next render.
+    assert len(list(work_dir.glob("seg-*.mp4"))) == 3
+
+
+def test_paths_with_filter_special_characters(tiny_task: TinyTask, tmp_path: Path) -> None:
+    odd = tmp_path / "it's [odd],dir;x:y"
+    odd.mkdir()
+    subtitles = shutil.copy(tiny_task.paths.subtitles_ass, odd / "sub's.ass")
+    result = render_video(
+        _spec(tiny_task, subtitles_ass=Path(subtitles), fonts_dir=odd),
+        odd / "out put.mp4",
+        odd / "work dir",
+    )
+    assert check_video(summarize(result.path), width=180, height=320, fps=10) == []
+
+
+def test_invalid_specs_fail_permanently(tiny_task: TinyTask, tmp_path: Path) -> None:
+    with pytest.raises(PermanentError, match="scene durations"):
+        render_video(_spec(tiny_task, scene_durations=[1.0]), tmp_path / "x.mp4", tmp_path)
+    with pytest.raises(PermanentError, match="missing"):
+        render_video(_spec(tiny_task, narration_wav=tmp_path / "none.wav"), tmp_path / "x.mp4", tmp_path)
+    with pytest.raises(PermanentError, match="even"):
+        render_video(_spec(tiny_task, width=181), tmp_path / "x.mp4", tmp_path)
+    assert not (tmp_path / "x.mp4").exists()
+
+
+def _burn(ass: Path, font: Path, out: Path) -> Image.Image:
+    graph = f"color=c=black:s=320x180:d=1,subtitles=filename={ass}:fontsdir={font.parent}"
+    run_process(ffmpeg_cmd("-f", "lavfi", "-i", graph, "-frames:v", "1", str(out)))
+    return Image.open(out).convert("L")
+
+
+def test_libass_draws_hangul_with_the_found_font(font: Path, tmp_path: Path) -> None:
+    frames = {}
+    for name, text in {"ga": "가나다라", "other": "마바사아", "pua": "\ue000\ue001\ue002\ue003"}.items():
+        ass = write_ass(
+            [Cue(0, 5, text)], tmp_path / f"{name}.ass", width=320, height=180, font_name=font_family(font)
+        )
+        frames[name] = _burn(ass, font, tmp_path / f"{name}.png")
+    assert frames["ga"].getbbox() is not None, "no subtitle drawn"
+    assert ImageChops.difference(frames["ga"], frames["pua"]).getbbox() is not None
+    assert ImageChops.difference(frames["ga"], frames["other"]).getbbox() is not None
+
+
+# --- interruption -------------------------------------------------------------------------------------
+
+
+def _interrupt(job: dict, *, when: float) -> tuple[subprocess.CompletedProcess, list[tuple[int, str]]]:
+    """Run the render child, SIGINT it at its first progress > ``when``; returns its ffmpeg children then."""
+    child = subprocess.Popen(
+        [sys.executable, str(CHILD), json.dumps(job)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    ffmpegs: list[tuple[int, str]] = []
+    pid_fds: list[int] = []
+    try:
+        for line in child.stdout:
+            assert line != "done\n", "render finished before it could be interrupted"
+            if line.startswith("progress ") and float(line.split()[1]) > when:
+                ffmpegs = children(child.pid, "ffmpeg")
+                pid_fds = [os.pidfd_open(pid) for pid, _ in ffmpegs]
+                child.send_signal(signal.SIGINT)
+                break
+        _, stderr = child.communicate(input="", timeout=60)
+        assert all(ended(fd) for fd in pid_fds), "an ffmpeg of the interrupted render is still running"
+    finally:
+        for fd in pid_fds:
+            os.close(fd)
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    return subprocess.CompletedProcess(child.args, child.returncode, "", stderr), ffmpegs
+
+
+def _silence(path: Path, seconds: float) -> Path:
+    with wave.open(str(path), "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(22050)
+        writer.writeframes(b"\0\0" * int(seconds * 22050))
+    return path
+
+
+def _assert_no_output(out: Path) -> None:
+    assert not out.exists()
+    assert [p.name for p in out.parent.iterdir() if p.suffix == ".mp4"] == []
+
+
+def test_interrupt_during_segments_leaves_nothing(tiny_task: TinyTask, font: Path, tmp_path: Path) -> None:
+    """Bigger segments (720x1280, 3 x 8 s) so ffmpeg is still busy when the first progress arrives."""
+    images = []
+    for scene in tiny_task.script.scenes:
+        images.append(render_scene_image(scene, "t", (720, 1280), tmp_path / f"s{scene.index}.png", font))
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    job = {
+        "width": 720, "height": 1280, "fps": 30,
+        "images": [str(p) for p in images], "durations": [8.0, 8.0, 8.0],
+        "narration": str(_silence(tmp_path / "n.wav", 24.0)),
+        "subtitles": str(tiny_task.paths.subtitles_ass),
+        "out": str(out_dir / "output.mp4"), "work_dir": str(tmp_path / "work"), "block_in_final": False,
+    }  # fmt: skip
+    result, ffmpegs = _interrupt(job, when=0.0)
+    assert result.returncode != 0 and "KeyboardInterrupt" in result.stderr
+    assert [state for _, state in ffmpegs if state != "Z"], "no live ffmpeg to interrupt"
+    assert not any(live_group_members(pid) for pid, _ in ffmpegs)  # ffmpeg leads its own group
+    _assert_no_output(out_dir / "output.mp4")
+    assert [p.name for p in (tmp_path / "work").iterdir() if p.suffix == ".mp4"] == []
+
+
+def test_interrupt_during_final_pass_leaves_no_output(
+    rendered: Rendered, tiny_task: TinyTask, tmp_path: Path
+) -> None:
+    work_dir = tmp_path / "work"
+    shutil.copytree(rendered.work_dir, work_dir)
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    spec = _spec(tiny_task)
+    job = {
+        "width": spec.width, "height": spec.height, "fps": spec.fps,
+        "images": [str(p) for p in spec.scene_images], "durations": spec.scene_durations,
+        "narration": str(spec.narration_wav), "subtitles": str(spec.subtitles_ass),
+        "out": str(out_dir / "output.mp4"), "work_dir": str(work_dir), "block_in_final": True,
+    }  # fmt: skip
+    result, ffmpegs = _interrupt(job, when=90.05)
+    assert result.returncode != 0 and "KeyboardInterrupt" in result.stderr
+    assert len(ffmpegs) == 1  # the final pass, interrupted while its output was still a temp file
+    assert live_group_members(ffmpegs[0][0]) == []
+    _assert_no_output(out_dir / "output.mp4")
+
+
+def _frame_at(video: Path, seconds: float, out: Path) -> Image.Image:
+    run_process(ffmpeg_cmd("-i", str(video), "-ss", f"{seconds:.3f}", "-frames:v", "1", str(out)))
+    return Image.open(out).convert("L")
+
+
+def test_every_cue_is_burned_in_its_own_scene(
+    rendered: Rendered, tiny_task: TinyTask, font: Path, tmp_path: Path
+) -> None:
+    """Each cue (not only the first scene's) shows up: compare against the same render without subtitles."""
+    bare_ass = write_ass(
+        [], tmp_path / "empty.ass", width=tiny_task.width, height=tiny_task.height, font_name="x"
+    )
+    bare = render_video(
+        _spec(tiny_task, subtitles_ass=bare_ass, fonts_dir=font.parent),
+        tmp_path / "bare.mp4",
+        tmp_path / "seg",
+    )
+    band = (0, tiny_task.height * 2 // 3, tiny_task.width, tiny_task.height)
+    cues = tiny_task.narration.cues
+    assert len(cues) >= 3
+    for number, cue in enumerate(cues):
+        middle = (cue.start + cue.end) / 2
+        with_subs = _frame_at(rendered.result.path, middle, tmp_path / f"s{number}.png").crop(band)
+        without = _frame_at(bare.path, middle, tmp_path / f"b{number}.png").crop(band)
+        diff = ImageChops.difference(with_subs, without).point(lambda v: 255 if v > 60 else 0)
+        assert diff.getbbox() is not None, f"cue {number} ({cue.text!r}) at {middle:.2f}s is not burned in"

@@ -1,0 +1,190 @@
+"""A loopback fake of the YouTube Data API v3 parts the publisher uses, speaking the real protocols:
+
+OAuth refresh (``POST /token``), resumable upload (``POST /upload/youtube/v3/videos?uploadType=resumable``
+→ ``Location``; ``PUT`` chunks with ``Content-Range``; ``308`` + ``Range``; ``bytes */size`` status
+queries; final ``200`` with the video resource), ``channels.list(mine)``, ``playlistItems.list`` and
+``thumbnails.set``. Faults can be injected per method/path prefix.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from media_pipeline_tests.providers.fakeserver import Recorded, Reply
+
+UPLOADS_PLAYLIST = "UUfakeuploads"
+VIDEO_UPLOAD_PATH = "/upload/youtube/v3/videos"
+THUMBNAIL_PATH = "/upload/youtube/v3/thumbnails/set"
+_RANGE_RE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
+
+
+def google_error(status: int, reason: str, message: str = "") -> Reply:
+    """A Google API JSON error body, as YouTube sends it."""
+    message = message or reason
+    error = {
+        "code": status,
+        "message": message,
+        "errors": [{"reason": reason, "domain": "youtube", "message": message}],
+    }
+    return Reply.json({"error": error}, status=status)
+
+
+@dataclass
+class Session:
+    metadata: dict[str, Any]
+    total: int
+    data: bytearray = field(default_factory=bytearray)
+    video_id: str | None = None
+
+
+@dataclass
+class Fault:
+    method: str
+    path_prefix: str
+    reply: Reply
+    skip: int = 0
+
+
+class FakeYouTube:
+    """Stateful app for :class:`FakeServer`; set ``base_url`` after the server starts."""
+
+    def __init__(self, access_token: str = "valid-token", refresh_token: str = "refresh-1") -> None:
+        self.base_url = ""
+        self.valid_tokens = {access_token}
+        self.refresh_token = refresh_token
+        self.sessions: dict[str, Session] = {}
+        self.videos: dict[str, dict[str, Any]] = {}
+        self.thumbnails: dict[str, tuple[str, bytes]] = {}
+        self.accepted_ranges: list[tuple[int, int]] = []
+        self.status_queries = 0
+        self.token_requests = 0
+        self.faults: list[Fault] = []
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    # -- test helpers -------------------------------------------------------------------------------------
+
+    def fail(self, method: str, path_prefix: str, reply: Reply, *, skip: int = 0) -> None:
+        """Answer the next matching request (after ``skip`` matching ones) with ``reply`` instead."""
+        self.faults.append(Fault(method, path_prefix, reply, skip))
+
+    def add_video(self, description: str, title: str = "existing") -> str:
+        """A video already on the channel (uploaded by someone/something earlier)."""
+        video_id = f"vid{next(self._ids)}"
+        self.videos[video_id] = {"id": video_id, "snippet": {"title": title, "description": description}}
+        return video_id
+
+    # -- dispatch -----------------------------------------------------------------------------------------
+
+    def __call__(self, request: Recorded) -> Reply:
+        with self._lock:
+            fault = self._take_fault(request)
+            if fault is not None:
+                return fault
+            if request.path == "/token":
+                return self._token(request)
+            if request.headers.get("authorization", "").removeprefix("Bearer ") not in self.valid_tokens:
+                return google_error(401, "authError", "Invalid Credentials")
+            if request.path == VIDEO_UPLOAD_PATH and request.method == "POST":
+                return self._start_session(request)
+            if request.path == VIDEO_UPLOAD_PATH and request.method == "PUT":
+                return self._put(request)
+            if request.path == "/youtube/v3/channels":
+                return self._channels(request)
+            if request.path == "/youtube/v3/playlistItems":
+                return self._playlist_items(request)
+            if request.path == THUMBNAIL_PATH:
+                return self._thumbnail(request)
+            return google_error(404, "notFound")
+
+    def _take_fault(self, request: Recorded) -> Reply | None:
+        for fault in self.faults:
+            if fault.method == request.method and request.path.startswith(fault.path_prefix):
+                if fault.skip:
+                    fault.skip -= 1
+                    return None
+                self.faults.remove(fault)
+                return fault.reply
+        return None
+
+    # -- endpoints ----------------------------------------------------------------------------------------
+
+    def _token(self, request: Recorded) -> Reply:
+        form = {key: values[-1] for key, values in parse_qs(request.body.decode()).items()}
+        grant = form.get("grant_type")
+        if grant == "authorization_code" and form.get("code") == "auth-code":
+            payload: dict[str, Any] = {"refresh_token": self.refresh_token}
+        elif grant == "refresh_token" and form.get("refresh_token") == self.refresh_token:
+            payload = {}
+        else:
+            return Reply.json({"error": "invalid_grant"}, status=400)
+        self.token_requests += 1
+        token = f"fresh-token-{self.token_requests}"
+        self.valid_tokens.add(token)
+        return Reply.json({"access_token": token, "expires_in": 3600, "token_type": "Bearer", **payload})
+
+    def _start_session(self, request: Recorded) -> Reply:
+        if request.query.get("uploadType") != "resumable":
+            return google_error(400, "badRequest", "expected uploadType=resumable")
+        upload_id = f"session{next(self._ids)}"
+        total = int(request.headers["x-upload-content-length"])
+        self.sessions[upload_id] = Session(metadata=request.json(), total=total)
+        location = f"{self.base_url}{VIDEO_UPLOAD_PATH}?uploadType=resumable&upload_id={upload_id}"
+        return Reply(200, b"", {"Location": location})
+
+    def _put(self, request: Recorded) -> Reply:
+        session = self.sessions.get(request.query.get("upload_id", ""))
+        if session is None:
+            return google_error(404, "notFound", "no such upload session")
+        content_range = request.headers.get("content-range", "")
+        if content_range.startswith("bytes */"):
+            self.status_queries += 1
+            return self._session_status(session)
+        match = _RANGE_RE.fullmatch(content_range)
+        if not match:
+            return google_error(400, "badContentRange", content_range)
+        start, end = int(match.group(1)), int(match.group(2))
+        if start != len(session.data) or end - start + 1 != len(request.body):
+            return self._session_status(session)
+        session.data += request.body
+        self.accepted_ranges.append((start, end))
+        if len(session.data) == session.total:
+            session.video_id = f"vid{next(self._ids)}"
+            self.videos[session.video_id] = {
+                "kind": "youtube#video",
+                "id": session.video_id,
+                "snippet": session.metadata.get("snippet", {}),
+                "status": {**session.metadata.get("status", {}), "uploadStatus": "uploaded"},
+            }
+        return self._session_status(session)
+
+    def _session_status(self, session: Session) -> Reply:
+        if session.video_id is not None:
+            return Reply.json(self.videos[session.video_id])
+        headers = {"Range": f"bytes=0-{len(session.data) - 1}"} if session.data else {}
+        return Reply(308, b"", headers)
+
+    def _channels(self, request: Recorded) -> Reply:
+        assert request.query.get("mine") == "true"
+        item = {"id": "UCfake", "contentDetails": {"relatedPlaylists": {"uploads": UPLOADS_PLAYLIST}}}
+        return Reply.json({"items": [item]})
+
+    def _playlist_items(self, request: Recorded) -> Reply:
+        assert request.query.get("playlistId") == UPLOADS_PLAYLIST
+        items = [
+            {"snippet": {**video["snippet"], "resourceId": {"kind": "youtube#video", "videoId": video_id}}}
+            for video_id, video in reversed(self.videos.items())
+        ]
+        return Reply.json({"items": items[: int(request.query.get("maxResults", "5"))]})
+
+    def _thumbnail(self, request: Recorded) -> Reply:
+        video_id = request.query.get("videoId", "")
+        if video_id not in self.videos:
+            return google_error(404, "videoNotFound")
+        self.thumbnails[video_id] = (request.headers.get("content-type", ""), request.body)
+        return Reply.json({"items": [{"default": {"url": f"{self.base_url}/vi/{video_id}/default.jpg"}}]})

@@ -1,0 +1,49 @@
+"""Builders shared by the provider tests: a small task and script, encoded images."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from PIL import Image
+
+from media_pipeline.domain import Language, Scene, Script, TaskSettings, TaskSpec
+
+TASK_ID = "task-1"
+
+
+def make_task(**settings: Any) -> TaskSpec:
+    """A small vertical task (180x320 canvas) with ``settings`` overrides (camelCase aliases)."""
+    base = {"renderHeight": 320, "imageCount": 3, "language": "en"}
+    return TaskSpec(
+        task_id=TASK_ID, title="Test video", settings=TaskSettings.model_validate({**base, **settings})
+    )
+
+
+def make_script(task: TaskSpec) -> Script:
+    """A valid script with one scene per image, styles assigned round-robin."""
+    styles = task.settings.styles
+    scenes = [
+        Scene(
+            index=i,
+            narration=f"Narration {i}.",
+            caption=f"Caption {i}",
+            image_prompt=f"a calm lake, view {i}",
+            style=styles[i % len(styles)],
+        )
+        for i in range(task.settings.image_count)
+    ]
+    return Script(
+        title=task.title,
+        language=Language(task.settings.language),
+        description="About it.",
+        tags=["t"],
+        scenes=scenes,
+    )
+
+
+def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (64, 48), color: str = "red") -> bytes:
+    """A small encoded image."""
+    buffer = io.BytesIO()
+    Image.new("RGB", size, color).save(buffer, format=fmt)
+    return buffer.getvalue()
