@@ -66,6 +66,11 @@ class ImageStyle(StrEnum):
 DEFAULT_DURATION_S = {VideoType.SHORTFORM: 30.0, VideoType.LONGFORM: 60.0, VideoType.PRODUCT: 30.0}
 
 
+def default_voice(language: Language) -> str:
+    """The espeak-ng voice of a language."""
+    return "en-us" if language is Language.EN else language.value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
@@ -134,10 +139,9 @@ class TaskSettings(_Strict):
         """Target duration in seconds."""
         return self.target_duration_s or DEFAULT_DURATION_S[self.type]
 
-    @property
-    def espeak_voice(self) -> str:
-        """Voice passed to espeak-ng."""
-        return self.voice or ("en-us" if self.language is Language.EN else self.language.value)
+    def voice_for(self, language: Language) -> str:
+        """espeak-ng voice for a script written in ``language`` (the explicit ``voice`` wins)."""
+        return self.voice or default_voice(language)
 
     def merged(self, partial: dict) -> TaskSettings:
         """A copy with ``partial`` (camelCase or snake_case keys) merged in and validated."""
@@ -176,7 +180,7 @@ class Scene(_Strict):
     """One scene: a narration passage shown over one image with a caption."""
 
     index: Annotated[int, Field(ge=0)]
-    narration: Annotated[str, Field(min_length=1, max_length=1000)]
+    narration: Annotated[str, Field(min_length=1, max_length=6000)]
     caption: Annotated[str, Field(max_length=120)] = ""
     image_prompt: Annotated[str, Field(max_length=1000)] = ""
     style: ImageStyle = ImageStyle.SUNSET

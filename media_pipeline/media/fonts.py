@@ -68,12 +68,17 @@ def _fc_match(pattern: str) -> Path | None:
 
 
 def find_font(preferred: Path | None = None, *, bold: bool = True) -> Path:
-    """A Hangul-capable font file: ``preferred`` if it exists, else fontconfig's match, else known paths.
+    """A Hangul-capable font file: ``preferred`` if given, else fontconfig's match, else known paths.
 
     With ``bold`` (default, more legible over video) a bold face is tried first. Raises
-    :class:`PermanentError` with an install hint when none is found.
+    :class:`PermanentError` with an install hint when none is found, and when ``preferred`` is missing or
+    cannot draw Hangul (Korean text would come out as tofu boxes).
     """
-    if preferred is not None and preferred.is_file():
+    if preferred is not None:
+        if not preferred.is_file():
+            raise PermanentError(f"configured font {preferred} does not exist")
+        if not supports_hangul(preferred):
+            raise PermanentError(f"configured font {preferred} has no Hangul glyphs; {INSTALL_HINT}")
         return preferred
     patterns = [":lang=ko:weight=bold", ":lang=ko"] if bold else [":lang=ko"]
     candidates = itertools.chain((_fc_match(p) for p in patterns), KNOWN_FONTS)

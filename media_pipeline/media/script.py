@@ -1,4 +1,4 @@
-"""Deterministic template script writer (Korean and English; other languages get English text)."""
+"""Deterministic template script writer (Korean and English; other languages get English text, marked en)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from media_pipeline.domain import Language, Scene, Script, TaskSpec, VideoType
 from media_pipeline.media.text import split_sentences
 
-NARRATION_MAX_CHARS = 900
+NARRATION_MAX_CHARS = 5400
 SENTENCE_MAX_CHARS = 300
 CAPTION_MAX_CHARS = 60
 MAX_TAGS = 15
@@ -201,7 +201,10 @@ class TemplateScriptWriter:
     def write(self, task: TaskSpec) -> Script:
         """Return a validated script with exactly ``task.settings.image_count`` scenes."""
         settings = task.settings
-        book = KOREAN if settings.language is Language.KO else ENGLISH
+        # Templates exist in Korean and English; other languages get English text, and the script says so
+        # (its language drives the narration voice, so English text is never read by a Japanese voice).
+        language = Language.KO if settings.language is Language.KO else Language.EN
+        book = KOREAN if language is Language.KO else ENGLISH
         values = self._values(task)
         beats = self._beats(task, book, values)
         target_s = settings.duration_s / len(beats)
@@ -216,7 +219,7 @@ class TemplateScriptWriter:
                     extra, generic = beat.optional[optional], False
                 else:
                     extra, generic = fillers[used % len(fillers)], True
-                if not _improves(lines, extra, beat.closing, target_s, settings.language):
+                if not _improves(lines, extra, beat.closing, target_s, language):
                     break
                 lines.append(extra)
                 used += generic
@@ -233,7 +236,7 @@ class TemplateScriptWriter:
             )
         return Script(
             title=task.title,
-            language=settings.language,
+            language=language,
             description=self._description(task, scenes),
             tags=self._tags(task, book),
             scenes=scenes,

@@ -57,7 +57,9 @@ def produce_video(run: StageRun, font: Path) -> ProducedVideo:
     paths, settings = run.paths, run.spec.settings
     story = Script.model_validate_json(paths.story_json.read_bytes())
     width, height = settings.resolution
-    narration = synthesize_narration(story, settings.espeak_voice, paths.narration_dir, paths.narration_wav)
+    narration = synthesize_narration(
+        story, settings.voice_for(story.language), paths.narration_dir, paths.narration_wav
+    )
     run.progress(NARRATION_SHARE, f"narration {narration.duration:.1f}s")
     write_srt(narration.cues, paths.subtitles_srt)
     write_ass(narration.cues, paths.subtitles_ass, width=width, height=height, font_name=font_family(font))

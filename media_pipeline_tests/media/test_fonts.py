@@ -32,9 +32,12 @@ def test_font_without_hangul_is_detected() -> None:
     assert glyph_bitmap(DEJAVU, "가") == glyph_bitmap(DEJAVU, PRIVATE_USE)
 
 
-def test_preferred_font_wins_and_missing_preferred_falls_back(font: Path, tmp_path: Path) -> None:
+def test_preferred_font_wins_and_bad_preferred_is_refused(font: Path, tmp_path: Path) -> None:
     assert find_font(font) == font
-    assert supports_hangul(find_font(tmp_path / "nope.ttf"))
+    with pytest.raises(PermanentError, match="does not exist"):
+        find_font(tmp_path / "nope.ttf")
+    with pytest.raises(PermanentError, match="no Hangul glyphs"):
+        find_font(DEJAVU)
 
 
 def test_no_hangul_font_gives_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:

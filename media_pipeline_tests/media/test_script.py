@@ -45,7 +45,7 @@ def test_english_and_fallback_languages() -> None:
     english = TemplateScriptWriter().write(_task(title="Morning habits", imageCount=3, language="en"))
     japanese = TemplateScriptWriter().write(_task(title="Morning habits", imageCount=3, language="ja"))
     assert "Morning habits" in english.scenes[0].narration
-    assert japanese.language is Language.JA
+    assert japanese.language is Language.EN, "fallback text is English and must say so (voice follows it)"
     assert [s.narration for s in japanese.scenes] == [s.narration for s in english.scenes]
 
 
