@@ -6,6 +6,7 @@ Python API (``materialize``) have no such tag and only read the task snapshot fr
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -66,7 +67,11 @@ def stage_run(
             raise dg.Failure(f"run is for generation {generation_tag}, task is at {spec.generation}")
         if stage == "script":
             prepare_generation(paths, spec)
-        state.stage_started(task_id, spec.generation, stage, context.run_id, None)
+        if not state.stage_started(
+            task_id, spec.generation, stage, context.run_id, os.getpid(), process_name="dagster-run-worker"
+        ):
+            # Stopped task, stale generation, stage done/running elsewhere or earlier stage not completed.
+            raise dg.Failure(f"{stage} of task {task_id} (generation {spec.generation}) must not run now")
     else:
         spec = pipeline.read_spec(task_id)
     run = StageRun(context=context, stage=stage, spec=spec, paths=paths, state=state)

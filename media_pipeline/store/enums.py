@@ -1,0 +1,97 @@
+"""Statuses, stages and other closed vocabularies of the app database."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TaskStatus(StrEnum):
+    """Lifecycle of a task (DESIGN §3): draft -> queued -> running -> succeeded | failed | canceled."""
+
+    DRAFT = "draft"
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+    SCHEDULED = "scheduled"
+
+
+ACTIVE_STATUSES = (TaskStatus.QUEUED, TaskStatus.RUNNING)
+"""A task with one of these statuses has a generation in flight."""
+
+TERMINAL_STATUSES = (TaskStatus.SUCCEEDED, TaskStatus.FAILED, TaskStatus.CANCELED)
+"""Statuses a generation ends in."""
+
+
+class StageStatus(StrEnum):
+    """State of one stage of one generation of a task."""
+
+    WAITING = "waiting"
+    PROCESSING = "processing"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+OPEN_STAGE_STATUSES = (StageStatus.WAITING, StageStatus.PROCESSING)
+"""Stage states that may still change through work (not yet ended)."""
+
+
+class Stage(StrEnum):
+    """The pipeline stages, in execution order."""
+
+    SCRIPT = "script"
+    IMAGES = "images"
+    VIDEO = "video"
+    THUMBNAIL = "thumbnail"
+    YOUTUBE_VIDEO = "youtube_video"
+
+
+STAGES: tuple[str, ...] = tuple(stage.value for stage in Stage)
+"""Stage names in execution order; also the Dagster asset names."""
+
+
+class LogAction(StrEnum):
+    """``task_logs.action_type``: what happened."""
+
+    QUEUE = "queue"
+    START = "start"
+    PROGRESS = "progress"
+    COMPLETE = "complete"
+    FAIL = "fail"
+    RETRY = "retry"
+    STOP = "stop"
+    SKIP = "skip"
+    APPROVE = "approve"
+    SCHEDULE = "schedule"
+
+
+class LogLevel(StrEnum):
+    """Severity of a task log entry."""
+
+    DEBUG = "debug"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+class Repeat(StrEnum):
+    """How a schedule repeats."""
+
+    ONCE = "once"
+    DAILY = "daily"
+    WEEKLY = "weekly"
+    MONTHLY = "monthly"
+
+
+class ContentKind(StrEnum):
+    """Kind of a produced file or published item recorded in ``contents``."""
+
+    SCRIPT = "script"
+    IMAGE = "image"
+    AUDIO = "audio"
+    SUBTITLES = "subtitles"
+    VIDEO = "video"
+    THUMBNAIL = "thumbnail"
+    PUBLISH = "publish"

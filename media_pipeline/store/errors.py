@@ -1,0 +1,56 @@
+"""Errors raised by the store services; each has a stable ``code``, a message and JSON-able details."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from media_pipeline.errors import MediaPipelineError
+
+
+class StoreError(MediaPipelineError):
+    """Base of the service errors; ``http_status`` is what the HTTP API answers with."""
+
+    code = "STORE_ERROR"
+    http_status = 500
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details: dict[str, Any] = details or {}
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"code", "message", "details"}`` for API responses and CLI output."""
+        return {"code": self.code, "message": self.message, "details": self.details}
+
+
+class NotFoundError(StoreError):
+    """The row does not exist or belongs to another owner (never say which)."""
+
+    code = "NOT_FOUND"
+    http_status = 404
+
+
+class ConflictError(StoreError):
+    """Stale queue version or an action the current status does not allow; nothing was changed."""
+
+    code = "CONFLICT"
+    http_status = 409
+
+
+class ValidationFailed(StoreError):
+    """Invalid input; ``details["errors"]`` lists ``{"field", "message", "type"}`` (plus ``taskId``)."""
+
+    code = "VALIDATION_ERROR"
+    http_status = 422
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        """The field-level errors."""
+        return list(self.details.get("errors", []))
+
+
+class LimitExceeded(StoreError):
+    """A plan limit (drafts per queue, assets per add) would be exceeded; ``details`` has the numbers."""
+
+    code = "LIMIT_EXCEEDED"
+    http_status = 422

@@ -1,0 +1,245 @@
+"""ORM models of the app database (the truth for tasks, queues, schedules and logs; DESIGN §1)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from media_pipeline.domain.models import VideoType
+from media_pipeline.store.clock import utcnow
+from media_pipeline.store.enums import (
+    STAGES,
+    ContentKind,
+    LogAction,
+    LogLevel,
+    Repeat,
+    StageStatus,
+    TaskStatus,
+)
+from media_pipeline.store.types import JSONType, StrEnumType, UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+DRAFT_ONLY = text("status = 'draft'")
+PROCESSING_ONLY = text("status = 'processing'")
+
+
+def one_of(column: str, values: type[StrEnum] | tuple[str, ...], name: str | None = None) -> CheckConstraint:
+    """CHECK constraint ``column IN (...)`` for a closed vocabulary."""
+    allowed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({allowed})", name=name or column)
+
+
+def partial_index(name: str, *columns: str, where: Any, unique: bool = False) -> Index:
+    """An index restricted by ``where`` on both SQLite and PostgreSQL."""
+    return Index(name, *columns, unique=unique, sqlite_where=where, postgresql_where=where)
+
+
+class Base(DeclarativeBase):
+    """Declarative base: UTC datetimes and JSON columns by annotation."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime(), dict[str, Any]: JSONType}
+
+
+class Timestamps:
+    """``created_at``/``updated_at`` columns (services also set them from their clock)."""
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Queue(Timestamps, Base):
+    """A user's draft queue; ``version`` guards every mutation (optimistic concurrency)."""
+
+    __tablename__ = "queues"
+    __table_args__ = (
+        partial_index(
+            "uq_queues_default_owner", "user_id", "workspace_id", where=text("is_default"), unique=True
+        ),
+        Index("ix_queues_owner", "user_id", "workspace_id"),
+        CheckConstraint("version >= 1", name="version_positive"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(100))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    default_options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Task(Timestamps, Base):
+    """One video to produce; each Run starts a new ``generation`` with its own stage states."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        one_of("status", TaskStatus),
+        one_of("type", VideoType),
+        CheckConstraint("generation >= 0", name="generation_non_negative"),
+        CheckConstraint("progress >= 0 AND progress <= 100", name="progress_range"),
+        partial_index("uq_tasks_draft_asset", "queue_id", "asset_id", where=DRAFT_ONLY, unique=True),
+        Index("ix_tasks_queue_status_position", "queue_id", "status", "queue_position"),
+        Index("ix_tasks_owner_status_updated", "user_id", "workspace_id", "status", "updated_at"),
+        Index("ix_tasks_status_queued_at", "status", "queued_at", "queue_position"),
+        partial_index("ix_tasks_draft_expires_at", "draft_expires_at", where=DRAFT_ONLY),
+        Index("ix_tasks_batch_id", "batch_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    queue_id: Mapped[str] = mapped_column(ForeignKey("queues.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    type: Mapped[VideoType] = mapped_column(StrEnumType(VideoType))
+    product: Mapped[dict[str, Any] | None]
+    settings: Mapped[dict[str, Any]]
+    status: Mapped[TaskStatus] = mapped_column(StrEnumType(TaskStatus), default=TaskStatus.DRAFT)
+    queue_position: Mapped[int | None]
+    batch_id: Mapped[str | None] = mapped_column(String(64))
+    asset_id: Mapped[str | None] = mapped_column(String(200))
+    draft_expires_at: Mapped[datetime | None]
+    locked_by: Mapped[str | None] = mapped_column(String(64))
+    locked_at: Mapped[datetime | None]
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    step: Mapped[str | None] = mapped_column(String(32))
+    message: Mapped[str | None] = mapped_column(String(500))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    youtube_url: Mapped[str | None] = mapped_column(String(500))
+    requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)
+    script_approved_at: Mapped[datetime | None]
+    queued_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class TaskStageState(Timestamps, Base):
+    """State of one stage of one generation of a task (the per-stage queues of the UI tabs).
+
+    ``attempt`` numbers the runs of this stage (0 = first, part of the run key); ``auto_retries`` counts
+    automatic retries since the last start or manual retry, at most ``max_attempts``.
+    """
+
+    __tablename__ = "task_stage_states"
+    __table_args__ = (
+        UniqueConstraint("task_id", "generation", "stage"),
+        one_of("stage", STAGES),
+        one_of("status", StageStatus),
+        partial_index("uq_task_stage_states_processing_task", "task_id", where=PROCESSING_ONLY, unique=True),
+        Index("ix_task_stage_states_stage_status", "stage", "status"),
+        Index("ix_task_stage_states_run_id", "run_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    generation: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(16))
+    status: Mapped[StageStatus] = mapped_column(StrEnumType(StageStatus), default=StageStatus.WAITING)
+    attempt: Mapped[int] = mapped_column(Integer, default=0)
+    auto_retries: Mapped[int] = mapped_column(Integer, default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=3)
+    next_retry_at: Mapped[datetime | None]
+    run_id: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class TaskSchedule(Timestamps, Base):
+    """When a task runs (``scheduled_time``) and how it repeats; ``next_run_at`` is NULL while a
+    generation it started is in flight (advanced or deactivated when that generation ends)."""
+
+    __tablename__ = "task_schedules"
+    __table_args__ = (
+        one_of("repeat", Repeat),
+        partial_index("uq_task_schedules_active_task", "task_id", where=text("is_active"), unique=True),
+        Index("ix_task_schedules_due", "is_active", "next_run_at"),
+        Index("ix_task_schedules_task_id", "task_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    scheduled_time: Mapped[datetime]
+    repeat: Mapped[Repeat] = mapped_column(StrEnumType(Repeat), default=Repeat.ONCE)
+    repeat_config: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    next_run_at: Mapped[datetime | None]
+    last_run_at: Mapped[datetime | None]
+    last_generation: Mapped[int | None]
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    privacy: Mapped[str | None] = mapped_column(String(16))
+    publish_at: Mapped[datetime | None]
+    channel_id: Mapped[str | None] = mapped_column(String(100))
+
+
+class TaskLog(Base):
+    """One log line of a task: user actions and stage events."""
+
+    __tablename__ = "task_logs"
+    __table_args__ = (
+        one_of("level", LogLevel),
+        one_of("action_type", LogAction),
+        Index("ix_task_logs_task_id_id", "task_id", "id"),
+        Index("ix_task_logs_level_id", "level", "id"),
+        Index("ix_task_logs_action_type_id", "action_type", "id"),
+        Index("ix_task_logs_stage_id", "stage", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    generation: Mapped[int | None]
+    stage: Mapped[str | None] = mapped_column(String(16))
+    level: Mapped[LogLevel] = mapped_column(StrEnumType(LogLevel), default=LogLevel.INFO)
+    action_type: Mapped[LogAction] = mapped_column(StrEnumType(LogAction))
+    message: Mapped[str] = mapped_column(Text, default="")
+    pid: Mapped[int | None]
+    process_name: Mapped[str | None] = mapped_column(String(100))
+    run_id: Mapped[str | None] = mapped_column(String(64))
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Content(Base):
+    """A produced file (script, video, thumbnail, ...) or published item of one generation."""
+
+    __tablename__ = "contents"
+    __table_args__ = (
+        one_of("kind", ContentKind),
+        Index("ix_contents_task_id_generation", "task_id", "generation"),
+        Index("ix_contents_kind_id", "kind", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    generation: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str | None] = mapped_column(String(16))
+    kind: Mapped[ContentKind] = mapped_column(StrEnumType(ContentKind))
+    path: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(1000))
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

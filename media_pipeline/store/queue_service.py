@@ -1,0 +1,441 @@
+"""The draft queue: add assets as drafts, edit, reorder, delete and run them (DESIGN §3 invariants 2, 3).
+
+Every mutating call takes the queue ``version`` it was based on. The first statement of its transaction is
+``UPDATE queues SET version = version + 1 WHERE id = :id AND version = :version``: a stale version matches
+no row and raises ConflictError before anything changes, and of two concurrent calls with the same version
+exactly one proceeds (the row lock serializes them on PostgreSQL, BEGIN IMMEDIATE on SQLite).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from media_pipeline.domain.models import TaskSettings
+from media_pipeline.store.base import OwnedService, dedupe
+from media_pipeline.store.enums import LogAction, TaskStatus
+from media_pipeline.store.errors import ConflictError, LimitExceeded, ValidationFailed
+from media_pipeline.store.ids import new_id, new_task_id
+from media_pipeline.store.lifecycle import (
+    add_log,
+    bump_queue_version,
+    compact_draft_positions,
+    next_draft_position,
+    start_generation,
+)
+from media_pipeline.store.models import Queue, Task, TaskSchedule
+from media_pipeline.store.options import build_draft, split_options, validate_defaults
+from media_pipeline.store.owner import Owner
+from media_pipeline.store.views import AddResult, DeleteResult, QueueChange, QueueView, RunResult, TaskView
+
+DEFAULT_QUEUE_NAME = "Default Queue"
+MAX_ASSET_ID_LENGTH = 200
+
+
+def _views(tasks: Sequence[Task]) -> list[TaskView]:
+    return [TaskView.model_validate(task) for task in tasks]
+
+
+def _require_drafts(tasks: Sequence[Task], action: str) -> None:
+    not_drafts = {task.id: task.status.value for task in tasks if task.status is not TaskStatus.DRAFT}
+    if not_drafts:
+        raise ConflictError(f"only drafts can be {action}", {"statuses": not_drafts})
+
+
+def _clean_asset_ids(asset_ids: Sequence[str]) -> list[str]:
+    if isinstance(asset_ids, str):
+        raise ValidationFailed("assetIds must be a list", {"errors": [_asset_error(None, "must be a list")]})
+    errors = [
+        _asset_error(index, f"must be a non-empty string of at most {MAX_ASSET_ID_LENGTH} characters")
+        for index, asset_id in enumerate(asset_ids)
+        if not isinstance(asset_id, str) or not asset_id.strip() or len(asset_id) > MAX_ASSET_ID_LENGTH
+    ]
+    if not asset_ids:
+        errors.append(_asset_error(None, "at least one asset id is required"))
+    if errors:
+        raise ValidationFailed("invalid asset ids", {"errors": errors})
+    return dedupe([asset_id.strip() for asset_id in asset_ids])
+
+
+def _asset_error(index: int | None, message: str) -> dict[str, Any]:
+    field = "assetIds" if index is None else f"assetIds.{index}"
+    return {"field": field, "message": message, "type": "value_error"}
+
+
+def delete_expired_drafts(session: Session, now: datetime, owner: Owner | None = None) -> int:
+    """Delete drafts whose ``draft_expires_at`` passed (all owners, or one); bumps each queue touched."""
+    stmt = select(Task.queue_id, Task.id).where(Task.status == TaskStatus.DRAFT, Task.draft_expires_at <= now)
+    if owner is not None:
+        stmt = stmt.where(Task.user_id == owner.user_id, Task.workspace_id == owner.workspace_id)
+    by_queue: dict[str, list[str]] = defaultdict(list)
+    for queue_id, task_id in session.execute(stmt):
+        by_queue[queue_id].append(task_id)
+    deleted = 0
+    for queue_id in sorted(by_queue):
+        session.execute(select(Queue.id).where(Queue.id == queue_id).with_for_update())
+        result = session.execute(
+            delete(Task)
+            .where(
+                Task.id.in_(by_queue[queue_id]),
+                Task.status == TaskStatus.DRAFT,
+                Task.draft_expires_at <= now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount:
+            deleted += result.rowcount
+            bump_queue_version(session, queue_id, now)
+            compact_draft_positions(session, queue_id)
+    return deleted
+
+
+class QueueService(OwnedService):
+    """The owner's default draft queue.
+
+    ``QueueService(engine_or_url, owner, *, clock=None, settings=None)``; limits come from ``settings``
+    (``max_add_per_request``, ``max_drafts_per_queue``, ``draft_ttl_days``).
+    """
+
+    # -- queue ---------------------------------------------------------------------------------------
+
+    def get_or_create_default_queue(self) -> QueueView:
+        """The owner's default queue, created on first use."""
+        with self._write() as session:
+            return QueueView.model_validate(self._queue(session))
+
+    def update_queue(
+        self, version: int, *, name: str | None = None, default_options: Mapping[str, Any] | None = None
+    ) -> QueueView:
+        """Rename the queue and/or replace its default options (validated like task settings)."""
+        errors = []
+        if name is not None and not (isinstance(name, str) and 1 <= len(name.strip()) <= 100):
+            errors.append({"field": "name", "message": "must be 1-100 characters", "type": "value_error"})
+        defaults = None
+        if default_options is not None:
+            try:
+                defaults = validate_defaults(default_options)
+            except ValidationFailed as exc:
+                errors.extend(exc.errors)
+        if errors:
+            raise ValidationFailed("invalid queue update", {"errors": errors})
+        with self._write() as session:
+            queue = self._bump(session, version)
+            if name is not None:
+                queue.name = name.strip()
+            if defaults is not None:
+                queue.default_options = defaults
+            return QueueView.model_validate(queue)
+
+    # -- drafts --------------------------------------------------------------------------------------
+
+    def list_drafts(self) -> QueueChange:
+        """The drafts in queue order, with the queue version to base the next change on."""
+        with self._read() as session:
+            queue = self._find_queue(session)
+            if queue is not None:
+                return QueueChange(version=queue.version, tasks=_views(self._drafts(session, queue.id)))
+        return QueueChange(version=self.get_or_create_default_queue().version, tasks=[])
+
+    def add_assets(
+        self, asset_ids: Sequence[str], options: Mapping[str, Any] | None, version: int
+    ) -> AddResult:
+        """One draft per asset (queue defaults merged with ``options``), appended in the given order.
+
+        An asset that already has a draft in the queue returns that draft (never two).
+        """
+        asset_ids = _clean_asset_ids(asset_ids)
+        limit = self._settings.max_add_per_request
+        if len(asset_ids) > limit:
+            raise LimitExceeded(
+                f"at most {limit} assets per request", {"limit": limit, "requested": len(asset_ids)}
+            )
+        task_fields, partial = split_options(options)
+        now = self.now()
+        with self._write() as session:
+            queue = self._bump(session, version)
+            existing = {
+                task.asset_id: task
+                for task in session.scalars(
+                    select(Task).where(
+                        Task.queue_id == queue.id,
+                        Task.status == TaskStatus.DRAFT,
+                        Task.asset_id.in_(asset_ids),
+                    )
+                )
+            }
+            base = TaskSettings().merged(queue.default_options).model_dump(mode="json", by_alias=True)
+            build_draft(
+                new_task_id(), base, task_fields, partial, default_title=asset_ids[0]
+            )  # even if all exist
+            new_assets = [asset_id for asset_id in asset_ids if asset_id not in existing]
+            self._check_draft_limit(session, queue.id, len(new_assets))
+            position = next_draft_position(session, queue.id)
+            created: dict[str, Task] = {}
+            for offset, asset_id in enumerate(new_assets):
+                task_id = new_task_id()
+                values = build_draft(task_id, base, task_fields, partial, default_title=asset_id)
+                created[asset_id] = Task(
+                    id=task_id,
+                    user_id=self.owner.user_id,
+                    workspace_id=self.owner.workspace_id,
+                    queue_id=queue.id,
+                    asset_id=asset_id,
+                    status=TaskStatus.DRAFT,
+                    queue_position=position + offset,
+                    draft_expires_at=now + timedelta(days=self._settings.draft_ttl_days),
+                    created_at=now,
+                    updated_at=now,
+                    **asdict(values),
+                )
+            session.add_all(created.values())
+            self._flush(session)
+            tasks = [existing.get(asset_id) or created[asset_id] for asset_id in asset_ids]
+            return AddResult(
+                version=queue.version, tasks=_views(tasks), created_ids=[task.id for task in created.values()]
+            )
+
+    def bulk_patch(
+        self,
+        ids: Sequence[str],
+        options_partial: Mapping[str, Any],
+        version: int,
+        save_as_default: bool = False,
+    ) -> QueueChange:
+        """Merge ``options_partial`` into each draft (all validated before any is written); optionally
+        also merge its settings into the queue defaults."""
+        ids = dedupe(ids)
+        task_fields, partial = split_options(options_partial)
+        now = self.now()
+        with self._write() as session:
+            queue = self._bump(session, version)
+            tasks = self._tasks(session, ids, lock=True, queue_id=queue.id)
+            _require_drafts(tasks, "edited")
+            errors: list[dict[str, Any]] = []
+            updates = {}
+            for task in tasks:
+                current = {"title": task.title, "description": task.description, "product": task.product}
+                try:
+                    updates[task.id] = build_draft(
+                        task.id,
+                        task.settings,
+                        {**current, **task_fields},
+                        partial,
+                        default_title=task.title,
+                        error_context={"taskId": task.id},
+                    )
+                except ValidationFailed as exc:
+                    errors.extend(exc.errors)
+            if save_as_default:
+                try:
+                    queue.default_options = validate_defaults({**queue.default_options, **partial})
+                except ValidationFailed as exc:
+                    errors.extend({**error, "scope": "queueDefaults"} for error in exc.errors)
+            if errors:
+                raise ValidationFailed("invalid options", {"errors": errors})
+            for task in tasks:
+                for column, value in asdict(updates[task.id]).items():
+                    setattr(task, column, value)
+                task.draft_expires_at = now + timedelta(days=self._settings.draft_ttl_days)
+                task.updated_at = now
+            tasks.sort(key=lambda task: task.queue_position or 0)
+            return QueueChange(version=queue.version, tasks=_views(tasks))
+
+    def reorder(self, ordered_ids: Sequence[str], version: int) -> QueueChange:
+        """Set draft positions to 0..n-1 in ``ordered_ids`` order; the list must be exactly the drafts."""
+        ordered_ids = list(ordered_ids)
+        with self._write() as session:
+            queue = self._bump(session, version)
+            self._tasks(session, dedupe(ordered_ids), queue_id=queue.id)  # NotFound for unknown ids
+            drafts = {task.id: task for task in self._drafts(session, queue.id, lock=True)}
+            duplicates = sorted({task_id for task_id in ordered_ids if ordered_ids.count(task_id) > 1})
+            missing = [task_id for task_id in drafts if task_id not in ordered_ids]
+            unexpected = [task_id for task_id in dedupe(ordered_ids) if task_id not in drafts]
+            if duplicates or missing or unexpected:
+                raise ValidationFailed(
+                    "the order must list every draft of the queue exactly once",
+                    {
+                        "errors": [
+                            {
+                                "field": "ids",
+                                "message": "must be exactly the queue's drafts",
+                                "type": "draft_set",
+                            }
+                        ],
+                        "duplicates": duplicates,
+                        "missing": missing,
+                        "unexpected": unexpected,
+                    },
+                )
+            for position, task_id in enumerate(ordered_ids):
+                drafts[task_id].queue_position = position
+            return QueueChange(
+                version=queue.version, tasks=_views([drafts[task_id] for task_id in ordered_ids])
+            )
+
+    def bulk_delete(self, ids: Sequence[str], version: int) -> DeleteResult:
+        """Delete drafts (queued or finished tasks are stopped, not deleted)."""
+        ids = dedupe(ids)
+        with self._write() as session:
+            queue = self._bump(session, version)
+            tasks = self._tasks(session, ids, lock=True, queue_id=queue.id)
+            _require_drafts(tasks, "deleted")
+            session.execute(
+                delete(Task).where(Task.id.in_(ids)).execution_options(synchronize_session="fetch")
+            )
+            compact_draft_positions(session, queue.id)
+            return DeleteResult(version=queue.version, deleted_ids=ids)
+
+    def run(self, version: int, ids: Sequence[str] | None = None) -> RunResult:
+        """Queue all drafts (or the drafts among ``ids``) in one transaction, in queue order.
+
+        Each starts a new generation with one waiting state per stage; a draft whose active schedule lies
+        in the future becomes 'scheduled' instead. Ids that are no longer drafts are skipped.
+        """
+        now = self.now()
+        with self._write() as session:
+            queue = self._bump(session, version)
+            if ids is None:
+                drafts = self._drafts(session, queue.id, lock=True)
+            else:
+                tasks = self._tasks(session, dedupe(ids), lock=True, queue_id=queue.id)
+                drafts = sorted(
+                    (task for task in tasks if task.status is TaskStatus.DRAFT),
+                    key=lambda task: task.queue_position or 0,
+                )
+            schedules = self._active_schedules(session, [task.id for task in drafts])
+            batch_id = new_id("b") if drafts else None
+            queued: list[Task] = []
+            scheduled: list[Task] = []
+            for task in drafts:
+                schedule = schedules.get(task.id)
+                if schedule is not None and schedule.next_run_at is not None and schedule.next_run_at > now:
+                    self._schedule(session, task, schedule, batch_id, now)
+                    scheduled.append(task)
+                    continue
+                start_generation(session, task, now, batch_id=batch_id)
+                if (
+                    schedule is not None and schedule.next_run_at is not None
+                ):  # this generation is that occurrence
+                    schedule.last_run_at, schedule.next_run_at = schedule.next_run_at, None
+                    schedule.last_generation = task.generation
+                queued.append(task)
+            self._flush(session)
+            compact_draft_positions(session, queue.id)
+            return RunResult(
+                version=queue.version, batch_id=batch_id, queued=_views(queued), scheduled=_views(scheduled)
+            )
+
+    def cleanup_expired_drafts(self, now: datetime | None = None) -> int:
+        """Delete the owner's expired drafts; returns how many."""
+        with self._write() as session:
+            return delete_expired_drafts(session, now or self.now(), self.owner)
+
+    # -- helpers -------------------------------------------------------------------------------------
+
+    def _find_queue(self, session: Session) -> Queue | None:
+        return session.scalars(
+            select(Queue).where(
+                Queue.user_id == self.owner.user_id,
+                Queue.workspace_id == self.owner.workspace_id,
+                Queue.is_default.is_(True),
+            )
+        ).first()
+
+    def _queue(self, session: Session) -> Queue:
+        queue = self._find_queue(session)
+        if queue is not None:
+            return queue
+        now = self.now()
+        queue = Queue(
+            id=new_id("q"),
+            user_id=self.owner.user_id,
+            workspace_id=self.owner.workspace_id,
+            name=DEFAULT_QUEUE_NAME,
+            is_default=True,
+            default_options={},
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            with session.begin_nested():
+                session.add(queue)
+        except IntegrityError:  # created concurrently (PostgreSQL)
+            queue = self._find_queue(session)
+            assert queue is not None
+        return queue
+
+    def _bump(self, session: Session, version: int) -> Queue:
+        """Check ``version`` and increment it, first thing in the transaction; ConflictError if stale."""
+        queue = self._queue(session)
+        result = session.execute(
+            update(Queue)
+            .where(Queue.id == queue.id, Queue.version == version)
+            .values(version=Queue.version + 1, updated_at=self.now())
+            .execution_options(synchronize_session=False)
+        )
+        session.refresh(queue)
+        if result.rowcount != 1:
+            raise ConflictError(
+                "the queue was changed meanwhile; reload it and try again",
+                {"expectedVersion": version, "currentVersion": queue.version},
+            )
+        return queue
+
+    def _drafts(self, session: Session, queue_id: str, *, lock: bool = False) -> list[Task]:
+        stmt = (
+            select(Task)
+            .where(Task.queue_id == queue_id, Task.status == TaskStatus.DRAFT)
+            .order_by(Task.queue_position, Task.created_at, Task.id)
+        )
+        if lock:
+            stmt = stmt.with_for_update().execution_options(populate_existing=True)
+        return list(session.scalars(stmt))
+
+    def _check_draft_limit(self, session: Session, queue_id: str, adding: int) -> None:
+        limit = self._settings.max_drafts_per_queue
+        current = session.scalar(
+            select(func.count()).where(Task.queue_id == queue_id, Task.status == TaskStatus.DRAFT)
+        )
+        if adding and (current or 0) + adding > limit:
+            raise LimitExceeded(
+                f"a queue holds at most {limit} drafts",
+                {"limit": limit, "current": current, "requested": adding},
+            )
+
+    @staticmethod
+    def _active_schedules(session: Session, task_ids: list[str]) -> dict[str, TaskSchedule]:
+        if not task_ids:
+            return {}
+        stmt = select(TaskSchedule).where(
+            TaskSchedule.task_id.in_(task_ids), TaskSchedule.is_active.is_(True)
+        )
+        return {schedule.task_id: schedule for schedule in session.scalars(stmt.with_for_update())}
+
+    @staticmethod
+    def _schedule(
+        session: Session, task: Task, schedule: TaskSchedule, batch_id: str | None, now: datetime
+    ) -> None:
+        task.status = TaskStatus.SCHEDULED
+        task.batch_id = batch_id
+        task.draft_expires_at = None
+        task.message = "scheduled"
+        task.updated_at = now
+        assert schedule.next_run_at is not None
+        add_log(
+            session, task, LogAction.SCHEDULE, f"scheduled for {schedule.next_run_at.isoformat()}", now=now
+        )
+
+    @staticmethod
+    def _flush(session: Session) -> None:
+        try:
+            session.flush()
+        except IntegrityError as exc:
+            raise ConflictError("a concurrent change conflicted; reload and try again") from exc

@@ -1,0 +1,316 @@
+"""Tasks after they leave the draft queue: status, progress, stop, retry, approval, logs, tabs, contents."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import Session
+
+from media_pipeline.store.base import OwnedService
+from media_pipeline.store.enums import (
+    ACTIVE_STATUSES,
+    STAGES,
+    ContentKind,
+    LogAction,
+    LogLevel,
+    StageStatus,
+    TaskStatus,
+)
+from media_pipeline.store.errors import ConflictError, ValidationFailed
+from media_pipeline.store.lifecycle import add_log, bump_queue_version, cancel_task, compact_draft_positions
+from media_pipeline.store.models import Content, Queue, Task, TaskLog, TaskStageState
+from media_pipeline.store.queries import QUEUE_ORDER, current_stage_select, stage_ordinal
+from media_pipeline.store.run_control import RunControl
+from media_pipeline.store.views import (
+    ContentView,
+    LogView,
+    StageStateView,
+    StageTab,
+    StageTabs,
+    StopResult,
+    TabItem,
+    TaskProgress,
+    TaskView,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_LIMIT = 1000
+
+
+def _limit(limit: int) -> int:
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValidationFailed(
+            "invalid limit",
+            {"errors": [{"field": "limit", "message": f"must be 1..{MAX_LIMIT}", "type": "value_error"}]},
+        )
+    return limit
+
+
+def _tab_item(task: Task, state: TaskStageState | None) -> TabItem:
+    return TabItem(
+        task_id=task.id,
+        title=task.title,
+        task_status=task.status,
+        generation=task.generation,
+        stage=state.stage if state else None,
+        stage_status=state.status if state else None,
+        attempt=state.attempt if state else 0,
+        next_retry_at=state.next_retry_at if state else None,
+        error=state.error if state else task.last_error,
+        progress=task.progress,
+        queued_at=task.queued_at,
+        updated_at=task.updated_at,
+    )
+
+
+class TaskService(OwnedService):
+    """The owner's tasks. ``TaskService(engine_or_url, owner, *, clock=None, settings=None)``."""
+
+    # -- queries -------------------------------------------------------------------------------------
+
+    def get(self, task_id: str) -> TaskView:
+        """One task; NotFoundError if it is not the owner's."""
+        with self._read() as session:
+            return TaskView.model_validate(self._task(session, task_id))
+
+    def list_tasks(
+        self, statuses: Sequence[TaskStatus | str] | None = None, limit: int = 100
+    ) -> list[TaskView]:
+        """The owner's tasks, most recently updated first, optionally only some statuses."""
+        stmt = self._owned_tasks().order_by(Task.updated_at.desc(), Task.id).limit(_limit(limit))
+        if statuses:
+            stmt = stmt.where(Task.status.in_([TaskStatus(status) for status in statuses]))
+        with self._read() as session:
+            return [TaskView.model_validate(task) for task in session.scalars(stmt)]
+
+    def progress(self, task_id: str) -> TaskProgress:
+        """Overall percent, step and message, with the current generation's stage states in order."""
+        with self._read() as session:
+            task = self._task(session, task_id)
+            states = session.scalars(
+                select(TaskStageState)
+                .where(TaskStageState.task_id == task.id, TaskStageState.generation == task.generation)
+                .order_by(stage_ordinal(TaskStageState.stage))
+            ).all()
+            return TaskProgress(
+                task_id=task.id,
+                status=task.status,
+                generation=task.generation,
+                progress=task.progress,
+                step=task.step,
+                message=task.message,
+                last_error=task.last_error,
+                stages=[StageStateView.model_validate(state) for state in states],
+            )
+
+    def logs(
+        self,
+        task_id: str | None = None,
+        *,
+        level: LogLevel | str | None = None,
+        stage: str | None = None,
+        action: LogAction | str | None = None,
+        limit: int = 100,
+    ) -> list[LogView]:
+        """Log entries, newest first, of one task or of all the owner's tasks; exact-match filters."""
+        stmt: Select[tuple[TaskLog]] = (
+            select(TaskLog)
+            .join(Task, Task.id == TaskLog.task_id)
+            .where(Task.user_id == self.owner.user_id, Task.workspace_id == self.owner.workspace_id)
+            .order_by(TaskLog.id.desc())
+            .limit(_limit(limit))
+        )
+        if level is not None:
+            stmt = stmt.where(TaskLog.level == LogLevel(level))
+        if stage is not None:
+            stmt = stmt.where(TaskLog.stage == stage)
+        if action is not None:
+            stmt = stmt.where(TaskLog.action_type == LogAction(action))
+        with self._read() as session:
+            if task_id is not None:
+                self._task(session, task_id)
+                stmt = stmt.where(TaskLog.task_id == task_id)
+            return [LogView.model_validate(entry) for entry in session.scalars(stmt)]
+
+    def contents(
+        self,
+        task_id: str | None = None,
+        *,
+        generation: int | None = None,
+        kind: ContentKind | str | None = None,
+        limit: int = 100,
+    ) -> list[ContentView]:
+        """Produced files and published items, newest first."""
+        stmt = (
+            select(Content)
+            .join(Task, Task.id == Content.task_id)
+            .where(Task.user_id == self.owner.user_id, Task.workspace_id == self.owner.workspace_id)
+            .order_by(Content.id.desc())
+            .limit(_limit(limit))
+        )
+        if generation is not None:
+            stmt = stmt.where(Content.generation == generation)
+        if kind is not None:
+            stmt = stmt.where(Content.kind == ContentKind(kind))
+        with self._read() as session:
+            if task_id is not None:
+                self._task(session, task_id)
+                stmt = stmt.where(Content.task_id == task_id)
+            return [ContentView.model_validate(content) for content in session.scalars(stmt)]
+
+    def stage_tabs(self, limit: int = 100) -> StageTabs:
+        """The UI tabs: per stage the tasks waiting for it and being processed by it, then failed and done."""
+        limit = _limit(limit)
+        owned = (Task.user_id == self.owner.user_id, Task.workspace_id == self.owner.workspace_id)
+        with self._read() as session:
+            current = session.execute(
+                current_stage_select(Task, TaskStageState)
+                .where(*owned)
+                .order_by(*QUEUE_ORDER)
+                .limit(limit * len(STAGES))
+            ).all()
+            tabs: dict[str, dict[str, list[TabItem]]] = {
+                stage: {"waiting": [], "processing": []} for stage in STAGES
+            }
+            for task, state in current:
+                column = tabs[state.stage].get(state.status.value)
+                if column is not None and len(column) < limit:
+                    column.append(_tab_item(task, state))
+            failed = session.execute(
+                select(Task, TaskStageState)
+                .outerjoin(
+                    TaskStageState,
+                    (TaskStageState.task_id == Task.id)
+                    & (TaskStageState.generation == Task.generation)
+                    & (TaskStageState.status == StageStatus.FAILED),
+                )
+                .where(*owned, Task.status == TaskStatus.FAILED)
+                .order_by(Task.finished_at.desc(), Task.id)
+                .limit(limit)
+            ).all()
+            done = session.scalars(
+                select(Task)
+                .where(*owned, Task.status == TaskStatus.SUCCEEDED)
+                .order_by(Task.finished_at.desc(), Task.id)
+                .limit(limit)
+            ).all()
+            return StageTabs(
+                stages={stage: StageTab(**columns) for stage, columns in tabs.items()},
+                failed=[_tab_item(task, state) for task, state in failed],
+                done=[_tab_item(task, None) for task in done],
+            )
+
+    # -- commands ------------------------------------------------------------------------------------
+
+    def stop(self, task_id: str, run_control: RunControl | None = None) -> StopResult:
+        """Stop one task (idempotent): drafts/queued/scheduled/running -> canceled, open stage states
+        canceled, schedules deactivated, logged as 'stop'; then its running Dagster run is terminated
+        through ``run_control`` (after commit, so status writers see the task canceled)."""
+        now = self.now()
+        with self._write() as session:
+            unlocked = self._task(session, task_id)
+            if unlocked.status is TaskStatus.DRAFT:  # lock order: queue before task
+                session.execute(select(Queue.id).where(Queue.id == unlocked.queue_id).with_for_update())
+            task = self._task(session, task_id, lock=True)
+            was_draft = task.status is TaskStatus.DRAFT
+            changed, run_ids = cancel_task(session, task, now, "stopped by user")
+            if was_draft:
+                session.flush()
+                bump_queue_version(session, task.queue_id, now)
+                compact_draft_positions(session, task.queue_id)
+            view = TaskView.model_validate(task)
+        terminated = [run_id for run_id in run_ids if self._terminate(task_id, run_id, run_control)]
+        return StopResult(task=view, terminated_run_ids=terminated, changed=changed)
+
+    def retry(self, task_id: str) -> TaskView:
+        """Queue a failed task again from its failed stage (completed stages are kept, later ones reopened);
+        the stage's attempt is bumped so it gets a new run key and a fresh automatic-retry budget.
+        Idempotent: a task already queued/running is returned as is."""
+        now = self.now()
+        with self._write() as session:
+            task = self._task(session, task_id, lock=True)
+            if task.status in ACTIVE_STATUSES:
+                return TaskView.model_validate(task)
+            if task.status is not TaskStatus.FAILED:
+                raise ConflictError(
+                    f"only failed tasks can be retried (task is {task.status.value})",
+                    {"status": task.status.value},
+                )
+            unfinished = self._unfinished_stages(session, task)
+            if not unfinished:
+                raise ConflictError("the task has no stage left to retry", {"status": task.status.value})
+            for state in unfinished:
+                state.status = StageStatus.WAITING
+                state.error = state.next_retry_at = state.started_at = state.finished_at = None
+                state.updated_at = now
+            state = unfinished[0]
+            state.attempt += 1
+            state.auto_retries = 0
+            task.status = TaskStatus.QUEUED
+            task.queued_at = now
+            task.finished_at = task.last_error = None
+            task.message = f"retry from {state.stage}"
+            task.updated_at = now
+            add_log(
+                session, task, LogAction.RETRY, f"manual retry from {state.stage}", now=now, stage=state.stage
+            )
+            return TaskView.model_validate(task)
+
+    def approve_script(self, task_id: str) -> TaskView:
+        """Approve the current generation's script so the later stages may run (idempotent)."""
+        now = self.now()
+        with self._write() as session:
+            task = self._task(session, task_id, lock=True)
+            if task.script_approved_at is not None:
+                return TaskView.model_validate(task)
+            script = session.scalars(
+                select(TaskStageState).where(
+                    TaskStageState.task_id == task.id,
+                    TaskStageState.generation == task.generation,
+                    TaskStageState.stage == STAGES[0],
+                )
+            ).first()
+            if (
+                task.status not in ACTIVE_STATUSES
+                or script is None
+                or script.status is not StageStatus.COMPLETED
+            ):
+                raise ConflictError(
+                    "there is no written script waiting for approval", {"status": task.status.value}
+                )
+            task.script_approved_at = now
+            task.message = "script approved"
+            task.updated_at = now
+            add_log(session, task, LogAction.APPROVE, "script approved", now=now, stage=STAGES[0])
+            return TaskView.model_validate(task)
+
+    # -- helpers -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _unfinished_stages(session: Session, task: Task) -> list[TaskStageState]:
+        """The current generation's stages that are not completed, in stage order (row-locked)."""
+        return list(
+            session.scalars(
+                select(TaskStageState)
+                .where(
+                    TaskStageState.task_id == task.id,
+                    TaskStageState.generation == task.generation,
+                    TaskStageState.status != StageStatus.COMPLETED,
+                )
+                .order_by(stage_ordinal(TaskStageState.stage))
+                .with_for_update()
+                .execution_options(populate_existing=True)
+            )
+        )
+
+    def _terminate(self, task_id: str, run_id: str, run_control: RunControl | None) -> bool:
+        if run_control is None:
+            return False
+        try:
+            return bool(run_control.terminate(run_id))
+        except Exception as exc:  # the run may already be gone; the task stays canceled either way
+            logger.warning("could not terminate run %s of task %s: %s", run_id, task_id, exc)
+            return False

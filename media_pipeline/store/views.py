@@ -1,0 +1,215 @@
+"""Read models returned by the services: plain, frozen pydantic objects detached from the session."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+
+from media_pipeline.domain.models import TaskSettings, VideoType
+from media_pipeline.store.enums import ContentKind, LogAction, LogLevel, Repeat, StageStatus, TaskStatus
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+
+def _metadata_field() -> Any:
+    return Field(default_factory=dict, validation_alias=AliasChoices("meta", "metadata"))
+
+
+class QueueView(_View):
+    """A queue; pass ``version`` to the next mutating call."""
+
+    id: str
+    name: str
+    default_options: dict[str, Any]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class TaskView(_View):
+    """A task row (drafts, queued, running and finished tasks alike)."""
+
+    id: str
+    queue_id: str
+    title: str
+    description: str
+    type: VideoType
+    status: TaskStatus
+    asset_id: str | None
+    batch_id: str | None
+    queue_position: int | None
+    generation: int
+    settings: dict[str, Any]
+    product: dict[str, Any] | None
+    progress: float
+    step: str | None
+    message: str | None
+    last_error: str | None
+    youtube_url: str | None
+    requires_approval: bool
+    script_approved_at: datetime | None
+    queued_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    draft_expires_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+    def task_settings(self) -> TaskSettings:
+        """The settings as the domain model."""
+        return TaskSettings.model_validate(self.settings)
+
+
+class StageStateView(_View):
+    """State of one stage of one generation."""
+
+    task_id: str
+    generation: int
+    stage: str
+    status: StageStatus
+    attempt: int
+    auto_retries: int
+    max_attempts: int
+    next_retry_at: datetime | None
+    run_id: str | None
+    error: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    updated_at: datetime
+
+
+class TaskProgress(_View):
+    """Where a task is: overall percent, current step and message, and its stages."""
+
+    task_id: str
+    status: TaskStatus
+    generation: int
+    progress: float
+    step: str | None
+    message: str | None
+    last_error: str | None
+    stages: list[StageStateView]
+
+
+class LogView(_View):
+    """One task log entry."""
+
+    id: int
+    task_id: str
+    generation: int | None
+    stage: str | None
+    level: LogLevel
+    action_type: LogAction
+    message: str
+    pid: int | None
+    process_name: str | None
+    run_id: str | None
+    metadata: dict[str, Any] = _metadata_field()
+    created_at: datetime
+
+
+class ContentView(_View):
+    """A produced file or published item."""
+
+    id: int
+    task_id: str
+    generation: int
+    stage: str | None
+    kind: ContentKind
+    path: str | None
+    url: str | None
+    metadata: dict[str, Any] = _metadata_field()
+    created_at: datetime
+
+
+class ScheduleView(_View):
+    """A task schedule."""
+
+    id: str
+    task_id: str
+    scheduled_time: datetime
+    repeat: Repeat
+    repeat_config: dict[str, Any]
+    time_zone: str
+    next_run_at: datetime | None
+    last_run_at: datetime | None
+    last_generation: int | None
+    is_active: bool
+    privacy: str | None
+    publish_at: datetime | None
+    channel_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class TabItem(_View):
+    """One row of a stage tab: a task with the stage it is at."""
+
+    task_id: str
+    title: str
+    task_status: TaskStatus
+    generation: int
+    stage: str | None
+    stage_status: StageStatus | None
+    attempt: int
+    next_retry_at: datetime | None
+    error: str | None
+    progress: float
+    queued_at: datetime | None
+    updated_at: datetime
+
+
+class StageTab(_View):
+    """Tasks waiting for and being processed by one stage."""
+
+    waiting: list[TabItem] = []
+    processing: list[TabItem] = []
+
+
+class StageTabs(_View):
+    """The UI tabs: per stage (in order) waiting/processing, then failed and done."""
+
+    stages: dict[str, StageTab]
+    failed: list[TabItem]
+    done: list[TabItem]
+
+
+class QueueChange(_View):
+    """Result of a queue mutation: the new queue ``version`` and the affected drafts."""
+
+    version: int
+    tasks: list[TaskView]
+
+
+class AddResult(QueueChange):
+    """``tasks`` in request order (existing drafts of the same asset included); ``created_ids`` are new."""
+
+    created_ids: list[str]
+
+
+class DeleteResult(_View):
+    """Result of a bulk delete."""
+
+    version: int
+    deleted_ids: list[str]
+
+
+class RunResult(_View):
+    """Result of a run: tasks queued now and tasks waiting for their scheduled time."""
+
+    version: int
+    batch_id: str | None
+    queued: list[TaskView]
+    scheduled: list[TaskView]
+
+
+class StopResult(_View):
+    """Result of a stop: the task afterwards, the runs asked to terminate, whether anything changed."""
+
+    task: TaskView
+    terminated_run_ids: list[str]
+    changed: bool

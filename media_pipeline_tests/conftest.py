@@ -1,0 +1,180 @@
+"""Shared fixtures: fresh app databases on SQLite and PostgreSQL, a controllable clock, store services.
+
+``db_url`` is parametrized over ``sqlite`` and ``postgres`` (marked ``postgres``): every test gets a fresh,
+migrated database (a copy of a template migrated once per session). PostgreSQL runs from the machine's
+binaries (see ``pgserver``); if they are missing the PostgreSQL tests fail, unless
+``MEDIA_PIPELINE_TEST_SKIP_PG=1``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from sqlalchemy import Engine
+
+from media_pipeline.settings import Settings
+from media_pipeline.store import (
+    Owner,
+    PipelineState,
+    QueueService,
+    ScheduleService,
+    TaskService,
+    make_engine,
+    upgrade_db,
+)
+from media_pipeline_tests.pgserver import PgServer, pg_server
+
+SKIP_PG = os.environ.get("MEDIA_PIPELINE_TEST_SKIP_PG") == "1"
+DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+START = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)
+
+_database_numbers = itertools.count()
+S = TypeVar("S")
+
+
+class FakeClock:
+    """A clock the test moves by hand; pass it as ``clock=`` to the services."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.current = now
+
+    def __call__(self) -> datetime:
+        return self.current
+
+    def advance(self, seconds: float = 0, **delta: float) -> datetime:
+        """Move forward by ``seconds`` (and/or ``timedelta`` keyword arguments); returns the new time."""
+        self.current += timedelta(seconds=seconds, **delta)
+        return self.current
+
+    def set(self, now: datetime) -> None:
+        """Jump to ``now`` (aware)."""
+        self.current = now
+
+
+# -- databases ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServer]:
+    """One throwaway PostgreSQL 15 server for the session."""
+    if SKIP_PG:
+        pytest.skip("MEDIA_PIPELINE_TEST_SKIP_PG=1")
+    with pg_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: PgServer) -> str:
+    """A migrated database that per-test databases are copied from."""
+    name = "media_pipeline_template"
+    upgrade_db(postgres_server.create_database(name))
+    return name
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file that per-test databases are copied from."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "app.db"
+    upgrade_db(f"sqlite:///{path}")
+    return path
+
+
+def _fresh_database(request: pytest.FixtureRequest, tmp_path: Path, *, migrated: bool) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path / "app.db"
+        if migrated:
+            shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    server: PgServer = request.getfixturevalue("postgres_server")
+    template = request.getfixturevalue("postgres_template") if migrated else None
+    name = f"test_{os.getpid()}_{next(_database_numbers)}"
+    url = server.create_database(name, template=template)
+    try:
+        yield url
+    finally:
+        server.drop_database(name)
+
+
+@pytest.fixture(params=DATABASES)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of a fresh, migrated app database (SQLite file or PostgreSQL database)."""
+    yield from _fresh_database(request, tmp_path, migrated=True)
+
+
+@pytest.fixture(params=DATABASES)
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """URL of a fresh database without any tables (for migration tests)."""
+    yield from _fresh_database(request, tmp_path, migrated=False)
+
+
+@pytest.fixture
+def db_engine(db_url: str) -> Iterator[Engine]:
+    """Engine on ``db_url``, disposed after the test."""
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+# -- services -------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """Time starts at 2030-01-01 12:00 UTC and moves only when the test says so."""
+    return FakeClock()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings with small queue limits (10 per add, 25 drafts)."""
+    return Settings(data_dir=tmp_path, max_add_per_request=10, max_drafts_per_queue=25, draft_ttl_days=14)
+
+
+@pytest.fixture
+def owner() -> Owner:
+    return Owner(user_id="user-1", workspace_id="ws-1")
+
+
+@pytest.fixture
+def other_owner() -> Owner:
+    """Same workspace, different user: must not see ``owner``'s rows."""
+    return Owner(user_id="user-2", workspace_id="ws-1")
+
+
+@pytest.fixture
+def make_service(db_engine: Engine, clock: FakeClock, settings: Settings) -> Callable[..., Any]:
+    """``make_service(ServiceClass, owner)`` on the test database, clock and settings."""
+
+    def make(cls: type[S], owner: Owner | None = None, **kwargs: Any) -> S:
+        args = (db_engine,) if owner is None else (db_engine, owner)
+        return cls(*args, clock=clock, settings=kwargs.pop("settings", settings), **kwargs)
+
+    return make
+
+
+@pytest.fixture
+def queue_service(make_service: Callable[..., Any], owner: Owner) -> QueueService:
+    return make_service(QueueService, owner)
+
+
+@pytest.fixture
+def task_service(make_service: Callable[..., Any], owner: Owner) -> TaskService:
+    return make_service(TaskService, owner)
+
+
+@pytest.fixture
+def schedule_service(make_service: Callable[..., Any], owner: Owner) -> ScheduleService:
+    return make_service(ScheduleService, owner)
+
+
+@pytest.fixture
+def pipeline_state(make_service: Callable[..., Any]) -> PipelineState:
+    return make_service(PipelineState)
