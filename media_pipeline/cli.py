@@ -7,7 +7,9 @@ import json
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
+from media_pipeline.cli_queue import add_queue_commands
 from media_pipeline.settings import get_settings
 
 Handler = Callable[[argparse.Namespace], object]
@@ -56,6 +58,18 @@ def _db_upgrade(args: argparse.Namespace) -> object:
     return None
 
 
+def _youtube_auth(args: argparse.Namespace) -> object:
+    from media_pipeline.providers.youtube_auth import authorize
+
+    settings = get_settings()
+    secrets = args.client_secrets or settings.youtube_client_secrets_file
+    token = args.token_file or settings.youtube_token_file
+    if secrets is None or token is None:
+        raise SystemExit("give --client-secrets and --token-file (or MEDIA_PIPELINE_YOUTUBE_* settings)")
+    print(f"token written to {authorize(secrets, token, open_browser=not args.no_browser)}")
+    return None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="media-pipeline", description=__doc__)
@@ -69,15 +83,38 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=_demo)
 
     sub.add_parser("db-upgrade", help="create or migrate the app database").set_defaults(handler=_db_upgrade)
+    auth = sub.add_parser("youtube-auth", help="one-time YouTube authorization; writes the token file")
+    auth.add_argument("--client-secrets", type=Path, help="OAuth client secrets JSON (Desktop app)")
+    auth.add_argument("--token-file", type=Path, help="where to write the token (default: settings)")
+    auth.add_argument("--no-browser", action="store_true")
+    auth.set_defaults(handler=_youtube_auth)
+    add_queue_commands(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``media-pipeline`` command."""
+    from media_pipeline.errors import MediaPipelineError
+
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
-    handler(args)
+    try:
+        result = handler(args)
+    except MediaPipelineError as exc:
+        detail = exc.to_dict() if hasattr(exc, "to_dict") else {"code": exc.code, "message": str(exc)}
+        print(json.dumps(detail, ensure_ascii=False, indent=2), file=sys.stderr)
+        return 2
+    if getattr(args, "emit", False):
+        print(json.dumps(_jsonable(result), ensure_ascii=False, indent=2, default=str))
     return 0
+
+
+def _jsonable(value: object) -> object:
+    """Pydantic views (and lists of them) as JSON-ready data."""
+    if isinstance(value, list):
+        return [_jsonable(item) for item in value]
+    dump = getattr(value, "model_dump", None)
+    return dump(mode="json") if dump else value
 
 
 if __name__ == "__main__":

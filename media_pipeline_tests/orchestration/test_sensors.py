@@ -1,0 +1,109 @@
+"""Sensors evaluated with build_sensor_context against a real app DB (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from dagster._core.test_utils import create_run_for_test
+
+from media_pipeline.orchestration.resources import PipelineResource
+from media_pipeline.orchestration.run_control import DagsterRunControl
+from media_pipeline.orchestration.sensors import (
+    queued_tasks_sensor,
+    run_status_writer_sensor,
+    stage_chain_sensor,
+)
+from media_pipeline.orchestration.tags import ATTEMPT_TAG, GENERATION_TAG, STAGE_TAG, TASK_TAG
+from media_pipeline.settings import get_settings
+from media_pipeline.store import Owner, PipelineState, QueueService, TaskService
+
+OWNER = Owner(user_id="u1", workspace_id="w1")
+
+
+@pytest.fixture
+def pipeline(db_url: str, tmp_path: Path) -> PipelineResource:
+    return PipelineResource(storage_root=str(tmp_path / "storage"), app_db_url=db_url)
+
+
+def _queue(db_url: str, count: int) -> list[str]:
+    queue = QueueService(db_url, OWNER)
+    version = queue.get_or_create_default_queue().version
+    added = queue.add_assets([f"asset-{i}" for i in range(count)], None, version)
+    result = queue.run(added.version)
+    return [task.id for task in result.queued]
+
+
+def _tick(sensor: dg.SensorDefinition, instance: dg.DagsterInstance, pipeline: PipelineResource, cursor=None):
+    context = dg.build_sensor_context(instance=instance, resources={"pipeline": pipeline}, cursor=cursor)
+    return sensor(context), context
+
+
+def test_queued_tasks_become_first_stage_runs_with_partitions(db_url, pipeline, instance) -> None:
+    task_ids = _queue(db_url, 3)
+    result, _ = _tick(queued_tasks_sensor, instance, pipeline)
+
+    assert [r.job_name for r in result.run_requests] == ["script_job"] * 3
+    assert [r.partition_key for r in result.run_requests] == task_ids
+    assert [r.run_key for r in result.run_requests] == [f"{t}:1:script:0" for t in task_ids]
+    assert result.run_requests[0].tags[STAGE_TAG] == "script"
+    assert result.run_requests[0].tags[GENERATION_TAG] == "1"
+    [add] = result.dynamic_partitions_requests
+    assert sorted(add.partition_keys) == sorted(task_ids)
+    # the chaining sensor has nothing to do until a first stage completes
+    chained, _ = _tick(stage_chain_sensor, instance, pipeline)
+    assert chained.run_requests == []
+
+
+def test_run_requests_per_tick_are_bounded(db_url, pipeline, instance, monkeypatch) -> None:
+    monkeypatch.setenv("MEDIA_PIPELINE_SENSOR_MAX_RUNS_PER_TICK", "2")
+    get_settings.cache_clear()
+    try:
+        _queue(db_url, 5)
+        result, _ = _tick(queued_tasks_sensor, instance, PipelineResource(**pipeline.model_dump()))
+    finally:
+        get_settings.cache_clear()
+    assert len(result.run_requests) == 2
+
+
+def test_chain_sensor_launches_next_stage_and_skips_stopped(db_url, pipeline, instance) -> None:
+    first, second = _queue(db_url, 2)
+    state = PipelineState(db_url)
+    for task_id in (first, second):
+        assert state.stage_started(task_id, 1, "script", f"run-{task_id}")
+        assert state.stage_completed(task_id, 1, "script", f"run-{task_id}", [])
+    TaskService(db_url, OWNER).stop(second, DagsterRunControl(instance))
+
+    result, _ = _tick(stage_chain_sensor, instance, pipeline)
+    assert [(r.job_name, r.partition_key, r.run_key) for r in result.run_requests] == [
+        ("images_job", first, f"{first}:1:images:0")
+    ]
+
+
+def test_status_writer_records_failed_and_canceled_runs(db_url, pipeline, instance) -> None:
+    failed_task, canceled_task, ok_task = _queue(db_url, 3)
+    state = PipelineState(db_url)
+    runs = {}
+    for task_id, status in (
+        (failed_task, dg.DagsterRunStatus.FAILURE),
+        (canceled_task, dg.DagsterRunStatus.CANCELED),
+        (ok_task, dg.DagsterRunStatus.SUCCESS),
+    ):
+        tags = {STAGE_TAG: "script", TASK_TAG: task_id, GENERATION_TAG: "1", ATTEMPT_TAG: "0"}
+        run = create_run_for_test(instance, job_name="script_job", tags=tags, status=status)
+        assert state.stage_started(task_id, 1, "script", run.run_id)
+        runs[task_id] = run.run_id
+
+    result, context = _tick(run_status_writer_sensor, instance, pipeline)
+    assert "recorded 3" in str(result.skip_message)
+    tasks = TaskService(db_url, OWNER)
+    # a worker that died without reporting is treated as transient: the stage waits for a retry
+    failed = state.stage_state(failed_task, 1, "script")
+    assert failed.status == "waiting" and failed.attempt == 1
+    assert tasks.get(canceled_task).status == "canceled"
+    assert state.stage_state(ok_task, 1, "script").status == "completed"
+    # a second tick with the saved cursor changes nothing
+    again, _ = _tick(run_status_writer_sensor, instance, pipeline, cursor=context.cursor)
+    assert state.stage_state(failed_task, 1, "script").attempt == 1
+    assert again is not None

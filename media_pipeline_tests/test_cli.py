@@ -1,0 +1,60 @@
+"""The ``media-pipeline`` CLI over a real SQLite app DB: add, list, patch, reorder, run, stop, logs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from media_pipeline.cli import main
+from media_pipeline.settings import get_settings
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    monkeypatch.setenv("MEDIA_PIPELINE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    get_settings.cache_clear()
+
+    def run(*argv: str) -> tuple[int, object]:
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, json.loads(out or err) if (out or err).strip().startswith(("{", "[")) else out
+
+    assert run("db-upgrade")[0] == 0
+    yield run
+    get_settings.cache_clear()
+
+
+def test_queue_lifecycle_through_cli(cli) -> None:
+    code, added = cli("add", "a1", "a2", "a3", "--options", '{"title": "Hello", "language": "en"}')
+    assert code == 0 and len(added["created_ids"]) == 3
+    ids = added["created_ids"]
+
+    assert cli("patch", ids[0], "--options", '{"imageCount": 7}')[0] == 0
+    _, reordered = cli("reorder", ids[2], ids[0], ids[1])
+    assert [t["id"] for t in reordered["tasks"]] == [ids[2], ids[0], ids[1]]
+    assert cli("delete", ids[1])[0] == 0
+
+    _, ran = cli("run")
+    assert sorted(t["id"] for t in ran["queued"]) == sorted([ids[0], ids[2]])
+    _, again = cli("run")
+    assert again["queued"] == []
+
+    _, stopped = cli("stop", ids[0])
+    assert stopped["task"]["status"] == "canceled"
+    _, logs = cli("logs", ids[0], "--action", "stop")
+    assert [entry["action_type"] for entry in logs] == ["stop"]
+    _, progress = cli("status", ids[2])
+    assert progress["status"] == "queued"
+
+
+def test_cli_errors_are_clear_and_change_nothing(cli) -> None:
+    code, error = cli("add", "a1", "--options", '{"imageCount": 0}')
+    assert code == 2 and error["code"] == "VALIDATION_ERROR"
+    assert error["details"]["errors"][0]["field"] == "imageCount"
+    _, drafts = cli("list")
+    assert drafts["tasks"] == []
+    code, error = cli("add", "a1", "--queue-version", "99")
+    assert code == 2 and error["code"] == "CONFLICT"
