@@ -1,0 +1,83 @@
+"""Test helper: a real ``dagster-daemon`` on a temporary DAGSTER_HOME and app DB, in its own process group."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+REPO = Path(__file__).resolve().parents[2]
+T = TypeVar("T")
+
+
+@dataclass
+class DaemonHome:
+    """Paths and environment of one daemon under test."""
+
+    dagster_home: Path
+    data_dir: Path
+    env: dict[str, str]
+    log: Path
+
+
+def make_home(tmp_path: Path, **extra_env: str) -> DaemonHome:
+    """A DAGSTER_HOME with the project's dagster.yaml and an isolated data dir."""
+    dagster_home = tmp_path / "dagster_home"
+    dagster_home.mkdir()
+    shutil.copy(REPO / "dagster.yaml", dagster_home / "dagster.yaml")
+    data_dir = tmp_path / "var"
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(dagster_home),
+        "MEDIA_PIPELINE_DATA_DIR": str(data_dir),
+        "MEDIA_PIPELINE_PUBLISHER": "local",
+        **extra_env,
+    }
+    return DaemonHome(dagster_home, data_dir, env, tmp_path / "daemon.log")
+
+
+@contextmanager
+def running_daemon(home: DaemonHome) -> Iterator[subprocess.Popen]:
+    """Start ``dagster-daemon run`` for the project's workspace; stop its process group on exit."""
+    daemon_bin = Path(sys.executable).with_name("dagster-daemon")
+    with home.log.open("wb") as log:
+        process = subprocess.Popen(
+            [str(daemon_bin), "run", "-w", str(REPO / "workspace.yaml")],
+            cwd=REPO,
+            env=home.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            yield process
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def wait_for(condition: Callable[[], T | None], *, timeout: float, what: str, interval: float = 0.25) -> T:
+    """Poll an external system's state until ``condition`` returns a truthy value (or fail after timeout).
+
+    Used only for state owned by other processes (daemon, run workers), where no event can be awaited.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(interval)

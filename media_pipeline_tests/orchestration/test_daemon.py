@@ -1,0 +1,121 @@
+"""Integration: the queue drives real dagster-daemon runs, one run per stage at a time; stop ends one task."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from media_pipeline.media.probe import check_video, summarize
+from media_pipeline.orchestration.run_control import DagsterRunControl
+from media_pipeline.orchestration.tags import STAGE_TAG, TASK_TAG
+from media_pipeline.settings import Settings
+from media_pipeline.store import Owner, PipelineState, QueueService, TaskService, upgrade_db
+from media_pipeline_tests.orchestration.daemon import make_home, running_daemon, wait_for
+
+pytestmark = pytest.mark.slow
+
+OWNER = Owner(user_id="u1", workspace_id="w1")
+SMALL = {"language": "en", "imageCount": 2, "targetDurationS": 5, "renderHeight": 240, "fps": 10}
+STAGES = ["script", "images", "video", "thumbnail", "youtube_video"]
+
+
+def _queue(url: str, assets: list[str], options: dict) -> list[str]:
+    queue = QueueService(url, OWNER)
+    added = queue.add_assets(assets, options, queue.get_or_create_default_queue().version)
+    return [task.id for task in queue.run(added.version).queued]
+
+
+def _stage_runs(instance: dg.DagsterInstance) -> list[dg.RunRecord]:
+    return [r for r in instance.get_run_records() if STAGE_TAG in r.dagster_run.tags]
+
+
+def test_queued_batch_flows_stage_by_stage_without_overlap(tmp_path: Path, monkeypatch) -> None:
+    home = make_home(tmp_path)
+    monkeypatch.setenv("DAGSTER_HOME", str(home.dagster_home))
+    url = Settings(data_dir=home.data_dir).resolved_app_db_url
+    upgrade_db(url)
+    task_ids = _queue(url, ["a1", "a2", "a3"], SMALL)
+    tasks = TaskService(url, OWNER)
+
+    with running_daemon(home):
+        finished = wait_for(
+            lambda: (
+                (rows := [tasks.get(t) for t in task_ids])
+                and all(r.status in ("succeeded", "failed", "canceled") for r in rows)
+                and rows
+            ),
+            timeout=420,
+            what="all tasks to finish",
+        )
+    assert [r.status for r in finished] == ["succeeded"] * 3, [r.last_error for r in finished]
+
+    instance = dg.DagsterInstance.get()
+    records = _stage_runs(instance)
+    assert len(records) == 15 and all(r.dagster_run.status == dg.DagsterRunStatus.SUCCESS for r in records)
+    for stage in STAGES:
+        spans = sorted((r.start_time, r.end_time) for r in records if r.dagster_run.tags[STAGE_TAG] == stage)
+        assert len(spans) == 3
+        for (_, previous_end), (next_start, _) in zip(spans, spans[1:], strict=False):
+            assert next_start >= previous_end, f"two {stage} runs overlapped"
+
+    handoffs = []
+    for task_id in task_ids:
+        by_stage = {
+            r.dagster_run.tags[STAGE_TAG]: r for r in records if r.dagster_run.tags[TASK_TAG] == task_id
+        }
+        for upstream, downstream in zip(STAGES, STAGES[1:], strict=False):
+            handoffs.append(by_stage[downstream].start_time - by_stage[upstream].end_time)
+        video = Path(tasks.contents(task_id, kind="video")[0].path)
+        assert check_video(summarize(video), width=134, height=240, fps=10) == []
+    print(f"stage handoff (run end -> next run start): median {statistics.median(handoffs):.2f}s")
+
+
+def test_stop_terminates_only_that_tasks_run_and_its_processes(tmp_path: Path, monkeypatch) -> None:
+    home = make_home(tmp_path)
+    monkeypatch.setenv("DAGSTER_HOME", str(home.dagster_home))
+    url = Settings(data_dir=home.data_dir).resolved_app_db_url
+    upgrade_db(url)
+    long_options = {**SMALL, "targetDurationS": 120, "renderHeight": 720, "fps": 30, "imageCount": 4}
+    [long_task] = _queue(url, ["long"], long_options)
+    state, tasks = PipelineState(url), TaskService(url, OWNER)
+
+    with running_daemon(home):
+        wait_for(
+            lambda: (p := tasks.progress(long_task)).step == "video" and "rendering" in (p.message or ""),
+            timeout=240,
+            what="the long task to start rendering",
+        )
+        video_state = state.stage_state(long_task, 1, "video")
+        instance = dg.DagsterInstance.get()
+        result = tasks.stop(long_task, DagsterRunControl(instance))
+        assert result.terminated_run_ids == [video_state.run_id]
+        wait_for(
+            lambda: instance.get_run_by_id(video_state.run_id).status == dg.DagsterRunStatus.CANCELED,
+            timeout=60,
+            what="the video run to be canceled",
+        )
+        wait_for(lambda: not _ffmpeg_for(home.data_dir), timeout=15, what="the run's ffmpeg processes to end")
+        [other] = _queue(url, ["after-stop"], SMALL)
+        wait_for(lambda: tasks.get(other).status == "succeeded", timeout=240, what="the next task to succeed")
+
+    assert tasks.get(long_task).status == "canceled"
+    assert not (home.data_dir / "storage" / "tasks" / long_task / "output.mp4").exists()
+    assert [entry.action_type for entry in tasks.logs(long_task, action="stop")] == ["stop"]
+
+
+def _ffmpeg_for(data_dir: Path) -> list[int]:
+    """PIDs of ffmpeg processes working on files under ``data_dir`` (read from /proc; nothing is killed)."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"ffmpeg") and any(str(data_dir).encode() in a for a in argv):
+            pids.append(int(proc.name))
+    return pids
