@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from pathlib import Path
 
@@ -58,7 +59,7 @@ def test_queued_batch_flows_stage_by_stage_without_overlap(tmp_path: Path, monke
     for stage in STAGES:
         spans = sorted((r.start_time, r.end_time) for r in records if r.dagster_run.tags[STAGE_TAG] == stage)
         assert len(spans) == 3
-        for (_, previous_end), (next_start, _) in zip(spans, spans[1:], strict=False):
+        for (_, previous_end), (next_start, _) in itertools.pairwise(spans):
             assert next_start >= previous_end, f"two {stage} runs overlapped"
 
     handoffs = []
@@ -66,7 +67,7 @@ def test_queued_batch_flows_stage_by_stage_without_overlap(tmp_path: Path, monke
         by_stage = {
             r.dagster_run.tags[STAGE_TAG]: r for r in records if r.dagster_run.tags[TASK_TAG] == task_id
         }
-        for upstream, downstream in zip(STAGES, STAGES[1:], strict=False):
+        for upstream, downstream in itertools.pairwise(STAGES):
             handoffs.append(by_stage[downstream].start_time - by_stage[upstream].end_time)
         video = Path(tasks.contents(task_id, kind="video")[0].path)
         assert check_video(summarize(video), width=134, height=240, fps=10) == []
