@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -10,14 +11,17 @@ from dagster._core.test_utils import create_run_for_test
 
 from media_pipeline.orchestration.resources import PipelineResource
 from media_pipeline.orchestration.run_control import DagsterRunControl
+from media_pipeline.orchestration.schedules import cleanup_drafts_job
 from media_pipeline.orchestration.sensors import (
+    due_schedules_sensor,
     queued_tasks_sensor,
     run_status_writer_sensor,
     stage_chain_sensor,
 )
 from media_pipeline.orchestration.tags import ATTEMPT_TAG, GENERATION_TAG, STAGE_TAG, TASK_TAG
 from media_pipeline.settings import get_settings
-from media_pipeline.store import Owner, PipelineState, QueueService, TaskService
+from media_pipeline.store import Owner, PipelineState, QueueService, ScheduleService, TaskService
+from media_pipeline_tests.conftest import FakeClock
 
 OWNER = Owner(user_id="u1", workspace_id="w1")
 
@@ -107,3 +111,28 @@ def test_status_writer_records_failed_and_canceled_runs(db_url, pipeline, instan
     again, _ = _tick(run_status_writer_sensor, instance, pipeline, cursor=context.cursor)
     assert state.stage_state(failed_task, 1, "script").attempt == 1
     assert again is not None
+
+
+def test_due_schedule_sensor_queues_a_generation(db_url, pipeline, instance) -> None:
+    past = FakeClock(datetime.now(UTC) - timedelta(days=2))
+    queue = QueueService(db_url, OWNER, clock=past)
+    added = queue.add_assets(["weekly"], None, queue.get_or_create_default_queue().version)
+    [task_id] = added.created_ids
+    ScheduleService(db_url, OWNER, clock=past).create(task_id, past() + timedelta(days=1), repeat="daily")
+    assert queue.run(queue.get_or_create_default_queue().version).scheduled[0].id == task_id
+
+    result, _ = _tick(due_schedules_sensor, instance, pipeline)
+    assert "queued 1" in str(result.skip_message)
+    launched, _ = _tick(queued_tasks_sensor, instance, pipeline)
+    assert [r.partition_key for r in launched.run_requests] == [task_id]
+
+
+def test_cleanup_schedule_job_removes_expired_drafts(db_url, pipeline) -> None:
+    old = QueueService(db_url, OWNER, clock=FakeClock(datetime.now(UTC) - timedelta(days=30)))
+    old.add_assets(["stale"], None, old.get_or_create_default_queue().version)
+    fresh = QueueService(db_url, OWNER)
+    fresh.add_assets(["fresh"], None, fresh.get_or_create_default_queue().version)
+
+    result = cleanup_drafts_job.execute_in_process(resources={"pipeline": pipeline})
+    assert result.output_for_node("cleanup_expired_drafts") == 1
+    assert [t.asset_id for t in fresh.list_drafts().tasks] == ["fresh"]
