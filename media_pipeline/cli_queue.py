@@ -18,7 +18,12 @@ def _owner(args: argparse.Namespace):
 
 
 def _url() -> str:
-    return get_settings().resolved_app_db_url
+    """The app DB URL, migrated to the latest schema (idempotent; migrations apply on start)."""
+    from media_pipeline.store import upgrade_db
+
+    url = get_settings().resolved_app_db_url
+    upgrade_db(url)
+    return url
 
 
 def _queue(args: argparse.Namespace):
