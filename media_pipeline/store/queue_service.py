@@ -18,7 +18,9 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from media_pipeline.domain import MediaMode
 from media_pipeline.domain.models import TaskSettings
+from media_pipeline.errors import ProviderNotConfiguredError
 from media_pipeline.store.base import OwnedService, dedupe
 from media_pipeline.store.enums import LogAction, TaskStatus
 from media_pipeline.store.errors import ConflictError, LimitExceeded, ValidationFailed
@@ -309,6 +311,7 @@ class QueueService(OwnedService):
                     (task for task in tasks if task.status is TaskStatus.DRAFT),
                     key=lambda task: task.queue_position or 0,
                 )
+            self._check_providers(drafts)
             schedules = self._active_schedules(session, [task.id for task in drafts])
             batch_id = new_id("b") if drafts else None
             queued: list[Task] = []
@@ -338,6 +341,27 @@ class QueueService(OwnedService):
             return delete_expired_drafts(session, now or self.now(), self.owner)
 
     # -- helpers -------------------------------------------------------------------------------------
+
+    def _check_providers(self, drafts: Sequence[Task]) -> None:
+        """Refuse the run (nothing queued) if a draft's image provider is not configured."""
+        from media_pipeline.providers.image_sources import validate_image_source
+
+        errors = []
+        for task in drafts:
+            mode = MediaMode(task.settings.get("mediaMode", MediaMode.LOCAL))
+            try:
+                validate_image_source(mode, self._settings)
+            except ProviderNotConfiguredError as exc:
+                errors.append(
+                    {
+                        "field": "mediaMode",
+                        "message": str(exc),
+                        "type": "provider_not_configured",
+                        "taskId": task.id,
+                    }
+                )
+        if errors:
+            raise ValidationFailed("image provider not configured", {"errors": errors})
 
     def _find_queue(self, session: Session) -> Queue | None:
         return session.scalars(
