@@ -51,10 +51,14 @@ def test_queued_batch_flows_stage_by_stage_without_overlap(tmp_path: Path, monke
             timeout=420,
             what="all tasks to finish",
         )
-    assert [r.status for r in finished] == ["succeeded"] * 3, [r.last_error for r in finished]
-
-    instance = dg.DagsterInstance.get()
-    records = _stage_runs(instance)
+        assert [r.status for r in finished] == ["succeeded"] * 3, [r.last_error for r in finished]
+        # a task succeeds when its last stage reports; its Dagster run ends a moment later
+        instance = dg.DagsterInstance.get()
+        records = wait_for(
+            lambda: (runs := _stage_runs(instance)) and all(r.dagster_run.is_finished for r in runs) and runs,
+            timeout=60,
+            what="all stage runs to end",
+        )
     assert len(records) == 15 and all(r.dagster_run.status == dg.DagsterRunStatus.SUCCESS for r in records)
     for stage in STAGES:
         spans = sorted((r.start_time, r.end_time) for r in records if r.dagster_run.tags[STAGE_TAG] == stage)
