@@ -3,6 +3,8 @@
 Assets are thin: they load the task, call the media core or a provider, and record metadata and status.
 """
 
+from pathlib import Path
+
 import dagster as dg
 
 from media_pipeline.domain import Script
@@ -18,7 +20,7 @@ THUMBNAIL_CHECK = "thumbnail_spec"
 THUMBNAIL_MAX_BYTES = 2 * 1024 * 1024
 
 
-def _load_script(path) -> Script:
+def _load_script(path: Path) -> Script:
     return Script.model_validate_json(path.read_bytes())
 
 
