@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     max_add_per_request: int = 100
     draft_ttl_days: int = 14
     sensor_max_runs_per_tick: int = 25
+    sensor_long_poll_s: float = Field(
+        default=3.0,
+        description="How long a dispatch sensor tick waits for new work (see sensors.py); keep it below the "
+        "daemon's 5 s sensor loop minus ~1 s tick overhead, or every other loop is skipped.",
+    )
 
     @property
     def resolved_data_dir(self) -> Path:

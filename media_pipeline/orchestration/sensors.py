@@ -4,6 +4,7 @@ The dispatch sensors only *read* the app DB; run keys ``task:generation:stage:at
 exactly-once even when a tick is repeated after a crash (Dagster dedupes run keys per sensor forever).
 """
 
+import time
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -11,22 +12,20 @@ import dagster as dg
 from media_pipeline.orchestration.jobs import STAGE_JOBS, stage_job_name
 from media_pipeline.orchestration.partitions import task_partitions
 from media_pipeline.orchestration.resources import PipelineResource
-from media_pipeline.orchestration.tags import ATTEMPT_TAG, GENERATION_TAG, STAGE_TAG, TASK_TAG
+from media_pipeline.orchestration.tags import ATTEMPT_TAG, GENERATION_TAG, RUN_KEY_TAG, STAGE_TAG, TASK_TAG
+from media_pipeline.store.pipeline_state import LaunchItem
 
 DISPATCH_INTERVAL_S = 1
 STATUS_INTERVAL_S = 2
 FIRST_STAGE = "script"
+LONG_POLL_STEP_S = 0.2
 
 
 def _dispatch(
     context: dg.SensorEvaluationContext, pipeline: PipelineResource, first: bool
 ) -> dg.SensorResult:
     limit = pipeline.settings.sensor_max_runs_per_tick
-    items = [
-        item
-        for item in pipeline.state().launchable(datetime.now(UTC), limit * 2)
-        if (item.stage == FIRST_STAGE) == first
-    ][:limit]
+    items = _wait_for_launchable(context, pipeline, first, limit)
     new_keys = sorted(
         {
             item.task_id
@@ -53,6 +52,37 @@ def _dispatch(
         dynamic_partitions_requests=[task_partitions.build_add_request(new_keys)] if new_keys else [],
         skip_reason=None if requests else "nothing to launch",
     )
+
+
+def _wait_for_launchable(
+    context: dg.SensorEvaluationContext, pipeline: PipelineResource, first: bool, limit: int
+) -> list[LaunchItem]:
+    """Launchable stages (first stage or later ones), long-polling the app DB until one is new.
+
+    Dagster's sensor daemon starts a tick at most every 5 s whatever ``minimum_interval_seconds`` says
+    (``MIN_INTERVAL_LOOP_TIME`` in dagster/_daemon/sensor.py), and skips a loop while the previous tick
+    still runs. A tick that looked once would add 0-5 s to every stage handoff; waiting on the (indexed,
+    cheap) launchable query for ``sensor_long_poll_s`` (3 s: listening ~3 s of every 5 s loop) and
+    returning as soon as a stage without a run appears cuts most handoffs to about ``LONG_POLL_STEP_S``.
+    Stages whose run exists but has not started yet are still listed (Dagster skips their run keys) but do
+    not end the wait.
+    """
+    state = pipeline.state()
+    deadline = time.monotonic() + pipeline.settings.sensor_long_poll_s
+    launched: set[str] | None = None
+    while True:
+        launchable = state.launchable(datetime.now(UTC), limit * 2)
+        items = [item for item in launchable if (item.stage == FIRST_STAGE) == first][:limit]
+        keys = {item.run_key for item in items}
+        if launched is None:
+            launched = {key for key in keys if _has_run(context.instance, key)}
+        if keys - launched or time.monotonic() >= deadline:
+            return items
+        time.sleep(LONG_POLL_STEP_S)
+
+
+def _has_run(instance: dg.DagsterInstance, run_key: str) -> bool:
+    return bool(instance.get_run_ids(filters=dg.RunsFilter(tags={RUN_KEY_TAG: run_key}), limit=1))
 
 
 @dg.sensor(

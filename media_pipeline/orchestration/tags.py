@@ -4,3 +4,4 @@ STAGE_TAG = "media_pipeline/stage"
 TASK_TAG = "media_pipeline/task_id"
 GENERATION_TAG = "media_pipeline/generation"
 ATTEMPT_TAG = "media_pipeline/attempt"
+RUN_KEY_TAG = "dagster/run_key"  # set by Dagster on runs requested with a run key

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,12 +20,21 @@ from media_pipeline.orchestration.sensors import (
     run_status_writer_sensor,
     stage_chain_sensor,
 )
-from media_pipeline.orchestration.tags import ATTEMPT_TAG, GENERATION_TAG, STAGE_TAG, TASK_TAG
+from media_pipeline.orchestration.tags import ATTEMPT_TAG, GENERATION_TAG, RUN_KEY_TAG, STAGE_TAG, TASK_TAG
 from media_pipeline.settings import get_settings
 from media_pipeline.store import Owner, PipelineState, QueueService, ScheduleService, TaskService
 from media_pipeline_tests.conftest import FakeClock
 
 OWNER = Owner(user_id="u1", workspace_id="w1")
+
+
+@pytest.fixture(autouse=True)
+def no_long_poll(monkeypatch: pytest.MonkeyPatch):
+    """Ticks look once unless a test sets a long-poll window."""
+    monkeypatch.setenv("MEDIA_PIPELINE_SENSOR_LONG_POLL_S", "0")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture
@@ -63,12 +74,49 @@ def test_queued_tasks_become_first_stage_runs_with_partitions(db_url, pipeline, 
 def test_run_requests_per_tick_are_bounded(db_url, pipeline, instance, monkeypatch) -> None:
     monkeypatch.setenv("MEDIA_PIPELINE_SENSOR_MAX_RUNS_PER_TICK", "2")
     get_settings.cache_clear()
-    try:
-        _queue(db_url, 5)
-        result, _ = _tick(queued_tasks_sensor, instance, PipelineResource(**pipeline.model_dump()))
-    finally:
-        get_settings.cache_clear()
+    _queue(db_url, 5)
+    result, _ = _tick(queued_tasks_sensor, instance, PipelineResource(**pipeline.model_dump()))
     assert len(result.run_requests) == 2
+
+
+def test_chain_tick_long_polls_until_a_stage_without_run_appears(
+    db_url, pipeline, instance, monkeypatch
+) -> None:
+    """A tick that starts with nothing new waits and returns as soon as a stage completes."""
+    monkeypatch.setenv("MEDIA_PIPELINE_SENSOR_LONG_POLL_S", "60")
+    get_settings.cache_clear()
+    launched_task, waiting_task = _queue(db_url, 2)
+    state = PipelineState(db_url)
+    for task_id in (launched_task, waiting_task):
+        assert state.stage_started(task_id, 1, "script", f"run-{task_id}")
+    assert state.stage_completed(launched_task, 1, "script", "run-x", [])
+    # the images run of the first task exists already (queued behind the stage limit)
+    create_run_for_test(instance, job_name="images_job", tags={RUN_KEY_TAG: f"{launched_task}:1:images:0"})
+
+    first_query = threading.Event()
+    original = PipelineState.launchable
+
+    def observed(self, now, limit):
+        items = original(self, now, limit)
+        first_query.set()
+        return items
+
+    monkeypatch.setattr(PipelineState, "launchable", observed)
+    results: list[dg.SensorResult] = []
+    tick = threading.Thread(
+        target=lambda: results.append(
+            _tick(stage_chain_sensor, instance, PipelineResource(**pipeline.model_dump()))[0]
+        )
+    )
+    started = time.monotonic()
+    tick.start()
+    assert first_query.wait(timeout=30)
+    assert results == [], "the tick must keep waiting: its only launchable stage already has a run"
+    assert state.stage_completed(waiting_task, 1, "script", f"run-{waiting_task}", [])
+    tick.join(timeout=30)
+    assert time.monotonic() - started < 30
+    [result] = results
+    assert sorted(r.partition_key for r in result.run_requests) == sorted([launched_task, waiting_task])
 
 
 def test_chain_sensor_launches_next_stage_and_skips_stopped(db_url, pipeline, instance) -> None:
