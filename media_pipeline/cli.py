@@ -70,6 +70,21 @@ def _youtube_auth(args: argparse.Namespace) -> object:
     return None
 
 
+def _api(args: argparse.Namespace) -> object:
+    from media_pipeline.api.server import serve
+
+    serve(get_settings())
+    return None
+
+
+def _token(args: argparse.Namespace) -> object:
+    from media_pipeline.api.auth import mint_token
+
+    scopes = ("read",) if args.read_only else ("read", "write")
+    print(mint_token(args.user, args.workspace, get_settings(), ttl_s=args.ttl, scopes=scopes))
+    return None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="media-pipeline", description=__doc__)
@@ -88,6 +103,13 @@ def build_parser() -> argparse.ArgumentParser:
     auth.add_argument("--token-file", type=Path, help="where to write the token (default: settings)")
     auth.add_argument("--no-browser", action="store_true")
     auth.set_defaults(handler=_youtube_auth)
+    sub.add_parser("api", help="serve the HTTP API (settings api_host/api_port)").set_defaults(handler=_api)
+    token = sub.add_parser("token", help="mint a development JWT for the HTTP API")
+    token.add_argument("--user", default="local")
+    token.add_argument("--workspace", default="default")
+    token.add_argument("--ttl", type=int, default=24 * 3600, help="lifetime in seconds")
+    token.add_argument("--read-only", action="store_true")
+    token.set_defaults(handler=_token)
     add_queue_commands(sub)
     return parser
 

@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     )
 
     # HTTP API.
-    jwt_secret: SecretStr = SecretStr("dev-secret-change-me")
+    jwt_secret: SecretStr = SecretStr("media-pipeline-dev-secret-change-me-in-production")
     jwt_issuer: str = "media_pipeline"
     api_host: str = "127.0.0.1"
     api_port: int = 8000

@@ -46,10 +46,11 @@ class PipelineResource(dg.ConfigurableResource):
         return TaskSpec.model_validate_json(self.paths(task_id).task_json.read_bytes())
 
     def state(self) -> PipelineState:
-        """App-DB view used to report stage status (created once per resource)."""
+        """App-DB view used to report stage status (created once per resource, after migrating the DB)."""
         if self._state is None:
-            from media_pipeline.store.pipeline_state import PipelineState
+            from media_pipeline.store import PipelineState, upgrade_db
 
+            upgrade_db(self.app_db_url)  # idempotent; a fresh install's daemon works before `db-upgrade`
             self._state = PipelineState(self.app_db_url)
         return self._state
 

@@ -12,6 +12,7 @@ from media_pipeline.store.base import OwnedService
 from media_pipeline.store.enums import (
     ACTIVE_STATUSES,
     STAGES,
+    TERMINAL_STATUSES,
     ContentKind,
     LogAction,
     LogLevel,
@@ -19,13 +20,20 @@ from media_pipeline.store.enums import (
     TaskStatus,
 )
 from media_pipeline.store.errors import ConflictError, ValidationFailed
-from media_pipeline.store.lifecycle import add_log, bump_queue_version, cancel_task, compact_draft_positions
+from media_pipeline.store.lifecycle import (
+    add_log,
+    bump_queue_version,
+    cancel_task,
+    compact_draft_positions,
+    start_generation,
+)
 from media_pipeline.store.models import Content, Queue, Task, TaskLog, TaskStageState
 from media_pipeline.store.queries import QUEUE_ORDER, current_stage_select, stage_ordinal
 from media_pipeline.store.run_control import RunControl
 from media_pipeline.store.views import (
     ContentView,
     LogView,
+    RerunResult,
     StageStateView,
     StageTab,
     StageTabs,
@@ -205,16 +213,23 @@ class TaskService(OwnedService):
 
     # -- commands ------------------------------------------------------------------------------------
 
-    def stop(self, task_id: str, run_control: RunControl | None = None) -> StopResult:
+    def stop(
+        self, task_id: str, run_control: RunControl | None = None, *, generation: int | None = None
+    ) -> StopResult:
         """Stop one task (idempotent): drafts/queued/scheduled/running -> canceled, open stage states
         canceled, schedules deactivated, logged as 'stop'; then its running Dagster run is terminated
-        through ``run_control`` (after commit, so status writers see the task canceled)."""
+        through ``run_control`` (after commit, so status writers see the task canceled).
+
+        With ``generation``, only that generation is stopped: if the task is at another one, nothing
+        changes (``changed=False``), so a late cancel never hits a newer generation."""
         now = self.now()
         with self._write() as session:
             unlocked = self._task(session, task_id)
             if unlocked.status is TaskStatus.DRAFT:  # lock order: queue before task
                 session.execute(select(Queue.id).where(Queue.id == unlocked.queue_id).with_for_update())
             task = self._task(session, task_id, lock=True)
+            if generation is not None and task.generation != generation:
+                return StopResult(task=TaskView.model_validate(task), terminated_run_ids=[], changed=False)
             was_draft = task.status is TaskStatus.DRAFT
             changed, run_ids = cancel_task(session, task, now, "stopped by user")
             if was_draft:
@@ -258,6 +273,26 @@ class TaskService(OwnedService):
                 session, task, LogAction.RETRY, f"manual retry from {state.stage}", now=now, stage=state.stage
             )
             return TaskView.model_validate(task)
+
+    def rerun(self, task_id: str) -> RerunResult:
+        """Produce a finished task (succeeded, failed or canceled) again as a new generation, queued now.
+
+        Idempotent while work is in flight: a queued/running task is returned with ``started=False``, so of
+        many concurrent calls exactly one starts a generation. Drafts go through ``QueueService.run`` and
+        scheduled tasks wait for their schedule: both raise ConflictError. Schedules are left as they are.
+        """
+        now = self.now()
+        with self._write() as session:
+            task = self._task(session, task_id, lock=True)
+            if task.status in ACTIVE_STATUSES:
+                return RerunResult(task=TaskView.model_validate(task), started=False)
+            if task.status not in TERMINAL_STATUSES:
+                raise ConflictError(
+                    f"a {task.status.value} task cannot be re-run; only finished tasks can",
+                    {"status": task.status.value},
+                )
+            start_generation(session, task, now)
+            return RerunResult(task=TaskView.model_validate(task), started=True)
 
     def approve_script(self, task_id: str) -> TaskView:
         """Approve the current generation's script so the later stages may run (idempotent)."""

@@ -207,6 +207,13 @@ class RunResult(_View):
     scheduled: list[TaskView]
 
 
+class RerunResult(_View):
+    """Result of a re-run: the task afterwards and whether this call started its new generation."""
+
+    task: TaskView
+    started: bool
+
+
 class StopResult(_View):
     """Result of a stop: the task afterwards, the runs asked to terminate, whether anything changed."""
 

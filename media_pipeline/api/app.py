@@ -1,0 +1,125 @@
+"""The FastAPI application factory: routes, error shape, auth, request ids, metrics and progress hub."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+
+from media_pipeline.api import (
+    routes_automation,
+    routes_ops,
+    routes_queue,
+    routes_render,
+    routes_uploads,
+    ws_progress,
+)
+from media_pipeline.api.context import ApiContext, RunControlFactory
+from media_pipeline.api.dagster_link import DagsterLink
+from media_pipeline.api.errors import install_error_handlers
+from media_pipeline.api.metrics import ApiMetrics
+from media_pipeline.api.middleware import RequestContextMiddleware
+from media_pipeline.api.progress import ProgressHub, ProgressReader
+from media_pipeline.api.schemas import ConnectedMessage, ProgressEvent
+from media_pipeline.api.uploads import request_limit
+from media_pipeline.domain.models import TaskSettings
+from media_pipeline.settings import Settings, get_settings
+from media_pipeline.store.clock import Clock
+from media_pipeline.store.db import make_engine
+
+logger = logging.getLogger(__name__)
+
+API_VERSION = "1.0.0"
+JSON_BODY_LIMIT = 1024 * 1024
+PROGRESS_POLL_S = 0.5
+_UPLOAD_PATH = re.compile(r"^/api/v1/videos/[^/]+/uploads$")
+
+DESCRIPTION = """
+HTTP API of media_pipeline: the draft queue, videos and their render jobs, automation views, uploads.
+
+* **Auth**: `Authorization: Bearer <JWT>` (HS256, `sub` = user id, `workspace_id`; mint a dev token with
+  `media-pipeline token`). Every resource belongs to its owner; other owners' ids answer 404.
+* **Errors** always have the shape `{code, message, details}` (see `ErrorBody`).
+* **Queue versions**: changes send the queue version as `If-Match` (the `ETag` of queue responses) or as
+  body field `version`; a stale version answers 409 CONFLICT and changes nothing.
+* **Request ids**: send `X-Request-ID` (or one is generated); it is returned and logged.
+* **Progress stream**: `WS /ws/videos/{videoId}/render-progress?job_id=&access_token=` sends a
+  `ConnectedMessage`, then `ProgressEvent`s: one `snapshot`, then `status`/`progress` events. With
+  `job_id` it follows that job and closes (1000) when it ends; without, it follows the latest job.
+  Errors: `{"type": "error", code, message}` then close 4401/4404.
+"""
+
+
+def _extra_schemas(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document plus the WebSocket message and task settings schemas (not used by routes)."""
+    if app.openapi_schema is None:
+        document = FastAPI.openapi(app)
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        for model in (ProgressEvent, ConnectedMessage, TaskSettings):
+            definition = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
+            schemas.update(definition.pop("$defs", {}))
+            schemas[model.__name__] = definition
+        app.openapi_schema = document
+    return app.openapi_schema
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    engine_url: str | None = None,
+    run_control_factory: RunControlFactory | None = None,
+    progress_poll_s: float = PROGRESS_POLL_S,
+    clock: Clock | None = None,
+) -> FastAPI:
+    """A new app on ``engine_url`` (default: the settings' app DB; migrate it first with ``db-upgrade``).
+
+    ``run_control_factory`` builds what terminates Dagster runs on stop/cancel (default: the instance of
+    ``DAGSTER_HOME`` if set); ``progress_poll_s`` is the progress poller's interval.
+    """
+    settings = settings or get_settings()
+    engine = make_engine(engine_url or settings.resolved_app_db_url)
+    dagster = DagsterLink()
+    metrics = ApiMetrics(engine)
+    context = ApiContext(
+        settings=settings,
+        engine=engine,
+        hub=ProgressHub(ProgressReader(engine, clock=clock, settings=settings).read, progress_poll_s),
+        metrics=metrics,
+        dagster=dagster,
+        run_control_factory=run_control_factory or dagster.run_control,
+        clock=clock,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        if dagster.configured():  # load Dagster before the first stop or health check needs it
+            threading.Thread(target=context.run_control, name="dagster-warmup", daemon=True).start()
+        yield
+        await context.hub.close()
+        dagster.close()
+        engine.dispose()
+
+    app = FastAPI(
+        title="media_pipeline API",
+        version=API_VERSION,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        debug=False,
+    )
+    app.state.context = context
+    install_error_handlers(app)
+    upload_limit = request_limit(settings)
+    app.add_middleware(
+        RequestContextMiddleware,
+        metrics=metrics,
+        body_limit=lambda path: upload_limit if _UPLOAD_PATH.match(path) else JSON_BODY_LIMIT,
+    )
+    for module in (routes_queue, routes_render, routes_uploads, routes_automation, routes_ops, ws_progress):
+        app.include_router(module.router)
+    app.openapi = lambda: _extra_schemas(app)  # type: ignore[method-assign]
+    return app

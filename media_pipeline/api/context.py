@@ -1,0 +1,74 @@
+"""Everything one app instance shares between requests: settings, engine, services, hub, metrics."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine
+
+from media_pipeline.api.dagster_link import DagsterLink
+from media_pipeline.api.metrics import ApiMetrics
+from media_pipeline.api.progress import ProgressHub
+from media_pipeline.api.render_jobs import RenderJobs
+from media_pipeline.settings import Settings
+from media_pipeline.store import Owner, QueueService, ScheduleService, TaskService
+from media_pipeline.store.clock import Clock
+from media_pipeline.store.run_control import RunControl
+
+QUEUE_ID_CACHE_SIZE = 10_000
+
+RunControlFactory = Callable[[], RunControl | None]
+"""Builds the run control used by stop/cancel (on first use, until it returns one)."""
+
+
+@dataclass
+class ApiContext:
+    """Per-app state, stored on ``app.state.context``; services are created per request (cheap)."""
+
+    settings: Settings
+    engine: Engine
+    hub: ProgressHub
+    metrics: ApiMetrics
+    dagster: DagsterLink
+    run_control_factory: RunControlFactory
+    clock: Clock | None = None
+    _run_control: RunControl | None = field(default=None, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _queue_ids: dict[Owner, str] = field(default_factory=dict, init=False)
+
+    def queues(self, owner: Owner) -> QueueService:
+        """The owner's queue service."""
+        return QueueService(self.engine, owner, clock=self.clock, settings=self.settings)
+
+    def tasks(self, owner: Owner) -> TaskService:
+        """The owner's task service."""
+        return TaskService(self.engine, owner, clock=self.clock, settings=self.settings)
+
+    def schedules(self, owner: Owner) -> ScheduleService:
+        """The owner's schedule service."""
+        return ScheduleService(self.engine, owner, clock=self.clock, settings=self.settings)
+
+    def default_queue_id(self, owner: Owner) -> str:
+        """Id of the owner's default queue (created if missing; cached, as it never changes)."""
+        queue_id = self._queue_ids.get(owner)
+        if queue_id is None:
+            queue_id = self.queues(owner).get_or_create_default_queue().id
+            if len(self._queue_ids) >= QUEUE_ID_CACHE_SIZE:
+                self._queue_ids.clear()
+            self._queue_ids[owner] = queue_id
+        return queue_id
+
+    def render_jobs(self, owner: Owner) -> RenderJobs:
+        """The owner's render jobs."""
+        return RenderJobs(
+            self.engine, owner, settings=self.settings, clock=self.clock, run_control=self.run_control
+        )
+
+    def run_control(self) -> RunControl | None:
+        """The run control, built on first use; None (asked again next time) if runs cannot be reached."""
+        with self._lock:
+            if self._run_control is None:
+                self._run_control = self.run_control_factory()
+            return self._run_control

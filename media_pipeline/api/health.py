@@ -1,0 +1,52 @@
+"""Health checks with short timeouts: the app DB (``SELECT 1``) and the Dagster instance's run storage.
+
+Blocking checks run in worker threads; a check that does not answer in time is reported as an error
+(its thread is abandoned, never awaited).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+from sqlalchemy import Engine, text
+
+from media_pipeline.api.dagster_link import DagsterLink
+from media_pipeline.api.schemas import Check, Health
+
+DB_TIMEOUT_S = 2.0
+DAGSTER_TIMEOUT_S = 3.0
+
+
+def _ping_db(engine: Engine) -> dict[str, Any]:
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+async def _timed(check: Callable[[], dict[str, Any]], timeout_s: float) -> Check:
+    started = time.perf_counter()
+    try:
+        result = await asyncio.wait_for(anyio.to_thread.run_sync(check, abandon_on_cancel=True), timeout_s)
+    except TimeoutError:
+        result = {"status": "error", "detail": f"no answer within {timeout_s:g} s"}
+    except Exception as exc:
+        result = {"status": "error", "detail": f"{type(exc).__name__}: {exc}"[:300]}
+    return Check(latency_ms=round((time.perf_counter() - started) * 1000, 2), **result)
+
+
+async def check_health(engine: Engine, dagster: DagsterLink) -> Health:
+    """Both checks concurrently; ``error`` if the app DB fails, ``degraded`` if only Dagster does."""
+    db, orchestrator = await asyncio.gather(
+        _timed(lambda: _ping_db(engine), DB_TIMEOUT_S), _timed(dagster.check, DAGSTER_TIMEOUT_S)
+    )
+    if db.status == "error":
+        status = "error"
+    elif orchestrator.status == "error":
+        status = "degraded"
+    else:
+        status = "ok"
+    return Health(status=status, checks={"db": db, "dagster": orchestrator})

@@ -1,0 +1,301 @@
+"""Render jobs: each generation of a task ("video") is one job with id ``{videoId}-g{generation}``.
+
+Jobs are derived from the stage states and contents of a generation (no table of their own); starting one
+queues a draft through the queue or re-runs a finished task, idempotently.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from media_pipeline.api.launch import VERSION_ATTEMPTS, check_ready
+from media_pipeline.api.schemas import Page, PublishedAssets, RenderAsset, RenderJob, RenderStage
+from media_pipeline.domain import TaskPaths
+from media_pipeline.settings import Settings
+from media_pipeline.store import (
+    STAGES,
+    ConflictError,
+    ContentKind,
+    NotFoundError,
+    Owner,
+    QueueService,
+    ScheduleService,
+    StageStatus,
+    TaskService,
+    TaskStatus,
+)
+from media_pipeline.store.base import OwnedService
+from media_pipeline.store.clock import Clock
+from media_pipeline.store.enums import ACTIVE_STATUSES
+from media_pipeline.store.models import Content, Task, TaskStageState
+from media_pipeline.store.queries import stage_ordinal
+from media_pipeline.store.run_control import RunControl
+
+_MEDIA_TYPES = {".srt": "application/x-subrip", ".ass": "text/x-ssa", ".json": "application/json"}
+
+
+def job_id(video_id: str, generation: int) -> str:
+    """The id of a video's generation."""
+    return f"{video_id}-g{generation}"
+
+
+def job_generation(video_id: str, job: str) -> int:
+    """The generation named by ``job`` of ``video_id``; NotFoundError if it names another video or none."""
+    prefix = f"{video_id}-g"
+    number = job[len(prefix) :] if job.startswith(prefix) else ""
+    if not (number.isdigit() and number[0] != "0" and len(number) <= 9):
+        raise NotFoundError(f"render job {job!r} not found", {"videoId": video_id, "jobId": job})
+    return int(number)
+
+
+def asset_url(video_id: str, generation: int, asset_id: int) -> str:
+    """API path downloading an asset's file."""
+    return f"/api/v1/videos/{video_id}/render-jobs/{job_id(video_id, generation)}/assets/{asset_id}"
+
+
+def _asset(content: Content) -> RenderAsset:
+    return RenderAsset(
+        id=content.id,
+        kind=content.kind,
+        stage=content.stage,
+        url=None if content.path is None else asset_url(content.task_id, content.generation, content.id),
+        external_url=content.url,
+        metadata=content.meta,
+        created_at=content.created_at,
+    )
+
+
+def _url_of(assets: dict[ContentKind, RenderAsset], kind: ContentKind) -> str | None:
+    asset = assets.get(kind)
+    return None if asset is None else asset.url
+
+
+def _past_status(states: Sequence[TaskStageState]) -> TaskStatus:
+    if any(state.status is StageStatus.FAILED for state in states):
+        return TaskStatus.FAILED
+    if all(state.status is StageStatus.COMPLETED for state in states):
+        return TaskStatus.SUCCEEDED
+    return TaskStatus.CANCELED
+
+
+def _build(
+    task: Task, generation: int, states: Sequence[TaskStageState], contents: list[Content]
+) -> RenderJob:
+    """A job from its generation's stage states (in stage order) and contents; the current generation's
+    live fields (status, progress, step, message) come from the task row."""
+    failed = next((state for state in states if state.status is StageStatus.FAILED), None)
+    started = [state for state in states if state.started_at is not None]
+    script_done = bool(states) and states[0].status is StageStatus.COMPLETED
+    if generation == task.generation:
+        status, progress, step, message = task.status, task.progress, task.step, task.message
+        error_message, approved_at, finished_at = task.last_error, task.script_approved_at, task.finished_at
+    else:
+        status = _past_status(states)
+        done = sum(state.status is StageStatus.COMPLETED for state in states)
+        progress, message = round(100.0 * done / len(STAGES), 2), None
+        step = started[-1].stage if started else None
+        error_message, approved_at = (failed.error if failed else None), None
+        finished_at = max((state.finished_at for state in states if state.finished_at), default=None)
+    error_code = {TaskStatus.FAILED: "STAGE_FAILED", TaskStatus.CANCELED: "CANCELED"}.get(status)
+    return RenderJob(
+        id=job_id(task.id, generation),
+        video_id=task.id,
+        generation=generation,
+        status=status,
+        step=step,
+        progress=progress,
+        message=message,
+        error_code=error_code,
+        error_message=error_message,
+        requires_approval=task.requires_approval,
+        script_approved_at=approved_at,
+        awaiting_approval=bool(
+            task.requires_approval and approved_at is None and status in ACTIVE_STATUSES and script_done
+        ),
+        created_at=min(state.created_at for state in states),
+        started_at=min((state.started_at for state in started), default=None),
+        finished_at=finished_at,
+        stages=[RenderStage.model_validate(state) for state in states],
+        assets=[_asset(content) for content in contents],
+    )
+
+
+class RenderJobs(OwnedService):
+    """The owner's render jobs. Commands go through the task, queue and schedule services."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        owner: Owner,
+        *,
+        settings: Settings,
+        clock: Clock | None = None,
+        run_control: Callable[[], RunControl | None] = lambda: None,
+    ) -> None:
+        super().__init__(engine, owner, clock=clock, settings=settings)
+        self._tasks = TaskService(engine, owner, clock=clock, settings=settings)
+        self._queues = QueueService(engine, owner, clock=clock, settings=settings)
+        self._schedules = ScheduleService(engine, owner, clock=clock, settings=settings)
+        self._run_control = run_control
+
+    # -- queries -------------------------------------------------------------------------------------
+
+    def list(self, video_id: str, limit: int, offset: int) -> Page[RenderJob]:
+        """The video's jobs, newest first."""
+        with self._read() as session:
+            task = self._task(session, video_id)
+            generations = (
+                select(TaskStageState.generation).where(TaskStageState.task_id == task.id).distinct()
+            )
+            total = session.scalar(select(func.count()).select_from(generations.subquery())) or 0
+            page = session.scalars(
+                generations.order_by(TaskStageState.generation.desc()).limit(limit).offset(offset)
+            ).all()
+            items = self._jobs(session, task, page)
+        return Page[RenderJob](items=items, total=total, limit=limit, offset=offset)
+
+    def get(self, video_id: str, job: str) -> RenderJob:
+        """One job of the video."""
+        generation = job_generation(video_id, job)
+        with self._read() as session:
+            task = self._task(session, video_id)
+            found = self._jobs(session, task, [generation])
+        if not found:
+            raise NotFoundError(f"render job {job!r} not found", {"videoId": video_id, "jobId": job})
+        return found[0]
+
+    def published(self, video_id: str) -> PublishedAssets:
+        """The files and publish record of the latest published generation."""
+        with self._read() as session:
+            task = self._task(session, video_id)
+            publish = session.scalars(
+                select(Content)
+                .where(Content.task_id == task.id, Content.kind == ContentKind.PUBLISH)
+                .order_by(Content.id.desc())
+                .limit(1)
+            ).first()
+            if publish is None:
+                raise NotFoundError("the video has not been published yet", {"videoId": video_id})
+            generation = publish.generation
+            latest = {
+                content.kind: _asset(content)
+                for content in session.scalars(
+                    select(Content)
+                    .where(Content.task_id == task.id, Content.generation == generation)
+                    .order_by(Content.id)
+                )
+            }
+        video, record = latest.get(ContentKind.VIDEO), latest[ContentKind.PUBLISH]
+        return PublishedAssets(
+            video_id=video_id,
+            job_id=job_id(video_id, generation),
+            generation=generation,
+            video_url=_url_of(latest, ContentKind.VIDEO),
+            subtitle_url=_url_of(latest, ContentKind.SUBTITLES),
+            thumbnail_url=_url_of(latest, ContentKind.THUMBNAIL),
+            duration_s=None if video is None else video.metadata.get("duration"),
+            published_at=record.metadata.get("published_at"),
+            youtube_url=record.external_url if record.metadata.get("uploaded_to_youtube") else None,
+            publish_url=record.external_url,
+            target=record.metadata.get("target"),
+        )
+
+    def asset_file(self, video_id: str, job: str, asset_id: int) -> tuple[Path, str]:
+        """Where an asset's file is now (outputs of older generations live in ``history/<gen>/``) and its
+        media type; NotFoundError if it has no file or the file is gone."""
+        generation = job_generation(video_id, job)
+        with self._read() as session:
+            task = self._task(session, video_id)
+            recorded = session.scalar(
+                select(Content.path).where(
+                    Content.id == asset_id, Content.task_id == task.id, Content.generation == generation
+                )
+            )
+        if recorded is None:
+            raise NotFoundError("asset file not found", {"jobId": job, "assetId": asset_id})
+        paths = TaskPaths(self._settings.resolved_storage_root, video_id)
+        for candidate in (Path(recorded), paths.history_dir(generation) / Path(recorded).name):
+            resolved = candidate.resolve()
+            if paths.dir.resolve() in resolved.parents and resolved.is_file():
+                media_type = _MEDIA_TYPES.get(resolved.suffix) or mimetypes.guess_type(resolved.name)[0]
+                return resolved, media_type or "application/octet-stream"
+        raise NotFoundError("asset file not found", {"jobId": job, "assetId": asset_id})
+
+    # -- commands ------------------------------------------------------------------------------------
+
+    def start(self, video_id: str) -> tuple[RenderJob, bool]:
+        """The job in flight, or a new one: ``(job, created)``. A draft is queued through the queue,
+        a finished task re-runs; concurrent calls create exactly one job."""
+        for _ in range(VERSION_ATTEMPTS):
+            task = self._tasks.get(video_id)
+            if task.status not in ACTIVE_STATUSES:
+                check_ready([task], self._settings)
+            if task.status is TaskStatus.DRAFT:
+                self._refuse_if_scheduled(video_id)
+                try:
+                    queued = self._queues.run(self._queues.list_drafts().version, [video_id]).queued
+                except ConflictError:
+                    continue  # the queue changed meanwhile: look again
+                if not queued:
+                    continue
+                return self.get(video_id, job_id(video_id, queued[0].generation)), True
+            result = self._tasks.rerun(video_id)
+            return self.get(video_id, job_id(video_id, result.task.generation)), result.started
+        raise ConflictError("the queue kept changing; try again", {"videoId": video_id})
+
+    def cancel(self, video_id: str, job: str) -> RenderJob:
+        """Stop the job if it is queued or running (idempotent; finished jobs are returned as they are)."""
+        current = self.get(video_id, job)
+        if current.status in ACTIVE_STATUSES:
+            self._tasks.stop(video_id, self._run_control(), generation=current.generation)
+            current = self.get(video_id, job)
+        return current
+
+    def approve_script(self, video_id: str, job: str) -> RenderJob:
+        """Approve the job's written script so rendering continues (idempotent)."""
+        current = self.get(video_id, job)
+        task = self._tasks.get(video_id)
+        if current.generation != task.generation:
+            raise ConflictError("only the latest job's script can be approved", {"jobId": job})
+        self._tasks.approve_script(video_id)
+        return self.get(video_id, job)
+
+    # -- helpers -------------------------------------------------------------------------------------
+
+    def _refuse_if_scheduled(self, video_id: str) -> None:
+        now = self.now()
+        for schedule in self._schedules.list(video_id, active_only=True):
+            if schedule.next_run_at is not None and schedule.next_run_at > now:
+                raise ConflictError(
+                    "the video is scheduled; remove its schedule or run it from the queue",
+                    {"nextRunAt": schedule.next_run_at.isoformat()},
+                )
+
+    @staticmethod
+    def _jobs(session: Session, task: Task, generations: Sequence[int]) -> list[RenderJob]:
+        states: dict[int, list[TaskStageState]] = defaultdict(list)
+        for state in session.scalars(
+            select(TaskStageState)
+            .where(TaskStageState.task_id == task.id, TaskStageState.generation.in_(generations))
+            .order_by(TaskStageState.generation, stage_ordinal(TaskStageState.stage))
+        ):
+            states[state.generation].append(state)
+        contents: dict[int, list[Content]] = defaultdict(list)
+        for content in session.scalars(
+            select(Content)
+            .where(Content.task_id == task.id, Content.generation.in_(generations))
+            .order_by(Content.id)
+        ):
+            contents[content.generation].append(content)
+        return [
+            _build(task, generation, states[generation], contents[generation])
+            for generation in generations
+            if states.get(generation)
+        ]

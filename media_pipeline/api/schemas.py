@@ -1,0 +1,388 @@
+"""Request and response bodies of the HTTP API (camelCase JSON).
+
+Response models reuse the store's read models (``TaskView`` ...) with camelCase aliases, so a field added to
+a view appears in the API without being listed twice.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_serializer,
+)
+from pydantic.alias_generators import to_camel
+
+from media_pipeline.domain.models import TASK_ID_PATTERN, Privacy
+from media_pipeline.store.enums import ContentKind, Repeat, StageStatus, TaskStatus
+from media_pipeline.store.repeat import RepeatConfig
+from media_pipeline.store.views import (
+    LogView,
+    QueueView,
+    ScheduleView,
+    StageStateView,
+    StageTab,
+    StageTabs,
+    StopResult,
+    TabItem,
+    TaskProgress,
+    TaskView,
+)
+
+_CAMEL = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
+MAX_IDS = 1000
+MAX_INT = 2**31 - 1
+"""Largest value of an INTEGER column (PostgreSQL int4): bigger numbers are invalid input."""
+T = TypeVar("T")
+
+TaskId = Annotated[str, Field(pattern=TASK_ID_PATTERN, max_length=64, examples=["t3f9a0c1d2b4e"])]
+IdList = Annotated[list[TaskId], Field(min_length=1, max_length=MAX_IDS)]
+Version = Annotated[
+    int | None,
+    Field(ge=1, le=MAX_INT, description="Queue version the change is based on (or send it as If-Match)."),
+]
+Options = Annotated[
+    dict[str, Any],
+    Field(
+        description="TaskSettings fields (camelCase, see the TaskSettings schema) plus title, description "
+        "and product.",
+        examples=[{"mediaMode": "local", "language": "en", "title": "My video"}],
+    ),
+]
+
+
+class UtcTimes(BaseModel):
+    """Times are sent in UTC (``...Z``) whatever offset they were given with."""
+
+    @field_serializer("*", mode="wrap", when_used="json")
+    def _utc(self, value: Any, handler: SerializerFunctionWrapHandler) -> Any:
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            value = value.astimezone(UTC)
+        return handler(value)
+
+
+class ApiModel(UtcTimes):
+    """Base of the API's own bodies: camelCase JSON, unknown request fields rejected."""
+
+    model_config = ConfigDict(**_CAMEL, extra="forbid")
+
+
+# -- store views with camelCase aliases ----------------------------------------------------------------
+
+
+class Task(UtcTimes, TaskView):
+    """A task ("job" in the draft queue, "video" in /api/v1)."""
+
+    model_config = _CAMEL
+
+
+class Queue(UtcTimes, QueueView):
+    """The draft queue; ``version`` guards every change (also sent as the ETag header)."""
+
+    model_config = _CAMEL
+
+
+class StageState(UtcTimes, StageStateView):
+    """One stage of one generation."""
+
+    model_config = _CAMEL
+
+
+class Progress(UtcTimes, TaskProgress):
+    """Overall progress with the current generation's stages."""
+
+    model_config = _CAMEL
+    stages: list[StageState]
+
+
+class Log(UtcTimes, LogView):
+    """A task log entry."""
+
+    model_config = _CAMEL
+
+
+class Schedule(UtcTimes, ScheduleView):
+    """A task schedule."""
+
+    model_config = _CAMEL
+
+
+class TabRow(UtcTimes, TabItem):
+    """A task in a stage tab."""
+
+    model_config = _CAMEL
+
+
+class Tab(UtcTimes, StageTab):
+    """Waiting and processing tasks of one stage."""
+
+    model_config = _CAMEL
+    waiting: list[TabRow] = Field(default_factory=list)
+    processing: list[TabRow] = Field(default_factory=list)
+
+
+class Tabs(UtcTimes, StageTabs):
+    """The automation tabs: per stage (in order), failed and done."""
+
+    model_config = _CAMEL
+    stages: dict[str, Tab]
+    failed: list[TabRow]
+    done: list[TabRow]
+
+
+class Stopped(UtcTimes, StopResult):
+    """Result of a stop."""
+
+    model_config = _CAMEL
+    task: Task
+
+
+# -- draft queue -----------------------------------------------------------------------------------------
+
+
+class QueueJobs(ApiModel):
+    """Drafts (or other tasks) of the queue with the version to base the next change on."""
+
+    version: int
+    jobs: list[Task]
+
+
+class AddedJobs(QueueJobs):
+    """``jobs`` in request order (an asset's existing draft is returned, never doubled)."""
+
+    created_ids: list[str]
+
+
+class DeletedJobs(ApiModel):
+    """Result of a bulk delete."""
+
+    version: int
+    deleted_ids: list[str]
+
+
+class QueueRun(ApiModel):
+    """Tasks queued now and tasks waiting for their scheduled time."""
+
+    version: int
+    batch_id: str | None
+    queued: list[Task]
+    scheduled: list[Task]
+
+
+class AddJobsBody(ApiModel):
+    """Add one draft per asset (queue defaults merged with ``options``)."""
+
+    asset_ids: Annotated[list[Annotated[str, Field(max_length=200)]], Field(min_length=1, max_length=MAX_IDS)]
+    options: Options | None = None
+    version: Version = None
+
+
+class BulkPatchBody(ApiModel):
+    """Merge ``optionsPartial`` into each listed draft; optionally into the queue defaults too."""
+
+    job_ids: IdList
+    options_partial: Options
+    save_as_default: bool = False
+    version: Version = None
+
+
+class ReorderBody(ApiModel):
+    """Every draft of the queue exactly once, in the new order."""
+
+    ordered_job_ids: Annotated[list[TaskId], Field(max_length=MAX_IDS)]
+    version: Version = None
+
+
+class BulkDeleteBody(ApiModel):
+    """Drafts to delete."""
+
+    job_ids: IdList
+    version: Version = None
+
+
+class RunBody(ApiModel):
+    """Queue all drafts, or only ``jobIds``."""
+
+    job_ids: IdList | None = None
+    version: Version = None
+
+
+class QueuePatchBody(ApiModel):
+    """Rename the queue and/or replace its default options."""
+
+    name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    default_options: Options | None = None
+    version: Version = None
+
+
+# -- videos and render jobs ------------------------------------------------------------------------------
+
+
+class Page(ApiModel, Generic[T]):
+    """A page of items with the total count."""
+
+    items: list[T]
+    total: int
+    limit: int
+    offset: int
+
+
+class Items(ApiModel, Generic[T]):
+    """A list of items."""
+
+    items: list[T]
+
+
+class RenderStage(ApiModel):
+    """One stage of a render job."""
+
+    stage: str
+    status: StageStatus
+    attempt: int
+    error: str | None
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class RenderAsset(ApiModel):
+    """A produced file or published item of a render job."""
+
+    id: int
+    kind: ContentKind
+    stage: str | None
+    url: str | None = Field(description="API path downloading the file (bearer or access_token query).")
+    external_url: str | None = Field(description="Where it was published (YouTube or the publish folder).")
+    metadata: dict[str, Any]
+    created_at: datetime
+
+
+class RenderJob(ApiModel):
+    """One generation (production run) of a video: ``id`` is ``{videoId}-g{generation}``."""
+
+    id: str
+    video_id: str
+    generation: int
+    status: TaskStatus
+    step: str | None
+    progress: float = Field(ge=0, le=100)
+    message: str | None
+    error_code: str | None
+    error_message: str | None
+    requires_approval: bool
+    script_approved_at: datetime | None
+    awaiting_approval: bool = Field(description="The script is written and waits for approve-script.")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    stages: list[RenderStage]
+    assets: list[RenderAsset]
+
+
+class PublishedAssets(ApiModel):
+    """The latest published render of a video."""
+
+    video_id: str
+    job_id: str
+    generation: int
+    video_url: str | None
+    subtitle_url: str | None
+    thumbnail_url: str | None
+    duration_s: float | None
+    published_at: datetime | None
+    youtube_url: str | None
+    publish_url: str | None
+    target: str | None
+
+
+class StoredFile(ApiModel):
+    """An uploaded image stored for the task (sanitized name, MIME type sniffed from its bytes)."""
+
+    name: str
+    mime: str
+    size: int
+
+
+# -- automation ------------------------------------------------------------------------------------------
+
+
+class TaskRef(ApiModel):
+    """Names one task."""
+
+    task_id: TaskId
+
+
+class ScheduleFields(ApiModel):
+    """Schedule fields shared by create and update (validated again by the schedule service)."""
+
+    repeat: Repeat | None = None
+    repeat_config: RepeatConfig | None = None
+    time_zone: Annotated[str, Field(max_length=64, examples=["Asia/Seoul"])] | None = None
+    privacy: Privacy | None = None
+    publish_at: AwareDatetime | None = None
+    channel_id: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+
+
+class ScheduleCreateBody(ScheduleFields):
+    """Schedule a task at ``scheduledTime`` (then repeat in ``timeZone``)."""
+
+    task_id: TaskId
+    scheduled_time: AwareDatetime
+
+
+class ScheduleUpdateBody(ScheduleFields):
+    """Fields to change; ``isActive: false`` turns the schedule off."""
+
+    scheduled_time: AwareDatetime | None = None
+    is_active: bool | None = None
+
+
+# -- operations ------------------------------------------------------------------------------------------
+
+
+class Check(ApiModel):
+    """Result of one health check."""
+
+    status: Literal["ok", "not_configured", "error"]
+    latency_ms: float | None = None
+    detail: str | None = None
+    storage: str | None = None
+
+
+class Health(ApiModel):
+    """``ok``: all good; ``degraded``: Dagster unreachable; ``error``: the app DB is down (503)."""
+
+    status: Literal["ok", "degraded", "error"]
+    checks: dict[str, Check]
+
+
+# -- progress stream (WebSocket messages, documented as schemas) -----------------------------------------
+
+
+class ProgressEvent(ApiModel):
+    """A WebSocket message of /ws/videos/{id}/render-progress after ``connected``."""
+
+    type: Literal["snapshot", "status", "progress"]
+    video_id: str
+    job_id: str | None
+    generation: int
+    status: TaskStatus
+    step: str | None
+    progress: float
+    message: str | None
+    error: str | None
+    updated_at: datetime | None
+
+
+class ConnectedMessage(ApiModel):
+    """First WebSocket message."""
+
+    type: Literal["connected"] = "connected"
+    video_id: str
+    job_id: str | None = Field(description="The job followed; null follows the latest job.")
+    poll_interval_s: float

@@ -1,0 +1,27 @@
+"""Serve the API with uvicorn on ``settings.api_host:api_port`` (JSON logs, no uvicorn access log)."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from media_pipeline.api.app import create_app
+from media_pipeline.api.logging_config import configure_logging
+from media_pipeline.settings import Settings, get_settings
+
+
+def serve(settings: Settings | None = None, *, log_level: str = "info") -> None:
+    """Run the API until interrupted (blocking)."""
+    settings = settings or get_settings()
+    configure_logging(log_level.upper())
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_config=None,
+        access_log=False,
+        log_level=log_level,
+        ws="websockets-sansio",
+        proxy_headers=False,
+        server_header=False,
+    )
+    uvicorn.Server(config).run()

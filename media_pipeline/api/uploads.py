@@ -1,0 +1,74 @@
+"""Scene image uploads of a mediaMode ``upload`` task, stored by ``providers.uploads`` under the task folder.
+
+The client only names the video: the stored name is derived (sanitized) from the uploaded file name, the
+type is sniffed from the bytes and the folder is the task's; one rejected file rejects the whole request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import BinaryIO, Protocol
+
+from media_pipeline.api.errors import ApiError
+from media_pipeline.api.schemas import StoredFile
+from media_pipeline.domain import MediaMode, TaskPaths
+from media_pipeline.providers.uploads import StoredUpload, UploadRejectedError, list_uploads, store_upload
+from media_pipeline.settings import Settings
+from media_pipeline.store import ConflictError, TaskService
+
+MAX_FILES_PER_REQUEST = 10
+MULTIPART_OVERHEAD_BYTES = 64 * 1024
+
+
+class IncomingFile(Protocol):
+    """What is needed of an uploaded file (Starlette's ``UploadFile``)."""
+
+    filename: str | None
+    size: int | None
+    file: BinaryIO
+
+
+def request_limit(settings: Settings) -> int:
+    """Largest accepted multipart body: every file at its limit plus framing."""
+    return settings.upload_max_bytes * MAX_FILES_PER_REQUEST + MULTIPART_OVERHEAD_BYTES
+
+
+def _view(upload: StoredUpload) -> StoredFile:
+    return StoredFile(name=upload.name, mime=upload.mime, size=upload.size)
+
+
+def _paths(tasks: TaskService, settings: Settings, video_id: str) -> TaskPaths:
+    tasks.get(video_id)  # NotFound for another owner's video
+    return TaskPaths(settings.resolved_storage_root, video_id)
+
+
+def save_uploads(
+    tasks: TaskService, settings: Settings, video_id: str, files: Sequence[IncomingFile]
+) -> list[StoredFile]:
+    """Store every file or none: 409 unless the video's mediaMode is ``upload``, 413 for a file over
+    ``upload_max_bytes``, 415 for data that is not a JPEG/PNG/GIF/WebP image."""
+    mode = tasks.get(video_id).task_settings().media_mode
+    if mode is not MediaMode.UPLOAD:
+        raise ConflictError("uploads are only used by mediaMode 'upload'", {"mediaMode": mode.value})
+    paths = TaskPaths(settings.resolved_storage_root, video_id)
+    limit = settings.upload_max_bytes
+    stored: list[StoredUpload] = []
+    try:
+        for incoming in files:
+            name = incoming.filename or "image"
+            if incoming.size is not None and incoming.size > limit:
+                raise ApiError(413, f"{name!r} is larger than {limit} bytes", {"limit": limit})
+            try:
+                stored.append(store_upload(paths, name, incoming.file, max_bytes=limit))
+            except UploadRejectedError as exc:
+                raise ApiError(415, str(exc), {"file": name}) from exc
+    except Exception:
+        for upload in stored:
+            upload.path.unlink(missing_ok=True)
+        raise
+    return [_view(upload) for upload in stored]
+
+
+def stored_uploads(tasks: TaskService, settings: Settings, video_id: str) -> list[StoredFile]:
+    """The video's uploads, oldest first."""
+    return [_view(upload) for upload in list_uploads(_paths(tasks, settings, video_id))]

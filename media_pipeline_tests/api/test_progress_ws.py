@@ -1,0 +1,192 @@
+"""The render-progress WebSocket: connected + snapshot, events driven through PipelineState, filtering by
+job_id, one shared poller for many clients, and errors as messages + close codes."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import ClientConnection, connect
+
+from media_pipeline.store import STAGES, Owner, PipelineState
+from media_pipeline_tests.api.conftest import LiveApi
+from media_pipeline_tests.api.support import add_jobs, queued_task
+from media_pipeline_tests.store.support import finish_stages
+
+TIMEOUT_S = 10.0
+Message = dict[str, Any]
+
+
+@contextmanager
+def follow(
+    api: LiveApi, owner: Owner | None, video_id: str, job_id: str | None = None, *, query_token: bool = False
+) -> Iterator[ClientConnection]:
+    """A progress socket authenticated as ``owner`` (header, or access_token query parameter)."""
+    params = [] if job_id is None else [f"job_id={job_id}"]
+    headers = {}
+    if owner is not None and query_token:
+        params.append(f"access_token={api.token(owner)}")
+    elif owner is not None:
+        headers["Authorization"] = f"Bearer {api.token(owner)}"
+    url = f"{api.ws_url}/ws/videos/{video_id}/render-progress" + ("?" + "&".join(params) if params else "")
+    with connect(url, additional_headers=headers, open_timeout=TIMEOUT_S) as websocket:
+        yield websocket
+
+
+def receive(websocket: ClientConnection) -> Message:
+    return json.loads(websocket.recv(timeout=TIMEOUT_S))
+
+
+def receive_until(websocket: ClientConnection, matches: Callable[[Message], bool]) -> list[Message]:
+    """Messages up to and including the first that ``matches``."""
+    seen = []
+    deadline = time.monotonic() + TIMEOUT_S
+    while time.monotonic() < deadline:
+        seen.append(receive(websocket))
+        if matches(seen[-1]):
+            return seen
+    raise AssertionError(f"no matching message in {seen}")
+
+
+def close_code(websocket: ClientConnection) -> tuple[int, list[Message]]:
+    """Read until the server closes; the close code and the messages before it."""
+    messages = []
+    try:
+        while True:
+            messages.append(receive(websocket))
+    except ConnectionClosed as closed:
+        assert closed.rcvd is not None
+        return closed.rcvd.code, messages
+
+
+def opening(websocket: ClientConnection) -> tuple[Message, Message]:
+    """The connected message and the snapshot."""
+    connected, snapshot = receive(websocket), receive(websocket)
+    assert connected["type"] == "connected" and snapshot["type"] == "snapshot"
+    return connected, snapshot
+
+
+def test_connected_then_snapshot_then_events(
+    api: LiveApi, client: httpx.Client, owner: Owner, pipeline: PipelineState
+) -> None:
+    task_id = queued_task(client)
+    with follow(api, owner, task_id) as websocket:
+        connected, snapshot = opening(websocket)
+        assert (connected["videoId"], connected["jobId"], connected["pollIntervalS"]) == (task_id, None, 0.05)
+        assert (snapshot["jobId"], snapshot["status"], snapshot["progress"]) == (
+            f"{task_id}-g1",
+            "queued",
+            0.0,
+        )
+        assert pipeline.stage_started(task_id, 1, "script", "run-1")
+        started = receive_until(websocket, lambda message: message["status"] == "running")[-1]
+        assert (started["type"], started["step"]) == ("status", "script")
+        assert pipeline.stage_progress(task_id, 1, "script", 50, "half way")
+        progress = receive_until(websocket, lambda message: message["progress"] == 10.0)[-1]
+        assert (progress["type"], progress["message"], progress["status"]) == (
+            "progress",
+            "half way",
+            "running",
+        )
+
+
+def test_job_filter(api: LiveApi, client: httpx.Client, owner: Owner, pipeline: PipelineState) -> None:
+    task_id = queued_task(client)
+    first, second = f"{task_id}-g1", f"{task_id}-g2"
+    assert pipeline.stage_started(task_id, 1, "script", "run-1")
+    with follow(api, owner, task_id, first) as job_one, follow(api, owner, task_id) as latest:
+        assert opening(job_one)[1]["jobId"] == first
+        assert opening(latest)[1]["jobId"] == first
+        # the first job ends and a second one starts at once: the job_one socket sees only job one
+        client.post(f"/api/v1/videos/{task_id}/render-jobs/{first}/cancel")
+        assert client.post(f"/api/v1/videos/{task_id}/render-jobs").json()["id"] == second
+        code, messages = close_code(job_one)
+        assert code == 1000
+        assert {message["jobId"] for message in messages} == {first}
+        assert messages[-1]["status"] == "canceled"
+        later = receive_until(latest, lambda message: message["jobId"] == second)
+        assert later[-1]["type"] == "status" and later[-1]["status"] == "queued"
+
+    with follow(api, owner, task_id, second) as job_two:
+        assert opening(job_two)[1]["jobId"] == second
+        assert pipeline.stage_started(task_id, 2, "script", "run-2")
+        receive_until(job_two, lambda message: message["status"] == "running")
+        assert pipeline.stage_completed(task_id, 2, "script", "run-2")
+        finish_stages(pipeline, task_id, STAGES[1:], generation=2)
+        code, messages = close_code(job_two)
+        assert code == 1000 and messages[-1]["status"] == "succeeded" and messages[-1]["progress"] == 100.0
+        assert {message["jobId"] for message in messages} == {second}
+
+    with follow(api, owner, task_id, first) as finished:  # an old job: its final state, then close
+        connected, snapshot = opening(finished)
+        assert (connected["jobId"], snapshot["jobId"], snapshot["status"]) == (first, first, "canceled")
+        assert close_code(finished) == (1000, [])
+
+
+def test_many_clients_share_one_poller(
+    api: LiveApi, client: httpx.Client, owner: Owner, pipeline: PipelineState
+) -> None:
+    task_id = queued_task(client)
+    hub = api.app.state.context.hub
+    with (
+        follow(api, owner, task_id) as a,
+        follow(api, owner, task_id, query_token=True) as b,
+        follow(api, owner, task_id, f"{task_id}-g1") as c,
+    ):
+        for websocket in (a, b, c):
+            opening(websocket)
+        assert hub.poller_count() == 1
+        assert pipeline.stage_started(task_id, 1, "script", "run-1")
+        for websocket in (a, b, c):
+            assert (
+                receive_until(websocket, lambda message: message["status"] == "running")[-1]["step"]
+                == "script"
+            )
+    deadline = time.monotonic() + TIMEOUT_S
+    while hub.poller_count() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert hub.poller_count() == 0
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_errors_are_sent_then_the_socket_closes(
+    api: LiveApi, client: httpx.Client, owner: Owner, other_owner: Owner
+) -> None:
+    task_id = queued_task(client)
+    cases = [
+        (None, task_id, None, 4401, "UNAUTHORIZED"),
+        (other_owner, task_id, None, 4404, "NOT_FOUND"),
+        (owner, task_id, f"{task_id}-g9", 4404, "NOT_FOUND"),
+        (owner, task_id, "someone-else-g1", 4404, "NOT_FOUND"),
+        (owner, "..", None, 4404, "NOT_FOUND"),
+        (owner, "t-missing", None, 4404, "NOT_FOUND"),
+    ]
+    for who, video, job, expected_code, expected_error in cases:
+        with follow(api, who, video, job) as websocket:
+            code, messages = close_code(websocket)
+        assert (code, [message["code"] for message in messages]) == (expected_code, [expected_error])
+        assert messages[0]["type"] == "error"
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_deleted_video_ends_the_stream(api: LiveApi, client: httpx.Client, owner: Owner) -> None:
+    added = add_jobs(client, ["a"])
+    draft = added["jobs"][0]["id"]
+    with follow(api, owner, draft) as websocket:
+        _, snapshot = opening(websocket)
+        assert (snapshot["jobId"], snapshot["status"], snapshot["generation"]) == (None, "draft", 0)
+        queue_id = client.get("/api/queue").json()["id"]
+        deleted = client.request(
+            "DELETE",
+            f"/api/queue/{queue_id}/jobs/bulk",
+            json={"jobIds": [draft], "version": added["version"]},
+        )
+        assert deleted.status_code == 200
+        code, messages = close_code(websocket)
+    assert (code, messages[-1]["code"]) == (4404, "NOT_FOUND")

@@ -1,0 +1,66 @@
+"""``serve(settings)`` as the CLI runs it: a separate process configured by MEDIA_PIPELINE_* variables,
+answering on api_host:api_port with JSON log lines carrying request ids."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from media_pipeline.api.auth import mint_token
+from media_pipeline.settings import Settings
+
+START_TIMEOUT_S = 30.0
+SECRET = "server-test-secret-0123456789abcdef"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_serve_runs_the_api_from_environment_settings(sqlite_template: Path, tmp_path: Path) -> None:
+    shutil.copyfile(sqlite_template, tmp_path / "app.db")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "MEDIA_PIPELINE_DATA_DIR": str(tmp_path),
+        "MEDIA_PIPELINE_API_HOST": "127.0.0.1",
+        "MEDIA_PIPELINE_API_PORT": str(port),
+        "MEDIA_PIPELINE_JWT_SECRET": SECRET,
+    }
+    env.pop("DAGSTER_HOME", None)
+    code = "from media_pipeline.api.server import serve; serve()"
+    with subprocess.Popen(
+        [sys.executable, "-c", code], env=env, stderr=subprocess.PIPE, text=True
+    ) as process:
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + START_TIMEOUT_S
+            while True:  # a separate process: nothing to wait on but its port
+                try:
+                    health = httpx.get(f"{base}/health", timeout=5)
+                    break
+                except httpx.TransportError:
+                    assert process.poll() is None and time.monotonic() < deadline, "server did not start"
+                    time.sleep(0.1)
+            assert health.json()["status"] == "ok"
+            token = mint_token("cli-user", "cli-ws", Settings(jwt_secret=SECRET))
+            queue = httpx.get(
+                f"{base}/api/queue", headers={"Authorization": f"Bearer {token}", "X-Request-ID": "smoke-1"}
+            )
+            assert queue.status_code == 200 and queue.headers["X-Request-ID"] == "smoke-1"
+        finally:
+            process.terminate()
+            _, stderr = process.communicate(timeout=START_TIMEOUT_S)
+    records = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    assert any(record.get("request_id") == "smoke-1" and record.get("status") == 200 for record in records)
+    assert all(line.startswith("{") for line in stderr.splitlines() if line.strip()), stderr
