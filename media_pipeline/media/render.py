@@ -179,12 +179,16 @@ def _render_segment(segment: Segment, meter: ProgressMeter, cancel: threading.Ev
 
 
 def render_segments(segments: list[Segment], meter: ProgressMeter, parallel: int) -> int:
-    """Render the segments whose file does not exist yet, ``parallel`` at a time; returns how many.
+    """Render the segments whose file does not exist yet, ``parallel`` at a time, longest first; returns
+    how many.
 
     If anything fails or the caller is interrupted, the other workers stop their ffmpeg process groups
     before the exception propagates.
     """
-    missing = [segment for segment in segments if not segment.path.is_file()]
+    # Longest first (LPT scheduling): a long scene started last would run alone at the end on one core.
+    missing = sorted(
+        (segment for segment in segments if not segment.path.is_file()), key=lambda s: s.frames, reverse=True
+    )
     for segment in segments:
         if segment not in missing:
             meter.complete("segments", segment.index)
