@@ -5,14 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from media_pipeline.cli_queue import add_queue_commands
+from media_pipeline.cli_queue import Handler, add_queue_commands
 from media_pipeline.settings import get_settings
-
-Handler = Callable[[argparse.Namespace], object]
 
 
 def _demo(args: argparse.Namespace) -> object:

@@ -5,13 +5,33 @@ from __future__ import annotations
 import argparse
 import json
 import os
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from media_pipeline.settings import get_settings
 
+if TYPE_CHECKING:
+    from media_pipeline.store import (
+        AddResult,
+        DeleteResult,
+        LogView,
+        Owner,
+        QueueChange,
+        QueueService,
+        RunResult,
+        ScheduleView,
+        StageTabs,
+        StopResult,
+        TaskProgress,
+        TaskService,
+        TaskView,
+    )
 
-def _owner(args: argparse.Namespace):
+Handler = Callable[[argparse.Namespace], object]
+
+
+def _owner(args: argparse.Namespace) -> Owner:
     from media_pipeline.store import Owner
 
     return Owner(user_id=args.user, workspace_id=args.workspace)
@@ -26,19 +46,19 @@ def _url() -> str:
     return url
 
 
-def _queue(args: argparse.Namespace):
+def _queue(args: argparse.Namespace) -> QueueService:
     from media_pipeline.store import QueueService
 
     return QueueService(_url(), _owner(args))
 
 
-def _tasks(args: argparse.Namespace):
+def _tasks(args: argparse.Namespace) -> TaskService:
     from media_pipeline.store import TaskService
 
     return TaskService(_url(), _owner(args))
 
 
-def _version(args: argparse.Namespace, service) -> int:
+def _version(args: argparse.Namespace, service: QueueService) -> int:
     """The version given with --queue-version, else the queue's current one."""
     return (
         args.queue_version
@@ -56,23 +76,12 @@ def _options(text: str | None) -> dict[str, Any] | None:
     return value
 
 
-def _run_control():
-    """Terminates Dagster runs when a Dagster instance is configured ($DAGSTER_HOME)."""
-    if not os.environ.get("DAGSTER_HOME"):
-        return None
-    import dagster as dg
-
-    from media_pipeline.orchestration.run_control import DagsterRunControl
-
-    return DagsterRunControl(dg.DagsterInstance.get())
-
-
-def _add(args):
+def _add(args: argparse.Namespace) -> AddResult:
     service = _queue(args)
     return service.add_assets(args.asset_ids, _options(args.options), _version(args, service))
 
 
-def _list(args):
+def _list(args: argparse.Namespace) -> QueueChange | list[TaskView]:
     return (
         _queue(args).list_drafts()
         if args.status == "draft"
@@ -80,54 +89,64 @@ def _list(args):
     )
 
 
-def _patch(args):
+def _patch(args: argparse.Namespace) -> QueueChange:
     service = _queue(args)
     return service.bulk_patch(
         args.ids, _options(args.options) or {}, _version(args, service), args.save_default
     )
 
 
-def _reorder(args):
+def _reorder(args: argparse.Namespace) -> QueueChange:
     service = _queue(args)
     return service.reorder(args.ids, _version(args, service))
 
 
-def _delete(args):
+def _delete(args: argparse.Namespace) -> DeleteResult:
     service = _queue(args)
     return service.bulk_delete(args.ids, _version(args, service))
 
 
-def _run(args):
+def _run(args: argparse.Namespace) -> RunResult:
     service = _queue(args)
     return service.run(_version(args, service), args.ids or None)
 
 
-def _stop(args):
-    return _tasks(args).stop(args.task_id, _run_control())
+def _stop(args: argparse.Namespace) -> StopResult:
+    """Stop the task; its Dagster run is terminated too when $DAGSTER_HOME names a reachable instance
+    (as in the HTTP API: if the instance cannot be loaded, the task is still canceled in the app DB)."""
+    from media_pipeline.api.dagster_link import DagsterLink
+
+    dagster = DagsterLink()
+    try:
+        return _tasks(args).stop(args.task_id, dagster.run_control())
+    finally:
+        dagster.close()
 
 
-def _retry(args):
+def _retry(args: argparse.Namespace) -> TaskView:
     return _tasks(args).retry(args.task_id)
 
 
-def _approve(args):
+def _approve(args: argparse.Namespace) -> TaskView:
     return _tasks(args).approve_script(args.task_id)
 
 
-def _status(args):
+def _status(args: argparse.Namespace) -> TaskProgress | StageTabs:
     tasks = _tasks(args)
     return tasks.progress(args.task_id) if args.task_id else tasks.stage_tabs()
 
 
-def _logs(args):
+def _logs(args: argparse.Namespace) -> list[LogView]:
     return _tasks(args).logs(
         args.task_id, level=args.level, stage=args.stage, action=args.action, limit=args.limit
     )
 
 
-def _schedule(args):
+def _schedule(args: argparse.Namespace) -> ScheduleView | list[ScheduleView]:
     from media_pipeline.store import ScheduleService
 
+    if not args.list and (args.task_id is None or args.at is None):
+        raise SystemExit("give a task id and --at (or --list)")
     service = ScheduleService(_url(), _owner(args))
     if args.list:
         return service.list(args.task_id)
@@ -147,7 +166,7 @@ def add_queue_commands(sub: argparse._SubParsersAction) -> None:
     common.add_argument("--workspace", default=os.environ.get("MEDIA_PIPELINE_WORKSPACE", "default"))
     common.add_argument("--queue-version", type=int, help="expected queue version (default: current)")
 
-    def command(name: str, handler, help_text: str) -> argparse.ArgumentParser:
+    def command(name: str, handler: Handler, help_text: str) -> argparse.ArgumentParser:
         parser = sub.add_parser(name, parents=[common], help=help_text)
         parser.set_defaults(handler=handler, emit=True)
         return parser

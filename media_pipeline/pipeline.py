@@ -84,7 +84,12 @@ def produce_task(
     settings = settings or get_settings()
     paths = TaskPaths(settings.resolved_storage_root, spec.task_id)
     prepare_generation(paths, spec)
-    materialize_stage(spec.task_id, list(STAGES), settings=settings, instance=instance)
+    active = _instance(instance)
+    try:
+        materialize_stage(spec.task_id, list(STAGES), settings=settings, instance=active)
+    finally:
+        if active is not instance:  # created here, so disposed here
+            active.dispose()
     return published_task(spec.task_id, settings=settings)
 
 

@@ -11,7 +11,6 @@ import contextlib
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -20,6 +19,8 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
+
+from media_pipeline_tests.net import free_port
 
 PG_MAJOR = 15
 REQUIRED_PROGRAMS = ("initdb", "pg_ctl", "postgres")
@@ -81,12 +82,6 @@ def _as_user(user: pwd.struct_passwd | None, argv: Sequence[str]) -> list[str]:
     if shutil.which("setpriv"):
         return ["setpriv", f"--reuid={user.pw_uid}", f"--regid={user.pw_gid}", "--init-groups", "--", *argv]
     raise PostgresUnavailable("running as root but neither runuser nor setpriv is available")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -190,7 +185,7 @@ def start_pg_server(parent: Path | None = None, attempts: int = 3) -> PgServer:
         if user is not None:
             for path in (base_dir, base_dir / "sock"):
                 os.chown(path, user.pw_uid, user.pw_gid)
-        server = PgServer(bindir=bindir, base_dir=base_dir, port=_free_port(), user=user)
+        server = PgServer(bindir=bindir, base_dir=base_dir, port=free_port(), user=user)
         try:
             server.start()
             return server

@@ -21,60 +21,75 @@ class TaskPaths:
 
     @property
     def dir(self) -> Path:
+        """The task folder ``<root>/tasks/<task_id>``."""
         return self.root / "tasks" / self.task_id
 
     @property
     def task_json(self) -> Path:
+        """Snapshot of the generation's TaskSpec."""
         return self.dir / "task.json"
 
     @property
     def story_json(self) -> Path:
+        """The script document."""
         return self.dir / "story.json"
 
     def scene_image(self, index: int) -> Path:
+        """Image of scene ``index`` (``scene_XX.png``)."""
         return self.dir / f"scene_{index:02d}.png"
 
     @property
     def uploads_dir(self) -> Path:
+        """Uploaded scene images (mediaMode ``upload``)."""
         return self.dir / "uploads"
 
     @property
     def narration_dir(self) -> Path:
+        """Per-sentence narration WAVs (a cache keyed by voice and text)."""
         return self.dir / "narration"
 
     @property
     def narration_wav(self) -> Path:
+        """The joined narration track."""
         return self.dir / "narration.wav"
 
     @property
     def subtitles_srt(self) -> Path:
+        """Subtitles as SRT."""
         return self.dir / "subtitles.srt"
 
     @property
     def subtitles_ass(self) -> Path:
+        """Subtitles as ASS (the burned-in styling)."""
         return self.dir / "subtitles.ass"
 
     @property
     def music_wav(self) -> Path:
+        """Background music track."""
         return self.dir / "music.wav"
 
     @property
     def segments_dir(self) -> Path:
+        """Rendered per-scene video segments."""
         return self.dir / "segments"
 
     @property
     def output_mp4(self) -> Path:
+        """The final video."""
         return self.dir / "output.mp4"
 
     @property
     def thumbnail_jpg(self) -> Path:
+        """The thumbnail."""
         return self.dir / "thumbnail.jpg"
 
     @property
     def publish_json(self) -> Path:
+        """The publish record."""
         return self.dir / "publish.json"
 
     def history_dir(self, generation: int) -> Path:
+        """Where generation ``generation``'s outputs are moved when the next one starts."""
         return self.dir / "history" / str(generation)
 
     @property

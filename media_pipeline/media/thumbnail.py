@@ -14,6 +14,7 @@ from media_pipeline.media.textdraw import draw_block, fit_text, translucent_box
 LANDSCAPE = (1280, 720)
 VERTICAL = (720, 1280)
 MAX_BYTES = 2 * 1024 * 1024
+"""YouTube's size limit of a custom thumbnail (``thumbnails.set``)."""
 QUALITIES = (92, 85, 78, 70, 60, 50, 40, 30)
 
 

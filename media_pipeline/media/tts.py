@@ -15,7 +15,6 @@ from media_pipeline.media.text import speech_chunks
 
 ESPEAK = "espeak-ng"
 SENTENCE_PAUSE_S = 0.25
-CHUNK_MAX_UNITS = 60
 
 
 @dataclass
@@ -94,10 +93,12 @@ def synthesize_sentence(text: str, voice: str, work_dir: Path) -> Path:
     work_dir.mkdir(parents=True, exist_ok=True)
     text_file = work_dir / f"s-{key}.txt"
     text_file.write_text(text, encoding="utf-8")
-    with atomic_path(wav) as tmp:
-        # -w writes a proper WAV header (--stdout does not); -b 1 reads the text file as UTF-8.
-        run_process([ESPEAK, "-v", voice, "-b", "1", "-w", str(tmp), "-f", str(text_file)], timeout=120)
-    text_file.unlink(missing_ok=True)
+    try:
+        with atomic_path(wav) as tmp:
+            # -w writes a proper WAV header (--stdout does not); -b 1 reads the text file as UTF-8.
+            run_process([ESPEAK, "-v", voice, "-b", "1", "-w", str(tmp), "-f", str(text_file)], timeout=120)
+    finally:
+        text_file.unlink(missing_ok=True)
     return wav
 
 

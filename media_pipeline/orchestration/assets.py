@@ -3,6 +3,7 @@
 Assets are thin: they load the task, call the media core or a provider, and record metadata and status.
 """
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -17,7 +18,6 @@ from media_pipeline.orchestration.stage_run import stage_run
 GROUP = "video_production"
 VIDEO_CHECK = "video_spec"
 THUMBNAIL_CHECK = "thumbnail_spec"
-THUMBNAIL_MAX_BYTES = 2 * 1024 * 1024
 
 
 def _load_script(path: Path) -> Script:
@@ -73,7 +73,7 @@ def images(context: dg.AssetExecutionContext, pipeline: PipelineResource) -> dg.
     kinds={"mp4"},
     check_specs=[dg.AssetCheckSpec(VIDEO_CHECK, asset="video", description="ffprobe spec of output.mp4")],
 )
-def video(context: dg.AssetExecutionContext, pipeline: PipelineResource):
+def video(context: dg.AssetExecutionContext, pipeline: PipelineResource) -> Iterator[dg.MaterializeResult]:
     """The narrated, subtitled H.264/AAC video output.mp4 (Ken Burns scenes + burned subtitles)."""
     from media_pipeline.orchestration.video_stage import produce_video
 
@@ -107,7 +107,7 @@ def thumbnail(context: dg.AssetExecutionContext, pipeline: PipelineResource) -> 
     """The JPEG thumbnail (1280x720 or 720x1280, at most 2 MB) from the first scene image and the title."""
     from PIL import Image
 
-    from media_pipeline.media.thumbnail import make_thumbnail
+    from media_pipeline.media.thumbnail import MAX_BYTES, make_thumbnail
 
     with stage_run(context, pipeline, "thumbnail") as run:
         out = make_thumbnail(
@@ -123,7 +123,7 @@ def thumbnail(context: dg.AssetExecutionContext, pipeline: PipelineResource) -> 
         problems = [
             *([f"size {size} != {expected}"] if size != expected else []),
             *([f"format {fmt} is not JPEG"] if fmt != "JPEG" else []),
-            *([f"{out.stat().st_size} bytes > 2 MB"] if out.stat().st_size > THUMBNAIL_MAX_BYTES else []),
+            *([f"{out.stat().st_size} bytes > 2 MB"] if out.stat().st_size > MAX_BYTES else []),
         ]
         run.add_content("thumbnail", str(out))
         run.progress(100, "thumbnail written")

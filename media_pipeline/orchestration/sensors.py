@@ -5,7 +5,7 @@ exactly-once even when a tick is repeated after a crash (Dagster dedupes run key
 """
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
@@ -17,6 +17,7 @@ from media_pipeline.store.pipeline_state import LaunchItem
 
 DISPATCH_INTERVAL_S = 1
 STATUS_INTERVAL_S = 2
+STATUS_LOOKBACK = timedelta(seconds=30)
 FIRST_STAGE = "script"
 LONG_POLL_STEP_S = 0.2
 
@@ -113,7 +114,9 @@ def run_status_writer_sensor(
     context: dg.SensorEvaluationContext, pipeline: PipelineResource
 ) -> dg.SkipReason:
     """Record finished stage runs in the app DB (covers runs whose worker died before it could report)."""
-    since = datetime.fromisoformat(context.cursor) if context.cursor else None
+    # Re-read a window before the cursor: runs finishing with the same timestamp, or committed late on
+    # PostgreSQL, must not be skipped for good; the stage_* calls are idempotent per run id.
+    since = datetime.fromisoformat(context.cursor) - STATUS_LOOKBACK if context.cursor else None
     records = context.instance.get_run_records(
         filters=dg.RunsFilter(statuses=_FINISHED, updated_after=since),
         limit=200,
@@ -129,16 +132,16 @@ def run_status_writer_sensor(
         task_id, generation, stage = tags[TASK_TAG], int(tags[GENERATION_TAG]), tags[STAGE_TAG]
         run_id, status = record.dagster_run.run_id, record.dagster_run.status
         if status is dg.DagsterRunStatus.SUCCESS:
-            state.stage_completed(task_id, generation, stage, run_id, [])
+            changed = state.stage_completed(task_id, generation, stage, run_id, [])
         elif status is dg.DagsterRunStatus.CANCELED:
-            state.stage_canceled(task_id, generation, stage, run_id)
+            changed = state.stage_canceled(task_id, generation, stage, run_id)
         else:
             message = f"Dagster run {run_id} failed before the stage reported an outcome"
-            state.stage_failed(task_id, generation, stage, run_id, message, transient=True)
-        written += 1
+            changed = state.stage_failed(task_id, generation, stage, run_id, message, transient=True)
+        written += bool(changed)
     if records:
         context.update_cursor(records[-1].update_timestamp.isoformat())
-    return dg.SkipReason(f"recorded {written} finished runs")
+    return dg.SkipReason(f"recorded {written} finished runs ({len(records)} read)")
 
 
 @dg.sensor(minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING)

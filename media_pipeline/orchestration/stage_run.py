@@ -87,8 +87,16 @@ def stage_run(
 
 
 def _report_failure(run: StageRun, exc: BaseException) -> None:
+    """Record the failure in the app DB; a DB error here is logged, never hides the stage's own error."""
     if run.state is None:
         return
+    try:
+        _write_failure(run, exc)
+    except Exception as report_error:
+        run.context.log.error(f"could not record the {run.stage} failure in the app DB: {report_error!r}")
+
+
+def _write_failure(run: StageRun, exc: BaseException) -> None:
     spec = run.spec
     if not isinstance(exc, Exception):
         run.state.stage_canceled(spec.task_id, spec.generation, run.stage, run.context.run_id)

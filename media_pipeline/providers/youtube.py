@@ -28,6 +28,7 @@ from PIL import Image
 
 from media_pipeline.domain import Script, TaskPaths, TaskSpec
 from media_pipeline.errors import PermanentError, ProviderNotConfiguredError, TransientError
+from media_pipeline.media.thumbnail import MAX_BYTES as THUMBNAIL_MAX_BYTES
 from media_pipeline.providers.base import PublishInput, PublishResult
 from media_pipeline.providers.imaging import sniff_image_type
 from media_pipeline.providers.retry import Backoff
@@ -42,7 +43,6 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 CHUNK_UNIT = 256 * 1024  # resumable chunks must be multiples of 256 KiB
-THUMBNAIL_MAX_BYTES = 2 * 1024 * 1024
 CHANNEL_SEARCH_PAGES = 2  # 2 x 50 most recent uploads
 WATCH_URL = "https://www.youtube.com/watch?v={}"
 

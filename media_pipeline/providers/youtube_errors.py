@@ -14,7 +14,7 @@ import http.client
 import json
 import socket
 import ssl
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from media_pipeline.errors import DeferredError, PermanentError, ProviderNotConfiguredError
@@ -47,7 +47,8 @@ def seconds_until_quota_reset(now: datetime) -> float:
     """Seconds from ``now`` (aware) to the next midnight in America/Los_Angeles, plus a margin."""
     local = now.astimezone(QUOTA_TZ)
     midnight = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=QUOTA_TZ)
-    return (midnight - local + QUOTA_RESET_MARGIN).total_seconds()
+    # In UTC: subtracting two datetimes with the same tzinfo ignores a DST change between them.
+    return (midnight.astimezone(UTC) - now.astimezone(UTC) + QUOTA_RESET_MARGIN).total_seconds()
 
 
 def is_transport_error(exc: BaseException) -> bool:

@@ -5,17 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Select, select
+from sqlalchemy import ColumnElement, Engine, Select, select
 from sqlalchemy.orm import Session
 
 from media_pipeline.settings import Settings, get_settings
 from media_pipeline.store.clock import Clock, as_utc, utcnow
 from media_pipeline.store.db import read_session, resolve_engine, session_factory
 from media_pipeline.store.errors import NotFoundError
-from media_pipeline.store.models import Task
+from media_pipeline.store.models import Content, Task, TaskLog, TaskSchedule
 from media_pipeline.store.owner import Owner
+from media_pipeline.store.queries import owned_by
+
+M = TypeVar("M", Content, TaskLog, TaskSchedule)
 
 
 class StoreBase:
@@ -61,10 +64,16 @@ class OwnedService(StoreBase):
         super().__init__(engine_or_url, clock=clock, settings=settings)
         self.owner = owner
 
+    def _owned(self) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+        """WHERE conditions limiting ``Task`` rows to this service's owner."""
+        return owned_by(self.owner)
+
     def _owned_tasks(self) -> Select[tuple[Task]]:
-        return select(Task).where(
-            Task.user_id == self.owner.user_id, Task.workspace_id == self.owner.workspace_id
-        )
+        return select(Task).where(*self._owned())
+
+    def _owned_rows(self, model: type[M]) -> Select[tuple[M]]:
+        """Rows of ``model`` (a table with a ``task_id`` column) that belong to the owner's tasks."""
+        return select(model).join(Task, Task.id == model.task_id).where(*self._owned())
 
     def _task(self, session: Session, task_id: str, *, lock: bool = False) -> Task:
         """The owner's task ``task_id`` (row-locked if ``lock``); NotFoundError otherwise."""

@@ -1,4 +1,4 @@
-"""Query builders shared by the sensors' hot path (``launchable``) and the UI tabs."""
+"""Query builders shared by the sensors' hot path (``launchable``), the UI tabs and owner scoping."""
 
 from __future__ import annotations
 
@@ -9,6 +9,12 @@ from sqlalchemy.orm import aliased
 
 from media_pipeline.store.enums import ACTIVE_STATUSES, STAGES, StageStatus
 from media_pipeline.store.models import Task, TaskStageState
+from media_pipeline.store.owner import Owner
+
+
+def owned_by(owner: Owner) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """WHERE conditions limiting ``Task`` rows to ``owner`` (DESIGN §3 invariant 8)."""
+    return Task.user_id == owner.user_id, Task.workspace_id == owner.workspace_id
 
 
 def stage_ordinal(stage_column: ColumnElement[str]) -> ColumnElement[int]:

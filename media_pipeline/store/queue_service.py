@@ -35,6 +35,7 @@ from media_pipeline.store.lifecycle import (
 from media_pipeline.store.models import Queue, Task, TaskSchedule
 from media_pipeline.store.options import build_draft, split_options, validate_defaults
 from media_pipeline.store.owner import Owner
+from media_pipeline.store.queries import owned_by
 from media_pipeline.store.views import AddResult, DeleteResult, QueueChange, QueueView, RunResult, TaskView
 
 DEFAULT_QUEUE_NAME = "Default Queue"
@@ -75,7 +76,7 @@ def delete_expired_drafts(session: Session, now: datetime, owner: Owner | None =
     """Delete drafts whose ``draft_expires_at`` passed (all owners, or one); bumps each queue touched."""
     stmt = select(Task.queue_id, Task.id).where(Task.status == TaskStatus.DRAFT, Task.draft_expires_at <= now)
     if owner is not None:
-        stmt = stmt.where(Task.user_id == owner.user_id, Task.workspace_id == owner.workspace_id)
+        stmt = stmt.where(*owned_by(owner))
     by_queue: dict[str, list[str]] = defaultdict(list)
     for queue_id, task_id in session.execute(stmt):
         by_queue[queue_id].append(task_id)

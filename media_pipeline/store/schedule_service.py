@@ -218,12 +218,7 @@ class ScheduleService(OwnedService):
 
     def list(self, task_id: str | None = None, *, active_only: bool = False) -> list[ScheduleView]:
         """The owner's schedules (of one task), soonest first."""
-        stmt = (
-            select(TaskSchedule)
-            .join(Task, Task.id == TaskSchedule.task_id)
-            .where(Task.user_id == self.owner.user_id, Task.workspace_id == self.owner.workspace_id)
-            .order_by(TaskSchedule.next_run_at, TaskSchedule.id)
-        )
+        stmt = self._owned_rows(TaskSchedule).order_by(TaskSchedule.next_run_at, TaskSchedule.id)
         if active_only:
             stmt = stmt.where(TaskSchedule.is_active.is_(True))
         with self._read() as session:
@@ -238,11 +233,7 @@ class ScheduleService(OwnedService):
         row = session.execute(
             select(TaskSchedule.id, TaskSchedule.task_id)
             .join(Task, Task.id == TaskSchedule.task_id)
-            .where(
-                TaskSchedule.id == schedule_id,
-                Task.user_id == self.owner.user_id,
-                Task.workspace_id == self.owner.workspace_id,
-            )
+            .where(TaskSchedule.id == schedule_id, *self._owned())
         ).first()
         if row is None:
             raise NotFoundError(f"schedule {schedule_id!r} not found", {"scheduleId": schedule_id})

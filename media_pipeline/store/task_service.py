@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from media_pipeline.store.base import OwnedService
@@ -124,13 +124,7 @@ class TaskService(OwnedService):
         limit: int = 100,
     ) -> list[LogView]:
         """Log entries, newest first, of one task or of all the owner's tasks; exact-match filters."""
-        stmt: Select[tuple[TaskLog]] = (
-            select(TaskLog)
-            .join(Task, Task.id == TaskLog.task_id)
-            .where(Task.user_id == self.owner.user_id, Task.workspace_id == self.owner.workspace_id)
-            .order_by(TaskLog.id.desc())
-            .limit(_limit(limit))
-        )
+        stmt = self._owned_rows(TaskLog).order_by(TaskLog.id.desc()).limit(_limit(limit))
         if level is not None:
             stmt = stmt.where(TaskLog.level == LogLevel(level))
         if stage is not None:
@@ -152,13 +146,7 @@ class TaskService(OwnedService):
         limit: int = 100,
     ) -> list[ContentView]:
         """Produced files and published items, newest first."""
-        stmt = (
-            select(Content)
-            .join(Task, Task.id == Content.task_id)
-            .where(Task.user_id == self.owner.user_id, Task.workspace_id == self.owner.workspace_id)
-            .order_by(Content.id.desc())
-            .limit(_limit(limit))
-        )
+        stmt = self._owned_rows(Content).order_by(Content.id.desc()).limit(_limit(limit))
         if generation is not None:
             stmt = stmt.where(Content.generation == generation)
         if kind is not None:
@@ -172,7 +160,7 @@ class TaskService(OwnedService):
     def stage_tabs(self, limit: int = 100) -> StageTabs:
         """The UI tabs: per stage the tasks waiting for it and being processed by it, then failed and done."""
         limit = _limit(limit)
-        owned = (Task.user_id == self.owner.user_id, Task.workspace_id == self.owner.workspace_id)
+        owned = self._owned()
         with self._read() as session:
             current = session.execute(
                 current_stage_select(Task, TaskStageState)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -16,20 +15,15 @@ import httpx
 
 from media_pipeline.api.auth import mint_token
 from media_pipeline.settings import Settings
+from media_pipeline_tests.net import free_port
 
 START_TIMEOUT_S = 30.0
 SECRET = "server-test-secret-0123456789abcdef"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_serve_runs_the_api_from_environment_settings(sqlite_template: Path, tmp_path: Path) -> None:
     shutil.copyfile(sqlite_template, tmp_path / "app.db")
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "MEDIA_PIPELINE_DATA_DIR": str(tmp_path),

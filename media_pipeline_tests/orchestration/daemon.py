@@ -44,6 +44,19 @@ def make_home(tmp_path: Path, **extra_env: str) -> DaemonHome:
     return DaemonHome(dagster_home, data_dir, env, tmp_path / "daemon.log")
 
 
+def use_postgres(home: DaemonHome, app_url: str, dagster_url: str) -> None:
+    """Put the app DB and the Dagster instance (dagster-postgres) of ``home`` on PostgreSQL."""
+    home.env["MEDIA_PIPELINE_APP_DB_URL"] = app_url
+    # keep the +psycopg2 driver: SQLAlchemy 2.1 maps a bare postgresql:// URL to psycopg 3
+    with (home.dagster_home / "dagster.yaml").open("a") as config:
+        config.write(f"storage:\n  postgres:\n    postgres_url: {dagster_url}\n")
+
+
+def app_db_url(home: DaemonHome) -> str:
+    """The app DB URL the daemon's processes use."""
+    return home.env.get("MEDIA_PIPELINE_APP_DB_URL") or f"sqlite:///{home.data_dir / 'app.db'}"
+
+
 @contextmanager
 def running_daemon(home: DaemonHome) -> Iterator[subprocess.Popen]:
     """Start ``dagster-daemon run`` for the project's workspace; stop its process group on exit."""

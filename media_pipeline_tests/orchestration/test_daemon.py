@@ -12,9 +12,14 @@ import pytest
 from media_pipeline.media.probe import check_video, summarize
 from media_pipeline.orchestration.run_control import DagsterRunControl
 from media_pipeline.orchestration.tags import STAGE_TAG, TASK_TAG
-from media_pipeline.settings import Settings
 from media_pipeline.store import Owner, PipelineState, QueueService, TaskService, upgrade_db
-from media_pipeline_tests.orchestration.daemon import make_home, running_daemon, wait_for
+from media_pipeline_tests.orchestration.daemon import (
+    app_db_url,
+    make_home,
+    running_daemon,
+    use_postgres,
+    wait_for,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -33,10 +38,19 @@ def _stage_runs(instance: dg.DagsterInstance) -> list[dg.RunRecord]:
     return [r for r in instance.get_run_records() if STAGE_TAG in r.dagster_run.tags]
 
 
-def test_queued_batch_flows_stage_by_stage_without_overlap(tmp_path: Path, monkeypatch) -> None:
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_queued_batch_flows_stage_by_stage_without_overlap(
+    backend: str, tmp_path: Path, monkeypatch, request: pytest.FixtureRequest
+) -> None:
     home = make_home(tmp_path)
+    if backend == "postgres":
+        server = request.getfixturevalue("postgres_server")
+        suffix = tmp_path.name.replace("-", "_").lower()
+        use_postgres(
+            home, server.create_database(f"app_{suffix}"), server.create_database(f"dagster_{suffix}")
+        )
     monkeypatch.setenv("DAGSTER_HOME", str(home.dagster_home))
-    url = Settings(data_dir=home.data_dir).resolved_app_db_url
+    url = app_db_url(home)
     upgrade_db(url)
     task_ids = _queue(url, ["a1", "a2", "a3"], SMALL)
     tasks = TaskService(url, OWNER)
@@ -75,13 +89,13 @@ def test_queued_batch_flows_stage_by_stage_without_overlap(tmp_path: Path, monke
             handoffs.append(by_stage[downstream].start_time - by_stage[upstream].end_time)
         video = Path(tasks.contents(task_id, kind="video")[0].path)
         assert check_video(summarize(video), width=134, height=240, fps=10) == []
-    print(f"stage handoff (run end -> next run start): median {statistics.median(handoffs):.2f}s")
+    print(f"{backend}: stage handoff (run end -> next run start): median {statistics.median(handoffs):.2f}s")
 
 
 def test_stop_terminates_only_that_tasks_run_and_its_processes(tmp_path: Path, monkeypatch) -> None:
     home = make_home(tmp_path)
     monkeypatch.setenv("DAGSTER_HOME", str(home.dagster_home))
-    url = Settings(data_dir=home.data_dir).resolved_app_db_url
+    url = app_db_url(home)
     upgrade_db(url)
     long_options = {**SMALL, "targetDurationS": 120, "renderHeight": 720, "fps": 30, "imageCount": 4}
     [long_task] = _queue(url, ["long"], long_options)

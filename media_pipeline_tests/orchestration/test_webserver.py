@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from media_pipeline_tests.net import free_port
 from media_pipeline_tests.orchestration.daemon import REPO, make_home, wait_for
 
 pytestmark = pytest.mark.slow
@@ -24,12 +24,6 @@ QUERY = """
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _ready(url: str) -> bool:
     try:
         return httpx.get(f"{url}/server_info", timeout=1).status_code == 200
@@ -39,7 +33,7 @@ def _ready(url: str) -> bool:
 
 def test_webserver_shows_partitioned_assets_checks_and_running_sensors(tmp_path: Path) -> None:
     home = make_home(tmp_path)
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     webserver = str(Path(sys.executable).with_name("dagster-webserver"))
     server = subprocess.Popen(

@@ -79,6 +79,13 @@ def test_quota_reset_is_next_pacific_midnight() -> None:
     assert seconds_until_quota_reset(datetime(2025, 7, 2, 6, 59, tzinfo=UTC)) == 60 + 300
 
 
+def test_quota_reset_counts_real_seconds_across_dst_changes() -> None:
+    # 2024-03-10 00:30 PST: clocks jump 02:00 -> 03:00, so midnight is 22.5 real hours away (not 23.5).
+    assert seconds_until_quota_reset(datetime(2024, 3, 10, 8, 30, tzinfo=UTC)) == 22.5 * 3600 + 300
+    # 2024-11-03 00:30 PDT: 01:00-02:00 happens twice, so midnight is 24.5 real hours away.
+    assert seconds_until_quota_reset(datetime(2024, 11, 3, 7, 30, tzinfo=UTC)) == 24.5 * 3600 + 300
+
+
 def http_error(status: int, reason: str) -> Exception:
     import httplib2
     from googleapiclient.errors import HttpError

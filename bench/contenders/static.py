@@ -1,0 +1,56 @@
+"""Lower bound: the still scene images and the narration in ONE ffmpeg command with our encoder settings.
+
+No Ken Burns motion and no subtitles: concat demuxer with per-image durations, ``fps`` to the output rate,
+libx264 with the same preset/CRF/pixel format as our segments and the same AAC settings as our final pass.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from bench.timeline import Timeline
+from media_pipeline.media.ffmpeg import ffmpeg_cmd
+from media_pipeline.media.process import run_process
+from media_pipeline.media.render import AUDIO_CODEC, plan_segments
+
+
+def _quote(path: str) -> str:
+    return "'" + str(Path(path).resolve()).replace("'", "'\\''") + "'"
+
+
+def concat_list(timeline: Timeline, path: Path) -> Path:
+    """ffconcat of the images with their durations (the last image is repeated so its duration holds)."""
+    lines = ["ffconcat version 1.0"]
+    for image, duration in zip(timeline.scene_images, timeline.scene_durations, strict=True):
+        lines += [f"file {_quote(image)}", f"duration {duration:.6f}"]
+    lines.append(f"file {_quote(timeline.scene_images[-1])}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def video_codec(timeline: Timeline, work_dir: Path) -> tuple[str, ...]:
+    """Exactly the video encoder arguments our segments use."""
+    spec = timeline.render_spec()
+    return plan_segments(spec, work_dir, timeline.duration_s)[0].codec
+
+
+def render(timeline: Timeline, out: Path, work_dir: Path) -> dict[str, Any]:
+    """Render the static video to ``out``."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    listing = concat_list(timeline, work_dir / "stills.ffconcat")
+    # Convert each image once, then repeat its frame to the output rate.
+    scale = f"scale={timeline.width}:{timeline.height},setsar=1,format=yuv420p,fps={timeline.fps}"
+    cmd = ffmpeg_cmd(
+        "-f", "concat", "-safe", "0", "-i", str(listing),
+        "-i", timeline.narration_wav,
+        "-map", "0:v", "-map", "1:a",
+        "-vf", scale,
+        "-t", f"{timeline.duration_s:.6f}",
+        *video_codec(timeline, work_dir),
+        *AUDIO_CODEC,
+        "-movflags", "+faststart",
+        "-f", "mp4", str(out),
+    )  # fmt: skip
+    run_process(cmd, timeout=3600)
+    return {"command": " ".join(cmd)}

@@ -1,0 +1,116 @@
+"""Where a segment's time goes: ffmpeg ``-benchmark`` on each step of our segment command, one at a time.
+
+For every scene of a timeline: decode + Ken Burns (scale 2x, zoompan) to the null muxer, then with the
+subtitles burned in, then the real segment (plus libx264), and the still image encoded with the same
+settings (the static bound's work for that scene). Differences between steps are the cost of each stage.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.common import Section, fmt, table
+from bench.timeline import Timeline
+from media_pipeline.media.ffmpeg import FFMPEG
+from media_pipeline.media.kenburns import kenburns_filter, motion_for
+from media_pipeline.media.probe import media_duration
+from media_pipeline.media.render import Segment, plan_segments
+
+_TIMES = re.compile(r"bench: utime=([\d.]+)s stime=([\d.]+)s rtime=([\d.]+)s")
+_MAXRSS = re.compile(r"bench: maxrss=(\d+)kB")
+
+
+@dataclass
+class BenchTimes:
+    """ffmpeg's own ``-benchmark`` report of one command."""
+
+    user_s: float = 0.0
+    sys_s: float = 0.0
+    real_s: float = 0.0
+    maxrss_mb: float = 0.0
+
+    @property
+    def cpu_s(self) -> float:
+        """User plus system CPU seconds."""
+        return self.user_s + self.sys_s
+
+    def add(self, other: BenchTimes) -> None:
+        """Accumulate ``other`` (times add up, the peak is the larger one)."""
+        self.user_s += other.user_s
+        self.sys_s += other.sys_s
+        self.real_s += other.real_s
+        self.maxrss_mb = max(self.maxrss_mb, other.maxrss_mb)
+
+
+def run_benchmarked(args: list[str]) -> BenchTimes:
+    """Run ``ffmpeg -benchmark *args`` and parse its report; raises on failure."""
+    cmd = [FFMPEG, "-hide_banner", "-nostdin", "-nostats", "-y", "-benchmark", *args]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    times, rss = _TIMES.search(done.stderr), _MAXRSS.search(done.stderr)
+    if done.returncode != 0 or times is None or rss is None:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr[-2000:]}")
+    user, system, real = (float(value) for value in times.groups())
+    return BenchTimes(user, system, real, int(rss.group(1)) / 1024)
+
+
+# Each step: a label and the ffmpeg arguments for one segment (timeline, segment, output file).
+Step = tuple[str, Callable[[Timeline, Segment, Path], list[str]]]
+
+
+def _kenburns_only(t: Timeline, s: Segment, _: Path) -> list[str]:
+    chain = kenburns_filter(motion_for(s.index), s.frames, t.width, t.height, t.fps)
+    return ["-i", str(s.image), "-vf", chain, "-frames:v", str(s.frames), "-f", "null", "-"]
+
+
+def _with_subtitles(_: Timeline, s: Segment, __: Path) -> list[str]:
+    return ["-i", str(s.image), "-vf", s.filter, "-frames:v", str(s.frames), "-f", "null", "-"]
+
+
+def _full_segment(_: Timeline, s: Segment, out: Path) -> list[str]:
+    return ["-i", str(s.image), "-vf", s.filter, "-frames:v", str(s.frames), *s.codec, "-an", str(out)]
+
+
+def _still_encode(t: Timeline, s: Segment, out: Path) -> list[str]:
+    # Decode and convert the image once, then repeat that frame (as the static bound does).
+    repeat = "format=yuv420p,tpad=stop=-1:stop_mode=clone"
+    still = ["-framerate", str(t.fps), "-i", str(s.image), "-vf", repeat]
+    return [*still, "-frames:v", str(s.frames), *s.codec, "-an", str(out)]
+
+
+STEPS: tuple[Step, ...] = (
+    ("decode + Ken Burns (scale 2x, zoompan) → null", _kenburns_only),
+    ("+ subtitles burned in → null", _with_subtitles),
+    ("+ libx264 encode = our segment", _full_segment),
+    ("still image → libx264 (static bound's video work)", _still_encode),
+)
+
+
+def profile_case(timeline: Timeline, work_dir: Path) -> Section:
+    """Benchmark every step over all segments of ``timeline`` (sequentially, so no contention)."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    spec = timeline.render_spec()
+    segments = plan_segments(spec, work_dir, media_duration(spec.narration_wav))
+    out = work_dir / "profile.mp4"
+    totals = {label: BenchTimes() for label, _ in STEPS}
+    for segment in segments:
+        for label, build in STEPS:
+            totals[label].add(run_benchmarked(build(timeline, segment, out)))
+    out.unlink(missing_ok=True)
+    rows = []
+    previous: float | None = None
+    for label, times in totals.items():
+        delta = "" if previous is None or label.startswith("still") else fmt(times.cpu_s - previous, 1)
+        rows.append([label, fmt(times.cpu_s, 1), delta, fmt(times.real_s, 1), fmt(times.maxrss_mb, 0)])
+        previous = times.cpu_s
+    markdown = table(
+        ["step (all segments, one at a time)", "CPU s", "Δ CPU s", "wall s", "max RSS MB (one ffmpeg)"], rows
+    )
+    return Section(
+        title="profile",
+        markdown=markdown,
+        data={label: vars(times) for label, times in totals.items()},
+    )
