@@ -31,7 +31,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
     SQLite: WAL journal, foreign keys on, busy timeout, and every read-write transaction opened with
     ``BEGIN IMMEDIATE`` (writers queue on the busy timeout instead of failing with "database is locked"
-    when a read turns into a write). PostgreSQL: ``pool_pre_ping``.
+    when a read turns into a write). PostgreSQL: ``pool_pre_ping``; with psycopg2, batched executemany of
+    UPDATE/DELETE (``executemany_mode="values_plus_batch"``).
     """
     sa_url = make_url(url)
     if sa_url.get_backend_name() == "sqlite":
@@ -41,6 +42,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _configure_sqlite(engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if sa_url.get_driver_name() == "psycopg2":
+        # UPDATE/DELETE executemany (e.g. the ORM writing many changed rows) in pages of 100 statements per
+        # round trip (psycopg2's execute_batch) instead of one round trip per row; INSERTs are batched by
+        # SQLAlchemy's insertmanyvalues either way. Such executemany results have no rowcount.
+        kwargs.setdefault("executemany_mode", "values_plus_batch")
     return create_engine(sa_url, **kwargs)
 
 

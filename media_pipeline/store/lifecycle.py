@@ -6,10 +6,12 @@ queue row -> task row -> stage states -> schedules.
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Integer, String, and_, func, insert, literal, or_, select, true, union_all, update
 from sqlalchemy.orm import Session
 
 from media_pipeline.store.enums import (
@@ -23,7 +25,39 @@ from media_pipeline.store.enums import (
 from media_pipeline.store.models import Queue, Task, TaskLog, TaskSchedule, TaskStageState
 from media_pipeline.store.repeat import next_occurrence
 
+_IN_CHUNK = 5000
+"""Ids per ``IN (...)`` list of the set-based statements (well below SQLite's bound-parameter limit)."""
+
 CANCELABLE_STATUSES = (TaskStatus.DRAFT, TaskStatus.QUEUED, TaskStatus.SCHEDULED, TaskStatus.RUNNING)
+
+
+def log_row(
+    task: Task,
+    action: LogAction,
+    message: str,
+    *,
+    now: datetime,
+    level: LogLevel = LogLevel.INFO,
+    stage: str | None = None,
+    run_id: str | None = None,
+    pid: int | None = None,
+    process_name: str | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The column values of a log entry for the task's current generation (see ``add_log``)."""
+    return {
+        "task_id": task.id,
+        "generation": task.generation or None,
+        "stage": stage,
+        "level": level,
+        "action_type": action,
+        "message": message,
+        "run_id": run_id,
+        "pid": pid,
+        "process_name": process_name,
+        "meta": metadata or {},
+        "created_at": now,
+    }
 
 
 def add_log(
@@ -41,52 +75,110 @@ def add_log(
     metadata: dict[str, Any] | None = None,
 ) -> None:
     """Append a log entry for the task's current generation."""
-    session.add(
-        TaskLog(
-            task_id=task.id,
-            generation=task.generation or None,
-            stage=stage,
-            level=level,
-            action_type=action,
-            message=message,
-            run_id=run_id,
-            pid=pid,
-            process_name=process_name,
-            meta=metadata or {},
-            created_at=now,
-        )
+    row = log_row(
+        task,
+        action,
+        message,
+        now=now,
+        level=level,
+        stage=stage,
+        run_id=run_id,
+        pid=pid,
+        process_name=process_name,
+        metadata=metadata,
     )
+    session.add(TaskLog(**row))
+
+
+def insert_logs(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``log_row`` entries in order with one bulk statement (pending changes are flushed first)."""
+    if rows:
+        session.execute(insert(TaskLog), list(rows))
+
+
+def generation_log(task: Task, now: datetime) -> dict[str, Any]:
+    """The log entry of a newly queued generation."""
+    return log_row(task, LogAction.QUEUE, f"generation {task.generation} queued", now=now)
 
 
 def start_generation(session: Session, task: Task, now: datetime, *, batch_id: str | None = None) -> None:
-    """Queue a new generation: generation+1, one 'waiting' state per stage, leftovers of older generations
-    canceled. The unique (task_id, generation, stage) key makes doubling impossible."""
-    generation = task.generation + 1
-    session.execute(
-        update(TaskStageState)
-        .where(
-            TaskStageState.task_id == task.id,
-            TaskStageState.generation < generation,
-            TaskStageState.status.in_(OPEN_STAGE_STATUSES),
+    """Queue a new generation of one task (see ``start_generations``)."""
+    start_generations(session, [task], now, batch_id=batch_id)
+
+
+def start_generations(
+    session: Session,
+    tasks: Sequence[Task],
+    now: datetime,
+    *,
+    batch_id: str | None = None,
+    write_logs: bool = True,
+) -> None:
+    """Queue a new generation of each task: generation+1, one 'waiting' state per stage, leftovers of
+    older generations canceled, a 'queue' log entry. The unique (task_id, generation, stage) key makes
+    doubling impossible.
+
+    Set-based, a constant number of statements for up to 5,000 tasks: one UPDATE cancels the open stages
+    of older generations (only for tasks that had a generation), one flush writes the task rows (an
+    executemany), one INSERT ... SELECT the stage states and one bulk INSERT the log entries. With
+    ``write_logs=False`` the caller inserts the log entries itself (``generation_log``), e.g. in order
+    with its own.
+    """
+    if not tasks:
+        return
+    restarted: dict[int, list[str]] = defaultdict(list)
+    for task in tasks:
+        if task.generation > 0:
+            restarted[task.generation + 1].append(task.id)
+    if restarted:
+        session.execute(
+            update(TaskStageState)
+            .where(
+                or_(
+                    *(
+                        and_(TaskStageState.task_id.in_(task_ids), TaskStageState.generation < generation)
+                        for generation, task_ids in restarted.items()
+                    )
+                ),
+                TaskStageState.status.in_(OPEN_STAGE_STATUSES),
+            )
+            .values(status=StageStatus.CANCELED, finished_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
         )
-        .values(status=StageStatus.CANCELED, finished_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    task.generation = generation
-    task.status = TaskStatus.QUEUED
-    task.batch_id = batch_id or task.batch_id
-    task.queued_at = now
-    task.started_at = task.finished_at = task.draft_expires_at = None
-    task.script_approved_at = task.locked_at = None
-    task.locked_by = task.step = task.last_error = task.youtube_url = None
-    task.progress = 0.0
-    task.message = "queued"
-    task.updated_at = now
-    session.add_all(
-        TaskStageState(task_id=task.id, generation=generation, stage=stage, created_at=now, updated_at=now)
-        for stage in STAGES
-    )
-    add_log(session, task, LogAction.QUEUE, f"generation {generation} queued", now=now)
+    with session.no_autoflush:
+        for task in tasks:
+            task.generation += 1
+            task.status = TaskStatus.QUEUED
+            task.batch_id = batch_id or task.batch_id
+            task.queued_at = now
+            task.started_at = task.finished_at = task.draft_expires_at = None
+            task.script_approved_at = task.locked_at = None
+            task.locked_by = task.step = task.last_error = task.youtube_url = None
+            task.progress = 0.0
+            task.message = "queued"
+            task.updated_at = now
+    session.flush()  # the task rows (one executemany), read back by the INSERT ... SELECT below
+    task_ids = [task.id for task in tasks]
+    stage = union_all(  # (stage, ordinal) rows; SQLite has no VALUES with column aliases
+        *(
+            select(literal(name, String()).label("stage"), literal(index, Integer()).label("ordinal"))
+            for index, name in enumerate(STAGES)
+        )
+    ).subquery("stages")
+    when = literal(now, TaskStageState.created_at.type)
+    for chunk in _chunks(task_ids):
+        session.execute(
+            insert(TaskStageState.__table__).from_select(  # other columns: their (scalar) defaults
+                ["task_id", "generation", "stage", "created_at", "updated_at"],
+                select(Task.id, Task.generation, stage.c.stage, when, when)
+                .select_from(Task)
+                .join(stage, true())
+                .where(Task.id.in_(chunk))
+                .order_by(Task.queue_position, Task.id, stage.c.ordinal),
+            )
+        )
+    if write_logs:
+        insert_logs(session, [generation_log(task, now) for task in tasks])
 
 
 def cancel_waiting_stages(session: Session, task: Task, now: datetime) -> None:
@@ -196,3 +288,7 @@ def next_draft_position(session: Session, queue_id: str) -> int:
         )
     )
     return 0 if last is None else last + 1
+
+
+def _chunks(items: Sequence[str], size: int = _IN_CHUNK) -> list[Sequence[str]]:
+    return [items[start : start + size] for start in range(0, len(items), size)]

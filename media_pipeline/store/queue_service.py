@@ -8,9 +8,8 @@ exactly one proceeds (the row lock serializes them on PostgreSQL, BEGIN IMMEDIAT
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,14 +25,16 @@ from media_pipeline.store.enums import LogAction, TaskStatus
 from media_pipeline.store.errors import ConflictError, LimitExceeded, ValidationFailed
 from media_pipeline.store.ids import new_id, new_task_id
 from media_pipeline.store.lifecycle import (
-    add_log,
     bump_queue_version,
     compact_draft_positions,
+    generation_log,
+    insert_logs,
+    log_row,
     next_draft_position,
-    start_generation,
+    start_generations,
 )
 from media_pipeline.store.models import Queue, Task, TaskSchedule
-from media_pipeline.store.options import build_draft, split_options, validate_defaults
+from media_pipeline.store.options import SettingsCache, build_draft, split_options, validate_defaults
 from media_pipeline.store.owner import Owner
 from media_pipeline.store.queries import owned_by
 from media_pipeline.store.views import AddResult, DeleteResult, QueueChange, QueueView, RunResult, TaskView
@@ -174,8 +175,9 @@ class QueueService(OwnedService):
                 )
             }
             base = TaskSettings().merged(queue.default_options).model_dump(mode="json", by_alias=True)
+            cache: SettingsCache = {}  # every draft of the request gets the same settings: validated once
             build_draft(
-                new_task_id(), base, task_fields, partial, default_title=asset_ids[0]
+                new_task_id(), base, task_fields, partial, default_title=asset_ids[0], cache=cache
             )  # even if all exist
             new_assets = [asset_id for asset_id in asset_ids if asset_id not in existing]
             self._check_draft_limit(session, queue.id, len(new_assets))
@@ -183,7 +185,7 @@ class QueueService(OwnedService):
             created: dict[str, Task] = {}
             for offset, asset_id in enumerate(new_assets):
                 task_id = new_task_id()
-                values = build_draft(task_id, base, task_fields, partial, default_title=asset_id)
+                values = build_draft(task_id, base, task_fields, partial, default_title=asset_id, cache=cache)
                 created[asset_id] = Task(
                     id=task_id,
                     user_id=self.owner.user_id,
@@ -195,7 +197,7 @@ class QueueService(OwnedService):
                     draft_expires_at=now + timedelta(days=self._settings.draft_ttl_days),
                     created_at=now,
                     updated_at=now,
-                    **asdict(values),
+                    **values.columns(),
                 )
             session.add_all(created.values())
             self._flush(session)
@@ -243,7 +245,7 @@ class QueueService(OwnedService):
             if errors:
                 raise ValidationFailed("invalid options", {"errors": errors})
             for task in tasks:
-                for column, value in asdict(updates[task.id]).items():
+                for column, value in updates[task.id].columns().items():
                     setattr(task, column, value)
                 task.draft_expires_at = now + timedelta(days=self._settings.draft_ttl_days)
                 task.updated_at = now
@@ -255,11 +257,13 @@ class QueueService(OwnedService):
         ordered_ids = list(ordered_ids)
         with self._write() as session:
             queue = self._bump(session, version)
-            self._tasks(session, dedupe(ordered_ids), queue_id=queue.id)  # NotFound for unknown ids
             drafts = {task.id: task for task in self._drafts(session, queue.id, lock=True)}
-            duplicates = sorted({task_id for task_id in ordered_ids if ordered_ids.count(task_id) > 1})
-            missing = [task_id for task_id in drafts if task_id not in ordered_ids]
-            unexpected = [task_id for task_id in dedupe(ordered_ids) if task_id not in drafts]
+            counts = Counter(ordered_ids)  # keys in first-occurrence order
+            unexpected = [task_id for task_id in counts if task_id not in drafts]
+            if unexpected:
+                self._tasks(session, unexpected, queue_id=queue.id)  # NotFound for unknown ids
+            duplicates = sorted(task_id for task_id, count in counts.items() if count > 1)
+            missing = [task_id for task_id in drafts if task_id not in counts]
             if duplicates or missing or unexpected:
                 raise ValidationFailed(
                     "the order must list every draft of the queue exactly once",
@@ -317,19 +321,29 @@ class QueueService(OwnedService):
             batch_id = new_id("b") if drafts else None
             queued: list[Task] = []
             scheduled: list[Task] = []
+            schedule_logs: dict[str, dict[str, Any]] = {}
             for task in drafts:
                 schedule = schedules.get(task.id)
                 if schedule is not None and schedule.next_run_at is not None and schedule.next_run_at > now:
-                    self._schedule(session, task, schedule, batch_id, now)
+                    schedule_logs[task.id] = self._schedule(task, schedule, batch_id, now)
                     scheduled.append(task)
-                    continue
-                start_generation(session, task, now, batch_id=batch_id)
-                if (
-                    schedule is not None and schedule.next_run_at is not None
-                ):  # this generation is that occurrence
-                    schedule.last_run_at, schedule.next_run_at = schedule.next_run_at, None
-                    schedule.last_generation = task.generation
-                queued.append(task)
+                else:
+                    queued.append(task)
+            try:
+                start_generations(session, queued, now, batch_id=batch_id, write_logs=False)
+                for task in queued:
+                    schedule = schedules.get(task.id)
+                    if (
+                        schedule is not None and schedule.next_run_at is not None
+                    ):  # this generation is that occurrence
+                        schedule.last_run_at, schedule.next_run_at = schedule.next_run_at, None
+                        schedule.last_generation = task.generation
+                # one log entry per draft, in queue order
+                insert_logs(
+                    session, [schedule_logs.get(task.id) or generation_log(task, now) for task in drafts]
+                )
+            except IntegrityError as exc:
+                raise ConflictError("a concurrent change conflicted; reload and try again") from exc
             self._flush(session)
             compact_draft_positions(session, queue.id)
             return RunResult(
@@ -445,18 +459,15 @@ class QueueService(OwnedService):
         return {schedule.task_id: schedule for schedule in session.scalars(stmt.with_for_update())}
 
     @staticmethod
-    def _schedule(
-        session: Session, task: Task, schedule: TaskSchedule, batch_id: str | None, now: datetime
-    ) -> None:
+    def _schedule(task: Task, schedule: TaskSchedule, batch_id: str | None, now: datetime) -> dict[str, Any]:
+        """Mark the draft scheduled; returns its log entry (``log_row``) for the caller to insert."""
         task.status = TaskStatus.SCHEDULED
         task.batch_id = batch_id
         task.draft_expires_at = None
         task.message = "scheduled"
         task.updated_at = now
         assert schedule.next_run_at is not None
-        add_log(
-            session, task, LogAction.SCHEDULE, f"scheduled for {schedule.next_run_at.isoformat()}", now=now
-        )
+        return log_row(task, LogAction.SCHEDULE, f"scheduled for {schedule.next_run_at.isoformat()}", now=now)
 
     @staticmethod
     def _flush(session: Session) -> None:
