@@ -60,34 +60,9 @@ def log_row(
     }
 
 
-def add_log(
-    session: Session,
-    task: Task,
-    action: LogAction,
-    message: str,
-    *,
-    now: datetime,
-    level: LogLevel = LogLevel.INFO,
-    stage: str | None = None,
-    run_id: str | None = None,
-    pid: int | None = None,
-    process_name: str | None = None,
-    metadata: dict[str, Any] | None = None,
-) -> None:
-    """Append a log entry for the task's current generation."""
-    row = log_row(
-        task,
-        action,
-        message,
-        now=now,
-        level=level,
-        stage=stage,
-        run_id=run_id,
-        pid=pid,
-        process_name=process_name,
-        metadata=metadata,
-    )
-    session.add(TaskLog(**row))
+def add_log(session: Session, task: Task, action: LogAction, message: str, **fields: Any) -> None:
+    """Append a log entry for the task's current generation (``fields`` as in ``log_row``)."""
+    session.add(TaskLog(**log_row(task, action, message, **fields)))
 
 
 def insert_logs(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
