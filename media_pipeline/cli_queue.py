@@ -1,4 +1,5 @@
-"""Queue, task and schedule subcommands of ``media-pipeline`` (thin wrappers over the store services)."""
+"""Queue, task and schedule subcommands of ``media-pipeline`` (thin wrappers over the store services and
+the use cases shared with the API)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
         Owner,
         QueueChange,
         QueueService,
+        RunControl,
         RunResult,
         ScheduleView,
         StageTabs,
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
         TaskService,
         TaskView,
     )
+    from media_pipeline.usecases import UseCases
 
 Handler = Callable[[argparse.Namespace], object]
 
@@ -56,6 +59,12 @@ def _tasks(args: argparse.Namespace) -> TaskService:
     from media_pipeline.store import TaskService
 
     return TaskService(_url(), _owner(args))
+
+
+def _usecases(args: argparse.Namespace, run_control: RunControl | None = None) -> UseCases:
+    from media_pipeline.usecases import UseCases
+
+    return UseCases(_url(), _owner(args), settings=get_settings(), run_control=lambda: run_control)
 
 
 def _version(args: argparse.Namespace, service: QueueService) -> int:
@@ -107,24 +116,24 @@ def _delete(args: argparse.Namespace) -> DeleteResult:
 
 
 def _run(args: argparse.Namespace) -> RunResult:
-    service = _queue(args)
-    return service.run(_version(args, service), args.ids or None)
+    usecases = _usecases(args)
+    return usecases.run_drafts(_version(args, usecases.queues), args.ids or None)
 
 
 def _stop(args: argparse.Namespace) -> StopResult:
     """Stop the task; its Dagster run is terminated too when $DAGSTER_HOME names a reachable instance
     (as in the HTTP API: if the instance cannot be loaded, the task is still canceled in the app DB)."""
-    from media_pipeline.api.dagster_link import DagsterLink
+    from media_pipeline.orchestration.dagster_link import DagsterLink
 
     dagster = DagsterLink()
     try:
-        return _tasks(args).stop(args.task_id, dagster.run_control())
+        return _usecases(args, dagster.run_control()).stop(args.task_id)
     finally:
         dagster.close()
 
 
 def _retry(args: argparse.Namespace) -> TaskView:
-    return _tasks(args).retry(args.task_id)
+    return _usecases(args).retry(args.task_id)
 
 
 def _approve(args: argparse.Namespace) -> TaskView:

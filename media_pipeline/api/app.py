@@ -20,7 +20,6 @@ from media_pipeline.api import (
     ws_progress,
 )
 from media_pipeline.api.context import ApiContext, RunControlFactory
-from media_pipeline.api.dagster_link import DagsterLink
 from media_pipeline.api.errors import install_error_handlers
 from media_pipeline.api.metrics import ApiMetrics
 from media_pipeline.api.middleware import RequestContextMiddleware
@@ -28,6 +27,7 @@ from media_pipeline.api.progress import ProgressHub, ProgressReader
 from media_pipeline.api.schemas import ConnectedMessage, ProgressEvent
 from media_pipeline.api.uploads import request_limit
 from media_pipeline.domain.models import TaskSettings
+from media_pipeline.orchestration.dagster_link import DagsterLink
 from media_pipeline.settings import Settings, get_settings
 from media_pipeline.store.clock import Clock
 from media_pipeline.store.db import make_engine

@@ -8,19 +8,25 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from media_pipeline.api.dagster_link import DagsterLink
 from media_pipeline.api.metrics import ApiMetrics
 from media_pipeline.api.progress import ProgressHub
-from media_pipeline.api.render_jobs import RenderJobs
+from media_pipeline.orchestration.dagster_link import DagsterLink
 from media_pipeline.settings import Settings
 from media_pipeline.store import Owner, QueueService, ScheduleService, TaskService
 from media_pipeline.store.clock import Clock
+from media_pipeline.store.render_jobs import RenderJobReader, job_id
 from media_pipeline.store.run_control import RunControl
+from media_pipeline.usecases import UseCases
 
 QUEUE_ID_CACHE_SIZE = 10_000
 
 RunControlFactory = Callable[[], RunControl | None]
 """Builds the run control used by stop/cancel (on first use, until it returns one)."""
+
+
+def asset_url(task_id: str, generation: int, content_id: int) -> str:
+    """API path downloading a content's file."""
+    return f"/api/v1/videos/{task_id}/render-jobs/{job_id(task_id, generation)}/assets/{content_id}"
 
 
 @dataclass
@@ -60,10 +66,21 @@ class ApiContext:
             self._queue_ids[owner] = queue_id
         return queue_id
 
-    def render_jobs(self, owner: Owner) -> RenderJobs:
-        """The owner's render jobs."""
-        return RenderJobs(
-            self.engine, owner, settings=self.settings, clock=self.clock, run_control=self.run_control
+    def render_jobs(self, owner: Owner) -> RenderJobReader:
+        """The owner's render jobs (reads)."""
+        return RenderJobReader(
+            self.engine, owner, settings=self.settings, clock=self.clock, asset_url=asset_url
+        )
+
+    def usecases(self, owner: Owner) -> UseCases:
+        """The owner's commands (and render-job reads), with this API's asset URLs."""
+        return UseCases(
+            self.engine,
+            owner,
+            settings=self.settings,
+            clock=self.clock,
+            run_control=self.run_control,
+            asset_url=asset_url,
         )
 
     def run_control(self) -> RunControl | None:

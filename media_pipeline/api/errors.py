@@ -1,6 +1,7 @@
 """One error shape for every failure: ``{"code", "message", "details"}`` (never a traceback).
 
-Service errors (``StoreError``) carry their own code and status; API errors below add the HTTP-only cases;
+Service errors (``StoreError``) carry a code that ``http_status`` maps to a status; API errors below add the
+HTTP-only cases;
 FastAPI/Starlette errors (validation, malformed JSON, unknown routes, body too large) are mapped here too.
 """
 
@@ -15,7 +16,13 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from media_pipeline.errors import MediaPipelineError
-from media_pipeline.store.errors import StoreError
+from media_pipeline.store.errors import (
+    ConflictError,
+    LimitExceeded,
+    NotFoundError,
+    StoreError,
+    ValidationFailed,
+)
 
 _CODES_BY_STATUS = {
     400: "VALIDATION_ERROR",
@@ -27,6 +34,14 @@ _CODES_BY_STATUS = {
     413: "PAYLOAD_TOO_LARGE",
     415: "UNSUPPORTED_MEDIA_TYPE",
     422: "VALIDATION_ERROR",
+}
+
+
+_STATUS_BY_STORE_CODE = {
+    NotFoundError.code: 404,
+    ConflictError.code: 409,
+    ValidationFailed.code: 422,
+    LimitExceeded.code: 422,
 }
 
 
@@ -82,6 +97,13 @@ def code_for_status(status: int) -> str:
     return _CODES_BY_STATUS.get(status, "BAD_REQUEST")
 
 
+def http_status(error: StoreError | ApiError) -> int:
+    """The HTTP status answering ``error`` (a store error's by its code; 500 for an unknown code)."""
+    if isinstance(error, ApiError):
+        return error.http_status
+    return _STATUS_BY_STORE_CODE.get(error.code, 500)
+
+
 def error_response(
     status: int,
     code: str,
@@ -119,8 +141,9 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _known_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StoreError | ApiError)
-    headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
-    return JSONResponse(exc.to_dict(), status_code=exc.http_status, headers=headers)
+    status = http_status(exc)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(exc.to_dict(), status_code=status, headers=headers)
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:

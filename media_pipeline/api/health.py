@@ -14,8 +14,8 @@ from typing import Any
 import anyio
 from sqlalchemy import Engine, text
 
-from media_pipeline.api.dagster_link import DagsterLink
 from media_pipeline.api.schemas import Check, Health
+from media_pipeline.orchestration.dagster_link import DagsterLink
 
 DB_TIMEOUT_S = 2.0
 DAGSTER_TIMEOUT_S = 3.0

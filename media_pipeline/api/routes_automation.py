@@ -8,7 +8,6 @@ from fastapi import APIRouter, Path, Query, Response
 
 from media_pipeline.api.deps import Context, ReadOwner, WriteOwner
 from media_pipeline.api.errors import responses
-from media_pipeline.api.launch import retry_task
 from media_pipeline.api.schemas import (
     Items,
     Log,
@@ -32,7 +31,7 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
 
 @router.post("/stop", response_model=Stopped, summary="Stop a task (idempotent); terminates its run")
 def stop(body: TaskRef, context: Context, owner: WriteOwner) -> StopResult:
-    return context.tasks(owner).stop(body.task_id, context.run_control())
+    return context.usecases(owner).stop(body.task_id)
 
 
 @router.post(
@@ -42,7 +41,7 @@ def stop(body: TaskRef, context: Context, owner: WriteOwner) -> StopResult:
     summary="Retry a failed task from its failed stage",
 )
 def retry(body: TaskRef, context: Context, owner: WriteOwner) -> TaskView:
-    return retry_task(context.tasks(owner), context.settings, body.task_id)
+    return context.usecases(owner).retry(body.task_id)
 
 
 @router.get("/logs", summary="Task logs, newest first")

@@ -3,7 +3,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Protocol, TypeVar
 
 from fastapi import APIRouter, Path, Query, Response
 
@@ -17,7 +18,6 @@ from media_pipeline.api.deps import (
     set_etag,
 )
 from media_pipeline.api.errors import responses
-from media_pipeline.api.launch import run_drafts, with_current_version
 from media_pipeline.api.schemas import (
     AddedJobs,
     AddJobsBody,
@@ -32,6 +32,7 @@ from media_pipeline.api.schemas import (
     RunBody,
 )
 from media_pipeline.store import AddResult, NotFoundError, Owner, QueueService, QueueView, TaskStatus
+from media_pipeline.usecases import with_current_version
 
 router = APIRouter(prefix="/api/queue", tags=["queue"], responses=responses(400, 401, 403, 413, 422))
 QueueId = Annotated[
@@ -40,10 +41,31 @@ QueueId = Annotated[
 _CHANGE = responses(404, 409)
 
 
-def _service(context: Context, owner: Owner, queue_id: str) -> QueueService:
+class _Versioned(Protocol):
+    @property
+    def version(self) -> int: ...
+
+
+V = TypeVar("V", bound=_Versioned)
+
+
+def _check_queue(context: Context, owner: Owner, queue_id: str) -> None:
     if context.default_queue_id(owner) != queue_id:
         raise NotFoundError(f"queue {queue_id!r} not found", {"queueId": queue_id})
+
+
+def _service(context: Context, owner: Owner, queue_id: str) -> QueueService:
+    _check_queue(context, owner, queue_id)
     return context.queues(owner)
+
+
+def _change(
+    response: Response, if_match: str | None, body_version: int | None, change: Callable[[int], V]
+) -> V:
+    """Apply ``change`` at the version sent (If-Match or body; required) and send the new one as ETag."""
+    result = change(required_version(if_match, body_version))
+    set_etag(response, result.version)
+    return result
 
 
 @router.get("", response_model=Queue, summary="The caller's default queue (created if missing)")
@@ -62,12 +84,13 @@ def update_queue(
     response: Response,
     if_match: IfMatch = None,
 ) -> QueueView:
-    version = required_version(if_match, body.version)
-    queue = _service(context, owner, queue_id).update_queue(
-        version, name=body.name, default_options=body.default_options
+    queues = _service(context, owner, queue_id)
+    return _change(
+        response,
+        if_match,
+        body.version,
+        lambda version: queues.update_queue(version, name=body.name, default_options=body.default_options),
     )
-    set_etag(response, queue.version)
-    return queue
 
 
 @router.get("/{queueId}/jobs", responses=responses(404), summary="Jobs of the queue (drafts in queue order)")
@@ -119,10 +142,13 @@ def bulk_patch(
     response: Response,
     if_match: IfMatch = None,
 ) -> QueueJobs:
-    result = _service(context, owner, queue_id).bulk_patch(
-        body.job_ids, body.options_partial, required_version(if_match, body.version), body.save_as_default
+    queues = _service(context, owner, queue_id)
+    result = _change(
+        response,
+        if_match,
+        body.version,
+        lambda version: queues.bulk_patch(body.job_ids, body.options_partial, version, body.save_as_default),
     )
-    set_etag(response, result.version)
     return QueueJobs(version=result.version, jobs=result.tasks)
 
 
@@ -135,10 +161,10 @@ def reorder(
     response: Response,
     if_match: IfMatch = None,
 ) -> QueueJobs:
-    result = _service(context, owner, queue_id).reorder(
-        body.ordered_job_ids, required_version(if_match, body.version)
+    queues = _service(context, owner, queue_id)
+    result = _change(
+        response, if_match, body.version, lambda version: queues.reorder(body.ordered_job_ids, version)
     )
-    set_etag(response, result.version)
     return QueueJobs(version=result.version, jobs=result.tasks)
 
 
@@ -151,10 +177,10 @@ def bulk_delete(
     response: Response,
     if_match: IfMatch = None,
 ) -> DeletedJobs:
-    result = _service(context, owner, queue_id).bulk_delete(
-        body.job_ids, required_version(if_match, body.version)
+    queues = _service(context, owner, queue_id)
+    result = _change(
+        response, if_match, body.version, lambda version: queues.bulk_delete(body.job_ids, version)
     )
-    set_etag(response, result.version)
     return DeletedJobs(version=result.version, deleted_ids=result.deleted_ids)
 
 
@@ -168,9 +194,11 @@ def run(
     if_match: IfMatch = None,
 ) -> QueueRun:
     body = body or RunBody()
-    queues = _service(context, owner, queue_id)
-    result = run_drafts(queues, context.settings, required_version(if_match, body.version), body.job_ids)
-    set_etag(response, result.version)
+    _check_queue(context, owner, queue_id)
+    usecases = context.usecases(owner)
+    result = _change(
+        response, if_match, body.version, lambda version: usecases.run_drafts(version, body.job_ids)
+    )
     return QueueRun(
         version=result.version, batch_id=result.batch_id, queued=result.queued, scheduled=result.scheduled
     )

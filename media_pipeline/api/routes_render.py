@@ -63,7 +63,7 @@ def create_render_job(
 ) -> RenderJob:
     """202 with a new job, or 200 with the job already queued/running. A draft is queued through the
     queue; a finished video is produced again as a new generation."""
-    job, created = context.render_jobs(owner).start(video_id)
+    job, created = context.usecases(owner).start_render_job(video_id)
     response.status_code = 202 if created else 200
     response.headers["Location"] = f"{router.prefix}/{video_id}/render-jobs/{job.id}"
     return job
@@ -77,7 +77,8 @@ def list_render_jobs(
     limit: Limit = 20,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> Page[RenderJob]:
-    return context.render_jobs(owner).list(video_id, limit, offset)
+    items, total = context.render_jobs(owner).list(video_id, limit, offset)
+    return Page[RenderJob](items=items, total=total, limit=limit, offset=offset)
 
 
 @router.get("/{videoId}/render-jobs/{jobId}", summary="One render job")
@@ -87,7 +88,7 @@ def get_render_job(video_id: VideoId, job_id: JobId, context: Context, owner: Re
 
 @router.post("/{videoId}/render-jobs/{jobId}/cancel", summary="Cancel a queued or running job (idempotent)")
 def cancel_render_job(video_id: VideoId, job_id: JobId, context: Context, owner: WriteOwner) -> RenderJob:
-    return context.render_jobs(owner).cancel(video_id, job_id)
+    return context.usecases(owner).cancel_render_job(video_id, job_id)
 
 
 @router.post(
@@ -96,7 +97,7 @@ def cancel_render_job(video_id: VideoId, job_id: JobId, context: Context, owner:
     summary="Approve the written script so rendering continues (tasks with requiresApproval)",
 )
 def approve_script(video_id: VideoId, job_id: JobId, context: Context, owner: WriteOwner) -> RenderJob:
-    return context.render_jobs(owner).approve_script(video_id, job_id)
+    return context.usecases(owner).approve_script(video_id, job_id)
 
 
 @router.get(

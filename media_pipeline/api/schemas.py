@@ -20,11 +20,14 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from media_pipeline.domain.models import TASK_ID_PATTERN, Privacy
-from media_pipeline.store.enums import ContentKind, Repeat, StageStatus, TaskStatus
+from media_pipeline.store.enums import Repeat, StageStatus, TaskStatus
 from media_pipeline.store.repeat import RepeatConfig
 from media_pipeline.store.views import (
     LogView,
+    PublishedView,
     QueueView,
+    RenderAssetView,
+    RenderJobView,
     ScheduleView,
     StageStateView,
     StageTab,
@@ -239,9 +242,10 @@ class Items(ApiModel, Generic[T]):
     items: list[T]
 
 
-class RenderStage(ApiModel):
+class RenderStage(UtcTimes):
     """One stage of a render job."""
 
+    model_config = _CAMEL
     stage: str
     status: StageStatus
     attempt: int
@@ -250,54 +254,28 @@ class RenderStage(ApiModel):
     finished_at: datetime | None
 
 
-class RenderAsset(ApiModel):
+class RenderAsset(UtcTimes, RenderAssetView):
     """A produced file or published item of a render job."""
 
-    id: int
-    kind: ContentKind
-    stage: str | None
+    model_config = _CAMEL
     url: str | None = Field(description="API path downloading the file (bearer or access_token query).")
     external_url: str | None = Field(description="Where it was published (YouTube or the publish folder).")
-    metadata: dict[str, Any]
-    created_at: datetime
 
 
-class RenderJob(ApiModel):
+class RenderJob(UtcTimes, RenderJobView):
     """One generation (production run) of a video: ``id`` is ``{videoId}-g{generation}``."""
 
-    id: str
-    video_id: str
-    generation: int
-    status: TaskStatus
-    step: str | None
+    model_config = _CAMEL
     progress: float = Field(ge=0, le=100)
-    message: str | None
-    error_code: str | None
-    error_message: str | None
-    requires_approval: bool
-    script_approved_at: datetime | None
     awaiting_approval: bool = Field(description="The script is written and waits for approve-script.")
-    created_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
     stages: list[RenderStage]
     assets: list[RenderAsset]
 
 
-class PublishedAssets(ApiModel):
+class PublishedAssets(UtcTimes, PublishedView):
     """The latest published render of a video."""
 
-    video_id: str
-    job_id: str
-    generation: int
-    video_url: str | None
-    subtitle_url: str | None
-    thumbnail_url: str | None
-    duration_s: float | None
-    published_at: datetime | None
-    youtube_url: str | None
-    publish_url: str | None
-    target: str | None
+    model_config = _CAMEL
 
 
 class StoredFile(ApiModel):

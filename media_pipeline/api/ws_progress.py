@@ -20,13 +20,13 @@ from starlette.concurrency import run_in_threadpool
 
 from media_pipeline.api.auth import authenticate, require_scope
 from media_pipeline.api.context import ApiContext
-from media_pipeline.api.errors import ApiError
+from media_pipeline.api.errors import ApiError, http_status
 from media_pipeline.api.progress import ProgressState
-from media_pipeline.api.render_jobs import job_id as make_job_id
 from media_pipeline.api.schemas import ConnectedMessage, ProgressEvent
 from media_pipeline.domain.models import is_valid_task_id
 from media_pipeline.store import NotFoundError, Owner, StoreError
 from media_pipeline.store.enums import TERMINAL_STATUSES
+from media_pipeline.store.render_jobs import job_id as make_job_id
 
 router = APIRouter()
 EventType = Literal["snapshot", "status", "progress"]
@@ -145,7 +145,7 @@ async def _send_error(websocket: WebSocket, error: StoreError | ApiError) -> Non
     """Send the error and close with 4000 + its HTTP status (unless the client is already gone)."""
     with contextlib.suppress(WebSocketDisconnect):
         await websocket.send_json({"type": "error", **error.to_dict()})
-        await websocket.close(code=4000 + error.http_status)
+        await websocket.close(code=4000 + http_status(error))
 
 
 @router.websocket("/ws/videos/{videoId}/render-progress")

@@ -8,10 +8,9 @@ from media_pipeline.errors import MediaPipelineError
 
 
 class StoreError(MediaPipelineError):
-    """Base of the service errors; ``http_status`` is what the HTTP API answers with."""
+    """Base of the service errors; callers map ``code`` to their own protocol (the API to HTTP)."""
 
     code = "STORE_ERROR"
-    http_status = 500
 
     def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
         super().__init__(message)
@@ -27,21 +26,18 @@ class NotFoundError(StoreError):
     """The row does not exist or belongs to another owner (never say which)."""
 
     code = "NOT_FOUND"
-    http_status = 404
 
 
 class ConflictError(StoreError):
     """Stale queue version or an action the current status does not allow; nothing was changed."""
 
     code = "CONFLICT"
-    http_status = 409
 
 
 class ValidationFailed(StoreError):
     """Invalid input; ``details["errors"]`` lists ``{"field", "message", "type"}`` (plus ``taskId``)."""
 
     code = "VALIDATION_ERROR"
-    http_status = 422
 
     @property
     def errors(self) -> list[dict[str, Any]]:
@@ -53,4 +49,3 @@ class LimitExceeded(StoreError):
     """A plan limit (drafts per queue, assets per add) would be exceeded; ``details`` has the numbers."""
 
     code = "LIMIT_EXCEEDED"
-    http_status = 422

@@ -9,7 +9,7 @@ exactly one proceeds (the row lock serializes them on PostgreSQL, BEGIN IMMEDIAT
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,9 +17,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from media_pipeline.domain import MediaMode
 from media_pipeline.domain.models import TaskSettings
-from media_pipeline.errors import ProviderNotConfiguredError
 from media_pipeline.store.base import OwnedService, dedupe
 from media_pipeline.store.enums import LogAction, TaskStatus
 from media_pipeline.store.errors import ConflictError, LimitExceeded, ValidationFailed
@@ -299,11 +297,17 @@ class QueueService(OwnedService):
             compact_draft_positions(session, queue.id)
             return DeleteResult(version=queue.version, deleted_ids=ids)
 
-    def run(self, version: int, ids: Sequence[str] | None = None) -> RunResult:
+    def run(
+        self,
+        version: int,
+        ids: Sequence[str] | None = None,
+        ready: Callable[[list[TaskView]], None] | None = None,
+    ) -> RunResult:
         """Queue all drafts (or the drafts among ``ids``) in one transaction, in queue order.
 
         Each starts a new generation with one waiting state per stage; a draft whose active schedule lies
-        in the future becomes 'scheduled' instead. Ids that are no longer drafts are skipped.
+        in the future becomes 'scheduled' instead. Ids that are no longer drafts are skipped. ``ready``
+        sees the locked drafts first and may refuse the run by raising (then nothing changes).
         """
         now = self.now()
         with self._write() as session:
@@ -316,7 +320,8 @@ class QueueService(OwnedService):
                     (task for task in tasks if task.status is TaskStatus.DRAFT),
                     key=lambda task: task.queue_position or 0,
                 )
-            self._check_providers(drafts)
+            if ready is not None:
+                ready(_views(drafts))
             schedules = self._active_schedules(session, [task.id for task in drafts])
             batch_id = new_id("b") if drafts else None
             queued: list[Task] = []
@@ -356,27 +361,6 @@ class QueueService(OwnedService):
             return delete_expired_drafts(session, now or self.now(), self.owner)
 
     # -- helpers -------------------------------------------------------------------------------------
-
-    def _check_providers(self, drafts: Sequence[Task]) -> None:
-        """Refuse the run (nothing queued) if a draft's image provider is not configured."""
-        from media_pipeline.providers.image_sources import validate_image_source
-
-        errors = []
-        for task in drafts:
-            mode = MediaMode(task.settings.get("mediaMode", MediaMode.LOCAL))
-            try:
-                validate_image_source(mode, self._settings)
-            except ProviderNotConfiguredError as exc:
-                errors.append(
-                    {
-                        "field": "mediaMode",
-                        "message": str(exc),
-                        "type": "provider_not_configured",
-                        "taskId": task.id,
-                    }
-                )
-        if errors:
-            raise ValidationFailed("image provider not configured", {"errors": errors})
 
     def _find_queue(self, session: Session) -> Queue | None:
         return session.scalars(

@@ -220,3 +220,53 @@ class StopResult(_View):
     task: TaskView
     terminated_run_ids: list[str]
     changed: bool
+
+
+class RenderAssetView(_View):
+    """A produced file or published item of a render job; ``url`` downloads the file (None without one)."""
+
+    id: int
+    kind: ContentKind
+    stage: str | None
+    url: str | None
+    external_url: str | None
+    metadata: dict[str, Any]
+    created_at: datetime
+
+
+class RenderJobView(_View):
+    """One generation of a task (a render job): ``id`` is ``{taskId}-g{generation}``."""
+
+    id: str
+    video_id: str
+    generation: int
+    status: TaskStatus
+    step: str | None
+    progress: float
+    message: str | None
+    error_code: str | None
+    error_message: str | None
+    requires_approval: bool
+    script_approved_at: datetime | None
+    awaiting_approval: bool
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    stages: list[StageStateView]
+    assets: list[RenderAssetView]
+
+
+class PublishedView(_View):
+    """The files and publish record of a task's latest published generation."""
+
+    video_id: str
+    job_id: str
+    generation: int
+    video_url: str | None
+    subtitle_url: str | None
+    thumbnail_url: str | None
+    duration_s: float | None
+    published_at: datetime | None
+    youtube_url: str | None
+    publish_url: str | None
+    target: str | None

@@ -286,31 +286,6 @@ def test_run_twice_queues_nothing_twice(queue_service: QueueService, db_engine: 
         )
 
 
-def test_run_refuses_unconfigured_image_providers_and_queues_nothing(
-    queue_service: QueueService, db_engine: Engine
-) -> None:
-    local, dalle = (
-        add_drafts(queue_service, 1)[0],
-        add_drafts(queue_service, 1, {"mediaMode": "dalle3"}, "ai")[0],
-    )
-    before = snapshot(db_engine)
-    with pytest.raises(ValidationFailed) as info:
-        queue_service.run(queue_service.list_drafts().version)
-    assert info.value.errors == [
-        {
-            "field": "mediaMode",
-            "message": info.value.errors[0]["message"],
-            "type": "provider_not_configured",
-            "taskId": dalle.id,
-        }
-    ]
-    assert "images_base_url" in info.value.errors[0]["message"] or "IMAGES" in info.value.errors[0]["message"]
-    assert snapshot(db_engine) == before
-    assert [t.id for t in queue_service.run(queue_service.list_drafts().version, [local.id]).queued] == [
-        local.id
-    ]
-
-
 def test_run_a_subset_skips_ids_that_are_no_longer_drafts(queue_service: QueueService) -> None:
     a, b, c = add_drafts(queue_service, 3)
     version = queue_service.run(queue_service.list_drafts().version, ids=[c.id, a.id]).version

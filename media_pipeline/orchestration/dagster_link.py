@@ -1,7 +1,8 @@
-"""The API's optional link to the Dagster instance: run termination for stop/cancel and the health check.
+"""The optional link to the Dagster instance used by the API and the CLI: run termination for stop/cancel
+and the health check.
 
 Dagster is imported only when ``DAGSTER_HOME`` is set (the instance is then created once, lazily); without
-it runs use an ephemeral instance that the API cannot reach, so stop only updates the app DB.
+it runs use an ephemeral instance that cannot be reached, so stop only updates the app DB.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""Render jobs: each generation of a task ("video") is one job with id ``{videoId}-g{generation}``.
+"""Render jobs: each generation of a task is one render job with id ``{taskId}-g{generation}``.
 
-Jobs are derived from the stage states and contents of a generation (no table of their own); starting one
-queues a draft through the queue or re-runs a finished task, idempotently.
+Jobs are derived from the stage states and contents of a generation (no table of their own); this module
+reads them. Starting and canceling jobs are use cases (``media_pipeline.usecases``).
 """
 
 from __future__ import annotations
@@ -15,28 +15,19 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from media_pipeline.api.launch import VERSION_ATTEMPTS, check_ready
-from media_pipeline.api.schemas import Page, PublishedAssets, RenderAsset, RenderJob, RenderStage
 from media_pipeline.domain import TaskPaths
 from media_pipeline.settings import Settings
-from media_pipeline.store import (
-    STAGES,
-    ConflictError,
-    ContentKind,
-    NotFoundError,
-    Owner,
-    QueueService,
-    ScheduleService,
-    StageStatus,
-    TaskService,
-    TaskStatus,
-)
 from media_pipeline.store.base import OwnedService
 from media_pipeline.store.clock import Clock
-from media_pipeline.store.enums import ACTIVE_STATUSES
+from media_pipeline.store.enums import ACTIVE_STATUSES, STAGES, ContentKind, StageStatus, TaskStatus
+from media_pipeline.store.errors import NotFoundError
 from media_pipeline.store.models import Content, Task, TaskStageState
+from media_pipeline.store.owner import Owner
 from media_pipeline.store.queries import stage_ordinal
-from media_pipeline.store.run_control import RunControl
+from media_pipeline.store.views import PublishedView, RenderAssetView, RenderJobView, StageStateView
+
+AssetUrl = Callable[[str, int, int], str]
+"""``(task_id, generation, content_id) -> URL`` downloading a content's file (the API gives its own)."""
 
 _MEDIA_TYPES = {".srt": "application/x-subrip", ".ass": "text/x-ssa", ".json": "application/json"}
 
@@ -55,13 +46,13 @@ def job_generation(video_id: str, job: str) -> int:
     return int(number)
 
 
-def asset_url(video_id: str, generation: int, asset_id: int) -> str:
-    """API path downloading an asset's file."""
-    return f"/api/v1/videos/{video_id}/render-jobs/{job_id(video_id, generation)}/assets/{asset_id}"
+def asset_ref(task_id: str, generation: int, content_id: int) -> str:
+    """The default asset reference, ``{jobId}/assets/{contentId}`` (relative to the task)."""
+    return f"{job_id(task_id, generation)}/assets/{content_id}"
 
 
-def _asset(content: Content) -> RenderAsset:
-    return RenderAsset(
+def _asset(content: Content, asset_url: AssetUrl) -> RenderAssetView:
+    return RenderAssetView(
         id=content.id,
         kind=content.kind,
         stage=content.stage,
@@ -72,7 +63,7 @@ def _asset(content: Content) -> RenderAsset:
     )
 
 
-def _url_of(assets: dict[ContentKind, RenderAsset], kind: ContentKind) -> str | None:
+def _url_of(assets: dict[ContentKind, RenderAssetView], kind: ContentKind) -> str | None:
     asset = assets.get(kind)
     return None if asset is None else asset.url
 
@@ -86,8 +77,12 @@ def _past_status(states: Sequence[TaskStageState]) -> TaskStatus:
 
 
 def _build(
-    task: Task, generation: int, states: Sequence[TaskStageState], contents: list[Content]
-) -> RenderJob:
+    task: Task,
+    generation: int,
+    states: Sequence[TaskStageState],
+    contents: list[Content],
+    asset_url: AssetUrl,
+) -> RenderJobView:
     """A job from its generation's stage states (in stage order) and contents; the current generation's
     live fields (status, progress, step, message) come from the task row."""
     failed = next((state for state in states if state.status is StageStatus.FAILED), None)
@@ -104,7 +99,7 @@ def _build(
         error_message, approved_at = (failed.error if failed else None), None
         finished_at = max((state.finished_at for state in states if state.finished_at), default=None)
     error_code = {TaskStatus.FAILED: "STAGE_FAILED", TaskStatus.CANCELED: "CANCELED"}.get(status)
-    return RenderJob(
+    return RenderJobView(
         id=job_id(task.id, generation),
         video_id=task.id,
         generation=generation,
@@ -122,33 +117,30 @@ def _build(
         created_at=min(state.created_at for state in states),
         started_at=min((state.started_at for state in started), default=None),
         finished_at=finished_at,
-        stages=[RenderStage.model_validate(state) for state in states],
-        assets=[_asset(content) for content in contents],
+        stages=[StageStateView.model_validate(state) for state in states],
+        assets=[_asset(content, asset_url) for content in contents],
     )
 
 
-class RenderJobs(OwnedService):
-    """The owner's render jobs. Commands go through the task, queue and schedule services."""
+class RenderJobReader(OwnedService):
+    """The owner's render jobs and their files."""
 
     def __init__(
         self,
-        engine: Engine,
+        engine: Engine | str,
         owner: Owner,
         *,
         settings: Settings,
+        asset_url: AssetUrl = asset_ref,
         clock: Clock | None = None,
-        run_control: Callable[[], RunControl | None] = lambda: None,
     ) -> None:
         super().__init__(engine, owner, clock=clock, settings=settings)
-        self._tasks = TaskService(engine, owner, clock=clock, settings=settings)
-        self._queues = QueueService(engine, owner, clock=clock, settings=settings)
-        self._schedules = ScheduleService(engine, owner, clock=clock, settings=settings)
-        self._run_control = run_control
+        self._asset_url = asset_url
 
     # -- queries -------------------------------------------------------------------------------------
 
-    def list(self, video_id: str, limit: int, offset: int) -> Page[RenderJob]:
-        """The video's jobs, newest first."""
+    def list(self, video_id: str, limit: int, offset: int) -> tuple[list[RenderJobView], int]:
+        """A page of the task's jobs, newest first, and how many it has in all."""
         with self._read() as session:
             task = self._task(session, video_id)
             generations = (
@@ -159,9 +151,9 @@ class RenderJobs(OwnedService):
                 generations.order_by(TaskStageState.generation.desc()).limit(limit).offset(offset)
             ).all()
             items = self._jobs(session, task, page)
-        return Page[RenderJob](items=items, total=total, limit=limit, offset=offset)
+        return items, total
 
-    def get(self, video_id: str, job: str) -> RenderJob:
+    def get(self, video_id: str, job: str) -> RenderJobView:
         """One job of the video."""
         generation = job_generation(video_id, job)
         with self._read() as session:
@@ -171,7 +163,7 @@ class RenderJobs(OwnedService):
             raise NotFoundError(f"render job {job!r} not found", {"videoId": video_id, "jobId": job})
         return found[0]
 
-    def published(self, video_id: str) -> PublishedAssets:
+    def published(self, video_id: str) -> PublishedView:
         """The files and publish record of the latest published generation."""
         with self._read() as session:
             task = self._task(session, video_id)
@@ -185,7 +177,7 @@ class RenderJobs(OwnedService):
                 raise NotFoundError("the video has not been published yet", {"videoId": video_id})
             generation = publish.generation
             latest = {
-                content.kind: _asset(content)
+                content.kind: _asset(content, self._asset_url)
                 for content in session.scalars(
                     select(Content)
                     .where(Content.task_id == task.id, Content.generation == generation)
@@ -193,7 +185,7 @@ class RenderJobs(OwnedService):
                 )
             }
         video, record = latest.get(ContentKind.VIDEO), latest[ContentKind.PUBLISH]
-        return PublishedAssets(
+        return PublishedView(
             video_id=video_id,
             job_id=job_id(video_id, generation),
             generation=generation,
@@ -228,58 +220,9 @@ class RenderJobs(OwnedService):
                 return resolved, media_type or "application/octet-stream"
         raise NotFoundError("asset file not found", {"jobId": job, "assetId": asset_id})
 
-    # -- commands ------------------------------------------------------------------------------------
-
-    def start(self, video_id: str) -> tuple[RenderJob, bool]:
-        """The job in flight, or a new one: ``(job, created)``. A draft is queued through the queue,
-        a finished task re-runs; concurrent calls create exactly one job."""
-        for _ in range(VERSION_ATTEMPTS):
-            task = self._tasks.get(video_id)
-            if task.status not in ACTIVE_STATUSES:
-                check_ready([task], self._settings)
-            if task.status is TaskStatus.DRAFT:
-                self._refuse_if_scheduled(video_id)
-                try:
-                    queued = self._queues.run(self._queues.list_drafts().version, [video_id]).queued
-                except ConflictError:
-                    continue  # the queue changed meanwhile: look again
-                if not queued:
-                    continue
-                return self.get(video_id, job_id(video_id, queued[0].generation)), True
-            result = self._tasks.rerun(video_id)
-            return self.get(video_id, job_id(video_id, result.task.generation)), result.started
-        raise ConflictError("the queue kept changing; try again", {"videoId": video_id})
-
-    def cancel(self, video_id: str, job: str) -> RenderJob:
-        """Stop the job if it is queued or running (idempotent; finished jobs are returned as they are)."""
-        current = self.get(video_id, job)
-        if current.status in ACTIVE_STATUSES:
-            self._tasks.stop(video_id, self._run_control(), generation=current.generation)
-            current = self.get(video_id, job)
-        return current
-
-    def approve_script(self, video_id: str, job: str) -> RenderJob:
-        """Approve the job's written script so rendering continues (idempotent)."""
-        current = self.get(video_id, job)
-        task = self._tasks.get(video_id)
-        if current.generation != task.generation:
-            raise ConflictError("only the latest job's script can be approved", {"jobId": job})
-        self._tasks.approve_script(video_id)
-        return self.get(video_id, job)
-
     # -- helpers -------------------------------------------------------------------------------------
 
-    def _refuse_if_scheduled(self, video_id: str) -> None:
-        now = self.now()
-        for schedule in self._schedules.list(video_id, active_only=True):
-            if schedule.next_run_at is not None and schedule.next_run_at > now:
-                raise ConflictError(
-                    "the video is scheduled; remove its schedule or run it from the queue",
-                    {"nextRunAt": schedule.next_run_at.isoformat()},
-                )
-
-    @staticmethod
-    def _jobs(session: Session, task: Task, generations: Sequence[int]) -> list[RenderJob]:
+    def _jobs(self, session: Session, task: Task, generations: Sequence[int]) -> list[RenderJobView]:
         states: dict[int, list[TaskStageState]] = defaultdict(list)
         for state in session.scalars(
             select(TaskStageState)
@@ -295,7 +238,7 @@ class RenderJobs(OwnedService):
         ):
             contents[content.generation].append(content)
         return [
-            _build(task, generation, states[generation], contents[generation])
+            _build(task, generation, states[generation], contents[generation], self._asset_url)
             for generation in generations
             if states.get(generation)
         ]

@@ -1,0 +1,167 @@
+"""Use cases: the commands that start, retry or stop work, shared by the HTTP API and the CLI.
+
+Every command that queues work checks the one readiness rule first (docs/ARCHITECTURE.md, "Use cases"):
+the image source of the task's ``mediaMode`` is configured on this server and, for ``upload``, the task
+has uploaded images. A refused command changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine
+
+from media_pipeline.domain import MediaMode, TaskPaths
+from media_pipeline.errors import PermanentError
+from media_pipeline.providers.image_sources import validate_image_source
+from media_pipeline.providers.uploads import list_uploads
+from media_pipeline.settings import Settings
+from media_pipeline.store import (
+    ConflictError,
+    Owner,
+    QueueService,
+    RerunResult,
+    RunControl,
+    RunResult,
+    ScheduleService,
+    StopResult,
+    TaskService,
+    TaskStatus,
+    TaskView,
+    ValidationFailed,
+)
+from media_pipeline.store.clock import Clock
+from media_pipeline.store.enums import ACTIVE_STATUSES
+from media_pipeline.store.render_jobs import AssetUrl, RenderJobReader, asset_ref, job_id
+from media_pipeline.store.views import RenderJobView
+
+VERSION_ATTEMPTS = 5
+R = TypeVar("R")
+
+
+def readiness_problems(task: TaskView, settings: Settings) -> list[dict[str, Any]]:
+    """Why ``task`` cannot run with this server's configuration (empty if it can)."""
+    mode = task.task_settings().media_mode
+    field = {"field": "mediaMode", "taskId": task.id}
+    try:
+        validate_image_source(mode, settings)
+    except PermanentError as exc:
+        return [{**field, "message": str(exc), "type": "provider_not_configured"}]
+    if mode is MediaMode.UPLOAD and not list_uploads(TaskPaths(settings.resolved_storage_root, task.id)):
+        return [{**field, "message": "upload at least one image first", "type": "uploads_missing"}]
+    return []
+
+
+def check_ready(tasks: Sequence[TaskView], settings: Settings) -> None:
+    """ValidationFailed listing every task that cannot run as configured."""
+    errors = [problem for task in tasks for problem in readiness_problems(task, settings)]
+    if errors:
+        raise ValidationFailed("some tasks cannot run with this server's configuration", {"errors": errors})
+
+
+def with_current_version(queues: QueueService, change: Callable[[int], R]) -> R:
+    """Apply an idempotent ``change`` at the queue's current version, re-reading it if another change
+    slipped in (for callers that send no version)."""
+    for _ in range(VERSION_ATTEMPTS - 1):
+        try:
+            return change(queues.list_drafts().version)
+        except ConflictError as exc:
+            if "expectedVersion" not in exc.details:
+                raise
+    return change(queues.list_drafts().version)
+
+
+class UseCases:
+    """The owner's commands over the store services; ``run_control`` reaches Dagster runs (or is None)."""
+
+    def __init__(
+        self,
+        engine: Engine | str,
+        owner: Owner,
+        *,
+        settings: Settings,
+        clock: Clock | None = None,
+        run_control: Callable[[], RunControl | None] = lambda: None,
+        asset_url: AssetUrl = asset_ref,
+    ) -> None:
+        self.settings = settings
+        self.queues = QueueService(engine, owner, clock=clock, settings=settings)
+        self.tasks = TaskService(engine, owner, clock=clock, settings=settings)
+        self.schedules = ScheduleService(engine, owner, clock=clock, settings=settings)
+        self.render_jobs = RenderJobReader(engine, owner, settings=settings, clock=clock, asset_url=asset_url)
+        self._run_control = run_control
+
+    def check_ready(self, tasks: Sequence[TaskView]) -> None:
+        """The readiness rule with this server's settings."""
+        check_ready(tasks, self.settings)
+
+    # -- tasks ---------------------------------------------------------------------------------------
+
+    def run_drafts(self, version: int, ids: Sequence[str] | None = None) -> RunResult:
+        """Queue the drafts (all, or ``ids``) at queue ``version``; refused (nothing queued) if one of them
+        is not ready. The check runs inside the run's transaction, on the drafts it locked."""
+        return self.queues.run(version, ids, ready=self.check_ready)
+
+    def retry(self, task_id: str) -> TaskView:
+        """Retry a failed task from its failed stage after checking it can run."""
+        self.check_ready([self.tasks.get(task_id)])
+        return self.tasks.retry(task_id)
+
+    def rerun(self, task_id: str) -> RerunResult:
+        """Produce a finished task again as a new generation (checked unless work is in flight)."""
+        task = self.tasks.get(task_id)
+        if task.status not in ACTIVE_STATUSES:
+            self.check_ready([task])
+        return self.tasks.rerun(task_id)
+
+    def stop(self, task_id: str, *, generation: int | None = None) -> StopResult:
+        """Stop the task (idempotent) and terminate its Dagster run when runs can be reached."""
+        return self.tasks.stop(task_id, self._run_control(), generation=generation)
+
+    # -- render jobs ---------------------------------------------------------------------------------
+
+    def start_render_job(self, task_id: str) -> tuple[RenderJobView, bool]:
+        """The job in flight, or a new one: ``(job, created)``. A draft is queued through the queue,
+        a finished task re-runs; concurrent calls create exactly one job."""
+        for _ in range(VERSION_ATTEMPTS):
+            task = self.tasks.get(task_id)
+            if task.status not in ACTIVE_STATUSES:
+                self.check_ready([task])
+            if task.status is TaskStatus.DRAFT:
+                self._refuse_if_scheduled(task_id)
+                try:
+                    queued = self.run_drafts(self.queues.list_drafts().version, [task_id]).queued
+                except ConflictError:
+                    continue  # the queue changed meanwhile: look again
+                if not queued:
+                    continue
+                return self.render_jobs.get(task_id, job_id(task_id, queued[0].generation)), True
+            result = self.tasks.rerun(task_id)
+            return self.render_jobs.get(task_id, job_id(task_id, result.task.generation)), result.started
+        raise ConflictError("the queue kept changing; try again", {"videoId": task_id})
+
+    def cancel_render_job(self, task_id: str, job: str) -> RenderJobView:
+        """Stop the job if it is queued or running (idempotent; finished jobs are returned as they are)."""
+        current = self.render_jobs.get(task_id, job)
+        if current.status in ACTIVE_STATUSES:
+            self.stop(task_id, generation=current.generation)
+            current = self.render_jobs.get(task_id, job)
+        return current
+
+    def approve_script(self, task_id: str, job: str) -> RenderJobView:
+        """Approve the job's written script so rendering continues (idempotent)."""
+        current = self.render_jobs.get(task_id, job)
+        if current.generation != self.tasks.get(task_id).generation:
+            raise ConflictError("only the latest job's script can be approved", {"jobId": job})
+        self.tasks.approve_script(task_id)
+        return self.render_jobs.get(task_id, job)
+
+    def _refuse_if_scheduled(self, task_id: str) -> None:
+        now = self.tasks.now()
+        for schedule in self.schedules.list(task_id, active_only=True):
+            if schedule.next_run_at is not None and schedule.next_run_at > now:
+                raise ConflictError(
+                    "the video is scheduled; remove its schedule or run it from the queue",
+                    {"nextRunAt": schedule.next_run_at.isoformat()},
+                )
