@@ -23,7 +23,7 @@ from media_pipeline.api.context import ApiContext, RunControlFactory
 from media_pipeline.api.errors import install_error_handlers
 from media_pipeline.api.metrics import ApiMetrics
 from media_pipeline.api.middleware import RequestContextMiddleware
-from media_pipeline.api.progress import ProgressHub, ProgressReader
+from media_pipeline.api.progress import ProgressHub
 from media_pipeline.api.schemas import ConnectedMessage, ProgressEvent
 from media_pipeline.api.uploads import request_limit
 from media_pipeline.domain.models import TaskSettings
@@ -31,6 +31,7 @@ from media_pipeline.orchestration.dagster_link import DagsterLink
 from media_pipeline.settings import Settings, get_settings
 from media_pipeline.store.clock import Clock
 from media_pipeline.store.db import make_engine
+from media_pipeline.store.progress import ProgressReader
 
 logger = logging.getLogger(__name__)
 

@@ -21,6 +21,7 @@ from media_pipeline.store.errors import (
     LimitExceeded,
     NotFoundError,
     StoreError,
+    StoreUnavailable,
     ValidationFailed,
 )
 
@@ -42,6 +43,7 @@ _STATUS_BY_STORE_CODE = {
     ConflictError.code: 409,
     ValidationFailed.code: 422,
     LimitExceeded.code: 422,
+    StoreUnavailable.code: 503,
 }
 
 

@@ -9,13 +9,11 @@ from collections.abc import Iterator
 from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import ColumnElement, Connection, Engine, case, func, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Engine
 
-from media_pipeline.store.db import READ_ONLY
-from media_pipeline.store.enums import OPEN_STAGE_STATUSES, STAGES, StageStatus, TaskStatus
-from media_pipeline.store.models import Task, TaskStageState
-from media_pipeline.store.queries import current_stage_select
+from media_pipeline.store.enums import OPEN_STAGE_STATUSES, STAGES, TaskStatus
+from media_pipeline.store.errors import StoreUnavailable
+from media_pipeline.store.stats import PipelineStats, StageDurations, StatsReader
 
 logger = logging.getLogger(__name__)
 
@@ -24,90 +22,56 @@ STAGE_BUCKETS_S = (1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0, 1800.0, 3600
 HTTP_BUCKETS_S = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
-def _seconds_between(start: ColumnElement, end: ColumnElement, dialect: str) -> ColumnElement[float]:
-    if dialect == "postgresql":
-        return func.extract("epoch", end - start)
-    return (func.julianday(end) - func.julianday(start)) * 86400.0
-
-
 class AppDbCollector(Collector):
     """Reads the app DB on every scrape (all owners: these are operator metrics)."""
 
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+        self.stats = StatsReader(engine)
 
     def collect(self) -> Iterator[Metric]:
         up = GaugeMetricFamily(f"{PREFIX}_app_db_up", "1 if the app DB answered the last scrape")
         try:
-            with self.engine.connect().execution_options(**{READ_ONLY: True}) as connection:
-                metrics = [
-                    self._tasks(connection),
-                    self._queues(connection),
-                    self._stage_durations(connection),
-                ]
-        except SQLAlchemyError as exc:
-            logger.warning("metrics: app DB query failed: %s", exc)
+            stats = self.stats.read(STAGE_BUCKETS_S)
+        except StoreUnavailable as exc:
+            logger.warning("metrics: %s", exc)
             up.add_metric([], 0)
             yield up
             return
         up.add_metric([], 1)
         yield up
-        yield from metrics
+        yield from (self._tasks(stats), self._queues(stats), self._stage_durations(stats))
 
     @staticmethod
-    def _tasks(connection: Connection) -> Metric:
-        counts = dict(connection.execute(select(Task.status, func.count()).group_by(Task.status)).all())
+    def _tasks(stats: PipelineStats) -> Metric:
         family = GaugeMetricFamily(f"{PREFIX}_tasks", "Tasks by status", labels=["status"])
         for status in TaskStatus:
-            family.add_metric([status.value], counts.get(status, 0))
+            family.add_metric([status.value], stats.tasks.get(status, 0))
         return family
 
     @staticmethod
-    def _queues(connection: Connection) -> Metric:
+    def _queues(stats: PipelineStats) -> Metric:
         family = GaugeMetricFamily(
             f"{PREFIX}_queue_length",
             "Tasks waiting in / processed by each stage queue (current stage of active tasks), and drafts",
             labels=["queue", "state"],
         )
-        drafts = connection.scalar(select(func.count()).where(Task.status == TaskStatus.DRAFT))
-        family.add_metric(["draft", "waiting"], drafts or 0)
-        rows = connection.execute(
-            current_stage_select(TaskStageState.stage, TaskStageState.status, func.count()).group_by(
-                TaskStageState.stage, TaskStageState.status
-            )
-        ).all()
-        counts = {(stage, status): count for stage, status, count in rows}
+        family.add_metric(["draft", "waiting"], stats.drafts)
         for stage in STAGES:
             for status in OPEN_STAGE_STATUSES:
-                family.add_metric([stage, status.value], counts.get((stage, status), 0))
+                family.add_metric([stage, status.value], stats.open_stages.get((stage, status), 0))
         return family
 
     @staticmethod
-    def _stage_durations(connection: Connection) -> Metric:
-        seconds = _seconds_between(
-            TaskStageState.started_at, TaskStageState.finished_at, connection.dialect.name
-        )
-        bucket_columns = [func.sum(case((seconds <= bound, 1), else_=0)) for bound in STAGE_BUCKETS_S]
-        rows = connection.execute(
-            select(TaskStageState.stage, func.count(), func.sum(seconds), *bucket_columns)
-            .where(
-                TaskStageState.status == StageStatus.COMPLETED,
-                TaskStageState.started_at.is_not(None),
-                TaskStageState.finished_at.is_not(None),
-            )
-            .group_by(TaskStageState.stage)
-        ).all()
-        by_stage = {row[0]: row for row in rows}
+    def _stage_durations(stats: PipelineStats) -> Metric:
         family = HistogramMetricFamily(
             f"{PREFIX}_stage_duration_seconds", "Run time of completed stages", labels=["stage"]
         )
+        empty = StageDurations(0, 0.0, (0,) * len(STAGE_BUCKETS_S))
         for stage in STAGES:
-            _, count, total, *cumulative = by_stage.get(stage, (stage, 0, 0.0, *[0] * len(STAGE_BUCKETS_S)))
-            buckets = [
-                (str(bound), int(n or 0)) for bound, n in zip(STAGE_BUCKETS_S, cumulative, strict=True)
-            ]
-            buckets.append(("+Inf", int(count or 0)))
-            family.add_metric([stage], buckets, float(total or 0.0))
+            durations = stats.durations.get(stage, empty)
+            buckets = [(str(bound), n) for bound, n in zip(STAGE_BUCKETS_S, durations.at_most, strict=True)]
+            buckets.append(("+Inf", durations.count))
+            family.add_metric([stage], buckets, durations.total_s)
         return family
 
 

@@ -12,15 +12,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
-from datetime import datetime
 
 import anyio
-from sqlalchemy import select
 
-from media_pipeline.store.base import StoreBase
-from media_pipeline.store.enums import TaskStatus
-from media_pipeline.store.models import Task
+from media_pipeline.store.views import TaskProgress
 
 logger = logging.getLogger(__name__)
 
@@ -28,52 +23,17 @@ QUEUE_SIZE = 64
 ERROR_BACKOFF_S = 2.0
 
 
-@dataclass(frozen=True, slots=True)
-class ProgressState:
-    """What a client sees of a task at one moment."""
-
-    task_id: str
-    generation: int
-    status: TaskStatus
-    progress: float
-    step: str | None
-    message: str | None
-    last_error: str | None
-    updated_at: datetime
-
-
-Reader = Callable[[str], ProgressState | None]
-"""Reads the current state of a task id (None if it no longer exists)."""
-
-
-class ProgressReader(StoreBase):
-    """Reads task rows by id for the poller (ownership is checked once, when a client connects)."""
-
-    def read(self, task_id: str) -> ProgressState | None:
-        """The task's state, or None if it was deleted."""
-        with self._read() as session:
-            row = session.execute(
-                select(
-                    Task.id,
-                    Task.generation,
-                    Task.status,
-                    Task.progress,
-                    Task.step,
-                    Task.message,
-                    Task.last_error,
-                    Task.updated_at,
-                ).where(Task.id == task_id)
-            ).first()
-        return None if row is None else ProgressState(*row)
+Reader = Callable[[str], TaskProgress | None]
+"""Reads the current progress of a task id (None if it no longer exists)."""
 
 
 class _Channel:
     def __init__(self) -> None:
-        self.subscribers: set[asyncio.Queue[ProgressState | None]] = set()
+        self.subscribers: set[asyncio.Queue[TaskProgress | None]] = set()
         self.poller: asyncio.Task[None] | None = None
 
 
-def _offer(queue: asyncio.Queue[ProgressState | None], item: ProgressState | None) -> None:
+def _offer(queue: asyncio.Queue[TaskProgress | None], item: TaskProgress | None) -> None:
     """Put without blocking; a slow client loses its oldest pending event (the newest state matters)."""
     if queue.full():
         queue.get_nowait()
@@ -88,7 +48,7 @@ class ProgressHub:
         self.interval_s = interval_s
         self._channels: dict[str, _Channel] = {}
 
-    async def snapshot(self, task_id: str) -> ProgressState | None:
+    async def snapshot(self, task_id: str) -> TaskProgress | None:
         """The task's state now (read in a worker thread)."""
         return await anyio.to_thread.run_sync(self._read, task_id)
 
@@ -97,10 +57,10 @@ class ProgressHub:
         return sum(1 for channel in self._channels.values() if channel.poller and not channel.poller.done())
 
     @contextlib.asynccontextmanager
-    async def subscribe(self, task_id: str) -> AsyncIterator[asyncio.Queue[ProgressState | None]]:
+    async def subscribe(self, task_id: str) -> AsyncIterator[asyncio.Queue[TaskProgress | None]]:
         """A queue receiving every change of ``task_id`` (None once the task is gone) while inside."""
         channel = self._channels.setdefault(task_id, _Channel())
-        queue: asyncio.Queue[ProgressState | None] = asyncio.Queue(QUEUE_SIZE)
+        queue: asyncio.Queue[TaskProgress | None] = asyncio.Queue(QUEUE_SIZE)
         channel.subscribers.add(queue)
         if channel.poller is None or channel.poller.done():
             channel.poller = asyncio.create_task(self._poll(task_id, channel), name=f"progress-{task_id}")
@@ -123,7 +83,7 @@ class ProgressHub:
         await asyncio.gather(*pollers, return_exceptions=True)
 
     async def _poll(self, task_id: str, channel: _Channel) -> None:
-        last: ProgressState | None = None
+        last: TaskProgress | None = None
         first = True
         while True:
             try:

@@ -21,10 +21,9 @@ from starlette.concurrency import run_in_threadpool
 from media_pipeline.api.auth import authenticate, require_scope
 from media_pipeline.api.context import ApiContext
 from media_pipeline.api.errors import ApiError, http_status
-from media_pipeline.api.progress import ProgressState
 from media_pipeline.api.schemas import ConnectedMessage, ProgressEvent
 from media_pipeline.domain.models import is_valid_task_id
-from media_pipeline.store import NotFoundError, Owner, StoreError
+from media_pipeline.store import NotFoundError, Owner, StoreError, TaskProgress
 from media_pipeline.store.enums import TERMINAL_STATUSES
 from media_pipeline.store.render_jobs import job_id as make_job_id
 
@@ -54,7 +53,7 @@ def _authorize(context: ApiContext, websocket: WebSocket, video_id: str, job: st
     return _Follow(owner, video_id, context.render_jobs(owner).get(video_id, job).generation)
 
 
-def _event(kind: EventType, state: ProgressState) -> dict[str, Any]:
+def _event(kind: EventType, state: TaskProgress) -> dict[str, Any]:
     return ProgressEvent(
         type=kind,
         video_id=state.task_id,
@@ -76,9 +75,9 @@ class _Stream:
         self.context = context
         self.websocket = websocket
         self.follow = follow
-        self.last: ProgressState | None = None
+        self.last: TaskProgress | None = None
 
-    async def send(self, state: ProgressState | None, kind: EventType) -> bool:
+    async def send(self, state: TaskProgress | None, kind: EventType) -> bool:
         """Send ``state`` if it is newer than the last one sent; False once the followed job has ended."""
         if state is None:
             raise ApiError(404, "the video was deleted")
@@ -95,7 +94,7 @@ class _Stream:
         await self.websocket.send_json(_event(kind if kind == "snapshot" or not changed else "status", state))
         return self.follow.generation is None or state.status not in TERMINAL_STATUSES
 
-    async def pump(self, queue: asyncio.Queue[ProgressState | None]) -> None:
+    async def pump(self, queue: asyncio.Queue[TaskProgress | None]) -> None:
         """Forward hub events until the followed job ends."""
         while await self.send(await queue.get(), "progress"):
             pass
@@ -107,17 +106,9 @@ class _Stream:
         job = await run_in_threadpool(
             jobs.get, self.follow.video_id, make_job_id(self.follow.video_id, self.follow.generation)
         )
-        final = ProgressState(
-            task_id=job.video_id,
-            generation=job.generation,
-            status=job.status,
-            progress=job.progress,
-            step=job.step,
-            message=job.message,
-            last_error=job.error_message,
-            updated_at=job.finished_at or job.created_at,
+        await self.websocket.send_json(
+            _event("snapshot" if kind == "snapshot" else "status", job.progress_view())
         )
-        await self.websocket.send_json(_event("snapshot" if kind == "snapshot" else "status", final))
 
 
 async def _until_disconnect(websocket: WebSocket) -> None:

@@ -49,3 +49,9 @@ class LimitExceeded(StoreError):
     """A plan limit (drafts per queue, assets per add) would be exceeded; ``details`` has the numbers."""
 
     code = "LIMIT_EXCEEDED"
+
+
+class StoreUnavailable(StoreError):
+    """The database did not answer (down, unreachable or timed out); nothing was changed."""
+
+    code = "UNAVAILABLE"

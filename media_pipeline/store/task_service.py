@@ -103,16 +103,8 @@ class TaskService(OwnedService):
                 .where(TaskStageState.task_id == task.id, TaskStageState.generation == task.generation)
                 .order_by(stage_ordinal(TaskStageState.stage))
             ).all()
-            return TaskProgress(
-                task_id=task.id,
-                status=task.status,
-                generation=task.generation,
-                progress=task.progress,
-                step=task.step,
-                message=task.message,
-                last_error=task.last_error,
-                stages=[StageStateView.model_validate(state) for state in states],
-            )
+            stages = [StageStateView.model_validate(state) for state in states]
+            return TaskProgress.model_validate(task).model_copy(update={"stages": stages})
 
     def logs(
         self,

@@ -83,16 +83,18 @@ class StageStateView(_View):
 
 
 class TaskProgress(_View):
-    """Where a task is: overall percent, current step and message, and its stages."""
+    """Where a task is: its current generation, overall percent, step and message, when that last changed,
+    and (when asked for) the generation's stage states in order. Validates from a task row."""
 
-    task_id: str
+    task_id: str = Field(validation_alias=AliasChoices("task_id", "id"))
     status: TaskStatus
     generation: int
     progress: float
     step: str | None
     message: str | None
     last_error: str | None
-    stages: list[StageStateView]
+    updated_at: datetime
+    stages: list[StageStateView] = []
 
 
 class LogView(_View):
@@ -254,6 +256,19 @@ class RenderJobView(_View):
     finished_at: datetime | None
     stages: list[StageStateView]
     assets: list[RenderAssetView]
+
+    def progress_view(self) -> TaskProgress:
+        """The job's final progress (for a job superseded by a newer generation)."""
+        return TaskProgress(
+            task_id=self.video_id,
+            status=self.status,
+            generation=self.generation,
+            progress=self.progress,
+            step=self.step,
+            message=self.message,
+            last_error=self.error_message,
+            updated_at=self.finished_at or self.created_at,
+        )
 
 
 class PublishedView(_View):
