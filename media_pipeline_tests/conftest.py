@@ -21,6 +21,7 @@ from sqlalchemy import Engine
 
 from media_pipeline.settings import Settings
 from media_pipeline.store import (
+    Housekeeping,
     Owner,
     PipelineState,
     QueueService,
@@ -178,3 +179,8 @@ def schedule_service(make_service: Callable[..., Any], owner: Owner) -> Schedule
 @pytest.fixture
 def pipeline_state(make_service: Callable[..., Any]) -> PipelineState:
     return make_service(PipelineState)
+
+
+@pytest.fixture
+def housekeeping(make_service: Callable[..., Any]) -> Housekeeping:
+    return make_service(Housekeeping)

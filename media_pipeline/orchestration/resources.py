@@ -14,6 +14,7 @@ from media_pipeline.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from media_pipeline.providers.base import ImageSource, Publisher, ScriptWriter
+    from media_pipeline.store.housekeeping import Housekeeping
     from media_pipeline.store.pipeline_state import PipelineState
 
 
@@ -53,6 +54,13 @@ class PipelineResource(dg.ConfigurableResource):
             upgrade_db(self.app_db_url)  # idempotent; a fresh install's daemon works before `db-upgrade`
             self._state = PipelineState(self.app_db_url)
         return self._state
+
+    def housekeeping(self) -> Housekeeping:
+        """The periodic app-DB jobs (draft expiry, due schedules)."""
+        from media_pipeline.store.housekeeping import Housekeeping
+
+        self.state()  # migrates the DB on first use, like the stage reports
+        return Housekeeping(self.app_db_url)
 
     def font(self) -> Path:
         """A Hangul-capable font file."""

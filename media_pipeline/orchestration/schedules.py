@@ -10,7 +10,7 @@ from media_pipeline.orchestration.resources import PipelineResource
 @dg.op
 def cleanup_expired_drafts(context: dg.OpExecutionContext, pipeline: PipelineResource) -> int:
     """Delete expired drafts from the app DB and report how many went."""
-    removed = pipeline.state().cleanup_expired_drafts(datetime.now(UTC))
+    removed = pipeline.housekeeping().cleanup_expired_drafts(datetime.now(UTC))
     context.log.info(f"removed {removed} expired drafts")
     return removed
 

@@ -147,7 +147,7 @@ def run_status_writer_sensor(
 @dg.sensor(minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING)
 def due_schedules_sensor(context: dg.SensorEvaluationContext, pipeline: PipelineResource) -> dg.SkipReason:
     """Queue a new generation of every repeat/scheduled task whose next_run_at has passed."""
-    queued = pipeline.state().due_schedules(datetime.now(UTC))
+    queued = pipeline.housekeeping().due_schedules(datetime.now(UTC))
     return dg.SkipReason(f"queued {queued} scheduled generations")
 
 

@@ -18,6 +18,7 @@ from media_pipeline.store.errors import (
     StoreError,
     ValidationFailed,
 )
+from media_pipeline.store.housekeeping import Housekeeping
 from media_pipeline.store.owner import Owner
 from media_pipeline.store.pipeline_state import ContentRecord, LaunchItem, PipelineState
 from media_pipeline.store.queue_service import QueueService
@@ -52,6 +53,7 @@ __all__ = [
     "ContentRecord",
     "ContentView",
     "DeleteResult",
+    "Housekeeping",
     "LaunchItem",
     "LimitExceeded",
     "LogAction",

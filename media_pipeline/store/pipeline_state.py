@@ -38,9 +38,6 @@ from media_pipeline.store.lifecycle import (
 )
 from media_pipeline.store.models import Content, Task, TaskStageState
 from media_pipeline.store.queries import QUEUE_ORDER, current_stage_select
-from media_pipeline.store.queue_service import delete_expired_drafts
-from media_pipeline.store.schedule_service import fire_due_schedules
-from media_pipeline.store.views import StageStateView
 
 __all__ = ["BACKOFF_S", "STAGES", "ContentRecord", "LaunchItem", "PipelineState"]
 
@@ -132,31 +129,6 @@ class PipelineState(StoreBase):
                 product=None if task.product is None else ProductInfo.model_validate(task.product),
                 description=task.description,
                 created_at=task.created_at,
-            )
-
-    def stage_state(self, task_id: str, generation: int, stage: str) -> StageStateView | None:
-        """The state of one stage of one generation (None if there is none)."""
-        with self._read() as session:
-            state = session.scalars(
-                select(TaskStageState).where(
-                    TaskStageState.task_id == task_id,
-                    TaskStageState.generation == generation,
-                    TaskStageState.stage == stage,
-                )
-            ).first()
-            return None if state is None else StageStateView.model_validate(state)
-
-    def active_run_ids(self, task_id: str) -> list[str]:
-        """Runs currently processing a stage of the task."""
-        with self._read() as session:
-            return list(
-                session.scalars(
-                    select(TaskStageState.run_id).where(
-                        TaskStageState.task_id == task_id,
-                        TaskStageState.status == StageStatus.PROCESSING,
-                        TaskStageState.run_id.is_not(None),
-                    )
-                )
             )
 
     # -- stage events --------------------------------------------------------------------------------
@@ -276,19 +248,6 @@ class PipelineState(StoreBase):
             self._after_stage_done(session, task, stage, now)
             return True
 
-    def stage_skipped(self, task_id: str, generation: int, stage: str, reason: str) -> bool:
-        """Mark a waiting stage done without running it (e.g. a mediaMode branch that does not need it)."""
-        now = self.now()
-        with self._write() as session:
-            locked = self._lock(session, task_id, generation, stage)
-            if locked is None or locked[1].status is not StageStatus.WAITING:
-                return False
-            task, state = locked
-            self._close(state, StageStatus.COMPLETED, now)
-            add_log(session, task, LogAction.SKIP, reason, now=now, stage=stage)
-            self._after_stage_done(session, task, stage, now)
-            return True
-
     def stage_failed(
         self,
         task_id: str,
@@ -331,18 +290,6 @@ class PipelineState(StoreBase):
                 return False  # a stale run of an earlier attempt
             changed, _ = cancel_task(session, task, now, f"{stage} run {run_id} canceled")
             return changed
-
-    # -- periodic jobs -------------------------------------------------------------------------------
-
-    def due_schedules(self, now: datetime) -> int:
-        """Queue a new generation for every due schedule occurrence; returns how many."""
-        with self._write() as session:
-            return fire_due_schedules(session, as_utc(now))
-
-    def cleanup_expired_drafts(self, now: datetime) -> int:
-        """Delete expired drafts of all owners; returns how many."""
-        with self._write() as session:
-            return delete_expired_drafts(session, as_utc(now))
 
     # -- helpers -------------------------------------------------------------------------------------
 

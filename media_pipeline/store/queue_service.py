@@ -8,7 +8,7 @@ exactly one proceeds (the row lock serializes them on PostgreSQL, BEGIN IMMEDIAT
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,9 +21,9 @@ from media_pipeline.domain.models import TaskSettings
 from media_pipeline.store.base import OwnedService, dedupe
 from media_pipeline.store.enums import LogAction, TaskStatus
 from media_pipeline.store.errors import ConflictError, LimitExceeded, ValidationFailed
+from media_pipeline.store.housekeeping import delete_expired_drafts
 from media_pipeline.store.ids import new_id, new_task_id
 from media_pipeline.store.lifecycle import (
-    bump_queue_version,
     compact_draft_positions,
     generation_log,
     insert_logs,
@@ -33,8 +33,6 @@ from media_pipeline.store.lifecycle import (
 )
 from media_pipeline.store.models import Queue, Task, TaskSchedule
 from media_pipeline.store.options import SettingsCache, build_draft, split_options, validate_defaults
-from media_pipeline.store.owner import Owner
-from media_pipeline.store.queries import owned_by
 from media_pipeline.store.views import AddResult, DeleteResult, QueueChange, QueueView, RunResult, TaskView
 
 DEFAULT_QUEUE_NAME = "Default Queue"
@@ -69,33 +67,6 @@ def _clean_asset_ids(asset_ids: Sequence[str]) -> list[str]:
 def _asset_error(index: int | None, message: str) -> dict[str, Any]:
     field = "assetIds" if index is None else f"assetIds.{index}"
     return {"field": field, "message": message, "type": "value_error"}
-
-
-def delete_expired_drafts(session: Session, now: datetime, owner: Owner | None = None) -> int:
-    """Delete drafts whose ``draft_expires_at`` passed (all owners, or one); bumps each queue touched."""
-    stmt = select(Task.queue_id, Task.id).where(Task.status == TaskStatus.DRAFT, Task.draft_expires_at <= now)
-    if owner is not None:
-        stmt = stmt.where(*owned_by(owner))
-    by_queue: dict[str, list[str]] = defaultdict(list)
-    for queue_id, task_id in session.execute(stmt):
-        by_queue[queue_id].append(task_id)
-    deleted = 0
-    for queue_id in sorted(by_queue):
-        session.execute(select(Queue.id).where(Queue.id == queue_id).with_for_update())
-        result = session.execute(
-            delete(Task)
-            .where(
-                Task.id.in_(by_queue[queue_id]),
-                Task.status == TaskStatus.DRAFT,
-                Task.draft_expires_at <= now,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if result.rowcount:
-            deleted += result.rowcount
-            bump_queue_version(session, queue_id, now)
-            compact_draft_positions(session, queue_id)
-    return deleted
 
 
 class QueueService(OwnedService):

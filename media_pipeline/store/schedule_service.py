@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -15,7 +15,7 @@ from media_pipeline.store.base import OwnedService
 from media_pipeline.store.enums import LogAction, Repeat, TaskStatus
 from media_pipeline.store.errors import ConflictError, NotFoundError, ValidationFailed
 from media_pipeline.store.ids import new_id
-from media_pipeline.store.lifecycle import add_log, cancel_task, start_generation
+from media_pipeline.store.lifecycle import add_log, cancel_task
 from media_pipeline.store.models import Task, TaskSchedule
 from media_pipeline.store.options import field_errors
 from media_pipeline.store.repeat import RepeatConfig, next_occurrence, zone
@@ -82,56 +82,12 @@ class ScheduleInput(BaseModel):
         )
 
 
-def fire_due_schedules(session: Session, now: datetime, limit: int = 100) -> int:
-    """Queue one new generation per due occurrence; returns how many were queued.
-
-    Idempotent and safe to run concurrently: an occurrence is claimed with a conditional UPDATE on its
-    ``next_run_at`` (set to NULL until the generation ends), after locking the task row.
-    """
-    due = session.execute(
-        select(TaskSchedule.id, TaskSchedule.task_id, TaskSchedule.next_run_at)
-        .join(Task, Task.id == TaskSchedule.task_id)
-        .where(
-            TaskSchedule.is_active.is_(True),
-            TaskSchedule.next_run_at <= now,
-            Task.status.in_(STARTABLE_STATUSES),
-        )
-        .order_by(TaskSchedule.next_run_at, TaskSchedule.id)
-        .limit(limit)
-    ).all()
-    fired = 0
-    for schedule_id, task_id, occurrence in due:
-        task = session.scalars(
-            select(Task).where(Task.id == task_id).with_for_update().execution_options(populate_existing=True)
-        ).one()
-        if task.status not in STARTABLE_STATUSES:
-            continue
-        claimed = session.execute(
-            update(TaskSchedule)
-            .where(
-                TaskSchedule.id == schedule_id,
-                TaskSchedule.is_active.is_(True),
-                TaskSchedule.next_run_at == occurrence,
-            )
-            .values(
-                next_run_at=None, last_run_at=occurrence, last_generation=task.generation + 1, updated_at=now
-            )
-            .execution_options(synchronize_session=False)
-        )
-        if claimed.rowcount != 1:
-            continue
-        start_generation(session, task, now)
-        add_log(session, task, LogAction.SCHEDULE, f"occurrence {occurrence.isoformat()} started", now=now)
-        fired += 1
-    return fired
-
-
 class ScheduleService(OwnedService):
     """Schedules of the owner's tasks: ``ScheduleService(engine_or_url, owner, *, clock=, settings=)``.
 
     A task has at most one active schedule. Its first occurrence is queued by ``QueueService.run`` (if due)
-    or by ``fire_due_schedules`` (a 'scheduled' task); after each generation ends the schedule advances to
-    its next occurrence or, for 'once', turns off.
+    or by ``housekeeping.fire_due_schedules`` (a 'scheduled' task); after each generation ends the schedule
+    advances to its next occurrence or, for 'once', turns off.
     """
 
     def create(

@@ -20,6 +20,7 @@ from media_pipeline_tests.orchestration.daemon import (
     use_postgres,
     wait_for,
 )
+from media_pipeline_tests.store.support import stage_state
 
 pytestmark = pytest.mark.slow
 
@@ -107,7 +108,7 @@ def test_stop_terminates_only_that_tasks_run_and_its_processes(tmp_path: Path, m
             timeout=240,
             what="the long task to start rendering",
         )
-        video_state = state.stage_state(long_task, 1, "video")
+        video_state = stage_state(state.engine, long_task, 1, "video")
         instance = dg.DagsterInstance.get()
         result = tasks.stop(long_task, DagsterRunControl(instance))
         assert result.terminated_run_ids == [video_state.run_id]

@@ -24,6 +24,7 @@ from media_pipeline.orchestration.tags import ATTEMPT_TAG, GENERATION_TAG, RUN_K
 from media_pipeline.settings import get_settings
 from media_pipeline.store import Owner, PipelineState, QueueService, ScheduleService, TaskService
 from media_pipeline_tests.conftest import FakeClock
+from media_pipeline_tests.store.support import stage_state
 
 OWNER = Owner(user_id="u1", workspace_id="w1")
 
@@ -151,13 +152,13 @@ def test_status_writer_records_failed_and_canceled_runs(db_url, pipeline, instan
     assert "recorded 3" in str(result.skip_message)
     tasks = TaskService(db_url, OWNER)
     # a worker that died without reporting is treated as transient: the stage waits for a retry
-    failed = state.stage_state(failed_task, 1, "script")
+    failed = stage_state(state.engine, failed_task, 1, "script")
     assert failed.status == "waiting" and failed.attempt == 1
     assert tasks.get(canceled_task).status == "canceled"
-    assert state.stage_state(ok_task, 1, "script").status == "completed"
+    assert stage_state(state.engine, ok_task, 1, "script").status == "completed"
     # a second tick with the saved cursor changes nothing
     again, _ = _tick(run_status_writer_sensor, instance, pipeline, cursor=context.cursor)
-    assert state.stage_state(failed_task, 1, "script").attempt == 1
+    assert stage_state(state.engine, failed_task, 1, "script").attempt == 1
     assert again is not None
 
 

@@ -7,8 +7,18 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from media_pipeline.store import STAGES, ContentRecord, PipelineState, QueueService, TaskView
-from media_pipeline.store.models import Base
+from media_pipeline.store import (
+    STAGES,
+    ContentRecord,
+    PipelineState,
+    QueueService,
+    StageStateView,
+    StageStatus,
+    TaskView,
+    resolve_engine,
+    session_factory,
+)
+from media_pipeline.store.models import Base, TaskStageState
 
 
 def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
@@ -48,3 +58,30 @@ def finish_stages(
         run_id = f"run-{generation}-{stage}"
         assert state.stage_started(task_id, generation, stage, run_id, 4242)
         assert state.stage_completed(task_id, generation, stage, run_id, (contents or {}).get(stage, []))
+
+
+def stage_state(db: Engine | str, task_id: str, generation: int, stage: str) -> StageStateView | None:
+    """The stored state of one stage of one generation (None if there is none)."""
+    with session_factory(resolve_engine(db))() as session:
+        state = session.scalars(
+            select(TaskStageState).where(
+                TaskStageState.task_id == task_id,
+                TaskStageState.generation == generation,
+                TaskStageState.stage == stage,
+            )
+        ).first()
+        return None if state is None else StageStateView.model_validate(state)
+
+
+def active_run_ids(db: Engine | str, task_id: str) -> list[str]:
+    """Runs recorded as processing a stage of the task."""
+    with session_factory(resolve_engine(db))() as session:
+        return list(
+            session.scalars(
+                select(TaskStageState.run_id).where(
+                    TaskStageState.task_id == task_id,
+                    TaskStageState.status == StageStatus.PROCESSING,
+                    TaskStageState.run_id.is_not(None),
+                )
+            )
+        )

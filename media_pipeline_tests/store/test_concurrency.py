@@ -15,6 +15,7 @@ from sqlalchemy import Engine, func, select, update
 from media_pipeline.settings import Settings
 from media_pipeline.store import (
     ConflictError,
+    Housekeeping,
     Owner,
     PipelineState,
     QueueService,
@@ -162,7 +163,7 @@ def test_two_threads_firing_due_schedules_queue_one_generation(
         schedule_service.create(task.id, clock() + timedelta(minutes=1), repeat="daily")
     queue_service.run(queue_service.list_drafts().version)
     clock.advance(60)
-    first, second = services(PipelineState, engines, None, clock, settings)
+    first, second = services(Housekeeping, engines, None, clock, settings)
     outcomes = race(lambda: first.due_schedules(clock()), lambda: second.due_schedules(clock()))
     assert sum(outcomes) == 3
     assert [task_service.get(task.id).generation for task in tasks] == [1, 1, 1]

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from media_pipeline.store import (
     STAGES,
     ContentRecord,
+    Housekeeping,
     LaunchItem,
     LogAction,
     NotFoundError,
@@ -22,7 +23,14 @@ from media_pipeline.store import (
     TaskStatus,
 )
 from media_pipeline.store.pipeline_state import BACKOFF_S
-from media_pipeline_tests.store.support import add_drafts, finish_stages, queue_tasks, snapshot
+from media_pipeline_tests.store.support import (
+    active_run_ids,
+    add_drafts,
+    finish_stages,
+    queue_tasks,
+    snapshot,
+    stage_state,
+)
 
 
 def test_launchable_gives_the_first_stage_of_each_queued_task_in_queue_order(
@@ -96,7 +104,7 @@ def test_stage_started_marks_the_task_running_and_logs(
     running = task_service.progress(task.id)
     assert (running.status, running.step) == (TaskStatus.RUNNING, "script")
     assert running.stages[0].status is StageStatus.PROCESSING
-    assert pipeline_state.active_run_ids(task.id) == ["r1"]
+    assert active_run_ids(pipeline_state.engine, task.id) == ["r1"]
     (log,) = task_service.logs(task.id, action="start")
     assert (log.pid, log.process_name, log.run_id, log.stage) == (321, "dagster-run", "r1", "script")
 
@@ -153,7 +161,7 @@ def test_transient_failures_retry_after_5_10_30_s_then_fail(
         assert not pipeline_state.stage_failed(task.id, 1, "script", run_id, "HTTP 503", transient=True)
         if backoff is None:
             break
-        state = pipeline_state.stage_state(task.id, 1, "script")
+        state = stage_state(pipeline_state.engine, task.id, 1, "script")
         assert state is not None
         assert (state.status, state.next_retry_at) == (
             StageStatus.WAITING,
@@ -179,7 +187,7 @@ def test_a_retry_after_hint_overrides_the_backoff(
     assert pipeline_state.stage_failed(
         task.id, 1, "script", "r0", "quota", transient=True, retry_after_s=3600
     )
-    state = pipeline_state.stage_state(task.id, 1, "script")
+    state = stage_state(pipeline_state.engine, task.id, 1, "script")
     assert state is not None and state.next_retry_at == clock() + timedelta(hours=1)
 
 
@@ -216,6 +224,7 @@ def test_script_approval_gates_the_later_stages(
 def test_stale_generations_are_ignored(
     queue_service: QueueService,
     pipeline_state: PipelineState,
+    housekeeping: Housekeeping,
     task_service: TaskService,
     make_service: Callable[..., Any],
     schedule_service: Any,
@@ -225,7 +234,7 @@ def test_stale_generations_are_ignored(
     (task,) = queue_tasks(queue_service, 1)
     finish_stages(pipeline_state, task.id)
     schedule_service.create(task.id, clock())
-    assert pipeline_state.due_schedules(clock()) == 1  # generation 2
+    assert housekeeping.due_schedules(clock()) == 1  # generation 2
     before = snapshot(db_engine)
     assert not pipeline_state.stage_started(task.id, 1, "script", "old", None)
     assert not pipeline_state.stage_progress(task.id, 1, "script", 50, "old")
@@ -260,17 +269,6 @@ def test_a_finished_task_is_not_canceled_by_a_late_cancel(
     finish_stages(pipeline_state, task.id)
     assert not pipeline_state.stage_canceled(task.id, 1, "youtube_video", "run-1-youtube_video")
     assert task_service.get(task.id).status is TaskStatus.SUCCEEDED
-
-
-def test_a_stage_can_be_skipped(
-    queue_service: QueueService, pipeline_state: PipelineState, task_service: TaskService, clock: Any
-) -> None:
-    (task,) = queue_tasks(queue_service, 1)
-    finish_stages(pipeline_state, task.id, ["script"])
-    assert pipeline_state.stage_skipped(task.id, 1, "images", "mediaMode upload: images were uploaded")
-    assert not pipeline_state.stage_skipped(task.id, 1, "images", "again")
-    assert pipeline_state.launchable(clock(), 10) == [LaunchItem(task.id, 1, "video", 0)]
-    assert len(task_service.logs(task.id, action="skip")) == 1
 
 
 def test_task_spec_is_built_from_the_row(queue_service: QueueService, pipeline_state: PipelineState) -> None:

@@ -13,10 +13,10 @@ from media_pipeline.settings import Settings
 from media_pipeline.store import (
     STAGES,
     ConflictError,
+    Housekeeping,
     LimitExceeded,
     NotFoundError,
     Owner,
-    PipelineState,
     QueueService,
     StageStatus,
     TaskService,
@@ -368,9 +368,9 @@ def test_expired_drafts_are_cleaned_up(
     clock.advance(timedelta(days=10).total_seconds())
     (fresh,) = add_drafts(queue_service, 1, prefix="fresh")
     version = queue_service.list_drafts().version
-    state = make_service(PipelineState)
-    assert state.cleanup_expired_drafts(clock() + timedelta(days=3)) == 0
-    assert state.cleanup_expired_drafts(clock() + timedelta(days=5)) == 1
+    housekeeping = make_service(Housekeeping)
+    assert housekeeping.cleanup_expired_drafts(clock() + timedelta(days=3)) == 0
+    assert housekeeping.cleanup_expired_drafts(clock() + timedelta(days=5)) == 1
     drafts = queue_service.list_drafts()
     assert [(task.id, task.queue_position) for task in drafts.tasks] == [(fresh.id, 0)]
     assert drafts.version == version + 1

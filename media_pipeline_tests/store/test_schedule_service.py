@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 from media_pipeline.store import (
     ConflictError,
     ContentRecord,
+    Housekeeping,
     LaunchItem,
     NotFoundError,
     Owner,
@@ -30,6 +31,7 @@ def test_a_future_scheduled_time_waits(
     schedule_service: ScheduleService,
     task_service: TaskService,
     pipeline_state: PipelineState,
+    housekeeping: Housekeeping,
     clock: Any,
 ) -> None:
     (task,) = add_drafts(queue_service, 1)
@@ -39,11 +41,11 @@ def test_a_future_scheduled_time_waits(
     result = queue_service.run(queue_service.list_drafts().version)
     assert (result.queued, [t.id for t in result.scheduled]) == ([], [task.id])
     assert task_service.get(task.id).generation == 0
-    assert pipeline_state.due_schedules(clock()) == 0
+    assert housekeeping.due_schedules(clock()) == 0
     assert pipeline_state.launchable(clock(), 10) == []
     clock.set(at)
-    assert pipeline_state.due_schedules(clock()) == 1
-    assert pipeline_state.due_schedules(clock()) == 0  # idempotent
+    assert housekeeping.due_schedules(clock()) == 1
+    assert housekeeping.due_schedules(clock()) == 0  # idempotent
     assert pipeline_state.launchable(clock(), 10) == [LaunchItem(task.id, 1, "script", 0)]
     finish_stages(pipeline_state, task.id)
     assert task_service.get(task.id).status is TaskStatus.SUCCEEDED
@@ -57,14 +59,18 @@ def test_a_future_scheduled_time_waits(
 
 
 def test_a_due_schedule_is_queued_by_run_itself(
-    queue_service: QueueService, schedule_service: ScheduleService, pipeline_state: PipelineState, clock: Any
+    queue_service: QueueService,
+    schedule_service: ScheduleService,
+    pipeline_state: PipelineState,
+    housekeeping: Housekeeping,
+    clock: Any,
 ) -> None:
     (task,) = add_drafts(queue_service, 1)
     schedule_service.create(task.id, clock() - timedelta(minutes=1), repeat="daily")
-    assert pipeline_state.due_schedules(clock()) == 0  # drafts wait for Run
+    assert housekeeping.due_schedules(clock()) == 0  # drafts wait for Run
     (queued,) = queue_service.run(queue_service.list_drafts().version).queued
     assert queued.generation == 1
-    assert pipeline_state.due_schedules(clock()) == 0  # that occurrence is taken
+    assert housekeeping.due_schedules(clock()) == 0  # that occurrence is taken
     (schedule,) = schedule_service.list(task.id)
     assert (schedule.next_run_at, schedule.last_generation) == (None, 1)
 
@@ -74,6 +80,7 @@ def test_a_daily_repeat_queues_one_generation_per_day(
     schedule_service: ScheduleService,
     task_service: TaskService,
     pipeline_state: PipelineState,
+    housekeeping: Housekeeping,
     clock: Any,
 ) -> None:
     (task,) = add_drafts(queue_service, 1)
@@ -82,9 +89,9 @@ def test_a_daily_repeat_queues_one_generation_per_day(
     queue_service.run(queue_service.list_drafts().version)
     for day in range(3):
         clock.set(first + timedelta(days=day))
-        assert pipeline_state.due_schedules(clock()) == 1
+        assert housekeeping.due_schedules(clock()) == 1
         clock.advance(600)
-        assert pipeline_state.due_schedules(clock()) == 0  # in flight: next_run_at waits for the end
+        assert housekeeping.due_schedules(clock()) == 0  # in flight: next_run_at waits for the end
         finish_stages(pipeline_state, task.id, generation=day + 1)
         (schedule,) = schedule_service.list(task.id)
         assert schedule.next_run_at == first + timedelta(days=day + 1)
@@ -93,7 +100,11 @@ def test_a_daily_repeat_queues_one_generation_per_day(
 
 
 def test_a_failed_generation_still_advances_the_repeat(
-    queue_service: QueueService, schedule_service: ScheduleService, pipeline_state: PipelineState, clock: Any
+    queue_service: QueueService,
+    schedule_service: ScheduleService,
+    pipeline_state: PipelineState,
+    housekeeping: Housekeeping,
+    clock: Any,
 ) -> None:
     (task,) = add_drafts(queue_service, 1)
     schedule_service.create(task.id, clock(), repeat="weekly")
@@ -102,7 +113,7 @@ def test_a_failed_generation_still_advances_the_repeat(
     (schedule,) = schedule_service.list(task.id)
     assert schedule.next_run_at == clock() + timedelta(days=7)
     clock.advance(timedelta(days=7).total_seconds())
-    assert pipeline_state.due_schedules(clock()) == 1
+    assert housekeeping.due_schedules(clock()) == 1
     assert pipeline_state.launchable(clock(), 10) == [LaunchItem(task.id, 2, "script", 0)]
 
 
@@ -111,6 +122,7 @@ def test_a_schedule_on_a_finished_task_starts_a_new_generation(
     schedule_service: ScheduleService,
     task_service: TaskService,
     pipeline_state: PipelineState,
+    housekeeping: Housekeeping,
     clock: Any,
 ) -> None:
     (task,) = queue_tasks(queue_service, 1)
@@ -121,7 +133,7 @@ def test_a_schedule_on_a_finished_task_starts_a_new_generation(
     )
     schedule_service.create(task.id, clock() + timedelta(minutes=5))
     clock.advance(300)
-    assert pipeline_state.due_schedules(clock()) == 1
+    assert housekeeping.due_schedules(clock()) == 1
     regenerated = task_service.get(task.id)
     assert (regenerated.status, regenerated.generation, regenerated.youtube_url) == (
         TaskStatus.QUEUED,
@@ -192,6 +204,7 @@ def test_stopping_a_task_deactivates_its_schedules(
     schedule_service: ScheduleService,
     task_service: TaskService,
     pipeline_state: PipelineState,
+    housekeeping: Housekeeping,
     clock: Any,
 ) -> None:
     (task,) = add_drafts(queue_service, 1)
@@ -201,7 +214,7 @@ def test_stopping_a_task_deactivates_its_schedules(
     (schedule,) = schedule_service.list(task.id)
     assert schedule.is_active is False
     clock.advance(timedelta(days=2).total_seconds())
-    assert pipeline_state.due_schedules(clock()) == 0
+    assert housekeeping.due_schedules(clock()) == 0
     with pytest.raises(ConflictError):
         schedule_service.create(task.id, clock())
 

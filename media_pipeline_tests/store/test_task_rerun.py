@@ -22,7 +22,13 @@ from media_pipeline.store import (
     TaskStatus,
 )
 from media_pipeline.store.models import TaskStageState
-from media_pipeline_tests.store.support import add_drafts, finish_stages, queue_tasks, snapshot
+from media_pipeline_tests.store.support import (
+    add_drafts,
+    finish_stages,
+    queue_tasks,
+    snapshot,
+    stage_state,
+)
 from media_pipeline_tests.store.test_concurrency import race
 
 
@@ -40,7 +46,9 @@ def test_rerun_a_succeeded_task_starts_a_new_generation(
     assert (result.task.status, result.task.generation, result.task.progress) == (TaskStatus.QUEUED, 2, 0.0)
     assert _states(task_service, task.id) == [(stage, StageStatus.WAITING) for stage in STAGES]
     assert [item.generation for item in pipeline_state.launchable(task_service.now(), 10)] == [2]
-    assert pipeline_state.stage_state(task.id, 1, "video").status is StageStatus.COMPLETED  # history kept
+    assert (
+        stage_state(pipeline_state.engine, task.id, 1, "video").status is StageStatus.COMPLETED
+    )  # history kept
 
 
 @pytest.mark.parametrize("ending", ["failed", "canceled"])

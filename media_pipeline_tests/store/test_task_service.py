@@ -24,7 +24,13 @@ from media_pipeline.store import (
     TaskStatus,
     ValidationFailed,
 )
-from media_pipeline_tests.store.support import add_drafts, finish_stages, queue_tasks, snapshot
+from media_pipeline_tests.store.support import (
+    active_run_ids,
+    add_drafts,
+    finish_stages,
+    queue_tasks,
+    snapshot,
+)
 
 
 class FakeRunControl:
@@ -79,8 +85,8 @@ def test_stop_a_running_task_terminates_its_run_only(
     assert result.terminated_run_ids == ["run-a"]
     assert result.task.status is TaskStatus.CANCELED
     assert task_service.get(other.id).status is TaskStatus.RUNNING
-    assert pipeline_state.active_run_ids(running.id) == []
-    assert pipeline_state.active_run_ids(other.id) == ["run-b"]
+    assert active_run_ids(pipeline_state.engine, running.id) == []
+    assert active_run_ids(pipeline_state.engine, other.id) == ["run-b"]
     # the run's own late reports change nothing
     assert not pipeline_state.stage_completed(running.id, 1, "script", "run-a", [])
     assert not pipeline_state.stage_canceled(running.id, 1, "script", "run-a")

@@ -1,0 +1,109 @@
+"""Housekeeping over all owners, run periodically by Dagster: expired drafts are deleted and due schedule
+occurrences start a new generation (docs/ARCHITECTURE.md, "Lifecycle and invariants")."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from media_pipeline.store.base import StoreBase
+from media_pipeline.store.clock import as_utc
+from media_pipeline.store.enums import LogAction, TaskStatus
+from media_pipeline.store.lifecycle import (
+    add_log,
+    bump_queue_version,
+    compact_draft_positions,
+    start_generation,
+)
+from media_pipeline.store.models import Queue, Task, TaskSchedule
+from media_pipeline.store.owner import Owner
+from media_pipeline.store.queries import owned_by
+from media_pipeline.store.schedule_service import STARTABLE_STATUSES
+
+
+def delete_expired_drafts(session: Session, now: datetime, owner: Owner | None = None) -> int:
+    """Delete drafts whose ``draft_expires_at`` passed (all owners, or one); bumps each queue touched."""
+    stmt = select(Task.queue_id, Task.id).where(Task.status == TaskStatus.DRAFT, Task.draft_expires_at <= now)
+    if owner is not None:
+        stmt = stmt.where(*owned_by(owner))
+    by_queue: dict[str, list[str]] = defaultdict(list)
+    for queue_id, task_id in session.execute(stmt):
+        by_queue[queue_id].append(task_id)
+    deleted = 0
+    for queue_id in sorted(by_queue):
+        session.execute(select(Queue.id).where(Queue.id == queue_id).with_for_update())
+        result = session.execute(
+            delete(Task)
+            .where(
+                Task.id.in_(by_queue[queue_id]),
+                Task.status == TaskStatus.DRAFT,
+                Task.draft_expires_at <= now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount:
+            deleted += result.rowcount
+            bump_queue_version(session, queue_id, now)
+            compact_draft_positions(session, queue_id)
+    return deleted
+
+
+def fire_due_schedules(session: Session, now: datetime, limit: int = 100) -> int:
+    """Queue one new generation per due occurrence; returns how many were queued.
+
+    Idempotent and safe to run concurrently: an occurrence is claimed with a conditional UPDATE on its
+    ``next_run_at`` (set to NULL until the generation ends), after locking the task row.
+    """
+    due = session.execute(
+        select(TaskSchedule.id, TaskSchedule.task_id, TaskSchedule.next_run_at)
+        .join(Task, Task.id == TaskSchedule.task_id)
+        .where(
+            TaskSchedule.is_active.is_(True),
+            TaskSchedule.next_run_at <= now,
+            Task.status.in_(STARTABLE_STATUSES),
+        )
+        .order_by(TaskSchedule.next_run_at, TaskSchedule.id)
+        .limit(limit)
+    ).all()
+    fired = 0
+    for schedule_id, task_id, occurrence in due:
+        task = session.scalars(
+            select(Task).where(Task.id == task_id).with_for_update().execution_options(populate_existing=True)
+        ).one()
+        if task.status not in STARTABLE_STATUSES:
+            continue
+        claimed = session.execute(
+            update(TaskSchedule)
+            .where(
+                TaskSchedule.id == schedule_id,
+                TaskSchedule.is_active.is_(True),
+                TaskSchedule.next_run_at == occurrence,
+            )
+            .values(
+                next_run_at=None, last_run_at=occurrence, last_generation=task.generation + 1, updated_at=now
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:
+            continue
+        start_generation(session, task, now)
+        add_log(session, task, LogAction.SCHEDULE, f"occurrence {occurrence.isoformat()} started", now=now)
+        fired += 1
+    return fired
+
+
+class Housekeeping(StoreBase):
+    """The periodic jobs: ``Housekeeping(engine_or_url, *, clock=None, settings=None)``."""
+
+    def due_schedules(self, now: datetime) -> int:
+        """Queue a new generation for every due schedule occurrence; returns how many."""
+        with self._write() as session:
+            return fire_due_schedules(session, as_utc(now))
+
+    def cleanup_expired_drafts(self, now: datetime) -> int:
+        """Delete expired drafts of all owners; returns how many."""
+        with self._write() as session:
+            return delete_expired_drafts(session, as_utc(now))
