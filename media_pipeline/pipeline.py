@@ -21,15 +21,13 @@ from pathlib import Path
 
 import dagster as dg
 
-from media_pipeline.domain import TaskPaths, TaskSpec
+from media_pipeline.domain import STAGES, TaskPaths, TaskSpec
 from media_pipeline.orchestration.assets import ASSETS
 from media_pipeline.orchestration.partitions import task_partitions
 from media_pipeline.orchestration.resources import build_pipeline_resource
 from media_pipeline.orchestration.task_files import prepare_generation
 from media_pipeline.providers.base import PublishResult
 from media_pipeline.settings import Settings, get_settings
-
-STAGES = tuple(asset.key.to_user_string() for asset in ASSETS)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Use cases: the commands that start, retry or stop work, shared by the HTTP API and the CLI.
 
-Every command that queues work checks the one readiness rule first (docs/ARCHITECTURE.md, "Use cases"):
+Every command that queues work checks the one readiness rule first (docs/ARCHITECTURE.md §2):
 the image source of the task's ``mediaMode`` is configured on this server and, for ``upload``, the task
 has uploaded images. A refused command changes nothing.
 """

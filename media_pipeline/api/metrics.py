@@ -11,7 +11,8 @@ from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Met
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 
-from media_pipeline.store.enums import OPEN_STAGE_STATUSES, STAGES, TaskStatus
+from media_pipeline.domain.stages import STAGES
+from media_pipeline.store.enums import OPEN_STAGE_STATUSES, TaskStatus
 from media_pipeline.store.errors import StoreUnavailable
 from media_pipeline.store.stats import PipelineStats, StageDurations, StatsReader
 

@@ -1,4 +1,4 @@
-"""Domain models: task settings, the script document (story.json), statuses and rule-based paths."""
+"""Domain models: task settings, the script document (story.json), the stages and rule-based paths."""
 
 from media_pipeline.domain.models import (
     ImageStyle,
@@ -13,8 +13,10 @@ from media_pipeline.domain.models import (
     VideoType,
 )
 from media_pipeline.domain.paths import TaskPaths
+from media_pipeline.domain.stages import STAGES, Stage
 
 __all__ = [
+    "STAGES",
     "ImageStyle",
     "Language",
     "MediaMode",
@@ -22,6 +24,7 @@ __all__ = [
     "ProductInfo",
     "Scene",
     "Script",
+    "Stage",
     "TaskPaths",
     "TaskSettings",
     "TaskSpec",

@@ -1,4 +1,5 @@
-"""Rule-based file locations of a task (DESIGN §3): every path derives from the storage root and task id."""
+"""Rule-based file locations of a task: every path derives from the storage root and task id
+(docs/ARCHITECTURE.md §3, invariant 4)."""
 
 from __future__ import annotations
 

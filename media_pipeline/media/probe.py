@@ -1,4 +1,5 @@
-"""ffprobe summaries of rendered videos and the checks every output must pass (DESIGN §5)."""
+"""ffprobe summaries of rendered videos and the checks every output must pass
+(docs/ARCHITECTURE.md §5)."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from media_pipeline.domain import Script
+from media_pipeline.domain import Script, Stage
 from media_pipeline.fsutil import write_bytes_atomic, write_json_atomic
 from media_pipeline.orchestration.metadata import file_metadata, image_preview
 from media_pipeline.orchestration.partitions import task_partitions
@@ -27,7 +27,7 @@ def _load_script(path: Path) -> Script:
 @dg.asset(partitions_def=task_partitions, group_name=GROUP, kinds={"json"})
 def script(context: dg.AssetExecutionContext, pipeline: PipelineResource) -> dg.MaterializeResult:
     """The script document story.json (scenes with narration, captions and image prompts)."""
-    with stage_run(context, pipeline, "script") as run:
+    with stage_run(context, pipeline, Stage.SCRIPT) as run:
         writer = pipeline.script_writer()
         story = writer.write(run.spec)
         write_bytes_atomic(run.paths.story_json, story.model_dump_json(indent=2).encode())
@@ -48,7 +48,7 @@ def script(context: dg.AssetExecutionContext, pipeline: PipelineResource) -> dg.
 @dg.asset(partitions_def=task_partitions, group_name=GROUP, deps=[script], kinds={"png"})
 def images(context: dg.AssetExecutionContext, pipeline: PipelineResource) -> dg.MaterializeResult:
     """One image per scene (scene_XX.png), from the task's mediaMode source."""
-    with stage_run(context, pipeline, "images") as run:
+    with stage_run(context, pipeline, Stage.IMAGES) as run:
         story = _load_script(run.paths.story_json)
         source = pipeline.image_source(run.spec.settings.media_mode)
         produced = source.produce(run.spec, story, run.paths)
@@ -77,7 +77,7 @@ def video(context: dg.AssetExecutionContext, pipeline: PipelineResource) -> Iter
     """The narrated, subtitled H.264/AAC video output.mp4 (Ken Burns scenes + burned subtitles)."""
     from media_pipeline.orchestration.video_stage import produce_video
 
-    with stage_run(context, pipeline, "video") as run:
+    with stage_run(context, pipeline, Stage.VIDEO) as run:
         produced = produce_video(run, pipeline.font())
         yield dg.MaterializeResult(
             metadata=produced.metadata(),
@@ -109,7 +109,7 @@ def thumbnail(context: dg.AssetExecutionContext, pipeline: PipelineResource) -> 
 
     from media_pipeline.media.thumbnail import MAX_BYTES, make_thumbnail
 
-    with stage_run(context, pipeline, "thumbnail") as run:
+    with stage_run(context, pipeline, Stage.THUMBNAIL) as run:
         out = make_thumbnail(
             run.paths.scene_image(0),
             run.spec.title,
@@ -144,7 +144,7 @@ def youtube_video(context: dg.AssetExecutionContext, pipeline: PipelineResource)
     """The published video: uploaded to YouTube, or copied to the local published/ folder."""
     from media_pipeline.providers.base import PublishInput
 
-    with stage_run(context, pipeline, "youtube_video") as run:
+    with stage_run(context, pipeline, Stage.YOUTUBE_VIDEO) as run:
         publisher = pipeline.publisher()
         files = PublishInput(
             video=run.paths.output_mp4,

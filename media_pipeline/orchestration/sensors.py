@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
+from media_pipeline.domain import Stage
 from media_pipeline.orchestration.jobs import STAGE_JOBS, stage_job_name
 from media_pipeline.orchestration.partitions import task_partitions
 from media_pipeline.orchestration.resources import PipelineResource
@@ -18,7 +19,7 @@ from media_pipeline.store.pipeline_state import LaunchItem
 DISPATCH_INTERVAL_S = 1
 STATUS_INTERVAL_S = 2
 STATUS_LOOKBACK = timedelta(seconds=30)
-FIRST_STAGE = "script"
+FIRST_STAGE = Stage.SCRIPT
 LONG_POLL_STEP_S = 0.2
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import dagster as dg
 
-from media_pipeline.domain import TaskPaths, TaskSpec
+from media_pipeline.domain import Stage, TaskPaths, TaskSpec
 from media_pipeline.errors import DeferredError, TransientError
 from media_pipeline.orchestration.resources import PipelineResource
 from media_pipeline.orchestration.tags import GENERATION_TAG
@@ -54,7 +54,7 @@ class StageRun:
 
 @contextmanager
 def stage_run(
-    context: dg.AssetExecutionContext, pipeline: PipelineResource, stage: str
+    context: dg.AssetExecutionContext, pipeline: PipelineResource, stage: Stage
 ) -> Iterator[StageRun]:
     """Open a stage: report start, yield the run, then report completion, failure or cancellation."""
     task_id = context.partition_key
@@ -65,7 +65,7 @@ def stage_run(
         spec = state.task_spec(task_id)
         if int(generation_tag) != spec.generation:
             raise dg.Failure(f"run is for generation {generation_tag}, task is at {spec.generation}")
-        if stage == "script":
+        if stage == Stage.SCRIPT:
             prepare_generation(paths, spec)
         if not state.stage_started(
             task_id, spec.generation, stage, context.run_id, os.getpid(), process_name="dagster-run-worker"

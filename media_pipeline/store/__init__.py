@@ -1,16 +1,8 @@
 """App database (SQLAlchemy + Alembic) and the services over it: queue, tasks, schedules, pipeline state."""
 
+from media_pipeline.domain.stages import STAGES, Stage
 from media_pipeline.store.db import make_engine, resolve_engine, session_factory, upgrade_db
-from media_pipeline.store.enums import (
-    STAGES,
-    ContentKind,
-    LogAction,
-    LogLevel,
-    Repeat,
-    Stage,
-    StageStatus,
-    TaskStatus,
-)
+from media_pipeline.store.enums import ContentKind, LogAction, LogLevel, Repeat, StageStatus, TaskStatus
 from media_pipeline.store.errors import (
     ConflictError,
     LimitExceeded,

@@ -1,4 +1,4 @@
-"""The one clock of the store: timezone-aware UTC datetimes (DESIGN §3 invariant 7)."""
+"""The one clock of the store: timezone-aware UTC datetimes (docs/ARCHITECTURE.md §3, invariant 7)."""
 
 from __future__ import annotations
 

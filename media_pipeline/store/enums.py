@@ -1,4 +1,4 @@
-"""Statuses, stages and other closed vocabularies of the app database."""
+"""Statuses and other closed vocabularies of the app database (the stages are ``domain.stages``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from enum import StrEnum
 
 
 class TaskStatus(StrEnum):
-    """Lifecycle of a task (DESIGN §3): draft -> queued -> running -> succeeded | failed | canceled."""
+    """Lifecycle of a task: draft -> queued -> running -> succeeded | failed | canceled (docs/ARCHITECTURE.md
+    §3)."""
 
     DRAFT = "draft"
     QUEUED = "queued"
@@ -36,20 +37,6 @@ class StageStatus(StrEnum):
 
 OPEN_STAGE_STATUSES = (StageStatus.WAITING, StageStatus.PROCESSING)
 """Stage states that may still change through work (not yet ended)."""
-
-
-class Stage(StrEnum):
-    """The pipeline stages, in execution order."""
-
-    SCRIPT = "script"
-    IMAGES = "images"
-    VIDEO = "video"
-    THUMBNAIL = "thumbnail"
-    YOUTUBE_VIDEO = "youtube_video"
-
-
-STAGES: tuple[str, ...] = tuple(stage.value for stage in Stage)
-"""Stage names in execution order; also the Dagster asset names."""
 
 
 class LogAction(StrEnum):

@@ -1,5 +1,5 @@
 """Housekeeping over all owners, run periodically by Dagster: expired drafts are deleted and due schedule
-occurrences start a new generation (docs/ARCHITECTURE.md, "Lifecycle and invariants")."""
+occurrences start a new generation (docs/ARCHITECTURE.md §3)."""
 
 from __future__ import annotations
 

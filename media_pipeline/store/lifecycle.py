@@ -14,14 +14,8 @@ from typing import Any
 from sqlalchemy import Integer, String, and_, func, insert, literal, or_, select, true, union_all, update
 from sqlalchemy.orm import Session
 
-from media_pipeline.store.enums import (
-    OPEN_STAGE_STATUSES,
-    STAGES,
-    LogAction,
-    LogLevel,
-    StageStatus,
-    TaskStatus,
-)
+from media_pipeline.domain.stages import STAGES
+from media_pipeline.store.enums import OPEN_STAGE_STATUSES, LogAction, LogLevel, StageStatus, TaskStatus
 from media_pipeline.store.models import Queue, Task, TaskLog, TaskSchedule, TaskStageState
 from media_pipeline.store.repeat import next_occurrence
 

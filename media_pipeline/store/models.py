@@ -1,4 +1,5 @@
-"""ORM models of the app database (the truth for tasks, queues, schedules and logs; DESIGN §1)."""
+"""ORM models of the app database (the truth for tasks, queues, schedules and logs; docs/ARCHITECTURE.md
+§1)."""
 
 from __future__ import annotations
 
@@ -22,16 +23,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from media_pipeline.domain.models import VideoType
+from media_pipeline.domain.stages import STAGES
 from media_pipeline.store.clock import utcnow
-from media_pipeline.store.enums import (
-    STAGES,
-    ContentKind,
-    LogAction,
-    LogLevel,
-    Repeat,
-    StageStatus,
-    TaskStatus,
-)
+from media_pipeline.store.enums import ContentKind, LogAction, LogLevel, Repeat, StageStatus, TaskStatus
 from media_pipeline.store.types import JSONType, StrEnumType, UTCDateTime
 
 NAMING_CONVENTION = {

@@ -1,4 +1,4 @@
-"""The tenant every service call is scoped by (DESIGN §3 invariant 8)."""
+"""The tenant every service call is scoped by (docs/ARCHITECTURE.md §3, invariant 8)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The contract between the app database and the Dagster sensors/assets (DESIGN §3 invariants 1, 5, 6).
+"""The contract between the app database and the Dagster sensors/assets (docs/ARCHITECTURE.md §3,
+invariants 1, 5, 6; the stage state machine is §4).
 
 Sensors call ``launchable`` (read only) and turn each item into a RunRequest with ``item.run_key``; runs
 report back through the ``stage_*`` methods, which are idempotent and ignore stale generations, so a
@@ -17,12 +18,12 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain.models import ProductInfo, TaskSettings, TaskSpec
+from media_pipeline.domain.stages import STAGES, Stage
 from media_pipeline.store.base import StoreBase
 from media_pipeline.store.clock import as_utc
 from media_pipeline.store.enums import (
     ACTIVE_STATUSES,
     OPEN_STAGE_STATUSES,
-    STAGES,
     ContentKind,
     LogAction,
     LogLevel,
@@ -104,7 +105,7 @@ class PipelineState(StoreBase):
                 TaskStageState.status == StageStatus.WAITING,
                 or_(TaskStageState.next_retry_at.is_(None), TaskStageState.next_retry_at <= now),
                 or_(
-                    TaskStageState.stage == STAGES[0],
+                    TaskStageState.stage == Stage.SCRIPT,
                     Task.requires_approval.is_(False),
                     Task.script_approved_at.is_not(None),
                 ),
@@ -356,7 +357,7 @@ class PipelineState(StoreBase):
         task.updated_at = now
         if remaining:
             task.progress = overall_progress(stage, 100)
-            waits = task.requires_approval and task.script_approved_at is None and stage == STAGES[0]
+            waits = task.requires_approval and task.script_approved_at is None and stage == Stage.SCRIPT
             task.message = "waiting for script approval" if waits else f"{stage} completed"
             return
         task.status = TaskStatus.SUCCEEDED

@@ -7,13 +7,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.orm import aliased
 
-from media_pipeline.store.enums import ACTIVE_STATUSES, STAGES, StageStatus
+from media_pipeline.domain.stages import STAGES
+from media_pipeline.store.enums import ACTIVE_STATUSES, StageStatus
 from media_pipeline.store.models import Task, TaskStageState
 from media_pipeline.store.owner import Owner
 
 
 def owned_by(owner: Owner) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
-    """WHERE conditions limiting ``Task`` rows to ``owner`` (DESIGN §3 invariant 8)."""
+    """WHERE conditions limiting ``Task`` rows to ``owner`` (docs/ARCHITECTURE.md §3, invariant 8)."""
     return Task.user_id == owner.user_id, Task.workspace_id == owner.workspace_id
 
 

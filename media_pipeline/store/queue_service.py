@@ -1,4 +1,5 @@
-"""The draft queue: add assets as drafts, edit, reorder, delete and run them (DESIGN §3 invariants 2, 3).
+"""The draft queue: add assets as drafts, edit, reorder, delete and run them (docs/ARCHITECTURE.md §3,
+invariants 2, 3).
 
 Every mutating call takes the queue ``version`` it was based on. The first statement of its transaction is
 ``UPDATE queues SET version = version + 1 WHERE id = :id AND version = :version``: a stale version matches

@@ -1,6 +1,6 @@
 """Repeat arithmetic of schedules: occurrences at a local wall-clock time in the schedule's time zone.
 
-Rules (DESIGN §3 invariant 7):
+Rules (docs/ARCHITECTURE.md §3, invariant 7):
 
 * Every occurrence is at the anchor's local time of day (``scheduled_time`` seen in the time zone).
 * ``monthly`` keeps the anchor's day of month and clamps it to the month's length, so an anchor on

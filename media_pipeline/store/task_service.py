@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from media_pipeline.domain.stages import STAGES, Stage
 from media_pipeline.store.base import OwnedService
 from media_pipeline.store.enums import (
     ACTIVE_STATUSES,
-    STAGES,
     TERMINAL_STATUSES,
     ContentKind,
     LogAction,
@@ -285,7 +285,7 @@ class TaskService(OwnedService):
                 select(TaskStageState).where(
                     TaskStageState.task_id == task.id,
                     TaskStageState.generation == task.generation,
-                    TaskStageState.stage == STAGES[0],
+                    TaskStageState.stage == Stage.SCRIPT,
                 )
             ).first()
             if (
@@ -299,7 +299,7 @@ class TaskService(OwnedService):
             task.script_approved_at = now
             task.message = "script approved"
             task.updated_at = now
-            add_log(session, task, LogAction.APPROVE, "script approved", now=now, stage=STAGES[0])
+            add_log(session, task, LogAction.APPROVE, "script approved", now=now, stage=Stage.SCRIPT)
             return TaskView.model_validate(task)
 
     # -- helpers -------------------------------------------------------------------------------------

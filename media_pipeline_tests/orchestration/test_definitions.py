@@ -5,6 +5,8 @@ import itertools
 import dagster as dg
 
 from media_pipeline.definitions import defs
+from media_pipeline.domain import Stage
+from media_pipeline.orchestration.assets import ASSETS
 from media_pipeline.orchestration.tags import STAGE_TAG
 
 STAGES = ["script", "images", "video", "thumbnail", "youtube_video"]
@@ -23,6 +25,13 @@ def test_five_partitioned_assets_in_order() -> None:
         assert parents == {upstream}
     for stage in STAGES:
         assert graph.get(dg.AssetKey(stage)).partitions_def.name == "tasks"
+
+
+def test_the_asset_order_is_the_stage_order() -> None:
+    graph = defs.resolve_asset_graph()
+    toposorted = [key.to_user_string() for key in graph.toposorted_asset_keys]
+    assert toposorted == [asset.key.to_user_string() for asset in ASSETS] == [stage.value for stage in Stage]
+    assert [stage.value for stage in Stage] == STAGES
 
 
 def test_checks_on_video_and_thumbnail() -> None:

@@ -1,4 +1,5 @@
-"""The sensors' contract: launchable work and stage outcomes (DESIGN §3 invariants 1, 5, 6)."""
+"""The sensors' contract: launchable work and stage outcomes (docs/ARCHITECTURE.md §3, invariants 1, 5,
+6; §4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The draft queue: add, list, patch, reorder, delete, run (DESIGN §3 invariants 2, 3, 8)."""
+"""The draft queue: add, list, patch, reorder, delete, run (docs/ARCHITECTURE.md §3, invariants 2, 3,
+8)."""
 
 from __future__ import annotations
 

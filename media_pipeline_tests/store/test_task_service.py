@@ -1,4 +1,4 @@
-"""Stop, retry, progress, logs, stage tabs and contents (DESIGN §3 invariants 5, 6, 8)."""
+"""Stop, retry, progress, logs, stage tabs and contents (docs/ARCHITECTURE.md §3, invariants 5, 6, 8)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,19 @@
+"""The pipeline stages: one Dagster asset each, run in this order for every generation of a task."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Stage(StrEnum):
+    """The pipeline stages, in execution order."""
+
+    SCRIPT = "script"
+    IMAGES = "images"
+    VIDEO = "video"
+    THUMBNAIL = "thumbnail"
+    YOUTUBE_VIDEO = "youtube_video"
+
+
+STAGES: tuple[str, ...] = tuple(stage.value for stage in Stage)
+"""Stage names in execution order; also the Dagster asset names."""
