@@ -41,11 +41,11 @@ def _owner(args: argparse.Namespace) -> Owner:
 
 
 def _url() -> str:
-    """The app DB URL, migrated to the latest schema (idempotent; migrations apply on start)."""
-    from media_pipeline.store import upgrade_db
+    """The app DB URL, migrated to the latest schema once per process (migrations apply on start)."""
+    from media_pipeline.store.db import ensure_migrated
 
     url = get_settings().resolved_app_db_url
-    upgrade_db(url)
+    ensure_migrated(url)
     return url
 
 

@@ -4,7 +4,7 @@ import dagster as dg
 
 from media_pipeline.orchestration.assets import ASSETS
 from media_pipeline.orchestration.jobs import STAGE_JOBS, produce_task_job
-from media_pipeline.orchestration.resources import build_pipeline_resource
+from media_pipeline.orchestration.resources import build_resources
 from media_pipeline.orchestration.schedules import cleanup_drafts_job, cleanup_drafts_schedule
 from media_pipeline.orchestration.sensors import SENSORS
 
@@ -13,5 +13,5 @@ defs = dg.Definitions(
     jobs=[*STAGE_JOBS.values(), produce_task_job, cleanup_drafts_job],
     sensors=SENSORS,
     schedules=[cleanup_drafts_schedule],
-    resources={"pipeline": build_pipeline_resource()},
+    resources=build_resources(),
 )

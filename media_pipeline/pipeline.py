@@ -24,7 +24,7 @@ import dagster as dg
 from media_pipeline.domain import STAGES, TaskPaths, TaskSpec
 from media_pipeline.orchestration.assets import ASSETS
 from media_pipeline.orchestration.partitions import task_partitions
-from media_pipeline.orchestration.resources import build_pipeline_resource
+from media_pipeline.orchestration.resources import build_resources
 from media_pipeline.orchestration.task_files import prepare_generation
 from media_pipeline.providers.base import PublishResult
 from media_pipeline.settings import Settings, get_settings
@@ -71,7 +71,7 @@ def materialize_stage(
         selection=wanted,
         partition_key=task_id,
         instance=instance,
-        resources={"pipeline": build_pipeline_resource(settings)},
+        resources=build_resources(settings),
     )
 
 

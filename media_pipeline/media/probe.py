@@ -144,3 +144,21 @@ def check_video(
     if not summary.faststart:
         problems.append("moov atom is not before mdat (missing +faststart)")
     return problems
+
+
+def check_thumbnail(path: Path, *, vertical: bool) -> tuple[tuple[int, int], list[str]]:
+    """A thumbnail's pixel size and its problems (JPEG, 720x1280 or 1280x720, at most 2 MB); no problems
+    means it passes."""
+    from PIL import Image
+
+    from media_pipeline.media.thumbnail import MAX_BYTES
+
+    with Image.open(path) as image:
+        size, fmt = image.size, image.format
+    expected = (720, 1280) if vertical else (1280, 720)
+    problems = [
+        *([f"size {size} != {expected}"] if size != expected else []),
+        *([f"format {fmt} is not JPEG"] if fmt != "JPEG" else []),
+        *([f"{path.stat().st_size} bytes > 2 MB"] if path.stat().st_size > MAX_BYTES else []),
+    ]
+    return size, problems

@@ -10,9 +10,21 @@ import dagster as dg
 
 from media_pipeline.domain import Script, Stage
 from media_pipeline.fsutil import write_bytes_atomic, write_json_atomic
-from media_pipeline.orchestration.metadata import file_metadata, image_preview
+from media_pipeline.orchestration.metadata import (
+    ffprobe_metadata,
+    file_metadata,
+    image_preview,
+    video_metadata,
+)
 from media_pipeline.orchestration.partitions import task_partitions
-from media_pipeline.orchestration.resources import PipelineResource
+from media_pipeline.orchestration.resources import (
+    AppDbResource,
+    ImageSourceResource,
+    NarratorResource,
+    PublisherResource,
+    ScriptWriterResource,
+    StorageResource,
+)
 from media_pipeline.orchestration.stage_run import stage_run
 
 GROUP = "video_production"
@@ -25,10 +37,15 @@ def _load_script(path: Path) -> Script:
 
 
 @dg.asset(partitions_def=task_partitions, group_name=GROUP, kinds={"json"})
-def script(context: dg.AssetExecutionContext, pipeline: PipelineResource) -> dg.MaterializeResult:
+def script(
+    context: dg.AssetExecutionContext,
+    storage: StorageResource,
+    app_db: AppDbResource,
+    script_writer: ScriptWriterResource,
+) -> dg.MaterializeResult:
     """The script document story.json (scenes with narration, captions and image prompts)."""
-    with stage_run(context, pipeline, Stage.SCRIPT) as run:
-        writer = pipeline.script_writer()
+    with stage_run(context, storage, app_db, Stage.SCRIPT) as run:
+        writer = script_writer.writer()
         story = writer.write(run.spec)
         write_bytes_atomic(run.paths.story_json, story.model_dump_json(indent=2).encode())
         run.add_content("script", str(run.paths.story_json))
@@ -46,11 +63,16 @@ def script(context: dg.AssetExecutionContext, pipeline: PipelineResource) -> dg.
 
 
 @dg.asset(partitions_def=task_partitions, group_name=GROUP, deps=[script], kinds={"png"})
-def images(context: dg.AssetExecutionContext, pipeline: PipelineResource) -> dg.MaterializeResult:
+def images(
+    context: dg.AssetExecutionContext,
+    storage: StorageResource,
+    app_db: AppDbResource,
+    image_source: ImageSourceResource,
+) -> dg.MaterializeResult:
     """One image per scene (scene_XX.png), from the task's mediaMode source."""
-    with stage_run(context, pipeline, Stage.IMAGES) as run:
+    with stage_run(context, storage, app_db, Stage.IMAGES) as run:
         story = _load_script(run.paths.story_json)
-        source = pipeline.image_source(run.spec.settings.media_mode)
+        source = image_source.source(run.spec.settings.media_mode)
         produced = source.produce(run.spec, story, run.paths)
         for path in produced:
             run.add_content("image", str(path))
@@ -73,19 +95,27 @@ def images(context: dg.AssetExecutionContext, pipeline: PipelineResource) -> dg.
     kinds={"mp4"},
     check_specs=[dg.AssetCheckSpec(VIDEO_CHECK, asset="video", description="ffprobe spec of output.mp4")],
 )
-def video(context: dg.AssetExecutionContext, pipeline: PipelineResource) -> Iterator[dg.MaterializeResult]:
+def video(
+    context: dg.AssetExecutionContext,
+    storage: StorageResource,
+    app_db: AppDbResource,
+    narrator: NarratorResource,
+) -> Iterator[dg.MaterializeResult]:
     """The narrated, subtitled H.264/AAC video output.mp4 (Ken Burns scenes + burned subtitles)."""
     from media_pipeline.orchestration.video_stage import produce_video
 
-    with stage_run(context, pipeline, Stage.VIDEO) as run:
-        produced = produce_video(run, pipeline.font())
+    with stage_run(context, storage, app_db, Stage.VIDEO) as run:
+        produced = produce_video(run, narrator, storage.font())
         yield dg.MaterializeResult(
-            metadata=produced.metadata(),
+            metadata=video_metadata(produced.path, produced.render, produced.summary),
             check_results=[
                 dg.AssetCheckResult(
                     check_name=VIDEO_CHECK,
                     passed=not produced.problems,
-                    metadata={"problems": "; ".join(produced.problems) or "none", **produced.summary_md()},
+                    metadata={
+                        "problems": "; ".join(produced.problems) or "none",
+                        **ffprobe_metadata(produced.summary),
+                    },
                 )
             ],
         )
@@ -103,28 +133,22 @@ def video(context: dg.AssetExecutionContext, pipeline: PipelineResource) -> Iter
         dg.AssetCheckSpec(THUMBNAIL_CHECK, asset="thumbnail", description="JPEG size and dimensions")
     ],
 )
-def thumbnail(context: dg.AssetExecutionContext, pipeline: PipelineResource) -> dg.MaterializeResult:
+def thumbnail(
+    context: dg.AssetExecutionContext, storage: StorageResource, app_db: AppDbResource
+) -> dg.MaterializeResult:
     """The JPEG thumbnail (1280x720 or 720x1280, at most 2 MB) from the first scene image and the title."""
-    from PIL import Image
+    from media_pipeline.media.probe import check_thumbnail
+    from media_pipeline.media.thumbnail import make_thumbnail
 
-    from media_pipeline.media.thumbnail import MAX_BYTES, make_thumbnail
-
-    with stage_run(context, pipeline, Stage.THUMBNAIL) as run:
+    with stage_run(context, storage, app_db, Stage.THUMBNAIL) as run:
         out = make_thumbnail(
             run.paths.scene_image(0),
             run.spec.title,
             run.paths.thumbnail_jpg,
             vertical=run.spec.settings.vertical,
-            font=pipeline.font(),
+            font=storage.font(),
         )
-        with Image.open(out) as image:
-            size, fmt = image.size, image.format
-        expected = (720, 1280) if run.spec.settings.vertical else (1280, 720)
-        problems = [
-            *([f"size {size} != {expected}"] if size != expected else []),
-            *([f"format {fmt} is not JPEG"] if fmt != "JPEG" else []),
-            *([f"{out.stat().st_size} bytes > 2 MB"] if out.stat().st_size > MAX_BYTES else []),
-        ]
+        size, problems = check_thumbnail(out, vertical=run.spec.settings.vertical)
         run.add_content("thumbnail", str(out))
         run.progress(100, "thumbnail written")
     return dg.MaterializeResult(
@@ -140,19 +164,24 @@ def thumbnail(context: dg.AssetExecutionContext, pipeline: PipelineResource) -> 
 
 
 @dg.asset(partitions_def=task_partitions, group_name=GROUP, deps=[thumbnail], kinds={"youtube"})
-def youtube_video(context: dg.AssetExecutionContext, pipeline: PipelineResource) -> dg.MaterializeResult:
+def youtube_video(
+    context: dg.AssetExecutionContext,
+    storage: StorageResource,
+    app_db: AppDbResource,
+    publisher: PublisherResource,
+) -> dg.MaterializeResult:
     """The published video: uploaded to YouTube, or copied to the local published/ folder."""
     from media_pipeline.providers.base import PublishInput
 
-    with stage_run(context, pipeline, Stage.YOUTUBE_VIDEO) as run:
-        publisher = pipeline.publisher()
+    with stage_run(context, storage, app_db, Stage.YOUTUBE_VIDEO) as run:
+        target = publisher.publisher()
         files = PublishInput(
             video=run.paths.output_mp4,
             thumbnail=run.paths.thumbnail_jpg,
             subtitles=run.paths.subtitles_srt,
             story=run.paths.story_json,
         )
-        result = publisher.publish(run.spec, _load_script(run.paths.story_json), files, run.paths)
+        result = target.publish(run.spec, _load_script(run.paths.story_json), files, run.paths)
         write_json_atomic(run.paths.publish_json, result.model_dump(mode="json"))
         run.add_content(
             "publish", str(run.paths.publish_json), url=result.url, metadata=result.model_dump(mode="json")

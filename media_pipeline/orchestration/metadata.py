@@ -8,6 +8,9 @@ from pathlib import Path
 
 import dagster as dg
 
+from media_pipeline.media.probe import VideoSummary
+from media_pipeline.media.render import RenderResult
+
 
 def file_metadata(path: Path) -> dict[str, dg.MetadataValue]:
     """Path and size of a produced file."""
@@ -28,3 +31,21 @@ def image_preview(path: Path, max_side: int = 240) -> dg.MetadataValue:
         image.save(buffer, format="JPEG", quality=70)
     encoded = base64.b64encode(buffer.getvalue()).decode()
     return dg.MetadataValue.md(f"![preview](data:image/jpeg;base64,{encoded})")
+
+
+def ffprobe_metadata(summary: VideoSummary) -> dict[str, dg.MetadataValue]:
+    """The ffprobe summary as a JSON metadata value."""
+    return {"ffprobe": dg.MetadataValue.json(summary.as_dict())}
+
+
+def video_metadata(path: Path, render: RenderResult, summary: VideoSummary) -> dict[str, dg.MetadataValue]:
+    """Materialization metadata of a rendered video (``status: cached`` when no segment was rendered)."""
+    return {
+        **file_metadata(path),
+        "duration_s": dg.MetadataValue.float(round(summary.duration, 3)),
+        "resolution": f"{summary.width}x{summary.height}",
+        "segments_rendered": render.segments_rendered,
+        "segments_cached": render.segments_cached,
+        "status": "cached" if render.segments_rendered == 0 else "rendered",
+        **ffprobe_metadata(summary),
+    }

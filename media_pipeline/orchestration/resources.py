@@ -1,4 +1,10 @@
-"""The one Dagster resource: storage, app DB and providers, built from ``MEDIA_PIPELINE_*`` settings."""
+"""Dagster resources, one per external system, all built in one place (``build_resources``) from settings:
+task file storage, the app DB, the script writer, the image source, the narrator and the publisher.
+
+Each resource reads the same ``PipelineConfig`` (the ``MEDIA_PIPELINE_*`` settings with the storage root,
+app DB URL and font given to this code location). The app DB is migrated when its resource is set up for
+a process (once per process and URL), never in a getter.
+"""
 
 from __future__ import annotations
 
@@ -9,23 +15,22 @@ from typing import TYPE_CHECKING
 import dagster as dg
 from pydantic import PrivateAttr
 
-from media_pipeline.domain import MediaMode, TaskPaths, TaskSpec
+from media_pipeline.domain import MediaMode, Script, TaskPaths, TaskSpec
 from media_pipeline.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from media_pipeline.media.tts import Narration
     from media_pipeline.providers.base import ImageSource, Publisher, ScriptWriter
     from media_pipeline.store.housekeeping import Housekeeping
     from media_pipeline.store.pipeline_state import PipelineState
 
 
-class PipelineResource(dg.ConfigurableResource):
-    """Storage root, app DB URL and provider factories for the assets."""
+class PipelineConfig(dg.ConfigurableResource):
+    """The settings the other resources build from: the environment plus this code location's paths."""
 
     storage_root: str
     app_db_url: str
     font_path: str | None = None
-
-    _state: PipelineState | None = PrivateAttr(default=None)
 
     @cached_property
     def settings(self) -> Settings:
@@ -38,60 +43,117 @@ class PipelineResource(dg.ConfigurableResource):
             }
         )
 
+
+class StorageResource(dg.ConfigurableResource):
+    """Task files under the storage root (rule-based paths) and the font the renders use."""
+
+    config: PipelineConfig
+
     def paths(self, task_id: str) -> TaskPaths:
         """Rule-based file locations of a task."""
-        return TaskPaths(Path(self.storage_root), task_id)
+        return TaskPaths(Path(self.config.storage_root), task_id)
 
     def read_spec(self, task_id: str) -> TaskSpec:
         """The task snapshot ``task.json`` written when its generation started."""
         return TaskSpec.model_validate_json(self.paths(task_id).task_json.read_bytes())
 
-    def state(self) -> PipelineState:
-        """App-DB view used to report stage status (created once per resource, after migrating the DB)."""
-        if self._state is None:
-            from media_pipeline.store import PipelineState, upgrade_db
+    def font(self) -> Path:
+        """A Hangul-capable font file."""
+        from media_pipeline.media.fonts import find_font
 
-            upgrade_db(self.app_db_url)  # idempotent; a fresh install's daemon works before `db-upgrade`
-            self._state = PipelineState(self.app_db_url)
+        return find_font(self.config.settings.font_path)
+
+
+class AppDbResource(dg.ConfigurableResource):
+    """The app database: stage reports (``PipelineState``) and the periodic jobs (``Housekeeping``)."""
+
+    config: PipelineConfig
+
+    _state: PipelineState | None = PrivateAttr(default=None)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Migrate the app DB (once per process and URL): a fresh install's daemon works before
+        ``db-upgrade``."""
+        from media_pipeline.store.db import ensure_migrated
+
+        ensure_migrated(self.config.app_db_url)
+
+    def state(self) -> PipelineState:
+        """App-DB view used to report stage status (created once per resource)."""
+        if self._state is None:
+            from media_pipeline.store import PipelineState
+
+            self._state = PipelineState(self.config.app_db_url)
         return self._state
 
     def housekeeping(self) -> Housekeeping:
         """The periodic app-DB jobs (draft expiry, due schedules)."""
         from media_pipeline.store.housekeeping import Housekeeping
 
-        self.state()  # migrates the DB on first use, like the stage reports
-        return Housekeeping(self.app_db_url)
+        return Housekeeping(self.config.app_db_url)
 
-    def font(self) -> Path:
-        """A Hangul-capable font file."""
-        from media_pipeline.media.fonts import find_font
 
-        return find_font(Path(self.font_path) if self.font_path else self.settings.font_path)
+class ScriptWriterResource(dg.ConfigurableResource):
+    """Writes a task's script: the offline template writer, or an LLM endpoint when configured."""
 
-    def script_writer(self) -> ScriptWriter:
-        """The configured script writer (template by default)."""
+    config: PipelineConfig
+
+    def writer(self) -> ScriptWriter:
+        """The configured script writer."""
         from media_pipeline.providers.script_writers import build_script_writer
 
-        return build_script_writer(self.settings)
+        return build_script_writer(self.config.settings)
 
-    def image_source(self, mode: MediaMode) -> ImageSource:
+
+class ImageSourceResource(dg.ConfigurableResource):
+    """Produces scene images: local renders, uploads, crawled pages or an AI images endpoint."""
+
+    config: PipelineConfig
+
+    def source(self, mode: MediaMode) -> ImageSource:
         """The image source for a task's mediaMode."""
         from media_pipeline.providers.image_sources import build_image_source
 
-        return build_image_source(mode, self.settings)
+        return build_image_source(mode, self.config.settings)
+
+
+class NarratorResource(dg.ConfigurableResource):
+    """Speaks a script (espeak-ng): one WAV and subtitle cues timed by the spoken sentences."""
+
+    config: PipelineConfig
+
+    def narrate(self, story: Script, voice: str, work_dir: Path, out_wav: Path) -> Narration:
+        """The narration of ``story`` in ``voice``, written to ``out_wav``."""
+        from media_pipeline.media.tts import synthesize_narration
+
+        return synthesize_narration(story, voice, work_dir, out_wav)
+
+
+class PublisherResource(dg.ConfigurableResource):
+    """Publishes a finished video: YouTube when authorized, otherwise the local published/ folder."""
+
+    config: PipelineConfig
 
     def publisher(self) -> Publisher:
-        """The configured publisher (local folder unless YouTube credentials are set)."""
+        """The configured publisher."""
         from media_pipeline.providers.publishers import build_publisher
 
-        return build_publisher(self.settings)
+        return build_publisher(self.config.settings)
 
 
-def build_pipeline_resource(settings: Settings | None = None) -> PipelineResource:
-    """The resource for the current environment (embedded defaults unless env vars say otherwise)."""
+def build_resources(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:
+    """Every resource of the code location, for the current environment (or ``settings``)."""
     settings = settings or get_settings()
-    return PipelineResource(
+    config = PipelineConfig(
         storage_root=str(settings.resolved_storage_root),
         app_db_url=settings.resolved_app_db_url,
         font_path=str(settings.font_path) if settings.font_path else None,
     )
+    return {
+        "storage": StorageResource(config=config),
+        "app_db": AppDbResource(config=config),
+        "script_writer": ScriptWriterResource(config=config),
+        "image_source": ImageSourceResource(config=config),
+        "narrator": NarratorResource(config=config),
+        "publisher": PublisherResource(config=config),
+    }

@@ -4,13 +4,13 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from media_pipeline.orchestration.resources import PipelineResource
+from media_pipeline.orchestration.resources import AppDbResource
 
 
 @dg.op
-def cleanup_expired_drafts(context: dg.OpExecutionContext, pipeline: PipelineResource) -> int:
+def cleanup_expired_drafts(context: dg.OpExecutionContext, app_db: AppDbResource) -> int:
     """Delete expired drafts from the app DB and report how many went."""
-    removed = pipeline.housekeeping().cleanup_expired_drafts(datetime.now(UTC))
+    removed = app_db.housekeeping().cleanup_expired_drafts(datetime.now(UTC))
     context.log.info(f"removed {removed} expired drafts")
     return removed
 

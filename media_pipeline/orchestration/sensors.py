@@ -12,7 +12,7 @@ import dagster as dg
 from media_pipeline.domain import Stage
 from media_pipeline.orchestration.jobs import STAGE_JOBS, stage_job_name
 from media_pipeline.orchestration.partitions import task_partitions
-from media_pipeline.orchestration.resources import PipelineResource
+from media_pipeline.orchestration.resources import AppDbResource
 from media_pipeline.orchestration.tags import ATTEMPT_TAG, GENERATION_TAG, RUN_KEY_TAG, STAGE_TAG, TASK_TAG
 from media_pipeline.store.pipeline_state import LaunchItem
 
@@ -23,11 +23,9 @@ FIRST_STAGE = Stage.SCRIPT
 LONG_POLL_STEP_S = 0.2
 
 
-def _dispatch(
-    context: dg.SensorEvaluationContext, pipeline: PipelineResource, first: bool
-) -> dg.SensorResult:
-    limit = pipeline.settings.sensor_max_runs_per_tick
-    items = _wait_for_launchable(context, pipeline, first, limit)
+def _dispatch(context: dg.SensorEvaluationContext, app_db: AppDbResource, first: bool) -> dg.SensorResult:
+    limit = app_db.config.settings.sensor_max_runs_per_tick
+    items = _wait_for_launchable(context, app_db, first, limit)
     new_keys = sorted(
         {
             item.task_id
@@ -57,7 +55,7 @@ def _dispatch(
 
 
 def _wait_for_launchable(
-    context: dg.SensorEvaluationContext, pipeline: PipelineResource, first: bool, limit: int
+    context: dg.SensorEvaluationContext, app_db: AppDbResource, first: bool, limit: int
 ) -> list[LaunchItem]:
     """Launchable stages (first stage or later ones), long-polling the app DB until one is new.
 
@@ -69,8 +67,8 @@ def _wait_for_launchable(
     Stages whose run exists but has not started yet are still listed (Dagster skips their run keys) but do
     not end the wait.
     """
-    state = pipeline.state()
-    deadline = time.monotonic() + pipeline.settings.sensor_long_poll_s
+    state = app_db.state()
+    deadline = time.monotonic() + app_db.config.settings.sensor_long_poll_s
     launched: set[str] | None = None
     while True:
         launchable = state.launchable(datetime.now(UTC), limit * 2)
@@ -92,9 +90,9 @@ def _has_run(instance: dg.DagsterInstance, run_key: str) -> bool:
     minimum_interval_seconds=DISPATCH_INTERVAL_S,
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
-def queued_tasks_sensor(context: dg.SensorEvaluationContext, pipeline: PipelineResource) -> dg.SensorResult:
+def queued_tasks_sensor(context: dg.SensorEvaluationContext, app_db: AppDbResource) -> dg.SensorResult:
     """Start the first stage (script) of queued tasks; adds their dynamic partitions in the same result."""
-    return _dispatch(context, pipeline, first=True)
+    return _dispatch(context, app_db, first=True)
 
 
 @dg.sensor(
@@ -102,18 +100,16 @@ def queued_tasks_sensor(context: dg.SensorEvaluationContext, pipeline: PipelineR
     minimum_interval_seconds=DISPATCH_INTERVAL_S,
     default_status=dg.DefaultSensorStatus.RUNNING,
 )
-def stage_chain_sensor(context: dg.SensorEvaluationContext, pipeline: PipelineResource) -> dg.SensorResult:
+def stage_chain_sensor(context: dg.SensorEvaluationContext, app_db: AppDbResource) -> dg.SensorResult:
     """Launch the next stage of tasks whose previous stage completed (skips stopped or unapproved tasks)."""
-    return _dispatch(context, pipeline, first=False)
+    return _dispatch(context, app_db, first=False)
 
 
 _FINISHED = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.DagsterRunStatus.CANCELED]
 
 
 @dg.sensor(minimum_interval_seconds=STATUS_INTERVAL_S, default_status=dg.DefaultSensorStatus.RUNNING)
-def run_status_writer_sensor(
-    context: dg.SensorEvaluationContext, pipeline: PipelineResource
-) -> dg.SkipReason:
+def run_status_writer_sensor(context: dg.SensorEvaluationContext, app_db: AppDbResource) -> dg.SkipReason:
     """Record finished stage runs in the app DB (covers runs whose worker died before it could report)."""
     # Re-read a window before the cursor: runs finishing with the same timestamp, or committed late on
     # PostgreSQL, must not be skipped for good; the stage_* calls are idempotent per run id.
@@ -124,7 +120,7 @@ def run_status_writer_sensor(
         order_by="update_timestamp",
         ascending=True,
     )
-    state = pipeline.state()
+    state = app_db.state()
     written = 0
     for record in records:
         tags = record.dagster_run.tags
@@ -146,9 +142,9 @@ def run_status_writer_sensor(
 
 
 @dg.sensor(minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING)
-def due_schedules_sensor(context: dg.SensorEvaluationContext, pipeline: PipelineResource) -> dg.SkipReason:
+def due_schedules_sensor(context: dg.SensorEvaluationContext, app_db: AppDbResource) -> dg.SkipReason:
     """Queue a new generation of every repeat/scheduled task whose next_run_at has passed."""
-    queued = pipeline.housekeeping().due_schedules(datetime.now(UTC))
+    queued = app_db.housekeeping().due_schedules(datetime.now(UTC))
     return dg.SkipReason(f"queued {queued} scheduled generations")
 
 

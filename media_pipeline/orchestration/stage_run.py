@@ -17,7 +17,7 @@ import dagster as dg
 
 from media_pipeline.domain import Stage, TaskPaths, TaskSpec
 from media_pipeline.errors import DeferredError, TransientError
-from media_pipeline.orchestration.resources import PipelineResource
+from media_pipeline.orchestration.resources import AppDbResource, StorageResource
 from media_pipeline.orchestration.tags import GENERATION_TAG
 from media_pipeline.orchestration.task_files import prepare_generation
 
@@ -54,13 +54,13 @@ class StageRun:
 
 @contextmanager
 def stage_run(
-    context: dg.AssetExecutionContext, pipeline: PipelineResource, stage: Stage
+    context: dg.AssetExecutionContext, storage: StorageResource, app_db: AppDbResource, stage: Stage
 ) -> Iterator[StageRun]:
     """Open a stage: report start, yield the run, then report completion, failure or cancellation."""
     task_id = context.partition_key
-    paths = pipeline.paths(task_id)
+    paths = storage.paths(task_id)
     generation_tag = context.run.tags.get(GENERATION_TAG)
-    state = pipeline.state() if generation_tag is not None else None
+    state = app_db.state() if generation_tag is not None else None
     if state is not None:
         spec = state.task_spec(task_id)
         if int(generation_tag) != spec.generation:
@@ -73,7 +73,7 @@ def stage_run(
             # Stopped task, stale generation, stage done/running elsewhere or earlier stage not completed.
             raise dg.Failure(f"{stage} of task {task_id} (generation {spec.generation}) must not run now")
     else:
-        spec = pipeline.read_spec(task_id)
+        spec = storage.read_spec(task_id)
     run = StageRun(context=context, stage=stage, spec=spec, paths=paths, state=state)
     started = time.monotonic()
     try:

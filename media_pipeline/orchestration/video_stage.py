@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import dagster as dg
-
 from media_pipeline.domain import Script
 from media_pipeline.errors import PermanentError
 from media_pipeline.media.fonts import font_family
@@ -14,8 +12,7 @@ from media_pipeline.media.music import generate_music
 from media_pipeline.media.probe import VideoSummary, check_video, summarize
 from media_pipeline.media.render import RenderResult, RenderSpec, render_video
 from media_pipeline.media.subtitles import write_ass, write_srt
-from media_pipeline.media.tts import synthesize_narration
-from media_pipeline.orchestration.metadata import file_metadata
+from media_pipeline.orchestration.resources import NarratorResource
 from media_pipeline.orchestration.stage_run import StageRun
 
 NARRATION_SHARE = 15.0  # percent of the stage's progress spent on narration
@@ -23,28 +20,12 @@ NARRATION_SHARE = 15.0  # percent of the stage's progress spent on narration
 
 @dataclass
 class ProducedVideo:
-    """A rendered video with its ffprobe summary and spec problems (empty when valid)."""
+    """A rendered video with its render counts, ffprobe summary and spec problems (empty when valid)."""
 
     path: Path
     render: RenderResult
     summary: VideoSummary
     problems: list[str]
-
-    def metadata(self) -> dict[str, dg.MetadataValue]:
-        """Materialization metadata shown in the UI."""
-        return {
-            **file_metadata(self.path),
-            "duration_s": dg.MetadataValue.float(round(self.summary.duration, 3)),
-            "resolution": f"{self.summary.width}x{self.summary.height}",
-            "segments_rendered": self.render.segments_rendered,
-            "segments_cached": self.render.segments_cached,
-            "status": "cached" if self.render.segments_rendered == 0 else "rendered",
-            **self.summary_md(),
-        }
-
-    def summary_md(self) -> dict[str, dg.MetadataValue]:
-        """The ffprobe summary as a JSON metadata value."""
-        return {"ffprobe": dg.MetadataValue.json(self.summary.as_dict())}
 
     def raise_if_invalid(self) -> None:
         """Fail the stage when the video does not meet the spec."""
@@ -52,12 +33,12 @@ class ProducedVideo:
             raise PermanentError("video failed its spec check: " + "; ".join(self.problems))
 
 
-def produce_video(run: StageRun, font: Path) -> ProducedVideo:
+def produce_video(run: StageRun, narrator: NarratorResource, font: Path) -> ProducedVideo:
     """Synthesize narration, write SRT/ASS, render output.mp4 and validate it with ffprobe."""
     paths, settings = run.paths, run.spec.settings
     story = Script.model_validate_json(paths.story_json.read_bytes())
     width, height = settings.resolution
-    narration = synthesize_narration(
+    narration = narrator.narrate(
         story, settings.voice_for(story.language), paths.narration_dir, paths.narration_wav
     )
     run.progress(NARRATION_SHARE, f"narration {narration.duration:.1f}s")

@@ -121,6 +121,18 @@ def upgrade_db(engine_or_url: Engine | str, revision: str = "head") -> None:
             engine.dispose()
 
 
+_migrated: set[str] = set()
+_migrated_lock = threading.Lock()
+
+
+def ensure_migrated(url: str) -> None:
+    """``upgrade_db(url)`` once per process (process entry points and Dagster resource setup call it)."""
+    with _migrated_lock:
+        if url not in _migrated:
+            upgrade_db(url)
+            _migrated.add(url)
+
+
 def current_revision(engine: Engine) -> str | None:
     """The migration revision the database is at (None if never migrated)."""
     with engine.connect() as connection:

@@ -6,7 +6,9 @@ import struct
 from dataclasses import replace
 from pathlib import Path
 
-from media_pipeline.media.probe import VideoSummary, check_video, is_faststart
+from PIL import Image
+
+from media_pipeline.media.probe import VideoSummary, check_thumbnail, check_video, is_faststart
 
 
 def _atom(kind: bytes, payload: bytes = b"") -> bytes:
@@ -68,3 +70,14 @@ def test_check_video_reports_each_problem() -> None:
         assert word in joined
     assert "apart" in check_video(replace(GOOD, audio_duration=30.3), width=1080, height=1920, fps=30)[0]
     assert "aac" in check_video(replace(GOOD, audio_codec=None), width=1080, height=1920, fps=30)[0]
+
+
+def test_check_thumbnail_wants_a_jpeg_of_the_orientation_size(tmp_path: Path) -> None:
+    good = tmp_path / "good.jpg"
+    Image.new("RGB", (720, 1280), "navy").save(good, format="JPEG")
+    assert check_thumbnail(good, vertical=True) == ((720, 1280), [])
+    size, problems = check_thumbnail(good, vertical=False)
+    assert size == (720, 1280) and problems == ["size (720, 1280) != (1280, 720)"]
+    png = tmp_path / "wrong.png"
+    Image.new("RGB", (1280, 720), "navy").save(png, format="PNG")
+    assert check_thumbnail(png, vertical=False) == ((1280, 720), ["format PNG is not JPEG"])

@@ -11,7 +11,7 @@ import dagster as dg
 import pytest
 from dagster._core.test_utils import create_run_for_test
 
-from media_pipeline.orchestration.resources import PipelineResource
+from media_pipeline.orchestration.resources import AppDbResource, PipelineConfig
 from media_pipeline.orchestration.run_control import DagsterRunControl
 from media_pipeline.orchestration.schedules import cleanup_drafts_job
 from media_pipeline.orchestration.sensors import (
@@ -39,8 +39,13 @@ def no_long_poll(monkeypatch: pytest.MonkeyPatch):
 
 
 @pytest.fixture
-def pipeline(db_url: str, tmp_path: Path) -> PipelineResource:
-    return PipelineResource(storage_root=str(tmp_path / "storage"), app_db_url=db_url)
+def pipeline(db_url: str, tmp_path: Path) -> AppDbResource:
+    return _app_db(db_url, tmp_path)
+
+
+def _app_db(db_url: str, tmp_path: Path) -> AppDbResource:
+    """A new app-DB resource (its settings are read from the environment on first use)."""
+    return AppDbResource(config=PipelineConfig(storage_root=str(tmp_path / "storage"), app_db_url=db_url))
 
 
 def _queue(db_url: str, count: int) -> list[str]:
@@ -51,9 +56,9 @@ def _queue(db_url: str, count: int) -> list[str]:
     return [task.id for task in result.queued]
 
 
-def _tick(sensor: dg.SensorDefinition, instance: dg.DagsterInstance, pipeline: PipelineResource, cursor=None):
-    context = dg.build_sensor_context(instance=instance, resources={"pipeline": pipeline}, cursor=cursor)
-    return sensor(context), context
+def _tick(sensor: dg.SensorDefinition, instance: dg.DagsterInstance, pipeline: AppDbResource, cursor=None):
+    with dg.build_sensor_context(instance=instance, resources={"app_db": pipeline}, cursor=cursor) as context:
+        return sensor(context), context
 
 
 def test_queued_tasks_become_first_stage_runs_with_partitions(db_url, pipeline, instance) -> None:
@@ -72,16 +77,16 @@ def test_queued_tasks_become_first_stage_runs_with_partitions(db_url, pipeline, 
     assert chained.run_requests == []
 
 
-def test_run_requests_per_tick_are_bounded(db_url, pipeline, instance, monkeypatch) -> None:
+def test_run_requests_per_tick_are_bounded(db_url, pipeline, instance, monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("MEDIA_PIPELINE_SENSOR_MAX_RUNS_PER_TICK", "2")
     get_settings.cache_clear()
     _queue(db_url, 5)
-    result, _ = _tick(queued_tasks_sensor, instance, PipelineResource(**pipeline.model_dump()))
+    result, _ = _tick(queued_tasks_sensor, instance, _app_db(db_url, tmp_path))
     assert len(result.run_requests) == 2
 
 
 def test_chain_tick_long_polls_until_a_stage_without_run_appears(
-    db_url, pipeline, instance, monkeypatch
+    db_url, pipeline, instance, monkeypatch, tmp_path
 ) -> None:
     """A tick that starts with nothing new waits and returns as soon as a stage completes."""
     monkeypatch.setenv("MEDIA_PIPELINE_SENSOR_LONG_POLL_S", "60")
@@ -105,9 +110,7 @@ def test_chain_tick_long_polls_until_a_stage_without_run_appears(
     monkeypatch.setattr(PipelineState, "launchable", observed)
     results: list[dg.SensorResult] = []
     tick = threading.Thread(
-        target=lambda: results.append(
-            _tick(stage_chain_sensor, instance, PipelineResource(**pipeline.model_dump()))[0]
-        )
+        target=lambda: results.append(_tick(stage_chain_sensor, instance, _app_db(db_url, tmp_path))[0])
     )
     started = time.monotonic()
     tick.start()
@@ -182,6 +185,6 @@ def test_cleanup_schedule_job_removes_expired_drafts(db_url, pipeline) -> None:
     fresh = QueueService(db_url, OWNER)
     fresh.add_assets(["fresh"], None, fresh.get_or_create_default_queue().version)
 
-    result = cleanup_drafts_job.execute_in_process(resources={"pipeline": pipeline})
+    result = cleanup_drafts_job.execute_in_process(resources={"app_db": pipeline})
     assert result.output_for_node("cleanup_expired_drafts") == 1
     assert [t.asset_id for t in fresh.list_drafts().tasks] == ["fresh"]
