@@ -50,15 +50,13 @@ def logs(
     owner: ReadOwner,
     task_id: Annotated[TaskId | None, Query(alias="taskId")] = None,
     level: LogLevel | None = None,
-    queue_type: Annotated[
+    stage: Annotated[
         str | None, Query(alias="queueType", description=f"A stage queue: {', '.join(STAGES)}", max_length=32)
     ] = None,
     action_type: Annotated[LogAction | None, Query(alias="actionType")] = None,
     limit: Limit = 100,
 ) -> Items[Log]:
-    entries = context.tasks(owner).logs(
-        task_id, level=level, stage=queue_type, action=action_type, limit=limit
-    )
+    entries = context.tasks(owner).logs(task_id, level=level, stage=stage, action=action_type, limit=limit)
     return Items[Log](items=entries)
 
 

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Protocol, TypeVar
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
+from media_pipeline.api.context import ApiContext
 from media_pipeline.api.deps import (
     Context,
     IfMatch,
@@ -31,8 +33,8 @@ from media_pipeline.api.schemas import (
     ReorderBody,
     RunBody,
 )
-from media_pipeline.store import AddResult, NotFoundError, Owner, QueueService, QueueView, TaskStatus
-from media_pipeline.usecases import with_current_version
+from media_pipeline.store import NotFoundError, Owner, QueueService, QueueView, TaskStatus
+from media_pipeline.usecases import UseCases, with_current_version
 
 router = APIRouter(prefix="/api/queue", tags=["queue"], responses=responses(400, 401, 403, 413, 422))
 QueueId = Annotated[
@@ -54,18 +56,46 @@ def _check_queue(context: Context, owner: Owner, queue_id: str) -> None:
         raise NotFoundError(f"queue {queue_id!r} not found", {"queueId": queue_id})
 
 
-def _service(context: Context, owner: Owner, queue_id: str) -> QueueService:
-    _check_queue(context, owner, queue_id)
-    return context.queues(owner)
+@dataclass(frozen=True)
+class _VersionedChange:
+    """One versioned change of the caller's queue: the version comes from If-Match or the body, the new
+    version goes out as the ETag."""
+
+    queue_id: str
+    context: ApiContext
+    owner: Owner
+    response: Response
+    if_match: str | None
+
+    def queues(self) -> QueueService:
+        """The caller's queue service (NOT_FOUND unless ``queue_id`` is the caller's queue)."""
+        _check_queue(self.context, self.owner, self.queue_id)
+        return self.context.queues(self.owner)
+
+    def usecases(self) -> UseCases:
+        """The caller's use cases (NOT_FOUND unless ``queue_id`` is the caller's queue)."""
+        _check_queue(self.context, self.owner, self.queue_id)
+        return self.context.usecases(self.owner)
+
+    def apply(self, body_version: int | None, change: Callable[[int], V], *, required: bool = True) -> V:
+        """Apply ``change`` at the version sent; without one (allowed unless ``required``), at the current
+        version, re-read if another change slipped in."""
+        if required:
+            result = change(required_version(self.if_match, body_version))
+        else:
+            version = optional_version(self.if_match, body_version)
+            result = change(version) if version is not None else with_current_version(self.queues(), change)
+        set_etag(self.response, result.version)
+        return result
 
 
-def _change(
-    response: Response, if_match: str | None, body_version: int | None, change: Callable[[int], V]
-) -> V:
-    """Apply ``change`` at the version sent (If-Match or body; required) and send the new one as ETag."""
-    result = change(required_version(if_match, body_version))
-    set_etag(response, result.version)
-    return result
+def _versioned_change(
+    queue_id: QueueId, context: Context, owner: WriteOwner, response: Response, if_match: IfMatch = None
+) -> _VersionedChange:
+    return _VersionedChange(queue_id, context, owner, response, if_match)
+
+
+VersionedChange = Annotated[_VersionedChange, Depends(_versioned_change)]
 
 
 @router.get("", response_model=Queue, summary="The caller's default queue (created if missing)")
@@ -76,18 +106,9 @@ def get_queue(context: Context, owner: ReadOwner, response: Response) -> QueueVi
 
 
 @router.patch("/{queueId}", response_model=Queue, responses=_CHANGE, summary="Rename / set default options")
-def update_queue(
-    queue_id: QueueId,
-    body: QueuePatchBody,
-    context: Context,
-    owner: WriteOwner,
-    response: Response,
-    if_match: IfMatch = None,
-) -> QueueView:
-    queues = _service(context, owner, queue_id)
-    return _change(
-        response,
-        if_match,
+def update_queue(body: QueuePatchBody, change: VersionedChange) -> QueueView:
+    queues = change.queues()
+    return change.apply(
         body.version,
         lambda version: queues.update_queue(version, name=body.name, default_options=body.default_options),
     )
@@ -102,7 +123,8 @@ def list_jobs(
     status: TaskStatus = TaskStatus.DRAFT,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> QueueJobs:
-    drafts = _service(context, owner, queue_id).list_drafts()
+    _check_queue(context, owner, queue_id)
+    drafts = context.queues(owner).list_drafts()
     if status is TaskStatus.DRAFT:
         jobs = drafts.tasks[:limit]
     else:
@@ -114,38 +136,18 @@ def list_jobs(
 
 
 @router.post("/{queueId}/jobs", responses=_CHANGE, summary="Add one draft per asset (idempotent per asset)")
-def add_jobs(
-    queue_id: QueueId,
-    body: AddJobsBody,
-    context: Context,
-    owner: WriteOwner,
-    response: Response,
-    if_match: IfMatch = None,
-) -> AddedJobs:
-    queues = _service(context, owner, queue_id)
-
-    def add(version: int) -> AddResult:
-        return queues.add_assets(body.asset_ids, body.options, version)
-
-    version = optional_version(if_match, body.version)
-    result = add(version) if version is not None else with_current_version(queues, add)
-    set_etag(response, result.version)
+def add_jobs(body: AddJobsBody, change: VersionedChange) -> AddedJobs:
+    queues = change.queues()
+    result = change.apply(
+        body.version, lambda version: queues.add_assets(body.asset_ids, body.options, version), required=False
+    )
     return AddedJobs(version=result.version, jobs=result.tasks, created_ids=result.created_ids)
 
 
 @router.patch("/{queueId}/jobs/bulk", responses=_CHANGE, summary="Merge options into several drafts")
-def bulk_patch(
-    queue_id: QueueId,
-    body: BulkPatchBody,
-    context: Context,
-    owner: WriteOwner,
-    response: Response,
-    if_match: IfMatch = None,
-) -> QueueJobs:
-    queues = _service(context, owner, queue_id)
-    result = _change(
-        response,
-        if_match,
+def bulk_patch(body: BulkPatchBody, change: VersionedChange) -> QueueJobs:
+    queues = change.queues()
+    result = change.apply(
         body.version,
         lambda version: queues.bulk_patch(body.job_ids, body.options_partial, version, body.save_as_default),
     )
@@ -153,52 +155,24 @@ def bulk_patch(
 
 
 @router.patch("/{queueId}/jobs/reorder", responses=_CHANGE, summary="Set the order of all drafts")
-def reorder(
-    queue_id: QueueId,
-    body: ReorderBody,
-    context: Context,
-    owner: WriteOwner,
-    response: Response,
-    if_match: IfMatch = None,
-) -> QueueJobs:
-    queues = _service(context, owner, queue_id)
-    result = _change(
-        response, if_match, body.version, lambda version: queues.reorder(body.ordered_job_ids, version)
-    )
+def reorder(body: ReorderBody, change: VersionedChange) -> QueueJobs:
+    queues = change.queues()
+    result = change.apply(body.version, lambda version: queues.reorder(body.ordered_job_ids, version))
     return QueueJobs(version=result.version, jobs=result.tasks)
 
 
 @router.delete("/{queueId}/jobs/bulk", responses=_CHANGE, summary="Delete drafts")
-def bulk_delete(
-    queue_id: QueueId,
-    body: BulkDeleteBody,
-    context: Context,
-    owner: WriteOwner,
-    response: Response,
-    if_match: IfMatch = None,
-) -> DeletedJobs:
-    queues = _service(context, owner, queue_id)
-    result = _change(
-        response, if_match, body.version, lambda version: queues.bulk_delete(body.job_ids, version)
-    )
+def bulk_delete(body: BulkDeleteBody, change: VersionedChange) -> DeletedJobs:
+    queues = change.queues()
+    result = change.apply(body.version, lambda version: queues.bulk_delete(body.job_ids, version))
     return DeletedJobs(version=result.version, deleted_ids=result.deleted_ids)
 
 
 @router.post("/{queueId}/run", responses=_CHANGE, summary="Queue all drafts (or jobIds) for rendering")
-def run(
-    queue_id: QueueId,
-    context: Context,
-    owner: WriteOwner,
-    response: Response,
-    body: RunBody | None = None,
-    if_match: IfMatch = None,
-) -> QueueRun:
+def run(change: VersionedChange, body: RunBody | None = None) -> QueueRun:
     body = body or RunBody()
-    _check_queue(context, owner, queue_id)
-    usecases = context.usecases(owner)
-    result = _change(
-        response, if_match, body.version, lambda version: usecases.run_drafts(version, body.job_ids)
-    )
+    usecases = change.usecases()
+    result = change.apply(body.version, lambda version: usecases.run_drafts(version, body.job_ids))
     return QueueRun(
         version=result.version, batch_id=result.batch_id, queued=result.queued, scheduled=result.scheduled
     )

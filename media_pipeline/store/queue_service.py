@@ -130,7 +130,7 @@ class QueueService(OwnedService):
             raise LimitExceeded(
                 f"at most {limit} assets per request", {"limit": limit, "requested": len(asset_ids)}
             )
-        task_fields, partial = split_options(options)
+        task_fields, settings_partial = split_options(options)
         now = self.now()
         with self._write() as session:
             queue = self._bump(session, version)
@@ -144,10 +144,17 @@ class QueueService(OwnedService):
                     )
                 )
             }
-            base = TaskSettings().merged(queue.default_options).model_dump(mode="json", by_alias=True)
+            base_settings = (
+                TaskSettings().merged(queue.default_options).model_dump(mode="json", by_alias=True)
+            )
             cache: SettingsCache = {}  # every draft of the request gets the same settings: validated once
             build_draft(
-                new_task_id(), base, task_fields, partial, default_title=asset_ids[0], cache=cache
+                new_task_id(),
+                base_settings,
+                task_fields,
+                settings_partial,
+                default_title=asset_ids[0],
+                cache=cache,
             )  # even if all exist
             new_assets = [asset_id for asset_id in asset_ids if asset_id not in existing]
             self._check_draft_limit(session, queue.id, len(new_assets))
@@ -155,7 +162,9 @@ class QueueService(OwnedService):
             created: dict[str, Task] = {}
             for offset, asset_id in enumerate(new_assets):
                 task_id = new_task_id()
-                values = build_draft(task_id, base, task_fields, partial, default_title=asset_id, cache=cache)
+                values = build_draft(
+                    task_id, base_settings, task_fields, settings_partial, default_title=asset_id, cache=cache
+                )
                 created[asset_id] = Task(
                     id=task_id,
                     user_id=self.owner.user_id,
@@ -186,7 +195,7 @@ class QueueService(OwnedService):
         """Merge ``options_partial`` into each draft (all validated before any is written); optionally
         also merge its settings into the queue defaults."""
         ids = dedupe(ids)
-        task_fields, partial = split_options(options_partial)
+        task_fields, settings_partial = split_options(options_partial)
         now = self.now()
         with self._write() as session:
             queue = self._bump(session, version)
@@ -201,7 +210,7 @@ class QueueService(OwnedService):
                         task.id,
                         task.settings,
                         {**current, **task_fields},
-                        partial,
+                        settings_partial,
                         default_title=task.title,
                         error_context={"taskId": task.id},
                     )
@@ -209,7 +218,7 @@ class QueueService(OwnedService):
                     errors.extend(exc.errors)
             if save_as_default:
                 try:
-                    queue.default_options = validate_defaults({**queue.default_options, **partial})
+                    queue.default_options = validate_defaults({**queue.default_options, **settings_partial})
                 except ValidationFailed as exc:
                     errors.extend({**error, "scope": "queueDefaults"} for error in exc.errors)
             if errors:

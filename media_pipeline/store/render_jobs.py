@@ -33,17 +33,17 @@ AssetUrl = Callable[[str, int, int], str]
 _MEDIA_TYPES = {".srt": "application/x-subrip", ".ass": "text/x-ssa", ".json": "application/json"}
 
 
-def job_id(video_id: str, generation: int) -> str:
+def job_id(task_id: str, generation: int) -> str:
     """The id of a video's generation."""
-    return f"{video_id}-g{generation}"
+    return f"{task_id}-g{generation}"
 
 
-def job_generation(video_id: str, job: str) -> int:
-    """The generation named by ``job`` of ``video_id``; NotFoundError if it names another video or none."""
-    prefix = f"{video_id}-g"
+def job_generation(task_id: str, job: str) -> int:
+    """The generation named by ``job`` of ``task_id``; NotFoundError if it names another task or none."""
+    prefix = f"{task_id}-g"
     number = job[len(prefix) :] if job.startswith(prefix) else ""
     if not (number.isdigit() and number[0] != "0" and len(number) <= 9):
-        raise NotFoundError(f"render job {job!r} not found", {"videoId": video_id, "jobId": job})
+        raise NotFoundError(f"render job {job!r} not found", {"videoId": task_id, "jobId": job})
     return int(number)
 
 
@@ -140,10 +140,10 @@ class RenderJobReader(OwnedService):
 
     # -- queries -------------------------------------------------------------------------------------
 
-    def list(self, video_id: str, limit: int, offset: int) -> tuple[list[RenderJobView], int]:
+    def list(self, task_id: str, limit: int, offset: int) -> tuple[list[RenderJobView], int]:
         """A page of the task's jobs, newest first, and how many it has in all."""
         with self._read() as session:
-            task = self._task(session, video_id)
+            task = self._task(session, task_id)
             generations = (
                 select(TaskStageState.generation).where(TaskStageState.task_id == task.id).distinct()
             )
@@ -154,20 +154,20 @@ class RenderJobReader(OwnedService):
             items = self._jobs(session, task, page)
         return items, total
 
-    def get(self, video_id: str, job: str) -> RenderJobView:
+    def get(self, task_id: str, job: str) -> RenderJobView:
         """One job of the video."""
-        generation = job_generation(video_id, job)
+        generation = job_generation(task_id, job)
         with self._read() as session:
-            task = self._task(session, video_id)
+            task = self._task(session, task_id)
             found = self._jobs(session, task, [generation])
         if not found:
-            raise NotFoundError(f"render job {job!r} not found", {"videoId": video_id, "jobId": job})
+            raise NotFoundError(f"render job {job!r} not found", {"videoId": task_id, "jobId": job})
         return found[0]
 
-    def published(self, video_id: str) -> PublishedView:
+    def published(self, task_id: str) -> PublishedView:
         """The files and publish record of the latest published generation."""
         with self._read() as session:
-            task = self._task(session, video_id)
+            task = self._task(session, task_id)
             publish = session.scalars(
                 select(Content)
                 .where(Content.task_id == task.id, Content.kind == ContentKind.PUBLISH)
@@ -175,7 +175,7 @@ class RenderJobReader(OwnedService):
                 .limit(1)
             ).first()
             if publish is None:
-                raise NotFoundError("the video has not been published yet", {"videoId": video_id})
+                raise NotFoundError("the video has not been published yet", {"videoId": task_id})
             generation = publish.generation
             latest = {
                 content.kind: _asset(content, self._asset_url)
@@ -187,8 +187,8 @@ class RenderJobReader(OwnedService):
             }
         video, record = latest.get(ContentKind.VIDEO), latest[ContentKind.PUBLISH]
         return PublishedView(
-            video_id=video_id,
-            job_id=job_id(video_id, generation),
+            video_id=task_id,
+            job_id=job_id(task_id, generation),
             generation=generation,
             video_url=_url_of(latest, ContentKind.VIDEO),
             subtitle_url=_url_of(latest, ContentKind.SUBTITLES),
@@ -200,12 +200,12 @@ class RenderJobReader(OwnedService):
             target=record.metadata.get("target"),
         )
 
-    def asset_file(self, video_id: str, job: str, asset_id: int) -> tuple[Path, str]:
+    def asset_file(self, task_id: str, job: str, asset_id: int) -> tuple[Path, str]:
         """Where an asset's file is now (outputs of older generations live in ``history/<gen>/``) and its
         media type; NotFoundError if it has no file or the file is gone."""
-        generation = job_generation(video_id, job)
+        generation = job_generation(task_id, job)
         with self._read() as session:
-            task = self._task(session, video_id)
+            task = self._task(session, task_id)
             recorded = session.scalar(
                 select(Content.path).where(
                     Content.id == asset_id, Content.task_id == task.id, Content.generation == generation
@@ -213,7 +213,7 @@ class RenderJobReader(OwnedService):
             )
         if recorded is None:
             raise NotFoundError("asset file not found", {"jobId": job, "assetId": asset_id})
-        paths = TaskPaths(self._settings.resolved_storage_root, video_id)
+        paths = TaskPaths(self._settings.resolved_storage_root, task_id)
         for candidate in (Path(recorded), paths.history_dir(generation) / Path(recorded).name):
             resolved = candidate.resolve()
             if paths.dir.resolve() in resolved.parents and resolved.is_file():
