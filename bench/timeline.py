@@ -19,6 +19,8 @@ from media_pipeline.media.scenes import render_scenes
 from media_pipeline.media.script import TemplateScriptWriter
 from media_pipeline.media.subtitles import write_ass
 from media_pipeline.media.tts import Cue, synthesize_narration
+from media_pipeline.providers.narrators import build_narrator
+from media_pipeline.settings import get_settings
 
 TITLE = "서울의 가을 여행"
 DESCRIPTION = (
@@ -118,8 +120,8 @@ def _build(case: Case, target_s: float, case_dir: Path) -> Timeline:
     width, height = settings.resolution
     script = TemplateScriptWriter().write(spec)
     images = render_scenes(script, (width, height), paths, font)
-    voice = settings.voice_for(script.language)
-    narration = synthesize_narration(script, voice, paths.narration_dir, paths.narration_wav)
+    narrator = build_narrator(settings.voice_ref(), script.language, get_settings())
+    narration = synthesize_narration(script, narrator, paths.narration_dir, paths.narration_wav)
     write_ass(narration.cues, paths.subtitles_ass, width=width, height=height, font_name=font_family(font))
     durations = [frames / settings.fps for frames in frame_counts(narration.scene_durations, settings.fps)]
     return Timeline(

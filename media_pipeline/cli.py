@@ -15,6 +15,7 @@ from media_pipeline.settings import get_settings
 
 def _demo(args: argparse.Namespace) -> object:
     from media_pipeline.domain import TaskSettings, TaskSpec
+    from media_pipeline.media.loudness import measure_loudness
     from media_pipeline.media.probe import summarize
     from media_pipeline.pipeline import produce_task
 
@@ -40,6 +41,12 @@ def _demo(args: argparse.Namespace) -> object:
     summary = summarize(result.video)
     print(f"demo finished in {elapsed:.1f}s", file=sys.stderr)
     print(json.dumps(summary.as_dict(), indent=2), file=sys.stderr)
+    loudness = measure_loudness(result.video)
+    print(
+        f"duration {summary.duration:.2f}s (target {spec.settings.duration_s:g}s), "
+        f"loudness {loudness.integrated_lufs:.1f} LUFS, true peak {loudness.true_peak_dbtp:.1f} dBTP",
+        file=sys.stderr,
+    )
     print(f"thumbnail: {result.thumbnail}", file=sys.stderr)
     print(f"published: {result.url}", file=sys.stderr)
     print(result.video)

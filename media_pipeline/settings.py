@@ -30,6 +30,28 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr | None = None
     llm_timeout_s: float = 60.0
 
+    # Narration (text-to-speech); a task's `voice` setting picks the provider, these are its defaults.
+    tts_provider: str = Field(
+        default="espeak", description="Provider of tasks without a voice: espeak | openai | google."
+    )
+    tts_speed: float = Field(default=1.0, ge=0.5, le=2.0, description="Speaking rate (1.0 = normal).")
+    tts_timeout_s: float = 60.0
+    tts_base_url: str | None = Field(
+        default=None, description="OpenAI-compatible speech endpoint base (.../v1); enables openai voices."
+    )
+    tts_api_key: SecretStr | None = None
+    tts_model: str = "tts-1"
+    tts_voice: str = Field(default="alloy", description="Default voice of the OpenAI-compatible provider.")
+    tts_response_format: str = Field(default="mp3", description="mp3 | wav | flac | opus | aac | pcm")
+    tts_google_base_url: str = "https://texttospeech.googleapis.com"
+    tts_google_api_key: SecretStr | None = None
+    tts_google_credentials_file: Path | None = Field(
+        default=None, description="Service-account JSON for Google Cloud TTS (instead of an API key)."
+    )
+    tts_google_voice: str | None = Field(
+        default=None, description="Default Google voice; else a Neural2/WaveNet voice of the language."
+    )
+
     # AI image providers.
     images_base_url: str | None = Field(default=None, description="OpenAI-compatible images endpoint base.")
     images_api_key: SecretStr | None = None

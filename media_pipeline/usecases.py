@@ -2,7 +2,8 @@
 
 Every command that queues work checks the one readiness rule first (docs/ARCHITECTURE.md §2):
 the image source of the task's ``mediaMode`` is configured on this server and, for ``upload``, the task
-has uploaded images. A refused command changes nothing.
+has uploaded images; the narration provider of its ``voice`` is configured. A refused command changes
+nothing.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import Engine
 from media_pipeline.domain import MediaMode, TaskPaths
 from media_pipeline.errors import PermanentError
 from media_pipeline.providers.image_sources import validate_image_source
+from media_pipeline.providers.narrators import validate_voice
 from media_pipeline.providers.uploads import list_uploads
 from media_pipeline.settings import Settings
 from media_pipeline.store import (
@@ -42,6 +44,20 @@ R = TypeVar("R")
 
 def readiness_problems(task: TaskView, settings: Settings) -> list[dict[str, Any]]:
     """Why ``task`` cannot run with this server's configuration (empty if it can)."""
+    return [*_image_problems(task, settings), *_voice_problems(task, settings)]
+
+
+def _voice_problems(task: TaskView, settings: Settings) -> list[dict[str, Any]]:
+    """The narration provider of the task's ``voice`` must be configured."""
+    try:
+        validate_voice(task.task_settings().voice_ref(settings.tts_provider), settings)
+    except PermanentError as exc:
+        return [{"field": "voice", "taskId": task.id, "message": str(exc), "type": "provider_not_configured"}]
+    return []
+
+
+def _image_problems(task: TaskView, settings: Settings) -> list[dict[str, Any]]:
+    """The image source of the task's ``mediaMode`` must be configured (and have uploads for ``upload``)."""
     mode = task.task_settings().media_mode
     field = {"field": "mediaMode", "taskId": task.id}
     try:

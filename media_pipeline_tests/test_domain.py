@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from media_pipeline.domain import Language, TaskPaths, TaskSettings, TaskSpec
+from media_pipeline.domain.voice import VoiceRef
 
 
 def test_defaults_and_resolutions() -> None:
@@ -14,8 +15,13 @@ def test_defaults_and_resolutions() -> None:
     long = TaskSettings.model_validate({"type": "longform"})
     assert (long.resolution, long.duration_s) == ((1920, 1080), 60.0)
     assert TaskSettings.model_validate({"renderHeight": 320}).resolution == (180, 320)
-    assert TaskSettings().voice_for(Language.EN) == "en-us"
-    assert TaskSettings(voice="ko").voice_for(Language.EN) == "ko"
+    assert TaskSettings().voice_ref() == VoiceRef("espeak")
+    assert TaskSettings().voice_ref("google") == VoiceRef("google")
+    assert TaskSettings(voice="ko").voice_ref("openai") == VoiceRef("espeak", "ko")
+    assert TaskSettings(voice="openai:alloy").voice_ref() == VoiceRef("openai", "alloy")
+    assert TaskSettings(voice="google:ko-KR-Neural2-A").voice_ref() == VoiceRef("google", "ko-KR-Neural2-A")
+    assert TaskSettings(voice="espeak:en-us").voice_ref() == VoiceRef("espeak", "en-us")
+    assert TaskSettings(voice="google").voice_ref() == VoiceRef("google")
 
 
 @pytest.mark.parametrize(
@@ -29,6 +35,8 @@ def test_defaults_and_resolutions() -> None:
         ({"mediaMode": "crawl"}, "imageUrls"),
         ({"styles": []}, "styles"),
         ({"surprise": 1}, "surprise"),
+        ({"voice": "azure:ko-KR-SunHiNeural"}, "voice"),
+        ({"voice": "ko; rm -rf"}, "voice"),
     ],
 )
 def test_invalid_settings_name_the_field(data: dict, field: str) -> None:

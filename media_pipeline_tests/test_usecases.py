@@ -46,6 +46,30 @@ def test_run_refuses_unconfigured_image_providers_and_queues_nothing(
     ]
 
 
+def test_run_refuses_voices_of_unconfigured_narration_providers(
+    make_service: Callable[..., Any],
+    owner: Owner,
+    queue_service: QueueService,
+    settings: Settings,
+    db_engine: Engine,
+) -> None:
+    espeak = add_drafts(queue_service, 1, {"voice": "espeak:ko"}, "offline")[0]
+    openai = add_drafts(queue_service, 1, {"voice": "openai:alloy"}, "cloud")[0]
+    before = snapshot(db_engine)
+    with pytest.raises(ValidationFailed) as info:
+        make_service(UseCases, owner).run_drafts(queue_service.list_drafts().version)
+    (error,) = info.value.errors
+    assert (error["field"], error["type"], error["taskId"]) == ("voice", "provider_not_configured", openai.id)
+    assert "MEDIA_PIPELINE_TTS_BASE_URL" in error["message"]
+    assert snapshot(db_engine) == before
+    configured = settings.model_copy(update={"tts_base_url": "http://127.0.0.1:9/v1"})
+    ready = make_service(UseCases, owner, settings=configured)
+    assert {t.id for t in ready.run_drafts(queue_service.list_drafts().version).queued} == {
+        espeak.id,
+        openai.id,
+    }
+
+
 def test_run_refuses_upload_drafts_until_an_image_is_uploaded(
     usecases: UseCases, queue_service: QueueService, db_engine: Engine, settings: Settings
 ) -> None:

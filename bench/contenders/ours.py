@@ -1,4 +1,5 @@
-"""Our renderer, timed per phase: parallel Ken Burns segments, then the concat + AAC final pass."""
+"""Our renderer, timed per phase: parallel Ken Burns segments, audio mastering, then the concat + AAC
+final pass."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from media_pipeline.media import render as render_module
 from media_pipeline.media.render import render_video
 
 # Module-level functions of render.py that render_video calls, timed as phases.
-PHASES = {"segments": "render_segments", "final_pass": "_final_pass"}
+PHASES = {"segments": "render_segments", "mastering": "master_audio", "final_pass": "_final_pass"}
 
 
 @contextlib.contextmanager

@@ -9,6 +9,8 @@ from typing import Annotated, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
+from media_pipeline.domain.voice import DEFAULT_PROVIDER, VoiceRef, parse_voice
+
 TASK_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 _TASK_ID_RE = re.compile(TASK_ID_PATTERN)
 
@@ -66,11 +68,6 @@ class ImageStyle(StrEnum):
 DEFAULT_DURATION_S = {VideoType.SHORTFORM: 30.0, VideoType.LONGFORM: 60.0, VideoType.PRODUCT: 30.0}
 
 
-def default_voice(language: Language) -> str:
-    """The espeak-ng voice of a language."""
-    return "en-us" if language is Language.EN else language.value
-
-
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
@@ -91,8 +88,11 @@ class TaskSettings(_Strict):
     type: VideoType = VideoType.SHORTFORM
     media_mode: MediaMode = Field(default=MediaMode.LOCAL, alias="mediaMode")
     language: Language = Language.KO
-    voice: Annotated[str, Field(pattern=r"^[A-Za-z0-9_+\-]{1,40}$")] | None = Field(
-        default=None, description="espeak-ng voice; default follows the language."
+    voice: Annotated[str, Field(max_length=80)] | None = Field(
+        default=None,
+        description="Narration voice: 'provider:voice' (espeak:ko, openai:alloy, google:ko-KR-Neural2-A), a "
+        "provider name for its default voice, or a bare espeak-ng voice; default: the configured provider "
+        "with the language's voice.",
     )
     target_duration_s: Annotated[float, Field(ge=5, le=600)] | None = Field(
         default=None, alias="targetDurationS", description="Default: 30 s short/product, 60 s long."
@@ -111,6 +111,12 @@ class TaskSettings(_Strict):
         description="Output height in px; default 1920 (vertical) or 1080 (landscape). For previews/tests.",
     )
     fps: Annotated[int, Field(ge=10, le=60)] = 30
+
+    @field_validator("voice")
+    @classmethod
+    def _check_voice(cls, value: str | None) -> str | None:
+        parse_voice(value)
+        return value
 
     @model_validator(mode="after")
     def _check_mode_inputs(self) -> Self:
@@ -139,9 +145,9 @@ class TaskSettings(_Strict):
         """Target duration in seconds."""
         return self.target_duration_s or DEFAULT_DURATION_S[self.type]
 
-    def voice_for(self, language: Language) -> str:
-        """espeak-ng voice for a script written in ``language`` (the explicit ``voice`` wins)."""
-        return self.voice or default_voice(language)
+    def voice_ref(self, default_provider: str = DEFAULT_PROVIDER) -> VoiceRef:
+        """The narration provider and voice (``default_provider``'s default voice when ``voice`` is unset)."""
+        return parse_voice(self.voice, default_provider)
 
     def merged(self, partial: dict) -> TaskSettings:
         """A copy with ``partial`` (camelCase or snake_case keys) merged in and validated."""

@@ -1,20 +1,31 @@
-"""Narration with espeak-ng: one WAV per sentence, joined into one track; cue times are running sums."""
+"""Narration: one cached WAV per sentence from a narrator, decoded to one PCM layout, fitted to the target
+duration and joined into one track; cue times are running sums of the measured sentence lengths."""
 
 from __future__ import annotations
 
 import hashlib
+import tempfile
 import wave
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from media_pipeline.domain import Script
 from media_pipeline.errors import PermanentError
 from media_pipeline.fsutil import atomic_path
-from media_pipeline.media.process import run_process
+from media_pipeline.media.ffmpeg import ffmpeg_cmd
+from media_pipeline.media.fit import FitPlan, fit_to_target
+from media_pipeline.media.process import ProcessFailed, run_process
 from media_pipeline.media.text import speech_chunks
+from media_pipeline.providers.base import Narrator
 
-ESPEAK = "espeak-ng"
 SENTENCE_PAUSE_S = 0.25
+PCM_RATE = 24000  # every provider's audio is decoded to mono 16-bit PCM at this rate
+# Leading/trailing silence differs per provider (espeak-ng adds ~0.4 s); trimmed to 50 ms so pauses are ours.
+_EDGE = "silenceremove=start_periods=1:start_threshold=-50dB:start_silence=0.05"
+TRIM_SILENCE = f"{_EDGE},areverse,{_EDGE},areverse"
+SPEEDUP_MARGIN = 1.03  # speech does not scale exactly with the requested rate
+SPEEDUP_ROUNDS = 2
+MAX_SPEEDUP = 1.5  # narration that cannot be trimmed to the target is re-spoken at most this much faster
 
 
 @dataclass
@@ -34,6 +45,8 @@ class Narration:
     cues: list[Cue]
     scene_durations: list[float]
     duration: float
+    dropped: list[str] = field(default_factory=list)
+    voice: str = ""
 
     def as_dict(self) -> dict:
         """JSON-ready form (paths as strings)."""
@@ -49,6 +62,8 @@ class Narration:
             cues=[Cue(**cue) for cue in data["cues"]],
             scene_durations=[float(d) for d in data["scene_durations"]],
             duration=float(data["duration"]),
+            dropped=list(data.get("dropped", [])),
+            voice=str(data.get("voice", "")),
         )
 
 
@@ -83,22 +98,42 @@ class _Clip:
     def frame_count(self) -> int:
         return len(self.frames) // self.format.frame_bytes
 
+    @property
+    def seconds(self) -> float:
+        return self.frame_count / self.format.framerate
 
-def synthesize_sentence(text: str, voice: str, work_dir: Path) -> Path:
-    """WAV of ``text`` spoken by espeak-ng ``voice``; cached in ``work_dir`` by a hash of voice and text."""
-    key = hashlib.sha256(f"{ESPEAK}\0{voice}\0{text}".encode()).hexdigest()[:24]
-    wav = work_dir / f"s-{key}.wav"
-    if wav.is_file():
-        return wav
-    work_dir.mkdir(parents=True, exist_ok=True)
-    text_file = work_dir / f"s-{key}.txt"
-    text_file.write_text(text, encoding="utf-8")
-    try:
-        with atomic_path(wav) as tmp:
-            # -w writes a proper WAV header (--stdout does not); -b 1 reads the text file as UTF-8.
-            run_process([ESPEAK, "-v", voice, "-b", "1", "-w", str(tmp), "-f", str(text_file)], timeout=120)
-    finally:
-        text_file.unlink(missing_ok=True)
+
+def _decode_to_wav(audio: bytes, out_wav: Path, identity: str) -> None:
+    """Decode provider audio (any container ffmpeg knows) to the common PCM layout, atomically."""
+    if not audio:
+        raise PermanentError(f"narrator {identity} returned no audio")
+    with tempfile.NamedTemporaryFile(dir=out_wav.parent, prefix=".tts-", suffix=".bin") as raw:
+        raw.write(audio)
+        raw.flush()
+        try:
+            with atomic_path(out_wav) as tmp:
+                run_process(
+                    ffmpeg_cmd(
+                        "-i", raw.name, "-map", "0:a:0", "-af", TRIM_SILENCE,
+                        "-ac", "1", "-ar", str(PCM_RATE), "-c:a", "pcm_s16le", "-f", "wav", str(tmp),
+                    ),
+                    timeout=120,
+                )  # fmt: skip
+        except ProcessFailed as exc:
+            raise PermanentError(f"narrator {identity} returned audio ffmpeg cannot decode: {exc}") from exc
+    if wav_duration(out_wav) <= 0:
+        out_wav.unlink()
+        raise PermanentError(f"narrator {identity} returned audio without samples")
+
+
+def sentence_wav(narrator: Narrator, text: str, speed: float, cache_dir: Path) -> Path:
+    """WAV (mono 16-bit, ``PCM_RATE``) of ``text`` spoken by ``narrator``, cached in ``cache_dir`` by
+    (provider and voice, text, speed) so a re-render never asks the provider twice."""
+    key = hashlib.sha256(f"{narrator.identity}\0{text}\0{speed:.3f}".encode()).hexdigest()[:24]
+    wav = cache_dir / f"s-{key}.wav"
+    if not wav.is_file():
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        _decode_to_wav(narrator.speak(text, speed), wav, narrator.identity)
     return wav
 
 
@@ -115,35 +150,58 @@ def wav_duration(path: Path) -> float:
         return reader.getnframes() / reader.getframerate()
 
 
+def _speak(script: Script, narrator: Narrator, speed: float, work_dir: Path) -> list[list[_Clip]]:
+    """Clips of every scene's sentences (cached per sentence)."""
+    scenes = [
+        [
+            _Clip(text, *read_wav(sentence_wav(narrator, text, speed, work_dir)))
+            for text in speech_chunks(scene.narration)
+        ]
+        for scene in script.scenes
+    ]
+    if not any(scenes):
+        raise PermanentError("the script has no speakable narration")
+    return scenes
+
+
+def _fit(scenes: list[list[_Clip]], target_s: float | None, pause_s: float, min_scene_s: float) -> FitPlan:
+    lengths = [[clip.seconds for clip in scene] for scene in scenes]
+    return fit_to_target(lengths, target_s, pause_s=pause_s, min_scene_s=min_scene_s)
+
+
 def synthesize_narration(
     script: Script,
-    voice: str,
+    narrator: Narrator,
     work_dir: Path,
     out_wav: Path,
     *,
+    target_s: float | None = None,
+    speed: float = 1.0,
     min_scene_s: float = 2.0,
     pause_s: float = SENTENCE_PAUSE_S,
 ) -> Narration:
     """Speak every scene's narration sentence by sentence and join it into ``out_wav`` (atomically).
 
-    Each sentence is followed by ``pause_s`` of silence; a scene shorter than ``min_scene_s`` is padded.
-    Cue times are the running sum of sentence lengths, and ``sum(scene_durations) == duration``.
+    With ``target_s`` the MEASURED sentence lengths are fitted to it (see :func:`fit_to_target`):
+    sentences dropped, pauses stretched, scenes held; when even the shortest selection is too long, the
+    narration is spoken again faster (at most ``MAX_SPEEDUP``). A scene shorter than ``min_scene_s`` is
+    padded. Cue times are the running sum of sentence lengths, and ``sum(scene_durations) == duration``.
     """
-    scenes = [
-        [
-            _Clip(text, *read_wav(synthesize_sentence(text, voice, work_dir)))
-            for text in speech_chunks(s.narration)
-        ]
-        for s in script.scenes
-    ]
-    clips = [clip for scene in scenes for clip in scene]
-    if not clips:
-        raise PermanentError("the script has no speakable narration")
-    fmt = clips[0].format
-    if any(clip.format != fmt for clip in clips):
-        raise PermanentError(f"espeak-ng voice {voice!r} produced WAVs of different formats")
+    scenes = _speak(script, narrator, speed, work_dir)
+    plan = _fit(scenes, target_s, pause_s, min_scene_s)
+    rate_now = speed
+    for _ in range(SPEEDUP_ROUNDS):
+        if plan.overrun_s <= 0 or rate_now >= speed * MAX_SPEEDUP:
+            break
+        # Nothing left to drop: say it faster (the provider's own rate control), then fit again.
+        spoken = sum(scene[i].seconds for scene, kept in zip(scenes, plan.kept, strict=True) for i in kept)
+        factor = spoken / max(spoken - plan.overrun_s, spoken / MAX_SPEEDUP) * SPEEDUP_MARGIN
+        rate_now = min(round(speed * MAX_SPEEDUP, 2), round(rate_now * factor, 2))
+        scenes = _speak(script, narrator, rate_now, work_dir)
+        plan = _fit(scenes, target_s, pause_s, min_scene_s)
+    fmt = next(scene for scene in scenes if scene)[0].format  # every clip is decoded to this layout
     rate = fmt.framerate
-    pause_frames = round(pause_s * rate)
+    pause_frames = round(plan.pause_s * rate)
     pause = fmt.silence(pause_frames)
     cues: list[Cue] = []
     scene_frames: list[int] = []
@@ -152,16 +210,28 @@ def synthesize_narration(
         writer.setnchannels(fmt.nchannels)
         writer.setsampwidth(fmt.sampwidth)
         writer.setframerate(rate)
-        for scene in scenes:
+        for scene, kept, hold_s in zip(scenes, plan.kept, plan.hold_s, strict=True):
             start = position
-            for clip in scene:
+            for clip in (scene[i] for i in kept):
                 cues.append(Cue(position / rate, (position + clip.frame_count) / rate, clip.text))
                 writer.writeframes(clip.frames + pause)
                 position += clip.frame_count + pause_frames
-            missing = round(min_scene_s * rate) - (position - start)
-            if missing > 0:
-                writer.writeframes(fmt.silence(missing))
-                position += missing
+            missing = max(0, round(min_scene_s * rate) - (position - start)) + round(hold_s * rate)
+            writer.writeframes(fmt.silence(missing))
+            position += missing
             scene_frames.append(position - start)
     scene_durations = [frames / rate for frames in scene_frames]
-    return Narration(wav=out_wav, cues=cues, scene_durations=scene_durations, duration=sum(scene_durations))
+    dropped = [
+        clip.text
+        for scene, kept in zip(scenes, plan.kept, strict=True)
+        for i, clip in enumerate(scene)
+        if i not in kept
+    ]
+    return Narration(
+        wav=out_wav,
+        cues=cues,
+        scene_durations=scene_durations,
+        duration=sum(scene_durations),
+        dropped=dropped,
+        voice=narrator.identity,
+    )

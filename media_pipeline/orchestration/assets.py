@@ -14,6 +14,8 @@ from media_pipeline.orchestration.metadata import (
     ffprobe_metadata,
     file_metadata,
     image_preview,
+    loudness_metadata,
+    narration_metadata,
     video_metadata,
 )
 from media_pipeline.orchestration.partitions import task_partitions
@@ -29,6 +31,7 @@ from media_pipeline.orchestration.stage_run import stage_run
 
 GROUP = "video_production"
 VIDEO_CHECK = "video_spec"
+LOUDNESS_CHECK = "video_loudness"
 THUMBNAIL_CHECK = "thumbnail_spec"
 
 
@@ -93,7 +96,15 @@ def images(
     group_name=GROUP,
     deps=[images],
     kinds={"mp4"},
-    check_specs=[dg.AssetCheckSpec(VIDEO_CHECK, asset="video", description="ffprobe spec of output.mp4")],
+    check_specs=[
+        dg.AssetCheckSpec(VIDEO_CHECK, asset="video", description="ffprobe spec of output.mp4"),
+        dg.AssetCheckSpec(
+            LOUDNESS_CHECK,
+            asset="video",
+            blocking=True,
+            description="EBU R128 (ebur128): -14 ± 1 LUFS integrated, true peak <= -1 dBTP",
+        ),
+    ],
 )
 def video(
     context: dg.AssetExecutionContext,
@@ -107,7 +118,11 @@ def video(
     with stage_run(context, storage, app_db, Stage.VIDEO) as run:
         produced = produce_video(run, narrator, storage.font())
         yield dg.MaterializeResult(
-            metadata=video_metadata(produced.path, produced.render, produced.summary),
+            metadata={
+                **video_metadata(produced.path, produced.render, produced.summary),
+                **narration_metadata(produced.narration, produced.target_s),
+                **loudness_metadata(produced.loudness),
+            },
             check_results=[
                 dg.AssetCheckResult(
                     check_name=VIDEO_CHECK,
@@ -116,7 +131,16 @@ def video(
                         "problems": "; ".join(produced.problems) or "none",
                         **ffprobe_metadata(produced.summary),
                     },
-                )
+                ),
+                dg.AssetCheckResult(
+                    check_name=LOUDNESS_CHECK,
+                    passed=not produced.loudness_problems,
+                    severity=dg.AssetCheckSeverity.ERROR,
+                    metadata={
+                        "problems": "; ".join(produced.loudness_problems) or "none",
+                        **loudness_metadata(produced.loudness),
+                    },
+                ),
             ],
         )
         produced.raise_if_invalid()

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import dagster as dg
 
+from media_pipeline.media.loudness import Loudness
 from media_pipeline.media.probe import VideoSummary
 from media_pipeline.media.render import RenderResult
+from media_pipeline.media.tts import Narration
 
 
 def file_metadata(path: Path) -> dict[str, dg.MetadataValue]:
@@ -48,4 +50,22 @@ def video_metadata(path: Path, render: RenderResult, summary: VideoSummary) -> d
         "segments_cached": render.segments_cached,
         "status": "cached" if render.segments_rendered == 0 else "rendered",
         **ffprobe_metadata(summary),
+    }
+
+
+def narration_metadata(narration: Narration, target_s: float) -> dict[str, dg.MetadataValue]:
+    """Who spoke, the target duration and how many sentences were dropped to meet it."""
+    return {
+        "voice": narration.voice,
+        "target_duration_s": dg.MetadataValue.float(target_s),
+        "sentences_dropped": len(narration.dropped),
+    }
+
+
+def loudness_metadata(loudness: Loudness) -> dict[str, dg.MetadataValue]:
+    """EBU R128 measurements of the published audio."""
+    return {
+        "integrated_lufs": dg.MetadataValue.float(loudness.integrated_lufs),
+        "true_peak_dbtp": dg.MetadataValue.float(loudness.true_peak_dbtp),
+        "loudness_range_lu": dg.MetadataValue.float(loudness.range_lu),
     }

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import dagster as dg
 from pydantic import PrivateAttr
 
-from media_pipeline.domain import MediaMode, Script, TaskPaths, TaskSpec
+from media_pipeline.domain import MediaMode, Script, TaskPaths, TaskSettings, TaskSpec
 from media_pipeline.settings import Settings, get_settings
 
 if TYPE_CHECKING:
@@ -118,15 +118,30 @@ class ImageSourceResource(dg.ConfigurableResource):
 
 
 class NarratorResource(dg.ConfigurableResource):
-    """Speaks a script (espeak-ng): one WAV and subtitle cues timed by the spoken sentences."""
+    """Speaks a script with the task's ``voice`` (espeak-ng, an OpenAI-compatible endpoint or Google Cloud
+    TTS; provider defaults from ``MEDIA_PIPELINE_TTS_*``): one WAV fitted to the target duration and
+    subtitle cues timed by the measured sentences."""
 
     config: PipelineConfig
 
-    def narrate(self, story: Script, voice: str, work_dir: Path, out_wav: Path) -> Narration:
-        """The narration of ``story`` in ``voice``, written to ``out_wav``."""
-        from media_pipeline.media.tts import synthesize_narration
+    def narrate(self, story: Script, settings: TaskSettings, work_dir: Path, out_wav: Path) -> Narration:
+        """The narration of ``story`` for a task with ``settings``, written to ``out_wav``."""
+        from contextlib import closing
 
-        return synthesize_narration(story, voice, work_dir, out_wav)
+        from media_pipeline.media.tts import synthesize_narration
+        from media_pipeline.providers.narrators import build_narrator
+
+        config = self.config.settings
+        voice = settings.voice_ref(config.tts_provider)
+        with closing(build_narrator(voice, story.language, config)) as narrator:
+            return synthesize_narration(
+                story,
+                narrator,
+                work_dir,
+                out_wav,
+                target_s=settings.duration_s,
+                speed=config.tts_speed,
+            )
 
 
 class PublisherResource(dg.ConfigurableResource):

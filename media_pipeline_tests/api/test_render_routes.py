@@ -228,6 +228,28 @@ def test_unconfigured_provider_and_missing_uploads_are_422(client: httpx.Client,
     assert snapshot(db_engine) == before
 
 
+def test_voice_of_an_unconfigured_narration_provider_is_a_field_error(
+    client: httpx.Client, db_engine: Engine
+) -> None:
+    (google,) = add_jobs(client, ["a"], {"voice": "google:ko-KR-Neural2-A"})["jobs"]
+    before = snapshot(db_engine)
+    queue = client.get("/api/queue").json()
+    run = client.post(f"/api/queue/{queue['id']}/run", json={"version": queue["version"]})
+    (error,) = assert_error(run, 422, "VALIDATION_ERROR")["details"]["errors"]
+    assert (error["field"], error["type"], error["taskId"]) == (
+        "voice",
+        "provider_not_configured",
+        google["id"],
+    )
+    assert "MEDIA_PIPELINE_TTS_GOOGLE_API_KEY" in error["message"]
+    assert snapshot(db_engine) == before
+    bad = client.post(
+        f"/api/queue/{queue['id']}/jobs",
+        json={"assetIds": ["b"], "version": queue["version"], "options": {"voice": "azure:x"}},
+    )
+    assert "voice" in str(assert_error(bad, 422, "VALIDATION_ERROR")["details"])
+
+
 def test_scheduled_draft_is_not_rendered_now(client: httpx.Client) -> None:
     (draft,) = add_jobs(client, ["a"])["jobs"]
     schedule = client.post(

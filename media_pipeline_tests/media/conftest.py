@@ -12,6 +12,7 @@ from media_pipeline.media.fonts import find_font, font_family
 from media_pipeline.media.scenes import render_scenes
 from media_pipeline.media.subtitles import write_ass
 from media_pipeline.media.tts import Narration, synthesize_narration
+from media_pipeline.providers.narrators.espeak import EspeakNarrator
 
 TINY_SIZE = (180, 320)
 TINY_FPS = 10
@@ -65,6 +66,6 @@ def tiny_task(tmp_path_factory: pytest.TempPathFactory, font: Path) -> TinyTask:
     script = make_script()
     width, height = TINY_SIZE
     images = render_scenes(script, TINY_SIZE, paths, font)
-    narration = synthesize_narration(script, "ko", paths.narration_dir, paths.narration_wav)
+    narration = synthesize_narration(script, EspeakNarrator("ko"), paths.narration_dir, paths.narration_wav)
     write_ass(narration.cues, paths.subtitles_ass, width=width, height=height, font_name=font_family(font))
     return TinyTask(paths, script, images, narration, width, height, TINY_FPS)

@@ -1,4 +1,4 @@
-"""espeak-ng narration: per-sentence WAVs joined, cue times as running sums, scene durations."""
+"""Narration with espeak-ng: per-sentence WAVs joined, cue times as running sums, scene durations."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 
 from media_pipeline.domain import Language
 from media_pipeline.media.process import ProcessFailed
-from media_pipeline.media.tts import Narration, synthesize_narration, synthesize_sentence, wav_duration
+from media_pipeline.media.tts import Narration, sentence_wav, synthesize_narration, wav_duration
+from media_pipeline.providers.narrators.espeak import EspeakNarrator
 
 from .conftest import TinyTask, make_script
 
@@ -32,15 +33,17 @@ def test_cues_and_scene_durations_add_up(tiny_task: TinyTask) -> None:
 
 def test_cue_lengths_are_the_sentence_wav_lengths(tiny_task: TinyTask) -> None:
     for cue in tiny_task.narration.cues:
-        sentence = synthesize_sentence(cue.text, "ko", tiny_task.paths.narration_dir)  # cached
+        sentence = sentence_wav(EspeakNarrator("ko"), cue.text, 1.0, tiny_task.paths.narration_dir)  # cached
         assert cue.end - cue.start == pytest.approx(wav_duration(sentence), abs=1e-6)
 
 
 def test_short_scene_is_padded_to_min_scene_s(tmp_path: Path) -> None:
     script = make_script(Language.EN, scenes=3)
-    narration = synthesize_narration(script, "en-us", tmp_path / "w", tmp_path / "n.wav", min_scene_s=2.5)
-    assert narration.scene_durations[1] == pytest.approx(2.5, abs=1e-4)
-    assert narration.scene_durations[0] > 2.5  # two sentences are longer than that
+    narration = synthesize_narration(
+        script, EspeakNarrator("en-us"), tmp_path / "w", tmp_path / "n.wav", min_scene_s=1.8
+    )
+    assert narration.scene_durations[1] == pytest.approx(1.8, abs=1e-4)
+    assert narration.scene_durations[0] > 1.8  # two sentences are longer than that
     with wave.open(str(tmp_path / "n.wav")) as reader:
         assert (reader.getnchannels(), reader.getsampwidth()) == (1, 2)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["n.wav", "w"]
@@ -52,5 +55,5 @@ def test_round_trip_as_dict(tiny_task: TinyTask) -> None:
 
 def test_unknown_voice_fails(tmp_path: Path) -> None:
     with pytest.raises(ProcessFailed, match="voice does not exist"):
-        synthesize_narration(make_script(), "zzz", tmp_path, tmp_path / "n.wav")
+        synthesize_narration(make_script(), EspeakNarrator("zzz"), tmp_path, tmp_path / "n.wav")
     assert not (tmp_path / "n.wav").exists()

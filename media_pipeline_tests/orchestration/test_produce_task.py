@@ -9,8 +9,27 @@ import pytest
 from pydantic import ValidationError
 
 from media_pipeline.domain import TaskPaths, TaskSettings, TaskSpec
+from media_pipeline.errors import PermanentError
 from media_pipeline.media.probe import check_video, summarize
 from media_pipeline.pipeline import materialize_stage, produce_task
+from media_pipeline.settings import get_settings
+from media_pipeline_tests.providers.fakeserver import FakeServer, Reply
+
+
+def clicks() -> bytes:
+    """One second of full-scale single-sample clicks (20 per second) as a WAV: peaks without loudness,
+    which no gain + limiter can bring to -14 LUFS."""
+    import io
+    import wave
+
+    period = b"\xff\x7f" + b"\0\0" * 1199
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as writer:
+        writer.setnchannels(1)
+        writer.setsampwidth(2)
+        writer.setframerate(24000)
+        writer.writeframes(period * 20)
+    return buffer.getvalue()
 
 
 def _spec(task_id: str, **settings: object) -> TaskSpec:
@@ -24,9 +43,22 @@ def _spec(task_id: str, **settings: object) -> TaskSpec:
     return TaskSpec(task_id=task_id, title=str(settings.pop("title")), settings={**base, **settings})
 
 
+def _materialization(instance: dg.DagsterInstance, asset: str) -> dg.AssetMaterialization | None:
+    """The first run's materialization of ``asset`` (None if it was not materialized)."""
+    run_id = instance.get_runs()[-1].run_id
+    for event in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION):
+        materialization = event.asset_materialization
+        if materialization is not None and materialization.asset_key == dg.AssetKey(asset):
+            return materialization
+    return None
+
+
 @pytest.mark.slow
 def test_shortform_korean_task_end_to_end(settings, instance) -> None:
-    spec = _spec("ko-short", title="서울의 가을 산책", type="shortform", language="ko", music=True)
+    # three Korean scenes need ~8 s even at the fastest rate, so the target is 10 s
+    spec = _spec(
+        "ko-short", title="서울의 가을 산책", type="shortform", language="ko", music=True, targetDurationS=10
+    )
     result = produce_task(spec, instance=instance)
 
     summary = summarize(result.video)
@@ -50,7 +82,33 @@ def test_shortform_korean_task_end_to_end(settings, instance) -> None:
             instance.get_runs()[0].run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
         )
     }
-    assert checks == {"video_spec": True, "thumbnail_spec": True}
+    assert checks == {"video_spec": True, "video_loudness": True, "thumbnail_spec": True}
+    assert abs(summary.duration - 10) <= 2  # ±2 s under 20 s
+    metadata = _materialization(instance, "video").metadata
+    assert -15 <= metadata["integrated_lufs"].value <= -13 and metadata["true_peak_dbtp"].value <= -1
+    assert metadata["voice"].value == "espeak:ko"
+
+
+@pytest.mark.slow
+def test_loudness_check_blocks_publishing(settings, instance, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Narration that cannot be normalised fails video_loudness, and nothing is published."""
+    with FakeServer(lambda _r: Reply(200, clicks(), {"Content-Type": "audio/wav"})) as server:
+        monkeypatch.setenv("MEDIA_PIPELINE_TTS_BASE_URL", f"{server.base_url}/v1")
+        get_settings.cache_clear()
+        spec = _spec("silent", title="Quiet", language="en", imageCount=1, voice="openai:alloy")
+        with pytest.raises(PermanentError, match="integrated loudness"):
+            produce_task(spec, settings=get_settings(), instance=instance)
+    assert server.matching("POST", "/v1/audio/speech")
+    run_id = instance.get_runs()[0].run_id
+    (evaluation,) = [
+        event.dagster_event.asset_check_evaluation_data
+        for event in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+        if event.dagster_event.asset_check_evaluation_data.check_name == "video_loudness"
+    ]
+    assert not evaluation.passed
+    assert evaluation.metadata["integrated_lufs"].value < -15
+    assert _materialization(instance, "youtube_video") is None
+    assert not (settings.resolved_storage_root / "published" / "silent").exists()
 
 
 @pytest.mark.slow
