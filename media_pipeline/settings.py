@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -42,7 +43,9 @@ class Settings(BaseSettings):
     tts_api_key: SecretStr | None = None
     tts_model: str = "tts-1"
     tts_voice: str = Field(default="alloy", description="Default voice of the OpenAI-compatible provider.")
-    tts_response_format: str = Field(default="mp3", description="mp3 | wav | flac | opus | aac | pcm")
+    tts_response_format: Literal["mp3", "opus", "aac", "flac", "wav"] = Field(
+        default="mp3", description="Audio container asked of the OpenAI-compatible endpoint (not raw pcm)."
+    )
     tts_google_base_url: str = "https://texttospeech.googleapis.com"
     tts_google_api_key: SecretStr | None = None
     tts_google_credentials_file: Path | None = Field(
