@@ -54,7 +54,10 @@ def test_webserver_shows_partitioned_assets_checks_and_running_sensors(tmp_path:
     nodes = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
     assert set(nodes) == {"script", "images", "video", "thumbnail", "youtube_video"}
     assert all(node["isPartitioned"] for node in nodes.values())
-    assert [c["name"] for c in nodes["video"]["assetChecksOrError"]["checks"]] == ["video_spec"]
+    assert sorted(c["name"] for c in nodes["video"]["assetChecksOrError"]["checks"]) == [
+        "video_loudness",
+        "video_spec",
+    ]
     assert [c["name"] for c in nodes["thumbnail"]["assetChecksOrError"]["checks"]] == ["thumbnail_spec"]
     sensors = {s["name"]: s["sensorState"]["status"] for s in data["sensorsOrError"]["results"]}
     assert sensors == {
