@@ -8,6 +8,7 @@ import tempfile
 import wave
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from media_pipeline.domain import Script
 from media_pipeline.errors import PermanentError
@@ -16,7 +17,6 @@ from media_pipeline.media.ffmpeg import ffmpeg_cmd
 from media_pipeline.media.fit import FitPlan, fit_to_target
 from media_pipeline.media.process import ProcessFailed, run_process
 from media_pipeline.media.text import speech_chunks
-from media_pipeline.providers.base import Narrator
 
 SENTENCE_PAUSE_S = 0.25
 PCM_RATE = 24000  # every provider's audio is decoded to mono 16-bit PCM at this rate
@@ -26,6 +26,21 @@ TRIM_SILENCE = f"{_EDGE},areverse,{_EDGE},areverse"
 SPEEDUP_MARGIN = 1.03  # speech does not scale exactly with the requested rate
 SPEEDUP_ROUNDS = 2
 MAX_SPEEDUP = 1.5  # narration that cannot be trimmed to the target is re-spoken at most this much faster
+
+
+class Narrator(Protocol):
+    """Speaks text with one voice of one provider (implementations: ``providers/narrators``);
+    ``identity`` names provider, model and voice and is part of the sentence cache key."""
+
+    identity: str
+
+    def speak(self, text: str, speed: float) -> bytes:
+        """Encoded audio (any container ffmpeg decodes) of ``text`` at ``speed`` (1.0 = normal)."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
 
 
 @dataclass

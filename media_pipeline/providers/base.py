@@ -59,17 +59,3 @@ class Publisher(Protocol):
     def publish(self, task: TaskSpec, script: Script, files: PublishInput, paths: TaskPaths) -> PublishResult:
         """Publish once; a retry after a crash must not publish a second copy."""
         ...
-
-
-class Narrator(Protocol):
-    """Speaks text with one voice of one provider; ``identity`` names provider, model and voice."""
-
-    identity: str
-
-    def speak(self, text: str, speed: float) -> bytes:
-        """Encoded audio (any container ffmpeg decodes) of ``text`` at ``speed`` (1.0 = normal)."""
-        ...
-
-    def close(self) -> None:
-        """Release connections."""
-        ...

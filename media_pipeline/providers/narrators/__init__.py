@@ -1,4 +1,4 @@
-"""Narration providers behind the :class:`~media_pipeline.providers.base.Narrator` interface, chosen by a
+"""Narration providers behind the :class:`~media_pipeline.media.tts.Narrator` interface, chosen by a
 task's ``voice`` setting (see :mod:`media_pipeline.domain.voice`)."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from media_pipeline.domain import Language
 from media_pipeline.domain.voice import VoiceRef
 from media_pipeline.errors import ProviderNotConfiguredError
-from media_pipeline.providers.base import Narrator
+from media_pipeline.media.tts import Narrator
 from media_pipeline.providers.retry import Backoff
 from media_pipeline.settings import Settings
 
