@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     images_timeout_s: float = 120.0
     sora_poll_interval_s: float = 10.0
     sora_timeout_s: float = 900.0
+    credit_prices: dict[str, int] = Field(
+        default={"dalle3": 1, "imagen3": 1, "sora2": 4},
+        description="Credits per image for each mediaMode (JSON); a mode not listed costs 0 (local, upload, "
+        "crawl). Reserved at Run, consumed per made image, refunded for images not made.",
+    )
 
     # Image crawling and uploads.
     crawl_allow_private: bool = Field(default=False, description="Allow crawling private/loopback hosts.")

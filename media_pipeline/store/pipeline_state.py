@@ -21,6 +21,7 @@ from media_pipeline.domain.models import ProductInfo, TaskSettings, TaskSpec
 from media_pipeline.domain.stages import STAGES, Stage
 from media_pipeline.store.base import StoreBase
 from media_pipeline.store.clock import as_utc
+from media_pipeline.store.credits import release_generation
 from media_pipeline.store.enums import (
     ACTIVE_STATUSES,
     OPEN_STAGE_STATUSES,
@@ -423,6 +424,7 @@ class PipelineState(StoreBase):
         state.error = error
         session.flush()
         cancel_waiting_stages(session, task, now)
+        release_generation(session, task.id, task.generation, now)
         task.status = TaskStatus.FAILED
         task.last_error = error
         task.finished_at = now

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from media_pipeline.domain.stages import STAGES, Stage
 from media_pipeline.store.base import OwnedService
+from media_pipeline.store.credits import Pricing, reserve_generations, reserve_unmade
 from media_pipeline.store.enums import (
     ACTIVE_STATUSES,
     TERMINAL_STATUSES,
@@ -220,9 +221,10 @@ class TaskService(OwnedService):
         terminated = [run_id for run_id in run_ids if self._terminate(task_id, run_id, run_control)]
         return StopResult(task=view, terminated_run_ids=terminated, changed=changed)
 
-    def retry(self, task_id: str) -> TaskView:
+    def retry(self, task_id: str, pricing: Pricing | None = None) -> TaskView:
         """Queue a failed task again from its failed stage (completed stages are kept, later ones reopened);
         the stage's attempt is bumped so it gets a new run key and a fresh automatic-retry budget.
+        With ``pricing``, the generation's paid images not made are reserved again (made ones are kept).
         Idempotent: a task already queued/running is returned as is."""
         now = self.now()
         with self._write() as session:
@@ -241,6 +243,8 @@ class TaskService(OwnedService):
                 state.status = StageStatus.WAITING
                 state.error = state.next_retry_at = state.started_at = state.finished_at = None
                 state.updated_at = now
+            if pricing is not None:
+                reserve_unmade(session, task, pricing, now)
             state = unfinished[0]
             state.attempt += 1
             state.auto_retries = 0
@@ -254,12 +258,13 @@ class TaskService(OwnedService):
             )
             return TaskView.model_validate(task)
 
-    def rerun(self, task_id: str) -> RerunResult:
+    def rerun(self, task_id: str, pricing: Pricing | None = None) -> RerunResult:
         """Produce a finished task (succeeded, failed or canceled) again as a new generation, queued now.
 
         Idempotent while work is in flight: a queued/running task is returned with ``started=False``, so of
         many concurrent calls exactly one starts a generation. Drafts go through ``QueueService.run`` and
         scheduled tasks wait for their schedule: both raise ConflictError. Schedules are left as they are.
+        With ``pricing``, the new generation's paid images are reserved (InsufficientCredits: no change).
         """
         now = self.now()
         with self._write() as session:
@@ -272,6 +277,8 @@ class TaskService(OwnedService):
                     {"status": task.status.value},
                 )
             start_generation(session, task, now)
+            if pricing is not None:
+                reserve_generations(session, [task], pricing, now)
             return RerunResult(task=TaskView.model_validate(task), started=True)
 
     def approve_script(self, task_id: str) -> TaskView:
