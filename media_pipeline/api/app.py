@@ -13,6 +13,8 @@ from fastapi import FastAPI
 
 from media_pipeline.api import (
     routes_automation,
+    routes_credits,
+    routes_images,
     routes_ops,
     routes_queue,
     routes_render,
@@ -48,6 +50,9 @@ HTTP API of media_pipeline: the draft queue, videos and their render jobs, autom
 * **Errors** always have the shape `{code, message, details}` (see `ErrorBody`).
 * **Queue versions**: changes send the queue version as `If-Match` (the `ETag` of queue responses) or as
   body field `version`; a stale version answers 409 CONFLICT and changes nothing.
+* **Credits**: a Run of a paid image source reserves `imageCount × price` credits of the workspace
+  (402 INSUFFICIENT_CREDITS, nothing queued, when the balance is short); made images consume them, a stop or
+  a final failure refunds the rest. See `/api/v1/credits` and the image jobs of a video.
 * **Request ids**: send `X-Request-ID` (or one is generated); it is returned and logged.
 * **Progress stream**: `WS /ws/videos/{videoId}/render-progress?job_id=&access_token=` sends a
   `ConnectedMessage`, then `ProgressEvent`s: one `snapshot`, then `status`/`progress` events. With
@@ -120,7 +125,16 @@ def create_app(
         metrics=metrics,
         body_limit=lambda path: upload_limit if _UPLOAD_PATH.match(path) else JSON_BODY_LIMIT,
     )
-    for module in (routes_queue, routes_render, routes_uploads, routes_automation, routes_ops, ws_progress):
+    for module in (
+        routes_queue,
+        routes_render,
+        routes_images,
+        routes_credits,
+        routes_uploads,
+        routes_automation,
+        routes_ops,
+        ws_progress,
+    ):
         app.include_router(module.router)
     app.openapi = lambda: _extra_schemas(app)  # type: ignore[method-assign]
     return app

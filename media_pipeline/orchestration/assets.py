@@ -72,11 +72,29 @@ def images(
     app_db: AppDbResource,
     image_source: ImageSourceResource,
 ) -> dg.MaterializeResult:
-    """One image per scene (scene_XX.png), from the task's mediaMode source."""
+    """One image per scene (scene_XX.png), from the task's mediaMode source; a paid source makes them
+    one persisted record at a time (orchestration/paid_images.py)."""
+    from media_pipeline.orchestration.paid_images import produce_paid_images
+    from media_pipeline.providers.ai_images import GeneratedImageSource
+    from media_pipeline.store.credits import Pricing
+
     with stage_run(context, storage, app_db, Stage.IMAGES) as run:
         story = _load_script(run.paths.story_json)
         source = image_source.source(run.spec.settings.media_mode)
-        produced = source.produce(run.spec, story, run.paths)
+        pricing = Pricing.from_settings(storage.config.settings)
+        if run.state is not None and isinstance(source, GeneratedImageSource):
+            produced = produce_paid_images(
+                app_db.image_work(),
+                source,
+                run.spec,
+                story,
+                run.paths,
+                pricing=pricing,
+                storage_root=Path(storage.config.storage_root),
+                report=run.progress,
+            )
+        else:
+            produced = source.produce(run.spec, story, run.paths)
         for path in produced:
             run.add_content("image", str(path))
         run.progress(100, f"{len(produced)} images")
