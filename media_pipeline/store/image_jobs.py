@@ -22,7 +22,7 @@ from media_pipeline.store.base import OwnedService, StoreBase
 from media_pipeline.store.clock import Clock
 from media_pipeline.store.credit_models import Charge, ImageJob, ImageStatus, ImageTask
 from media_pipeline.store.credits import Pricing, consume, refund, reserve_generations
-from media_pipeline.store.enums import ACTIVE_STATUSES
+from media_pipeline.store.enums import ACTIVE_STATUSES, TaskStatus
 from media_pipeline.store.errors import NotFoundError
 from media_pipeline.store.lifecycle import cancel_task
 from media_pipeline.store.models import Task
@@ -87,9 +87,11 @@ def _job_status(task: Task, job: ImageJob, images: Sequence[ImageTask]) -> JobSt
     statuses = [image.status for image in images]
     if statuses and all(status is ImageStatus.COMPLETED for status in statuses):
         return JobStatus.COMPLETED
-    active = task.generation == job.generation and task.status in ACTIVE_STATUSES
-    if not active:
-        return JobStatus.CANCELED if ImageStatus.CANCELED in statuses else JobStatus.FAILED
+    current = task.generation == job.generation
+    if current and task.status is TaskStatus.FAILED:
+        return JobStatus.FAILED
+    if not current or task.status not in ACTIVE_STATUSES:
+        return JobStatus.FAILED if ImageStatus.FAILED in statuses else JobStatus.CANCELED
     started = any(status is not ImageStatus.PENDING for status in statuses)
     return JobStatus.PROCESSING if started else JobStatus.PENDING
 
