@@ -11,12 +11,17 @@ import threading
 from collections import Counter
 from pathlib import Path
 
+import dagster as dg
 import pytest
 from PIL import Image
 
 from media_pipeline.errors import PermanentError, TransientError
+from media_pipeline.orchestration.assets import ASSETS
 from media_pipeline.orchestration.paid_images import ImagesStopped
-from media_pipeline.settings import Settings
+from media_pipeline.orchestration.partitions import task_partitions
+from media_pipeline.orchestration.resources import build_resources
+from media_pipeline.orchestration.tags import GENERATION_TAG
+from media_pipeline.settings import Settings, get_settings
 from media_pipeline.store import Owner, PipelineState, TaskStatus
 from media_pipeline.store.credit_models import Charge, ImageStatus, LedgerKind
 from media_pipeline.store.credits import CreditService
@@ -226,3 +231,35 @@ def test_hard_stop_refunds_the_image_in_flight_too(db_url: str, owner: Owner, tm
     assert _statuses(job) == [ImageStatus.COMPLETED] + [ImageStatus.CANCELED] * 4
     assert (job.credits_consumed, job.credits_refunded) == (1, 4)
     assert _balance(db_url, owner, settings) == 4
+
+
+def test_the_images_asset_makes_paid_images_one_record_at_a_time(
+    db_url: str, owner: Owner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Dagster assets as the run workers execute them (generation tag: reports to the app DB)."""
+    fake = PaidImagesFake(identify=lambda prompt: prompt)
+    with FakeServer(fake) as server, dg.instance_for_test() as instance, monkeypatch.context() as env:
+        settings = paid_settings(tmp_path, server.base_url).model_copy(update={"app_db_url": db_url})
+        env.setenv("MEDIA_PIPELINE_IMAGES_BASE_URL", f"{server.base_url}/v1")
+        env.setenv("MEDIA_PIPELINE_IMAGES_API_KEY", "sk-test")
+        env.setenv("MEDIA_PIPELINE_CREDIT_PRICES", '{"dalle3": 1}')
+        get_settings.cache_clear()
+        try:
+            task_id = queue_paid_task(db_url, owner, settings, credits=5)
+            instance.add_dynamic_partitions(task_partitions.name, [task_id])
+            result = dg.materialize(
+                ASSETS,
+                selection=["script", "images"],
+                partition_key=task_id,
+                instance=instance,
+                resources=build_resources(settings),
+                tags={GENERATION_TAG: "1"},
+            )
+        finally:
+            get_settings.cache_clear()
+    assert result.success
+    job = _status(db_url, task_id)
+    assert _statuses(job) == [ImageStatus.COMPLETED] * 5 and job.credits_consumed == 5
+    assert sorted(fake.paid) == sorted(image.prompt for image in job.tasks) and len(set(fake.paid)) == 5
+    progress = UseCases(db_url, owner, settings=settings).tasks.progress(task_id)
+    assert {stage.stage: stage.status for stage in progress.stages}["images"] == "completed"

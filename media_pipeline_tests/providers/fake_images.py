@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from media_pipeline_tests.providers.fakeserver import Recorded, Reply
@@ -31,15 +32,17 @@ def openai_error(status: int, message: str) -> Reply:
 
 @dataclass
 class PaidImagesFake:
-    """The app of a FakeServer: ``paid`` lists the scene of every delivered image in order.
+    """The app of a FakeServer: ``paid`` lists what every delivered image was for (``identify(prompt)``,
+    by default the scene index), in order.
 
     ``failures`` maps a scene to the reply that replaces its image (while present); ``hold_call`` holds the
     n-th call (1-based) until ``release()``: ``held`` is set when it arrives, ``release(deliver=False)``
     drops the connection (nothing delivered, nothing paid)."""
 
-    failures: dict[int, Reply] = field(default_factory=dict)
+    failures: dict[object, Reply] = field(default_factory=dict)
     hold_call: int | None = None
-    paid: list[int] = field(default_factory=list)
+    identify: Callable[[str], object] = scene_of
+    paid: list[object] = field(default_factory=list)
     calls: int = 0
     held: threading.Event = field(default_factory=threading.Event)
     _released: threading.Event = field(default_factory=threading.Event)
@@ -54,7 +57,7 @@ class PaidImagesFake:
     def __call__(self, request: Recorded) -> Reply:
         if request.method != "POST" or request.path != PATH:
             return openai_error(404, "unknown route")
-        scene = scene_of(request.json()["prompt"])
+        scene = self.identify(request.json()["prompt"])
         with self._lock:
             self.calls += 1
             number = self.calls
