@@ -23,7 +23,7 @@ from media_pipeline.store.clock import Clock
 from media_pipeline.store.credit_models import Charge, ImageJob, ImageStatus, ImageTask
 from media_pipeline.store.credits import Pricing, consume, refund, reserve_generations
 from media_pipeline.store.enums import ACTIVE_STATUSES, TaskStatus
-from media_pipeline.store.errors import NotFoundError
+from media_pipeline.store.errors import ConflictError, NotFoundError
 from media_pipeline.store.lifecycle import cancel_task
 from media_pipeline.store.models import Task
 from media_pipeline.store.owner import Owner
@@ -96,6 +96,23 @@ def _job_status(task: Task, job: ImageJob, images: Sequence[ImageTask]) -> JobSt
     return JobStatus.PROCESSING if started else JobStatus.PENDING
 
 
+def _image_view(image: ImageTask, image_url: ImageUrl | None) -> ImageTaskView:
+    made = image_url is not None and image.status is ImageStatus.COMPLETED
+    return ImageTaskView(
+        index=image.image_index,
+        style=image.style,
+        prompt=image.prompt,
+        status=image.status,
+        charge=image.charge,
+        output_key=image.output_key,
+        url=image_url(image.task_id, image.generation, image.image_index) if made else None,
+        error=image.error,
+        attempts=image.attempts,
+        started_at=image.started_at,
+        finished_at=image.finished_at,
+    )
+
+
 def _view(task: Task, job: ImageJob, images: Sequence[ImageTask], image_url: ImageUrl | None) -> ImageJobView:
     def count(status: ImageStatus) -> int:
         return sum(image.status is status for image in images)
@@ -103,24 +120,7 @@ def _view(task: Task, job: ImageJob, images: Sequence[ImageTask], image_url: Ima
     def credits(charge: Charge) -> int:
         return job.price * sum(image.charge is charge for image in images)
 
-    tasks = [
-        ImageTaskView(
-            index=image.image_index,
-            style=image.style,
-            prompt=image.prompt,
-            status=image.status,
-            charge=image.charge,
-            output_key=image.output_key,
-            url=image_url(job.task_id, job.generation, image.image_index)
-            if image_url is not None and image.status is ImageStatus.COMPLETED
-            else None,
-            error=image.error,
-            attempts=image.attempts,
-            started_at=image.started_at,
-            finished_at=image.finished_at,
-        )
-        for image in images
-    ]
+    tasks = [_image_view(image, image_url) for image in images]
     return ImageJobView(
         id=job_id(job.task_id, job.generation),
         video_id=job.task_id,
@@ -189,7 +189,7 @@ class ImageWork(StoreBase):
                     raise NotFoundError(f"task {task_id!r} has no paid images", {"taskId": task_id})
             images = _images(session, job)
             if len(images) != len(prompts):
-                raise NotFoundError(
+                raise ConflictError(
                     f"the script has {len(prompts)} scenes but {len(images)} images were reserved",
                     {"taskId": task_id},
                 )
@@ -220,7 +220,7 @@ class ImageWork(StoreBase):
             image.status, image.error = ImageStatus.PROCESSING, None
             image.attempts += 1
             image.started_at, image.finished_at, image.updated_at = now, None, now
-            return _view(task, job, [image], None).tasks[0]
+            return _image_view(image, None)
 
     def complete(self, task_id: str, generation: int, index: int, output_key: str) -> bool:
         """The image was made: COMPLETED with its output key, its reservation consumed. False (nothing
