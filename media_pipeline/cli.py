@@ -86,7 +86,9 @@ def _api(args: argparse.Namespace) -> object:
 def _token(args: argparse.Namespace) -> object:
     from media_pipeline.api.auth import mint_token
 
-    scopes = ("read",) if args.read_only else ("read", "write", "admin") if args.admin else ("read", "write")
+    scopes = ["read"] if args.read_only else ["read", "write"]
+    if args.admin:
+        scopes.append("admin")
     print(mint_token(args.user, args.workspace, get_settings(), ttl_s=args.ttl, scopes=scopes))
     return None
 

@@ -20,7 +20,8 @@ from media_pipeline.api.schemas_credits import (
     LedgerEntry,
 )
 from media_pipeline.domain.models import TASK_ID_PATTERN
-from media_pipeline.store.credits import CreditAdmin, CreditBalanceView, EstimateView, estimate
+from media_pipeline.store.credit_estimate import EstimateView, estimate
+from media_pipeline.store.credits import CreditAdmin, CreditBalanceView
 
 router = APIRouter(tags=["credits"], responses=responses(400, 401, 403, 422))
 

@@ -9,7 +9,8 @@ from pydantic.alias_generators import to_camel
 
 from media_pipeline.api.schemas import ApiModel, UtcTimes
 from media_pipeline.domain.models import ImageStyle, MediaMode
-from media_pipeline.store.credits import CreditBalanceView, EstimateView, LedgerEntryView
+from media_pipeline.store.credit_estimate import EstimateView
+from media_pipeline.store.credits import CreditBalanceView, LedgerEntryView
 from media_pipeline.store.image_jobs import ImageJobView, ImageTaskView
 
 _CAMEL = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)

@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from pydantic import Field
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -83,20 +82,6 @@ class LedgerEntryView(_View):
     user_id: str | None
     note: str
     created_at: datetime
-
-
-class EstimateView(_View):
-    """What a generation would make and cost (seed 003 §6)."""
-
-    mode: str
-    media_mode: str
-    styles: int
-    roles: int
-    images: int
-    price_per_image: int
-    credits: int
-    summary: str
-    plan: list[dict[str, str]] = Field(default_factory=list)
 
 
 # -- balance movements (inside the caller's transaction) -------------------------------------------------
@@ -376,41 +361,3 @@ class CreditAdmin(StoreBase):
                 )
             )
             return int(balance or 0)
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
-
-
-def estimate(
-    mode: str,
-    media_mode: MediaMode,
-    styles: Sequence[str],
-    roles: Sequence[str],
-    total_images: int | None,
-    pricing: Pricing,
-) -> EstimateView:
-    """What a generation makes and costs (seed 003 §6): ``SINGLE`` makes every style × role combination,
-    ``BATCH`` exactly ``total_images``, distributed round-robin over the combinations."""
-    combos = [{"style": style, "role": role} for style in styles for role in roles]
-    count = len(combos) if mode == "SINGLE" else int(total_images or 0)
-    plan = [combos[index % len(combos)] for index in range(count)] if combos else []
-    price = pricing.price(media_mode)
-    credits = price * count
-    shape = f"{_plural(len(styles), 'style')} × {_plural(len(roles), 'role')}"
-    summary = (
-        f"{shape} = {_plural(count, 'image')} · {_plural(credits, 'credit')}"
-        if mode == "SINGLE"
-        else f"{_plural(count, 'image')} round-robin over {shape} · {_plural(credits, 'credit')}"
-    )
-    return EstimateView(
-        mode=mode,
-        media_mode=media_mode.value,
-        styles=len(styles),
-        roles=len(roles),
-        images=count,
-        price_per_image=price,
-        credits=credits,
-        summary=summary,
-        plan=plan,
-    )

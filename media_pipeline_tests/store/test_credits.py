@@ -16,8 +16,9 @@ from sqlalchemy import Engine
 from media_pipeline.domain import MediaMode
 from media_pipeline.settings import Settings
 from media_pipeline.store import Owner, PipelineState, QueueService, TaskStatus, ValidationFailed
+from media_pipeline.store.credit_estimate import estimate
 from media_pipeline.store.credit_models import Charge, ImageStatus, LedgerKind
-from media_pipeline.store.credits import CreditAdmin, CreditService, Pricing, estimate
+from media_pipeline.store.credits import CreditAdmin, CreditService, Pricing
 from media_pipeline.store.errors import InsufficientCredits
 from media_pipeline.store.image_jobs import ImageJobService, ImageWork
 from media_pipeline.usecases import UseCases
