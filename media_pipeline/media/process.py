@@ -15,11 +15,22 @@ from pathlib import Path
 from typing import IO
 
 from media_pipeline.errors import PermanentError
+from media_pipeline.processes import ProcessRef
 
 STDERR_TAIL_LINES = 40
 GRACE_S = 3.0
 _POLL_S = 0.2
 _EOF = object()
+
+_children: dict[int, ProcessRef] = {}
+_children_lock = threading.Lock()
+
+
+def running_children() -> list[ProcessRef]:
+    """The process groups this process started through :func:`run_process` and that still run (each child
+    leads its own group); heartbeats record them so a rescuer can end them if this process dies."""
+    with _children_lock:
+        return list(_children.values())
 
 
 class ProcessFailed(PermanentError):
@@ -136,7 +147,6 @@ def run_process(
     child's group gets SIGINT, then SIGKILL after a grace period, and the exception is re-raised.
     """
     name = Path(cmd[0]).name
-    tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
     try:
         proc = subprocess.Popen(
             cmd,
@@ -151,6 +161,26 @@ def run_process(
         )
     except OSError as exc:
         raise ProcessFailed(name, None, str(exc)) from exc
+    child = ProcessRef.of(proc.pid)
+    if child is not None:
+        with _children_lock:
+            _children[proc.pid] = child
+    try:
+        return _supervise(proc, name, on_line, timeout, cancel)
+    finally:
+        with _children_lock:
+            _children.pop(proc.pid, None)
+
+
+def _supervise(
+    proc: subprocess.Popen,
+    name: str,
+    on_line: Callable[[str], None] | None,
+    timeout: float | None,
+    cancel: threading.Event | None,
+) -> str:
+    """Stream, wait for and check one started child (see :func:`run_process`)."""
+    tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
 
     lines: queue.Queue[object] | None = None
     readers = [_start_thread(_pump, proc.stderr, tail.append)]
