@@ -1,0 +1,67 @@
+"""The run worker's heartbeat: a thread that records, every few seconds, that the worker is alive, where it
+runs and which process groups (ffmpeg, espeak-ng) it has started, independent of what the stage is doing."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from media_pipeline.media.process import running_children
+from media_pipeline.processes import ProcessRef
+from media_pipeline.store.heartbeats import HeartbeatStore, RunWorker
+
+logger = logging.getLogger(__name__)
+
+
+def this_host() -> str:
+    """The name under which workers record their host (compared by rescue and stop before killing)."""
+    return socket.gethostname()
+
+
+RunIdentity = tuple[str, str, int, str]
+"""(run id, task id, generation, stage) of a stage run."""
+
+
+def this_worker(run: RunIdentity) -> RunWorker:
+    """The record of the current process as the worker of ``run``, with its running child groups."""
+    run_id, task_id, generation, stage = run
+    worker = ProcessRef.of(os.getpid())
+    assert worker is not None  # the current process exists
+    return RunWorker(
+        run_id=run_id,
+        task_id=task_id,
+        generation=generation,
+        stage=stage,
+        host=this_host(),
+        worker=worker,
+        children=tuple(running_children()),
+    )
+
+
+@contextmanager
+def heartbeat(store: HeartbeatStore, run: RunIdentity, interval_s: float) -> Iterator[None]:
+    """Beat once now, then every ``interval_s`` in a daemon thread until the block ends (then mark the
+    run's stage code as ended). A failed beat is logged and retried at the next interval."""
+    run_id = run[0]
+    store.beat(this_worker(run))
+    stop = threading.Event()
+
+    def beat_until_stopped() -> None:
+        while not stop.wait(interval_s):
+            try:
+                store.beat(this_worker(run))
+            except Exception as exc:  # the DB may be briefly unavailable; the next beat tries again
+                logger.warning("heartbeat of run %s failed: %s", run_id, exc)
+
+    thread = threading.Thread(target=beat_until_stopped, name=f"heartbeat-{run_id[:8]}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+        store.end(run_id)
