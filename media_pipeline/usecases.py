@@ -125,7 +125,8 @@ class UseCases:
         return self.tasks.retry(task_id)
 
     def rerun(self, task_id: str) -> RerunResult:
-        """Produce a finished task again as a new generation (checked unless work is in flight)."""
+        """Produce a finished task again as a new generation (checked unless work is in flight); a
+        canceled or failed one reuses its completed stages whose outputs still exist."""
         task = self.tasks.get(task_id)
         if task.status not in ACTIVE_STATUSES:
             self.check_ready([task])

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -221,6 +222,73 @@ def skip(session: Session, task: Task, state: TaskStageState, reason: str, now: 
     add_log(session, task, LogAction.SKIP, reason, now=now, stage=state.stage)
     _after_stage_done(session, task, state.stage, now)
     return True
+
+
+def reuse_completed_stages(session: Session, task: Task, previous: int, now: datetime) -> list[str]:
+    """Carry the leading completed stages of generation ``previous`` over to the task's new (waiting)
+    generation, as long as every file they recorded still exists: waiting -> completed with their contents
+    copied and a 'skip' log. Returns the stages reused."""
+    done = {
+        state.stage
+        for state in session.scalars(
+            select(TaskStageState).where(
+                TaskStageState.task_id == task.id,
+                TaskStageState.generation == previous,
+                TaskStageState.status == StageStatus.COMPLETED,
+            )
+        )
+    }
+    outputs: dict[str, list[Content]] = {}
+    for content in session.scalars(
+        select(Content).where(Content.task_id == task.id, Content.generation == previous).order_by(Content.id)
+    ):
+        outputs.setdefault(content.stage or "", []).append(content)
+    states = {
+        state.stage: state
+        for state in session.scalars(
+            select(TaskStageState)
+            .where(TaskStageState.task_id == task.id, TaskStageState.generation == task.generation)
+            .with_for_update()
+        )
+    }
+    reused: list[str] = []
+    for stage in STAGES[:-1]:  # publishing is never reused: a new generation publishes anew
+        files = outputs.get(stage, [])
+        if stage not in done or not files or not all(_still_valid(content) for content in files):
+            break
+        state = states[stage]
+        _close(state, StageStatus.COMPLETED, now)
+        session.add_all(
+            Content(
+                task_id=task.id,
+                generation=task.generation,
+                stage=stage,
+                kind=content.kind,
+                path=content.path,
+                url=content.url,
+                meta=content.meta,
+                created_at=now,
+            )
+            for content in files
+        )
+        add_log(
+            session,
+            task,
+            LogAction.SKIP,
+            f"{stage}: reused the output of generation {previous}",
+            now=now,
+            stage=stage,
+            metadata={"reusedGeneration": previous},
+        )
+        reused.append(stage)
+    if reused:
+        task.step, task.progress = reused[-1], overall_progress(reused[-1], 100)
+        task.message = f"queued; reusing {', '.join(reused)} of generation {previous}"
+    return reused
+
+
+def _still_valid(content: Content) -> bool:
+    return content.path is None or Path(content.path).is_file()
 
 
 def fail(

@@ -1,4 +1,4 @@
-"""Automation endpoints: stop, retry, logs (filters), stage tabs, schedules CRUD; errors and tenancy."""
+"""Automation endpoints: stop, retry, rerun, logs (filters), stage tabs, schedules CRUD; errors, tenancy."""
 
 from __future__ import annotations
 
@@ -43,6 +43,19 @@ def test_retry_a_failed_task(client: httpx.Client, pipeline: PipelineState) -> N
     succeeded = queued_task(client, "asset-2")
     finish_stages(pipeline, succeeded, STAGES)
     assert_error(client.post("/api/automation/retry", json={"taskId": succeeded}), 409, "CONFLICT")
+
+
+def test_rerun_a_stopped_task_as_a_new_generation(client: httpx.Client, pipeline: PipelineState) -> None:
+    task_id = queued_task(client)
+    assert_error(client.post("/api/automation/rerun", json={"taskId": "tmissing0000"}), 404, "NOT_FOUND")
+    in_flight = client.post("/api/automation/rerun", json={"taskId": task_id}).json()
+    assert (in_flight["started"], in_flight["task"]["generation"]) == (False, 1)
+    client.post("/api/automation/stop", json={"taskId": task_id})
+    rerun = client.post("/api/automation/rerun", json={"taskId": task_id})
+    assert rerun.status_code == 200, rerun.text
+    body = rerun.json()
+    assert (body["started"], body["task"]["status"], body["task"]["generation"]) == (True, "queued", 2)
+    assert [item.generation for item in pipeline.launchable(pipeline.now(), 10)] == [2]
 
 
 def test_logs_are_filtered(client: httpx.Client, pipeline: PipelineState) -> None:
