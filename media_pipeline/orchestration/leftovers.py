@@ -4,7 +4,7 @@ and the process groups it started. Never by name; a pid reused by another proces
 from __future__ import annotations
 
 from media_pipeline.orchestration.heartbeat import this_host
-from media_pipeline.store.heartbeats import Heartbeat
+from media_pipeline.store.heartbeats import Heartbeat, HeartbeatStore
 
 
 def end_run_processes(beat: Heartbeat | None) -> list[int]:
@@ -15,4 +15,15 @@ def end_run_processes(beat: Heartbeat | None) -> list[int]:
     killed = [child.pid for child in beat.worker.children if child.kill_group()]
     if beat.worker.worker.kill():
         killed.append(beat.worker.worker.pid)
+    return killed
+
+
+def end_abandoned_run(heartbeats: HeartbeatStore, run_id: str) -> list[int]:
+    """For a run that has ended: if its worker never finished the stage code (killed, crashed), end what
+    it left running on this host and close its heartbeat; returns the pids signalled."""
+    beat = heartbeats.get(run_id)
+    if beat is None or beat.ended_at is not None:
+        return []
+    killed = end_run_processes(beat)
+    heartbeats.end(run_id)
     return killed

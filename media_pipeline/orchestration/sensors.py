@@ -11,6 +11,7 @@ import dagster as dg
 
 from media_pipeline.domain import Stage
 from media_pipeline.orchestration.jobs import STAGE_JOBS, stage_job_name
+from media_pipeline.orchestration.leftovers import end_abandoned_run
 from media_pipeline.orchestration.partitions import task_partitions
 from media_pipeline.orchestration.rescue import stale_run_rescue_sensor
 from media_pipeline.orchestration.resources import AppDbResource
@@ -122,6 +123,7 @@ def run_status_writer_sensor(context: dg.SensorEvaluationContext, app_db: AppDbR
         ascending=True,
     )
     state = app_db.state()
+    heartbeats = app_db.heartbeats()
     written = 0
     for record in records:
         tags = record.dagster_run.tags
@@ -130,12 +132,14 @@ def run_status_writer_sensor(context: dg.SensorEvaluationContext, app_db: AppDbR
         task_id, generation, stage = tags[TASK_TAG], int(tags[GENERATION_TAG]), tags[STAGE_TAG]
         run_id, status = record.dagster_run.run_id, record.dagster_run.status
         attempt = int(tags[ATTEMPT_TAG]) if ATTEMPT_TAG in tags else None
+        if status is not dg.DagsterRunStatus.SUCCESS and (killed := end_abandoned_run(heartbeats, run_id)):
+            context.log.warning(f"run {run_id} ended without its worker: killed leftover pids {killed}")
         if status is dg.DagsterRunStatus.SUCCESS:
             changed = state.stage_completed(task_id, generation, stage, run_id, [], attempt=attempt)
         elif status is dg.DagsterRunStatus.CANCELED:
             changed = state.stage_canceled(task_id, generation, stage, run_id)
         else:
-            message = f"Dagster run {run_id} failed before the stage reported an outcome"
+            message = f"Dagster run {run_id} failed before the stage reported an outcome (worker lost)"
             changed = state.stage_failed(
                 task_id, generation, stage, run_id, message, transient=True, attempt=attempt
             )

@@ -81,6 +81,21 @@ def running_daemon(home: DaemonHome) -> Iterator[subprocess.Popen]:
                 process.wait()
 
 
+def ffmpeg_for(data_dir: Path) -> list[int]:
+    """PIDs of ffmpeg processes working on files under ``data_dir`` (read from /proc; nothing is killed)."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"ffmpeg") and any(str(data_dir).encode() in a for a in argv):
+            pids.append(int(proc.name))
+    return pids
+
+
 def wait_for(condition: Callable[[], T | None], *, timeout: float, what: str, interval: float = 0.25) -> T:
     """Poll an external system's state until ``condition`` returns a truthy value (or fail after timeout).
 

@@ -15,6 +15,7 @@ from media_pipeline.orchestration.tags import STAGE_TAG, TASK_TAG
 from media_pipeline.store import Owner, PipelineState, QueueService, TaskService, upgrade_db
 from media_pipeline_tests.orchestration.daemon import (
     app_db_url,
+    ffmpeg_for,
     make_home,
     running_daemon,
     use_postgres,
@@ -117,25 +118,10 @@ def test_stop_terminates_only_that_tasks_run_and_its_processes(tmp_path: Path, m
             timeout=60,
             what="the video run to be canceled",
         )
-        wait_for(lambda: not _ffmpeg_for(home.data_dir), timeout=15, what="the run's ffmpeg processes to end")
+        wait_for(lambda: not ffmpeg_for(home.data_dir), timeout=15, what="the run's ffmpeg processes to end")
         [other] = _queue(url, ["after-stop"], SMALL)
         wait_for(lambda: tasks.get(other).status == "succeeded", timeout=240, what="the next task to succeed")
 
     assert tasks.get(long_task).status == "canceled"
     assert not (home.data_dir / "storage" / "tasks" / long_task / "output.mp4").exists()
     assert [entry.action_type for entry in tasks.logs(long_task, action="stop")] == ["stop"]
-
-
-def _ffmpeg_for(data_dir: Path) -> list[int]:
-    """PIDs of ffmpeg processes working on files under ``data_dir`` (read from /proc; nothing is killed)."""
-    pids = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            argv = (proc / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if argv and argv[0].endswith(b"ffmpeg") and any(str(data_dir).encode() in a for a in argv):
-            pids.append(int(proc.name))
-    return pids
