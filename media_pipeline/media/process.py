@@ -24,6 +24,7 @@ _EOF = object()
 
 _children: dict[int, ProcessRef] = {}
 _children_lock = threading.Lock()
+_children_watchers: list[threading.Event] = []
 
 
 def running_children() -> list[ProcessRef]:
@@ -31,6 +32,26 @@ def running_children() -> list[ProcessRef]:
     leads its own group); heartbeats record them so a rescuer can end them if this process dies."""
     with _children_lock:
         return list(_children.values())
+
+
+def watch_children(event: threading.Event, *, stop: bool = False) -> None:
+    """Set ``event`` whenever a child starts or ends (so a heartbeat records it at once); ``stop=True``
+    removes the watch."""
+    with _children_lock:
+        if stop:
+            _children_watchers.remove(event)
+        else:
+            _children_watchers.append(event)
+
+
+def _track(pid: int, child: ProcessRef | None) -> None:
+    with _children_lock:
+        if child is None:
+            _children.pop(pid, None)
+        else:
+            _children[pid] = child
+        for event in _children_watchers:
+            event.set()
 
 
 class ProcessFailed(PermanentError):
@@ -161,15 +182,11 @@ def run_process(
         )
     except OSError as exc:
         raise ProcessFailed(name, None, str(exc)) from exc
-    child = ProcessRef.of(proc.pid)
-    if child is not None:
-        with _children_lock:
-            _children[proc.pid] = child
+    _track(proc.pid, ProcessRef.of(proc.pid))
     try:
         return _supervise(proc, name, on_line, timeout, cancel)
     finally:
-        with _children_lock:
-            _children.pop(proc.pid, None)
+        _track(proc.pid, None)
 
 
 def _supervise(

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from media_pipeline.media.process import running_children
+from media_pipeline.media.process import running_children, watch_children
 from media_pipeline.processes import ProcessRef
 from media_pipeline.store.heartbeats import HeartbeatStore, RunWorker
 
@@ -44,24 +44,32 @@ def this_worker(run: RunIdentity) -> RunWorker:
 
 @contextmanager
 def heartbeat(store: HeartbeatStore, run: RunIdentity, interval_s: float) -> Iterator[None]:
-    """Beat once now, then every ``interval_s`` in a daemon thread until the block ends (then mark the
-    run's stage code as ended). A failed beat is logged and retried at the next interval."""
+    """Beat once now, then every ``interval_s`` and whenever a child process starts or ends, in a daemon
+    thread, until the block ends (then mark the run's stage code as ended). A failed beat is logged and
+    retried at the next interval."""
     run_id = run[0]
     store.beat(this_worker(run))
-    stop = threading.Event()
+    wake, stopped = threading.Event(), threading.Event()
 
     def beat_until_stopped() -> None:
-        while not stop.wait(interval_s):
+        while True:
+            wake.wait(interval_s)
+            wake.clear()
+            if stopped.is_set():
+                return
             try:
                 store.beat(this_worker(run))
             except Exception as exc:  # the DB may be briefly unavailable; the next beat tries again
                 logger.warning("heartbeat of run %s failed: %s", run_id, exc)
 
+    watch_children(wake)
     thread = threading.Thread(target=beat_until_stopped, name=f"heartbeat-{run_id[:8]}", daemon=True)
     thread.start()
     try:
         yield
     finally:
-        stop.set()
+        watch_children(wake, stop=True)
+        stopped.set()
+        wake.set()
         thread.join()
         store.end(run_id)

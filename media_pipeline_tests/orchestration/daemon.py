@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -73,12 +74,20 @@ def running_daemon(home: DaemonHome) -> Iterator[subprocess.Popen]:
         try:
             yield process
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            stop_group(process)
+
+
+def stop_group(process: subprocess.Popen, sig: signal.Signals = signal.SIGTERM) -> None:
+    """Signal the daemon's process group (its code server and run workers), SIGKILL it after 30 s; a group
+    that is already gone (killed by the test) is fine."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
 def ffmpeg_for(data_dir: Path) -> list[int]:

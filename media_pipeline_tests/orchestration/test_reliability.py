@@ -20,6 +20,7 @@ from media_pipeline_tests.orchestration.daemon import (
     ffmpeg_for,
     make_home,
     running_daemon,
+    stop_group,
     use_postgres,
     wait_for,
 )
@@ -116,3 +117,47 @@ def test_a_killed_run_worker_is_rescued_and_the_task_publishes_once(
     [retry] = tasks.logs(task_id, action="retry")  # one transient attempt: worker lost
     assert "worker" in retry.message and (retry.stage, retry.metadata["delaySeconds"]) == ("video", 5)
     print(f"\n{backend}: worker kill -> next attempt running: {detection_to_retry:.1f} s")
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_after_a_whole_tree_kill_the_stuck_stage_is_rescued_on_restart(
+    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    """kill -9 of daemon, code server and run worker mid-render (ffmpeg, in its own session, survives):
+    after the restart the stuck video run is rescued, the task publishes once and the next task runs."""
+    home = _home(backend, tmp_path, monkeypatch, request)
+    url = app_db_url(home)
+    first, second = queue_assets(url, ["long", "next"], LONG)
+    tasks, heartbeats = TaskService(url, OWNER), HeartbeatStore(url)
+
+    with running_daemon(home) as daemon:
+        beat = wait_for(lambda: _rendering(tasks, heartbeats, first), timeout=240, what="the render to run")
+        stop_group(daemon, signal.SIGKILL)
+    instance = dg.DagsterInstance.get()
+    assert instance.get_run_by_id(beat.worker.run_id).status == dg.DagsterRunStatus.STARTED  # stuck
+
+    restarted_at = datetime.now(UTC)
+    with running_daemon(home):
+        retried = wait_for(
+            lambda: (s := _stage(tasks, first, "video")).attempt == 1 and s.started_at is not None and s,
+            timeout=120,
+            what="the rescued video stage to run again",
+        )
+        wait_for(lambda: tasks.get(first).status == "succeeded", timeout=180, what="the task to publish")
+        published_at = datetime.now(UTC)
+        assert [child for child in beat.worker.children if child.is_running()] == []
+        wait_for(
+            lambda: tasks.get(second).status == "succeeded", timeout=240, what="the next task to publish"
+        )
+        assert instance.get_run_by_id(beat.worker.run_id).status == dg.DagsterRunStatus.FAILURE
+        wait_for(lambda: not ffmpeg_for(home.data_dir), timeout=15, what="no ffmpeg left")
+
+    _assert_published_once(home, tasks, first, height=480, fps=24)
+    _assert_published_once(home, tasks, second, height=480, fps=24)
+    [retry] = tasks.logs(first, action="retry")
+    assert retry.message.startswith("rescued: ") and "exited" in retry.message
+    to_retry = (retried.started_at - restarted_at).total_seconds()
+    to_publish = (published_at - restarted_at).total_seconds()
+    print(
+        f"\n{backend}: restart -> rescued stage running again {to_retry:.1f} s, published {to_publish:.1f} s"
+    )
