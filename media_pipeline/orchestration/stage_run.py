@@ -75,7 +75,7 @@ def stage_run(
             beating.enter_context(
                 heartbeat(
                     app_db.heartbeats(),
-                    (context.run_id, task_id, spec.generation, stage),
+                    (context.run.run_id, task_id, spec.generation, stage),
                     app_db.config.settings.heartbeat_interval_s,
                 )
             )
@@ -83,7 +83,7 @@ def stage_run(
                 task_id,
                 spec.generation,
                 stage,
-                context.run_id,
+                context.run.run_id,
                 os.getpid(),
                 attempt=attempt,
                 process_name="dagster-run-worker",
@@ -103,7 +103,7 @@ def stage_run(
         context.log.info(f"{stage} done in {time.monotonic() - began:.2f}s")
         if state is not None:
             state.stage_completed(
-                task_id, spec.generation, stage, context.run_id, run.contents, attempt=attempt
+                task_id, spec.generation, stage, context.run.run_id, run.contents, attempt=attempt
             )
 
 
@@ -120,14 +120,14 @@ def _report_failure(run: StageRun, exc: BaseException) -> None:
 def _write_failure(run: StageRun, exc: BaseException) -> None:
     spec = run.spec
     if not isinstance(exc, Exception):
-        run.state.stage_canceled(spec.task_id, spec.generation, run.stage, run.context.run_id)
+        run.state.stage_canceled(spec.task_id, spec.generation, run.stage, run.context.run.run_id)
         return
     verdict = classify(exc)
     run.state.stage_failed(
         spec.task_id,
         spec.generation,
         run.stage,
-        run.context.run_id,
+        run.context.run.run_id,
         verdict.message,
         transient=verdict.transient,
         retry_after_s=verdict.retry_after_s,

@@ -3,8 +3,11 @@ retry policy runs exactly, stop works with the code server down and never touche
 
 from __future__ import annotations
 
+import base64
+import itertools
 import os
 import signal
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +15,7 @@ import dagster as dg
 import pytest
 
 from media_pipeline.media.probe import check_video, summarize
+from media_pipeline.settings import get_settings
 from media_pipeline.store import Owner, QueueService, StageStateView, TaskService, upgrade_db
 from media_pipeline.store.heartbeats import Heartbeat, HeartbeatStore
 from media_pipeline_tests.orchestration.daemon import (
@@ -24,11 +28,13 @@ from media_pipeline_tests.orchestration.daemon import (
     use_postgres,
     wait_for,
 )
+from media_pipeline_tests.providers.fakeserver import FakeServer, Recorded, Reply
+from media_pipeline_tests.providers.helpers import image_bytes
 
 pytestmark = pytest.mark.slow
 
 OWNER = Owner(user_id="u1", workspace_id="w1")
-SMALL = {"language": "en", "imageCount": 2, "targetDurationS": 4, "renderHeight": 240, "fps": 10}
+SMALL = {"language": "en", "imageCount": 2, "targetDurationS": 5, "renderHeight": 240, "fps": 10}
 LONG = {"language": "en", "imageCount": 3, "targetDurationS": 40, "renderHeight": 480, "fps": 24}
 """Long enough that its render is still running when the test kills it (a few seconds on 2 cores)."""
 
@@ -161,3 +167,96 @@ def test_after_a_whole_tree_kill_the_stuck_stage_is_rescued_on_restart(
     print(
         f"\n{backend}: restart -> rescued stage running again {to_retry:.1f} s, published {to_publish:.1f} s"
     )
+
+
+PNG_B64 = base64.b64encode(image_bytes("PNG", (256, 448), "purple")).decode()
+
+
+class ImagesApi:
+    """A loopback OpenAI-compatible images API keyed by task title (found in each prompt): ``plans`` are the
+    replies given before an image, ``forever`` a reply always given; ``hold`` blocks that title's requests
+    until ``release`` is set."""
+
+    def __init__(
+        self, plans: dict[str, list[Reply]], forever: dict[str, Reply] | None = None, hold: str | None = None
+    ) -> None:
+        self.plans = {title: list(replies) for title, replies in plans.items()}
+        self.forever = forever or {}
+        self.calls: dict[str, int] = dict.fromkeys([*self.plans, *self.forever], 0)
+        self.hold, self.release = hold, threading.Event()
+
+    def __call__(self, request: Recorded) -> Reply:
+        prompt = request.json()["prompt"]
+        title = next(title for title in self.calls if title in prompt)
+        self.calls[title] += 1
+        if title == self.hold:
+            self.release.wait(120)
+        if self.plans.get(title):
+            return self.plans[title].pop(0)
+        if title in self.forever:
+            return self.forever[title]
+        return Reply.json({"created": 1, "data": [{"b64_json": PNG_B64}]})
+
+
+ALWAYS = "charlie-always-503"
+UNAVAILABLE = Reply(503, b"upstream unavailable")
+
+
+def _images_home(tmp_path: Path, server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> DaemonHome:
+    """A daemon home whose image provider is the fake; the test process (queue checks) sees it too."""
+    provider = {
+        "MEDIA_PIPELINE_IMAGES_BASE_URL": f"{server.base_url}/v1",
+        "MEDIA_PIPELINE_IMAGES_API_KEY": "test-key",
+        "MEDIA_PIPELINE_HTTP_ATTEMPTS": "1",  # each 503 fails the stage attempt: stage retries are tested
+    }
+    for key, value in provider.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    home = make_home(tmp_path, **provider)
+    monkeypatch.setenv("DAGSTER_HOME", str(home.dagster_home))
+    upgrade_db(app_db_url(home))
+    return home
+
+
+def _finished(tasks: TaskService, task_ids: list[str]) -> bool:
+    return all(tasks.get(task_id).status in ("succeeded", "failed", "canceled") for task_id in task_ids)
+
+
+def test_provider_outages_follow_the_retry_policy_through_real_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """503 x2 then 200, 503 x3 then 200 and always 503, one task each (a 400 and a 429 with Retry-After:
+    test_stage_failures.py)."""
+    plans = {"alpha-503x2": [UNAVAILABLE, UNAVAILABLE], "bravo-503x3": [UNAVAILABLE] * 3}
+    api = ImagesApi(plans, forever={ALWAYS: UNAVAILABLE})
+    with FakeServer(api) as server:
+        home = _images_home(tmp_path, server, monkeypatch)
+        url = app_db_url(home)
+        ids = {
+            title: queue_assets(url, [title], {**SMALL, "title": title, "mediaMode": "dalle3"})[0]
+            for title in [*plans, ALWAYS]
+        }
+        tasks = TaskService(url, OWNER)
+        with running_daemon(home):
+            wait_for(lambda: _finished(tasks, list(ids.values())), timeout=480, what="all tasks to finish")
+
+    def retries(title: str) -> list[float]:
+        logs = sorted(tasks.logs(ids[title], action="retry", stage="images"), key=lambda log: log.id)
+        return [log.metadata["delaySeconds"] for log in logs]
+
+    def attempts_started(title: str) -> list[datetime]:
+        logs = tasks.logs(ids[title], action="start", stage="images")
+        return sorted(log.created_at for log in logs if not log.metadata.get("refused"))
+
+    for title in plans:
+        _assert_published_once(home, tasks, ids[title], height=240, fps=10)
+    assert retries("alpha-503x2") == [5, 10] and api.calls["alpha-503x2"] == 2 + SMALL["imageCount"]
+    assert retries("bravo-503x3") == [5, 10, 30]
+    for title, delays in (("alpha-503x2", [5, 10]), ("bravo-503x3", [5, 10, 30])):
+        starts = attempts_started(title)
+        gaps = [(later - earlier).total_seconds() for earlier, later in itertools.pairwise(starts)]
+        assert all(gap >= delay for gap, delay in zip(gaps, delays, strict=True)), gaps  # never early
+
+    always = tasks.get(ids[ALWAYS])
+    assert always.status == "failed" and "HTTP 503" in always.last_error
+    assert retries(ALWAYS) == [5, 10, 30] and len(attempts_started(ALWAYS)) == 4 and api.calls[ALWAYS] == 4
