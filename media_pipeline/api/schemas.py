@@ -338,6 +338,7 @@ class Check(ApiModel):
     latency_ms: float | None = None
     detail: str | None = None
     storage: str | None = None
+    revision: str | None = Field(default=None, description="App DB schema (migration) revision.")
 
 
 class Health(ApiModel):

@@ -137,9 +137,18 @@ def test_schedule_validation(client: httpx.Client, db_engine: Engine) -> None:
         {"taskId": draft["id"], "scheduledTime": "2099-01-01T00:00:00Z", "repeatConfig": {"weekdays": [9]}},
         {"taskId": draft["id"], "scheduledTime": "not a time"},
         {"taskId": "../x", "scheduledTime": "2099-01-01T00:00:00Z"},
+        {"taskId": draft["id"], "scheduledTime": "0001-01-01T00:00:00Z"},  # out of range
+        {"taskId": draft["id"], "scheduledTime": "9999-12-31T23:59:59Z", "repeat": "daily"},
+        {"taskId": draft["id"], "scheduledTime": "2099-01-01T00:00:00Z", "publishAt": "0001-01-01T00:00:00Z"},
     ]:
         assert_error(client.post("/api/automation/schedules", json=body), 422, "VALIDATION_ERROR")
-    assert snapshot(db_engine) == before
+    schedule = client.post(
+        "/api/automation/schedules", json={"taskId": draft["id"], "scheduledTime": "2099-01-01T00:00:00Z"}
+    ).json()
+    url = f"/api/automation/schedules/{schedule['id']}"
+    with_schedule = snapshot(db_engine)
+    assert_error(client.patch(url, json={"scheduledTime": "0001-01-01T00:00:00Z"}), 422, "VALIDATION_ERROR")
+    assert snapshot(db_engine) == with_schedule != before
 
 
 def test_automation_is_owner_scoped(

@@ -90,6 +90,21 @@ def stop_group(process: subprocess.Popen, sig: signal.Signals = signal.SIGTERM) 
         process.wait()
 
 
+def code_server_pid(daemon: subprocess.Popen) -> int | None:
+    """PID of the daemon's code server (its ``dagster api grpc`` child), read from /proc."""
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == daemon.pid and b"api" in argv and b"grpc" in argv:
+            return int(proc.name)
+    return None
+
+
 def ffmpeg_for(data_dir: Path) -> list[int]:
     """PIDs of ffmpeg processes working on files under ``data_dir`` (read from /proc; nothing is killed)."""
     pids = []

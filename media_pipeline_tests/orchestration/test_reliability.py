@@ -15,12 +15,15 @@ import dagster as dg
 import pytest
 
 from media_pipeline.media.probe import check_video, summarize
+from media_pipeline.orchestration.run_control import DagsterRunControl
 from media_pipeline.settings import get_settings
 from media_pipeline.store import Owner, QueueService, StageStateView, TaskService, upgrade_db
 from media_pipeline.store.heartbeats import Heartbeat, HeartbeatStore
+from media_pipeline_tests.media.proctools import ended
 from media_pipeline_tests.orchestration.daemon import (
     DaemonHome,
     app_db_url,
+    code_server_pid,
     ffmpeg_for,
     make_home,
     running_daemon,
@@ -182,7 +185,7 @@ class ImagesApi:
     ) -> None:
         self.plans = {title: list(replies) for title, replies in plans.items()}
         self.forever = forever or {}
-        self.calls: dict[str, int] = dict.fromkeys([*self.plans, *self.forever], 0)
+        self.calls: dict[str, int] = dict.fromkeys([*self.plans, *self.forever, *([hold] if hold else [])], 0)
         self.hold, self.release = hold, threading.Event()
 
     def __call__(self, request: Recorded) -> Reply:
@@ -260,3 +263,82 @@ def test_provider_outages_follow_the_retry_policy_through_real_runs(
     always = tasks.get(ids[ALWAYS])
     assert always.status == "failed" and "HTTP 503" in always.last_error
     assert retries(ALWAYS) == [5, 10, 30] and len(attempts_started(ALWAYS)) == 4 and api.calls[ALWAYS] == 4
+
+
+def test_stop_with_the_code_server_down_cancels_at_once_and_rerun_publishes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    home = _home("sqlite", tmp_path, monkeypatch, request)
+    url = app_db_url(home)
+    [task_id] = queue_assets(url, ["long"], LONG)
+    tasks, heartbeats = TaskService(url, OWNER), HeartbeatStore(url)
+
+    with running_daemon(home) as daemon:
+        beat = wait_for(lambda: _rendering(tasks, heartbeats, task_id), timeout=240, what="the render to run")
+        server = wait_for(lambda: code_server_pid(daemon), timeout=10, what="the code server")
+        server_fd = os.pidfd_open(server)
+        os.kill(server, signal.SIGKILL)
+        assert ended(server_fd)
+        os.close(server_fd)
+        instance = dg.DagsterInstance.get()
+        run_id = beat.worker.run_id
+        stopped = tasks.stop(task_id, DagsterRunControl(instance, heartbeats))
+        assert stopped.terminated_run_ids == [run_id] and stopped.task.status == "canceled"
+        wait_for(
+            lambda: instance.get_run_by_id(run_id).status == dg.DagsterRunStatus.CANCELED,
+            timeout=15,
+            what="the run to be canceled (its stage slot freed)",
+        )
+        assert not beat.worker.worker.is_running()
+        assert [child for child in beat.worker.children if child.is_running()] == []
+
+        rerun = tasks.rerun(task_id)
+        assert rerun.started and rerun.task.generation == 2
+        wait_for(lambda: _finished(tasks, [task_id]), timeout=300, what="the rerun to finish")
+        wait_for(lambda: not ffmpeg_for(home.data_dir), timeout=15, what="no ffmpeg left")
+
+    _assert_published_once(home, tasks, task_id, height=480, fps=24)
+    reused = tasks.logs(task_id, action="skip")
+    assert sorted(log.stage for log in reused) == ["images", "script"]  # completed outputs reused
+
+
+def test_stopping_one_task_leaves_another_tasks_render_running(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stop a task blocked in its image provider while another task's ffmpeg renders: only the stopped
+    task's run ends; the bystander's render is never interrupted (one attempt, no retry) and publishes."""
+    api = ImagesApi({}, hold="held-task")
+    with FakeServer(api) as server:
+        home = _images_home(tmp_path, server, monkeypatch)
+        url = app_db_url(home)
+        [bystander] = queue_assets(url, ["render"], LONG)
+        [held] = queue_assets(url, ["held"], {**SMALL, "title": "held-task", "mediaMode": "dalle3"})
+        tasks, heartbeats = TaskService(url, OWNER), HeartbeatStore(url)
+        try:
+            with running_daemon(home):
+                instance = dg.DagsterInstance.get()
+
+                def both_busy() -> Heartbeat | None:
+                    held_images = _stage(tasks, held, "images")
+                    rendering = _rendering(tasks, heartbeats, bystander)
+                    return (
+                        rendering if held_images.status == "processing" and api.calls["held-task"] else None
+                    )
+
+                wait_for(both_busy, timeout=240, what="a held image request and a running render")
+                held_run = _stage(tasks, held, "images").run_id
+                stopped = tasks.stop(held, DagsterRunControl(instance, heartbeats))
+                assert stopped.terminated_run_ids == [held_run]
+                wait_for(
+                    lambda: instance.get_run_by_id(held_run).status == dg.DagsterRunStatus.CANCELED,
+                    timeout=60,
+                    what="the held run to be canceled",
+                )
+                assert _stage(tasks, bystander, "video").status == "processing"
+                wait_for(lambda: _finished(tasks, [bystander]), timeout=300, what="the bystander to finish")
+        finally:
+            api.release.set()
+
+    assert tasks.get(held).status == "canceled"
+    _assert_published_once(home, tasks, bystander, height=480, fps=24)
+    assert _stage(tasks, bystander, "video").attempt == 0 and tasks.logs(bystander, action="retry") == []
