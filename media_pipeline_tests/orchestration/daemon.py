@@ -15,8 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+import pytest
+
+from media_pipeline.store import Owner, QueueService, upgrade_db
+
 REPO = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
+OWNER = Owner(user_id="u1", workspace_id="w1")
+SMALL = {"language": "en", "imageCount": 2, "targetDurationS": 5, "renderHeight": 240, "fps": 10}
+"""Options of a small, quick task (a 134x240 video at 10 fps)."""
 
 
 @dataclass
@@ -56,6 +63,34 @@ def use_postgres(home: DaemonHome, app_url: str, dagster_url: str) -> None:
 def app_db_url(home: DaemonHome) -> str:
     """The app DB URL the daemon's processes use."""
     return home.env.get("MEDIA_PIPELINE_APP_DB_URL") or f"sqlite:///{home.data_dir / 'app.db'}"
+
+
+def prepared_home(
+    backend: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+    **extra_env: str,
+) -> DaemonHome:
+    """A home on ``backend`` ("sqlite" or "postgres": throwaway databases on the test PostgreSQL), used
+    by this test process too (DAGSTER_HOME), with the app DB migrated."""
+    home = make_home(tmp_path, **extra_env)
+    if backend == "postgres":
+        server = request.getfixturevalue("postgres_server")
+        suffix = tmp_path.name.replace("-", "_").lower()
+        use_postgres(
+            home, server.create_database(f"app_{suffix}"), server.create_database(f"dagster_{suffix}")
+        )
+    monkeypatch.setenv("DAGSTER_HOME", str(home.dagster_home))
+    upgrade_db(app_db_url(home))
+    return home
+
+
+def queue_assets(url: str, assets: list[str], options: dict) -> list[str]:
+    """Add one draft per asset with ``options`` and run them; the task ids in queue order."""
+    queue = QueueService(url, OWNER)
+    added = queue.add_assets(assets, options, queue.get_or_create_default_queue().version)
+    return [task.id for task in queue.run(added.version).queued]
 
 
 @contextmanager

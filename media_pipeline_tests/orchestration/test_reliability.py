@@ -17,18 +17,20 @@ import pytest
 from media_pipeline.media.probe import check_video, summarize
 from media_pipeline.orchestration.run_control import DagsterRunControl
 from media_pipeline.settings import get_settings
-from media_pipeline.store import Owner, QueueService, StageStateView, TaskService, upgrade_db
+from media_pipeline.store import StageStateView, TaskService
 from media_pipeline.store.heartbeats import Heartbeat, HeartbeatStore
 from media_pipeline_tests.media.proctools import ended
 from media_pipeline_tests.orchestration.daemon import (
+    OWNER,
+    SMALL,
     DaemonHome,
     app_db_url,
     code_server_pid,
     ffmpeg_for,
-    make_home,
+    prepared_home,
+    queue_assets,
     running_daemon,
     stop_group,
-    use_postgres,
     wait_for,
 )
 from media_pipeline_tests.providers.fakeserver import FakeServer, Recorded, Reply
@@ -36,32 +38,8 @@ from media_pipeline_tests.providers.helpers import image_bytes
 
 pytestmark = pytest.mark.slow
 
-OWNER = Owner(user_id="u1", workspace_id="w1")
-SMALL = {"language": "en", "imageCount": 2, "targetDurationS": 5, "renderHeight": 240, "fps": 10}
 LONG = {"language": "en", "imageCount": 3, "targetDurationS": 40, "renderHeight": 480, "fps": 24}
 """Long enough that its render is still running when the test kills it (a few seconds on 2 cores)."""
-
-
-def queue_assets(url: str, assets: list[str], options: dict) -> list[str]:
-    """Add one draft per asset and run them; returns the task ids in queue order."""
-    queue = QueueService(url, OWNER)
-    added = queue.add_assets(assets, options, queue.get_or_create_default_queue().version)
-    return [task.id for task in queue.run(added.version).queued]
-
-
-def _home(
-    backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
-) -> DaemonHome:
-    home = make_home(tmp_path)
-    if backend == "postgres":
-        server = request.getfixturevalue("postgres_server")
-        suffix = tmp_path.name.replace("-", "_").lower()
-        use_postgres(
-            home, server.create_database(f"app_{suffix}"), server.create_database(f"dagster_{suffix}")
-        )
-    monkeypatch.setenv("DAGSTER_HOME", str(home.dagster_home))
-    upgrade_db(app_db_url(home))
-    return home
 
 
 def _stage(tasks: TaskService, task_id: str, stage: str) -> StageStateView:
@@ -96,7 +74,7 @@ def _assert_published_once(home: DaemonHome, tasks: TaskService, task_id: str, h
 def test_a_killed_run_worker_is_rescued_and_the_task_publishes_once(
     backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
-    home = _home(backend, tmp_path, monkeypatch, request)
+    home = prepared_home(backend, tmp_path, monkeypatch, request)
     url = app_db_url(home)
     [task_id] = queue_assets(url, ["long"], LONG)
     tasks, heartbeats = TaskService(url, OWNER), HeartbeatStore(url)
@@ -134,7 +112,7 @@ def test_after_a_whole_tree_kill_the_stuck_stage_is_rescued_on_restart(
 ) -> None:
     """kill -9 of daemon, code server and run worker mid-render (ffmpeg, in its own session, survives):
     after the restart the stuck video run is rescued, the task publishes once and the next task runs."""
-    home = _home(backend, tmp_path, monkeypatch, request)
+    home = prepared_home(backend, tmp_path, monkeypatch, request)
     url = app_db_url(home)
     first, second = queue_assets(url, ["long", "next"], LONG)
     tasks, heartbeats = TaskService(url, OWNER), HeartbeatStore(url)
@@ -205,7 +183,9 @@ ALWAYS = "charlie-always-503"
 UNAVAILABLE = Reply(503, b"upstream unavailable")
 
 
-def _images_home(tmp_path: Path, server: FakeServer, monkeypatch: pytest.MonkeyPatch) -> DaemonHome:
+def _images_home(
+    tmp_path: Path, server: FakeServer, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> DaemonHome:
     """A daemon home whose image provider is the fake; the test process (queue checks) sees it too."""
     provider = {
         "MEDIA_PIPELINE_IMAGES_BASE_URL": f"{server.base_url}/v1",
@@ -215,10 +195,7 @@ def _images_home(tmp_path: Path, server: FakeServer, monkeypatch: pytest.MonkeyP
     for key, value in provider.items():
         monkeypatch.setenv(key, value)
     get_settings.cache_clear()
-    home = make_home(tmp_path, **provider)
-    monkeypatch.setenv("DAGSTER_HOME", str(home.dagster_home))
-    upgrade_db(app_db_url(home))
-    return home
+    return prepared_home("sqlite", tmp_path, monkeypatch, request, **provider)
 
 
 def _finished(tasks: TaskService, task_ids: list[str]) -> bool:
@@ -226,14 +203,14 @@ def _finished(tasks: TaskService, task_ids: list[str]) -> bool:
 
 
 def test_provider_outages_follow_the_retry_policy_through_real_runs(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
     """503 x2 then 200, 503 x3 then 200 and always 503, one task each (a 400 and a 429 with Retry-After:
     test_stage_failures.py)."""
     plans = {"alpha-503x2": [UNAVAILABLE, UNAVAILABLE], "bravo-503x3": [UNAVAILABLE] * 3}
     api = ImagesApi(plans, forever={ALWAYS: UNAVAILABLE})
     with FakeServer(api) as server:
-        home = _images_home(tmp_path, server, monkeypatch)
+        home = _images_home(tmp_path, server, monkeypatch, request)
         url = app_db_url(home)
         ids = {
             title: queue_assets(url, [title], {**SMALL, "title": title, "mediaMode": "dalle3"})[0]
@@ -268,7 +245,7 @@ def test_provider_outages_follow_the_retry_policy_through_real_runs(
 def test_stop_with_the_code_server_down_cancels_at_once_and_rerun_publishes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
-    home = _home("sqlite", tmp_path, monkeypatch, request)
+    home = prepared_home("sqlite", tmp_path, monkeypatch, request)
     url = app_db_url(home)
     [task_id] = queue_assets(url, ["long"], LONG)
     tasks, heartbeats = TaskService(url, OWNER), HeartbeatStore(url)
@@ -303,13 +280,13 @@ def test_stop_with_the_code_server_down_cancels_at_once_and_rerun_publishes(
 
 
 def test_stopping_one_task_leaves_another_tasks_render_running(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
     """Stop a task blocked in its image provider while another task's ffmpeg renders: only the stopped
     task's run ends; the bystander's render is never interrupted (one attempt, no retry) and publishes."""
     api = ImagesApi({}, hold="held-task")
     with FakeServer(api) as server:
-        home = _images_home(tmp_path, server, monkeypatch)
+        home = _images_home(tmp_path, server, monkeypatch, request)
         url = app_db_url(home)
         [bystander] = queue_assets(url, ["render"], LONG)
         [held] = queue_assets(url, ["held"], {**SMALL, "title": "held-task", "mediaMode": "dalle3"})
