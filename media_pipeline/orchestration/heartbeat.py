@@ -72,4 +72,7 @@ def heartbeat(store: HeartbeatStore, run: RunIdentity, interval_s: float) -> Ite
         stopped.set()
         wake.set()
         thread.join()
-        store.end(run_id)
+        try:
+            store.end(run_id)
+        except Exception as exc:  # never hide the stage's own outcome; rescue treats the run as ended late
+            logger.warning("could not close the heartbeat of run %s: %s", run_id, exc)
