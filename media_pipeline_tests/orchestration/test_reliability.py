@@ -156,7 +156,7 @@ PNG_B64 = base64.b64encode(image_bytes("PNG", (256, 448), "purple")).decode()
 class ImagesApi:
     """A loopback OpenAI-compatible images API keyed by task title (found in each prompt): ``plans`` are the
     replies given before an image, ``forever`` a reply always given; ``hold`` blocks that title's requests
-    until ``release`` is set."""
+    until ``release`` is set, then closes them unanswered."""
 
     def __init__(
         self, plans: dict[str, list[Reply]], forever: dict[str, Reply] | None = None, hold: str | None = None
@@ -170,8 +170,9 @@ class ImagesApi:
         prompt = request.json()["prompt"]
         title = next(title for title in self.calls if title in prompt)
         self.calls[title] += 1
-        if title == self.hold:
+        if title == self.hold:  # its client is gone by the time it is released: close without a reply
             self.release.wait(120)
+            return Reply(drop=True)
         if self.plans.get(title):
             return self.plans[title].pop(0)
         if title in self.forever:
