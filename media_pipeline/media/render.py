@@ -248,8 +248,9 @@ def _prune(work_dir: Path, keep: list[Segment]) -> None:
 
 
 def _remove_leftovers(work_dir: Path, out: Path) -> None:
-    """Temp files of an earlier render of this task that was killed (a failed one removes its own)."""
-    remove_temp_files(work_dir, f"{SEGMENT_PREFIX}*", ".mp4")
+    """Temp files of an earlier render of this task that was killed (a failed one removes its own): any
+    in the render's own work dir (segments, mastered audio), and the output's."""
+    remove_temp_files(work_dir, "*", "*")
     remove_temp_files(out.parent, out.stem, out.suffix)
 
 

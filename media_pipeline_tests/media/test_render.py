@@ -272,6 +272,7 @@ def test_a_render_removes_temp_files_a_killed_render_left(
     out.parent.mkdir()
     leftovers = [
         work_dir / ".seg-00-0123456789abcdef01234567.k9x2_a.tmp.mp4",
+        work_dir / ".master.x81q.tmp.wav",
         out.parent / ".output.zq81lm.tmp.mp4",
     ]
     for leftover in leftovers:
