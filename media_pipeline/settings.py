@@ -117,6 +117,22 @@ class Settings(BaseSettings):
         "daemon's 5 s sensor loop minus ~1 s tick overhead, or every other loop is skipped.",
     )
 
+    # Unattended operation (docs/ARCHITECTURE.md, reliability).
+    heartbeat_interval_s: float = Field(
+        default=5.0, description="How often a stage run's worker records its heartbeat in the app DB."
+    )
+    heartbeat_timeout_s: float = Field(
+        default=45.0,
+        description="A stage run whose heartbeat is older than this is rescued (failed, retried); a worker "
+        "on this host that has exited is rescued at once.",
+    )
+    http_attempts: int = Field(
+        default=3,
+        ge=1,
+        description="Tries of one provider HTTP request within a stage attempt, before the stage-level "
+        "retries (5, 10, 30 s) take over.",
+    )
+
     @property
     def resolved_data_dir(self) -> Path:
         """Absolute data directory."""

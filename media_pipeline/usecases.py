@@ -134,7 +134,7 @@ class UseCases:
 
     def rerun(self, task_id: str) -> RerunResult:
         """Produce a finished task again as a new generation (checked and its paid images reserved unless
-        work is in flight)."""
+        work is in flight); a canceled or failed one reuses its completed stages whose outputs still exist."""
         task = self.tasks.get(task_id)
         if task.status not in ACTIVE_STATUSES:
             self.check_ready([task])

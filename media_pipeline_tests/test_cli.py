@@ -1,4 +1,4 @@
-"""The ``media-pipeline`` CLI over a real SQLite app DB: add, list, patch, reorder, run, stop, logs."""
+"""The ``media-pipeline`` CLI over a real SQLite app DB: add, list, patch, reorder, run, stop, rerun, logs."""
 
 from __future__ import annotations
 
@@ -46,6 +46,8 @@ def test_queue_lifecycle_through_cli(cli) -> None:
     assert stopped["task"]["status"] == "canceled"
     _, logs = cli("logs", ids[0], "--action", "stop")
     assert [entry["action_type"] for entry in logs] == ["stop"]
+    _, rerun = cli("rerun", ids[0])
+    assert (rerun["started"], rerun["task"]["status"], rerun["task"]["generation"]) == (True, "queued", 2)
     _, progress = cli("status", ids[2])
     assert progress["status"] == "queued"
 

@@ -21,6 +21,7 @@ from media_pipeline.settings import Settings, get_settings
 if TYPE_CHECKING:
     from media_pipeline.media.tts import Narration
     from media_pipeline.providers.base import ImageSource, Publisher, ScriptWriter
+    from media_pipeline.store.heartbeats import HeartbeatStore
     from media_pipeline.store.housekeeping import Housekeeping
     from media_pipeline.store.image_jobs import ImageWork
     from media_pipeline.store.pipeline_state import PipelineState
@@ -92,6 +93,12 @@ class AppDbResource(dg.ConfigurableResource):
         from media_pipeline.store.image_jobs import ImageWork
 
         return ImageWork(self.config.app_db_url)
+
+    def heartbeats(self) -> HeartbeatStore:
+        """Run heartbeats: written by stage runs' workers, read by the rescue sensor and stop."""
+        from media_pipeline.store.heartbeats import HeartbeatStore
+
+        return HeartbeatStore(self.config.app_db_url)
 
     def housekeeping(self) -> Housekeeping:
         """The periodic app-DB jobs (draft expiry, due schedules)."""

@@ -31,6 +31,7 @@ from media_pipeline.store.lifecycle import (
 from media_pipeline.store.models import Content, Queue, Task, TaskLog, TaskStageState
 from media_pipeline.store.queries import QUEUE_ORDER, current_stage_select, stage_ordinal
 from media_pipeline.store.run_control import RunControl
+from media_pipeline.store.state_machine import reuse_completed_stages
 from media_pipeline.store.views import (
     ContentView,
     LogView,
@@ -260,6 +261,7 @@ class TaskService(OwnedService):
 
     def rerun(self, task_id: str, pricing: Pricing | None = None) -> RerunResult:
         """Produce a finished task (succeeded, failed or canceled) again as a new generation, queued now.
+        A failed or canceled task reuses its completed stages whose recorded files still exist.
 
         Idempotent while work is in flight: a queued/running task is returned with ``started=False``, so of
         many concurrent calls exactly one starts a generation. Drafts go through ``QueueService.run`` and
@@ -276,8 +278,13 @@ class TaskService(OwnedService):
                     f"a {task.status.value} task cannot be re-run; only finished tasks can",
                     {"status": task.status.value},
                 )
+            previous, ended = task.generation, task.status
             start_generation(session, task, now)
-            if pricing is not None:
+            reused: list[str] = []
+            if ended in (TaskStatus.FAILED, TaskStatus.CANCELED):
+                session.flush()
+                reused = reuse_completed_stages(session, task, previous, now)
+            if pricing is not None and Stage.IMAGES not in reused:  # reused images cost nothing again
                 reserve_generations(session, [task], pricing, now)
             return RerunResult(task=TaskView.model_validate(task), started=True)
 
