@@ -1,7 +1,7 @@
 """Credits and paid image generation: credit_accounts, credit_ledger, image_jobs, image_tasks.
 
 Revision ID: 0005_credits
-Revises: 0001_initial
+Revises: 0002_heartbeats
 Create Date: 2026-12-02
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005_credits"
-down_revision: str | None = "0001_initial"
+down_revision: str | None = "0002_heartbeats"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
