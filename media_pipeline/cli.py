@@ -93,6 +93,17 @@ def _token(args: argparse.Namespace) -> object:
     return None
 
 
+def _user_add(args: argparse.Namespace) -> object:
+    import getpass
+
+    from media_pipeline.store.users import UserService
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass()
+    owner = UserService(get_settings().resolved_app_db_url).add(args.username, password, args.workspace)
+    print(f"user {args.username} created (id {owner.user_id}, workspace {owner.workspace_id})")
+    return None
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(prog="media-pipeline", description=__doc__)
@@ -119,6 +130,12 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--read-only", action="store_true")
     token.add_argument("--admin", action="store_true", help="also grant 'admin' (credit grants)")
     token.set_defaults(handler=_token)
+    user = sub.add_parser("user", help="console users").add_subparsers(dest="user_command", required=True)
+    user_add = user.add_parser("add", help="create a console user (asks for the password)")
+    user_add.add_argument("username")
+    user_add.add_argument("--workspace", default="default")
+    user_add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    user_add.set_defaults(handler=_user_add)
     add_queue_commands(sub)
     add_credits_commands(sub)
     return parser

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from media_pipeline.api import (
+    routes_auth,
     routes_automation,
     routes_credits,
     routes_images,
@@ -31,6 +32,7 @@ from media_pipeline.api.middleware import RequestContextMiddleware
 from media_pipeline.api.progress import ProgressHub
 from media_pipeline.api.schemas import ConnectedMessage, ProgressEvent
 from media_pipeline.api.uploads import request_limit
+from media_pipeline.console.mount import mount_console
 from media_pipeline.domain.models import TaskSettings
 from media_pipeline.orchestration.dagster_link import DagsterLink
 from media_pipeline.settings import Settings, get_settings
@@ -141,6 +143,8 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         debug=False,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.context = context
     install_error_handlers(app)
@@ -155,11 +159,13 @@ def create_app(
         routes_render,
         routes_images,
         routes_credits,
+        routes_auth,
         routes_uploads,
         routes_automation,
         routes_ops,
         ws_progress,
     ):
         app.include_router(module.router)
+    mount_console(app)
     app.openapi = lambda: _extra_schemas(app)  # type: ignore[method-assign]
     return app

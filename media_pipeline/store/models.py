@@ -258,3 +258,14 @@ class RunHeartbeat(Base):
     started_at: Mapped[datetime]
     beat_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+
+
+class User(Timestamps, Base):
+    """A console user: signs in with ``username`` and a password (argon2 hash only), works in a workspace."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(255))

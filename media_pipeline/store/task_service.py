@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain.stages import STAGES, Stage
 from media_pipeline.store.base import OwnedService
+from media_pipeline.store.clock import as_utc
 from media_pipeline.store.credits import Pricing, reserve_generations, reserve_unmade
 from media_pipeline.store.enums import (
     ACTIVE_STATUSES,
@@ -115,9 +117,12 @@ class TaskService(OwnedService):
         level: LogLevel | str | None = None,
         stage: str | None = None,
         action: LogAction | str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
         limit: int = 100,
     ) -> list[LogView]:
-        """Log entries, newest first, of one task or of all the owner's tasks; exact-match filters."""
+        """Log entries, newest first, of one task or of all the owner's tasks; exact-match filters and
+        an optional time range (``since`` inclusive, ``until`` exclusive)."""
         stmt = self._owned_rows(TaskLog).order_by(TaskLog.id.desc()).limit(_limit(limit))
         if level is not None:
             stmt = stmt.where(TaskLog.level == LogLevel(level))
@@ -125,6 +130,10 @@ class TaskService(OwnedService):
             stmt = stmt.where(TaskLog.stage == stage)
         if action is not None:
             stmt = stmt.where(TaskLog.action_type == LogAction(action))
+        if since is not None:
+            stmt = stmt.where(TaskLog.created_at >= as_utc(since))
+        if until is not None:
+            stmt = stmt.where(TaskLog.created_at < as_utc(until))
         with self._read() as session:
             if task_id is not None:
                 self._task(session, task_id)
