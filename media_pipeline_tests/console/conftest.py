@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -165,3 +166,16 @@ def screenshot(page: Page, name: str) -> list[Path]:
         paths.append(path)
     page.set_viewport_size({"width": 1280, "height": 800})
     return paths
+
+
+def wait_js(page: Page, expression: str, timeout_s: float = 60.0) -> object:
+    """Poll ``expression`` in the page until it is truthy (``wait_for_function`` evaluates strings, which
+    the console's Content-Security-Policy forbids)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = page.evaluate(expression)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {expression}")
+        page.wait_for_timeout(100)

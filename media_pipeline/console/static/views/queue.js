@@ -52,13 +52,16 @@ export function renderQueue(main) {
     return change(() => api.patch(`${base()}/reorder`, { orderedJobIds: ids, version: state.version }));
   }
 
-  function move(index, delta) {
+  function move(index, delta, onRow = false) {
     const ids = state.drafts.map((d) => d.id);
     const target = index + delta;
     if (target < 0 || target >= ids.length) return;
     [ids[index], ids[target]] = [ids[target], ids[index]];
     const movedId = ids[target];
-    reorder(ids).then(() => list.querySelector(`[data-id="${movedId}"] [data-move="${delta < 0 ? "up" : "down"}"]`)?.focus());
+    reorder(ids).then(() => {
+      const row = list.querySelector(`[data-id="${movedId}"]`);
+      (onRow ? row : row?.querySelector(`[data-move="${delta < 0 ? "up" : "down"}"]`))?.focus();
+    });
   }
 
   let dragId = null;
@@ -67,9 +70,10 @@ export function renderQueue(main) {
     const checkbox = h("input", { type: "checkbox", checked: state.selected.has(draft.id),
       "aria-label": t("queue.select", { title: draft.title }),
       onchange: (e) => { e.target.checked ? state.selected.add(draft.id) : state.selected.delete(draft.id); drawToolbar(); } });
-    const item = h("li", { class: "draft", draggable: "true", dataset: { id: draft.id },
+    const item = h("li", { class: "draft", draggable: "true", tabindex: "0", dataset: { id: draft.id },
+      "aria-label": `${index + 1}. ${draft.title}`, "aria-keyshortcuts": "Alt+ArrowUp Alt+ArrowDown",
       onkeydown: (e) => {
-        if (e.altKey && (e.key === "ArrowUp" || e.key === "ArrowDown")) { e.preventDefault(); move(index, e.key === "ArrowUp" ? -1 : 1); }
+        if (e.altKey && (e.key === "ArrowUp" || e.key === "ArrowDown")) { e.preventDefault(); move(index, e.key === "ArrowUp" ? -1 : 1, true); }
       } },
       h("span", { class: "handle", "aria-hidden": "true", title: t("queue.drag", { title: draft.title }) }, "⠿"),
       checkbox,
@@ -188,7 +192,7 @@ export function renderQueue(main) {
     if (!asset) { addError.textContent = `${t("queue.assetId")} / ${t("queue.assetTitle")}`; return; }
     addError.textContent = "";
     try {
-      const result = await api.post(`${base()}/jobs`, { assetIds: [asset], ...(name ? { options: { title: name } } : {}), version: state.version });
+      const result = await api.post(base(), { assetIds: [asset], ...(name ? { options: { title: name } } : {}), version: state.version });
       state.version = result.version;
       assetId.value = ""; title.value = "";
       banner(t("queue.added", { n: result.createdIds.length }));

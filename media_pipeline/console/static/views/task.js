@@ -57,7 +57,7 @@ export function renderTask(main, taskId) {
         } }, t("task.reject")), slot));
     }
     if (!script) { section.append(h("p", { class: "muted" }, t("task.noScript"))); return section; }
-    const story = await (await fetch(await fileUrl(script.url))).json();
+    const story = await api.get(script.url);
     section.append(h("h3", {}, story.title || ""), h("ol", { class: "stack-sm" },
       (story.scenes || []).map((scene) => h("li", {}, h("strong", {}, scene.caption || t("task.scene", { n: scene.index + 1 })),
         h("p", {}, scene.narration)))));
@@ -87,9 +87,12 @@ export function renderTask(main, taskId) {
     if (thumb) section.append(h("h2", {}, t("task.thumbnail")), h("img", { class: "thumb", id: "thumbnail", src: await fileUrl(thumb.url), alt: t("task.thumbnail") }));
     const subtitles = assets.find((a) => a.kind === "subtitles" && a.url);
     if (subtitles) section.append(h("p", {}, h("a", { href: await fileUrl(subtitles.url), download: `${taskId}.srt`, id: "subtitles" }, t("task.subtitles"))));
-    if (task.youtubeUrl) section.append(h("p", {}, h("a", { href: task.youtubeUrl, target: "_blank", rel: "noopener", id: "youtube" }, t("task.youtube"))));
     const publish = assets.find((a) => a.kind === "publish" && a.externalUrl);
-    if (publish && !task.youtubeUrl) section.append(h("p", { class: "muted", id: "publish-target" }, `${t("task.published")}: ${publish.externalUrl}`));
+    if (publish && publish.metadata?.uploaded_to_youtube && /^https:\/\//.test(publish.externalUrl)) {
+      section.append(h("p", {}, h("a", { href: publish.externalUrl, target: "_blank", rel: "noopener", id: "youtube" }, t("task.youtube"))));
+    } else if (publish) {
+      section.append(h("p", { class: "muted", id: "publish-target" }, `${t("task.published")}: ${publish.externalUrl}`));
+    }
     return section;
   }
 
