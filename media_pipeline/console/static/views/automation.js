@@ -122,7 +122,6 @@ export function renderAutomation(main, tabName) {
           tr.querySelector("progress").value = event.progress;
           tr.querySelector('[data-field="percent"]').textContent = ` ${Math.round(event.progress)}%`;
           tr.querySelector('[data-field="message"]').textContent = event.error || event.message || "";
-          if (event.step) tr.querySelector('[data-field="stage"]').textContent = t(`stage.${event.step}`);
         }
         const key = `${event.status}/${event.step}`;
         if (last !== null && key !== last) scheduleRefresh();
