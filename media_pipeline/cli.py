@@ -83,6 +83,17 @@ def _api(args: argparse.Namespace) -> object:
     return None
 
 
+def _up(args: argparse.Namespace) -> object:
+    import os
+
+    from media_pipeline.supervisor import up
+
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        raise SystemExit("set DAGSTER_HOME (make up does) so runs and schedules are kept")
+    raise SystemExit(up(get_settings(), Path(home), args.dagster_port))
+
+
 def _token(args: argparse.Namespace) -> object:
     from media_pipeline.api.auth import mint_token
 
@@ -123,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     auth.add_argument("--no-browser", action="store_true")
     auth.set_defaults(handler=_youtube_auth)
     sub.add_parser("api", help="serve the HTTP API (settings api_host/api_port)").set_defaults(handler=_api)
+    up = sub.add_parser("up", help="start API + console, Dagster webserver and daemon; Ctrl-C stops all")
+    up.add_argument("--dagster-port", type=int, default=3000)
+    up.set_defaults(handler=_up)
     token = sub.add_parser("token", help="mint a development JWT for the HTTP API")
     token.add_argument("--user", default="local")
     token.add_argument("--workspace", default="default")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages media_pipeline needs, only those that are missing:
 # ffmpeg (+ffprobe), espeak-ng, a Hangul-capable font (fonts-nanum) and, with --postgres, PostgreSQL 15
-# server binaries for the test suite's throwaway database.
+# server binaries for the test suite's throwaway database and Chromium for the console's browser tests.
 set -euo pipefail
 
 want_pg=0
@@ -16,6 +16,9 @@ if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list :lang=ko file 2>/dev/
 fi
 if [ "$want_pg" = 1 ] && [ ! -x /usr/lib/postgresql/15/bin/initdb ] && ! command -v initdb >/dev/null 2>&1; then
   missing+=(postgresql-15)
+fi
+if [ "$want_pg" = 1 ] && [ ! -x /usr/bin/chromium ]; then
+  missing+=(chromium)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
