@@ -50,8 +50,9 @@ _UPLOAD_PATH = re.compile(r"^/api/v1/videos/[^/]+/uploads$")
 DESCRIPTION = """
 HTTP API of media_pipeline: the draft queue, videos and their render jobs, automation views, uploads.
 
-* **Auth**: `Authorization: Bearer <JWT>` (HS256, `sub` = user id, `workspace_id`; mint a dev token with
-  `media-pipeline token`). Every resource belongs to its owner; other owners' ids answer 404.
+* **Auth**: `Authorization: Bearer <JWT>` (HS256, `sub` = user id, `workspace_id`; sign in with
+  `POST /api/auth/login` or mint a dev token with `media-pipeline token`). Every resource belongs to its
+  owner; other owners' ids answer 404.
 * **Errors** always have the shape `{code, message, details}` (see `ErrorBody`).
 * **Queue versions**: changes send the queue version as `If-Match` (the `ETag` of queue responses) or as
   body field `version`; a stale version answers 409 CONFLICT and changes nothing.
