@@ -156,11 +156,14 @@ def sign_in(page: Page, console: Console, user: User) -> None:
 
 
 def screenshot(page: Page, name: str) -> list[Path]:
-    """Full-page screenshots of the current page at each viewport (restores 1280x800)."""
+    """Full-page screenshots of the current page at each viewport (restores 1280x800); the page must fit
+    each viewport's width (no sideways scrolling)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     paths = []
     for width, height in VIEWPORTS:
         page.set_viewport_size({"width": width, "height": height})
+        overflow = page.evaluate("document.documentElement.scrollWidth")
+        assert overflow <= width, f"{name} is {overflow}px wide at a {width}px viewport"
         path = SHOTS / f"{name}-{width}x{height}.png"
         page.screenshot(path=str(path), full_page=True)
         paths.append(path)
