@@ -40,7 +40,7 @@ export function logViewer(taskId = "") {
         h("td", { "data-label": t("col.level") }, entry.level),
         h("td", { "data-label": t("logs.stage") }, entry.stage ? t(`stage.${entry.stage}`) : "-"),
         h("td", { "data-label": t("logs.action") }, entry.actionType),
-        h("td", { "data-label": t("col.title") }, h("a", { href: `#/tasks/${entry.taskId}` }, entry.taskId)),
+        h("td", { "data-label": t("logs.task") }, h("a", { href: `#/tasks/${entry.taskId}` }, entry.taskId)),
         h("td", { "data-label": t("col.message") }, entry.message)))
         : [h("tr", {}, h("td", { colspan: 6, class: "muted" }, t("logs.empty")))]));
     } catch (err) {
