@@ -106,3 +106,34 @@ def test_drafts_to_done_video_in_the_browser(page: Page, console: Console) -> No
     expect(page.locator("#publish-target")).to_contain_text("file://")
     page.evaluate("document.querySelector('#player').pause()")
     screenshot(page, "task")
+
+
+def test_script_approval_on_the_task_page(page: Page, console: Console) -> None:
+    with console.client(console.alice) as api:
+        queue = api.get("/api/queue").json()
+        added = api.post(
+            f"/api/queue/{queue['id']}/jobs",
+            json={
+                "assetIds": ["needs-approval"],
+                "options": {**FAST, "requiresApproval": True},
+                "version": queue["version"],
+            },
+        )
+        added.raise_for_status()
+        task_id = added.json()["jobs"][0]["id"]
+        api.post(
+            f"/api/queue/{queue['id']}/run", json={"version": added.json()["version"]}
+        ).raise_for_status()
+    pipeline = build_pipeline_resource(console.settings.model_copy(update={"app_db_url": console.db_url}))
+    sign_in(page, console, console.alice)
+    with dg.instance_for_test() as instance, StageDriver(pipeline, instance, {"script"}).running():
+        page.goto(f"{console.base_url}/#/tasks/{task_id}")
+        expect(page.locator("#approve")).to_be_visible(timeout=TIMEOUT_MS)
+    expect(page.locator("#script")).to_contain_text("대본 승인을 기다리는 중입니다.")
+    expect(page.locator("#script li").first).to_be_visible()
+    page.locator("#approve").click()
+    page.locator("dialog [data-confirm=yes]").click()
+    expect(page.locator("#banner")).to_have_text("대본을 승인했습니다.")
+    expect(page.locator("#approve")).to_have_count(0)
+    with console.client(console.alice) as api:
+        assert api.get(f"/api/v1/videos/{task_id}").json()["scriptApprovedAt"] is not None

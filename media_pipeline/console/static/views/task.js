@@ -11,7 +11,8 @@ export function renderTask(main, taskId) {
   const objectUrls = [];
   let socket = null;
   let closed = false;
-  let lastKey = null;
+  let rendered = null;
+  let pending = null;
   const error = h("p", { class: "error", role: "alert", id: "task-error" });
   const status = h("div", { class: "card", id: "task-status" });
   const content = h("div", { id: "task-content" });
@@ -96,6 +97,12 @@ export function renderTask(main, taskId) {
     return section;
   }
 
+  // Live events are frequent: look again at most once a second; files are fetched only when they changed.
+  function scheduleLoad() {
+    if (pending || closed) return;
+    pending = setTimeout(() => { pending = null; load(); }, 1000);
+  }
+
   function followLive(task) {
     if (socket || closed || !["queued", "running"].includes(task.status)) return;
     socket = new WebSocket(wsUrl(`/ws/videos/${taskId}/render-progress`));
@@ -105,25 +112,27 @@ export function renderTask(main, taskId) {
       document.getElementById("task-progress")?.setAttribute("value", String(event.progress));
       const msg = document.getElementById("task-message");
       if (msg) msg.textContent = event.error || event.message || "";
-      const key = `${event.status}/${event.step}`;
-      if (lastKey !== null && key !== lastKey) load();
-      lastKey = key;
+      scheduleLoad();
     };
     socket.onclose = () => { socket = null; };
   }
 
   async function load() {
-    const previous = objectUrls.splice(0);
     try {
       const task = await api.get(`/api/v1/videos/${taskId}`);
       const jobs = await api.get(`/api/v1/videos/${taskId}/render-jobs?limit=1`);
       const job = jobs.items[0] || null;
       const assets = job ? job.assets : [];
       statusCard(task, job);
-      const parts = [await scriptSection(job, assets), await mediaSection(task, assets)];
-      if (closed) return;
-      content.replaceChildren(...parts);
-      for (const url of previous) URL.revokeObjectURL(url);
+      const signature = JSON.stringify([job?.id, job?.awaitingApproval, assets.map((a) => a.id)]);
+      if (signature !== rendered) {
+        const previous = objectUrls.splice(0);
+        const parts = [await scriptSection(job, assets), await mediaSection(task, assets)];
+        if (closed) return;
+        content.replaceChildren(...parts);
+        rendered = signature;
+        for (const url of previous) URL.revokeObjectURL(url);
+      }
       error.textContent = "";
       followLive(task);
     } catch (err) {
@@ -137,6 +146,7 @@ export function renderTask(main, taskId) {
   load();
   return () => {
     closed = true;
+    clearTimeout(pending);
     if (socket) socket.close();
     for (const url of objectUrls) URL.revokeObjectURL(url);
   };
