@@ -4,10 +4,10 @@ app DB and queues it exactly like the console's Run; the queue sensors then run 
 import dagster as dg
 from pydantic import Field
 
-from media_pipeline.api.launch import run_drafts, with_current_version
 from media_pipeline.domain.models import Language, MediaMode, Privacy, VideoType
-from media_pipeline.orchestration.resources import PipelineResource
-from media_pipeline.store import Owner, QueueService, RunResult
+from media_pipeline.orchestration.resources import AppDbResource
+from media_pipeline.store import Owner, RunResult
+from media_pipeline.usecases import UseCases, with_current_version
 
 
 class LaunchTaskConfig(dg.Config):
@@ -47,19 +47,19 @@ class LaunchTaskConfig(dg.Config):
 
 @dg.op
 def launch_task(
-    context: dg.OpExecutionContext, config: LaunchTaskConfig, pipeline: PipelineResource
+    context: dg.OpExecutionContext, config: LaunchTaskConfig, app_db: AppDbResource
 ) -> dg.Output[str]:
     """Add the task as a draft of the owner's queue (one per Dagster run) and run it; outputs its id."""
-    queues = QueueService(
-        pipeline.app_db_url, Owner(config.user_id, config.workspace_id), settings=pipeline.settings
-    )
+    owner = Owner(config.user_id, config.workspace_id)
+    usecases = UseCases(app_db.config.app_db_url, owner, settings=app_db.config.settings)
+    queues = usecases.queues
     added = with_current_version(
         queues, lambda version: queues.add_assets([f"dagster-{context.run_id}"], config.options(), version)
     )
     task = added.tasks[0]
 
     def run(version: int) -> RunResult:
-        return run_drafts(queues, pipeline.settings, version, [task.id])
+        return usecases.run_drafts(version, [task.id])
 
     result = with_current_version(queues, run)
     state = "scheduled" if result.scheduled else "queued"

@@ -11,7 +11,6 @@ from contextlib import contextmanager
 import dagster as dg
 
 from media_pipeline.orchestration.assets import ASSETS
-from media_pipeline.orchestration.resources import PipelineResource
 from media_pipeline.orchestration.sensors import queued_tasks_sensor, stage_chain_sensor
 from media_pipeline.orchestration.tags import STAGE_TAG
 
@@ -21,8 +20,10 @@ TICK_S = 0.2
 class StageDriver:
     """Dispatches and executes stages until stopped; only stages in ``allowed`` run."""
 
-    def __init__(self, pipeline: PipelineResource, instance: dg.DagsterInstance, allowed: set[str]) -> None:
-        self.pipeline = pipeline
+    def __init__(
+        self, resources: dict[str, dg.ConfigurableResource], instance: dg.DagsterInstance, allowed: set[str]
+    ) -> None:
+        self.resources = resources
         self.instance = instance
         self.allowed = set(allowed)
         self.errors: list[BaseException] = []
@@ -35,8 +36,8 @@ class StageDriver:
             self.allowed.update(stages)
 
     def _tick(self, sensor: dg.SensorDefinition) -> None:
-        context = dg.build_sensor_context(instance=self.instance, resources={"pipeline": self.pipeline})
-        result = sensor(context)
+        with dg.build_sensor_context(instance=self.instance, resources=self.resources) as context:
+            result = sensor(context)
         for request in result.dynamic_partitions_requests or []:
             self.instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
         for run in result.run_requests or []:
@@ -49,7 +50,7 @@ class StageDriver:
                 selection=[stage],
                 partition_key=run.partition_key,
                 instance=self.instance,
-                resources={"pipeline": self.pipeline},
+                resources=self.resources,
                 tags=dict(run.tags),
                 raise_on_error=False,
             )

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from media_pipeline.media.probe import summarize
-from media_pipeline.orchestration.resources import build_pipeline_resource
+from media_pipeline.orchestration.resources import build_resources
 from media_pipeline.store import STAGES
 from media_pipeline_tests.console.conftest import Console, screenshot, sign_in, wait_js
 from media_pipeline_tests.console.stage_driver import StageDriver
@@ -75,8 +75,8 @@ def test_drafts_to_done_video_in_the_browser(page: Page, console: Console) -> No
     expect(page.locator("#drafts")).to_contain_text("큐에 초안이 없습니다.")
 
     page.get_by_role("link", name="자동화").click()
-    pipeline = build_pipeline_resource(console.settings.model_copy(update={"app_db_url": console.db_url}))
-    with dg.instance_for_test() as instance, StageDriver(pipeline, instance, set()).running() as driver:
+    resources = build_resources(console.settings.model_copy(update={"app_db_url": console.db_url}))
+    with dg.instance_for_test() as instance, StageDriver(resources, instance, set()).running() as driver:
         for stage in STAGES:
             page.locator(f"#tab-{stage}").click()
             expect(page.locator(f'[data-count="{stage}"]')).to_have_text("3", timeout=TIMEOUT_MS)
@@ -124,9 +124,9 @@ def test_script_approval_on_the_task_page(page: Page, console: Console) -> None:
         api.post(
             f"/api/queue/{queue['id']}/run", json={"version": added.json()["version"]}
         ).raise_for_status()
-    pipeline = build_pipeline_resource(console.settings.model_copy(update={"app_db_url": console.db_url}))
+    resources = build_resources(console.settings.model_copy(update={"app_db_url": console.db_url}))
     sign_in(page, console, console.alice)
-    with dg.instance_for_test() as instance, StageDriver(pipeline, instance, {"script"}).running():
+    with dg.instance_for_test() as instance, StageDriver(resources, instance, {"script"}).running():
         page.goto(f"{console.base_url}/#/tasks/{task_id}")
         expect(page.locator("#approve")).to_be_visible(timeout=TIMEOUT_MS)
     expect(page.locator("#script")).to_contain_text("대본 승인을 기다리는 중입니다.")
