@@ -6,11 +6,13 @@ SIGKILL after a grace period), and if one service dies the others are stopped to
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,15 +71,28 @@ def _prepare_instance(dagster_home: Path) -> None:
         instance.all_instigator_state()
 
 
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def _stop(processes: dict[str, subprocess.Popen[bytes]]) -> None:
-    """SIGTERM each child's process group, then SIGKILL the groups still alive after the grace period."""
+    """SIGTERM each child's process group, wait for the whole group (a leader's own children, e.g. the
+    daemon's code server, may outlive it), then SIGKILL the groups still alive after the grace period."""
     for process in processes.values():
-        if process.poll() is None:
+        if _group_alive(process.pid):
             os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + GRACE_S
     for name, process in processes.items():
-        try:
-            process.wait(GRACE_S)
-        except subprocess.TimeoutExpired:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(max(deadline - time.monotonic(), 0))
+        while _group_alive(process.pid) and time.monotonic() < deadline:
+            process.poll()  # reap the leader: a zombie still counts as a member of its group
+            time.sleep(0.1)
+        if _group_alive(process.pid):
             print(f"{name} did not stop in {GRACE_S:.0f}s; killing its process group", file=sys.stderr)
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
