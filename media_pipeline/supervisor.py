@@ -71,7 +71,8 @@ def _prepare_instance(dagster_home: Path) -> None:
         instance.all_instigator_state()
 
 
-def _group_alive(pgid: int) -> bool:
+def group_alive(pgid: int) -> bool:
+    """True while any process of group ``pgid`` exists (zombies included)."""
     try:
         os.killpg(pgid, 0)
     except ProcessLookupError:
@@ -83,16 +84,16 @@ def _stop(processes: dict[str, subprocess.Popen[bytes]]) -> None:
     """SIGTERM each child's process group, wait for the whole group (a leader's own children, e.g. the
     daemon's code server, may outlive it), then SIGKILL the groups still alive after the grace period."""
     for process in processes.values():
-        if _group_alive(process.pid):
+        if group_alive(process.pid):
             os.killpg(process.pid, signal.SIGTERM)
     deadline = time.monotonic() + GRACE_S
     for name, process in processes.items():
         with contextlib.suppress(subprocess.TimeoutExpired):
             process.wait(max(deadline - time.monotonic(), 0))
-        while _group_alive(process.pid) and time.monotonic() < deadline:
+        while group_alive(process.pid) and time.monotonic() < deadline:
             process.poll()  # reap the leader: a zombie still counts as a member of its group
             time.sleep(0.1)
-        if _group_alive(process.pid):
+        if group_alive(process.pid):
             print(f"{name} did not stop in {GRACE_S:.0f}s; killing its process group", file=sys.stderr)
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()

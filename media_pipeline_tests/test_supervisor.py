@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from media_pipeline.store import upgrade_db
+from media_pipeline.supervisor import group_alive
 from media_pipeline_tests.net import free_port
 from media_pipeline_tests.orchestration.daemon import REPO, wait_for
 
@@ -26,14 +27,6 @@ def _serves(url: str) -> bool:
         return httpx.get(url, timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
-
-
-def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def test_up_serves_everything_and_stops_its_process_groups(tmp_path: Path) -> None:
@@ -79,7 +72,7 @@ def test_up_serves_everything_and_stops_its_process_groups(tmp_path: Path) -> No
 
         supervisor.send_signal(signal.SIGTERM)
         assert supervisor.wait(timeout=60) == 0
-        assert [name for name, pid in pids.items() if _group_alive(pid)] == []
+        assert [name for name, pid in pids.items() if group_alive(pid)] == []
     finally:
         if supervisor.poll() is None:
             os.killpg(supervisor.pid, signal.SIGKILL)
