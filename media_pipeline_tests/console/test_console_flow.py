@@ -107,6 +107,13 @@ def test_drafts_to_done_video_in_the_browser(page: Page, console: Console) -> No
     page.evaluate("document.querySelector('#player').pause()")
     screenshot(page, "task")
 
+    page.locator("#task-status [data-action=rerun]").click()
+    page.locator("dialog [data-confirm=yes]").click()
+    expect(page.locator("#banner")).to_have_text("새로 만들기를 시작했습니다.")
+    with console.client(console.alice) as api:
+        rerun = api.get(f"/api/v1/videos/{task_id}").json()
+    assert rerun["generation"] == 2 and rerun["status"] == "queued"
+
 
 def test_script_approval_on_the_task_page(page: Page, console: Console) -> None:
     with console.client(console.alice) as api:

@@ -12,8 +12,7 @@ const FALLBACK_POLL_MS = 5000;
 export async function taskAction(kind, taskId, title, errorSlot) {
   if (!(await confirmDialog(t(`confirm.${kind}`, { title }), t("yes"), t("no")))) return false;
   try {
-    if (kind === "rerun") await api.post(`/api/v1/videos/${taskId}/render-jobs`);
-    else await api.post(`/api/automation/${kind}`, { taskId });
+    await api.post(`/api/automation/${kind}`, { taskId });
     banner(t(`done.${kind}`));
     return true;
   } catch (err) {

@@ -1,7 +1,7 @@
 """Console users: username, workspace and argon2 password hash.
 
 Revision ID: 0003_users
-Revises: 0001_initial
+Revises: 0005_credits
 Create Date: 2026-12-02
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003_users"
-down_revision: str | None = "0001_initial"
+down_revision: str | None = "0005_credits"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
