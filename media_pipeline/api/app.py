@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from media_pipeline.api import (
     routes_automation,
     routes_ops,
+    routes_playback,
     routes_queue,
     routes_render,
     routes_uploads,
@@ -23,12 +24,14 @@ from media_pipeline.api.context import ApiContext, RunControlFactory
 from media_pipeline.api.errors import install_error_handlers
 from media_pipeline.api.metrics import ApiMetrics
 from media_pipeline.api.middleware import RequestContextMiddleware
+from media_pipeline.api.playback import Playback
 from media_pipeline.api.progress import ProgressHub
 from media_pipeline.api.schemas import ConnectedMessage, ProgressEvent
 from media_pipeline.api.uploads import request_limit
 from media_pipeline.domain.models import TaskSettings
 from media_pipeline.orchestration.dagster_link import DagsterLink
 from media_pipeline.settings import Settings, get_settings
+from media_pipeline.storage import open_storage
 from media_pipeline.store.clock import Clock
 from media_pipeline.store.db import make_engine
 from media_pipeline.store.progress import ProgressReader
@@ -83,6 +86,8 @@ def create_app(
     ``DAGSTER_HOME`` if set); ``progress_poll_s`` is the progress poller's interval.
     """
     settings = settings or get_settings()
+    storage = open_storage(settings)
+    storage.check()  # fail at start-up, naming the setting, if the task storage cannot be used
     engine = make_engine(engine_url or settings.resolved_app_db_url)
     dagster = DagsterLink()
     metrics = ApiMetrics(engine)
@@ -93,6 +98,8 @@ def create_app(
         metrics=metrics,
         dagster=dagster,
         run_control_factory=run_control_factory or dagster.run_control,
+        storage=storage,
+        playback=Playback(storage, settings.jwt_secret.get_secret_value(), settings.storage_presign_expiry_s),
         clock=clock,
     )
 
@@ -120,7 +127,8 @@ def create_app(
         metrics=metrics,
         body_limit=lambda path: upload_limit if _UPLOAD_PATH.match(path) else JSON_BODY_LIMIT,
     )
-    for module in (routes_queue, routes_render, routes_uploads, routes_automation, routes_ops, ws_progress):
+    routers = (routes_queue, routes_render, routes_playback, routes_uploads, routes_automation, routes_ops)
+    for module in (*routers, ws_progress):
         app.include_router(module.router)
     app.openapi = lambda: _extra_schemas(app)  # type: ignore[method-assign]
     return app
