@@ -1,6 +1,6 @@
 """Where task files live: a local folder (default) or S3-compatible object storage, behind one interface.
 
-``open_storage(settings)`` picks the backend from ``MEDIA_PIPELINE_STORAGE_URL``.
+``open_storage(settings)`` picks the backend from ``MEDIA_PIPELINE_STORAGE_URL`` (docs/ARCHITECTURE.md §7).
 """
 
 from __future__ import annotations

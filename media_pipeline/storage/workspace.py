@@ -1,4 +1,4 @@
-"""A stage run's local working copy of one task's files (stateless run workers).
+"""A stage run's local working copy of one task's files (stateless run workers; docs/ARCHITECTURE.md §7).
 
 On the local-folder backend the workspace *is* the task folder (today's layout, nothing copied). On object
 storage it is a per-run scratch folder: the stage downloads only the inputs it needs, writes its outputs
