@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from media_pipeline.cli_credits import add_credits_commands
 from media_pipeline.cli_queue import Handler, add_queue_commands
 from media_pipeline.settings import get_settings
 
@@ -85,7 +86,9 @@ def _api(args: argparse.Namespace) -> object:
 def _token(args: argparse.Namespace) -> object:
     from media_pipeline.api.auth import mint_token
 
-    scopes = ("read",) if args.read_only else ("read", "write")
+    scopes = ["read"] if args.read_only else ["read", "write"]
+    if args.admin:
+        scopes.append("admin")
     print(mint_token(args.user, args.workspace, get_settings(), ttl_s=args.ttl, scopes=scopes))
     return None
 
@@ -114,8 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--workspace", default="default")
     token.add_argument("--ttl", type=int, default=24 * 3600, help="lifetime in seconds")
     token.add_argument("--read-only", action="store_true")
+    token.add_argument("--admin", action="store_true", help="also grant 'admin' (credit grants)")
     token.set_defaults(handler=_token)
     add_queue_commands(sub)
+    add_credits_commands(sub)
     return parser
 
 

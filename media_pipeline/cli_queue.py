@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         Owner,
         QueueChange,
         QueueService,
+        RerunResult,
         RunControl,
         RunResult,
         ScheduleView,
@@ -136,6 +137,10 @@ def _retry(args: argparse.Namespace) -> TaskView:
     return _usecases(args).retry(args.task_id)
 
 
+def _rerun(args: argparse.Namespace) -> RerunResult:
+    return _usecases(args).rerun(args.task_id)
+
+
 def _approve(args: argparse.Namespace) -> TaskView:
     return _tasks(args).approve_script(args.task_id)
 
@@ -195,6 +200,7 @@ def add_queue_commands(sub: argparse._SubParsersAction) -> None:
     for name, handler, text in (
         ("stop", _stop, "stop a task (terminates its running Dagster run)"),
         ("retry", _retry, "retry a failed task from its failed stage"),
+        ("rerun", _rerun, "run a canceled or failed (or succeeded) task again as a new generation"),
         ("approve", _approve, "approve a task's script"),
     ):
         command(name, handler, text).add_argument("task_id")

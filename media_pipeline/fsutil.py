@@ -32,6 +32,16 @@ def atomic_path(final: Path) -> Iterator[Path]:
         raise
 
 
+def remove_temp_files(directory: Path, stem_pattern: str, suffix: str) -> int:
+    """Delete the temp files ``atomic_path`` leaves only when its process is killed (kill -9), for final
+    files named ``{stem_pattern}{suffix}`` (a glob) in ``directory``; returns how many."""
+    removed = 0
+    for leftover in directory.glob(f".{stem_pattern}.*.tmp{suffix}"):
+        leftover.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
 def write_bytes_atomic(path: Path, data: bytes) -> Path:
     """Write ``data`` to ``path`` atomically."""
     with atomic_path(path) as tmp:

@@ -93,6 +93,11 @@ class Settings(BaseSettings):
     images_timeout_s: float = 120.0
     sora_poll_interval_s: float = 10.0
     sora_timeout_s: float = 900.0
+    credit_prices: dict[str, int] = Field(
+        default={"dalle3": 1, "imagen3": 1, "sora2": 4},
+        description="Credits per image for each mediaMode (JSON); a mode not listed costs 0 (local, upload, "
+        "crawl). Reserved at Run, consumed per made image, refunded for images not made.",
+    )
 
     # Image crawling and uploads.
     crawl_allow_private: bool = Field(default=False, description="Allow crawling private/loopback hosts.")
@@ -135,6 +140,22 @@ class Settings(BaseSettings):
         default=3.0,
         description="How long a dispatch sensor tick waits for new work (see sensors.py); keep it below the "
         "daemon's 5 s sensor loop minus ~1 s tick overhead, or every other loop is skipped.",
+    )
+
+    # Unattended operation (docs/ARCHITECTURE.md, reliability).
+    heartbeat_interval_s: float = Field(
+        default=5.0, description="How often a stage run's worker records its heartbeat in the app DB."
+    )
+    heartbeat_timeout_s: float = Field(
+        default=45.0,
+        description="A stage run whose heartbeat is older than this is rescued (failed, retried); a worker "
+        "on this host that has exited is rescued at once.",
+    )
+    http_attempts: int = Field(
+        default=3,
+        ge=1,
+        description="Tries of one provider HTTP request within a stage attempt, before the stage-level "
+        "retries (5, 10, 30 s) take over.",
     )
 
     @property

@@ -35,7 +35,9 @@ from media_pipeline.store import (
     ValidationFailed,
 )
 from media_pipeline.store.clock import Clock
+from media_pipeline.store.credits import CreditService, Pricing
 from media_pipeline.store.enums import ACTIVE_STATUSES
+from media_pipeline.store.image_jobs import ImageJobService, ImageUrl
 from media_pipeline.store.render_jobs import AssetUrl, RenderJobReader, asset_ref, job_id
 from media_pipeline.store.views import RenderJobView
 
@@ -114,8 +116,10 @@ class UseCases:
         run_control: Callable[[], RunControl | None] = lambda: None,
         asset_url: AssetUrl = asset_ref,
         storage: Storage | None = None,
+        image_url: ImageUrl | None = None,
     ) -> None:
         self.settings = settings
+        self.pricing = Pricing.from_settings(settings)
         self.storage = storage or open_storage(settings)
         self.queues = QueueService(engine, owner, clock=clock, settings=settings)
         self.tasks = TaskService(engine, owner, clock=clock, settings=settings)
@@ -123,6 +127,8 @@ class UseCases:
         self.render_jobs = RenderJobReader(
             engine, owner, settings=settings, clock=clock, asset_url=asset_url, storage=self.storage
         )
+        self.credits = CreditService(engine, owner, clock=clock, settings=settings)
+        self.images = ImageJobService(engine, owner, clock=clock, settings=settings, image_url=image_url)
         self._run_control = run_control
 
     def check_ready(self, tasks: Sequence[TaskView]) -> None:
@@ -133,20 +139,23 @@ class UseCases:
 
     def run_drafts(self, version: int, ids: Sequence[str] | None = None) -> RunResult:
         """Queue the drafts (all, or ``ids``) at queue ``version``; refused (nothing queued) if one of them
-        is not ready. The check runs inside the run's transaction, on the drafts it locked."""
-        return self.queues.run(version, ids, ready=self.check_ready)
+        is not ready or the workspace's credits do not cover their paid images. The check and the
+        reservation run inside the run's transaction, on the drafts it locked."""
+        return self.queues.run(version, ids, ready=self.check_ready, pricing=self.pricing)
 
     def retry(self, task_id: str) -> TaskView:
-        """Retry a failed task from its failed stage after checking it can run."""
+        """Retry a failed task from its failed stage after checking it can run; paid images not made
+        are reserved again (made ones are kept and not paid twice)."""
         self.check_ready([self.tasks.get(task_id)])
-        return self.tasks.retry(task_id)
+        return self.tasks.retry(task_id, self.pricing)
 
     def rerun(self, task_id: str) -> RerunResult:
-        """Produce a finished task again as a new generation (checked unless work is in flight)."""
+        """Produce a finished task again as a new generation (checked and its paid images reserved unless
+        work is in flight); a canceled or failed one reuses its completed stages whose outputs still exist."""
         task = self.tasks.get(task_id)
         if task.status not in ACTIVE_STATUSES:
             self.check_ready([task])
-        return self.tasks.rerun(task_id)
+        return self.tasks.rerun(task_id, self.pricing)
 
     def stop(self, task_id: str, *, generation: int | None = None) -> StopResult:
         """Stop the task (idempotent) and terminate its Dagster run when runs can be reached."""
@@ -170,7 +179,7 @@ class UseCases:
                 if not queued:
                     continue
                 return self.render_jobs.get(task_id, job_id(task_id, queued[0].generation)), True
-            result = self.tasks.rerun(task_id)
+            result = self.tasks.rerun(task_id, self.pricing)
             return self.render_jobs.get(task_id, job_id(task_id, result.task.generation)), result.started
         raise ConflictError("the queue kept changing; try again", {"videoId": task_id})
 
@@ -179,6 +188,16 @@ class UseCases:
         current = self.render_jobs.get(task_id, job)
         if current.status in ACTIVE_STATUSES:
             self.stop(task_id, generation=current.generation)
+            current = self.render_jobs.get(task_id, job)
+        return current
+
+    def stop_after_current_image(self, task_id: str, job: str) -> RenderJobView:
+        """Graceful stop (seed 003 §4): finish the image in progress, then stop and refund the rest. With
+        no image in progress it is the plain stop (which refunds every image not made)."""
+        current = self.render_jobs.get(task_id, job)
+        if current.status in ACTIVE_STATUSES:
+            if not self.images.request_stop_after_current(task_id, current.generation):
+                self.stop(task_id, generation=current.generation)
             current = self.render_jobs.get(task_id, job)
         return current
 

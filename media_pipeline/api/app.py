@@ -9,10 +9,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 from fastapi import FastAPI
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 
 from media_pipeline.api import (
     routes_automation,
+    routes_credits,
+    routes_images,
     routes_ops,
     routes_playback,
     routes_queue,
@@ -33,7 +38,7 @@ from media_pipeline.orchestration.dagster_link import DagsterLink
 from media_pipeline.settings import Settings, get_settings
 from media_pipeline.storage import open_storage
 from media_pipeline.store.clock import Clock
-from media_pipeline.store.db import make_engine
+from media_pipeline.store.db import make_engine, upgrade_db
 from media_pipeline.store.progress import ProgressReader
 
 logger = logging.getLogger(__name__)
@@ -51,6 +56,9 @@ HTTP API of media_pipeline: the draft queue, videos and their render jobs, autom
 * **Errors** always have the shape `{code, message, details}` (see `ErrorBody`).
 * **Queue versions**: changes send the queue version as `If-Match` (the `ETag` of queue responses) or as
   body field `version`; a stale version answers 409 CONFLICT and changes nothing.
+* **Credits**: a Run of a paid image source reserves `imageCount × price` credits of the workspace
+  (402 INSUFFICIENT_CREDITS, nothing queued, when the balance is short); made images consume them, a stop or
+  a final failure refunds the rest. See `/api/v1/credits` and the image jobs of a video.
 * **Request ids**: send `X-Request-ID` (or one is generated); it is returned and logged.
 * **Progress stream**: `WS /ws/videos/{videoId}/render-progress?job_id=&access_token=` sends a
   `ConnectedMessage`, then `ProgressEvent`s: one `snapshot`, then `status`/`progress` events. With
@@ -72,6 +80,27 @@ def _extra_schemas(app: FastAPI) -> dict[str, Any]:
     return app.openapi_schema
 
 
+class SchemaNotReady(RuntimeError):
+    """The app DB could not be migrated when the API started (the API refuses to start)."""
+
+
+def migrate_on_start(engine: Engine) -> None:
+    """Bring the app DB schema to this code's revision before serving (idempotent, safe concurrently).
+
+    An unreachable DB is logged and left to ``/health`` (503) so the API comes up when the DB does; a DB
+    that answers but cannot be migrated stops the start with a clear message."""
+    where = engine.url.render_as_string(hide_password=True)
+    try:
+        upgrade_db(engine)
+    except OperationalError as exc:
+        logger.error("app DB %s unreachable at start, not migrated (see /health): %s", where, exc.orig)
+    except Exception as exc:
+        raise SchemaNotReady(
+            f"the app DB at {where} could not be migrated ({type(exc).__name__}: {exc}); "
+            "fix it and run `media-pipeline db-upgrade`"
+        ) from exc
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -80,7 +109,7 @@ def create_app(
     progress_poll_s: float = PROGRESS_POLL_S,
     clock: Clock | None = None,
 ) -> FastAPI:
-    """A new app on ``engine_url`` (default: the settings' app DB; migrate it first with ``db-upgrade``).
+    """A new app on ``engine_url`` (default: the settings' app DB, migrated when the app starts).
 
     ``run_control_factory`` builds what terminates Dagster runs on stop/cancel (default: the instance of
     ``DAGSTER_HOME`` if set); ``progress_poll_s`` is the progress poller's interval.
@@ -105,6 +134,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await anyio.to_thread.run_sync(migrate_on_start, engine)
         if dagster.configured():  # load Dagster before the first stop or health check needs it
             threading.Thread(target=context.run_control, name="dagster-warmup", daemon=True).start()
         yield
@@ -127,8 +157,17 @@ def create_app(
         metrics=metrics,
         body_limit=lambda path: upload_limit if _UPLOAD_PATH.match(path) else JSON_BODY_LIMIT,
     )
-    routers = (routes_queue, routes_render, routes_playback, routes_uploads, routes_automation, routes_ops)
-    for module in (*routers, ws_progress):
+    for module in (
+        routes_queue,
+        routes_render,
+        routes_playback,
+        routes_images,
+        routes_credits,
+        routes_uploads,
+        routes_automation,
+        routes_ops,
+        ws_progress,
+    ):
         app.include_router(module.router)
     app.openapi = lambda: _extra_schemas(app)  # type: ignore[method-assign]
     return app

@@ -31,6 +31,11 @@ def asset_url(task_id: str, generation: int, content_id: int) -> str:
     return f"/api/v1/videos/{task_id}/render-jobs/{job_id(task_id, generation)}/assets/{content_id}"
 
 
+def image_url(task_id: str, generation: int, index: int) -> str:
+    """API path downloading a made image of a paid render job."""
+    return f"/api/v1/videos/{task_id}/image-jobs/{job_id(task_id, generation)}/images/{index}"
+
+
 @dataclass
 class ApiContext:
     """Per-app state, stored on ``app.state.context``; services are created per request (cheap)."""
@@ -91,6 +96,7 @@ class ApiContext:
             run_control=self.run_control,
             asset_url=asset_url,
             storage=self.storage,
+            image_url=image_url,
         )
 
     def run_control(self) -> RunControl | None:

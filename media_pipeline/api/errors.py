@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from media_pipeline.errors import MediaPipelineError
 from media_pipeline.store.errors import (
     ConflictError,
+    InsufficientCredits,
     LimitExceeded,
     NotFoundError,
     StoreError,
@@ -28,6 +29,7 @@ from media_pipeline.store.errors import (
 _CODES_BY_STATUS = {
     400: "VALIDATION_ERROR",
     401: "UNAUTHORIZED",
+    402: "INSUFFICIENT_CREDITS",
     403: "FORBIDDEN",
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
@@ -43,6 +45,7 @@ _STATUS_BY_STORE_CODE = {
     ConflictError.code: 409,
     ValidationFailed.code: 422,
     LimitExceeded.code: 422,
+    InsufficientCredits.code: 402,
     StoreUnavailable.code: 503,
 }
 
@@ -52,7 +55,7 @@ class ErrorBody(BaseModel):
 
     code: str = Field(
         description="VALIDATION_ERROR, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, LIMIT_EXCEEDED, "
-        "PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, METHOD_NOT_ALLOWED or INTERNAL",
+        "INSUFFICIENT_CREDITS, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, METHOD_NOT_ALLOWED or INTERNAL",
         examples=["CONFLICT"],
     )
     message: str = Field(description="Human-readable explanation.")

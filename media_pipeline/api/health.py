@@ -1,4 +1,5 @@
-"""Health checks with short timeouts: the app DB (``SELECT 1``) and the Dagster instance's run storage.
+"""Health checks with short timeouts: the app DB (answers, schema at the code's migration revision) and the
+Dagster instance's run storage.
 
 Blocking checks run in worker threads; a check that does not answer in time is reported as an error
 (its thread is abandoned, never awaited).
@@ -16,15 +17,21 @@ from sqlalchemy import Engine, text
 
 from media_pipeline.api.schemas import Check, Health
 from media_pipeline.orchestration.dagster_link import DagsterLink
+from media_pipeline.store.db import current_revision, head_revision
 
 DB_TIMEOUT_S = 2.0
 DAGSTER_TIMEOUT_S = 3.0
 
 
-def _ping_db(engine: Engine) -> dict[str, Any]:
+def _check_db(engine: Engine) -> dict[str, Any]:
+    """The app DB answers and its schema is at the revision this code expects."""
     with engine.connect() as connection:
         connection.execute(text("SELECT 1"))
-    return {"status": "ok"}
+    revision, head = current_revision(engine), head_revision()
+    if revision != head:
+        detail = f"schema revision {revision} is behind {head}; run `media-pipeline db-upgrade`"
+        return {"status": "error", "revision": revision, "detail": detail}
+    return {"status": "ok", "revision": revision}
 
 
 async def _timed(check: Callable[[], dict[str, Any]], timeout_s: float) -> Check:
@@ -41,7 +48,7 @@ async def _timed(check: Callable[[], dict[str, Any]], timeout_s: float) -> Check
 async def check_health(engine: Engine, dagster: DagsterLink) -> Health:
     """Both checks concurrently; ``error`` if the app DB fails, ``degraded`` if only Dagster does."""
     db, orchestrator = await asyncio.gather(
-        _timed(lambda: _ping_db(engine), DB_TIMEOUT_S), _timed(dagster.check, DAGSTER_TIMEOUT_S)
+        _timed(lambda: _check_db(engine), DB_TIMEOUT_S), _timed(dagster.check, DAGSTER_TIMEOUT_S)
     )
     if db.status == "error":
         status = "error"

@@ -1,4 +1,4 @@
-"""Automation views (``/api/automation``): stop, retry, logs, stage tabs and schedules."""
+"""Automation views (``/api/automation``): stop, retry, rerun, logs, stage tabs and schedules."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from media_pipeline.api.errors import responses
 from media_pipeline.api.schemas import (
     Items,
     Log,
+    Rerun,
     Schedule,
     ScheduleCreateBody,
     ScheduleUpdateBody,
@@ -20,7 +21,16 @@ from media_pipeline.api.schemas import (
     TaskId,
     TaskRef,
 )
-from media_pipeline.store import STAGES, LogAction, LogLevel, ScheduleView, StageTabs, StopResult, TaskView
+from media_pipeline.store import (
+    STAGES,
+    LogAction,
+    LogLevel,
+    RerunResult,
+    ScheduleView,
+    StageTabs,
+    StopResult,
+    TaskView,
+)
 
 router = APIRouter(
     prefix="/api/automation", tags=["automation"], responses=responses(400, 401, 403, 404, 413, 422)
@@ -42,6 +52,16 @@ def stop(body: TaskRef, context: Context, owner: WriteOwner) -> StopResult:
 )
 def retry(body: TaskRef, context: Context, owner: WriteOwner) -> TaskView:
     return context.usecases(owner).retry(body.task_id)
+
+
+@router.post(
+    "/rerun",
+    response_model=Rerun,
+    responses=responses(409),
+    summary="Run a canceled, failed or succeeded task again as a new generation",
+)
+def rerun(body: TaskRef, context: Context, owner: WriteOwner) -> RerunResult:
+    return context.usecases(owner).rerun(body.task_id)
 
 
 @router.get("/logs", summary="Task logs, newest first")

@@ -28,6 +28,7 @@ from media_pipeline.store.views import (
     QueueView,
     RenderAssetView,
     RenderJobView,
+    RerunResult,
     ScheduleView,
     StageStateView,
     StageTab,
@@ -141,6 +142,13 @@ class Tabs(UtcTimes, StageTabs):
 
 class Stopped(UtcTimes, StopResult):
     """Result of a stop."""
+
+    model_config = _CAMEL
+    task: Task
+
+
+class Rerun(UtcTimes, RerunResult):
+    """Result of a re-run: the task and whether this call started its new generation."""
 
     model_config = _CAMEL
     task: Task
@@ -341,6 +349,7 @@ class Check(ApiModel):
     latency_ms: float | None = None
     detail: str | None = None
     storage: str | None = None
+    revision: str | None = Field(default=None, description="App DB schema (migration) revision.")
 
 
 class Health(ApiModel):

@@ -15,11 +15,43 @@ from pathlib import Path
 from typing import IO
 
 from media_pipeline.errors import PermanentError
+from media_pipeline.processes import ProcessRef
 
 STDERR_TAIL_LINES = 40
 GRACE_S = 3.0
 _POLL_S = 0.2
 _EOF = object()
+
+_children: dict[int, ProcessRef] = {}
+_children_lock = threading.Lock()
+_children_watchers: list[threading.Event] = []
+
+
+def running_children() -> list[ProcessRef]:
+    """The process groups this process started through :func:`run_process` and that still run (each child
+    leads its own group); heartbeats record them so a rescuer can end them if this process dies."""
+    with _children_lock:
+        return list(_children.values())
+
+
+def watch_children(event: threading.Event, *, stop: bool = False) -> None:
+    """Set ``event`` whenever a child starts or ends (so a heartbeat records it at once); ``stop=True``
+    removes the watch."""
+    with _children_lock:
+        if stop:
+            _children_watchers.remove(event)
+        else:
+            _children_watchers.append(event)
+
+
+def _track(pid: int, child: ProcessRef | None) -> None:
+    with _children_lock:
+        if child is None:
+            _children.pop(pid, None)
+        else:
+            _children[pid] = child
+        for event in _children_watchers:
+            event.set()
 
 
 class ProcessFailed(PermanentError):
@@ -136,7 +168,6 @@ def run_process(
     child's group gets SIGINT, then SIGKILL after a grace period, and the exception is re-raised.
     """
     name = Path(cmd[0]).name
-    tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
     try:
         proc = subprocess.Popen(
             cmd,
@@ -151,6 +182,22 @@ def run_process(
         )
     except OSError as exc:
         raise ProcessFailed(name, None, str(exc)) from exc
+    _track(proc.pid, ProcessRef.of(proc.pid))
+    try:
+        return _supervise(proc, name, on_line, timeout, cancel)
+    finally:
+        _track(proc.pid, None)
+
+
+def _supervise(
+    proc: subprocess.Popen,
+    name: str,
+    on_line: Callable[[str], None] | None,
+    timeout: float | None,
+    cancel: threading.Event | None,
+) -> str:
+    """Stream, wait for and check one started child (see :func:`run_process`)."""
+    tail: deque[str] = deque(maxlen=STDERR_TAIL_LINES)
 
     lines: queue.Queue[object] | None = None
     readers = [_start_thread(_pump, proc.stderr, tail.append)]

@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from media_pipeline.errors import PermanentError
-from media_pipeline.fsutil import atomic_path, write_bytes_atomic
+from media_pipeline.fsutil import atomic_path, remove_temp_files, write_bytes_atomic
 from media_pipeline.media.ass_split import split_ass
 from media_pipeline.media.ffmpeg import escape_filter_value, ffmpeg_cmd, progress_reader
 from media_pipeline.media.kenburns import FILTER_VERSION, frame_counts, kenburns_filter, motion_for
@@ -247,6 +247,13 @@ def _prune(work_dir: Path, keep: list[Segment]) -> None:
             path.unlink(missing_ok=True)
 
 
+def _remove_leftovers(work_dir: Path, out: Path) -> None:
+    """Temp files of an earlier render of this task that was killed (a failed one removes its own): any
+    in the render's own work dir (segments, mastered audio), and the output's."""
+    remove_temp_files(work_dir, "*", "*")
+    remove_temp_files(out.parent, out.stem, out.suffix)
+
+
 def render_video(
     spec: RenderSpec,
     out: Path,
@@ -262,6 +269,7 @@ def render_video(
     """
     spec.validate()
     work_dir.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(work_dir, out)
     duration = media_duration(spec.narration_wav)
     segments = plan_segments(spec, work_dir, duration)
     meter = ProgressMeter(

@@ -76,14 +76,39 @@ def images(
     app_db: AppDbResource,
     image_source: ImageSourceResource,
 ) -> dg.MaterializeResult:
-    """One image per scene (scene_XX.png), from the task's mediaMode source."""
+    """One image per scene (scene_XX.png), from the task's mediaMode source; a paid source makes them
+    one persisted record at a time (orchestration/paid_images.py)."""
+    from media_pipeline.orchestration.paid_images import produce_paid_images
+    from media_pipeline.providers.ai_images import GeneratedImageSource
+    from media_pipeline.store.credits import Pricing
+
     with stage_run(context, storage, app_db, Stage.IMAGES) as run:
         run.work.fetch(run.paths.story_json)
         story = _load_script(run.paths.story_json)
         if run.spec.settings.media_mode is MediaMode.UPLOAD:
             run.work.fetch_folder(run.paths.uploads_dir)
         source = image_source.source(run.spec.settings.media_mode)
-        produced = source.produce(run.spec, story, run.paths)
+        pricing = Pricing.from_settings(storage.config.settings)
+        if run.state is not None and isinstance(source, GeneratedImageSource):
+            # Images made by an earlier (killed) attempt are in the store: bring them into this workspace.
+            run.work.fetch_optional(*(run.paths.scene_image(scene.index) for scene in story.scenes))
+
+            def keep(path: Path) -> str:
+                run.work.publish([path])
+                return run.work.key(path)
+
+            produced = produce_paid_images(
+                app_db.image_work(),
+                source,
+                run.spec,
+                story,
+                run.paths,
+                pricing=pricing,
+                keep=keep,
+                report=run.progress,
+            )
+        else:
+            produced = source.produce(run.spec, story, run.paths)
         run.work.publish(produced)
         for path in produced:
             run.add_content("image", path)

@@ -50,8 +50,10 @@ class DagsterLink:
         if instance is None:
             return None
         from media_pipeline.orchestration.run_control import DagsterRunControl
+        from media_pipeline.settings import get_settings
+        from media_pipeline.store.heartbeats import HeartbeatStore
 
-        return DagsterRunControl(instance)
+        return DagsterRunControl(instance, HeartbeatStore(get_settings().resolved_app_db_url))
 
     def check(self) -> dict[str, Any]:
         """Health of the instance: its run storage answers a query."""

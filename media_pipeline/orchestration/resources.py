@@ -23,7 +23,9 @@ if TYPE_CHECKING:
     from media_pipeline.media.tts import Narration
     from media_pipeline.providers.base import ImageSource, Publisher, ScriptWriter
     from media_pipeline.storage import Storage
+    from media_pipeline.store.heartbeats import HeartbeatStore
     from media_pipeline.store.housekeeping import Housekeeping
+    from media_pipeline.store.image_jobs import ImageWork
     from media_pipeline.store.pipeline_state import PipelineState
 
 
@@ -104,6 +106,18 @@ class AppDbResource(dg.ConfigurableResource):
 
             self._state = PipelineState(self.config.app_db_url)
         return self._state
+
+    def image_work(self) -> ImageWork:
+        """The per-image records of paid generations (claim, complete, fail, stop after an image)."""
+        from media_pipeline.store.image_jobs import ImageWork
+
+        return ImageWork(self.config.app_db_url)
+
+    def heartbeats(self) -> HeartbeatStore:
+        """Run heartbeats: written by stage runs' workers, read by the rescue sensor and stop."""
+        from media_pipeline.store.heartbeats import HeartbeatStore
+
+        return HeartbeatStore(self.config.app_db_url)
 
     def housekeeping(self) -> Housekeeping:
         """The periodic app-DB jobs (draft expiry, due schedules)."""

@@ -11,7 +11,9 @@ import dagster as dg
 
 from media_pipeline.domain import Stage
 from media_pipeline.orchestration.jobs import STAGE_JOBS, stage_job_name
+from media_pipeline.orchestration.leftovers import end_abandoned_run
 from media_pipeline.orchestration.partitions import task_partitions
+from media_pipeline.orchestration.rescue import stale_run_rescue_sensor
 from media_pipeline.orchestration.resources import AppDbResource
 from media_pipeline.orchestration.tags import ATTEMPT_TAG, GENERATION_TAG, RUN_KEY_TAG, STAGE_TAG, TASK_TAG
 from media_pipeline.store.pipeline_state import LaunchItem
@@ -112,7 +114,7 @@ _FINISHED = [dg.DagsterRunStatus.SUCCESS, dg.DagsterRunStatus.FAILURE, dg.Dagste
 def run_status_writer_sensor(context: dg.SensorEvaluationContext, app_db: AppDbResource) -> dg.SkipReason:
     """Record finished stage runs in the app DB (covers runs whose worker died before it could report)."""
     # Re-read a window before the cursor: runs finishing with the same timestamp, or committed late on
-    # PostgreSQL, must not be skipped for good; the stage_* calls are idempotent per run id.
+    # PostgreSQL, must not be skipped for good; the stage_* calls count each run once (run id + attempt).
     since = datetime.fromisoformat(context.cursor) - STATUS_LOOKBACK if context.cursor else None
     records = context.instance.get_run_records(
         filters=dg.RunsFilter(statuses=_FINISHED, updated_after=since),
@@ -121,6 +123,7 @@ def run_status_writer_sensor(context: dg.SensorEvaluationContext, app_db: AppDbR
         ascending=True,
     )
     state = app_db.state()
+    heartbeats = app_db.heartbeats()
     written = 0
     for record in records:
         tags = record.dagster_run.tags
@@ -128,13 +131,18 @@ def run_status_writer_sensor(context: dg.SensorEvaluationContext, app_db: AppDbR
             continue
         task_id, generation, stage = tags[TASK_TAG], int(tags[GENERATION_TAG]), tags[STAGE_TAG]
         run_id, status = record.dagster_run.run_id, record.dagster_run.status
+        attempt = int(tags[ATTEMPT_TAG]) if ATTEMPT_TAG in tags else None
+        if status is not dg.DagsterRunStatus.SUCCESS and (killed := end_abandoned_run(heartbeats, run_id)):
+            context.log.warning(f"run {run_id} ended without its worker: killed leftover pids {killed}")
         if status is dg.DagsterRunStatus.SUCCESS:
-            changed = state.stage_completed(task_id, generation, stage, run_id, [])
+            changed = state.stage_completed(task_id, generation, stage, run_id, [], attempt=attempt)
         elif status is dg.DagsterRunStatus.CANCELED:
             changed = state.stage_canceled(task_id, generation, stage, run_id)
         else:
-            message = f"Dagster run {run_id} failed before the stage reported an outcome"
-            changed = state.stage_failed(task_id, generation, stage, run_id, message, transient=True)
+            message = f"Dagster run {run_id} failed before the stage reported an outcome (worker lost)"
+            changed = state.stage_failed(
+                task_id, generation, stage, run_id, message, transient=True, attempt=attempt
+            )
         written += bool(changed)
     if records:
         context.update_cursor(records[-1].update_timestamp.isoformat())
@@ -148,4 +156,10 @@ def due_schedules_sensor(context: dg.SensorEvaluationContext, app_db: AppDbResou
     return dg.SkipReason(f"queued {queued} scheduled generations")
 
 
-SENSORS = [queued_tasks_sensor, stage_chain_sensor, run_status_writer_sensor, due_schedules_sensor]
+SENSORS = [
+    queued_tasks_sensor,
+    stage_chain_sensor,
+    run_status_writer_sensor,
+    due_schedules_sensor,
+    stale_run_rescue_sensor,
+]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING
 import dagster as dg
 
 from media_pipeline.domain import Stage, TaskPaths, TaskSpec
-from media_pipeline.errors import DeferredError, TransientError
+from media_pipeline.orchestration.heartbeat import heartbeat
 from media_pipeline.orchestration.metadata import file_metadata
 from media_pipeline.orchestration.resources import AppDbResource, StorageResource
-from media_pipeline.orchestration.tags import GENERATION_TAG
+from media_pipeline.orchestration.tags import ATTEMPT_TAG, GENERATION_TAG
 from media_pipeline.orchestration.task_files import prepare_generation
+from media_pipeline.retry_policy import classify
 from media_pipeline.storage.workspace import TaskWorkspace, task_workspace
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ class StageRun:
     spec: TaskSpec
     work: TaskWorkspace
     state: PipelineState | None
+    attempt: int | None = None
     contents: list[ContentRecord] = field(default_factory=list)
     _last_logged: float = -100.0
 
@@ -82,31 +84,50 @@ def stage_run(
     task_id = context.partition_key
     store = storage.storage()
     generation_tag = context.run.tags.get(GENERATION_TAG)
+    attempt_tag = context.run.tags.get(ATTEMPT_TAG)
+    attempt = None if attempt_tag is None else int(attempt_tag)
     state = app_db.state() if generation_tag is not None else None
-    if state is not None:
-        spec = state.task_spec(task_id)
-        if int(generation_tag) != spec.generation:
-            raise dg.Failure(f"run is for generation {generation_tag}, task is at {spec.generation}")
-        if stage == Stage.SCRIPT:
-            prepare_generation(store, spec)
-        if not state.stage_started(
-            task_id, spec.generation, stage, context.run_id, os.getpid(), process_name="dagster-run-worker"
-        ):
-            # Stopped task, stale generation, stage done/running elsewhere or earlier stage not completed.
-            raise dg.Failure(f"{stage} of task {task_id} (generation {spec.generation}) must not run now")
-    else:
-        spec = storage.read_spec(task_id)
-    started = time.monotonic()
-    with task_workspace(store, task_id, storage.scratch_dir()) as work:
-        run = StageRun(context=context, stage=stage, spec=spec, work=work, state=state)
-        try:
-            yield run
-        except (Exception, KeyboardInterrupt, dg.DagsterExecutionInterruptedError) as exc:
-            _report_failure(run, exc)
-            raise
-    context.log.info(f"{stage} done in {time.monotonic() - started:.2f}s")
-    if state is not None:
-        state.stage_completed(task_id, spec.generation, stage, context.run_id, run.contents)
+    with ExitStack() as beating:
+        if state is not None:
+            spec = state.task_spec(task_id)
+            if int(generation_tag) != spec.generation:
+                raise dg.Failure(f"run is for generation {generation_tag}, task is at {spec.generation}")
+            if stage == Stage.SCRIPT:
+                prepare_generation(store, spec)
+            beating.enter_context(
+                heartbeat(
+                    app_db.heartbeats(),
+                    (context.run.run_id, task_id, spec.generation, stage),
+                    app_db.config.settings.heartbeat_interval_s,
+                )
+            )
+            started = state.stage_started(
+                task_id,
+                spec.generation,
+                stage,
+                context.run.run_id,
+                os.getpid(),
+                attempt=attempt,
+                process_name="dagster-run-worker",
+            )
+            if not started:
+                # Stopped task, stale generation or attempt, stage done/running elsewhere, earlier stage open.
+                raise dg.Failure(f"{stage} of task {task_id} (generation {spec.generation}) must not run now")
+        else:
+            spec = storage.read_spec(task_id)
+        began = time.monotonic()
+        with task_workspace(store, task_id, storage.scratch_dir()) as work:
+            run = StageRun(context=context, stage=stage, spec=spec, work=work, state=state, attempt=attempt)
+            try:
+                yield run
+            except (Exception, KeyboardInterrupt, dg.DagsterExecutionInterruptedError) as exc:
+                _report_failure(run, exc)
+                raise
+        context.log.info(f"{stage} done in {time.monotonic() - began:.2f}s")
+        if state is not None:
+            state.stage_completed(
+                task_id, spec.generation, stage, context.run.run_id, run.contents, attempt=attempt
+            )
 
 
 def _report_failure(run: StageRun, exc: BaseException) -> None:
@@ -122,15 +143,16 @@ def _report_failure(run: StageRun, exc: BaseException) -> None:
 def _write_failure(run: StageRun, exc: BaseException) -> None:
     spec = run.spec
     if not isinstance(exc, Exception):
-        run.state.stage_canceled(spec.task_id, spec.generation, run.stage, run.context.run_id)
+        run.state.stage_canceled(spec.task_id, spec.generation, run.stage, run.context.run.run_id)
         return
-    retry_after = exc.retry_after_s if isinstance(exc, DeferredError) else None
+    verdict = classify(exc)
     run.state.stage_failed(
         spec.task_id,
         spec.generation,
         run.stage,
-        run.context.run_id,
-        f"{type(exc).__name__}: {exc}",
-        transient=isinstance(exc, TransientError),
-        retry_after_s=retry_after,
+        run.context.run.run_id,
+        verdict.message,
+        transient=verdict.transient,
+        retry_after_s=verdict.retry_after_s,
+        attempt=run.attempt,
     )

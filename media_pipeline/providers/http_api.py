@@ -1,6 +1,6 @@
 """A small JSON-over-HTTP client for configured provider endpoints (LLM, image and video generators).
 
-Transient failures (5xx, 429, timeouts, connection errors) are retried with backoff; other HTTP errors
+Transient failures (5xx, 408, 429, timeouts, connection errors) are retried with backoff; other HTTP errors
 raise :class:`PermanentError` naming the endpoint, status and an excerpt of the body. The endpoints are
 operator-configured, so no address filtering applies here (user-supplied URLs go through ``safe_fetch``).
 """
@@ -15,8 +15,7 @@ from pydantic import SecretStr
 
 from media_pipeline.errors import PermanentError
 from media_pipeline.providers.retry import Backoff, RetryableError, call_with_retries
-
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+from media_pipeline.retry_policy import is_transient_status
 
 
 def retry_after_seconds(response: httpx.Response) -> float:
@@ -84,7 +83,7 @@ class HttpApi:
                 response = self._client.request(method, url, **kwargs)
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 raise RetryableError(f"{type(exc).__name__}: {exc}") from exc
-            if response.status_code in RETRY_STATUSES:
+            if is_transient_status(response.status_code):
                 raise RetryableError(
                     f"HTTP {response.status_code}: {body_excerpt(response)}", retry_after_seconds(response)
                 )

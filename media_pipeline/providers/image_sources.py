@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from media_pipeline.domain import MediaMode
 from media_pipeline.providers.base import ImageSource
+from media_pipeline.providers.retry import Backoff
 from media_pipeline.settings import Settings
 
 
@@ -27,22 +28,27 @@ def _crawl(settings: Settings) -> ImageSource:
     return CrawlImageSource(settings)
 
 
+def _backoff(settings: Settings) -> Backoff:
+    """Tries per provider request within one stage attempt (``http_attempts``)."""
+    return Backoff(attempts=settings.http_attempts)
+
+
 def _dalle(settings: Settings) -> ImageSource:
     from media_pipeline.providers.ai_images import DalleImageSource
 
-    return DalleImageSource(settings)
+    return DalleImageSource(settings, backoff=_backoff(settings))
 
 
 def _imagen(settings: Settings) -> ImageSource:
     from media_pipeline.providers.ai_images import ImagenImageSource
 
-    return ImagenImageSource(settings)
+    return ImagenImageSource(settings, backoff=_backoff(settings))
 
 
 def _sora(settings: Settings) -> ImageSource:
     from media_pipeline.providers.ai_images import SoraImageSource
 
-    return SoraImageSource(settings)
+    return SoraImageSource(settings, backoff=_backoff(settings))
 
 
 _BUILDERS: dict[MediaMode, Callable[[Settings], ImageSource]] = {

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from media_pipeline.errors import TransientError
+from media_pipeline.errors import DeferredError, TransientError
 
 T = TypeVar("T")
 
@@ -53,7 +53,8 @@ def call_with_retries(fn: Callable[[], T], *, backoff: Backoff, what: str) -> T:
     """Call ``fn`` until it returns; retry on :class:`RetryableError` up to ``backoff.attempts`` times.
 
     Any other exception propagates at once. After the last failed attempt a :class:`TransientError`
-    naming ``what`` and the last cause is raised, so a stage-level retry can try again later.
+    naming ``what`` and the last cause is raised, so a stage-level retry can try again later; if the server
+    said when to come back (``Retry-After``), a :class:`DeferredError` carrying that delay instead.
     """
     failures = 0
     while True:
@@ -62,5 +63,8 @@ def call_with_retries(fn: Callable[[], T], *, backoff: Backoff, what: str) -> T:
         except RetryableError as exc:
             failures += 1
             if failures >= backoff.attempts:
-                raise TransientError(f"{what} failed after {failures} attempts: {exc}") from exc
+                message = f"{what} failed after {failures} attempts: {exc}"
+                if exc.retry_after_s > 0:
+                    raise DeferredError(message, exc.retry_after_s) from exc
+                raise TransientError(message) from exc
             backoff.pause(failures, exc.retry_after_s)

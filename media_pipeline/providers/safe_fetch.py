@@ -21,8 +21,9 @@ from urllib.parse import urljoin
 import httpx
 
 from media_pipeline.errors import PermanentError
-from media_pipeline.providers.http_api import RETRY_STATUSES, retry_after_seconds
+from media_pipeline.providers.http_api import retry_after_seconds
 from media_pipeline.providers.retry import Backoff, RetryableError, call_with_retries
+from media_pipeline.retry_policy import is_transient_status
 from media_pipeline.settings import Settings
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -180,7 +181,7 @@ class SafeFetcher:
             if not location:
                 raise FetchRefusedError(f"{url}: redirect without a Location header")
             return urljoin(url, location)
-        if status in RETRY_STATUSES:
+        if is_transient_status(status):
             raise RetryableError(f"HTTP {status}", retry_after_seconds(response))
         if not response.is_success:
             raise FetchRefusedError(f"{url}: HTTP {status}")

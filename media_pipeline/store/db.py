@@ -137,3 +137,12 @@ def current_revision(engine: Engine) -> str | None:
     """The migration revision the database is at (None if never migrated)."""
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def head_revision() -> str:
+    """The newest migration revision this code ships (what ``upgrade_db`` migrates to)."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None  # the package always ships migrations
+    return head

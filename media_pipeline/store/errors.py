@@ -51,6 +51,12 @@ class LimitExceeded(StoreError):
     code = "LIMIT_EXCEEDED"
 
 
+class InsufficientCredits(StoreError):
+    """The workspace's balance does not cover the reservation; ``details`` has required and available."""
+
+    code = "INSUFFICIENT_CREDITS"
+
+
 class StoreUnavailable(StoreError):
     """The database did not answer (down, unreachable or timed out); nothing was changed."""
 

@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Float,
@@ -237,3 +238,23 @@ class Content(Base):
     url: Mapped[str | None] = mapped_column(String(1000))
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RunHeartbeat(Base):
+    """The latest heartbeat of one stage run's worker (seed 004 §4): where it runs and which process
+    groups it started, so a lost worker is detected and its leftovers ended by process group."""
+
+    __tablename__ = "run_heartbeats"
+    __table_args__ = (Index("ix_run_heartbeats_task_id", "task_id"),)
+
+    run_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    generation: Mapped[int] = mapped_column(Integer)
+    stage: Mapped[str] = mapped_column(String(16))
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    pid_start: Mapped[int] = mapped_column(BigInteger)
+    children: Mapped[list[list[int]]] = mapped_column(JSONType, default=list)
+    started_at: Mapped[datetime]
+    beat_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]

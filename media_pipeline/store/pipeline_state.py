@@ -1,5 +1,5 @@
 """The contract between the app database and the Dagster sensors/assets (docs/ARCHITECTURE.md §3,
-invariants 1, 5, 6; the stage state machine is §4).
+invariants 1, 5, 6; the stage state machine is §4 and store/state_machine.py).
 
 Sensors call ``launchable`` (read only) and turn each item into a RunRequest with ``item.run_key``; runs
 report back through the ``stage_*`` methods, which are idempotent and ignore stale generations, so a
@@ -10,40 +10,30 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain.models import ProductInfo, TaskSettings, TaskSpec
 from media_pipeline.domain.stages import STAGES, Stage
+from media_pipeline.store import state_machine
 from media_pipeline.store.base import StoreBase
 from media_pipeline.store.clock import as_utc
 from media_pipeline.store.enums import (
-    ACTIVE_STATUSES,
-    OPEN_STAGE_STATUSES,
     ContentKind,
     LogAction,
-    LogLevel,
     StageStatus,
-    TaskStatus,
 )
 from media_pipeline.store.errors import NotFoundError
-from media_pipeline.store.lifecycle import (
-    add_log,
-    cancel_task,
-    cancel_waiting_stages,
-    end_generation_schedules,
-)
-from media_pipeline.store.models import Content, Task, TaskStageState
+from media_pipeline.store.lifecycle import add_log
+from media_pipeline.store.models import Task, TaskStageState
 from media_pipeline.store.queries import QUEUE_ORDER, current_stage_select
+from media_pipeline.store.state_machine import Decision, StageEvent, overall_progress
 
-__all__ = ["BACKOFF_S", "STAGES", "ContentRecord", "LaunchItem", "PipelineState"]
-
-BACKOFF_S = (5.0, 10.0, 30.0)
-"""Delay before automatic retry 1, 2, 3 of a transient failure."""
+__all__ = ["STAGES", "ContentRecord", "LaunchItem", "PipelineState"]
 
 PROGRESS_LOG_STEP = 5.0
 """A 'progress' log entry is written each time overall progress crosses a multiple of this (percent)."""
@@ -73,12 +63,6 @@ class ContentRecord(BaseModel):
     path: str | None = None
     url: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
-
-
-def overall_progress(stage: str, percent: float) -> float:
-    """Task progress (0-100) when ``stage`` is ``percent`` done: each stage is an equal share."""
-    share = min(max(percent, 0.0), 100.0) / 100.0
-    return round((STAGES.index(stage) + share) * 100.0 / len(STAGES), 2)
 
 
 def _check_stage(stage: str) -> None:
@@ -132,7 +116,7 @@ class PipelineState(StoreBase):
                 created_at=task.created_at,
             )
 
-    # -- stage events --------------------------------------------------------------------------------
+    # -- stage events (the transitions themselves live in store/state_machine.py) ------------------------
 
     def stage_started(
         self,
@@ -142,45 +126,23 @@ class PipelineState(StoreBase):
         run_id: str,
         pid: int | None = None,
         *,
+        attempt: int | None = None,
         process_name: str | None = None,
     ) -> bool:
-        """Mark the stage processing by ``run_id`` and the task running; False if the run should not
-        proceed (stale generation, task stopped, stage already done, earlier stage not completed).
-        Repeating the call for the same run returns True without changing anything."""
-        now = self.now()
+        """Mark the stage processing by ``run_id`` (of ``attempt``) and the task running; False if the run
+        should not proceed (stale generation or attempt, task stopped, stage already done, earlier stage
+        not completed). Repeating the call for the same run returns True without changing anything."""
         with self._write() as session:
             locked = self._lock(session, task_id, generation, stage)
             if locked is None:
                 return False
             task, state = locked
-            if state.status is StageStatus.PROCESSING:
-                return state.run_id == run_id
-            if state.status is not StageStatus.WAITING or not self._earlier_completed(session, state):
-                return False
-            state.status = StageStatus.PROCESSING
-            state.run_id = run_id
-            state.started_at = state.updated_at = now
-            state.finished_at = state.next_retry_at = None
-            if task.status is TaskStatus.QUEUED:
-                task.status = TaskStatus.RUNNING
-            task.started_at = task.started_at or now
-            task.step, task.message = stage, f"{stage} started"
-            task.locked_by, task.locked_at = run_id, now
-            task.progress = overall_progress(stage, 0)
-            task.updated_at = now
-            add_log(
-                session,
-                task,
-                LogAction.START,
-                f"{stage} started (attempt {state.attempt})",
-                now=now,
-                stage=stage,
-                run_id=run_id,
-                pid=pid,
-                process_name=process_name,
-                metadata={"attempt": state.attempt},
+            decision = state_machine.start(
+                session, task, state, self._event(run_id, attempt), pid=pid, process_name=process_name
             )
-            return True
+            return decision is Decision.APPLIED or (
+                state.status is StageStatus.PROCESSING and state.run_id == run_id
+            )
 
     def stage_progress(self, task_id: str, generation: int, stage: str, percent: float, message: str) -> bool:
         """Record the processing stage's progress on the task (a 'progress' log every 5 % overall)."""
@@ -212,42 +174,19 @@ class PipelineState(StoreBase):
         stage: str,
         run_id: str,
         contents: Sequence[ContentRecord] = (),
+        *,
+        attempt: int | None = None,
     ) -> bool:
-        """Mark the stage completed and store its contents; the last stage completes the task (succeeded,
-        ``youtube_url`` from the 'publish' content, schedule advanced). False (and no change) if already
-        completed, stopped or stale."""
-        now = self.now()
+        """Mark the processing stage completed by its current run and store its contents; the last stage
+        completes the task (succeeded, ``youtube_url`` from the 'publish' content, schedule advanced).
+        False (and no change) if repeated, stale or refused (e.g. out of order; refusals are logged)."""
         with self._write() as session:
             locked = self._lock(session, task_id, generation, stage)
-            if locked is None or locked[1].status not in OPEN_STAGE_STATUSES:
+            if locked is None:
                 return False
             task, state = locked
-            self._close(state, StageStatus.COMPLETED, now, run_id=run_id)
-            session.add_all(
-                Content(
-                    task_id=task_id,
-                    generation=generation,
-                    stage=stage,
-                    kind=record.kind,
-                    path=record.path,
-                    url=record.url,
-                    meta=record.metadata,
-                    created_at=now,
-                )
-                for record in contents
-            )
-            add_log(
-                session,
-                task,
-                LogAction.COMPLETE,
-                f"{stage} completed",
-                now=now,
-                stage=stage,
-                run_id=run_id,
-                metadata={"contents": len(contents)},
-            )
-            self._after_stage_done(session, task, stage, now)
-            return True
+            event = self._event(run_id, attempt)
+            return state_machine.complete(session, task, state, event, contents) is Decision.APPLIED
 
     def stage_failed(
         self,
@@ -258,39 +197,38 @@ class PipelineState(StoreBase):
         error: str,
         transient: bool,
         retry_after_s: float | None = None,
+        *,
+        attempt: int | None = None,
     ) -> bool:
-        """Record a failed run: a transient failure with retries left goes back to waiting with
-        ``attempt + 1`` and a backoff (5, 10, 30 s or ``retry_after_s``); otherwise the stage and the task
-        fail with ``error``. Idempotent per ``run_id``; returns False if nothing changed."""
-        now = self.now()
+        """Record a failed run of ``attempt``: a transient failure with retries left goes back to waiting
+        with ``attempt + 1`` and the retry policy's delay (5, 10, 30 s) or ``retry_after_s``; otherwise the
+        stage and the task fail with ``error``. Each run counts once: a repeated report or one of an older
+        attempt returns False and changes nothing."""
         with self._write() as session:
             locked = self._lock(session, task_id, generation, stage)
             if locked is None:
                 return False
             task, state = locked
-            current_run = state.status is StageStatus.PROCESSING and state.run_id == run_id
-            before_start = state.status is StageStatus.WAITING and state.run_id != run_id
-            if not (current_run or before_start) or task.status not in ACTIVE_STATUSES:
-                return False
-            if transient and state.auto_retries < state.max_attempts:
-                self._schedule_retry(session, task, state, run_id, error, retry_after_s, now)
-            else:
-                self._fail(session, task, state, run_id, error, now)
-            return True
+            decision = state_machine.fail(
+                session,
+                task,
+                state,
+                self._event(run_id, attempt),
+                error=error,
+                transient=transient,
+                retry_after_s=retry_after_s,
+            )
+            return decision is Decision.APPLIED
 
     def stage_canceled(self, task_id: str, generation: int, stage: str, run_id: str) -> bool:
         """A run was canceled (e.g. terminated in the Dagster UI): the task is canceled like a stop,
         unless it already ended. Returns False if nothing changed."""
-        now = self.now()
         with self._write() as session:
             locked = self._lock(session, task_id, generation, stage)
             if locked is None:
                 return False
-            task, state = locked
-            if state.status is StageStatus.PROCESSING and state.run_id != run_id:
-                return False  # a stale run of an earlier attempt
-            changed, _ = cancel_task(session, task, now, f"{stage} run {run_id} canceled")
-            return changed
+            decision = state_machine.cancel_run(session, *locked, self._event(run_id, None))
+            return decision is Decision.APPLIED
 
     # -- helpers -------------------------------------------------------------------------------------
 
@@ -317,126 +255,5 @@ class PipelineState(StoreBase):
         ).first()
         return None if state is None else (task, state)
 
-    @staticmethod
-    def _earlier_completed(session: Session, state: TaskStageState) -> bool:
-        earlier = STAGES[: STAGES.index(state.stage)]
-        if not earlier:
-            return True
-        open_before = session.scalar(
-            select(func.count()).where(
-                TaskStageState.task_id == state.task_id,
-                TaskStageState.generation == state.generation,
-                TaskStageState.stage.in_(earlier),
-                TaskStageState.status != StageStatus.COMPLETED,
-            )
-        )
-        return not open_before
-
-    @staticmethod
-    def _close(
-        state: TaskStageState, status: StageStatus, now: datetime, *, run_id: str | None = None
-    ) -> None:
-        state.status = status
-        state.run_id = run_id or state.run_id
-        state.next_retry_at = None
-        state.finished_at = state.updated_at = now
-        if status is StageStatus.COMPLETED:
-            state.error = None
-
-    def _after_stage_done(self, session: Session, task: Task, stage: str, now: datetime) -> None:
-        session.flush()
-        remaining = session.scalar(
-            select(func.count()).where(
-                TaskStageState.task_id == task.id,
-                TaskStageState.generation == task.generation,
-                TaskStageState.status != StageStatus.COMPLETED,
-            )
-        )
-        task.locked_by = task.locked_at = None
-        task.step = stage
-        task.updated_at = now
-        if remaining:
-            task.progress = overall_progress(stage, 100)
-            waits = task.requires_approval and task.script_approved_at is None and stage == Stage.SCRIPT
-            task.message = "waiting for script approval" if waits else f"{stage} completed"
-            return
-        task.status = TaskStatus.SUCCEEDED
-        task.progress = 100.0
-        task.finished_at = now
-        task.message = "succeeded"
-        task.youtube_url = session.scalar(
-            select(Content.url)
-            .where(
-                Content.task_id == task.id,
-                Content.generation == task.generation,
-                Content.kind == ContentKind.PUBLISH,
-                Content.url.is_not(None),
-            )
-            .order_by(Content.id.desc())
-            .limit(1)
-        )
-        end_generation_schedules(session, task, now)
-
-    @staticmethod
-    def _schedule_retry(
-        session: Session,
-        task: Task,
-        state: TaskStageState,
-        run_id: str,
-        error: str,
-        retry_after_s: float | None,
-        now: datetime,
-    ) -> None:
-        delay = (
-            retry_after_s
-            if retry_after_s is not None
-            else BACKOFF_S[min(state.auto_retries, len(BACKOFF_S) - 1)]
-        )
-        state.status = StageStatus.WAITING
-        state.run_id = run_id  # kept so a repeated report of this run is recognised and ignored
-        state.attempt += 1
-        state.auto_retries += 1
-        state.error = error
-        state.next_retry_at = now + timedelta(seconds=delay)
-        state.started_at = state.finished_at = None
-        state.updated_at = now
-        task.locked_by = task.locked_at = None
-        task.message = f"{state.stage} failed; retry {state.auto_retries}/{state.max_attempts} in {delay:g} s"
-        task.updated_at = now
-        add_log(
-            session,
-            task,
-            LogAction.RETRY,
-            error,
-            now=now,
-            level=LogLevel.WARNING,
-            stage=state.stage,
-            run_id=run_id,
-            metadata={"attempt": state.attempt, "delaySeconds": delay},
-        )
-
-    @staticmethod
-    def _fail(
-        session: Session, task: Task, state: TaskStageState, run_id: str, error: str, now: datetime
-    ) -> None:
-        PipelineState._close(state, StageStatus.FAILED, now, run_id=run_id)
-        state.error = error
-        session.flush()
-        cancel_waiting_stages(session, task, now)
-        task.status = TaskStatus.FAILED
-        task.last_error = error
-        task.finished_at = now
-        task.locked_by = task.locked_at = None
-        task.message = f"{state.stage} failed"
-        task.updated_at = now
-        add_log(
-            session,
-            task,
-            LogAction.FAIL,
-            error,
-            now=now,
-            level=LogLevel.ERROR,
-            stage=state.stage,
-            run_id=run_id,
-        )
-        end_generation_schedules(session, task, now)
+    def _event(self, run_id: str, attempt: int | None) -> StageEvent:
+        return StageEvent(run_id=run_id, attempt=attempt, now=self.now())

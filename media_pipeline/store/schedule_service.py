@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -25,6 +25,9 @@ STARTABLE_STATUSES = (TaskStatus.SCHEDULED, TaskStatus.SUCCEEDED, TaskStatus.FAI
 """A due schedule starts a generation only for tasks in these statuses (never drafts or active tasks)."""
 
 _JUST_BEFORE = timedelta(microseconds=1)
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+"""Schedule times outside [EARLIEST, LATEST) are invalid input (repeat arithmetic must not overflow)."""
 
 
 class ScheduleInput(BaseModel):
@@ -42,6 +45,13 @@ class ScheduleInput(BaseModel):
         default=None, alias="channelId"
     )
     is_active: bool = Field(default=True, alias="isActive")
+
+    @field_validator("scheduled_time", "publish_at")
+    @classmethod
+    def _in_range(cls, value: datetime | None) -> datetime | None:
+        if value is not None and not EARLIEST <= value < LATEST:
+            raise ValueError(f"must be between {EARLIEST:%Y-%m-%d} and {LATEST:%Y-%m-%d} (UTC)")
+        return value
 
     @field_validator("time_zone")
     @classmethod

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from media_pipeline.domain.stages import STAGES, Stage
 from media_pipeline.store.base import OwnedService
+from media_pipeline.store.credits import Pricing, reserve_generations, reserve_unmade
 from media_pipeline.store.enums import (
     ACTIVE_STATUSES,
     TERMINAL_STATUSES,
@@ -30,6 +31,7 @@ from media_pipeline.store.lifecycle import (
 from media_pipeline.store.models import Content, Queue, Task, TaskLog, TaskStageState
 from media_pipeline.store.queries import QUEUE_ORDER, current_stage_select, stage_ordinal
 from media_pipeline.store.run_control import RunControl
+from media_pipeline.store.state_machine import reuse_completed_stages
 from media_pipeline.store.views import (
     ContentView,
     LogView,
@@ -220,9 +222,10 @@ class TaskService(OwnedService):
         terminated = [run_id for run_id in run_ids if self._terminate(task_id, run_id, run_control)]
         return StopResult(task=view, terminated_run_ids=terminated, changed=changed)
 
-    def retry(self, task_id: str) -> TaskView:
+    def retry(self, task_id: str, pricing: Pricing | None = None) -> TaskView:
         """Queue a failed task again from its failed stage (completed stages are kept, later ones reopened);
         the stage's attempt is bumped so it gets a new run key and a fresh automatic-retry budget.
+        With ``pricing``, the generation's paid images not made are reserved again (made ones are kept).
         Idempotent: a task already queued/running is returned as is."""
         now = self.now()
         with self._write() as session:
@@ -241,6 +244,8 @@ class TaskService(OwnedService):
                 state.status = StageStatus.WAITING
                 state.error = state.next_retry_at = state.started_at = state.finished_at = None
                 state.updated_at = now
+            if pricing is not None:
+                reserve_unmade(session, task, pricing, now)
             state = unfinished[0]
             state.attempt += 1
             state.auto_retries = 0
@@ -254,12 +259,14 @@ class TaskService(OwnedService):
             )
             return TaskView.model_validate(task)
 
-    def rerun(self, task_id: str) -> RerunResult:
+    def rerun(self, task_id: str, pricing: Pricing | None = None) -> RerunResult:
         """Produce a finished task (succeeded, failed or canceled) again as a new generation, queued now.
+        A failed or canceled task reuses its completed stages whose recorded files still exist.
 
         Idempotent while work is in flight: a queued/running task is returned with ``started=False``, so of
         many concurrent calls exactly one starts a generation. Drafts go through ``QueueService.run`` and
         scheduled tasks wait for their schedule: both raise ConflictError. Schedules are left as they are.
+        With ``pricing``, the new generation's paid images are reserved (InsufficientCredits: no change).
         """
         now = self.now()
         with self._write() as session:
@@ -271,7 +278,14 @@ class TaskService(OwnedService):
                     f"a {task.status.value} task cannot be re-run; only finished tasks can",
                     {"status": task.status.value},
                 )
+            previous, ended = task.generation, task.status
             start_generation(session, task, now)
+            reused: list[str] = []
+            if ended in (TaskStatus.FAILED, TaskStatus.CANCELED):
+                session.flush()
+                reused = reuse_completed_stages(session, task, previous, now)
+            if pricing is not None and Stage.IMAGES not in reused:  # reused images cost nothing again
+                reserve_generations(session, [task], pricing, now)
             return RerunResult(task=TaskView.model_validate(task), started=True)
 
     def approve_script(self, task_id: str) -> TaskView:

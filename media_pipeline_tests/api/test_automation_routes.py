@@ -1,4 +1,4 @@
-"""Automation endpoints: stop, retry, logs (filters), stage tabs, schedules CRUD; errors and tenancy."""
+"""Automation endpoints: stop, retry, rerun, logs (filters), stage tabs, schedules CRUD; errors, tenancy."""
 
 from __future__ import annotations
 
@@ -43,6 +43,19 @@ def test_retry_a_failed_task(client: httpx.Client, pipeline: PipelineState) -> N
     succeeded = queued_task(client, "asset-2")
     finish_stages(pipeline, succeeded, STAGES)
     assert_error(client.post("/api/automation/retry", json={"taskId": succeeded}), 409, "CONFLICT")
+
+
+def test_rerun_a_stopped_task_as_a_new_generation(client: httpx.Client, pipeline: PipelineState) -> None:
+    task_id = queued_task(client)
+    assert_error(client.post("/api/automation/rerun", json={"taskId": "tmissing0000"}), 404, "NOT_FOUND")
+    in_flight = client.post("/api/automation/rerun", json={"taskId": task_id}).json()
+    assert (in_flight["started"], in_flight["task"]["generation"]) == (False, 1)
+    client.post("/api/automation/stop", json={"taskId": task_id})
+    rerun = client.post("/api/automation/rerun", json={"taskId": task_id})
+    assert rerun.status_code == 200, rerun.text
+    body = rerun.json()
+    assert (body["started"], body["task"]["status"], body["task"]["generation"]) == (True, "queued", 2)
+    assert [item.generation for item in pipeline.launchable(pipeline.now(), 10)] == [2]
 
 
 def test_logs_are_filtered(client: httpx.Client, pipeline: PipelineState) -> None:
@@ -124,9 +137,18 @@ def test_schedule_validation(client: httpx.Client, db_engine: Engine) -> None:
         {"taskId": draft["id"], "scheduledTime": "2099-01-01T00:00:00Z", "repeatConfig": {"weekdays": [9]}},
         {"taskId": draft["id"], "scheduledTime": "not a time"},
         {"taskId": "../x", "scheduledTime": "2099-01-01T00:00:00Z"},
+        {"taskId": draft["id"], "scheduledTime": "0001-01-01T00:00:00Z"},  # out of range
+        {"taskId": draft["id"], "scheduledTime": "9999-12-31T23:59:59Z", "repeat": "daily"},
+        {"taskId": draft["id"], "scheduledTime": "2099-01-01T00:00:00Z", "publishAt": "0001-01-01T00:00:00Z"},
     ]:
         assert_error(client.post("/api/automation/schedules", json=body), 422, "VALIDATION_ERROR")
-    assert snapshot(db_engine) == before
+    schedule = client.post(
+        "/api/automation/schedules", json={"taskId": draft["id"], "scheduledTime": "2099-01-01T00:00:00Z"}
+    ).json()
+    url = f"/api/automation/schedules/{schedule['id']}"
+    with_schedule = snapshot(db_engine)
+    assert_error(client.patch(url, json={"scheduledTime": "0001-01-01T00:00:00Z"}), 422, "VALIDATION_ERROR")
+    assert snapshot(db_engine) == with_schedule != before
 
 
 def test_automation_is_owner_scoped(

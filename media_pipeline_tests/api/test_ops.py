@@ -6,11 +6,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from alembic import command
 from prometheus_client.parser import text_string_to_metric_families
 
 from media_pipeline.api.app import create_app
+from media_pipeline.api.auth import mint_token
 from media_pipeline.settings import Settings
-from media_pipeline.store import STAGES, PipelineState
+from media_pipeline.store import STAGES, Owner, PipelineState
+from media_pipeline.store.db import alembic_config, current_revision, head_revision
 from media_pipeline_tests.api.conftest import LiveApi, serving
 from media_pipeline_tests.api.support import add_jobs, queued_task
 from media_pipeline_tests.store.support import finish_stages
@@ -90,3 +93,30 @@ def test_metrics(api: LiveApi, client: httpx.Client, pipeline: PipelineState) ->
     assert samples[("media_pipeline_http_request_duration_seconds_count", not_found)] == 1
     runs = (("method", "POST"), ("route", "/api/queue/{queueId}/run"), ("status", "200"))
     assert samples[("media_pipeline_http_request_duration_seconds_count", runs)] == 2
+
+
+def test_the_api_migrates_a_never_migrated_db_on_start_and_health_reports_the_revision(
+    api_settings: Settings, empty_db_url: str, owner: Owner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    app = create_app(api_settings, engine_url=empty_db_url)
+    token = mint_token(owner.user_id, owner.workspace_id, api_settings)
+    with serving(app) as base_url:
+        queue = httpx.get(f"{base_url}/api/queue", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        health = httpx.get(f"{base_url}/health", timeout=30).json()
+    assert queue.status_code == 200, queue.text
+    assert health["status"] == "ok" and health["checks"]["db"]["revision"] == head_revision()
+
+
+def test_health_fails_when_the_schema_is_behind(api: LiveApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    engine = api.app.state.context.engine
+    with engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "-1")
+    behind = current_revision(engine)
+    response = httpx.get(f"{api.base_url}/health", timeout=30)
+    assert response.status_code == 503
+    db = response.json()["checks"]["db"]
+    assert (db["status"], db["revision"]) == ("error", behind) and "db-upgrade" in db["detail"]

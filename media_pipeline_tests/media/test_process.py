@@ -39,22 +39,55 @@ def test_missing_executable_is_a_process_failure() -> None:
     assert caught.value.returncode is None
 
 
-def test_timeout_stops_the_child() -> None:
+class _GroupWatch:
+    """Records, from the child's first output line (a background grandchild's pid), its process group and
+    a pidfd of the grandchild; also what ``running_children`` said while the child ran."""
+
+    def __init__(self) -> None:
+        self.group: int | None = None
+        self.pid_fd: int | None = None
+        self.registered: list[int] = []
+
+    def on_line(self, line: str) -> None:
+        grandchild = int(line)
+        self.group = process_group(grandchild)
+        self.pid_fd = os.pidfd_open(grandchild)
+        self.registered = [child.pid for child in process.running_children()]
+
+    def assert_group_gone(self) -> None:
+        assert self.group is not None and self.pid_fd is not None, "the child never reported"
+        try:
+            assert self.registered == [self.group]  # the heartbeat would have recorded this group
+            assert ended(self.pid_fd), "a member of the child's process group survived"
+            assert live_group_members(self.group) == []
+            assert process.running_children() == []
+        finally:
+            os.close(self.pid_fd)
+
+
+GROUP_SCRIPT = "sleep 60 >/dev/null 2>&1 & echo $!; wait"  # the grandchild holds no pipe
+
+
+def test_timeout_stops_the_childs_whole_process_group(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(process, "GRACE_S", 0.3)
+    watch = _GroupWatch()
     with pytest.raises(ProcessTimedOut, match="timed out"):
-        run_process(["sleep", "30"], timeout=0.3)
+        run_process(["sh", "-c", GROUP_SCRIPT], on_line=watch.on_line, timeout=1.0)
+    watch.assert_group_gone()
 
 
-def test_cancel_event_stops_the_child() -> None:
+def test_cancel_event_stops_the_childs_whole_process_group(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(process, "GRACE_S", 0.3)
     cancel = threading.Event()
-    seen: list[str] = []
+    watch = _GroupWatch()
 
     def on_line(line: str) -> None:
-        seen.append(line)
+        watch.on_line(line)
         cancel.set()
 
     with pytest.raises(ProcessCancelled):
-        run_process(["sh", "-c", "echo ready; exec sleep 30"], on_line=on_line, cancel=cancel)
-    assert seen == ["ready"]
+        run_process(["sh", "-c", GROUP_SCRIPT], on_line=on_line, cancel=cancel)
+    watch.assert_group_gone()
 
 
 def test_interrupt_kills_the_whole_process_group(monkeypatch: pytest.MonkeyPatch) -> None:

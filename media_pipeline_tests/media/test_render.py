@@ -261,3 +261,25 @@ def test_every_cue_is_burned_in_its_own_scene(
         without = _frame_at(bare.path, middle, tmp_path / f"b{number}.png").crop(band)
         diff = ImageChops.difference(with_subs, without).point(lambda v: 255 if v > 60 else 0)
         assert diff.getbbox() is not None, f"cue {number} ({cue.text!r}) at {middle:.2f}s is not burned in"
+
+
+def test_a_render_removes_temp_files_a_killed_render_left(
+    rendered: Rendered, tiny_task: TinyTask, tmp_path: Path
+) -> None:
+    """kill -9 skips atomic_path's cleanup: the next render of the task removes the hidden temp files."""
+    work_dir = Path(shutil.copytree(rendered.work_dir, tmp_path / "work"))
+    out = tmp_path / "out" / "output.mp4"
+    out.parent.mkdir()
+    leftovers = [
+        work_dir / ".seg-00-0123456789abcdef01234567.k9x2_a.tmp.mp4",
+        work_dir / ".master.x81q.tmp.wav",
+        out.parent / ".output.zq81lm.tmp.mp4",
+    ]
+    for leftover in leftovers:
+        leftover.write_bytes(b"partial")
+    unrelated = out.parent / ".other.abc.tmp.mp4"
+    unrelated.write_bytes(b"not ours")
+    render_video(_spec(tiny_task), out, work_dir)
+    assert [path for path in leftovers if path.exists()] == []
+    assert unrelated.exists()
+    assert sorted(p.name for p in out.parent.iterdir()) == [".other.abc.tmp.mp4", "output.mp4"]

@@ -26,3 +26,10 @@ def instance() -> Iterator[dg.DagsterInstance]:
     """An ephemeral Dagster instance."""
     with dg.instance_for_test() as test_instance:
         yield test_instance
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings() -> Iterator[None]:
+    """Settings read again after each test (tests set MEDIA_PIPELINE_* variables)."""
+    yield
+    get_settings.cache_clear()

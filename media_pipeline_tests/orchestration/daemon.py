@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -14,8 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+import pytest
+
+from media_pipeline.store import Owner, QueueService, upgrade_db
+
 REPO = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
+OWNER = Owner(user_id="u1", workspace_id="w1")
+SMALL = {"language": "en", "imageCount": 2, "targetDurationS": 5, "renderHeight": 240, "fps": 10}
+"""Options of a small, quick task (a 134x240 video at 10 fps)."""
 
 
 @dataclass
@@ -57,6 +65,34 @@ def app_db_url(home: DaemonHome) -> str:
     return home.env.get("MEDIA_PIPELINE_APP_DB_URL") or f"sqlite:///{home.data_dir / 'app.db'}"
 
 
+def prepared_home(
+    backend: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+    **extra_env: str,
+) -> DaemonHome:
+    """A home on ``backend`` ("sqlite" or "postgres": throwaway databases on the test PostgreSQL), used
+    by this test process too (DAGSTER_HOME), with the app DB migrated."""
+    home = make_home(tmp_path, **extra_env)
+    if backend == "postgres":
+        server = request.getfixturevalue("postgres_server")
+        suffix = tmp_path.name.replace("-", "_").lower()
+        use_postgres(
+            home, server.create_database(f"app_{suffix}"), server.create_database(f"dagster_{suffix}")
+        )
+    monkeypatch.setenv("DAGSTER_HOME", str(home.dagster_home))
+    upgrade_db(app_db_url(home))
+    return home
+
+
+def queue_assets(url: str, assets: list[str], options: dict) -> list[str]:
+    """Add one draft per asset with ``options`` and run them; the task ids in queue order."""
+    queue = QueueService(url, OWNER)
+    added = queue.add_assets(assets, options, queue.get_or_create_default_queue().version)
+    return [task.id for task in queue.run(added.version).queued]
+
+
 @contextmanager
 def running_daemon(home: DaemonHome) -> Iterator[subprocess.Popen]:
     """Start ``dagster-daemon run`` for the project's workspace; stop its process group on exit."""
@@ -73,12 +109,50 @@ def running_daemon(home: DaemonHome) -> Iterator[subprocess.Popen]:
         try:
             yield process
         finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+            stop_group(process)
+
+
+def stop_group(process: subprocess.Popen, sig: signal.Signals = signal.SIGTERM) -> None:
+    """Signal the daemon's process group (its code server and run workers), SIGKILL it after 30 s; a group
+    that is already gone (killed by the test) is fine."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def code_server_pid(daemon: subprocess.Popen) -> int | None:
+    """PID of the daemon's code server (its ``dagster api grpc`` child), read from /proc."""
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            parent = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        if parent == daemon.pid and b"api" in argv and b"grpc" in argv:
+            return int(proc.name)
+    return None
+
+
+def ffmpeg_for(data_dir: Path) -> list[int]:
+    """PIDs of ffmpeg processes working on files under ``data_dir`` (read from /proc; nothing is killed)."""
+    pids = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv and argv[0].endswith(b"ffmpeg") and any(str(data_dir).encode() in a for a in argv):
+            pids.append(int(proc.name))
+    return pids
 
 
 def wait_for(condition: Callable[[], T | None], *, timeout: float, what: str, interval: float = 0.25) -> T:

@@ -12,27 +12,22 @@ import pytest
 from media_pipeline.media.probe import check_video, summarize
 from media_pipeline.orchestration.run_control import DagsterRunControl
 from media_pipeline.orchestration.tags import STAGE_TAG, TASK_TAG
-from media_pipeline.store import Owner, PipelineState, QueueService, TaskService, upgrade_db
+from media_pipeline.store import PipelineState, TaskService
 from media_pipeline_tests.orchestration.daemon import (
+    OWNER,
+    SMALL,
     app_db_url,
-    make_home,
+    ffmpeg_for,
+    prepared_home,
+    queue_assets,
     running_daemon,
-    use_postgres,
     wait_for,
 )
 from media_pipeline_tests.store.support import stage_state
 
 pytestmark = pytest.mark.slow
 
-OWNER = Owner(user_id="u1", workspace_id="w1")
-SMALL = {"language": "en", "imageCount": 2, "targetDurationS": 5, "renderHeight": 240, "fps": 10}
 STAGES = ["script", "images", "video", "thumbnail", "youtube_video"]
-
-
-def _queue(url: str, assets: list[str], options: dict) -> list[str]:
-    queue = QueueService(url, OWNER)
-    added = queue.add_assets(assets, options, queue.get_or_create_default_queue().version)
-    return [task.id for task in queue.run(added.version).queued]
 
 
 def _stage_runs(instance: dg.DagsterInstance) -> list[dg.RunRecord]:
@@ -43,17 +38,9 @@ def _stage_runs(instance: dg.DagsterInstance) -> list[dg.RunRecord]:
 def test_queued_batch_flows_stage_by_stage_without_overlap(
     backend: str, tmp_path: Path, monkeypatch, request: pytest.FixtureRequest
 ) -> None:
-    home = make_home(tmp_path)
-    if backend == "postgres":
-        server = request.getfixturevalue("postgres_server")
-        suffix = tmp_path.name.replace("-", "_").lower()
-        use_postgres(
-            home, server.create_database(f"app_{suffix}"), server.create_database(f"dagster_{suffix}")
-        )
-    monkeypatch.setenv("DAGSTER_HOME", str(home.dagster_home))
+    home = prepared_home(backend, tmp_path, monkeypatch, request)
     url = app_db_url(home)
-    upgrade_db(url)
-    task_ids = _queue(url, ["a1", "a2", "a3"], SMALL)
+    task_ids = queue_assets(url, ["a1", "a2", "a3"], SMALL)
     tasks = TaskService(url, OWNER)
 
     with running_daemon(home):
@@ -93,13 +80,13 @@ def test_queued_batch_flows_stage_by_stage_without_overlap(
     print(f"{backend}: stage handoff (run end -> next run start): median {statistics.median(handoffs):.2f}s")
 
 
-def test_stop_terminates_only_that_tasks_run_and_its_processes(tmp_path: Path, monkeypatch) -> None:
-    home = make_home(tmp_path)
-    monkeypatch.setenv("DAGSTER_HOME", str(home.dagster_home))
+def test_stop_terminates_only_that_tasks_run_and_its_processes(
+    tmp_path: Path, monkeypatch, request: pytest.FixtureRequest
+) -> None:
+    home = prepared_home("sqlite", tmp_path, monkeypatch, request)
     url = app_db_url(home)
-    upgrade_db(url)
     long_options = {**SMALL, "targetDurationS": 120, "renderHeight": 720, "fps": 30, "imageCount": 4}
-    [long_task] = _queue(url, ["long"], long_options)
+    [long_task] = queue_assets(url, ["long"], long_options)
     state, tasks = PipelineState(url), TaskService(url, OWNER)
 
     with running_daemon(home):
@@ -117,25 +104,10 @@ def test_stop_terminates_only_that_tasks_run_and_its_processes(tmp_path: Path, m
             timeout=60,
             what="the video run to be canceled",
         )
-        wait_for(lambda: not _ffmpeg_for(home.data_dir), timeout=15, what="the run's ffmpeg processes to end")
-        [other] = _queue(url, ["after-stop"], SMALL)
+        wait_for(lambda: not ffmpeg_for(home.data_dir), timeout=15, what="the run's ffmpeg processes to end")
+        [other] = queue_assets(url, ["after-stop"], SMALL)
         wait_for(lambda: tasks.get(other).status == "succeeded", timeout=240, what="the next task to succeed")
 
     assert tasks.get(long_task).status == "canceled"
     assert not (home.data_dir / "storage" / "tasks" / long_task / "output.mp4").exists()
     assert [entry.action_type for entry in tasks.logs(long_task, action="stop")] == ["stop"]
-
-
-def _ffmpeg_for(data_dir: Path) -> list[int]:
-    """PIDs of ffmpeg processes working on files under ``data_dir`` (read from /proc; nothing is killed)."""
-    pids = []
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
-        try:
-            argv = (proc / "cmdline").read_bytes().split(b"\0")
-        except OSError:
-            continue
-        if argv and argv[0].endswith(b"ffmpeg") and any(str(data_dir).encode() in a for a in argv):
-            pids.append(int(proc.name))
-    return pids

@@ -59,10 +59,17 @@ def test_one_tagged_in_process_job_per_stage() -> None:
     for stage in STAGES:
         job = defs.resolve_job_def(f"{stage}_job")
         assert job.tags[STAGE_TAG] == stage
+        assert int(job.tags["dagster/max_runtime"]) >= 300  # run monitoring's safety net
         assert job.executor_def.name == "in_process"
 
 
 def test_sensors_start_running() -> None:
-    assert len(list(defs.sensors)) == 4
+    assert {sensor.name for sensor in defs.sensors} == {
+        "queued_tasks_sensor",
+        "stage_chain_sensor",
+        "run_status_writer_sensor",
+        "due_schedules_sensor",
+        "stale_run_rescue_sensor",
+    }
     for sensor in defs.sensors:
         assert sensor.default_status == dg.DefaultSensorStatus.RUNNING, sensor.name

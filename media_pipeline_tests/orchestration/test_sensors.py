@@ -95,7 +95,7 @@ def test_chain_tick_long_polls_until_a_stage_without_run_appears(
     state = PipelineState(db_url)
     for task_id in (launched_task, waiting_task):
         assert state.stage_started(task_id, 1, "script", f"run-{task_id}")
-    assert state.stage_completed(launched_task, 1, "script", "run-x", [])
+    assert state.stage_completed(launched_task, 1, "script", f"run-{launched_task}", [])
     # the images run of the first task exists already (queued behind the stage limit)
     create_run_for_test(instance, job_name="images_job", tags={RUN_KEY_TAG: f"{launched_task}:1:images:0"})
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
+from media_pipeline.retry_policy import BACKOFF_S
 from media_pipeline.store import (
     STAGES,
     ContentRecord,
@@ -23,7 +24,6 @@ from media_pipeline.store import (
     TaskService,
     TaskStatus,
 )
-from media_pipeline.store.pipeline_state import BACKOFF_S
 from media_pipeline_tests.store.support import (
     active_run_ids,
     add_drafts,
@@ -106,8 +106,9 @@ def test_stage_started_marks_the_task_running_and_logs(
     assert (running.status, running.step) == (TaskStatus.RUNNING, "script")
     assert running.stages[0].status is StageStatus.PROCESSING
     assert active_run_ids(pipeline_state.engine, task.id) == ["r1"]
-    (log,) = task_service.logs(task.id, action="start")
+    log, refusal = sorted(task_service.logs(task.id, action="start"), key=lambda entry: entry.id)
     assert (log.pid, log.process_name, log.run_id, log.stage) == (321, "dagster-run", "r1", "script")
+    assert (refusal.level, refusal.run_id, refusal.metadata["refused"]) == ("warning", "other-run", True)
 
 
 def test_stages_cannot_start_out_of_order(queue_service: QueueService, pipeline_state: PipelineState) -> None:

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select
 from media_pipeline.store import (
     STAGES,
     ConflictError,
+    ContentRecord,
     NotFoundError,
     Owner,
     PipelineState,
@@ -144,3 +145,41 @@ def test_stop_of_an_older_generation_changes_nothing(
     assert snapshot(db_engine) == before
     current = task_service.stop(task.id, generation=2)
     assert (current.changed, current.task.status) == (True, TaskStatus.CANCELED)
+
+
+def test_rerun_of_a_canceled_task_reuses_completed_stages_whose_files_exist(
+    queue_service: QueueService,
+    task_service: TaskService,
+    pipeline_state: PipelineState,
+    tmp_path: Any,
+) -> None:
+    (task,) = queue_tasks(queue_service, 1)
+    story, scene, audio = tmp_path / "story.json", tmp_path / "scene_00.png", tmp_path / "narration.wav"
+    for path in (story, scene):
+        path.write_bytes(b"x")
+    finish_stages(
+        pipeline_state,
+        task.id,
+        ["script", "images", "video"],
+        contents={
+            "script": [ContentRecord(kind="script", path=str(story))],
+            "images": [ContentRecord(kind="image", path=str(scene))],
+            "video": [ContentRecord(kind="video", path=str(audio))],  # file gone: not reusable
+        },
+    )
+    task_service.stop(task.id)
+    result = task_service.rerun(task.id)
+    assert (result.started, result.task.generation) == (True, 2)
+    assert _states(task_service, task.id) == [
+        ("script", StageStatus.COMPLETED),
+        ("images", StageStatus.COMPLETED),
+        ("video", StageStatus.WAITING),
+        ("thumbnail", StageStatus.WAITING),
+        ("youtube_video", StageStatus.WAITING),
+    ]
+    assert sorted(c.path for c in task_service.contents(task.id, generation=2)) == sorted(
+        [str(story), str(scene)]
+    )
+    assert [item.stage for item in pipeline_state.launchable(task_service.now(), 10)] == ["video"]
+    skipped = task_service.logs(task.id, action="skip")
+    assert sorted(log.stage for log in skipped) == ["images", "script"]

@@ -1,0 +1,59 @@
+"""Identity of local processes: a pid plus its start time, so a recorded pid is never taken for a reused one.
+
+Used to record a run worker and its child process groups (heartbeats) and to end them later from another
+process (rescue, stop). Only recorded processes are ever signalled, never processes found by name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ProcessRef:
+    """A process as recorded: ``pid`` and its start time in clock ticks since boot (/proc/<pid>/stat)."""
+
+    pid: int
+    start: int
+
+    @classmethod
+    def of(cls, pid: int) -> ProcessRef | None:
+        """The reference of a running process (None if it does not exist)."""
+        start = start_ticks(pid)
+        return None if start is None else cls(pid, start)
+
+    def is_running(self) -> bool:
+        """True while this very process (not a later one with the same pid) exists and is not a zombie."""
+        return start_ticks(self.pid) == self.start
+
+    def kill(self) -> bool:
+        """SIGKILL this process if it still runs; True if a signal was sent."""
+        return self._signal(os.kill)
+
+    def kill_group(self) -> bool:
+        """SIGKILL the process group this process leads, if it still runs; True if a signal was sent."""
+        return self._signal(os.killpg)
+
+    def _signal(self, send: Callable[[int, int], None]) -> bool:
+        if not self.is_running():
+            return False
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            send(self.pid, signal.SIGKILL)
+            return True
+        return False
+
+
+def start_ticks(pid: int) -> int | None:
+    """Start time of ``pid`` (field 22 of /proc/<pid>/stat); None if it does not exist or is a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    if fields[0] in ("Z", "X"):
+        return None
+    return int(fields[19])

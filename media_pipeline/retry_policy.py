@@ -1,0 +1,64 @@
+"""The retry policy of stage runs, in one place: which failures are transient and when they are retried.
+
+Seed 001 §5: a transient failure is retried after 5, 10 and 30 s (3 retries, 4 attempts); a permanent one
+fails the task at once. Transient: HTTP 5xx/408/429, timeouts, connection errors, an ffmpeg timeout, a
+child process killed by a signal, a rescued (lost) worker and any unexpected exception. Permanent: invalid
+settings, other HTTP 4xx, a missing voice or font and validation errors (all raised as ``PermanentError``
+or a pydantic ``ValidationError``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+import pydantic
+
+from media_pipeline.errors import DeferredError, PermanentError
+from media_pipeline.media.process import ProcessFailed, ProcessTimedOut
+
+BACKOFF_S: tuple[float, ...] = (5.0, 10.0, 30.0)
+"""Delay before automatic retry 1, 2, 3 of a transient failure."""
+
+MAX_RETRIES = len(BACKOFF_S)
+"""Automatic retries per stage after the first attempt (so at most ``MAX_RETRIES + 1`` attempts)."""
+
+TRANSIENT_HTTP_STATUSES = frozenset({408, 429})
+"""HTTP statuses below 500 that may succeed later (every 5xx may too)."""
+
+
+def is_transient_status(status: int) -> bool:
+    """True if an HTTP response with ``status`` is worth retrying (5xx, 408, 429)."""
+    return status >= 500 or status in TRANSIENT_HTTP_STATUSES
+
+
+def retry_delay(retries_done: int) -> float:
+    """Seconds before the automatic retry that follows ``retries_done`` earlier automatic retries."""
+    return BACKOFF_S[min(retries_done, len(BACKOFF_S) - 1)]
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """How a failed stage attempt is treated."""
+
+    transient: bool
+    message: str
+    retry_after_s: float | None = None
+
+
+def classify(exc: BaseException) -> Verdict:
+    """The verdict for an exception raised by a stage (see the module docstring for the lists)."""
+    message = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, DeferredError):
+        return Verdict(True, message, exc.retry_after_s)
+    if isinstance(exc, ProcessTimedOut):
+        return Verdict(True, message)
+    if isinstance(exc, ProcessFailed):
+        killed = exc.returncode is not None and exc.returncode < 0
+        return Verdict(killed, message)
+    if isinstance(exc, httpx.HTTPStatusError):
+        return Verdict(is_transient_status(exc.response.status_code), message)
+    if isinstance(exc, PermanentError | pydantic.ValidationError):
+        return Verdict(False, message)
+    # TransientError, httpx timeouts/transport errors, OSError (connection errors) and anything unexpected
+    return Verdict(True, message)

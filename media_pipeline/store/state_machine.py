@@ -1,0 +1,470 @@
+"""The one state machine of tasks and stages: every stage event goes through here (docs/ARCHITECTURE.md).
+
+Rules: stages run in order (a stage starts only when every earlier stage of its generation is completed);
+only the *processing* stage, reported by its *current* run, completes or fails; a report of an older
+attempt or a repeated report of the same run changes nothing (runs are counted once, by run id and
+attempt); anything else is an illegal transition, which is refused, logged on the task (level warning,
+``metadata.refused``) and never applied.
+
+All functions work inside the caller's transaction on rows it has locked (task, then stage state).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from media_pipeline.domain.stages import STAGES, Stage
+from media_pipeline.retry_policy import retry_delay
+from media_pipeline.store.credits import release_generation
+from media_pipeline.store.enums import (
+    ACTIVE_STATUSES,
+    ContentKind,
+    LogAction,
+    LogLevel,
+    StageStatus,
+    TaskStatus,
+)
+from media_pipeline.store.lifecycle import (
+    add_log,
+    cancel_task,
+    cancel_waiting_stages,
+    end_generation_schedules,
+)
+from media_pipeline.store.models import Content, Task, TaskStageState
+
+TASK_MOVES: dict[TaskStatus, frozenset[TaskStatus]] = {
+    TaskStatus.DRAFT: frozenset({TaskStatus.QUEUED, TaskStatus.SCHEDULED, TaskStatus.CANCELED}),
+    TaskStatus.SCHEDULED: frozenset({TaskStatus.QUEUED, TaskStatus.CANCELED}),
+    TaskStatus.QUEUED: frozenset({TaskStatus.RUNNING, TaskStatus.FAILED, TaskStatus.CANCELED}),
+    TaskStatus.RUNNING: frozenset({TaskStatus.SUCCEEDED, TaskStatus.FAILED, TaskStatus.CANCELED}),
+    TaskStatus.SUCCEEDED: frozenset({TaskStatus.QUEUED}),
+    TaskStatus.FAILED: frozenset({TaskStatus.QUEUED}),
+    TaskStatus.CANCELED: frozenset({TaskStatus.QUEUED}),
+}
+"""Legal task status changes (a finished task is queued again by retry, rerun or its schedule)."""
+
+STAGE_MOVES: dict[StageStatus, frozenset[StageStatus]] = {
+    StageStatus.WAITING: frozenset(
+        {StageStatus.PROCESSING, StageStatus.COMPLETED, StageStatus.FAILED, StageStatus.CANCELED}
+    ),
+    StageStatus.PROCESSING: frozenset(
+        {StageStatus.COMPLETED, StageStatus.WAITING, StageStatus.FAILED, StageStatus.CANCELED}
+    ),
+    StageStatus.COMPLETED: frozenset(),
+    StageStatus.FAILED: frozenset({StageStatus.WAITING}),
+    StageStatus.CANCELED: frozenset({StageStatus.WAITING}),
+}
+"""Legal stage status changes: waiting -> completed is a skip, waiting -> failed a run that failed before it
+started, processing -> waiting an automatic retry, failed/canceled -> waiting a manual retry."""
+
+
+class IllegalTransition(ValueError):
+    """A status change the state machine does not allow (a bug in the caller, never applied)."""
+
+
+def move_task(task: Task, status: TaskStatus) -> None:
+    """Set the task's status if the move is legal (staying is always legal); IllegalTransition otherwise."""
+    if status is not task.status and status not in TASK_MOVES[task.status]:
+        raise IllegalTransition(f"task {task.id}: {task.status.value} -> {status.value}")
+    task.status = status
+
+
+def move_stage(state: TaskStageState, status: StageStatus) -> None:
+    """Set the stage's status if the move is legal; IllegalTransition otherwise."""
+    if status not in STAGE_MOVES[state.status]:
+        raise IllegalTransition(
+            f"{state.stage} of task {state.task_id}: {state.status.value} -> {status.value}"
+        )
+    state.status = status
+
+
+class Decision(StrEnum):
+    """What the state machine did with a stage event."""
+
+    APPLIED = "applied"
+    REPEATED = "repeated"
+    """Already applied (the same run reported again) or stale (an older attempt, a stopped task)."""
+    REFUSED = "refused"
+
+
+@dataclass(frozen=True, slots=True)
+class StageEvent:
+    """Who reports: the run and the attempt it was launched for (None if unknown)."""
+
+    run_id: str
+    attempt: int | None
+    now: datetime
+
+
+def refuse(
+    session: Session, task: Task, state: TaskStageState, action: LogAction, event: StageEvent, reason: str
+) -> Decision:
+    """Log an illegal transition on the task (never applied) and return REFUSED."""
+    add_log(
+        session,
+        task,
+        action,
+        f"refused {action.value} of {state.stage}: {reason}",
+        now=event.now,
+        level=LogLevel.WARNING,
+        stage=state.stage,
+        run_id=event.run_id,
+        metadata={
+            "refused": True,
+            "stageStatus": state.status.value,
+            "currentRunId": state.run_id,
+            "attempt": state.attempt,
+            "reportedAttempt": event.attempt,
+        },
+    )
+    return Decision.REFUSED
+
+
+def start(
+    session: Session,
+    task: Task,
+    state: TaskStageState,
+    event: StageEvent,
+    *,
+    pid: int | None = None,
+    process_name: str | None = None,
+) -> Decision:
+    """waiting -> processing for ``event.run_id`` (the task becomes running)."""
+    if state.status is StageStatus.PROCESSING and state.run_id == event.run_id:
+        return Decision.REPEATED
+    if task.status not in ACTIVE_STATUSES or _older_attempt(state, event):
+        return Decision.REPEATED
+    if state.status is not StageStatus.WAITING:
+        return refuse(session, task, state, LogAction.START, event, f"the stage is {state.status.value}")
+    if event.attempt is not None and event.attempt != state.attempt:
+        return refuse(session, task, state, LogAction.START, event, "the run is for a later attempt")
+    if not _earlier_completed(session, state):
+        return refuse(session, task, state, LogAction.START, event, "an earlier stage is not completed")
+    now = event.now
+    move_stage(state, StageStatus.PROCESSING)
+    state.run_id = event.run_id
+    state.started_at = state.updated_at = now
+    state.finished_at = state.next_retry_at = None
+    move_task(task, TaskStatus.RUNNING)
+    task.started_at = task.started_at or now
+    task.step, task.message = state.stage, f"{state.stage} started"
+    task.locked_by, task.locked_at = event.run_id, now
+    task.progress = overall_progress(state.stage, 0)
+    task.updated_at = now
+    add_log(
+        session,
+        task,
+        LogAction.START,
+        f"{state.stage} started (attempt {state.attempt})",
+        now=now,
+        stage=state.stage,
+        run_id=event.run_id,
+        pid=pid,
+        process_name=process_name,
+        metadata={"attempt": state.attempt},
+    )
+    return Decision.APPLIED
+
+
+def complete(
+    session: Session, task: Task, state: TaskStageState, event: StageEvent, contents: Sequence[Any]
+) -> Decision:
+    """processing -> completed by the current run; stores ``contents`` (``ContentRecord``s)."""
+    if state.status is StageStatus.COMPLETED and state.run_id == event.run_id:
+        return Decision.REPEATED
+    if task.status not in ACTIVE_STATUSES or _older_attempt(state, event):
+        return Decision.REPEATED
+    if state.status is not StageStatus.PROCESSING:
+        return refuse(session, task, state, LogAction.COMPLETE, event, f"the stage is {state.status.value}")
+    if state.run_id != event.run_id:
+        return refuse(session, task, state, LogAction.COMPLETE, event, f"run {state.run_id} is processing it")
+    now = event.now
+    _close(state, StageStatus.COMPLETED, now)
+    session.add_all(
+        Content(
+            task_id=task.id,
+            generation=state.generation,
+            stage=state.stage,
+            kind=record.kind,
+            path=record.path,
+            url=record.url,
+            meta=record.metadata,
+            created_at=now,
+        )
+        for record in contents
+    )
+    add_log(
+        session,
+        task,
+        LogAction.COMPLETE,
+        f"{state.stage} completed",
+        now=now,
+        stage=state.stage,
+        run_id=event.run_id,
+        metadata={"contents": len(contents)},
+    )
+    _after_stage_done(session, task, state.stage, now)
+    return Decision.APPLIED
+
+
+def skip(session: Session, task: Task, state: TaskStageState, reason: str, now: datetime) -> bool:
+    """waiting -> completed without a run (e.g. a mediaMode branch that does not need the stage)."""
+    if state.status is not StageStatus.WAITING or task.status not in ACTIVE_STATUSES:
+        return False
+    _close(state, StageStatus.COMPLETED, now)
+    add_log(session, task, LogAction.SKIP, reason, now=now, stage=state.stage)
+    _after_stage_done(session, task, state.stage, now)
+    return True
+
+
+def reuse_completed_stages(session: Session, task: Task, previous: int, now: datetime) -> list[str]:
+    """Carry the leading completed stages of generation ``previous`` over to the task's new (waiting)
+    generation, as long as every file they recorded still exists: waiting -> completed with their contents
+    copied and a 'skip' log. Returns the stages reused."""
+    done = {
+        state.stage
+        for state in session.scalars(
+            select(TaskStageState).where(
+                TaskStageState.task_id == task.id,
+                TaskStageState.generation == previous,
+                TaskStageState.status == StageStatus.COMPLETED,
+            )
+        )
+    }
+    outputs: dict[str, list[Content]] = {}
+    for content in session.scalars(
+        select(Content).where(Content.task_id == task.id, Content.generation == previous).order_by(Content.id)
+    ):
+        outputs.setdefault(content.stage or "", []).append(content)
+    states = {
+        state.stage: state
+        for state in session.scalars(
+            select(TaskStageState)
+            .where(TaskStageState.task_id == task.id, TaskStageState.generation == task.generation)
+            .with_for_update()
+        )
+    }
+    reused: list[str] = []
+    for stage in STAGES[:-1]:  # publishing is never reused: a new generation publishes anew
+        files = outputs.get(stage, [])
+        if stage not in done or not files or not all(_still_valid(content) for content in files):
+            break
+        state = states[stage]
+        _close(state, StageStatus.COMPLETED, now)
+        session.add_all(
+            Content(
+                task_id=task.id,
+                generation=task.generation,
+                stage=stage,
+                kind=content.kind,
+                path=content.path,
+                url=content.url,
+                meta=content.meta,
+                created_at=now,
+            )
+            for content in files
+        )
+        add_log(
+            session,
+            task,
+            LogAction.SKIP,
+            f"{stage}: reused the output of generation {previous}",
+            now=now,
+            stage=stage,
+            metadata={"reusedGeneration": previous},
+        )
+        reused.append(stage)
+    if reused:
+        task.step, task.progress = reused[-1], overall_progress(reused[-1], 100)
+        task.message = f"queued; reusing {', '.join(reused)} of generation {previous}"
+    return reused
+
+
+def _still_valid(content: Content) -> bool:
+    return content.path is None or Path(content.path).is_file()
+
+
+def fail(
+    session: Session,
+    task: Task,
+    state: TaskStageState,
+    event: StageEvent,
+    *,
+    error: str,
+    transient: bool,
+    retry_after_s: float | None = None,
+) -> Decision:
+    """A failed run of the current attempt: a transient failure with retries left goes back to waiting with
+    ``attempt + 1`` after the retry policy's delay (or ``retry_after_s``); otherwise stage and task fail.
+
+    Accepted from the processing stage's current run, or from a run of the current attempt that failed
+    before it started the stage (then the stage is still waiting and has not seen this run)."""
+    if task.status not in ACTIVE_STATUSES or _older_attempt(state, event):
+        return Decision.REPEATED
+    if state.run_id == event.run_id and state.status is not StageStatus.PROCESSING:
+        return Decision.REPEATED
+    if state.status is StageStatus.WAITING:
+        unknown_attempt_ok = event.attempt is None and state.run_id is None
+        if not (unknown_attempt_ok or event.attempt == state.attempt):
+            return refuse(
+                session, task, state, LogAction.FAIL, event, "the run is not of the current attempt"
+            )
+    elif state.status is not StageStatus.PROCESSING:
+        return refuse(session, task, state, LogAction.FAIL, event, f"the stage is {state.status.value}")
+    elif state.run_id != event.run_id:
+        return refuse(session, task, state, LogAction.FAIL, event, f"run {state.run_id} is processing it")
+    if transient and state.auto_retries < state.max_attempts:
+        _schedule_retry(session, task, state, event, error, retry_after_s)
+    else:
+        _fail(session, task, state, event, error)
+    return Decision.APPLIED
+
+
+def cancel_run(session: Session, task: Task, state: TaskStageState, event: StageEvent) -> Decision:
+    """A run was canceled (e.g. terminated in the Dagster UI): the task is canceled like a stop, unless it
+    already ended or the run is not the stage's current one."""
+    if state.status is StageStatus.PROCESSING and state.run_id != event.run_id:
+        return Decision.REPEATED  # a stale run of an earlier attempt
+    changed, _ = cancel_task(session, task, event.now, f"{state.stage} run {event.run_id} canceled")
+    return Decision.APPLIED if changed else Decision.REPEATED
+
+
+def overall_progress(stage: str, percent: float) -> float:
+    """Task progress (0-100) when ``stage`` is ``percent`` done: each stage is an equal share."""
+    share = min(max(percent, 0.0), 100.0) / 100.0
+    return round((STAGES.index(stage) + share) * 100.0 / len(STAGES), 2)
+
+
+# -- helpers -----------------------------------------------------------------------------------------
+
+
+def _older_attempt(state: TaskStageState, event: StageEvent) -> bool:
+    return event.attempt is not None and event.attempt < state.attempt
+
+
+def _earlier_completed(session: Session, state: TaskStageState) -> bool:
+    earlier = STAGES[: STAGES.index(state.stage)]
+    if not earlier:
+        return True
+    open_before = session.scalar(
+        select(func.count()).where(
+            TaskStageState.task_id == state.task_id,
+            TaskStageState.generation == state.generation,
+            TaskStageState.stage.in_(earlier),
+            TaskStageState.status != StageStatus.COMPLETED,
+        )
+    )
+    return not open_before
+
+
+def _close(state: TaskStageState, status: StageStatus, now: datetime) -> None:
+    move_stage(state, status)
+    state.next_retry_at = None
+    state.finished_at = state.updated_at = now
+    if status is StageStatus.COMPLETED:
+        state.error = None
+
+
+def _after_stage_done(session: Session, task: Task, stage: str, now: datetime) -> None:
+    session.flush()
+    remaining = session.scalar(
+        select(func.count()).where(
+            TaskStageState.task_id == task.id,
+            TaskStageState.generation == task.generation,
+            TaskStageState.status != StageStatus.COMPLETED,
+        )
+    )
+    task.locked_by = task.locked_at = None
+    task.step = stage
+    task.updated_at = now
+    if remaining:
+        task.progress = overall_progress(stage, 100)
+        waits = task.requires_approval and task.script_approved_at is None and stage == Stage.SCRIPT
+        task.message = "waiting for script approval" if waits else f"{stage} completed"
+        return
+    move_task(task, TaskStatus.SUCCEEDED)
+    task.progress = 100.0
+    task.finished_at = now
+    task.message = "succeeded"
+    task.youtube_url = session.scalar(
+        select(Content.url)
+        .where(
+            Content.task_id == task.id,
+            Content.generation == task.generation,
+            Content.kind == ContentKind.PUBLISH,
+            Content.url.is_not(None),
+        )
+        .order_by(Content.id.desc())
+        .limit(1)
+    )
+    end_generation_schedules(session, task, now)
+
+
+def _schedule_retry(
+    session: Session,
+    task: Task,
+    state: TaskStageState,
+    event: StageEvent,
+    error: str,
+    retry_after_s: float | None,
+) -> None:
+    now = event.now
+    delay = retry_after_s if retry_after_s is not None else retry_delay(state.auto_retries)
+    if state.status is not StageStatus.WAITING:
+        move_stage(state, StageStatus.WAITING)
+    state.run_id = event.run_id  # kept so a repeated report of this run is recognised and ignored
+    state.attempt += 1
+    state.auto_retries += 1
+    state.error = error
+    state.next_retry_at = now + timedelta(seconds=delay)
+    state.started_at = state.finished_at = None
+    state.updated_at = now
+    task.locked_by = task.locked_at = None
+    task.message = f"{state.stage} failed; retry {state.auto_retries}/{state.max_attempts} in {delay:g} s"
+    task.updated_at = now
+    add_log(
+        session,
+        task,
+        LogAction.RETRY,
+        error,
+        now=now,
+        level=LogLevel.WARNING,
+        stage=state.stage,
+        run_id=event.run_id,
+        metadata={"attempt": state.attempt, "delaySeconds": delay},
+    )
+
+
+def _fail(session: Session, task: Task, state: TaskStageState, event: StageEvent, error: str) -> None:
+    now = event.now
+    _close(state, StageStatus.FAILED, now)
+    state.run_id = event.run_id
+    state.error = error
+    session.flush()
+    cancel_waiting_stages(session, task, now)
+    release_generation(session, task.id, task.generation, now)  # refund paid images not made
+    move_task(task, TaskStatus.FAILED)
+    task.last_error = error
+    task.finished_at = now
+    task.locked_by = task.locked_at = None
+    task.message = f"{state.stage} failed"
+    task.updated_at = now
+    add_log(
+        session,
+        task,
+        LogAction.FAIL,
+        error,
+        now=now,
+        level=LogLevel.ERROR,
+        stage=state.stage,
+        run_id=event.run_id,
+    )
+    end_generation_schedules(session, task, now)

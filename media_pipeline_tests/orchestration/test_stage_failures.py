@@ -1,0 +1,94 @@
+"""The failure path of real stage runs (Dagster in-process, a loopback image API) reaches the app DB:
+transient failures wait for the retry policy's delay, the server's Retry-After defers, permanent ones fail."""
+
+from __future__ import annotations
+
+import base64
+from datetime import timedelta
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from media_pipeline.orchestration.assets import ASSETS
+from media_pipeline.orchestration.partitions import task_partitions
+from media_pipeline.orchestration.resources import build_resources
+from media_pipeline.orchestration.tags import ATTEMPT_TAG, GENERATION_TAG, STAGE_TAG, TASK_TAG
+from media_pipeline.settings import Settings, get_settings
+from media_pipeline.store import Owner, QueueService, TaskService, upgrade_db
+from media_pipeline_tests.providers.fakeserver import FakeServer, Reply, scripted
+from media_pipeline_tests.providers.helpers import image_bytes
+
+OWNER = Owner(user_id="u1", workspace_id="w1")
+IMAGE = Reply.json(
+    {"created": 1, "data": [{"b64_json": base64.b64encode(image_bytes("PNG", (256, 448))).decode()}]}
+)
+
+
+def _stage_run(
+    settings: Settings, instance: dg.DagsterInstance, task_id: str, stage: str, attempt: int
+) -> bool:
+    """One queue-style stage run (the tags the dispatch sensors set); True if it succeeded."""
+    if not instance.has_dynamic_partition(task_partitions.name, task_id):
+        instance.add_dynamic_partitions(task_partitions.name, [task_id])
+    result = dg.materialize(
+        ASSETS,
+        selection=[stage],
+        partition_key=task_id,
+        instance=instance,
+        resources=build_resources(settings),
+        tags={STAGE_TAG: stage, TASK_TAG: task_id, GENERATION_TAG: "1", ATTEMPT_TAG: str(attempt)},
+        raise_on_error=False,
+    )
+    return result.success
+
+
+@pytest.mark.parametrize(
+    ("reply", "status", "delay", "error"),
+    [
+        (Reply(503, b"upstream unavailable"), "waiting", 5, "HTTP 503"),
+        (Reply(429, b"quota", {"Retry-After": "120"}), "waiting", 120, "HTTP 429"),
+        (Reply(400, b'{"error": "invalid size"}'), "failed", None, "HTTP 400"),
+    ],
+)
+def test_a_failed_stage_run_is_recorded_as_transient_deferred_or_permanent(
+    reply: Reply,
+    status: str,
+    delay: int | None,
+    error: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    instance: dg.DagsterInstance,
+) -> None:
+    with FakeServer(scripted(reply, IMAGE)) as server:
+        for key, value in {
+            "MEDIA_PIPELINE_DATA_DIR": str(tmp_path / "var"),
+            "MEDIA_PIPELINE_PUBLISHER": "local",
+            "MEDIA_PIPELINE_IMAGES_BASE_URL": f"{server.base_url}/v1",
+            "MEDIA_PIPELINE_IMAGES_API_KEY": "test-key",
+            "MEDIA_PIPELINE_HTTP_ATTEMPTS": "1",
+        }.items():
+            monkeypatch.setenv(key, value)
+        get_settings.cache_clear()
+        settings = get_settings()
+        url = settings.resolved_app_db_url
+        upgrade_db(url)
+        queue = QueueService(url, OWNER)
+        added = queue.add_assets(["a"], {"language": "en", "imageCount": 2, "mediaMode": "dalle3"}, 1)
+        [task] = queue.run(added.version).queued
+        tasks = TaskService(url, OWNER)
+
+        assert _stage_run(settings, instance, task.id, "script", 0)
+        assert not _stage_run(settings, instance, task.id, "images", 0)
+        images = tasks.progress(task.id).stages[1]
+        assert images.status == status and error in (images.error or "")
+        if delay is None:
+            failed = tasks.get(task.id)
+            assert failed.status == "failed" and error in (failed.last_error or "")
+            assert tasks.logs(task.id, action="retry") == []
+            return
+        [retry] = tasks.logs(task.id, action="retry")
+        assert retry.metadata["delaySeconds"] == delay and images.attempt == 1
+        assert images.next_retry_at == retry.created_at + timedelta(seconds=delay)
+        assert _stage_run(settings, instance, task.id, "images", 1)  # the retry succeeds
+        assert tasks.progress(task.id).stages[1].status == "completed"
