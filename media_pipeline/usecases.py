@@ -1,9 +1,9 @@
 """Use cases: the commands that start, retry or stop work, shared by the HTTP API and the CLI.
 
 Every command that queues work checks the one readiness rule first (docs/ARCHITECTURE.md §2):
-the image source of the task's ``mediaMode`` is configured on this server and, for ``upload``, the task
-has uploaded images; the narration provider of its ``voice`` is configured. A refused command changes
-nothing.
+the task storage is usable (endpoint reachable, bucket present, credentials accepted), the image source of
+the task's ``mediaMode`` is configured on this server and, for ``upload``, the task has uploaded images;
+the narration provider of its ``voice`` is configured. A refused command changes nothing.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 
-from media_pipeline.domain import MediaMode, TaskPaths
+from media_pipeline.domain import MediaMode
 from media_pipeline.errors import PermanentError
 from media_pipeline.providers.image_sources import validate_image_source
 from media_pipeline.providers.narrators import validate_voice
-from media_pipeline.providers.uploads import list_uploads
+from media_pipeline.providers.uploads import has_uploads
 from media_pipeline.settings import Settings
+from media_pipeline.storage import SETTING, Storage, StorageConfigError, open_storage
 from media_pipeline.store import (
     ConflictError,
     Owner,
@@ -44,9 +45,19 @@ VERSION_ATTEMPTS = 5
 R = TypeVar("R")
 
 
-def readiness_problems(task: TaskView, settings: Settings) -> list[dict[str, Any]]:
+def storage_problems(storage: Storage) -> list[dict[str, Any]]:
+    """Why the task storage cannot take work (unreachable endpoint, missing bucket, rejected
+    credentials; empty if it can)."""
+    try:
+        storage.check()
+    except StorageConfigError as exc:
+        return [{"field": SETTING, "message": str(exc), "type": "storage_unavailable"}]
+    return []
+
+
+def readiness_problems(task: TaskView, settings: Settings, storage: Storage) -> list[dict[str, Any]]:
     """Why ``task`` cannot run with this server's configuration (empty if it can)."""
-    return [*_image_problems(task, settings), *_voice_problems(task, settings)]
+    return [*_image_problems(task, settings, storage), *_voice_problems(task, settings)]
 
 
 def _voice_problems(task: TaskView, settings: Settings) -> list[dict[str, Any]]:
@@ -58,7 +69,7 @@ def _voice_problems(task: TaskView, settings: Settings) -> list[dict[str, Any]]:
     return []
 
 
-def _image_problems(task: TaskView, settings: Settings) -> list[dict[str, Any]]:
+def _image_problems(task: TaskView, settings: Settings, storage: Storage) -> list[dict[str, Any]]:
     """The image source of the task's ``mediaMode`` must be configured (and have uploads for ``upload``)."""
     mode = task.task_settings().media_mode
     field = {"field": "mediaMode", "taskId": task.id}
@@ -66,14 +77,16 @@ def _image_problems(task: TaskView, settings: Settings) -> list[dict[str, Any]]:
         validate_image_source(mode, settings)
     except PermanentError as exc:
         return [{**field, "message": str(exc), "type": "provider_not_configured"}]
-    if mode is MediaMode.UPLOAD and not list_uploads(TaskPaths(settings.resolved_storage_root, task.id)):
+    if mode is MediaMode.UPLOAD and not has_uploads(storage, task.id):
         return [{**field, "message": "upload at least one image first", "type": "uploads_missing"}]
     return []
 
 
-def check_ready(tasks: Sequence[TaskView], settings: Settings) -> None:
-    """ValidationFailed listing every task that cannot run as configured."""
-    errors = [problem for task in tasks for problem in readiness_problems(task, settings)]
+def check_ready(tasks: Sequence[TaskView], settings: Settings, storage: Storage) -> None:
+    """ValidationFailed listing every task that cannot run as configured (the storage first: if it is
+    unusable no task can run)."""
+    errors = storage_problems(storage) if tasks else []
+    errors = errors or [problem for task in tasks for problem in readiness_problems(task, settings, storage)]
     if errors:
         raise ValidationFailed("some tasks cannot run with this server's configuration", {"errors": errors})
 
@@ -102,21 +115,25 @@ class UseCases:
         clock: Clock | None = None,
         run_control: Callable[[], RunControl | None] = lambda: None,
         asset_url: AssetUrl = asset_ref,
+        storage: Storage | None = None,
         image_url: ImageUrl | None = None,
     ) -> None:
         self.settings = settings
         self.pricing = Pricing.from_settings(settings)
+        self.storage = storage or open_storage(settings)
         self.queues = QueueService(engine, owner, clock=clock, settings=settings)
         self.tasks = TaskService(engine, owner, clock=clock, settings=settings)
         self.schedules = ScheduleService(engine, owner, clock=clock, settings=settings)
-        self.render_jobs = RenderJobReader(engine, owner, settings=settings, clock=clock, asset_url=asset_url)
+        self.render_jobs = RenderJobReader(
+            engine, owner, settings=settings, clock=clock, asset_url=asset_url, storage=self.storage
+        )
         self.credits = CreditService(engine, owner, clock=clock, settings=settings)
         self.images = ImageJobService(engine, owner, clock=clock, settings=settings, image_url=image_url)
         self._run_control = run_control
 
     def check_ready(self, tasks: Sequence[TaskView]) -> None:
         """The readiness rule with this server's settings."""
-        check_ready(tasks, self.settings)
+        check_ready(tasks, self.settings, self.storage)
 
     # -- tasks ---------------------------------------------------------------------------------------
 

@@ -20,6 +20,7 @@ from media_pipeline.api import (
     routes_credits,
     routes_images,
     routes_ops,
+    routes_playback,
     routes_queue,
     routes_render,
     routes_uploads,
@@ -29,6 +30,7 @@ from media_pipeline.api.context import ApiContext, RunControlFactory
 from media_pipeline.api.errors import install_error_handlers
 from media_pipeline.api.metrics import ApiMetrics
 from media_pipeline.api.middleware import RequestContextMiddleware
+from media_pipeline.api.playback import Playback
 from media_pipeline.api.progress import ProgressHub
 from media_pipeline.api.schemas import ConnectedMessage, ProgressEvent
 from media_pipeline.api.uploads import request_limit
@@ -36,6 +38,7 @@ from media_pipeline.console.mount import mount_console
 from media_pipeline.domain.models import TaskSettings
 from media_pipeline.orchestration.dagster_link import DagsterLink
 from media_pipeline.settings import Settings, get_settings
+from media_pipeline.storage import open_storage
 from media_pipeline.store.clock import Clock
 from media_pipeline.store.db import make_engine, upgrade_db
 from media_pipeline.store.progress import ProgressReader
@@ -115,6 +118,8 @@ def create_app(
     ``DAGSTER_HOME`` if set); ``progress_poll_s`` is the progress poller's interval.
     """
     settings = settings or get_settings()
+    storage = open_storage(settings)
+    storage.check()  # fail at start-up, naming the setting, if the task storage cannot be used
     engine = make_engine(engine_url or settings.resolved_app_db_url)
     dagster = DagsterLink()
     metrics = ApiMetrics(engine)
@@ -125,6 +130,8 @@ def create_app(
         metrics=metrics,
         dagster=dagster,
         run_control_factory=run_control_factory or dagster.run_control,
+        storage=storage,
+        playback=Playback(storage, settings.jwt_secret.get_secret_value(), settings.storage_presign_expiry_s),
         clock=clock,
     )
 
@@ -158,6 +165,7 @@ def create_app(
     for module in (
         routes_queue,
         routes_render,
+        routes_playback,
         routes_images,
         routes_credits,
         routes_auth,

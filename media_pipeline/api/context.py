@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from media_pipeline.api.metrics import ApiMetrics
+from media_pipeline.api.playback import Playback
 from media_pipeline.api.progress import ProgressHub
 from media_pipeline.orchestration.dagster_link import DagsterLink
 from media_pipeline.settings import Settings
+from media_pipeline.storage import Storage
 from media_pipeline.store import Owner, QueueService, ScheduleService, TaskService
 from media_pipeline.store.clock import Clock
 from media_pipeline.store.render_jobs import RenderJobReader, job_id
@@ -44,6 +46,8 @@ class ApiContext:
     metrics: ApiMetrics
     dagster: DagsterLink
     run_control_factory: RunControlFactory
+    storage: Storage
+    playback: Playback
     clock: Clock | None = None
     _run_control: RunControl | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
@@ -74,7 +78,12 @@ class ApiContext:
     def render_jobs(self, owner: Owner) -> RenderJobReader:
         """The owner's render jobs (reads)."""
         return RenderJobReader(
-            self.engine, owner, settings=self.settings, clock=self.clock, asset_url=asset_url
+            self.engine,
+            owner,
+            settings=self.settings,
+            clock=self.clock,
+            asset_url=asset_url,
+            storage=self.storage,
         )
 
     def usecases(self, owner: Owner) -> UseCases:
@@ -86,6 +95,7 @@ class ApiContext:
             clock=self.clock,
             run_control=self.run_control,
             asset_url=asset_url,
+            storage=self.storage,
             image_url=image_url,
         )
 

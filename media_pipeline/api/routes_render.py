@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, RedirectResponse
 
 from media_pipeline.api.deps import Context, DownloadOwner, ReadOwner, VideoId, WriteOwner
 from media_pipeline.api.errors import responses
@@ -103,7 +103,10 @@ def approve_script(video_id: VideoId, job_id: JobId, context: Context, owner: Wr
 @router.get(
     "/{videoId}/render-jobs/{jobId}/assets/{assetId}",
     response_class=FileResponse,
-    responses={200: {"description": "The file", "content": {"application/octet-stream": {}}}},
+    responses={
+        200: {"description": "The file (local-folder storage)", "content": {"application/octet-stream": {}}},
+        307: {"description": "Redirect to a presigned object URL (object storage)"},
+    },
     summary="Download a produced file",
 )
 def download_asset(
@@ -112,11 +115,17 @@ def download_asset(
     asset_id: Annotated[int, Path(alias="assetId", ge=1, le=MAX_INT)],
     context: Context,
     owner: DownloadOwner,
-) -> FileResponse:
-    path, media_type = context.render_jobs(owner).asset_file(video_id, job_id, asset_id)
-    return FileResponse(path, media_type=media_type, filename=path.name, content_disposition_type="inline")
+) -> Response:
+    asset = context.render_jobs(owner).asset_file(video_id, job_id, asset_id)
+    if asset.url is not None:
+        return RedirectResponse(asset.url, status_code=307)
+    assert asset.path is not None
+    return FileResponse(
+        asset.path, media_type=asset.media_type, filename=asset.name, content_disposition_type="inline"
+    )
 
 
 @router.get("/{videoId}/assets/published", summary="Files and publish record of the latest published job")
 def published_assets(video_id: VideoId, context: Context, owner: ReadOwner) -> PublishedAssets:
-    return context.render_jobs(owner).published(video_id)
+    view = context.render_jobs(owner).published(video_id)
+    return PublishedAssets(**view.model_dump(), playback_url=f"/api/v1/videos/{video_id}/playback")

@@ -285,6 +285,17 @@ class PublishedAssets(UtcTimes, PublishedView):
 
     model_config = _CAMEL
 
+    playback_url: str
+    """``GET`` it (authenticated) for a signed HLS master playlist URL."""
+
+
+class PlaybackInfo(ApiModel):
+    """Where to play a video: an HLS master playlist URL (signed; every URI inside is signed too)."""
+
+    master_url: str
+    expires_at: int
+    generation: int
+
 
 class StoredFile(ApiModel):
     """An uploaded image stored for the task (sanitized name, MIME type sniffed from its bytes)."""

@@ -6,6 +6,7 @@ from media_pipeline.errors import ProviderNotConfiguredError
 from media_pipeline.providers.base import Publisher
 from media_pipeline.providers.publish_local import LocalFolderPublisher
 from media_pipeline.settings import Settings
+from media_pipeline.storage import Storage
 
 PUBLISHERS = ("auto", "local", "youtube")
 
@@ -15,10 +16,10 @@ def youtube_configured(settings: Settings) -> bool:
     return settings.youtube_token_file is not None and settings.youtube_token_file.is_file()
 
 
-def build_publisher(settings: Settings) -> Publisher:
+def build_publisher(settings: Settings, storage: Storage) -> Publisher:
     """``local`` → LocalFolderPublisher; ``youtube`` → YouTubePublisher (token file required);
-    ``auto`` → YouTube if the token file exists, else the local folder (whose result says that nothing
-    was uploaded to YouTube)."""
+    ``auto`` → YouTube if the token file exists, else the ``published/`` folder of ``storage`` (whose
+    result says that nothing was uploaded to YouTube)."""
     choice = settings.publisher.strip().lower()
     if choice not in PUBLISHERS:
         raise ProviderNotConfiguredError(
@@ -34,4 +35,4 @@ def build_publisher(settings: Settings) -> Publisher:
         from media_pipeline.providers.youtube import YouTubePublisher
 
         return YouTubePublisher(settings)
-    return LocalFolderPublisher(settings.resolved_storage_root / "published")
+    return LocalFolderPublisher(storage)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from media_pipeline.errors import MediaPipelineError
+from media_pipeline.errors import MediaPipelineError, PermanentError
 
 
 class StoreError(MediaPipelineError):
@@ -34,7 +34,7 @@ class ConflictError(StoreError):
     code = "CONFLICT"
 
 
-class ValidationFailed(StoreError):
+class ValidationFailed(StoreError, PermanentError):
     """Invalid input; ``details["errors"]`` lists ``{"field", "message", "type"}`` (plus ``taskId``)."""
 
     code = "VALIDATION_ERROR"
@@ -51,7 +51,7 @@ class LimitExceeded(StoreError):
     code = "LIMIT_EXCEEDED"
 
 
-class InsufficientCredits(StoreError):
+class InsufficientCredits(StoreError, PermanentError):
     """The workspace's balance does not cover the reservation; ``details`` has required and available."""
 
     code = "INSUFFICIENT_CREDITS"

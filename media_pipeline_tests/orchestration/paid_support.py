@@ -62,6 +62,6 @@ def make_images(db_url: str, settings: Settings, task_id: str) -> list[Path]:
         story_of(spec),
         TaskPaths(root, task_id),
         pricing=Pricing.from_settings(settings),
-        storage_root=root,
+        keep=lambda path: path.relative_to(root).as_posix(),
         report=lambda _percent, _message: None,
     )

@@ -16,11 +16,12 @@ from media_pipeline.domain import TaskPaths
 from media_pipeline.errors import DeferredError, ProviderNotConfiguredError
 from media_pipeline.providers.base import PublishInput
 from media_pipeline.providers.publish_local import LocalFolderPublisher
-from media_pipeline.providers.publishers import build_publisher
+from media_pipeline.providers.publishers import build_publisher as build
 from media_pipeline.providers.retry import Backoff
 from media_pipeline.providers.youtube import YouTubePublisher
 from media_pipeline.providers.youtube_record import UploadRecord
 from media_pipeline.settings import Settings
+from media_pipeline.storage import LocalStorage
 from media_pipeline_tests.providers.fake_youtube import (
     THUMBNAIL_PATH,
     VIDEO_UPLOAD_PATH,
@@ -290,6 +291,11 @@ def test_expired_token_is_refreshed_against_the_token_endpoint(env: Env) -> None
 
 
 def test_build_publisher_choices(make_settings: Callable[..., Settings], tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path / "storage")
+
+    def build_publisher(settings: Settings) -> object:
+        return build(settings, storage)
+
     assert isinstance(build_publisher(make_settings(publisher="auto")), LocalFolderPublisher)
     assert isinstance(build_publisher(make_settings(publisher="local")), LocalFolderPublisher)
     missing = tmp_path / "missing.json"
