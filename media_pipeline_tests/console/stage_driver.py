@@ -10,7 +10,8 @@ from contextlib import contextmanager
 
 import dagster as dg
 
-from media_pipeline.orchestration.assets import ASSETS
+from media_pipeline.domain import Stage
+from media_pipeline.orchestration.assets import ASSETS, STAGE_ASSETS
 from media_pipeline.orchestration.sensors import queued_tasks_sensor, stage_chain_sensor
 from media_pipeline.orchestration.tags import STAGE_TAG
 
@@ -47,7 +48,7 @@ class StageDriver:
                     continue
             dg.materialize(
                 ASSETS,
-                selection=[stage],
+                selection=[STAGE_ASSETS[Stage(stage)]],  # the video stage is a multi-asset
                 partition_key=run.partition_key,
                 instance=self.instance,
                 resources=self.resources,
