@@ -63,10 +63,10 @@ def _assert_published_once(home: DaemonHome, tasks: TaskService, task_id: str, h
     assert len(tasks.contents(task_id, kind="publish", generation=generation)) == 1
     published = home.data_dir / "storage" / "published" / task_id
     assert len(list(published.glob("*.mp4"))) == 1
-    video = Path(tasks.contents(task_id, kind="video", generation=generation)[0].path)
+    storage = home.data_dir / "storage"
+    video = storage / tasks.contents(task_id, kind="video", generation=generation)[0].path  # a storage key
     summary = summarize(video)
     assert check_video(summary, width=summary.width, height=height, fps=fps) == []
-    storage = home.data_dir / "storage"
     assert [p for p in storage.rglob("*") if ".tmp" in p.name] == []
 
 
