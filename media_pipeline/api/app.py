@@ -20,6 +20,7 @@ from media_pipeline.api import (
     routes_queue,
     routes_render,
     routes_uploads,
+    routes_videos,
     ws_progress,
 )
 from media_pipeline.api.context import ApiContext, RunControlFactory
@@ -27,7 +28,7 @@ from media_pipeline.api.errors import install_error_handlers
 from media_pipeline.api.metrics import ApiMetrics
 from media_pipeline.api.middleware import RequestContextMiddleware
 from media_pipeline.api.progress import ProgressHub
-from media_pipeline.api.schemas import ConnectedMessage, ProgressEvent
+from media_pipeline.api.render_contract import ConnectedMessage, ProgressEvent
 from media_pipeline.api.uploads import request_limit
 from media_pipeline.domain.models import TaskSettings
 from media_pipeline.orchestration.dagster_link import DagsterLink
@@ -145,7 +146,15 @@ def create_app(
         metrics=metrics,
         body_limit=lambda path: upload_limit if _UPLOAD_PATH.match(path) else JSON_BODY_LIMIT,
     )
-    for module in (routes_queue, routes_render, routes_uploads, routes_automation, routes_ops, ws_progress):
+    for module in (
+        routes_queue,
+        routes_videos,
+        routes_render,
+        routes_uploads,
+        routes_automation,
+        routes_ops,
+        ws_progress,
+    ):
         app.include_router(module.router)
     app.openapi = lambda: _extra_schemas(app)  # type: ignore[method-assign]
     return app

@@ -26,7 +26,7 @@ RunControlFactory = Callable[[], RunControl | None]
 
 def asset_url(task_id: str, generation: int, content_id: int) -> str:
     """API path downloading a content's file."""
-    return f"/api/v1/videos/{task_id}/render-jobs/{job_id(task_id, generation)}/assets/{content_id}"
+    return f"/api/v2/videos/{task_id}/render-jobs/{job_id(task_id, generation)}/assets/{content_id}"
 
 
 @dataclass

@@ -20,14 +20,11 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from media_pipeline.domain.models import TASK_ID_PATTERN, Privacy
-from media_pipeline.store.enums import Repeat, StageStatus, TaskStatus
+from media_pipeline.store.enums import Repeat
 from media_pipeline.store.repeat import RepeatConfig
 from media_pipeline.store.views import (
     LogView,
-    PublishedView,
     QueueView,
-    RenderAssetView,
-    RenderJobView,
     RerunResult,
     ScheduleView,
     StageStateView,
@@ -250,42 +247,6 @@ class Items(ApiModel, Generic[T]):
     items: list[T]
 
 
-class RenderStage(UtcTimes):
-    """One stage of a render job."""
-
-    model_config = _CAMEL
-    stage: str
-    status: StageStatus
-    attempt: int
-    error: str | None
-    started_at: datetime | None
-    finished_at: datetime | None
-
-
-class RenderAsset(UtcTimes, RenderAssetView):
-    """A produced file or published item of a render job."""
-
-    model_config = _CAMEL
-    url: str | None = Field(description="API path downloading the file (bearer or access_token query).")
-    external_url: str | None = Field(description="Where it was published (YouTube or the publish folder).")
-
-
-class RenderJob(UtcTimes, RenderJobView):
-    """One generation (production run) of a video: ``id`` is ``{videoId}-g{generation}``."""
-
-    model_config = _CAMEL
-    progress: float = Field(ge=0, le=100)
-    awaiting_approval: bool = Field(description="The script is written and waits for approve-script.")
-    stages: list[RenderStage]
-    assets: list[RenderAsset]
-
-
-class PublishedAssets(UtcTimes, PublishedView):
-    """The latest published render of a video."""
-
-    model_config = _CAMEL
-
-
 class StoredFile(ApiModel):
     """An uploaded image stored for the task (sanitized name, MIME type sniffed from its bytes)."""
 
@@ -346,30 +307,3 @@ class Health(ApiModel):
 
     status: Literal["ok", "degraded", "error"]
     checks: dict[str, Check]
-
-
-# -- progress stream (WebSocket messages, documented as schemas) -----------------------------------------
-
-
-class ProgressEvent(ApiModel):
-    """A WebSocket message of /ws/videos/{id}/render-progress after ``connected``."""
-
-    type: Literal["snapshot", "status", "progress"]
-    video_id: str
-    job_id: str | None
-    generation: int
-    status: TaskStatus
-    step: str | None
-    progress: float
-    message: str | None
-    error: str | None
-    updated_at: datetime | None
-
-
-class ConnectedMessage(ApiModel):
-    """First WebSocket message."""
-
-    type: Literal["connected"] = "connected"
-    video_id: str
-    job_id: str | None = Field(description="The job followed; null follows the latest job.")
-    poll_interval_s: float

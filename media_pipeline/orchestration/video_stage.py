@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from media_pipeline.domain import Script
+from media_pipeline.domain.stages import NARRATION_SHARE
 from media_pipeline.errors import PermanentError
 from media_pipeline.media.fonts import font_family
 from media_pipeline.media.loudness import Loudness, measure_loudness
@@ -16,8 +17,6 @@ from media_pipeline.media.subtitles import write_ass, write_srt
 from media_pipeline.media.tts import Narration
 from media_pipeline.orchestration.resources import NarratorResource
 from media_pipeline.orchestration.stage_run import StageRun
-
-NARRATION_SHARE = 15.0  # percent of the stage's progress spent on narration
 
 
 @dataclass

@@ -39,6 +39,15 @@ OPEN_STAGE_STATUSES = (StageStatus.WAITING, StageStatus.PROCESSING)
 """Stage states that may still change through work (not yet ended)."""
 
 
+class ScriptReview(StrEnum):
+    """Review status of a video's script: only an approved script renders (seed 002 §9). A task that does
+    not require approval has its scripts approved by policy."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
 class LogAction(StrEnum):
     """``task_logs.action_type``: what happened."""
 

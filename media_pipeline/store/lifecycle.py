@@ -121,7 +121,7 @@ def start_generations(
             task.batch_id = batch_id or task.batch_id
             task.queued_at = now
             task.started_at = task.finished_at = task.draft_expires_at = None
-            task.script_approved_at = task.locked_at = None
+            task.script_approved_at = task.script_rejected_at = task.locked_at = None
             task.locked_by = task.step = task.last_error = task.youtube_url = None
             task.progress = 0.0
             task.message = "queued"

@@ -128,6 +128,7 @@ class Task(Timestamps, Base):
     youtube_url: Mapped[str | None] = mapped_column(String(500))
     requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)
     script_approved_at: Mapped[datetime | None]
+    script_rejected_at: Mapped[datetime | None]
     queued_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]

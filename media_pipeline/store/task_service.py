@@ -287,28 +287,44 @@ class TaskService(OwnedService):
             task = self._task(session, task_id, lock=True)
             if task.script_approved_at is not None:
                 return TaskView.model_validate(task)
-            script = session.scalars(
-                select(TaskStageState).where(
-                    TaskStageState.task_id == task.id,
-                    TaskStageState.generation == task.generation,
-                    TaskStageState.stage == Stage.SCRIPT,
-                )
-            ).first()
-            if (
-                task.status not in ACTIVE_STATUSES
-                or script is None
-                or script.status is not StageStatus.COMPLETED
-            ):
-                raise ConflictError(
-                    "there is no written script waiting for approval", {"status": task.status.value}
-                )
+            self._check_script_in_review(session, task)
             task.script_approved_at = now
             task.message = "script approved"
             task.updated_at = now
             add_log(session, task, LogAction.APPROVE, "script approved", now=now, stage=Stage.SCRIPT)
             return TaskView.model_validate(task)
 
+    def reject_script(self, task_id: str) -> TaskView:
+        """Reject the current generation's written script (idempotent); the caller stops the job."""
+        now = self.now()
+        with self._write() as session:
+            task = self._task(session, task_id, lock=True)
+            if task.script_rejected_at is not None:
+                return TaskView.model_validate(task)
+            if task.script_approved_at is not None:
+                raise ConflictError("the script is already approved", {"status": task.status.value})
+            self._check_script_in_review(session, task)
+            task.script_rejected_at = now
+            task.message = "script rejected"
+            task.updated_at = now
+            return TaskView.model_validate(task)
+
     # -- helpers -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _check_script_in_review(session: Session, task: Task) -> None:
+        """ConflictError unless the current generation's script is written and its job still active."""
+        script = session.scalars(
+            select(TaskStageState).where(
+                TaskStageState.task_id == task.id,
+                TaskStageState.generation == task.generation,
+                TaskStageState.stage == Stage.SCRIPT,
+            )
+        ).first()
+        if task.status not in ACTIVE_STATUSES or script is None or script.status is not StageStatus.COMPLETED:
+            raise ConflictError(
+                "there is no written script waiting for review", {"status": task.status.value}
+            )
 
     @staticmethod
     def _unfinished_stages(session: Session, task: Task) -> list[TaskStageState]:
