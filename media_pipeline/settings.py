@@ -100,6 +100,11 @@ class Settings(BaseSettings):
     jwt_issuer: str = "media_pipeline"
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    cors_allowed_origins: list[str] = Field(
+        default=[],
+        description="Browser origins (e.g. https://app.example.com) allowed to call the API and open the "
+        "progress WebSocket from another origin; default none (same origin only).",
+    )
 
     # Queue limits.
     max_drafts_per_queue: int = 500

@@ -24,6 +24,7 @@ from media_pipeline.api import (
     ws_progress,
 )
 from media_pipeline.api.context import ApiContext, RunControlFactory
+from media_pipeline.api.cors import install_cors
 from media_pipeline.api.errors import install_error_handlers
 from media_pipeline.api.metrics import ApiMetrics
 from media_pipeline.api.middleware import RequestContextMiddleware
@@ -146,6 +147,7 @@ def create_app(
         metrics=metrics,
         body_limit=lambda path: upload_limit if _UPLOAD_PATH.match(path) else JSON_BODY_LIMIT,
     )
+    install_cors(app, settings)
     for module in (
         routes_queue,
         routes_videos,

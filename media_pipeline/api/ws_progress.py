@@ -5,7 +5,7 @@ Messages (``render_contract``): ``connected`` first, then a ``snapshot`` of the 
 the socket closes (1000) once it has ended; without it the socket follows the latest PENDING/RUNNING job
 the same way, or, if there is none, every event of the video for as long as the client stays. Errors are sent
 as ``{"type": "error", code, message, details}`` followed by a close with code 4000 + HTTP status (4401,
-4404). Authenticate with ``Authorization: Bearer`` or ``?access_token=`` (browsers cannot set headers).
+4403, 4404). Authenticate with ``Authorization: Bearer`` or ``?access_token=`` (browsers cannot set headers).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from media_pipeline.api.auth import authenticate, require_scope
 from media_pipeline.api.context import ApiContext
+from media_pipeline.api.cors import websocket_origin_allowed
 from media_pipeline.api.errors import ApiError, http_status
 from media_pipeline.api.render_contract import ConnectedMessage, EventType, ProgressEvent
 from media_pipeline.domain.models import is_valid_task_id
@@ -46,6 +47,12 @@ class _Follow:
 
 
 def _authorize(context: ApiContext, websocket: WebSocket, video_id: str, job: str | None) -> _Follow:
+    if not websocket_origin_allowed(
+        websocket.headers.get("origin"), websocket.headers.get("host"), context.settings
+    ):
+        raise ApiError(
+            403, "this origin may not open the progress stream", {"origin": websocket.headers["origin"]}
+        )
     header = websocket.headers.get("authorization", "")
     scheme, _, credentials = header.partition(" ")
     token = credentials if scheme.lower() == "bearer" else websocket.query_params.get("access_token")
