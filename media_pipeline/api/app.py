@@ -54,10 +54,15 @@ HTTP API of media_pipeline: the draft queue, videos and their render jobs, autom
 * **Queue versions**: changes send the queue version as `If-Match` (the `ETag` of queue responses) or as
   body field `version`; a stale version answers 409 CONFLICT and changes nothing.
 * **Request ids**: send `X-Request-ID` (or one is generated); it is returned and logged.
-* **Progress stream**: `WS /ws/videos/{videoId}/render-progress?job_id=&access_token=` sends a
+* **Render jobs** (`/api/v2/videos/{video_id}/...`) follow seed 002: snake_case JSON, statuses
+  `PENDING | RUNNING | SUCCEEDED | FAILED | CANCELED`; only approved scripts render (409
+  `SCRIPT_NOT_APPROVED`).
+* **Progress stream**: `WS /ws/videos/{video_id}/render-progress?job_id=&access_token=` sends a
   `ConnectedMessage`, then `ProgressEvent`s: one `snapshot`, then `status`/`progress` events. With
-  `job_id` it follows that job and closes (1000) when it ends; without, it follows the latest job.
-  Errors: `{"type": "error", code, message}` then close 4401/4404.
+  `job_id` it follows that job and closes (1000) when it ends; without, it follows the latest
+  PENDING/RUNNING job, or every event if there is none. Errors: `{"type": "error", code, message}` then
+  close 4401/4403/4404.
+* **CORS**: allowed browser origins are configured (`MEDIA_PIPELINE_CORS_ALLOWED_ORIGINS`); default none.
 """
 
 
