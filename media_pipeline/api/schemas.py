@@ -129,9 +129,10 @@ class Tab(UtcTimes, StageTab):
 
 
 class Tabs(UtcTimes, StageTabs):
-    """The automation tabs: per stage (in order), failed and done."""
+    """The automation tabs: scheduled, per stage (in order), failed and done."""
 
     model_config = _CAMEL
+    scheduled: list[TabRow]
     stages: dict[str, Tab]
     failed: list[TabRow]
     done: list[TabRow]

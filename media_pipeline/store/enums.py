@@ -64,12 +64,16 @@ class LogAction(StrEnum):
 
 
 class LogLevel(StrEnum):
-    """Severity of a task log entry."""
+    """Severity of a task log entry; ``warn`` (seed 001's spelling) reads as ``warning``."""
 
     DEBUG = "debug"
     INFO = "info"
     WARNING = "warning"
     ERROR = "error"
+
+    @classmethod
+    def _missing_(cls, value: object) -> LogLevel | None:
+        return cls.WARNING if value == "warn" else None
 
 
 class Repeat(StrEnum):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -27,7 +28,7 @@ from media_pipeline.store.lifecycle import (
     compact_draft_positions,
     start_generation,
 )
-from media_pipeline.store.models import Content, Queue, Task, TaskLog, TaskStageState
+from media_pipeline.store.models import Content, Queue, Task, TaskLog, TaskSchedule, TaskStageState
 from media_pipeline.store.queries import QUEUE_ORDER, current_stage_select, stage_ordinal
 from media_pipeline.store.run_control import RunControl
 from media_pipeline.store.state_machine import reuse_completed_stages
@@ -58,7 +59,7 @@ def _limit(limit: int) -> int:
     return limit
 
 
-def _tab_item(task: Task, state: TaskStageState | None) -> TabItem:
+def _tab_item(task: Task, state: TaskStageState | None, next_run_at: datetime | None = None) -> TabItem:
     return TabItem(
         task_id=task.id,
         title=task.title,
@@ -71,6 +72,7 @@ def _tab_item(task: Task, state: TaskStageState | None) -> TabItem:
         error=state.error if state else task.last_error,
         progress=task.progress,
         queued_at=task.queued_at,
+        next_run_at=next_run_at,
         updated_at=task.updated_at,
     )
 
@@ -151,7 +153,8 @@ class TaskService(OwnedService):
             return [ContentView.model_validate(content) for content in session.scalars(stmt)]
 
     def stage_tabs(self, limit: int = 100) -> StageTabs:
-        """The UI tabs: per stage the tasks waiting for it and being processed by it, then failed and done."""
+        """The UI tabs: scheduled (tasks waiting for their next schedule occurrence, soonest first), per stage
+        the tasks waiting for it and being processed by it, then failed and done."""
         limit = _limit(limit)
         owned = self._owned()
         with self._read() as session:
@@ -186,7 +189,20 @@ class TaskService(OwnedService):
                 .order_by(Task.finished_at.desc(), Task.id)
                 .limit(limit)
             ).all()
+            scheduled = session.execute(
+                select(Task, TaskSchedule.next_run_at)
+                .join(TaskSchedule, TaskSchedule.task_id == Task.id)
+                .where(
+                    *owned,
+                    TaskSchedule.is_active.is_(True),
+                    TaskSchedule.next_run_at.is_not(None),
+                    Task.status.not_in(ACTIVE_STATUSES),
+                )
+                .order_by(TaskSchedule.next_run_at, Task.id)
+                .limit(limit)
+            ).all()
             return StageTabs(
+                scheduled=[_tab_item(task, None, next_run_at) for task, next_run_at in scheduled],
                 stages={stage: StageTab(**columns) for stage, columns in tabs.items()},
                 failed=[_tab_item(task, state) for task, state in failed],
                 done=[_tab_item(task, None) for task in done],

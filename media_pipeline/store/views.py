@@ -184,6 +184,8 @@ class TabItem(_View):
     error: str | None
     progress: float
     queued_at: datetime | None
+    next_run_at: datetime | None = None
+    """The next schedule occurrence (scheduled tab)."""
     updated_at: datetime
 
 
@@ -195,8 +197,9 @@ class StageTab(_View):
 
 
 class StageTabs(_View):
-    """The UI tabs: per stage (in order) waiting/processing, then failed and done."""
+    """The UI tabs: scheduled (예약큐), per stage (in order) waiting/processing, then failed and done."""
 
+    scheduled: list[TabItem]
     stages: dict[str, StageTab]
     failed: list[TabItem]
     done: list[TabItem]
