@@ -84,6 +84,10 @@ class Settings(BaseSettings):
         default="auto", description="auto | local | youtube (auto: youtube if token file)."
     )
     youtube_token_file: Path | None = None
+    youtube_channels_dir: Path | None = Field(
+        default=None,
+        description="Token files of the workspaces' channel settings, <id>.json; default <data_dir>/youtube.",
+    )
     youtube_client_secrets_file: Path | None = None
     youtube_api_base_url: str | None = Field(default=None, description="Override for tests (loopback fake).")
     youtube_token_uri: str | None = Field(
@@ -137,6 +141,11 @@ class Settings(BaseSettings):
     def resolved_data_dir(self) -> Path:
         """Absolute data directory."""
         return self.data_dir.expanduser().resolve()
+
+    def channel_token_file(self, channel_setting_id: str) -> Path:
+        """The token file of a channel setting (its id is validated by the caller: ``c`` + hex)."""
+        folder = self.youtube_channels_dir or self.resolved_data_dir / "youtube"
+        return folder.expanduser().resolve() / f"{channel_setting_id}.json"
 
     @property
     def resolved_storage_root(self) -> Path:

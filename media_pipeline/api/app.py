@@ -16,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from media_pipeline.api import (
     routes_automation,
+    routes_channels,
     routes_ops,
     routes_queue,
     routes_render,
@@ -158,6 +159,7 @@ def create_app(
         routes_videos,
         routes_render,
         routes_uploads,
+        routes_channels,
         routes_automation,
         routes_ops,
         ws_progress,

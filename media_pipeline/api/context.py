@@ -13,6 +13,7 @@ from media_pipeline.api.progress import ProgressHub
 from media_pipeline.orchestration.dagster_link import DagsterLink
 from media_pipeline.settings import Settings
 from media_pipeline.store import Owner, QueueService, ScheduleService, TaskService
+from media_pipeline.store.channels import ChannelService
 from media_pipeline.store.clock import Clock
 from media_pipeline.store.render_jobs import RenderJobReader, job_id
 from media_pipeline.store.run_control import RunControl
@@ -55,6 +56,10 @@ class ApiContext:
     def schedules(self, owner: Owner) -> ScheduleService:
         """The owner's schedule service."""
         return ScheduleService(self.engine, owner, clock=self.clock, settings=self.settings)
+
+    def channels(self, owner: Owner) -> ChannelService:
+        """The owner's workspace channel settings."""
+        return ChannelService(self.engine, owner, clock=self.clock, settings=self.settings)
 
     def default_queue_id(self, owner: Owner) -> str:
         """Id of the owner's default queue (created if missing; cached, as it never changes)."""

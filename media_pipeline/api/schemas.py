@@ -19,10 +19,11 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from media_pipeline.domain.models import TASK_ID_PATTERN, Privacy
+from media_pipeline.domain.models import CHANNEL_ID_PATTERN, TASK_ID_PATTERN, Privacy
 from media_pipeline.store.enums import Repeat
 from media_pipeline.store.repeat import RepeatConfig
 from media_pipeline.store.views import (
+    ChannelView,
     LogView,
     QueueView,
     RerunResult,
@@ -256,6 +257,19 @@ class StoredFile(ApiModel):
     size: int
 
 
+class Channel(UtcTimes, ChannelView):
+    """A YouTube channel setting; ``authorized`` once ``youtube-auth --channel`` wrote its token."""
+
+    model_config = _CAMEL
+
+
+class ChannelBody(ApiModel):
+    """A YouTube channel setting to create; authorize it with ``media-pipeline youtube-auth --channel``."""
+
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    youtube_channel_id: Annotated[str, Field(max_length=64)] | None = None
+
+
 # -- automation ------------------------------------------------------------------------------------------
 
 
@@ -273,7 +287,7 @@ class ScheduleFields(ApiModel):
     time_zone: Annotated[str, Field(max_length=64, examples=["Asia/Seoul"])] | None = None
     privacy: Privacy | None = None
     publish_at: AwareDatetime | None = None
-    channel_id: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    channel_setting_id: Annotated[str, Field(pattern=CHANNEL_ID_PATTERN, max_length=64)] | None = None
 
 
 class ScheduleCreateBody(ScheduleFields):

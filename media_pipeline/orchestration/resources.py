@@ -156,11 +156,11 @@ class PublisherResource(dg.ConfigurableResource):
 
     config: PipelineConfig
 
-    def publisher(self) -> Publisher:
-        """The configured publisher."""
+    def publisher(self, channel_setting_id: str | None = None) -> Publisher:
+        """The configured publisher (for the channel setting, if given)."""
         from media_pipeline.providers.publishers import build_publisher
 
-        return build_publisher(self.config.settings)
+        return build_publisher(self.config.settings, channel_setting_id)
 
 
 def build_resources(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:

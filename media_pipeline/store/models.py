@@ -190,7 +190,20 @@ class TaskSchedule(Timestamps, Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     privacy: Mapped[str | None] = mapped_column(String(16))
     publish_at: Mapped[datetime | None]
-    channel_id: Mapped[str | None] = mapped_column(String(100))
+    channel_setting_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class ChannelSetting(Timestamps, Base):
+    """A YouTube channel of a workspace; its OAuth token lives in ``Settings.channel_token_file(id)``."""
+
+    __tablename__ = "channel_settings"
+    __table_args__ = (Index("ix_channel_settings_workspace_id", "workspace_id"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(100))
+    youtube_channel_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class TaskLog(Base):

@@ -165,7 +165,18 @@ class ScheduleView(_View):
     is_active: bool
     privacy: str | None
     publish_at: datetime | None
-    channel_id: str | None
+    channel_setting_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ChannelView(_View):
+    """A YouTube channel setting of the workspace; ``authorized`` once its token file exists."""
+
+    id: str
+    name: str
+    youtube_channel_id: str | None
+    authorized: bool
     created_at: datetime
     updated_at: datetime
 

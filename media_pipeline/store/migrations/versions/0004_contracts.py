@@ -1,4 +1,5 @@
-"""Script review: ``tasks.script_rejected_at`` (a rejected script never renders; seed 002 §9).
+"""Script review (``tasks.script_rejected_at``; seed 002 §9) and YouTube channel settings per workspace
+(``channel_settings``; schedules name theirs in ``channel_setting_id``, seed 001 §2.2).
 
 Revision ID: 0004_contracts
 Revises: 0001_initial
@@ -21,8 +22,30 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("tasks") as batch:
         batch.add_column(sa.Column("script_rejected_at", sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("task_schedules") as batch:
+        batch.alter_column(
+            "channel_id", new_column_name="channel_setting_id", type_=sa.String(64), existing_nullable=True
+        )
+    op.create_table(
+        "channel_settings",
+        sa.Column("id", sa.String(64), nullable=False),
+        sa.Column("user_id", sa.String(64), nullable=False),
+        sa.Column("workspace_id", sa.String(64), nullable=False),
+        sa.Column("name", sa.String(100), nullable=False),
+        sa.Column("youtube_channel_id", sa.String(64), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_channel_settings")),
+    )
+    op.create_index("ix_channel_settings_workspace_id", "channel_settings", ["workspace_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_channel_settings_workspace_id", "channel_settings")
+    op.drop_table("channel_settings")
+    with op.batch_alter_table("task_schedules") as batch:
+        batch.alter_column(
+            "channel_setting_id", new_column_name="channel_id", type_=sa.String(100), existing_nullable=True
+        )
     with op.batch_alter_table("tasks") as batch:
         batch.drop_column("script_rejected_at")
