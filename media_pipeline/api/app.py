@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 from media_pipeline.api import (
     routes_automation,
     routes_channels,
+    routes_contents,
     routes_ops,
     routes_queue,
     routes_render,
@@ -160,6 +161,7 @@ def create_app(
         routes_render,
         routes_uploads,
         routes_channels,
+        routes_contents,
         routes_automation,
         routes_ops,
         ws_progress,

@@ -17,6 +17,7 @@ from media_pipeline.store.channels import ChannelService
 from media_pipeline.store.clock import Clock
 from media_pipeline.store.render_jobs import RenderJobReader, job_id
 from media_pipeline.store.run_control import RunControl
+from media_pipeline.store.user_contents import UserContentService
 from media_pipeline.usecases import UseCases
 
 QUEUE_ID_CACHE_SIZE = 10_000
@@ -60,6 +61,10 @@ class ApiContext:
     def channels(self, owner: Owner) -> ChannelService:
         """The owner's workspace channel settings."""
         return ChannelService(self.engine, owner, clock=self.clock, settings=self.settings)
+
+    def user_contents(self, owner: Owner) -> UserContentService:
+        """The owner's contents ("my contents")."""
+        return UserContentService(self.engine, owner, clock=self.clock, settings=self.settings)
 
     def default_queue_id(self, owner: Owner) -> str:
         """Id of the owner's default queue (created if missing; cached, as it never changes)."""

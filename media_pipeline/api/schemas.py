@@ -35,6 +35,7 @@ from media_pipeline.store.views import (
     TabItem,
     TaskProgress,
     TaskView,
+    UserContentView,
 )
 
 _CAMEL = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
@@ -259,6 +260,12 @@ class StoredFile(ApiModel):
 
 class Channel(UtcTimes, ChannelView):
     """A YouTube channel setting; ``authorized`` once ``youtube-auth --channel`` wrote its token."""
+
+    model_config = _CAMEL
+
+
+class UserContent(UtcTimes, UserContentView):
+    """A "my contents" item."""
 
     model_config = _CAMEL
 

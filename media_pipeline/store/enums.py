@@ -95,3 +95,18 @@ class ContentKind(StrEnum):
     VIDEO = "video"
     THUMBNAIL = "thumbnail"
     PUBLISH = "publish"
+
+
+class UserContentType(StrEnum):
+    """What a "my contents" item holds so far (seed 001 §13): a script, then a video."""
+
+    SCRIPT = "script"
+    VIDEO = "video"
+
+
+class UserContentStatus(StrEnum):
+    """A "my contents" item: draft until published; failed if its generation failed or was stopped."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    FAILED = "failed"

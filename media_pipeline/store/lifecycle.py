@@ -18,6 +18,7 @@ from media_pipeline.domain.stages import STAGES
 from media_pipeline.store.enums import OPEN_STAGE_STATUSES, LogAction, LogLevel, StageStatus, TaskStatus
 from media_pipeline.store.models import Queue, Task, TaskLog, TaskSchedule, TaskStageState
 from media_pipeline.store.repeat import next_occurrence
+from media_pipeline.store.user_contents import on_generation_ended
 
 _IN_CHUNK = 5000
 """Ids per ``IN (...)`` list of the set-based statements (well below SQLite's bound-parameter limit)."""
@@ -187,6 +188,7 @@ def cancel_task(session: Session, task: Task, now: datetime, message: str) -> tu
         task.finished_at = now
         task.message = message
         task.locked_by = task.locked_at = None
+        on_generation_ended(session, task, message, now)
         changed = True
     states = session.scalars(
         select(TaskStageState).where(

@@ -26,7 +26,16 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from media_pipeline.domain.models import VideoType
 from media_pipeline.domain.stages import STAGES
 from media_pipeline.store.clock import utcnow
-from media_pipeline.store.enums import ContentKind, LogAction, LogLevel, Repeat, StageStatus, TaskStatus
+from media_pipeline.store.enums import (
+    ContentKind,
+    LogAction,
+    LogLevel,
+    Repeat,
+    StageStatus,
+    TaskStatus,
+    UserContentStatus,
+    UserContentType,
+)
 from media_pipeline.store.types import JSONType, StrEnumType, UTCDateTime
 
 NAMING_CONVENTION = {
@@ -129,6 +138,8 @@ class Task(Timestamps, Base):
     requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)
     script_approved_at: Mapped[datetime | None]
     script_rejected_at: Mapped[datetime | None]
+    content_id: Mapped[str | None] = mapped_column(String(64))
+    """The task's latest "my contents" item (``user_contents.id``)."""
     queued_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
@@ -272,3 +283,28 @@ class RunHeartbeat(Base):
     started_at: Mapped[datetime]
     beat_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+
+
+class UserContent(Timestamps, Base):
+    """A "my contents" item (seed 001 §13): one per generation, created when its script is written,
+    becoming a video, then published (with the YouTube URL) or failed."""
+
+    __tablename__ = "user_contents"
+    __table_args__ = (
+        one_of("type", UserContentType),
+        one_of("status", UserContentStatus),
+        UniqueConstraint("task_id", "generation"),
+        Index("ix_user_contents_owner_updated", "user_id", "workspace_id", "updated_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    generation: Mapped[int] = mapped_column(Integer)
+    type: Mapped[UserContentType] = mapped_column(StrEnumType(UserContentType))
+    title: Mapped[str] = mapped_column(String(100))
+    status: Mapped[UserContentStatus] = mapped_column(StrEnumType(UserContentStatus))
+    youtube_url: Mapped[str | None] = mapped_column(String(500))
+    error: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None]

@@ -16,6 +16,8 @@ from media_pipeline.store.enums import (
     ScriptReview,
     StageStatus,
     TaskStatus,
+    UserContentStatus,
+    UserContentType,
 )
 from media_pipeline.store.scripts import script_id, script_review
 
@@ -62,6 +64,7 @@ class TaskView(_View):
     requires_approval: bool
     script_approved_at: datetime | None
     script_rejected_at: datetime | None
+    content_id: str | None
     queued_at: datetime | None
     started_at: datetime | None
     finished_at: datetime | None
@@ -177,6 +180,22 @@ class ChannelView(_View):
     name: str
     youtube_channel_id: str | None
     authorized: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class UserContentView(_View):
+    """A "my contents" item: one generation of a task, from written script to published video."""
+
+    id: str
+    task_id: str
+    generation: int
+    type: UserContentType
+    title: str
+    status: UserContentStatus
+    youtube_url: str | None
+    error: str | None
+    published_at: datetime | None
     created_at: datetime
     updated_at: datetime
 
