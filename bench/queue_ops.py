@@ -42,7 +42,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine.interfaces import ExecuteStyle
 
 from bench.common import BenchOptions, Section, fmt, fmt_range, median, table
-from media_pipeline.settings import Settings
+from media_pipeline.settings import DEFAULT_PLANS, PlanLimits, Settings
 from media_pipeline.store import Owner, PipelineState, QueueService, TaskService, make_engine, upgrade_db
 from media_pipeline_tests.pgserver import PgServer, PostgresUnavailable, pg_server
 
@@ -52,7 +52,7 @@ QUICK_SIZES = (1_000,)
 BACKENDS = ("sqlite", "postgresql")
 BACKEND_LABELS = {"sqlite": "SQLite (file, WAL)", "postgresql": "PostgreSQL 15"}
 BACKEND_SHORT = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
-BATCH = Settings.model_fields["max_add_per_request"].default  # the app's per-request limit (100)
+BATCH = DEFAULT_PLANS["pro"].items_per_add  # the app's per-request limit on the pro plan (100)
 ONE_CALL = 1_000
 PATCH = {"imageCount": 4, "music": True}
 LAUNCH_LIMIT = 50
@@ -186,7 +186,8 @@ def _check(condition: bool, message: str) -> None:
 
 
 def _settings(size: int, add_limit: int, work_dir: Path) -> Settings:
-    return Settings(max_drafts_per_queue=size, max_add_per_request=add_limit, data_dir=work_dir / "data")
+    limits = PlanLimits(drafts_per_queue=size, items_per_add=add_limit, runs_per_day=max(size, 1))
+    return Settings(plans={"bench": limits}, default_plan="bench", data_dir=work_dir / "data")
 
 
 def _assets(count: int, start: int = 0) -> list[str]:

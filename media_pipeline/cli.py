@@ -88,6 +88,16 @@ def _channel_setting_id(value: str) -> str:
     return value
 
 
+def _plan(args: argparse.Namespace) -> object:
+    from media_pipeline.store.db import ensure_migrated
+    from media_pipeline.store.plans import WorkspacePlans
+
+    settings = get_settings()
+    ensure_migrated(settings.resolved_app_db_url)
+    plans = WorkspacePlans(settings.resolved_app_db_url, settings=settings)
+    return plans.get(args.workspace) if args.set is None else plans.set(args.workspace, args.set)
+
+
 def _api(args: argparse.Namespace) -> object:
     from media_pipeline.api.server import serve
 
@@ -133,6 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--ttl", type=int, default=24 * 3600, help="lifetime in seconds")
     token.add_argument("--read-only", action="store_true")
     token.set_defaults(handler=_token)
+    plan = sub.add_parser("plan", help="show (or --set) a workspace's plan, its limits and today's usage")
+    plan.add_argument("--workspace", required=True)
+    plan.add_argument("--set", help="put the workspace on this plan (one of the configured plans)")
+    plan.set_defaults(handler=_plan, emit=True)
     add_queue_commands(sub)
     return parser
 

@@ -23,6 +23,7 @@ from media_pipeline.api import (
     routes_render,
     routes_uploads,
     routes_videos,
+    routes_workspace,
     ws_progress,
 )
 from media_pipeline.api.context import ApiContext, RunControlFactory
@@ -163,6 +164,7 @@ def create_app(
         routes_channels,
         routes_contents,
         routes_automation,
+        routes_workspace,
         routes_ops,
         ws_progress,
     ):

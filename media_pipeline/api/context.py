@@ -15,6 +15,7 @@ from media_pipeline.settings import Settings
 from media_pipeline.store import Owner, QueueService, ScheduleService, TaskService
 from media_pipeline.store.channels import ChannelService
 from media_pipeline.store.clock import Clock
+from media_pipeline.store.plans import WorkspacePlans
 from media_pipeline.store.render_jobs import RenderJobReader, job_id
 from media_pipeline.store.run_control import RunControl
 from media_pipeline.store.user_contents import UserContentService
@@ -65,6 +66,10 @@ class ApiContext:
     def user_contents(self, owner: Owner) -> UserContentService:
         """The owner's contents ("my contents")."""
         return UserContentService(self.engine, owner, clock=self.clock, settings=self.settings)
+
+    def plans(self) -> WorkspacePlans:
+        """Workspace plans and their usage."""
+        return WorkspacePlans(self.engine, clock=self.clock, settings=self.settings)
 
     def default_queue_id(self, owner: Owner) -> str:
         """Id of the owner's default queue (created if missing; cached, as it never changes)."""

@@ -20,11 +20,13 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from media_pipeline.domain.models import CHANNEL_ID_PATTERN, TASK_ID_PATTERN, Privacy
+from media_pipeline.settings import PlanLimits
 from media_pipeline.store.enums import Repeat
 from media_pipeline.store.repeat import RepeatConfig
 from media_pipeline.store.views import (
     ChannelView,
     LogView,
+    PlanView,
     QueueView,
     RerunResult,
     ScheduleView,
@@ -268,6 +270,19 @@ class UserContent(UtcTimes, UserContentView):
     """A "my contents" item."""
 
     model_config = _CAMEL
+
+
+class PlanLimitsOut(UtcTimes, PlanLimits):
+    """Limits of a plan."""
+
+    model_config = _CAMEL
+
+
+class Plan(UtcTimes, PlanView):
+    """A workspace's plan (set by operators with ``media-pipeline plan``)."""
+
+    model_config = _CAMEL
+    limits: PlanLimitsOut
 
 
 class ChannelBody(ApiModel):

@@ -308,3 +308,12 @@ class UserContent(Timestamps, Base):
     youtube_url: Mapped[str | None] = mapped_column(String(500))
     error: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime | None]
+
+
+class WorkspaceSetting(Timestamps, Base):
+    """Per-workspace settings: the plan whose limits apply (``Settings.plans``)."""
+
+    __tablename__ = "workspace_settings"
+
+    workspace_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    plan: Mapped[str] = mapped_column(String(32))

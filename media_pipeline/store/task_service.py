@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain.stages import STAGES, Stage
@@ -29,6 +29,7 @@ from media_pipeline.store.lifecycle import (
     start_generation,
 )
 from media_pipeline.store.models import Content, Queue, Task, TaskLog, TaskSchedule, TaskStageState
+from media_pipeline.store.plans import check_runs_per_day
 from media_pipeline.store.queries import QUEUE_ORDER, current_stage_select, stage_ordinal
 from media_pipeline.store.run_control import RunControl
 from media_pipeline.store.state_machine import reuse_completed_stages
@@ -90,8 +91,14 @@ class TaskService(OwnedService):
     def list_tasks(
         self, statuses: Sequence[TaskStatus | str] | None = None, limit: int = 100
     ) -> list[TaskView]:
-        """The owner's tasks, most recently updated first, optionally only some statuses."""
-        stmt = self._owned_tasks().order_by(Task.updated_at.desc(), Task.id).limit(_limit(limit))
+        """The owner's tasks, most recently updated first, optionally only some statuses (expired drafts
+        are left out at once)."""
+        stmt = (
+            self._owned_tasks()
+            .where(or_(Task.draft_expires_at.is_(None), Task.draft_expires_at > self.now()))
+            .order_by(Task.updated_at.desc(), Task.id)
+            .limit(_limit(limit))
+        )
         if statuses:
             stmt = stmt.where(Task.status.in_([TaskStatus(status) for status in statuses]))
         with self._read() as session:
@@ -289,6 +296,7 @@ class TaskService(OwnedService):
                     f"a {task.status.value} task cannot be re-run; only finished tasks can",
                     {"status": task.status.value},
                 )
+            check_runs_per_day(session, task.workspace_id, 1, now, self._settings)
             previous, ended = task.generation, task.status
             start_generation(session, task, now)
             if ended in (TaskStatus.FAILED, TaskStatus.CANCELED):

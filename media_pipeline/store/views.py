@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, computed_field
 
 from media_pipeline.domain.models import TaskSettings, VideoType
+from media_pipeline.settings import PlanLimits
 from media_pipeline.store.enums import (
     ContentKind,
     LogAction,
@@ -198,6 +199,14 @@ class UserContentView(_View):
     published_at: datetime | None
     created_at: datetime
     updated_at: datetime
+
+
+class PlanView(_View):
+    """A workspace's plan, its limits and how many productions it started today (UTC)."""
+
+    plan: str
+    limits: PlanLimits
+    runs_today: int
 
 
 class TabItem(_View):

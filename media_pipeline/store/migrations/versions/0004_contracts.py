@@ -1,6 +1,7 @@
 """Script review (``tasks.script_rejected_at``; seed 002 §9), YouTube channel settings per workspace
 (``channel_settings``; schedules name theirs in ``channel_setting_id``, seed 001 §2.2) and "my contents"
-(``user_contents``, ``tasks.content_id``; seed 001 §13).
+(``user_contents``, ``tasks.content_id``; seed 001 §13), and each workspace's plan (``workspace_settings``;
+seed 000 plan limits).
 
 Revision ID: 0004_contracts
 Revises: 0001_initial
@@ -65,12 +66,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_user_contents")),
         sa.UniqueConstraint("task_id", "generation", name=op.f("uq_user_contents_task_id_generation")),
     )
+    op.create_table(
+        "workspace_settings",
+        sa.Column("workspace_id", sa.String(64), nullable=False),
+        sa.Column("plan", sa.String(32), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("workspace_id", name=op.f("pk_workspace_settings")),
+    )
     op.create_index(
         "ix_user_contents_owner_updated", "user_contents", ["user_id", "workspace_id", "updated_at"]
     )
 
 
 def downgrade() -> None:
+    op.drop_table("workspace_settings")
     op.drop_index("ix_user_contents_owner_updated", "user_contents")
     op.drop_table("user_contents")
     op.drop_index("ix_channel_settings_workspace_id", "channel_settings")
