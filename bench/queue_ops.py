@@ -5,8 +5,8 @@
 ``bench/results.json`` and ``bench/README.md`` like the others.
 
 Every run starts from a fresh, migrated database and calls the store services the HTTP routes call, in the
-order a user would: ``QueueService.add_assets`` in requests of ``max_add_per_request`` (100, the app's
-default) until the queue holds N drafts, ``list_drafts``, ``bulk_patch`` of all ids, ``reorder`` (reversed,
+order a user would: ``QueueService.add_assets`` in requests of the pro plan's ``items_per_add`` (100)
+until the queue holds N drafts, ``list_drafts``, ``bulk_patch`` of all ids, ``reorder`` (reversed,
 one call), ``run`` (all drafts queued, one call), then ``TaskService.stage_tabs`` (limit 100, the API
 default, and 1000, the maximum) and ``PipelineState.launchable(now, 50)`` (what the dispatch sensor asks
 for each tick). Adding 1,000 drafts in one request (the limit raised to 1,000) is measured on its own
