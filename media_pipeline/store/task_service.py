@@ -316,6 +316,7 @@ class TaskService(OwnedService):
             task.message = "script approved"
             task.updated_at = now
             add_log(session, task, LogAction.APPROVE, "script approved", now=now, stage=Stage.SCRIPT)
+            session.flush()  # the view shows the row as stored
             return TaskView.model_validate(task)
 
     def reject_script(self, task_id: str) -> TaskView:
@@ -331,6 +332,7 @@ class TaskService(OwnedService):
             task.script_rejected_at = now
             task.message = "script rejected"
             task.updated_at = now
+            session.flush()  # the view shows the row as stored
             return TaskView.model_validate(task)
 
     # -- helpers -------------------------------------------------------------------------------------
