@@ -7,7 +7,7 @@ export MEDIA_PIPELINE_DATA_DIR ?= $(CURDIR)/var
 export DAGSTER_HOME ?= $(CURDIR)/var/dagster_home
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-fast dev api bench lint system-deps system-deps-pg install dagster-home clean
+.PHONY: demo test test-fast dev api up bench lint system-deps system-deps-pg install dagster-home clean
 
 demo: system-deps install dagster-home ## Produce a real video on the embedded default; prints its path last
 	$(BIN)/media-pipeline db-upgrade
@@ -28,6 +28,10 @@ dev: system-deps install dagster-home ## Dagster UI + daemon on http://127.0.0.1
 api: install ## HTTP API on http://127.0.0.1:8000 (OpenAPI docs at /docs)
 	$(BIN)/media-pipeline db-upgrade
 	$(BIN)/media-pipeline api
+
+up: system-deps install dagster-home ## Everything: API + console on :8000, Dagster UI on :3000; Ctrl-C stops all
+	$(BIN)/media-pipeline db-upgrade
+	$(BIN)/media-pipeline up --dagster-port 3000
 
 bench: system-deps-pg install ## Benchmarks (see bench/README.md)
 	$(BIN)/pip install -q -e ".[bench]"

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from media_pipeline.cli_credits import add_credits_commands
 from media_pipeline.cli_queue import Handler, add_queue_commands
 from media_pipeline.settings import get_settings
 
@@ -105,11 +106,35 @@ def _api(args: argparse.Namespace) -> object:
     return None
 
 
+def _up(args: argparse.Namespace) -> object:
+    import os
+
+    from media_pipeline.supervisor import up
+
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        raise SystemExit("set DAGSTER_HOME (make up does) so runs and schedules are kept")
+    raise SystemExit(up(get_settings(), Path(home), args.dagster_port))
+
+
 def _token(args: argparse.Namespace) -> object:
     from media_pipeline.api.auth import mint_token
 
-    scopes = ("read",) if args.read_only else ("read", "write")
+    scopes = ["read"] if args.read_only else ["read", "write"]
+    if args.admin:
+        scopes.append("admin")
     print(mint_token(args.user, args.workspace, get_settings(), ttl_s=args.ttl, scopes=scopes))
+    return None
+
+
+def _user_add(args: argparse.Namespace) -> object:
+    import getpass
+
+    from media_pipeline.store.users import UserService
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass()
+    owner = UserService(get_settings().resolved_app_db_url).add(args.username, password, args.workspace)
+    print(f"user {args.username} created (id {owner.user_id}, workspace {owner.workspace_id})")
     return None
 
 
@@ -137,17 +162,28 @@ def build_parser() -> argparse.ArgumentParser:
     auth.add_argument("--no-browser", action="store_true")
     auth.set_defaults(handler=_youtube_auth)
     sub.add_parser("api", help="serve the HTTP API (settings api_host/api_port)").set_defaults(handler=_api)
+    up = sub.add_parser("up", help="start API + console, Dagster webserver and daemon; Ctrl-C stops all")
+    up.add_argument("--dagster-port", type=int, default=3000)
+    up.set_defaults(handler=_up)
     token = sub.add_parser("token", help="mint a development JWT for the HTTP API")
     token.add_argument("--user", default="local")
     token.add_argument("--workspace", default="default")
     token.add_argument("--ttl", type=int, default=24 * 3600, help="lifetime in seconds")
     token.add_argument("--read-only", action="store_true")
+    token.add_argument("--admin", action="store_true", help="also grant 'admin' (credit grants)")
     token.set_defaults(handler=_token)
     plan = sub.add_parser("plan", help="show (or --set) a workspace's plan, its limits and today's usage")
     plan.add_argument("--workspace", required=True)
     plan.add_argument("--set", help="put the workspace on this plan (one of the configured plans)")
     plan.set_defaults(handler=_plan, emit=True)
+    user = sub.add_parser("user", help="console users").add_subparsers(dest="user_command", required=True)
+    user_add = user.add_parser("add", help="create a console user (asks for the password)")
+    user_add.add_argument("username")
+    user_add.add_argument("--workspace", default="default")
+    user_add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    user_add.set_defaults(handler=_user_add)
     add_queue_commands(sub)
+    add_credits_commands(sub)
     return parser
 
 

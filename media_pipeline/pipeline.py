@@ -15,6 +15,7 @@ per-stage limits) and the app DB; queue-driven work goes through the sensors ins
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,17 +23,19 @@ from pathlib import Path
 import dagster as dg
 
 from media_pipeline.domain import STAGES, TaskPaths, TaskSpec
-from media_pipeline.orchestration.assets import ASSETS
+from media_pipeline.orchestration.assets import ASSETS, STAGE_ASSETS
 from media_pipeline.orchestration.partitions import task_partitions
 from media_pipeline.orchestration.resources import build_resources
 from media_pipeline.orchestration.task_files import prepare_generation
 from media_pipeline.providers.base import PublishResult
 from media_pipeline.settings import Settings, get_settings
+from media_pipeline.storage import open_storage
 
 
 @dataclass(frozen=True)
 class PublishedTask:
-    """The published assets of a produced task."""
+    """The published assets of a produced task: files on the local-folder backend; on object storage
+    their keys (relative paths; read them through ``media_pipeline.storage``)."""
 
     task_id: str
     video: Path
@@ -68,7 +71,7 @@ def materialize_stage(
         instance.add_dynamic_partitions(task_partitions.name, [task_id])
     return dg.materialize(
         ASSETS,
-        selection=wanted,
+        selection=[key for stage in wanted for key in STAGE_ASSETS[stage].keys],
         partition_key=task_id,
         instance=instance,
         resources=build_resources(settings),
@@ -78,10 +81,11 @@ def materialize_stage(
 def produce_task(
     spec: TaskSpec, *, settings: Settings | None = None, instance: dg.DagsterInstance | None = None
 ) -> PublishedTask:
-    """Run all five stages of ``spec`` in this process and return the published assets."""
+    """Run all stages of ``spec`` in this process and return the published assets."""
     settings = settings or get_settings()
-    paths = TaskPaths(settings.resolved_storage_root, spec.task_id)
-    prepare_generation(paths, spec)
+    storage = open_storage(settings)
+    storage.check()
+    prepare_generation(storage, spec)
     active = _instance(instance)
     try:
         materialize_stage(spec.task_id, list(STAGES), settings=settings, instance=active)
@@ -93,20 +97,22 @@ def produce_task(
 
 def published_task(task_id: str, *, settings: Settings | None = None) -> PublishedTask:
     """The published assets of a task whose publish stage has run."""
-    from media_pipeline.media.probe import summarize
-
     settings = settings or get_settings()
-    paths = TaskPaths(settings.resolved_storage_root, task_id)
-    if not paths.publish_json.exists():
+    storage = open_storage(settings)
+    keys = TaskPaths.keys(task_id)
+    local = storage.local_path(keys.dir.as_posix())
+    paths = keys if local is None else TaskPaths(local.parent.parent, task_id)
+    if not storage.exists(keys.publish_json.as_posix()):
         raise FileNotFoundError(f"task {task_id} has not been published yet")
-    publish = PublishResult.model_validate_json(paths.publish_json.read_bytes())
+    publish = PublishResult.model_validate_json(storage.read_bytes(keys.publish_json.as_posix()))
+    analysis = json.loads(storage.read_bytes(keys.analysis_json.as_posix()))
     return PublishedTask(
         task_id=task_id,
         video=paths.output_mp4,
         thumbnail=paths.thumbnail_jpg,
         subtitles=paths.subtitles_srt,
         story=paths.story_json,
-        duration_s=summarize(paths.output_mp4).duration,
+        duration_s=float(analysis["format"]["duration_s"]),
         url=publish.url,
         publish=publish,
     )

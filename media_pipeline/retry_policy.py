@@ -3,8 +3,9 @@
 Seed 001 §5: a transient failure is retried after 5, 10 and 30 s (3 retries, 4 attempts); a permanent one
 fails the task at once. Transient: HTTP 5xx/408/429, timeouts, connection errors, an ffmpeg timeout, a
 child process killed by a signal, a rescued (lost) worker and any unexpected exception. Permanent: invalid
-settings, other HTTP 4xx, a missing voice or font and validation errors (all raised as ``PermanentError``
-or a pydantic ``ValidationError``).
+settings, other HTTP 4xx, a missing voice or font, validation errors and too few credits for paid images
+(raised as ``PermanentError``, which the store's ``ValidationFailed`` and ``InsufficientCredits`` are, or
+as a pydantic ``ValidationError``).
 """
 
 from __future__ import annotations

@@ -32,6 +32,31 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default=Path("var"), description="Root for local state (storage, SQLite files).")
     storage_root: Path | None = Field(default=None, description="Task files; default <data_dir>/storage.")
+    storage_url: str | None = Field(
+        default=None,
+        description="Where task files live: a local folder (plain path or file:///...; default "
+        "<storage_root>) or S3-compatible object storage s3://bucket/prefix (endpoint and credentials from "
+        "AWS_ENDPOINT_URL, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION or an AWS profile).",
+    )
+    scratch_dir: Path | None = Field(
+        default=None,
+        description="Parent of the per-run scratch folders on object storage (default: the system temp "
+        "folder, e.g. a tmpfs in containers).",
+    )
+    storage_presign_expiry_s: int = Field(
+        default=3600, ge=60, le=7 * 24 * 3600, description="Lifetime of presigned download URLs."
+    )
+    storage_public_endpoint_url: str | None = Field(
+        default=None,
+        description="Endpoint used in presigned URLs when clients reach the object store by another name "
+        "than the workers (e.g. http://127.0.0.1:9000 for MinIO in docker-compose).",
+    )
+    storage_s3_path_style: bool = Field(
+        default=False, description="Path-style bucket addressing (MinIO and most self-hosted stores)."
+    )
+    storage_multipart_chunk_bytes: int = Field(
+        default=8 * 1024 * 1024, ge=5 * 1024 * 1024, description="Multipart threshold and part size."
+    )
     app_db_url: str | None = Field(
         default=None, description="SQLAlchemy URL of the app DB; default sqlite:///<data_dir>/app.db."
     )
@@ -83,6 +108,11 @@ class Settings(BaseSettings):
     images_timeout_s: float = 120.0
     sora_poll_interval_s: float = 10.0
     sora_timeout_s: float = 900.0
+    credit_prices: dict[str, int] = Field(
+        default={"dalle3": 1, "imagen3": 1, "sora2": 4},
+        description="Credits per image for each mediaMode (JSON); a mode not listed costs 0 (local, upload, "
+        "crawl). Reserved at Run, consumed per made image, refunded for images not made.",
+    )
 
     # Image crawling and uploads.
     crawl_allow_private: bool = Field(default=False, description="Allow crawling private/loopback hosts.")

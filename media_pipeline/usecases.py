@@ -1,9 +1,9 @@
 """Use cases: the commands that start, retry or stop work, shared by the HTTP API and the CLI.
 
 Every command that queues work checks the one readiness rule first (docs/ARCHITECTURE.md §2):
-the image source of the task's ``mediaMode`` is configured on this server and, for ``upload``, the task
-has uploaded images; the narration provider of its ``voice`` is configured. A refused command changes
-nothing.
+the task storage is usable (endpoint reachable, bucket present, credentials accepted), the image source of
+the task's ``mediaMode`` is configured on this server and, for ``upload``, the task has uploaded images;
+the narration provider of its ``voice`` is configured. A refused command changes nothing.
 """
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine
 
-from media_pipeline.domain import MediaMode, TaskPaths
+from media_pipeline.domain import MediaMode
 from media_pipeline.errors import PermanentError
 from media_pipeline.providers.image_sources import validate_image_source
 from media_pipeline.providers.narrators import validate_voice
-from media_pipeline.providers.uploads import list_uploads
+from media_pipeline.providers.uploads import has_uploads
 from media_pipeline.settings import Settings
+from media_pipeline.storage import SETTING, Storage, StorageConfigError, open_storage
 from media_pipeline.store import (
     ConflictError,
     NotFoundError,
@@ -35,8 +36,10 @@ from media_pipeline.store import (
     ValidationFailed,
 )
 from media_pipeline.store.clock import Clock
+from media_pipeline.store.credits import CreditService, Pricing
 from media_pipeline.store.enums import ACTIVE_STATUSES, ScriptReview
 from media_pipeline.store.errors import ScriptNotApproved
+from media_pipeline.store.image_jobs import ImageJobService, ImageUrl
 from media_pipeline.store.render_jobs import AssetUrl, RenderJobReader, asset_ref, job_id
 from media_pipeline.store.views import RenderJobView
 
@@ -44,9 +47,19 @@ VERSION_ATTEMPTS = 5
 R = TypeVar("R")
 
 
-def readiness_problems(task: TaskView, settings: Settings) -> list[dict[str, Any]]:
+def storage_problems(storage: Storage) -> list[dict[str, Any]]:
+    """Why the task storage cannot take work (unreachable endpoint, missing bucket, rejected
+    credentials; empty if it can)."""
+    try:
+        storage.check()
+    except StorageConfigError as exc:
+        return [{"field": SETTING, "message": str(exc), "type": "storage_unavailable"}]
+    return []
+
+
+def readiness_problems(task: TaskView, settings: Settings, storage: Storage) -> list[dict[str, Any]]:
     """Why ``task`` cannot run with this server's configuration (empty if it can)."""
-    return [*_image_problems(task, settings), *_voice_problems(task, settings)]
+    return [*_image_problems(task, settings, storage), *_voice_problems(task, settings)]
 
 
 def _voice_problems(task: TaskView, settings: Settings) -> list[dict[str, Any]]:
@@ -58,7 +71,7 @@ def _voice_problems(task: TaskView, settings: Settings) -> list[dict[str, Any]]:
     return []
 
 
-def _image_problems(task: TaskView, settings: Settings) -> list[dict[str, Any]]:
+def _image_problems(task: TaskView, settings: Settings, storage: Storage) -> list[dict[str, Any]]:
     """The image source of the task's ``mediaMode`` must be configured (and have uploads for ``upload``)."""
     mode = task.task_settings().media_mode
     field = {"field": "mediaMode", "taskId": task.id}
@@ -66,14 +79,16 @@ def _image_problems(task: TaskView, settings: Settings) -> list[dict[str, Any]]:
         validate_image_source(mode, settings)
     except PermanentError as exc:
         return [{**field, "message": str(exc), "type": "provider_not_configured"}]
-    if mode is MediaMode.UPLOAD and not list_uploads(TaskPaths(settings.resolved_storage_root, task.id)):
+    if mode is MediaMode.UPLOAD and not has_uploads(storage, task.id):
         return [{**field, "message": "upload at least one image first", "type": "uploads_missing"}]
     return []
 
 
-def check_ready(tasks: Sequence[TaskView], settings: Settings) -> None:
-    """ValidationFailed listing every task that cannot run as configured."""
-    errors = [problem for task in tasks for problem in readiness_problems(task, settings)]
+def check_ready(tasks: Sequence[TaskView], settings: Settings, storage: Storage) -> None:
+    """ValidationFailed listing every task that cannot run as configured (the storage first: if it is
+    unusable no task can run)."""
+    errors = storage_problems(storage) if tasks else []
+    errors = errors or [problem for task in tasks for problem in readiness_problems(task, settings, storage)]
     if errors:
         raise ValidationFailed("some tasks cannot run with this server's configuration", {"errors": errors})
 
@@ -113,37 +128,47 @@ class UseCases:
         clock: Clock | None = None,
         run_control: Callable[[], RunControl | None] = lambda: None,
         asset_url: AssetUrl = asset_ref,
+        storage: Storage | None = None,
+        image_url: ImageUrl | None = None,
     ) -> None:
         self.settings = settings
+        self.pricing = Pricing.from_settings(settings)
+        self.storage = storage or open_storage(settings)
         self.queues = QueueService(engine, owner, clock=clock, settings=settings)
         self.tasks = TaskService(engine, owner, clock=clock, settings=settings)
         self.schedules = ScheduleService(engine, owner, clock=clock, settings=settings)
-        self.render_jobs = RenderJobReader(engine, owner, settings=settings, clock=clock, asset_url=asset_url)
+        self.render_jobs = RenderJobReader(
+            engine, owner, settings=settings, clock=clock, asset_url=asset_url, storage=self.storage
+        )
+        self.credits = CreditService(engine, owner, clock=clock, settings=settings)
+        self.images = ImageJobService(engine, owner, clock=clock, settings=settings, image_url=image_url)
         self._run_control = run_control
 
     def check_ready(self, tasks: Sequence[TaskView]) -> None:
         """The readiness rule with this server's settings."""
-        check_ready(tasks, self.settings)
+        check_ready(tasks, self.settings, self.storage)
 
     # -- tasks ---------------------------------------------------------------------------------------
 
     def run_drafts(self, version: int, ids: Sequence[str] | None = None) -> RunResult:
         """Queue the drafts (all, or ``ids``) at queue ``version``; refused (nothing queued) if one of them
-        is not ready. The check runs inside the run's transaction, on the drafts it locked."""
-        return self.queues.run(version, ids, ready=self.check_ready)
+        is not ready or the workspace's credits do not cover their paid images. The check and the
+        reservation run inside the run's transaction, on the drafts it locked."""
+        return self.queues.run(version, ids, ready=self.check_ready, pricing=self.pricing)
 
     def retry(self, task_id: str) -> TaskView:
-        """Retry a failed task from its failed stage after checking it can run."""
+        """Retry a failed task from its failed stage after checking it can run; paid images not made
+        are reserved again (made ones are kept and not paid twice)."""
         self.check_ready([self.tasks.get(task_id)])
-        return self.tasks.retry(task_id)
+        return self.tasks.retry(task_id, self.pricing)
 
     def rerun(self, task_id: str) -> RerunResult:
-        """Produce a finished task again as a new generation (checked unless work is in flight); a
-        canceled or failed one reuses its completed stages whose outputs still exist."""
+        """Produce a finished task again as a new generation (checked and its paid images reserved unless
+        work is in flight); a canceled or failed one reuses its completed stages whose outputs still exist."""
         task = self.tasks.get(task_id)
         if task.status not in ACTIVE_STATUSES:
             self.check_ready([task])
-        return self.tasks.rerun(task_id)
+        return self.tasks.rerun(task_id, self.pricing)
 
     def stop(self, task_id: str, *, generation: int | None = None) -> StopResult:
         """Stop the task (idempotent) and terminate its Dagster run when runs can be reached."""
@@ -170,7 +195,7 @@ class UseCases:
                 if not queued:
                     continue
                 return self.render_jobs.get(task_id, job_id(task_id, queued[0].generation)), True
-            result = self.tasks.rerun(task_id)
+            result = self.tasks.rerun(task_id, self.pricing)
             return self.render_jobs.get(task_id, job_id(task_id, result.task.generation)), result.started
         raise ConflictError("the queue kept changing; try again", {"videoId": task_id})
 
@@ -179,6 +204,16 @@ class UseCases:
         current = self.render_jobs.get(task_id, job)
         if current.status in ACTIVE_STATUSES:
             self.stop(task_id, generation=current.generation)
+            current = self.render_jobs.get(task_id, job)
+        return current
+
+    def stop_after_current_image(self, task_id: str, job: str) -> RenderJobView:
+        """Graceful stop (seed 003 §4): finish the image in progress, then stop and refund the rest. With
+        no image in progress it is the plain stop (which refunds every image not made)."""
+        current = self.render_jobs.get(task_id, job)
+        if current.status in ACTIVE_STATUSES:
+            if not self.images.request_stop_after_current(task_id, current.generation):
+                self.stop(task_id, generation=current.generation)
             current = self.render_jobs.get(task_id, job)
         return current
 

@@ -31,6 +31,7 @@ from media_pipeline.store import (
     upgrade_db,
 )
 from media_pipeline_tests.pgserver import PgServer, pg_server
+from media_pipeline_tests.s3server import S3Server, s3_server
 
 SKIP_PG = os.environ.get("MEDIA_PIPELINE_TEST_SKIP_PG") == "1"
 DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -69,6 +70,22 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PgServ
         pytest.skip("MEDIA_PIPELINE_TEST_SKIP_PG=1")
     with pg_server() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[S3Server]:
+    """One S3-protocol server (moto server mode) on loopback for the session."""
+    with s3_server() as server:
+        yield server
+
+
+@pytest.fixture
+def s3_bucket(s3: S3Server, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh private bucket; AWS_* env points at the test server for this test (and its children)."""
+    for key, value in s3.env().items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    return s3.create_bucket()
 
 
 @pytest.fixture(scope="session")

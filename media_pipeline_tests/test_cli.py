@@ -60,3 +60,21 @@ def test_cli_errors_are_clear_and_change_nothing(cli) -> None:
     assert drafts["tasks"] == []
     code, error = cli("add", "a1", "--queue-version", "99")
     assert code == 2 and error["code"] == "CONFLICT"
+
+
+def test_credits_grant_then_run_reserves_and_refuses_when_short(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEDIA_PIPELINE_IMAGES_BASE_URL", "http://127.0.0.1:9/v1")
+    get_settings.cache_clear()
+    options = '{"title": "Paid", "mediaMode": "dalle3", "imageCount": 3}'
+    code, added = cli("add", "p1", "p2", "--options", options)
+    assert code == 0
+    code, error = cli("run")
+    assert code == 2 and error["code"] == "INSUFFICIENT_CREDITS" and error["details"]["required"] == 6
+    code, granted = cli("credits", "grant", "4", "--workspace", "default", "--note", "trial")
+    assert code == 0 and granted == {"workspaceId": "default", "granted": 4, "balance": 4}
+    _, ran = cli("run", added["created_ids"][0])
+    assert [task["id"] for task in ran["queued"]] == [added["created_ids"][0]]
+    _, balance = cli("credits", "balance")
+    assert (balance["balance"], balance["reserved"]) == (1, 3)
+    _, ledger = cli("credits", "ledger", "--limit", "2")
+    assert [(entry["kind"], entry["image_index"]) for entry in ledger] == [("reserve", 2), ("reserve", 1)]

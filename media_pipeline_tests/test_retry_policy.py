@@ -10,6 +10,7 @@ from media_pipeline.errors import DeferredError, PermanentError, ProviderNotConf
 from media_pipeline.media.process import ProcessFailed, ProcessTimedOut
 from media_pipeline.providers.retry import Backoff, RetryableError, call_with_retries
 from media_pipeline.retry_policy import BACKOFF_S, classify, is_transient_status, retry_delay
+from media_pipeline.store.errors import InsufficientCredits
 
 
 def _status_error(status: int) -> httpx.HTTPStatusError:
@@ -60,6 +61,7 @@ def test_transient_failures(exc: BaseException) -> None:
         _status_error(404),
         _status_error(400),
         _validation_error(),
+        InsufficientCredits("not enough credits: 2 needed, 0 available"),
     ],
 )
 def test_permanent_failures(exc: BaseException) -> None:

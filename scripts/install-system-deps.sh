@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages media_pipeline needs, only those that are missing:
 # ffmpeg (+ffprobe), espeak-ng, a Hangul-capable font (fonts-nanum) and, with --postgres, PostgreSQL 15
-# server binaries and Node.js (>= 20: the seed-002 front-end test needs its WebSocket) for the test suite.
+# server binaries for the test suite's throwaway database, Chromium for the console's browser tests and
+# Node.js (>= 20: the seed-002 front-end test needs its WebSocket).
 set -euo pipefail
 
 want_pg=0
@@ -19,6 +20,9 @@ if [ "$want_pg" = 1 ] && ! command -v node >/dev/null 2>&1; then
 fi
 if [ "$want_pg" = 1 ] && [ ! -x /usr/lib/postgresql/15/bin/initdb ] && ! command -v initdb >/dev/null 2>&1; then
   missing+=(postgresql-15)
+fi
+if [ "$want_pg" = 1 ] && [ ! -x /usr/bin/chromium ]; then
+  missing+=(chromium)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -15,10 +15,14 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from media_pipeline.api import (
+    routes_auth,
     routes_automation,
     routes_channels,
     routes_contents,
+    routes_credits,
+    routes_images,
     routes_ops,
+    routes_playback,
     routes_queue,
     routes_render,
     routes_uploads,
@@ -31,12 +35,15 @@ from media_pipeline.api.cors import install_cors
 from media_pipeline.api.errors import install_error_handlers
 from media_pipeline.api.metrics import ApiMetrics
 from media_pipeline.api.middleware import RequestContextMiddleware
+from media_pipeline.api.playback import Playback
 from media_pipeline.api.progress import ProgressHub
 from media_pipeline.api.render_contract import ConnectedMessage, ProgressEvent
 from media_pipeline.api.uploads import request_limit
+from media_pipeline.console.mount import mount_console
 from media_pipeline.domain.models import TaskSettings
 from media_pipeline.orchestration.dagster_link import DagsterLink
 from media_pipeline.settings import Settings, get_settings
+from media_pipeline.storage import open_storage
 from media_pipeline.store.clock import Clock
 from media_pipeline.store.db import make_engine, upgrade_db
 from media_pipeline.store.progress import ProgressReader
@@ -51,11 +58,15 @@ _UPLOAD_PATH = re.compile(r"^/api/v1/videos/[^/]+/uploads$")
 DESCRIPTION = """
 HTTP API of media_pipeline: the draft queue, videos and their render jobs, automation views, uploads.
 
-* **Auth**: `Authorization: Bearer <JWT>` (HS256, `sub` = user id, `workspace_id`; mint a dev token with
-  `media-pipeline token`). Every resource belongs to its owner; other owners' ids answer 404.
+* **Auth**: `Authorization: Bearer <JWT>` (HS256, `sub` = user id, `workspace_id`; sign in with
+  `POST /api/auth/login` or mint a dev token with `media-pipeline token`). Every resource belongs to its
+  owner; other owners' ids answer 404.
 * **Errors** always have the shape `{code, message, details}` (see `ErrorBody`).
 * **Queue versions**: changes send the queue version as `If-Match` (the `ETag` of queue responses) or as
   body field `version`; a stale version answers 409 CONFLICT and changes nothing.
+* **Credits**: a Run of a paid image source reserves `imageCount × price` credits of the workspace
+  (402 INSUFFICIENT_CREDITS, nothing queued, when the balance is short); made images consume them, a stop or
+  a final failure refunds the rest. See `/api/v1/credits` and the image jobs of a video.
 * **Request ids**: send `X-Request-ID` (or one is generated); it is returned and logged.
 * **Render jobs** (`/api/v2/videos/{video_id}/...`) follow seed 002: snake_case JSON, statuses
   `PENDING | RUNNING | SUCCEEDED | FAILED | CANCELED`; only approved scripts render (409
@@ -117,6 +128,8 @@ def create_app(
     ``DAGSTER_HOME`` if set); ``progress_poll_s`` is the progress poller's interval.
     """
     settings = settings or get_settings()
+    storage = open_storage(settings)
+    storage.check()  # fail at start-up, naming the setting, if the task storage cannot be used
     engine = make_engine(engine_url or settings.resolved_app_db_url)
     dagster = DagsterLink()
     metrics = ApiMetrics(engine)
@@ -127,6 +140,8 @@ def create_app(
         metrics=metrics,
         dagster=dagster,
         run_control_factory=run_control_factory or dagster.run_control,
+        storage=storage,
+        playback=Playback(storage, settings.jwt_secret.get_secret_value(), settings.storage_presign_expiry_s),
         clock=clock,
     )
 
@@ -146,6 +161,8 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         debug=False,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.context = context
     install_error_handlers(app)
@@ -160,6 +177,10 @@ def create_app(
         routes_queue,
         routes_videos,
         routes_render,
+        routes_playback,
+        routes_images,
+        routes_credits,
+        routes_auth,
         routes_uploads,
         routes_channels,
         routes_contents,
@@ -169,5 +190,6 @@ def create_app(
         ws_progress,
     ):
         app.include_router(module.router)
+    mount_console(app)
     app.openapi = lambda: _extra_schemas(app)  # type: ignore[method-assign]
     return app

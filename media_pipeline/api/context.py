@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from media_pipeline.api.metrics import ApiMetrics
+from media_pipeline.api.playback import Playback
 from media_pipeline.api.progress import ProgressHub
 from media_pipeline.orchestration.dagster_link import DagsterLink
 from media_pipeline.settings import Settings
+from media_pipeline.storage import Storage
 from media_pipeline.store import Owner, QueueService, ScheduleService, TaskService
 from media_pipeline.store.channels import ChannelService
 from media_pipeline.store.clock import Clock
@@ -32,6 +34,11 @@ def asset_url(task_id: str, generation: int, content_id: int) -> str:
     return f"/api/v2/videos/{task_id}/render-jobs/{job_id(task_id, generation)}/assets/{content_id}"
 
 
+def image_url(task_id: str, generation: int, index: int) -> str:
+    """API path downloading a made image of a paid render job."""
+    return f"/api/v1/videos/{task_id}/image-jobs/{job_id(task_id, generation)}/images/{index}"
+
+
 @dataclass
 class ApiContext:
     """Per-app state, stored on ``app.state.context``; services are created per request (cheap)."""
@@ -42,6 +49,8 @@ class ApiContext:
     metrics: ApiMetrics
     dagster: DagsterLink
     run_control_factory: RunControlFactory
+    storage: Storage
+    playback: Playback
     clock: Clock | None = None
     _run_control: RunControl | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
@@ -84,7 +93,12 @@ class ApiContext:
     def render_jobs(self, owner: Owner) -> RenderJobReader:
         """The owner's render jobs (reads)."""
         return RenderJobReader(
-            self.engine, owner, settings=self.settings, clock=self.clock, asset_url=asset_url
+            self.engine,
+            owner,
+            settings=self.settings,
+            clock=self.clock,
+            asset_url=asset_url,
+            storage=self.storage,
         )
 
     def usecases(self, owner: Owner) -> UseCases:
@@ -96,6 +110,8 @@ class ApiContext:
             clock=self.clock,
             run_control=self.run_control,
             asset_url=asset_url,
+            storage=self.storage,
+            image_url=image_url,
         )
 
     def run_control(self) -> RunControl | None:

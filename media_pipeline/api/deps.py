@@ -44,6 +44,10 @@ def _writer(principal: Annotated[Principal, Depends(_principal)]) -> Owner:
     return require_scope(principal, "write")
 
 
+def _admin(principal: Annotated[Principal, Depends(_principal)]) -> Owner:
+    return require_scope(principal, "admin")
+
+
 def _downloader(
     context: Context,
     credentials: Credentials,
@@ -59,6 +63,8 @@ ReadOwner = Annotated[Owner, Depends(_reader)]
 """The caller, with a token granting ``read``."""
 WriteOwner = Annotated[Owner, Depends(_writer)]
 """The caller, with a token granting ``write``."""
+AdminOwner = Annotated[Owner, Depends(_admin)]
+"""The caller, with a token granting ``admin`` (operator actions such as credit grants)."""
 DownloadOwner = Annotated[Owner, Depends(_downloader)]
 """The caller by bearer header or ``access_token`` query parameter (file downloads)."""
 

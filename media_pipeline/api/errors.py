@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from media_pipeline.errors import MediaPipelineError
 from media_pipeline.store.errors import (
     ConflictError,
+    InsufficientCredits,
     LimitExceeded,
     NotFoundError,
     ScriptNotApproved,
@@ -29,6 +30,7 @@ from media_pipeline.store.errors import (
 _CODES_BY_STATUS = {
     400: "VALIDATION_ERROR",
     401: "UNAUTHORIZED",
+    402: "INSUFFICIENT_CREDITS",
     403: "FORBIDDEN",
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
@@ -45,6 +47,7 @@ _STATUS_BY_STORE_CODE = {
     ScriptNotApproved.code: 409,
     ValidationFailed.code: 422,
     LimitExceeded.code: 422,
+    InsufficientCredits.code: 402,
     StoreUnavailable.code: 503,
 }
 
@@ -54,7 +57,8 @@ class ErrorBody(BaseModel):
 
     code: str = Field(
         description="VALIDATION_ERROR, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, SCRIPT_NOT_APPROVED, "
-        "LIMIT_EXCEEDED, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, METHOD_NOT_ALLOWED or INTERNAL",
+        "LIMIT_EXCEEDED, INSUFFICIENT_CREDITS, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, "
+        "METHOD_NOT_ALLOWED or INTERNAL",
         examples=["CONFLICT"],
     )
     message: str = Field(description="Human-readable explanation.")

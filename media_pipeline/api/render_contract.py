@@ -167,6 +167,9 @@ class PublishedAssets(_Wire):
     published_at: datetime | None = None
     script_id: str | None = None
     job_id: str | None = None
+    playback_url: str | None = Field(
+        default=None, description="``GET`` it (authenticated) for a signed HLS master playlist URL."
+    )
 
     @classmethod
     def of(cls, view: PublishedView) -> PublishedAssets:
@@ -184,6 +187,7 @@ class PublishedAssets(_Wire):
             published_at=view.published_at,
             script_id=view.script_id,
             job_id=view.job_id,
+            playback_url=f"/api/v1/videos/{view.video_id}/playback",
         )
 
 

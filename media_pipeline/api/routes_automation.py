@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
+from pydantic import AwareDatetime
 
 from media_pipeline.api.deps import Context, ReadOwner, WriteOwner
 from media_pipeline.api.errors import responses
@@ -74,9 +75,13 @@ def logs(
         str | None, Query(alias="queueType", description=f"A stage queue: {', '.join(STAGES)}", max_length=32)
     ] = None,
     action_type: Annotated[LogAction | None, Query(alias="actionType")] = None,
+    since: Annotated[AwareDatetime | None, Query(description="Entries at or after this time.")] = None,
+    until: Annotated[AwareDatetime | None, Query(description="Entries before this time.")] = None,
     limit: Limit = 100,
 ) -> Items[Log]:
-    entries = context.tasks(owner).logs(task_id, level=level, stage=stage, action=action_type, limit=limit)
+    entries = context.tasks(owner).logs(
+        task_id, level=level, stage=stage, action=action_type, since=since, until=until, limit=limit
+    )
     return Items[Log](items=entries)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, RedirectResponse
 
 from media_pipeline.api.deps import Context, DownloadOwner, ReadOwner, WriteOwner
 from media_pipeline.api.errors import responses
@@ -26,14 +26,8 @@ from media_pipeline.domain.models import TASK_ID_PATTERN
 PREFIX = "/api/v2/videos"
 router = APIRouter(prefix=PREFIX, tags=["render jobs"], responses=responses(400, 401, 403, 404, 422))
 VideoId = Annotated[str, Path(pattern=TASK_ID_PATTERN, max_length=64, description="Task id of the video.")]
-JobId = Annotated[
-    str,
-    Path(
-        max_length=80,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*-g[1-9][0-9]{0,8}$",
-        description="``{video_id}-g{n}``",
-    ),
-]
+JOB_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*-g[1-9][0-9]{0,8}$"
+JobId = Annotated[str, Path(max_length=80, pattern=JOB_ID_PATTERN, description="``{video_id}-g{n}``")]
 
 
 @router.post(
@@ -84,6 +78,17 @@ def cancel_render_job(video_id: VideoId, job_id: JobId, context: Context, owner:
 
 
 @router.post(
+    "/{video_id}/render-jobs/{job_id}/stop-after-current-image",
+    summary="Finish the image in progress, then stop and refund the rest (idempotent)",
+)
+def stop_after_current_image(
+    video_id: VideoId, job_id: JobId, context: Context, owner: WriteOwner
+) -> RenderJob:
+    """With no image in progress this is the plain cancel (every image not made is refunded)."""
+    return RenderJob.of(context.usecases(owner).stop_after_current_image(video_id, job_id))
+
+
+@router.post(
     "/{video_id}/render-jobs/{job_id}/approve-script",
     responses=responses(409),
     summary="Approve the job's written script so rendering continues (tasks with requiresApproval)",
@@ -104,7 +109,10 @@ def reject_script(video_id: VideoId, job_id: JobId, context: Context, owner: Wri
 @router.get(
     "/{video_id}/render-jobs/{job_id}/assets/{asset_id}",
     response_class=FileResponse,
-    responses={200: {"description": "The file", "content": {"application/octet-stream": {}}}},
+    responses={
+        200: {"description": "The file (local-folder storage)", "content": {"application/octet-stream": {}}},
+        307: {"description": "Redirect to a presigned object URL (object storage)"},
+    },
     summary="Download a produced file",
 )
 def download_asset(
@@ -113,9 +121,14 @@ def download_asset(
     asset_id: Annotated[int, Path(ge=1, le=MAX_INT)],
     context: Context,
     owner: DownloadOwner,
-) -> FileResponse:
-    path, media_type = context.render_jobs(owner).asset_file(video_id, job_id, asset_id)
-    return FileResponse(path, media_type=media_type, filename=path.name, content_disposition_type="inline")
+) -> Response:
+    asset = context.render_jobs(owner).asset_file(video_id, job_id, asset_id)
+    if asset.url is not None:
+        return RedirectResponse(asset.url, status_code=307)
+    assert asset.path is not None
+    return FileResponse(
+        asset.path, media_type=asset.media_type, filename=asset.name, content_disposition_type="inline"
+    )
 
 
 @router.get(

@@ -29,9 +29,10 @@ def upload_images(
     context: Context,
     owner: WriteOwner,
 ) -> Items[StoredFile]:
-    return Items[StoredFile](items=save_uploads(context.tasks(owner), context.settings, video_id, files))
+    stored = save_uploads(context.tasks(owner), context.settings, context.storage, video_id, files)
+    return Items[StoredFile](items=stored)
 
 
 @router.get("/{videoId}/uploads", summary="The video's uploaded images, oldest first")
 def list_uploaded_images(video_id: VideoId, context: Context, owner: ReadOwner) -> Items[StoredFile]:
-    return Items[StoredFile](items=stored_uploads(context.tasks(owner), context.settings, video_id))
+    return Items[StoredFile](items=stored_uploads(context.tasks(owner), context.storage, video_id))

@@ -252,6 +252,14 @@ class Items(ApiModel, Generic[T]):
     items: list[T]
 
 
+class PlaybackInfo(ApiModel):
+    """Where to play a video: an HLS master playlist URL (signed; every URI inside is signed too)."""
+
+    master_url: str
+    expires_at: int
+    generation: int
+
+
 class StoredFile(ApiModel):
     """An uploaded image stored for the task (sanitized name, MIME type sniffed from its bytes)."""
 

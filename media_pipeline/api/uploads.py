@@ -1,4 +1,5 @@
-"""Scene image uploads of a mediaMode ``upload`` task, stored by ``providers.uploads`` under the task folder.
+"""Scene image uploads of a mediaMode ``upload`` task, stored by ``providers.uploads`` under the task's
+``uploads/`` folder of the task storage (local folder or bucket).
 
 The client only names the video: the stored name is derived (sanitized) from the uploaded file name, the
 type is sniffed from the bytes and the folder is the task's; one rejected file rejects the whole request.
@@ -6,14 +7,18 @@ type is sniffed from the bytes and the folder is the task's; one rejected file r
 
 from __future__ import annotations
 
+import mimetypes
 from collections.abc import Sequence
+from pathlib import PurePosixPath
 from typing import BinaryIO, Protocol
 
 from media_pipeline.api.errors import ApiError
 from media_pipeline.api.schemas import StoredFile
 from media_pipeline.domain import MediaMode, TaskPaths
-from media_pipeline.providers.uploads import StoredUpload, UploadRejectedError, list_uploads, store_upload
+from media_pipeline.providers.uploads import StoredUpload, UploadRejectedError, store_upload
 from media_pipeline.settings import Settings
+from media_pipeline.storage import Storage
+from media_pipeline.storage.workspace import task_workspace
 from media_pipeline.store import ConflictError, TaskService
 
 MAX_FILES_PER_REQUEST = 10
@@ -37,38 +42,46 @@ def _view(upload: StoredUpload) -> StoredFile:
     return StoredFile(name=upload.name, mime=upload.mime, size=upload.size)
 
 
-def _paths(tasks: TaskService, settings: Settings, video_id: str) -> TaskPaths:
-    tasks.get(video_id)  # NotFound for another owner's video
-    return TaskPaths(settings.resolved_storage_root, video_id)
-
-
 def save_uploads(
-    tasks: TaskService, settings: Settings, video_id: str, files: Sequence[IncomingFile]
+    tasks: TaskService, settings: Settings, storage: Storage, video_id: str, files: Sequence[IncomingFile]
 ) -> list[StoredFile]:
     """Store every file or none: 409 unless the video's mediaMode is ``upload``, 413 for a file over
-    ``upload_max_bytes``, 415 for data that is not a JPEG/PNG/GIF/WebP image."""
+    ``upload_max_bytes``, 415 for data that is not a JPEG/PNG/GIF/WebP image. On object storage the files
+    are checked in a scratch folder and uploaded only when all of them passed."""
     mode = tasks.get(video_id).task_settings().media_mode
     if mode is not MediaMode.UPLOAD:
         raise ConflictError("uploads are only used by mediaMode 'upload'", {"mediaMode": mode.value})
-    paths = TaskPaths(settings.resolved_storage_root, video_id)
     limit = settings.upload_max_bytes
     stored: list[StoredUpload] = []
-    try:
-        for incoming in files:
-            name = incoming.filename or "image"
-            if incoming.size is not None and incoming.size > limit:
-                raise ApiError(413, f"{name!r} is larger than {limit} bytes", {"limit": limit})
-            try:
-                stored.append(store_upload(paths, name, incoming.file, max_bytes=limit))
-            except UploadRejectedError as exc:
-                raise ApiError(415, str(exc), {"file": name}) from exc
-    except Exception:
-        for upload in stored:
-            upload.path.unlink(missing_ok=True)
-        raise
+    with task_workspace(storage, video_id, settings.scratch_dir) as work:
+        try:
+            for incoming in files:
+                name = incoming.filename or "image"
+                if incoming.size is not None and incoming.size > limit:
+                    raise ApiError(413, f"{name!r} is larger than {limit} bytes", {"limit": limit})
+                try:
+                    stored.append(store_upload(work.paths, name, incoming.file, max_bytes=limit))
+                except UploadRejectedError as exc:
+                    raise ApiError(415, str(exc), {"file": name}) from exc
+        except Exception:
+            for upload in stored:
+                upload.path.unlink(missing_ok=True)
+            raise
+        work.publish([upload.path for upload in stored])
     return [_view(upload) for upload in stored]
 
 
-def stored_uploads(tasks: TaskService, settings: Settings, video_id: str) -> list[StoredFile]:
+def stored_uploads(tasks: TaskService, storage: Storage, video_id: str) -> list[StoredFile]:
     """The video's uploads, oldest first."""
-    return [_view(upload) for upload in list_uploads(_paths(tasks, settings, video_id))]
+    tasks.get(video_id)  # NotFound for another owner's video
+    found = storage.list_objects(TaskPaths.keys(video_id).uploads_dir.as_posix())
+    found.sort(key=lambda item: (item.modified, item.key))
+    return [
+        StoredFile(
+            name=PurePosixPath(item.key).name,
+            mime=mimetypes.guess_type(item.key)[0] or "application/octet-stream",
+            size=item.size,
+        )
+        for item in found
+        if "/" not in item.key[len(TaskPaths.keys(video_id).uploads_dir.as_posix()) + 1 :]
+    ]

@@ -20,6 +20,12 @@ class TaskPaths:
         if not is_valid_task_id(self.task_id):
             raise ValueError(f"invalid task id {self.task_id!r}")
 
+    @classmethod
+    def keys(cls, task_id: str) -> TaskPaths:
+        """The same locations relative to the storage root: ``.as_posix()`` of each is its storage key
+        (``tasks/<task_id>/story.json``, ...), on every storage backend."""
+        return cls(Path(), task_id)
+
     @property
     def dir(self) -> Path:
         """The task folder ``<root>/tasks/<task_id>``."""
@@ -78,6 +84,16 @@ class TaskPaths:
     def output_mp4(self) -> Path:
         """The final video."""
         return self.dir / "output.mp4"
+
+    @property
+    def analysis_json(self) -> Path:
+        """ffprobe/loudness analysis of the final video."""
+        return self.dir / "analysis.json"
+
+    @property
+    def hls_dir(self) -> Path:
+        """The HLS ladder (``master.m3u8``, ``<rendition>/index.m3u8`` and segments)."""
+        return self.dir / "hls"
 
     @property
     def thumbnail_jpg(self) -> Path:

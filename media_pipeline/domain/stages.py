@@ -1,4 +1,5 @@
-"""The pipeline stages: one Dagster asset each, run in this order for every generation of a task."""
+"""The pipeline stages: one Dagster asset each (the video stage also materializes ``playback``), run in
+this order for every generation of a task."""
 
 from __future__ import annotations
 

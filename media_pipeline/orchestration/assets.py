@@ -1,18 +1,20 @@
-"""The five partitioned assets of a task: script -> images -> video -> thumbnail -> youtube_video.
+"""The partitioned assets of a task: script -> images -> video (+ playback) -> thumbnail -> youtube_video.
 
-Assets are thin: they load the task, call the media core or a provider, and record metadata and status.
+Assets are thin: they load the task, fetch the inputs they need into the run's workspace, call the media
+core or a provider, publish their outputs to the task storage, and record metadata and status. Metadata
+is built inside the stage (on object storage the workspace is deleted when the stage ends).
 """
 
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
 
-from media_pipeline.domain import Script, Stage
+from media_pipeline.domain import MediaMode, Script, Stage
 from media_pipeline.fsutil import write_bytes_atomic, write_json_atomic
 from media_pipeline.orchestration.metadata import (
     ffprobe_metadata,
-    file_metadata,
     image_preview,
     loudness_metadata,
     narration_metadata,
@@ -27,7 +29,7 @@ from media_pipeline.orchestration.resources import (
     ScriptWriterResource,
     StorageResource,
 )
-from media_pipeline.orchestration.stage_run import stage_run
+from media_pipeline.orchestration.stage_run import StageRun, stage_run
 
 GROUP = "video_production"
 VIDEO_CHECK = "video_spec"
@@ -51,11 +53,13 @@ def script(
         writer = script_writer.writer()
         story = writer.write(run.spec)
         write_bytes_atomic(run.paths.story_json, story.model_dump_json(indent=2).encode())
-        run.add_content("script", str(run.paths.story_json))
+        run.work.publish([run.paths.story_json])
+        run.add_content("script", run.paths.story_json)
         run.progress(100, "script written")
+        metadata = run.file_metadata(run.paths.story_json)
     return dg.MaterializeResult(
         metadata={
-            **file_metadata(run.paths.story_json),
+            **metadata,
             "writer": writer.name,
             "language": story.language.value,
             "scenes": len(story.scenes),
@@ -72,30 +76,73 @@ def images(
     app_db: AppDbResource,
     image_source: ImageSourceResource,
 ) -> dg.MaterializeResult:
-    """One image per scene (scene_XX.png), from the task's mediaMode source."""
+    """One image per scene (scene_XX.png), from the task's mediaMode source; a paid source makes them
+    one persisted record at a time (orchestration/paid_images.py)."""
+    from media_pipeline.orchestration.paid_images import produce_paid_images
+    from media_pipeline.providers.ai_images import GeneratedImageSource
+    from media_pipeline.store.credits import Pricing
+
     with stage_run(context, storage, app_db, Stage.IMAGES) as run:
+        run.work.fetch(run.paths.story_json)
         story = _load_script(run.paths.story_json)
+        if run.spec.settings.media_mode is MediaMode.UPLOAD:
+            run.work.fetch_folder(run.paths.uploads_dir)
         source = image_source.source(run.spec.settings.media_mode)
-        produced = source.produce(run.spec, story, run.paths)
+        pricing = Pricing.from_settings(storage.config.settings)
+        if run.state is not None and isinstance(source, GeneratedImageSource):
+            # Images made by an earlier (killed) attempt are in the store: bring them into this workspace.
+            run.work.fetch_optional(*(run.paths.scene_image(scene.index) for scene in story.scenes))
+
+            def keep(path: Path) -> str:
+                run.work.publish([path])
+                return run.work.key(path)
+
+            produced = produce_paid_images(
+                app_db.image_work(),
+                source,
+                run.spec,
+                story,
+                run.paths,
+                pricing=pricing,
+                keep=keep,
+                report=run.progress,
+            )
+        else:
+            produced = source.produce(run.spec, story, run.paths)
+        run.work.publish(produced)
         for path in produced:
-            run.add_content("image", str(path))
+            run.add_content("image", path)
         run.progress(100, f"{len(produced)} images")
-    return dg.MaterializeResult(
-        metadata={
+        metadata = {
             "count": len(produced),
             "source": source.name,
             "styles": ", ".join(scene.style.value for scene in story.scenes),
-            "folder": dg.MetadataValue.path(str(run.paths.dir)),
+            "folder": run.location(run.paths.dir),
             "preview": image_preview(produced[0]),
         }
-    )
+    return dg.MaterializeResult(metadata=metadata)
 
 
-@dg.asset(
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            "video",
+            deps=[images],
+            group_name=GROUP,
+            kinds={"mp4"},
+            description="The narrated, subtitled H.264/AAC video output.mp4 (Ken Burns scenes + burned "
+            "subtitles).",
+        ),
+        dg.AssetSpec(
+            "playback",
+            deps=["video"],
+            group_name=GROUP,
+            kinds={"hls"},
+            description="The video's analysis (analysis.json: streams, bitrate, loudness) and its VOD HLS "
+            "ladder (hls/master.m3u8, renditions fitting the orientation, ~6 s segments).",
+        ),
+    ],
     partitions_def=task_partitions,
-    group_name=GROUP,
-    deps=[images],
-    kinds={"mp4"},
     check_specs=[
         dg.AssetCheckSpec(VIDEO_CHECK, asset="video", description="ffprobe spec of output.mp4"),
         dg.AssetCheckSpec(
@@ -112,20 +159,29 @@ def video(
     app_db: AppDbResource,
     narrator: NarratorResource,
 ) -> Iterator[dg.MaterializeResult]:
-    """The narrated, subtitled H.264/AAC video output.mp4 (Ken Burns scenes + burned subtitles)."""
-    from media_pipeline.orchestration.video_stage import produce_video
+    """The video stage: render output.mp4 and check it, then analyse it and transcode its HLS ladder.
+
+    ``playback`` is materialized by the video stage's run (after ``video``), so it shares that stage's
+    queue slot, retries and stop, and the task keeps the five stages of the queue.
+    """
+    from media_pipeline.orchestration.video_stage import produce_playback, produce_video
 
     with stage_run(context, storage, app_db, Stage.VIDEO) as run:
         produced = produce_video(run, narrator, storage.font())
+        if not produced.problems and not produced.loudness_problems:
+            run.work.publish(produced.outputs)
+        location = run.location(produced.path)
         yield dg.MaterializeResult(
+            asset_key="video",
             metadata={
-                **video_metadata(produced.path, produced.render, produced.summary),
+                **video_metadata(produced.path, location, produced.render, produced.summary),
                 **narration_metadata(produced.narration, produced.target_s),
                 **loudness_metadata(produced.loudness),
             },
             check_results=[
                 dg.AssetCheckResult(
                     check_name=VIDEO_CHECK,
+                    asset_key="video",
                     passed=not produced.problems,
                     metadata={
                         "problems": "; ".join(produced.problems) or "none",
@@ -134,6 +190,7 @@ def video(
                 ),
                 dg.AssetCheckResult(
                     check_name=LOUDNESS_CHECK,
+                    asset_key="video",
                     passed=not produced.loudness_problems,
                     severity=dg.AssetCheckSeverity.ERROR,
                     metadata={
@@ -144,14 +201,16 @@ def video(
             ],
         )
         produced.raise_if_invalid()
-        run.add_content("video", str(run.paths.output_mp4), metadata=produced.summary.as_dict())
-        run.add_content("subtitles", str(run.paths.subtitles_srt))
+        run.add_content("video", run.paths.output_mp4, metadata=produced.summary.as_dict())
+        run.add_content("subtitles", run.paths.subtitles_srt)
+        playback = produce_playback(run, produced)
+        yield dg.MaterializeResult(asset_key="playback", metadata=playback.metadata())
 
 
 @dg.asset(
     partitions_def=task_partitions,
     group_name=GROUP,
-    deps=[video],
+    deps=["video"],
     kinds={"jpeg"},
     check_specs=[
         dg.AssetCheckSpec(THUMBNAIL_CHECK, asset="thumbnail", description="JPEG size and dimensions")
@@ -160,23 +219,32 @@ def video(
 def thumbnail(
     context: dg.AssetExecutionContext, storage: StorageResource, app_db: AppDbResource
 ) -> dg.MaterializeResult:
-    """The JPEG thumbnail (1280x720 or 720x1280, at most 2 MB) from the first scene image and the title."""
+    """The JPEG thumbnail (1280x720 or 720x1280, at most 2 MB) from the first scene image and the title;
+    when no scene image fits (missing or unreadable), from a frame cut from the video."""
     from media_pipeline.media.probe import check_thumbnail
     from media_pipeline.media.thumbnail import make_thumbnail
 
-    with stage_run(context, storage, app_db, Stage.THUMBNAIL) as run:
+    with stage_run(context, storage, app_db, Stage.THUMBNAIL) as run, tempfile.TemporaryDirectory() as tmp:
+        source = _thumbnail_source(run, Path(tmp))
         out = make_thumbnail(
-            run.paths.scene_image(0),
+            source,
             run.spec.title,
             run.paths.thumbnail_jpg,
             vertical=run.spec.settings.vertical,
             font=storage.font(),
         )
         size, problems = check_thumbnail(out, vertical=run.spec.settings.vertical)
-        run.add_content("thumbnail", str(out))
+        run.work.publish([out])
+        run.add_content("thumbnail", out)
         run.progress(100, "thumbnail written")
+        metadata = {
+            **run.file_metadata(out),
+            "dimensions": f"{size[0]}x{size[1]}",
+            "source": "scene image" if source == run.paths.scene_image(0) else "video frame",
+            "preview": image_preview(out),
+        }
     return dg.MaterializeResult(
-        metadata={**file_metadata(out), "dimensions": f"{size[0]}x{size[1]}", "preview": image_preview(out)},
+        metadata=metadata,
         check_results=[
             dg.AssetCheckResult(
                 check_name=THUMBNAIL_CHECK,
@@ -187,6 +255,26 @@ def thumbnail(
     )
 
 
+def _thumbnail_source(run: StageRun, tmp: Path) -> Path:
+    """The first scene image if it exists and opens; else a frame cut from the video at a third of it
+    (written under ``tmp``)."""
+    from PIL import Image, UnidentifiedImageError
+
+    from media_pipeline.media.frames import extract_frame
+    from media_pipeline.media.probe import media_duration
+
+    (scene,) = run.work.fetch_optional(run.paths.scene_image(0)) or (None,)
+    if scene is not None:
+        try:
+            with Image.open(scene) as image:
+                image.verify()
+            return scene
+        except (OSError, UnidentifiedImageError):
+            run.context.log.warning(f"{scene.name} is not a readable image; cutting a frame from the video")
+    run.work.fetch(run.paths.output_mp4)
+    return extract_frame(run.paths.output_mp4, tmp / "frame.png", media_duration(run.paths.output_mp4) / 3)
+
+
 @dg.asset(partitions_def=task_partitions, group_name=GROUP, deps=[thumbnail], kinds={"youtube"})
 def youtube_video(
     context: dg.AssetExecutionContext,
@@ -194,8 +282,9 @@ def youtube_video(
     app_db: AppDbResource,
     publisher: PublisherResource,
 ) -> dg.MaterializeResult:
-    """The published video: uploaded to YouTube, or copied to the local published/ folder."""
+    """The published video: uploaded to YouTube, or copied to the storage's published/ folder."""
     from media_pipeline.providers.base import PublishInput
+    from media_pipeline.providers.youtube_record import RECORD_NAME
 
     with stage_run(context, storage, app_db, Stage.YOUTUBE_VIDEO) as run:
         channel = run.spec.settings.channel_setting_id
@@ -208,10 +297,18 @@ def youtube_video(
             subtitles=run.paths.subtitles_srt,
             story=run.paths.story_json,
         )
-        result = target.publish(run.spec, _load_script(run.paths.story_json), files, run.paths)
+        run.work.fetch(files.story, files.subtitles, files.thumbnail, files.video)
+        # The resumable-upload record of an earlier attempt (possibly on another worker).
+        record = run.paths.dir / RECORD_NAME
+        run.work.fetch_optional(record)
+        try:
+            result = target.publish(run.spec, _load_script(run.paths.story_json), files, run.paths)
+        finally:
+            run.work.publish([p for p in (record,) if p.exists()])
         write_json_atomic(run.paths.publish_json, result.model_dump(mode="json"))
+        run.work.publish([run.paths.publish_json])
         run.add_content(
-            "publish", str(run.paths.publish_json), url=result.url, metadata=result.model_dump(mode="json")
+            "publish", run.paths.publish_json, url=result.url, metadata=result.model_dump(mode="json")
         )
         run.progress(100, result.detail)
     return dg.MaterializeResult(
@@ -226,4 +323,13 @@ def youtube_video(
     )
 
 
-ASSETS = [script, images, video, thumbnail, youtube_video]
+STAGE_ASSETS: dict[Stage, dg.AssetsDefinition] = {
+    Stage.SCRIPT: script,
+    Stage.IMAGES: images,
+    Stage.VIDEO: video,
+    Stage.THUMBNAIL: thumbnail,
+    Stage.YOUTUBE_VIDEO: youtube_video,
+}
+"""The assets each queue stage materializes (the video stage materializes ``video`` and ``playback``)."""
+
+ASSETS = list(STAGE_ASSETS.values())

@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from media_pipeline.orchestration.assets import ASSETS
+from media_pipeline.orchestration.assets import ASSETS, STAGE_ASSETS
 from media_pipeline.orchestration.tags import MAX_RUNTIME_TAG, STAGE_TAG
 
 STAGE_MAX_RUNTIME_S = {
@@ -22,22 +22,19 @@ def stage_job_name(stage: str) -> str:
 
 
 STAGE_JOBS = {
-    asset.key.to_user_string(): dg.define_asset_job(
-        stage_job_name(asset.key.to_user_string()),
+    stage.value: dg.define_asset_job(
+        stage_job_name(stage.value),
         selection=[asset],
-        tags={
-            STAGE_TAG: asset.key.to_user_string(),
-            MAX_RUNTIME_TAG: str(STAGE_MAX_RUNTIME_S[asset.key.to_user_string()]),
-        },
+        tags={STAGE_TAG: stage.value, MAX_RUNTIME_TAG: str(STAGE_MAX_RUNTIME_S[stage.value])},
         executor_def=dg.in_process_executor,
-        description=f"Materialize the {asset.key.to_user_string()} stage of one task.",
+        description=f"Materialize the {stage} stage of one task.",
     )
-    for asset in ASSETS
+    for stage, asset in STAGE_ASSETS.items()
 }
 
 produce_task_job = dg.define_asset_job(
     "produce_task_job",
     selection=ASSETS,
     executor_def=dg.in_process_executor,
-    description="All five stages of one task in one run (manual runs from the UI; bypasses the queue).",
+    description="All stages of one task in one run (manual runs from the UI; bypasses the queue).",
 )

@@ -14,10 +14,10 @@ from media_pipeline.media.render import RenderResult
 from media_pipeline.media.tts import Narration
 
 
-def file_metadata(path: Path) -> dict[str, dg.MetadataValue]:
-    """Path and size of a produced file."""
+def file_metadata(path: Path, location: str) -> dict[str, dg.MetadataValue]:
+    """Where a produced file is stored (``file://`` or ``s3://``) and its size (``path``: the local copy)."""
     return {
-        "path": dg.MetadataValue.path(str(path)),
+        "path": dg.MetadataValue.text(location),
         "size_bytes": dg.MetadataValue.int(path.stat().st_size),
     }
 
@@ -40,10 +40,13 @@ def ffprobe_metadata(summary: VideoSummary) -> dict[str, dg.MetadataValue]:
     return {"ffprobe": dg.MetadataValue.json(summary.as_dict())}
 
 
-def video_metadata(path: Path, render: RenderResult, summary: VideoSummary) -> dict[str, dg.MetadataValue]:
-    """Materialization metadata of a rendered video (``status: cached`` when no segment was rendered)."""
+def video_metadata(
+    path: Path, location: str, render: RenderResult, summary: VideoSummary
+) -> dict[str, dg.MetadataValue]:
+    """Materialization metadata of a rendered video stored at ``location`` (``status: cached`` when no
+    segment was rendered)."""
     return {
-        **file_metadata(path),
+        **file_metadata(path, location),
         "duration_s": dg.MetadataValue.float(round(summary.duration, 3)),
         "resolution": f"{summary.width}x{summary.height}",
         "segments_rendered": render.segments_rendered,

@@ -1,5 +1,6 @@
 """Dagster resources, one per external system, all built in one place (``build_resources``) from settings:
-task file storage, the app DB, the script writer, the image source, the narrator and the publisher.
+task file storage (local folder or S3-compatible), the app DB, the script writer, the image source, the
+narrator and the publisher.
 
 Each resource reads the same ``PipelineConfig`` (the ``MEDIA_PIPELINE_*`` settings with the storage root,
 app DB URL and font given to this code location). The app DB is migrated when its resource is set up for
@@ -15,14 +16,16 @@ from typing import TYPE_CHECKING
 import dagster as dg
 from pydantic import PrivateAttr
 
-from media_pipeline.domain import MediaMode, Script, TaskPaths, TaskSettings, TaskSpec
+from media_pipeline.domain import MediaMode, Script, TaskSettings, TaskSpec
 from media_pipeline.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from media_pipeline.media.tts import Narration
     from media_pipeline.providers.base import ImageSource, Publisher, ScriptWriter
+    from media_pipeline.storage import Storage
     from media_pipeline.store.heartbeats import HeartbeatStore
     from media_pipeline.store.housekeeping import Housekeeping
+    from media_pipeline.store.image_jobs import ImageWork
     from media_pipeline.store.pipeline_state import PipelineState
 
 
@@ -32,6 +35,7 @@ class PipelineConfig(dg.ConfigurableResource):
     storage_root: str
     app_db_url: str
     font_path: str | None = None
+    storage_url: str | None = None
 
     @cached_property
     def settings(self) -> Settings:
@@ -39,6 +43,7 @@ class PipelineConfig(dg.ConfigurableResource):
         return get_settings().model_copy(
             update={
                 "storage_root": Path(self.storage_root),
+                "storage_url": self.storage_url,
                 "app_db_url": self.app_db_url,
                 "font_path": Path(self.font_path) if self.font_path else get_settings().font_path,
             }
@@ -46,17 +51,32 @@ class PipelineConfig(dg.ConfigurableResource):
 
 
 class StorageResource(dg.ConfigurableResource):
-    """Task files under the storage root (rule-based paths) and the font the renders use."""
+    """Task files (rule-based keys) in a local folder or S3-compatible object storage
+    (``MEDIA_PIPELINE_STORAGE_URL``), and the font the renders use."""
 
     config: PipelineConfig
 
-    def paths(self, task_id: str) -> TaskPaths:
-        """Rule-based file locations of a task."""
-        return TaskPaths(Path(self.config.storage_root), task_id)
+    _storage: Storage | None = PrivateAttr(default=None)
+
+    def storage(self) -> Storage:
+        """The task storage, checked once per resource (a clear error naming the setting if unusable)."""
+        if self._storage is None:
+            from media_pipeline.storage import open_storage
+
+            storage = open_storage(self.config.settings)
+            storage.check()
+            self._storage = storage
+        return self._storage
+
+    def scratch_dir(self) -> Path | None:
+        """Parent of the per-run scratch folders (object storage); None: the system temp folder."""
+        return self.config.settings.scratch_dir
 
     def read_spec(self, task_id: str) -> TaskSpec:
         """The task snapshot ``task.json`` written when its generation started."""
-        return TaskSpec.model_validate_json(self.paths(task_id).task_json.read_bytes())
+        from media_pipeline.orchestration.task_files import read_spec
+
+        return read_spec(self.storage(), task_id)
 
     def font(self) -> Path:
         """A Hangul-capable font file."""
@@ -86,6 +106,12 @@ class AppDbResource(dg.ConfigurableResource):
 
             self._state = PipelineState(self.config.app_db_url)
         return self._state
+
+    def image_work(self) -> ImageWork:
+        """The per-image records of paid generations (claim, complete, fail, stop after an image)."""
+        from media_pipeline.store.image_jobs import ImageWork
+
+        return ImageWork(self.config.app_db_url)
 
     def heartbeats(self) -> HeartbeatStore:
         """Run heartbeats: written by stage runs' workers, read by the rescue sensor and stop."""
@@ -152,15 +178,16 @@ class NarratorResource(dg.ConfigurableResource):
 
 
 class PublisherResource(dg.ConfigurableResource):
-    """Publishes a finished video: YouTube when authorized, otherwise the local published/ folder."""
+    """Publishes a finished video: YouTube when authorized, otherwise the storage's published/ folder."""
 
     config: PipelineConfig
 
     def publisher(self, channel_setting_id: str | None = None) -> Publisher:
         """The configured publisher (for the channel setting, if given)."""
         from media_pipeline.providers.publishers import build_publisher
+        from media_pipeline.storage import open_storage
 
-        return build_publisher(self.config.settings, channel_setting_id)
+        return build_publisher(self.config.settings, open_storage(self.config.settings), channel_setting_id)
 
 
 def build_resources(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:
@@ -170,6 +197,7 @@ def build_resources(settings: Settings | None = None) -> dict[str, dg.Configurab
         storage_root=str(settings.resolved_storage_root),
         app_db_url=settings.resolved_app_db_url,
         font_path=str(settings.font_path) if settings.font_path else None,
+        storage_url=settings.storage_url,
     )
     return {
         "storage": StorageResource(config=config),

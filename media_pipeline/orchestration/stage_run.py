@@ -1,4 +1,5 @@
-"""Context for one stage execution: loads the task, reports start/progress/completion/failure.
+"""Context for one stage execution: loads the task, reports start/progress/completion/failure, and gives
+the stage its workspace (stateless run workers: see media_pipeline/storage/workspace.py).
 
 Runs launched by the queue sensors carry a generation tag and report to the app DB; runs started by the
 Python API (``materialize``) have no such tag and only read the task snapshot from ``task.json``.
@@ -11,16 +12,19 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import dagster as dg
 
 from media_pipeline.domain import Stage, TaskPaths, TaskSpec
 from media_pipeline.orchestration.heartbeat import heartbeat
+from media_pipeline.orchestration.metadata import file_metadata
 from media_pipeline.orchestration.resources import AppDbResource, StorageResource
 from media_pipeline.orchestration.tags import ATTEMPT_TAG, GENERATION_TAG
 from media_pipeline.orchestration.task_files import prepare_generation
 from media_pipeline.retry_policy import classify
+from media_pipeline.storage.workspace import TaskWorkspace, task_workspace
 
 if TYPE_CHECKING:
     from media_pipeline.store.pipeline_state import ContentRecord, PipelineState
@@ -28,12 +32,13 @@ if TYPE_CHECKING:
 
 @dataclass
 class StageRun:
-    """What an asset needs while it runs: the task, its paths and a progress reporter."""
+    """What an asset needs while it runs: the task, its workspace (local paths, fetch/publish) and a
+    progress reporter."""
 
     context: dg.AssetExecutionContext
     stage: str
     spec: TaskSpec
-    paths: TaskPaths
+    work: TaskWorkspace
     state: PipelineState | None
     attempt: int | None = None
     contents: list[ContentRecord] = field(default_factory=list)
@@ -47,11 +52,28 @@ class StageRun:
             self._last_logged = percent
             self.context.log.info(f"{self.stage}: {percent:.0f}% {message}".rstrip())
 
-    def add_content(self, kind: str, path: str, url: str | None = None, metadata: dict | None = None) -> None:
-        """Record a produced file (stored in the app DB ``contents`` table on completion)."""
+    @property
+    def paths(self) -> TaskPaths:
+        """Local paths of the task's files in this run's workspace."""
+        return self.work.paths
+
+    def location(self, path: Path) -> str:
+        """Where a file of this run's workspace is stored (``file://`` or ``s3://``)."""
+        return self.work.storage.uri(self.work.key(path))
+
+    def file_metadata(self, path: Path) -> dict[str, dg.MetadataValue]:
+        """Stored location and size of ``path`` (a file of this run's workspace)."""
+        return file_metadata(path, self.location(path))
+
+    def add_content(
+        self, kind: str, path: Path, url: str | None = None, metadata: dict | None = None
+    ) -> None:
+        """Record a produced file by its storage key (stored in the app DB ``contents`` table on
+        completion)."""
         from media_pipeline.store.pipeline_state import ContentRecord
 
-        self.contents.append(ContentRecord(kind=kind, path=path, url=url, metadata=metadata or {}))
+        record = ContentRecord(kind=kind, path=self.work.key(path), url=url, metadata=metadata or {})
+        self.contents.append(record)
 
 
 @contextmanager
@@ -60,7 +82,7 @@ def stage_run(
 ) -> Iterator[StageRun]:
     """Open a stage: report start, yield the run, then report completion, failure or cancellation."""
     task_id = context.partition_key
-    paths = storage.paths(task_id)
+    store = storage.storage()
     generation_tag = context.run.tags.get(GENERATION_TAG)
     attempt_tag = context.run.tags.get(ATTEMPT_TAG)
     attempt = None if attempt_tag is None else int(attempt_tag)
@@ -71,7 +93,7 @@ def stage_run(
             if int(generation_tag) != spec.generation:
                 raise dg.Failure(f"run is for generation {generation_tag}, task is at {spec.generation}")
             if stage == Stage.SCRIPT:
-                prepare_generation(paths, spec)
+                prepare_generation(store, spec)
             beating.enter_context(
                 heartbeat(
                     app_db.heartbeats(),
@@ -93,13 +115,14 @@ def stage_run(
                 raise dg.Failure(f"{stage} of task {task_id} (generation {spec.generation}) must not run now")
         else:
             spec = storage.read_spec(task_id)
-        run = StageRun(context=context, stage=stage, spec=spec, paths=paths, state=state, attempt=attempt)
         began = time.monotonic()
-        try:
-            yield run
-        except (Exception, KeyboardInterrupt, dg.DagsterExecutionInterruptedError) as exc:
-            _report_failure(run, exc)
-            raise
+        with task_workspace(store, task_id, storage.scratch_dir()) as work:
+            run = StageRun(context=context, stage=stage, spec=spec, work=work, state=state, attempt=attempt)
+            try:
+                yield run
+            except (Exception, KeyboardInterrupt, dg.DagsterExecutionInterruptedError) as exc:
+                _report_failure(run, exc)
+                raise
         context.log.info(f"{stage} done in {time.monotonic() - began:.2f}s")
         if state is not None:
             state.stage_completed(

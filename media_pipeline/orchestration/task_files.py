@@ -1,11 +1,14 @@
-"""Per-generation file handling: snapshot ``task.json`` and archive the previous generation's outputs."""
+"""Per-generation file handling: snapshot ``task.json`` and archive the previous generation's outputs.
+
+Works on any storage backend: keys are the rule-based task paths relative to the storage root.
+"""
 
 from __future__ import annotations
 
-import shutil
+from fnmatch import fnmatch
 
 from media_pipeline.domain import TaskPaths, TaskSpec
-from media_pipeline.fsutil import write_bytes_atomic
+from media_pipeline.storage import Storage, StorageKeyError
 
 _OUTPUT_GLOBS = (
     "task.json",
@@ -16,23 +19,37 @@ _OUTPUT_GLOBS = (
     "subtitles.srt",
     "subtitles.ass",
     "output.mp4",
+    "analysis.json",
+    "hls/*",
     "thumbnail.jpg",
     "publish.json",
     "youtube_upload.json",
 )
 
 
-def prepare_generation(paths: TaskPaths, spec: TaskSpec) -> None:
+def read_spec(storage: Storage, task_id: str) -> TaskSpec:
+    """The snapshot ``task.json`` of the task's current generation."""
+    try:
+        data = storage.read_bytes(TaskPaths.keys(task_id).task_json.as_posix())
+    except StorageKeyError as exc:
+        raise FileNotFoundError(f"task {task_id} has no task.json in {storage.url}") from exc
+    return TaskSpec.model_validate_json(data)
+
+
+def prepare_generation(storage: Storage, spec: TaskSpec) -> None:
     """Write ``task.json`` for ``spec``; first move an older generation's outputs to ``history/<gen>/``.
 
     Nothing is deleted: outputs of generation g end up in ``history/g/`` when generation g+1 starts.
     """
-    if paths.task_json.exists():
-        previous = TaskSpec.model_validate_json(paths.task_json.read_bytes())
+    keys = TaskPaths.keys(spec.task_id)
+    task_json = keys.task_json.as_posix()
+    if storage.exists(task_json):
+        previous = TaskSpec.model_validate_json(storage.read_bytes(task_json))
         if previous.generation < spec.generation:
-            archive = paths.history_dir(previous.generation)
-            archive.mkdir(parents=True, exist_ok=True)
-            for pattern in _OUTPUT_GLOBS:
-                for file in paths.dir.glob(pattern):
-                    shutil.move(file, archive / file.name)
-    write_bytes_atomic(paths.task_json, spec.model_dump_json(indent=2).encode())
+            folder = keys.dir.as_posix() + "/"
+            archive = keys.history_dir(previous.generation)
+            for key in storage.list_keys(keys.dir.as_posix()):
+                name = key[len(folder) :]
+                if any(fnmatch(name, pattern) for pattern in _OUTPUT_GLOBS):
+                    storage.move(key, (archive / name).as_posix())
+    storage.write_bytes(task_json, spec.model_dump_json(indent=2).encode())

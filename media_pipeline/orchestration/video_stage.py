@@ -1,14 +1,20 @@
-"""The video stage's work: narration, subtitles, optional music, render, ffprobe and loudness validation."""
+"""The video stage's work: narration, subtitles, optional music, render, ffprobe and loudness validation;
+then the analysis and the HLS ladder of the result (the ``playback`` asset)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
 
+import dagster as dg
+
 from media_pipeline.domain import Script
 from media_pipeline.domain.stages import NARRATION_SHARE
 from media_pipeline.errors import PermanentError
+from media_pipeline.fsutil import write_json_atomic
+from media_pipeline.media.analysis import analyze
 from media_pipeline.media.fonts import font_family
+from media_pipeline.media.hls import MASTER, Rendition, transcode_hls
 from media_pipeline.media.loudness import Loudness, measure_loudness
 from media_pipeline.media.music import generate_music
 from media_pipeline.media.probe import VideoSummary, check_video, summarize
@@ -17,6 +23,8 @@ from media_pipeline.media.subtitles import write_ass, write_srt
 from media_pipeline.media.tts import Narration
 from media_pipeline.orchestration.resources import NarratorResource
 from media_pipeline.orchestration.stage_run import StageRun
+
+RENDER_END = 80.0  # the render ends here; analysis and the HLS ladder take the rest
 
 
 @dataclass
@@ -30,6 +38,8 @@ class ProducedVideo:
     narration: Narration
     target_s: float
     loudness: Loudness
+    outputs: list[Path]
+    """Files to publish, the video last."""
 
     @property
     def loudness_problems(self) -> list[str]:
@@ -45,9 +55,17 @@ class ProducedVideo:
 
 def produce_video(run: StageRun, narrator: NarratorResource, font: Path) -> ProducedVideo:
     """Synthesize narration fitted to the target duration, write SRT/ASS, render output.mp4 and validate
-    it with ffprobe and the EBU R128 meter."""
+    it with ffprobe and the EBU R128 meter.
+
+    Inputs are fetched into the run's workspace (story.json and the scene images only). The narration
+    cache (``narration/``) and the per-segment render cache (``segments/``) stay in the workspace and are
+    not uploaded: on object storage a cold worker (retry, another machine) rebuilds them from the inputs,
+    which costs one render but keeps every upload to the files the task is made of.
+    """
     paths, settings = run.paths, run.spec.settings
+    run.work.fetch(paths.story_json)
     story = Script.model_validate_json(paths.story_json.read_bytes())
+    run.work.fetch(*(paths.scene_image(i) for i in range(len(story.scenes))))
     width, height = settings.resolution
     narration = narrator.narrate(story, settings, paths.narration_dir, paths.narration_wav)
     run.progress(NARRATION_SHARE, f"narration {narration.duration:.1f}s")
@@ -70,11 +88,13 @@ def produce_video(run: StageRun, narrator: NarratorResource, font: Path) -> Prod
         paths.output_mp4,
         paths.segments_dir,
         on_progress=lambda pct: run.progress(
-            NARRATION_SHARE + pct * (100 - NARRATION_SHARE) / 100, "rendering"
+            NARRATION_SHARE + pct * (RENDER_END - NARRATION_SHARE) / 100, "rendering"
         ),
     )
     summary = summarize(result.path)
     problems = check_video(summary, width=width, height=height, fps=settings.fps)
+    subtitles = [paths.subtitles_srt, paths.subtitles_ass]
+    outputs = [narration.wav, *subtitles, *([music] if music else []), result.path]
     return ProducedVideo(
         path=result.path,
         render=result,
@@ -83,4 +103,50 @@ def produce_video(run: StageRun, narrator: NarratorResource, font: Path) -> Prod
         narration=narration,
         target_s=settings.duration_s,
         loudness=measure_loudness(result.path),
+        outputs=outputs,
     )
+
+
+@dataclass
+class Playback:
+    """The analysis and HLS ladder of a video, as stored."""
+
+    analysis: dict
+    renditions: list[Rendition]
+    master_uri: str
+
+    def metadata(self) -> dict[str, dg.MetadataValue]:
+        """Materialization metadata of the ``playback`` asset."""
+        rows = "\n".join(
+            f"| {r.name} | {r.width}x{r.height} | {r.video_kbps} | {r.audio_kbps} |" for r in self.renditions
+        )
+        return {
+            "master_playlist": dg.MetadataValue.text(self.master_uri),
+            "renditions": dg.MetadataValue.md(
+                "| rendition | size | video kb/s | audio kb/s |\n|---|---|---|---|\n" + rows
+            ),
+            "analysis": dg.MetadataValue.json(self.analysis),
+        }
+
+
+def produce_playback(run: StageRun, video: ProducedVideo) -> Playback:
+    """Analyse the (valid) video into analysis.json and transcode its HLS ladder into hls/; publish the
+    segments and rendition playlists before the master playlist, so a reader that finds the master finds
+    everything it names."""
+    paths = run.paths
+    analysis = analyze(video.path)
+    write_json_atomic(paths.analysis_json, analysis)
+    duration = max(video.summary.duration, 0.001)
+    renditions = transcode_hls(
+        video.path,
+        video.summary,
+        paths.hls_dir,
+        on_seconds=lambda s: run.progress(
+            RENDER_END + min(1.0, s / duration) * (100 - RENDER_END), "HLS ladder"
+        ),
+    )
+    master = paths.hls_dir / MASTER
+    files = sorted(p for p in paths.hls_dir.rglob("*") if p.is_file() and p != master)
+    files.sort(key=lambda p: p.suffix == ".m3u8")  # segments, then rendition playlists
+    run.work.publish([paths.analysis_json, *files, master])
+    return Playback(analysis, renditions, run.location(master))

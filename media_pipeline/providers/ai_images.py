@@ -72,17 +72,24 @@ class GeneratedImageSource:
         """Return the encoded image bytes for ``prompt``."""
         raise NotImplementedError
 
+    def open_api(self) -> HttpApi:
+        """A client of this source's API (a context manager); one per batch of images."""
+        return HttpApi(**self._api_args)
+
+    def make_image(self, api: HttpApi, task: TaskSpec, scene: Scene, prompt: str, path: Path) -> Path:
+        """Generate one scene's image from ``prompt`` (one paid call), decode-check and cover-fit it to
+        ``path``."""
+        data = self.generate(api, prompt, task.settings.vertical)
+        what = f"{self.name} image for scene {scene.index}"
+        return write_scene_image(data, task.settings.resolution, path, what)
+
     def produce(self, task: TaskSpec, script: Script, paths: TaskPaths) -> list[Path]:
         """Generate, decode-check and cover-fit an image for every scene, in order."""
-        images = []
-        with HttpApi(**self._api_args) as api:
-            for scene in script.scenes:
-                data = self.generate(api, scene_prompt(scene, task), task.settings.vertical)
-                what = f"{self.name} image for scene {scene.index}"
-                images.append(
-                    write_scene_image(data, task.settings.resolution, paths.scene_image(scene.index), what)
-                )
-        return images
+        with self.open_api() as api:
+            return [
+                self.make_image(api, task, scene, scene_prompt(scene, task), paths.scene_image(scene.index))
+                for scene in script.scenes
+            ]
 
 
 class DalleImageSource(GeneratedImageSource):

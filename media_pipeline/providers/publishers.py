@@ -6,6 +6,7 @@ from media_pipeline.errors import ProviderNotConfiguredError
 from media_pipeline.providers.base import Publisher
 from media_pipeline.providers.publish_local import LocalFolderPublisher
 from media_pipeline.settings import Settings
+from media_pipeline.storage import Storage
 
 PUBLISHERS = ("auto", "local", "youtube")
 
@@ -15,11 +16,11 @@ def youtube_configured(settings: Settings) -> bool:
     return settings.youtube_token_file is not None and settings.youtube_token_file.is_file()
 
 
-def build_publisher(settings: Settings, channel_setting_id: str | None = None) -> Publisher:
+def build_publisher(settings: Settings, storage: Storage, channel_setting_id: str | None = None) -> Publisher:
     """``local`` → LocalFolderPublisher; ``youtube`` → YouTubePublisher (token file required);
-    ``auto`` → YouTube if the token file exists, else the local folder (whose result says that nothing
-    was uploaded to YouTube). A channel setting publishes to that channel with its own token file
-    (``youtube-auth --channel``); it must be authorized."""
+    ``auto`` → YouTube if the token file exists, else the ``published/`` folder of ``storage`` (whose
+    result says that nothing was uploaded to YouTube). A channel setting publishes to that channel with
+    its own token file (``youtube-auth --channel``); it must be authorized."""
     if channel_setting_id is not None:
         token = settings.channel_token_file(channel_setting_id)
         if not token.is_file():
@@ -43,4 +44,4 @@ def build_publisher(settings: Settings, channel_setting_id: str | None = None) -
         from media_pipeline.providers.youtube import YouTubePublisher
 
         return YouTubePublisher(settings)
-    return LocalFolderPublisher(settings.resolved_storage_root / "published")
+    return LocalFolderPublisher(storage)

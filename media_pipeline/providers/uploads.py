@@ -20,6 +20,7 @@ from media_pipeline.domain import Script, TaskPaths, TaskSpec
 from media_pipeline.errors import PermanentError
 from media_pipeline.fsutil import atomic_path, safe_child
 from media_pipeline.providers.imaging import SNIFF_BYTES, sniff_image_type, verify_image, write_scene_image
+from media_pipeline.storage import Storage
 
 CHUNK_BYTES = 64 * 1024
 MAX_STEM_CHARS = 60
@@ -115,6 +116,11 @@ def list_uploads(paths: TaskPaths) -> list[StoredUpload]:
         found.append((stat.st_mtime_ns, StoredUpload(path.name, path.resolve(), sniffed[0], stat.st_size)))
     found.sort(key=lambda item: (item[0], item[1].name))
     return [upload for _, upload in found]
+
+
+def has_uploads(storage: Storage, task_id: str) -> bool:
+    """True if the task has at least one stored upload (on any storage backend)."""
+    return bool(storage.list_keys(TaskPaths.keys(task_id).uploads_dir.as_posix()))
 
 
 class UploadImageSource:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from media_pipeline.errors import MediaPipelineError
+from media_pipeline.errors import MediaPipelineError, PermanentError
 
 
 class StoreError(MediaPipelineError):
@@ -40,7 +40,7 @@ class ScriptNotApproved(ConflictError):
     code = "SCRIPT_NOT_APPROVED"
 
 
-class ValidationFailed(StoreError):
+class ValidationFailed(StoreError, PermanentError):
     """Invalid input; ``details["errors"]`` lists ``{"field", "message", "type"}`` (plus ``taskId``)."""
 
     code = "VALIDATION_ERROR"
@@ -55,6 +55,12 @@ class LimitExceeded(StoreError):
     """A plan limit (drafts per queue, assets per add) would be exceeded; ``details`` has the numbers."""
 
     code = "LIMIT_EXCEEDED"
+
+
+class InsufficientCredits(StoreError, PermanentError):
+    """The workspace's balance does not cover the reservation; ``details`` has required and available."""
+
+    code = "INSUFFICIENT_CREDITS"
 
 
 class StoreUnavailable(StoreError):

@@ -15,6 +15,7 @@ from sqlalchemy import Integer, String, and_, func, insert, literal, or_, select
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain.stages import STAGES
+from media_pipeline.store.credits import release_generation
 from media_pipeline.store.enums import OPEN_STAGE_STATUSES, LogAction, LogLevel, StageStatus, TaskStatus
 from media_pipeline.store.models import Queue, Task, TaskLog, TaskSchedule, TaskStageState
 from media_pipeline.store.repeat import next_occurrence
@@ -204,6 +205,7 @@ def cancel_task(session: Session, task: Task, now: datetime, message: str) -> tu
         state.finished_at = state.updated_at = now
         changed = True
     changed = deactivate_schedules(session, task.id, now) > 0 or changed
+    changed = release_generation(session, task.id, task.generation, now) > 0 or changed
     if changed:
         task.updated_at = now
         add_log(session, task, LogAction.STOP, message, now=now, metadata={"runIds": run_ids})

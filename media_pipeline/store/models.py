@@ -317,3 +317,14 @@ class WorkspaceSetting(Timestamps, Base):
 
     workspace_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     plan: Mapped[str] = mapped_column(String(32))
+
+
+class User(Timestamps, Base):
+    """A console user: signs in with ``username`` and a password (argon2 hash only), works in a workspace."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(255))

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from media_pipeline.domain.models import TaskSettings
 from media_pipeline.store.base import OwnedService, dedupe
+from media_pipeline.store.credits import Pricing, reserve_generations
 from media_pipeline.store.enums import LogAction, TaskStatus
 from media_pipeline.store.errors import ConflictError, ValidationFailed
 from media_pipeline.store.housekeeping import delete_expired_drafts
@@ -299,12 +300,15 @@ class QueueService(OwnedService):
         version: int,
         ids: Sequence[str] | None = None,
         ready: Callable[[list[TaskView]], None] | None = None,
+        pricing: Pricing | None = None,
     ) -> RunResult:
         """Queue all drafts (or the drafts among ``ids``) in one transaction, in queue order.
 
         Each starts a new generation with one waiting state per stage; a draft whose active schedule lies
         in the future becomes 'scheduled' instead. Ids that are no longer drafts are skipped. ``ready``
-        sees the locked drafts first and may refuse the run by raising (then nothing changes).
+        sees the locked drafts first and may refuse the run by raising (then nothing changes). With
+        ``pricing``, the queued generations' paid images are reserved in the same transaction
+        (InsufficientCredits: nothing changes).
         """
         now = self.now()
         with self._write() as session:
@@ -339,6 +343,8 @@ class QueueService(OwnedService):
             check_runs_per_day(session, self.owner.workspace_id, len(queued), now, self._settings)
             try:
                 start_generations(session, queued, now, batch_id=batch_id, write_logs=False)
+                if pricing is not None:
+                    reserve_generations(session, queued, pricing, now)
                 for task in queued:
                     schedule = schedules.get(task.id)
                     if (

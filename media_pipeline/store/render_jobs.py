@@ -9,6 +9,8 @@ from __future__ import annotations
 import mimetypes
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -18,6 +20,7 @@ from sqlalchemy.orm import Session
 from media_pipeline.domain import TaskPaths
 from media_pipeline.domain.stages import STAGES
 from media_pipeline.settings import Settings
+from media_pipeline.storage import Storage, open_storage
 from media_pipeline.store.base import OwnedService
 from media_pipeline.store.clock import Clock
 from media_pipeline.store.enums import ACTIVE_STATUSES, ContentKind, StageStatus, TaskStatus
@@ -32,6 +35,16 @@ AssetUrl = Callable[[str, int, int], str]
 """``(task_id, generation, content_id) -> URL`` downloading a content's file (the API gives its own)."""
 
 _MEDIA_TYPES = {".srt": "application/x-subrip", ".ass": "text/x-ssa", ".json": "application/json"}
+
+
+@dataclass(frozen=True)
+class StoredAsset:
+    """A produced file to hand out: a local ``path`` (streamed by the API) or a presigned ``url``."""
+
+    name: str
+    media_type: str
+    path: Path | None
+    url: str | None
 
 
 def job_id(task_id: str, generation: int) -> str:
@@ -139,10 +152,17 @@ class RenderJobReader(OwnedService):
         *,
         settings: Settings,
         asset_url: AssetUrl = asset_ref,
+        storage: Storage | None = None,
         clock: Clock | None = None,
     ) -> None:
         super().__init__(engine, owner, clock=clock, settings=settings)
         self._asset_url = asset_url
+        self._given_storage = storage
+
+    @cached_property
+    def _storage(self) -> Storage:
+        """The task storage (given, or opened from the settings on first use)."""
+        return self._given_storage or open_storage(self._settings)
 
     # -- queries -------------------------------------------------------------------------------------
 
@@ -183,24 +203,32 @@ class RenderJobReader(OwnedService):
             if publish is None:
                 return PublishedView(video_id=task_id, published=False)
             generation = publish.generation
-            latest = {
-                content.kind: _asset(content, self._asset_url)
-                for content in session.scalars(
-                    select(Content)
-                    .where(Content.task_id == task.id, Content.generation == generation)
-                    .order_by(Content.id)
-                )
-            }
+            files = session.scalars(
+                select(Content)
+                .where(Content.task_id == task.id, Content.generation == generation)
+                .order_by(Content.id)
+            ).all()
+            latest = {content.kind: _asset(content, self._asset_url) for content in files}
+            keys = {content.kind: content.path for content in files if content.path is not None}
         video, record = latest.get(ContentKind.VIDEO), latest[ContentKind.PUBLISH]
+
+        def url(kind: ContentKind) -> str | None:
+            """A presigned object URL on object storage, else the asset reference (authenticated)."""
+            if kind not in keys:
+                return None
+            found = self._locate(task_id, generation, keys[kind])
+            presigned = None if found is None else self._presign(found)
+            return presigned or _url_of(latest, kind)
+
         return PublishedView(
             video_id=task_id,
             published=True,
             script_id=script_id(task_id),
             job_id=job_id(task_id, generation),
             generation=generation,
-            video_url=_url_of(latest, ContentKind.VIDEO),
-            subtitle_url=_url_of(latest, ContentKind.SUBTITLES),
-            thumbnail_url=_url_of(latest, ContentKind.THUMBNAIL),
+            video_url=url(ContentKind.VIDEO),
+            subtitle_url=url(ContentKind.SUBTITLES),
+            thumbnail_url=url(ContentKind.THUMBNAIL),
             duration_s=None if video is None else video.metadata.get("duration"),
             published_at=record.metadata.get("published_at"),
             youtube_url=record.external_url if record.metadata.get("uploaded_to_youtube") else None,
@@ -208,9 +236,29 @@ class RenderJobReader(OwnedService):
             target=record.metadata.get("target"),
         )
 
-    def asset_file(self, task_id: str, job: str, asset_id: int) -> tuple[Path, str]:
-        """Where an asset's file is now (outputs of older generations live in ``history/<gen>/``) and its
-        media type; NotFoundError if it has no file or the file is gone."""
+    def _presign(self, key: str) -> str | None:
+        return self._storage.presigned_url(key, self._settings.storage_presign_expiry_s)
+
+    def _locate(self, task_id: str, generation: int, recorded: str) -> str | None:
+        """The storage key of a recorded file: where it was written, or in ``history/<generation>/`` once
+        a later generation archived it. Records are keys; older local records hold absolute paths."""
+        keys = TaskPaths(Path(), task_id)
+        local_root = self._storage.local_path("tasks")
+        recorded_path = Path(recorded)
+        if recorded_path.is_absolute():
+            if local_root is None or local_root.parent not in recorded_path.parents:
+                return None
+            recorded_path = recorded_path.relative_to(local_root.parent)
+        if keys.dir not in recorded_path.parents:
+            return None
+        for candidate in (recorded_path, keys.history_dir(generation) / recorded_path.name):
+            if self._storage.exists(candidate.as_posix()):
+                return candidate.as_posix()
+        return None
+
+    def asset_file(self, task_id: str, job: str, asset_id: int) -> StoredAsset:
+        """Where an asset's file is now (outputs of older generations live in ``history/<gen>/``): a local
+        file, or a presigned URL on object storage; NotFoundError if it has no file or the file is gone."""
         generation = job_generation(task_id, job)
         with self._read() as session:
             task = self._task(session, task_id)
@@ -219,15 +267,17 @@ class RenderJobReader(OwnedService):
                     Content.id == asset_id, Content.task_id == task.id, Content.generation == generation
                 )
             )
-        if recorded is None:
+        key = None if recorded is None else self._locate(task_id, generation, recorded)
+        if key is None:
             raise NotFoundError("asset file not found", {"jobId": job, "assetId": asset_id})
-        paths = TaskPaths(self._settings.resolved_storage_root, task_id)
-        for candidate in (Path(recorded), paths.history_dir(generation) / Path(recorded).name):
-            resolved = candidate.resolve()
-            if paths.dir.resolve() in resolved.parents and resolved.is_file():
-                media_type = _MEDIA_TYPES.get(resolved.suffix) or mimetypes.guess_type(resolved.name)[0]
-                return resolved, media_type or "application/octet-stream"
-        raise NotFoundError("asset file not found", {"jobId": job, "assetId": asset_id})
+        name = Path(key).name
+        media_type = _MEDIA_TYPES.get(Path(name).suffix) or mimetypes.guess_type(name)[0]
+        return StoredAsset(
+            name=name,
+            media_type=media_type or "application/octet-stream",
+            path=self._storage.local_path(key),
+            url=self._presign(key),
+        )
 
     # -- helpers -------------------------------------------------------------------------------------
 

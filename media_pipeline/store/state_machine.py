@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from media_pipeline.domain.stages import STAGES, Stage
 from media_pipeline.retry_policy import retry_delay
+from media_pipeline.store.credits import release_generation
 from media_pipeline.store.enums import (
     ACTIVE_STATUSES,
     ContentKind,
@@ -451,6 +452,7 @@ def _fail(session: Session, task: Task, state: TaskStageState, event: StageEvent
     state.error = error
     session.flush()
     cancel_waiting_stages(session, task, now)
+    release_generation(session, task.id, task.generation, now)  # refund paid images not made
     move_task(task, TaskStatus.FAILED)
     task.last_error = error
     task.finished_at = now

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 
 from media_pipeline.domain.stages import STAGES, Stage
 from media_pipeline.store.base import OwnedService
+from media_pipeline.store.clock import as_utc
+from media_pipeline.store.credits import Pricing, reserve_generations, reserve_unmade
 from media_pipeline.store.enums import (
     ACTIVE_STATUSES,
     TERMINAL_STATUSES,
@@ -123,9 +125,12 @@ class TaskService(OwnedService):
         level: LogLevel | str | None = None,
         stage: str | None = None,
         action: LogAction | str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
         limit: int = 100,
     ) -> list[LogView]:
-        """Log entries, newest first, of one task or of all the owner's tasks; exact-match filters."""
+        """Log entries, newest first, of one task or of all the owner's tasks; exact-match filters and
+        an optional time range (``since`` inclusive, ``until`` exclusive)."""
         stmt = self._owned_rows(TaskLog).order_by(TaskLog.id.desc()).limit(_limit(limit))
         if level is not None:
             stmt = stmt.where(TaskLog.level == LogLevel(level))
@@ -133,6 +138,10 @@ class TaskService(OwnedService):
             stmt = stmt.where(TaskLog.stage == stage)
         if action is not None:
             stmt = stmt.where(TaskLog.action_type == LogAction(action))
+        if since is not None:
+            stmt = stmt.where(TaskLog.created_at >= as_utc(since))
+        if until is not None:
+            stmt = stmt.where(TaskLog.created_at < as_utc(until))
         with self._read() as session:
             if task_id is not None:
                 self._task(session, task_id)
@@ -244,9 +253,10 @@ class TaskService(OwnedService):
         terminated = [run_id for run_id in run_ids if self._terminate(task_id, run_id, run_control)]
         return StopResult(task=view, terminated_run_ids=terminated, changed=changed)
 
-    def retry(self, task_id: str) -> TaskView:
+    def retry(self, task_id: str, pricing: Pricing | None = None) -> TaskView:
         """Queue a failed task again from its failed stage (completed stages are kept, later ones reopened);
         the stage's attempt is bumped so it gets a new run key and a fresh automatic-retry budget.
+        With ``pricing``, the generation's paid images not made are reserved again (made ones are kept).
         Idempotent: a task already queued/running is returned as is."""
         now = self.now()
         with self._write() as session:
@@ -265,6 +275,8 @@ class TaskService(OwnedService):
                 state.status = StageStatus.WAITING
                 state.error = state.next_retry_at = state.started_at = state.finished_at = None
                 state.updated_at = now
+            if pricing is not None:
+                reserve_unmade(session, task, pricing, now)
             state = unfinished[0]
             state.attempt += 1
             state.auto_retries = 0
@@ -278,13 +290,14 @@ class TaskService(OwnedService):
             )
             return TaskView.model_validate(task)
 
-    def rerun(self, task_id: str) -> RerunResult:
+    def rerun(self, task_id: str, pricing: Pricing | None = None) -> RerunResult:
         """Produce a finished task (succeeded, failed or canceled) again as a new generation, queued now.
         A failed or canceled task reuses its completed stages whose recorded files still exist.
 
         Idempotent while work is in flight: a queued/running task is returned with ``started=False``, so of
         many concurrent calls exactly one starts a generation. Drafts go through ``QueueService.run`` and
         scheduled tasks wait for their schedule: both raise ConflictError. Schedules are left as they are.
+        With ``pricing``, the new generation's paid images are reserved (InsufficientCredits: no change).
         """
         now = self.now()
         with self._write() as session:
@@ -299,9 +312,12 @@ class TaskService(OwnedService):
             check_runs_per_day(session, task.workspace_id, 1, now, self._settings)
             previous, ended = task.generation, task.status
             start_generation(session, task, now)
+            reused: list[str] = []
             if ended in (TaskStatus.FAILED, TaskStatus.CANCELED):
                 session.flush()
-                reuse_completed_stages(session, task, previous, now)
+                reused = reuse_completed_stages(session, task, previous, now)
+            if pricing is not None and Stage.IMAGES not in reused:  # reused images cost nothing again
+                reserve_generations(session, [task], pricing, now)
             return RerunResult(task=TaskView.model_validate(task), started=True)
 
     def approve_script(self, task_id: str) -> TaskView:

@@ -18,6 +18,7 @@ from typing import TypeVar
 import pytest
 
 from media_pipeline.store import Owner, QueueService, upgrade_db
+from media_pipeline.store.credits import CreditAdmin
 
 REPO = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
@@ -87,7 +88,9 @@ def prepared_home(
 
 
 def queue_assets(url: str, assets: list[str], options: dict) -> list[str]:
-    """Add one draft per asset with ``options`` and run them; the task ids in queue order."""
+    """Add one draft per asset with ``options`` and run them; the task ids in queue order. The workspace
+    gets credits for paid image sources (reserved when the images stage starts)."""
+    CreditAdmin(url).grant(OWNER.workspace_id, 10 * len(assets) * int(options.get("imageCount", 8)))
     queue = QueueService(url, OWNER)
     added = queue.add_assets(assets, options, queue.get_or_create_default_queue().version)
     return [task.id for task in queue.run(added.version).queued]

@@ -75,7 +75,7 @@ def test_queued_batch_flows_stage_by_stage_without_overlap(
         }
         for upstream, downstream in itertools.pairwise(STAGES):
             handoffs.append(by_stage[downstream].start_time - by_stage[upstream].end_time)
-        video = Path(tasks.contents(task_id, kind="video")[0].path)
+        video = home.data_dir / "storage" / tasks.contents(task_id, kind="video")[0].path
         assert check_video(summarize(video), width=134, height=240, fps=10) == []
     print(f"{backend}: stage handoff (run end -> next run start): median {statistics.median(handoffs):.2f}s")
 

@@ -1,4 +1,5 @@
-"""The Definitions object loads and exposes the five partitioned assets, checks, jobs and sensors."""
+"""The Definitions object loads and exposes the partitioned assets (five stages + playback), checks, jobs
+and sensors."""
 
 import itertools
 
@@ -6,7 +7,7 @@ import dagster as dg
 
 from media_pipeline.definitions import defs
 from media_pipeline.domain import Stage
-from media_pipeline.orchestration.assets import ASSETS
+from media_pipeline.orchestration.assets import ASSETS, STAGE_ASSETS
 from media_pipeline.orchestration.tags import STAGE_TAG
 
 STAGES = ["script", "images", "video", "thumbnail", "youtube_video"]
@@ -19,19 +20,30 @@ def test_definitions_validate() -> None:
 def test_five_partitioned_assets_in_order() -> None:
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
-    assert keys == set(STAGES)
+    assert keys == {*STAGES, "playback"}
     for upstream, downstream in itertools.pairwise(STAGES):
         parents = {k.to_user_string() for k in graph.get(dg.AssetKey(downstream)).parent_keys}
         assert parents == {upstream}
-    for stage in STAGES:
-        assert graph.get(dg.AssetKey(stage)).partitions_def.name == "tasks"
+    assert {k.to_user_string() for k in graph.get(dg.AssetKey("playback")).parent_keys} == {"video"}
+    for key in keys:
+        assert graph.get(dg.AssetKey(key)).partitions_def.name == "tasks"
+    # The video stage's job materializes the video and its playback ladder.
+    assert {
+        k.to_user_string() for k in defs.resolve_job_def("video_job").asset_layer.executable_asset_keys
+    } == {
+        "video",
+        "playback",
+    }
 
 
 def test_the_asset_order_is_the_stage_order() -> None:
     graph = defs.resolve_asset_graph()
-    toposorted = [key.to_user_string() for key in graph.toposorted_asset_keys]
-    assert toposorted == [asset.key.to_user_string() for asset in ASSETS] == [stage.value for stage in Stage]
+    toposorted = [
+        key.to_user_string() for key in graph.toposorted_asset_keys if key.to_user_string() in STAGES
+    ]
+    assert toposorted == list(STAGE_ASSETS) == [stage.value for stage in Stage]
     assert [stage.value for stage in Stage] == STAGES
+    assert list(STAGE_ASSETS.values()) == ASSETS
 
 
 def test_checks_on_video_and_thumbnail() -> None:

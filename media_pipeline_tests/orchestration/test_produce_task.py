@@ -140,11 +140,30 @@ def test_materialize_stage_rerun_one_stage(settings, instance) -> None:
     spec = _spec("stages", title="Stage by stage", language="en", imageCount=2)
     paths = TaskPaths(settings.resolved_storage_root, "stages")
     from media_pipeline.orchestration.task_files import prepare_generation
+    from media_pipeline.storage import open_storage
 
-    prepare_generation(paths, spec)
+    prepare_generation(open_storage(settings), spec)
     materialize_stage("stages", ["script", "images"], instance=instance)
     assert paths.story_json.exists() and len(list(paths.dir.glob("scene_*.png"))) == 2
     assert not paths.output_mp4.exists()
+
+
+@pytest.mark.slow
+def test_thumbnail_falls_back_to_a_video_frame(settings, instance) -> None:
+    spec = _spec("frame", title="No scene image", language="en", imageCount=1, type="longform")
+    result = produce_task(spec, instance=instance)
+    TaskPaths(settings.resolved_storage_root, "frame").scene_image(0).unlink()
+    before = result.thumbnail.read_bytes()
+
+    run = materialize_stage("frame", "thumbnail", instance=instance)
+    (materialization,) = run.asset_materializations_for_node("thumbnail")
+    assert materialization.metadata["source"].value == "video frame"
+    from PIL import Image
+
+    with Image.open(result.thumbnail) as image:
+        assert (image.format, image.size) == ("JPEG", (1280, 720))
+    assert result.thumbnail.read_bytes() != before
+    assert sorted(p.name for p in result.thumbnail.parent.iterdir() if p.suffix == ".png") == []
 
 
 def test_unknown_stage_is_refused(settings, instance) -> None:

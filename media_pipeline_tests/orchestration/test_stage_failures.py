@@ -16,6 +16,7 @@ from media_pipeline.orchestration.resources import build_resources
 from media_pipeline.orchestration.tags import ATTEMPT_TAG, GENERATION_TAG, STAGE_TAG, TASK_TAG
 from media_pipeline.settings import Settings, get_settings
 from media_pipeline.store import Owner, QueueService, TaskService, upgrade_db
+from media_pipeline.store.credits import CreditAdmin
 from media_pipeline_tests.providers.fakeserver import FakeServer, Reply, scripted
 from media_pipeline_tests.providers.helpers import image_bytes
 
@@ -73,6 +74,7 @@ def test_a_failed_stage_run_is_recorded_as_transient_deferred_or_permanent(
         settings = get_settings()
         url = settings.resolved_app_db_url
         upgrade_db(url)
+        CreditAdmin(url).grant(OWNER.workspace_id, 10, "paid images of this test")
         queue = QueueService(url, OWNER)
         added = queue.add_assets(["a"], {"language": "en", "imageCount": 2, "mediaMode": "dalle3"}, 1)
         [task] = queue.run(added.version).queued

@@ -52,7 +52,7 @@ def test_webserver_shows_partitioned_assets_checks_and_running_sensors(tmp_path:
         server.wait(timeout=30)
 
     nodes = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
-    assert set(nodes) == {"script", "images", "video", "thumbnail", "youtube_video"}
+    assert set(nodes) == {"script", "images", "video", "playback", "thumbnail", "youtube_video"}
     assert all(node["isPartitioned"] for node in nodes.values())
     assert sorted(c["name"] for c in nodes["video"]["assetChecksOrError"]["checks"]) == [
         "video_loudness",

@@ -16,11 +16,12 @@ from media_pipeline.domain import TaskPaths
 from media_pipeline.errors import DeferredError, ProviderNotConfiguredError
 from media_pipeline.providers.base import PublishInput
 from media_pipeline.providers.publish_local import LocalFolderPublisher
-from media_pipeline.providers.publishers import build_publisher
+from media_pipeline.providers.publishers import build_publisher as build
 from media_pipeline.providers.retry import Backoff
 from media_pipeline.providers.youtube import YouTubePublisher
 from media_pipeline.providers.youtube_record import UploadRecord
 from media_pipeline.settings import Settings
+from media_pipeline.storage import LocalStorage
 from media_pipeline_tests.providers.fake_youtube import (
     THUMBNAIL_PATH,
     VIDEO_UPLOAD_PATH,
@@ -290,6 +291,11 @@ def test_expired_token_is_refreshed_against_the_token_endpoint(env: Env) -> None
 
 
 def test_build_publisher_choices(make_settings: Callable[..., Settings], tmp_path: Path) -> None:
+    storage = LocalStorage(tmp_path / "storage")
+
+    def build_publisher(settings: Settings) -> object:
+        return build(settings, storage)
+
     assert isinstance(build_publisher(make_settings(publisher="auto")), LocalFolderPublisher)
     assert isinstance(build_publisher(make_settings(publisher="local")), LocalFolderPublisher)
     missing = tmp_path / "missing.json"
@@ -306,10 +312,11 @@ def test_build_publisher_choices(make_settings: Callable[..., Settings], tmp_pat
         build_publisher(make_settings(publisher="ftp"))
 
 
-def test_a_channel_setting_publishes_with_its_own_token(env: Env) -> None:
+def test_a_channel_setting_publishes_with_its_own_token(env: Env, tmp_path: Path) -> None:
     channel = "c0123456789ab"
+    storage = LocalStorage(tmp_path / "storage")
     with pytest.raises(ProviderNotConfiguredError, match=f"youtube-auth --channel {channel}"):
-        build_publisher(env.settings, channel)
+        build(env.settings, storage, channel)
     token = env.settings.channel_token_file(channel)
     token.parent.mkdir(parents=True)
     write_token(token, f"{env.server.base_url}/token", token="channel-token")
@@ -317,7 +324,7 @@ def test_a_channel_setting_publishes_with_its_own_token(env: Env) -> None:
     assert default_token is not None
     before = default_token.read_text()
     task = make_task(privacy="unlisted")
-    result = build_publisher(env.settings, channel).publish(task, make_script(task), env.files, env.paths)
+    result = build(env.settings, storage, channel).publish(task, make_script(task), env.files, env.paths)
     assert result.uploaded_to_youtube
     api_calls = [r for r in env.server.requests if r.path != "/token"]
     assert api_calls[0].headers["authorization"] == "Bearer channel-token"  # the fake then rotates it

@@ -4,7 +4,7 @@
 seed 000 plan limits).
 
 Revision ID: 0004_contracts
-Revises: 0002_heartbeats
+Revises: 0003_users
 Create Date: 2026-12-02
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004_contracts"
-down_revision: str | None = "0002_heartbeats"
+down_revision: str | None = "0003_users"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

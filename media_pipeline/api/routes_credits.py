@@ -1,0 +1,77 @@
+"""Credits (``/api/v1/credits``): balance, ledger and estimates of the caller's workspace; grants by an
+operator token with the ``admin`` scope (``/api/v1/admin/credits/grants``; also ``media-pipeline credits
+grant``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from media_pipeline.api.deps import AdminOwner, Context, ReadOwner
+from media_pipeline.api.errors import ApiError, responses
+from media_pipeline.api.schemas import Page
+from media_pipeline.api.schemas_credits import (
+    CreditBalance,
+    Estimate,
+    EstimateRequest,
+    GrantRequest,
+    GrantResult,
+    LedgerEntry,
+)
+from media_pipeline.domain.models import TASK_ID_PATTERN
+from media_pipeline.store.credit_estimate import EstimateView, estimate
+from media_pipeline.store.credits import CreditAdmin, CreditBalanceView
+
+router = APIRouter(tags=["credits"], responses=responses(400, 401, 403, 422))
+
+
+@router.get("/api/v1/credits", response_model=CreditBalance, summary="The workspace's credit balance")
+def get_balance(context: Context, owner: ReadOwner) -> CreditBalanceView:
+    return context.usecases(owner).credits.balance()
+
+
+@router.get("/api/v1/credits/ledger", summary="The workspace's credit ledger, newest first")
+def get_ledger(
+    context: Context,
+    owner: ReadOwner,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    video_id: Annotated[str | None, Query(alias="videoId", pattern=TASK_ID_PATTERN, max_length=64)] = None,
+) -> Page[LedgerEntry]:
+    entries, total = context.usecases(owner).credits.ledger(limit, offset, video_id)
+    return Page[LedgerEntry](items=entries, total=total, limit=limit, offset=offset)
+
+
+@router.post(
+    "/api/v1/credits/estimate",
+    response_model=Estimate,
+    summary='Images and credits of a generation: "N styles × M roles = K images · K credits"',
+)
+def post_estimate(body: EstimateRequest, context: Context, owner: ReadOwner) -> EstimateView:
+    if body.mode == "BATCH" and body.total_images is None:
+        raise ApiError(
+            422,
+            "BATCH mode needs totalImages",
+            {"errors": [{"field": "totalImages", "message": "required in BATCH mode", "type": "missing"}]},
+        )
+    return estimate(
+        body.mode,
+        body.media_mode,
+        [style.value for style in body.styles],
+        body.roles,
+        body.total_images,
+        context.usecases(owner).pricing,
+    )
+
+
+@router.post(
+    "/api/v1/admin/credits/grants",
+    status_code=201,
+    summary="Grant credits to a workspace (token with the 'admin' scope)",
+)
+def grant_credits(body: GrantRequest, context: Context, admin: AdminOwner) -> GrantResult:
+    balance = CreditAdmin(context.engine, clock=context.clock, settings=context.settings).grant(
+        body.workspace_id, body.amount, body.note, granted_by=admin.user_id
+    )
+    return GrantResult(workspace_id=body.workspace_id, granted=body.amount, balance=balance)

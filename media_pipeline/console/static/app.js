@@ -1,0 +1,59 @@
+// Console shell: hash routes, navigation, language switch, sign-in state.
+import { session, setExpiredHandler, signOut } from "./api.js";
+import { currentLang, setLang, t } from "./i18n.js";
+import { h } from "./dom.js";
+import { banner } from "./ui.js";
+import { renderSignIn } from "./views/signin.js";
+import { renderQueue } from "./views/queue.js";
+import { renderAutomation } from "./views/automation.js";
+import { renderTask } from "./views/task.js";
+import { renderSchedules } from "./views/schedules.js";
+
+const ROUTES = [
+  { pattern: /^#\/queue$/, nav: "queue", render: renderQueue },
+  { pattern: /^#\/automation(?:\/(\w+))?$/, nav: "automation", render: renderAutomation },
+  { pattern: /^#\/tasks\/([A-Za-z0-9_-]+)$/, nav: "automation", render: renderTask },
+  { pattern: /^#\/schedules$/, nav: "schedules", render: renderSchedules },
+];
+let cleanup = null;
+
+function renderChrome(active) {
+  document.getElementById("skip-link").textContent = t("skip");
+  document.getElementById("lang-label").textContent = t("lang");
+  document.getElementById("lang-switch").value = currentLang();
+  const current = session();
+  const nav = document.getElementById("nav");
+  nav.replaceChildren(...(current ? [
+    ["queue", "#/queue"], ["automation", "#/automation"], ["schedules", "#/schedules"],
+  ].map(([name, href]) => h("a", { href, "aria-current": name === active ? "page" : null }, t(`nav.${name}`)))
+    .concat(h("a", { href: "/docs", target: "_blank", rel: "noopener" }, t("nav.docs"))) : []));
+  const signout = document.getElementById("signout");
+  signout.hidden = !current;
+  signout.textContent = t("signout");
+  document.getElementById("whoami").textContent = current ? current.user.username || "" : "";
+}
+
+async function route() {
+  if (cleanup) { cleanup(); cleanup = null; }
+  const main = document.getElementById("main");
+  const hash = location.hash || "#/queue";
+  if (!session()) {
+    renderChrome(null);
+    cleanup = renderSignIn(main, () => { location.hash = hash === "#/signin" ? "#/queue" : hash; route(); });
+    return;
+  }
+  const found = ROUTES.map((r) => ({ r, m: hash.match(r.pattern) })).find((x) => x.m);
+  if (!found) { location.hash = "#/queue"; return; }
+  renderChrome(found.r.nav);
+  cleanup = found.r.render(main, ...found.m.slice(1)) || null;
+}
+
+setExpiredHandler(() => {
+  banner(t("signin.expired"));
+  route();
+});
+document.getElementById("signout").addEventListener("click", () => { signOut(); banner(""); route(); });
+document.getElementById("lang-switch").addEventListener("change", (event) => { setLang(event.target.value); route(); });
+window.addEventListener("hashchange", () => { banner(""); route(); });
+setLang(currentLang());
+route();

@@ -1,0 +1,132 @@
+// Labels in Korean (default) and English; dates in the user's own time zone through Intl.
+const MESSAGES = {
+  ko: {
+    "skip": "본문으로", "lang": "언어", "nav.queue": "큐", "nav.automation": "자동화", "nav.schedules": "예약",
+    "nav.docs": "API 문서", "signout": "로그아웃", "signin.title": "로그인", "signin.username": "아이디",
+    "signin.password": "비밀번호", "signin.submit": "로그인", "signin.expired": "세션이 만료되었습니다. 다시 로그인하세요.",
+    "queue.title": "큐 (초안)", "queue.add": "큐에 추가", "queue.assetId": "에셋 ID", "queue.assetTitle": "제목",
+    "queue.empty": "큐에 초안이 없습니다.", "queue.selectAll": "전체 선택", "queue.select": "선택: {title}",
+    "queue.bulk": "일괄 설정", "queue.delete": "선택 삭제", "queue.run": "실행 (Run)",
+    "queue.runSelected": "선택 실행", "queue.moveUp": "위로: {title}", "queue.moveDown": "아래로: {title}",
+    "queue.drag": "끌어서 순서 변경: {title}", "queue.conflict": "다른 곳에서 큐가 변경되었습니다. 최신 내용을 다시 불러왔습니다. 다시 시도하세요.",
+    "queue.confirmDelete": "선택한 초안 {n}개를 삭제할까요?", "queue.confirmRun": "초안 {n}개를 실행할까요?",
+    "queue.ran": "{n}개 작업이 대기열에 들어갔습니다.", "queue.defaults": "기본 옵션",
+    "queue.added": "{n}개 초안을 추가했습니다.", "queue.version": "버전 {v}",
+    "bulk.title": "일괄 설정 ({n}개 선택)", "bulk.saveDefault": "기본 옵션으로 저장", "bulk.apply": "적용",
+    "bulk.cancel": "취소", "bulk.unchanged": "(변경 안 함)",
+    "opt.type": "유형", "opt.mediaMode": "이미지 방식", "opt.language": "언어", "opt.voice": "음성",
+    "opt.privacy": "공개 범위", "opt.targetDurationS": "길이(초)", "opt.imageCount": "이미지 수",
+    "opt.requiresApproval": "대본 승인 필요", "opt.music": "배경 음악",
+    "auto.title": "자동화", "tab.scheduled": "예약큐", "tab.script": "대본큐", "tab.images": "이미지큐",
+    "tab.video": "영상큐", "tab.thumbnail": "썸네일큐", "tab.youtube_video": "유튜브큐", "tab.failed": "실패",
+    "tab.done": "완료", "col.title": "제목", "col.stage": "단계", "col.status": "상태", "col.progress": "진행률",
+    "col.message": "메시지", "col.updated": "업데이트", "col.actions": "동작", "tab.empty": "항목이 없습니다.",
+    "act.stop": "중지", "act.retry": "재시도", "act.rerun": "다시 만들기", "act.open": "열기", "act.logs": "로그",
+    "confirm.stop": "'{title}' 작업을 중지할까요?", "confirm.retry": "'{title}' 작업을 실패한 단계부터 다시 시도할까요?",
+    "confirm.rerun": "'{title}' 영상을 새로 만들까요?", "done.stop": "작업을 중지했습니다.",
+    "done.retry": "재시도를 시작했습니다.", "done.rerun": "새로 만들기를 시작했습니다.",
+    "live.ws": "실시간 연결", "live.poll": "주기적 새로고침 (5초 이상)",
+    "logs.title": "로그", "logs.task": "작업 ID", "logs.level": "레벨", "logs.stage": "단계", "logs.action": "동작",
+    "logs.from": "시작 시각", "logs.to": "종료 시각", "logs.apply": "필터 적용", "logs.all": "전체",
+    "logs.empty": "로그가 없습니다.", "col.time": "시각", "col.level": "레벨",
+    "task.title": "작업", "task.script": "대본", "task.scene": "장면 {n}", "task.approve": "대본 승인",
+    "task.reject": "대본 반려 (중지)", "task.awaiting": "대본 승인을 기다리는 중입니다.", "task.images": "장면 이미지",
+    "task.video": "영상", "task.thumbnail": "썸네일", "task.subtitles": "자막 다운로드 (SRT)",
+    "task.youtube": "유튜브에서 보기", "task.published": "게시 위치", "task.noVideo": "아직 영상이 없습니다.",
+    "task.noScript": "아직 대본이 없습니다.", "task.generation": "생성 {n}", "task.confirmReject": "대본을 반려하고 작업을 중지할까요?",
+    "task.confirmApprove": "대본을 승인하고 제작을 계속할까요?", "task.approved": "대본을 승인했습니다.",
+    "task.back": "자동화로 돌아가기",
+    "sched.title": "예약", "sched.new": "새 예약", "sched.task": "작업", "sched.time": "실행 시각",
+    "sched.repeat": "반복", "sched.tz": "시간대", "sched.privacy": "공개 범위", "sched.active": "활성",
+    "sched.save": "저장", "sched.edit": "수정", "sched.pause": "일시 중지", "sched.resume": "재개",
+    "sched.delete": "삭제", "sched.next": "다음 실행", "sched.empty": "예약이 없습니다.", "sched.saved": "저장했습니다.",
+    "sched.confirmDelete": "이 예약을 삭제할까요?", "sched.cancelEdit": "취소",
+    "repeat.once": "한 번", "repeat.daily": "매일", "repeat.weekly": "매주", "repeat.monthly": "매월",
+    "status.draft": "초안", "status.queued": "대기", "status.running": "진행 중", "status.succeeded": "완료",
+    "status.failed": "실패", "status.canceled": "중지됨", "status.scheduled": "예약됨",
+    "stage.script": "대본", "stage.images": "이미지", "stage.video": "영상", "stage.thumbnail": "썸네일",
+    "stage.youtube_video": "게시", "sstatus.waiting": "대기", "sstatus.processing": "처리 중",
+    "sstatus.completed": "완료", "sstatus.failed": "실패", "sstatus.canceled": "중지됨",
+    "err.generic": "요청이 실패했습니다: {message}", "err.network": "서버에 연결할 수 없습니다.",
+    "loading": "불러오는 중…", "yes": "예", "no": "아니요",
+  },
+  en: {
+    "skip": "Skip to content", "lang": "Language", "nav.queue": "Queue", "nav.automation": "Automation",
+    "nav.schedules": "Schedules", "nav.docs": "API docs", "signout": "Sign out", "signin.title": "Sign in",
+    "signin.username": "Username", "signin.password": "Password", "signin.submit": "Sign in",
+    "signin.expired": "Your session expired. Please sign in again.",
+    "queue.title": "Queue (drafts)", "queue.add": "Add to queue", "queue.assetId": "Asset ID",
+    "queue.assetTitle": "Title", "queue.empty": "No drafts in the queue.", "queue.selectAll": "Select all",
+    "queue.select": "Select: {title}", "queue.bulk": "Bulk settings", "queue.delete": "Delete selected",
+    "queue.run": "Run", "queue.runSelected": "Run selected", "queue.moveUp": "Move up: {title}",
+    "queue.moveDown": "Move down: {title}", "queue.drag": "Drag to reorder: {title}",
+    "queue.conflict": "The queue was changed elsewhere. The latest version was reloaded; please try again.",
+    "queue.confirmDelete": "Delete {n} selected drafts?", "queue.confirmRun": "Run {n} drafts?",
+    "queue.ran": "{n} tasks were queued.", "queue.defaults": "Default options", "queue.added": "Added {n} drafts.",
+    "queue.version": "version {v}",
+    "bulk.title": "Bulk settings ({n} selected)", "bulk.saveDefault": "Save as default", "bulk.apply": "Apply",
+    "bulk.cancel": "Cancel", "bulk.unchanged": "(unchanged)",
+    "opt.type": "Type", "opt.mediaMode": "Image source", "opt.language": "Language", "opt.voice": "Voice",
+    "opt.privacy": "Privacy", "opt.targetDurationS": "Length (s)", "opt.imageCount": "Images",
+    "opt.requiresApproval": "Script approval", "opt.music": "Music",
+    "auto.title": "Automation", "tab.scheduled": "Scheduled", "tab.script": "Script", "tab.images": "Images",
+    "tab.video": "Video", "tab.thumbnail": "Thumbnail", "tab.youtube_video": "Publish", "tab.failed": "Failed",
+    "tab.done": "Done", "col.title": "Title", "col.stage": "Stage", "col.status": "Status",
+    "col.progress": "Progress", "col.message": "Message", "col.updated": "Updated", "col.actions": "Actions",
+    "tab.empty": "Nothing here.", "act.stop": "Stop", "act.retry": "Retry", "act.rerun": "Rerun",
+    "act.open": "Open", "act.logs": "Logs", "confirm.stop": "Stop '{title}'?",
+    "confirm.retry": "Retry '{title}' from its failed stage?", "confirm.rerun": "Produce '{title}' again?",
+    "done.stop": "The task was stopped.", "done.retry": "Retry started.", "done.rerun": "Rerun started.",
+    "live.ws": "Live", "live.poll": "Refreshing periodically (5 s or slower)",
+    "logs.title": "Logs", "logs.task": "Task ID", "logs.level": "Level", "logs.stage": "Stage",
+    "logs.action": "Action", "logs.from": "From", "logs.to": "To", "logs.apply": "Apply filters",
+    "logs.all": "All", "logs.empty": "No log entries.", "col.time": "Time", "col.level": "Level",
+    "task.title": "Task", "task.script": "Script", "task.scene": "Scene {n}", "task.approve": "Approve script",
+    "task.reject": "Reject script (stop)", "task.awaiting": "The script is waiting for approval.",
+    "task.images": "Scene images", "task.video": "Video", "task.thumbnail": "Thumbnail",
+    "task.subtitles": "Download subtitles (SRT)", "task.youtube": "Watch on YouTube",
+    "task.published": "Published at", "task.noVideo": "No video yet.", "task.noScript": "No script yet.",
+    "task.generation": "Generation {n}", "task.confirmReject": "Reject the script and stop the task?",
+    "task.confirmApprove": "Approve the script and continue?", "task.approved": "Script approved.",
+    "task.back": "Back to automation",
+    "sched.title": "Schedules", "sched.new": "New schedule", "sched.task": "Task", "sched.time": "Run at",
+    "sched.repeat": "Repeat", "sched.tz": "Time zone", "sched.privacy": "Privacy", "sched.active": "Active",
+    "sched.save": "Save", "sched.edit": "Edit", "sched.pause": "Pause", "sched.resume": "Resume",
+    "sched.delete": "Delete", "sched.next": "Next run", "sched.empty": "No schedules.", "sched.saved": "Saved.",
+    "sched.confirmDelete": "Delete this schedule?", "sched.cancelEdit": "Cancel",
+    "repeat.once": "Once", "repeat.daily": "Daily", "repeat.weekly": "Weekly", "repeat.monthly": "Monthly",
+    "status.draft": "Draft", "status.queued": "Queued", "status.running": "Running", "status.succeeded": "Done",
+    "status.failed": "Failed", "status.canceled": "Stopped", "status.scheduled": "Scheduled",
+    "stage.script": "Script", "stage.images": "Images", "stage.video": "Video", "stage.thumbnail": "Thumbnail",
+    "stage.youtube_video": "Publish", "sstatus.waiting": "Waiting", "sstatus.processing": "Processing",
+    "sstatus.completed": "Completed", "sstatus.failed": "Failed", "sstatus.canceled": "Stopped",
+    "err.generic": "The request failed: {message}", "err.network": "Cannot reach the server.",
+    "loading": "Loading…", "yes": "Yes", "no": "No",
+  },
+};
+
+let lang = sessionStorage.getItem("mp.lang") || localStorage.getItem("mp.lang") || "ko";
+if (!MESSAGES[lang]) lang = "ko";
+
+export function currentLang() { return lang; }
+
+export function setLang(next) {
+  lang = MESSAGES[next] ? next : "ko";
+  localStorage.setItem("mp.lang", lang);
+  document.documentElement.lang = lang;
+}
+
+export function t(key, vars = {}) {
+  const text = MESSAGES[lang][key] ?? MESSAGES.ko[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
+}
+
+export function fmtDate(value) {
+  if (!value) return "";
+  const date = new Date(value);
+  if (Number.isNaN(date.getTime())) return "";
+  return new Intl.DateTimeFormat(lang === "ko" ? "ko-KR" : "en-US", { dateStyle: "medium", timeStyle: "short" })
+    .format(date);
+}
+
+export function timeZone() { return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC"; }

@@ -1,0 +1,211 @@
+// Queue drawer (seed 000 §4): drafts in order, add, bulk settings with "save as default", drag/keyboard
+// reorder, select + delete, Run. Every change sends the queue version; a 409 reloads and says so.
+import { api } from "../api.js";
+import { confirmDialog, field, h, nextId, select } from "../dom.js";
+import { t } from "../i18n.js";
+import { banner, OPTION_CHOICES, showError } from "../ui.js";
+
+const CHIP_KEYS = ["type", "mediaMode", "language", "privacy", "targetDurationS", "imageCount"];
+
+function chips(settings) {
+  return h("span", { class: "chips" }, CHIP_KEYS.filter((key) => settings[key] !== undefined && settings[key] !== null)
+    .map((key) => h("span", { class: "chip", title: t(`opt.${key}`) }, `${t(`opt.${key}`)}: ${settings[key]}`)));
+}
+
+export function renderQueue(main) {
+  const state = { queue: null, version: 0, drafts: [], selected: new Set() };
+  const list = h("ol", { class: "drafts", id: "drafts", "aria-label": t("queue.title") });
+  const actionError = h("p", { class: "error", role: "alert", id: "queue-error" });
+  const header = h("p", { class: "muted", id: "queue-meta" });
+
+  async function load() {
+    state.queue = await api.get("/api/queue");
+    const jobs = await api.get(`/api/queue/${state.queue.id}/jobs`);
+    state.version = jobs.version;
+    state.drafts = jobs.jobs;
+    state.selected = new Set([...state.selected].filter((id) => state.drafts.some((d) => d.id === id)));
+    draw();
+  }
+
+  async function change(fn) {
+    actionError.textContent = "";
+    try {
+      const result = await fn();
+      if (result && typeof result.version === "number") state.version = result.version;
+      await load();
+      return result;
+    } catch (err) {
+      if (err.status === 409) {
+        banner(t("queue.conflict"));
+        actionError.textContent = t("queue.conflict");
+        await load();
+      } else {
+        showError(main, err, actionError);
+      }
+      return null;
+    }
+  }
+
+  const base = () => `/api/queue/${state.queue.id}/jobs`;
+
+  function reorder(ids) {
+    return change(() => api.patch(`${base()}/reorder`, { orderedJobIds: ids, version: state.version }));
+  }
+
+  function move(index, delta, onRow = false) {
+    const ids = state.drafts.map((d) => d.id);
+    const target = index + delta;
+    if (target < 0 || target >= ids.length) return;
+    [ids[index], ids[target]] = [ids[target], ids[index]];
+    const movedId = ids[target];
+    reorder(ids).then(() => {
+      const row = list.querySelector(`[data-id="${movedId}"]`);
+      (onRow ? row : row?.querySelector(`[data-move="${delta < 0 ? "up" : "down"}"]`))?.focus();
+    });
+  }
+
+  let dragId = null;
+  function draftItem(draft, index) {
+    const settings = draft.settings || {};
+    const checkbox = h("input", { type: "checkbox", checked: state.selected.has(draft.id),
+      "aria-label": t("queue.select", { title: draft.title }),
+      onchange: (e) => { e.target.checked ? state.selected.add(draft.id) : state.selected.delete(draft.id); drawToolbar(); } });
+    const item = h("li", { class: "draft", draggable: "true", tabindex: "0", dataset: { id: draft.id },
+      "aria-label": `${index + 1}. ${draft.title}`, "aria-keyshortcuts": "Alt+ArrowUp Alt+ArrowDown",
+      onkeydown: (e) => {
+        if (e.altKey && (e.key === "ArrowUp" || e.key === "ArrowDown")) { e.preventDefault(); move(index, e.key === "ArrowUp" ? -1 : 1, true); }
+      } },
+      h("span", { class: "handle", "aria-hidden": "true", title: t("queue.drag", { title: draft.title }) }, "⠿"),
+      checkbox,
+      h("div", {}, h("div", { class: "title" }, `${index + 1}. ${draft.title}`),
+        h("div", { class: "muted" }, draft.assetId || ""), chips(settings)),
+      h("div", { class: "moves" },
+        h("button", { type: "button", "data-move": "up", "aria-label": t("queue.moveUp", { title: draft.title }),
+          disabled: index === 0, onclick: () => move(index, -1) }, "↑"),
+        h("button", { type: "button", "data-move": "down", "aria-label": t("queue.moveDown", { title: draft.title }),
+          disabled: index === state.drafts.length - 1, onclick: () => move(index, 1) }, "↓")));
+    item.addEventListener("dragstart", (e) => { dragId = draft.id; item.classList.add("dragging"); e.dataTransfer.effectAllowed = "move"; e.dataTransfer.setData("text/plain", draft.id); });
+    item.addEventListener("dragend", () => { item.classList.remove("dragging"); dragId = null; });
+    item.addEventListener("dragover", (e) => { e.preventDefault(); item.classList.add("over"); });
+    item.addEventListener("dragleave", () => item.classList.remove("over"));
+    item.addEventListener("drop", (e) => {
+      e.preventDefault();
+      item.classList.remove("over");
+      const from = dragId || e.dataTransfer.getData("text/plain");
+      if (!from || from === draft.id) return;
+      const ids = state.drafts.map((d) => d.id).filter((id) => id !== from);
+      ids.splice(ids.indexOf(draft.id) + (state.drafts.findIndex((d) => d.id === from) < index ? 1 : 0), 0, from);
+      reorder(ids);
+    });
+    return item;
+  }
+
+  const toolbar = h("div", { class: "row", id: "queue-toolbar" });
+  function drawToolbar() {
+    const n = state.selected.size;
+    const all = h("input", { type: "checkbox", id: "select-all", checked: n > 0 && n === state.drafts.length,
+      onchange: (e) => { state.selected = new Set(e.target.checked ? state.drafts.map((d) => d.id) : []); draw(); } });
+    toolbar.replaceChildren(
+      h("label", { class: "inline" }, all, t("queue.selectAll")),
+      h("button", { type: "button", id: "bulk-open", disabled: n === 0, onclick: openBulk }, t("queue.bulk")),
+      h("button", { type: "button", class: "danger", id: "delete-selected", disabled: n === 0, onclick: async () => {
+        if (!(await confirmDialog(t("queue.confirmDelete", { n }), t("yes"), t("no")))) return;
+        const ids = [...state.selected];
+        const result = await change(() => api.del(`${base()}/bulk`, { jobIds: ids, version: state.version }));
+        if (result) state.selected.clear(), draw();
+      } }, t("queue.delete")),
+      h("button", { type: "button", id: "run-selected", disabled: n === 0, onclick: () => run([...state.selected]) }, t("queue.runSelected")),
+      h("button", { type: "button", class: "primary", id: "run-all", disabled: state.drafts.length === 0, onclick: () => run(null) }, t("queue.run")));
+  }
+
+  async function run(ids) {
+    const n = ids ? ids.length : state.drafts.length;
+    if (!(await confirmDialog(t("queue.confirmRun", { n }), t("yes"), t("no")))) return;
+    const body = { version: state.version, ...(ids ? { jobIds: ids } : {}) };
+    const result = await change(() => api.post(`/api/queue/${state.queue.id}/run`, body));
+    if (result) banner(t("queue.ran", { n: result.queued.length + result.scheduled.length }));
+  }
+
+  function openBulk() {
+    const ids = [...state.selected];
+    const unchanged = ["", t("bulk.unchanged")];
+    const controls = {
+      type: select("type", [unchanged, ...OPTION_CHOICES.type.map((v) => [v, v])], ""),
+      mediaMode: select("mediaMode", [unchanged, ...OPTION_CHOICES.mediaMode.map((v) => [v, v])], ""),
+      language: select("language", [unchanged, ...OPTION_CHOICES.language.map((v) => [v, v])], ""),
+      privacy: select("privacy", [unchanged, ...OPTION_CHOICES.privacy.map((v) => [v, v])], ""),
+      targetDurationS: h("input", { name: "targetDurationS", type: "number", min: 5, max: 600, step: 1 }),
+      voice: h("input", { name: "voice", maxlength: 40 }),
+      requiresApproval: select("requiresApproval", [unchanged, ["true", t("yes")], ["false", t("no")]], ""),
+    };
+    const saveDefault = h("input", { type: "checkbox", name: "saveAsDefault", id: nextId("save-default") });
+    const error = h("p", { class: "error", role: "alert" });
+    const dialog = h("dialog", { id: "bulk-dialog", "aria-labelledby": "bulk-title" });
+    const form = h("form", { method: "dialog" },
+      h("h2", { id: "bulk-title" }, t("bulk.title", { n: ids.length })),
+      ...Object.entries(controls).map(([key, control]) => field(t(`opt.${key}`), control, key)),
+      h("label", { class: "inline" }, saveDefault, t("bulk.saveDefault")), error,
+      h("div", { class: "row" }, h("button", { type: "submit", class: "primary", value: "apply" }, t("bulk.apply")),
+        h("button", { type: "button", onclick: () => { dialog.close(); dialog.remove(); } }, t("bulk.cancel"))));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const partial = {};
+      for (const [key, control] of Object.entries(controls)) {
+        if (control.value === "") continue;
+        if (key === "targetDurationS") partial[key] = Number(control.value);
+        else if (key === "requiresApproval") partial[key] = control.value === "true";
+        else partial[key] = control.value;
+      }
+      try {
+        const result = await api.patch(`${base()}/bulk`, { jobIds: ids, optionsPartial: partial,
+          saveAsDefault: saveDefault.checked, version: state.version });
+        state.version = result.version;
+        dialog.close(); dialog.remove();
+        await load();
+      } catch (err) {
+        if (err.status === 409) { dialog.close(); dialog.remove(); banner(t("queue.conflict")); actionError.textContent = t("queue.conflict"); await load(); }
+        else showError(form, err, error);
+      }
+    });
+    dialog.append(form);
+    dialog.addEventListener("close", () => dialog.remove());
+    document.body.append(dialog);
+    dialog.showModal();
+  }
+
+  function draw() {
+    header.textContent = `${state.queue.name} · ${t("queue.version", { v: state.version })} · ${t("queue.defaults")}: ` +
+      (Object.entries(state.queue.defaultOptions || {}).map(([k, v]) => `${k}=${v}`).join(", ") || "-");
+    list.replaceChildren(...(state.drafts.length ? state.drafts.map(draftItem) : [h("li", { class: "muted" }, t("queue.empty"))]));
+    drawToolbar();
+  }
+
+  const assetId = h("input", { name: "assetId", maxlength: 200 });
+  const title = h("input", { name: "title", maxlength: 100 });
+  const addError = h("p", { class: "error", role: "alert", id: "add-error" });
+  const addForm = h("form", { class: "row", id: "add-form" }, field(t("queue.assetId"), assetId, "assetIds"),
+    field(t("queue.assetTitle"), title, "title"), h("button", { type: "submit", class: "primary" }, t("queue.add")));
+  addForm.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const name = title.value.trim();
+    const asset = assetId.value.trim() || name;
+    if (!asset) { addError.textContent = `${t("queue.assetId")} / ${t("queue.assetTitle")}`; return; }
+    addError.textContent = "";
+    try {
+      const result = await api.post(base(), { assetIds: [asset], ...(name ? { options: { title: name } } : {}), version: state.version });
+      state.version = result.version;
+      assetId.value = ""; title.value = "";
+      banner(t("queue.added", { n: result.createdIds.length }));
+      await load();
+      assetId.focus();
+    } catch (err) {
+      if (err.status === 409) { banner(t("queue.conflict")); addError.textContent = t("queue.conflict"); await load(); }
+      else showError(addForm, err, addError);
+    }
+  });
+
+  main.replaceChildren(h("section", {}, h("h1", {}, t("queue.title")), header,
+    h("div", { class: "card" }, addForm, addError), toolbar, actionError, list));
+  load().catch((err) => showError(main, err, actionError));
+  return null;
+}

@@ -1,0 +1,153 @@
+// Task page: live status, script scenes with approve/reject, scene images, video player, thumbnail,
+// subtitles download, publish link, actions and the task's logs. Files are fetched with the bearer token.
+import { api, blobUrl, wsUrl } from "../api.js";
+import { confirmDialog, h } from "../dom.js";
+import { fmtDate, t } from "../i18n.js";
+import { banner, showError } from "../ui.js";
+import { taskAction } from "./automation.js";
+import { logViewer } from "./logs.js";
+
+export function renderTask(main, taskId) {
+  const objectUrls = [];
+  let socket = null;
+  let closed = false;
+  let rendered = null;
+  let pending = null;
+  const error = h("p", { class: "error", role: "alert", id: "task-error" });
+  const status = h("div", { class: "card", id: "task-status" });
+  const content = h("div", { id: "task-content" });
+
+  async function fileUrl(url) {
+    const made = await blobUrl(url);
+    objectUrls.push(made);
+    return made;
+  }
+
+  function statusCard(task, job) {
+    const slot = h("span", { class: "error", role: "alert" });
+    const act = (kind) => h("button", { type: "button", "data-action": kind, class: kind === "stop" ? "danger" : "",
+      onclick: async () => { if (await taskAction(kind, task.id, task.title, slot)) load(); } }, t(`act.${kind}`));
+    const buttons = [];
+    if (["queued", "running", "scheduled"].includes(task.status)) buttons.push(act("stop"));
+    if (task.status === "failed") buttons.push(act("retry"));
+    if (["failed", "succeeded", "canceled"].includes(task.status)) buttons.push(act("rerun"));
+    status.replaceChildren(
+      h("p", {}, h("strong", { id: "task-state" }, t(`status.${task.status}`)),
+        task.step ? ` · ${t(`stage.${task.step}`)}` : "", job ? ` · ${t("task.generation", { n: job.generation })}` : ""),
+      h("progress", { max: 100, value: task.progress, id: "task-progress", "aria-label": t("col.progress") }),
+      h("p", { id: "task-message" }, task.lastError || task.message || ""),
+      h("p", { class: "muted" }, `${t("col.updated")}: ${fmtDate(task.updatedAt)}`),
+      h("div", { class: "row" }, ...buttons), slot);
+  }
+
+  async function scriptSection(job, assets) {
+    const section = h("section", { class: "card", id: "script" }, h("h2", {}, t("task.script")));
+    const script = assets.find((a) => a.kind === "script" && a.url);
+    if (job && job.awaitingApproval) {
+      const slot = h("span", { class: "error", role: "alert" });
+      section.append(h("p", {}, t("task.awaiting")), h("div", { class: "row" },
+        h("button", { type: "button", class: "primary", id: "approve", onclick: async () => {
+          if (!(await confirmDialog(t("task.confirmApprove"), t("yes"), t("no")))) return;
+          try { await api.post(`/api/v1/videos/${taskId}/render-jobs/${job.id}/approve-script`); banner(t("task.approved")); load(); }
+          catch (err) { showError(section, err, slot); }
+        } }, t("task.approve")),
+        h("button", { type: "button", class: "danger", id: "reject", onclick: async () => {
+          if (!(await confirmDialog(t("task.confirmReject"), t("yes"), t("no")))) return;
+          try { await api.post(`/api/v1/videos/${taskId}/render-jobs/${job.id}/cancel`); load(); }
+          catch (err) { showError(section, err, slot); }
+        } }, t("task.reject")), slot));
+    }
+    if (!script) { section.append(h("p", { class: "muted" }, t("task.noScript"))); return section; }
+    const story = await api.get(script.url);
+    section.append(h("h3", {}, story.title || ""), h("ol", { class: "stack-sm" },
+      (story.scenes || []).map((scene) => h("li", {}, h("strong", {}, scene.caption || t("task.scene", { n: scene.index + 1 })),
+        h("p", {}, scene.narration)))));
+    return section;
+  }
+
+  async function mediaSection(task, assets) {
+    const section = h("section", { class: "card", id: "media" });
+    const images = assets.filter((a) => a.kind === "image" && a.url);
+    if (images.length) {
+      const grid = h("div", { class: "scenes" });
+      for (const [index, image] of images.entries()) {
+        grid.append(h("figure", { class: "scene" }, h("img", { src: await fileUrl(image.url), alt: t("task.scene", { n: index + 1 }) }),
+          h("figcaption", {}, t("task.scene", { n: index + 1 }))));
+      }
+      section.append(h("h2", {}, t("task.images")), grid);
+    }
+    const video = assets.find((a) => a.kind === "video" && a.url);
+    section.append(h("h2", {}, t("task.video")));
+    if (video) {
+      section.append(h("video", { id: "player", controls: true, preload: "auto", src: await fileUrl(video.url),
+        "aria-label": t("task.video"), dataset: { expectedDuration: String(video.metadata?.duration ?? "") } }));
+    } else {
+      section.append(h("p", { class: "muted" }, t("task.noVideo")));
+    }
+    const thumb = assets.find((a) => a.kind === "thumbnail" && a.url);
+    if (thumb) section.append(h("h2", {}, t("task.thumbnail")), h("img", { class: "thumb", id: "thumbnail", src: await fileUrl(thumb.url), alt: t("task.thumbnail") }));
+    const subtitles = assets.find((a) => a.kind === "subtitles" && a.url);
+    if (subtitles) section.append(h("p", {}, h("a", { href: await fileUrl(subtitles.url), download: `${taskId}.srt`, id: "subtitles" }, t("task.subtitles"))));
+    const publish = assets.find((a) => a.kind === "publish" && a.externalUrl);
+    if (publish && publish.metadata?.uploaded_to_youtube && /^https:\/\//.test(publish.externalUrl)) {
+      section.append(h("p", {}, h("a", { href: publish.externalUrl, target: "_blank", rel: "noopener", id: "youtube" }, t("task.youtube"))));
+    } else if (publish) {
+      section.append(h("p", { class: "muted", id: "publish-target" }, `${t("task.published")}: ${publish.externalUrl}`));
+    }
+    return section;
+  }
+
+  // Live events are frequent: look again at most once a second; files are fetched only when they changed.
+  function scheduleLoad() {
+    if (pending || closed) return;
+    pending = setTimeout(() => { pending = null; load(); }, 1000);
+  }
+
+  function followLive(task) {
+    if (socket || closed || !["queued", "running"].includes(task.status)) return;
+    socket = new WebSocket(wsUrl(`/ws/videos/${taskId}/render-progress`));
+    socket.onmessage = (message) => {
+      const event = JSON.parse(message.data);
+      if (!["snapshot", "status", "progress"].includes(event.type)) return;
+      document.getElementById("task-progress")?.setAttribute("value", String(event.progress));
+      const msg = document.getElementById("task-message");
+      if (msg) msg.textContent = event.error || event.message || "";
+      scheduleLoad();
+    };
+    socket.onclose = () => { socket = null; };
+  }
+
+  async function load() {
+    try {
+      const task = await api.get(`/api/v1/videos/${taskId}`);
+      const jobs = await api.get(`/api/v1/videos/${taskId}/render-jobs?limit=1`);
+      const job = jobs.items[0] || null;
+      const assets = job ? job.assets : [];
+      statusCard(task, job);
+      const signature = JSON.stringify([job?.id, job?.awaitingApproval, assets.map((a) => a.id)]);
+      if (signature !== rendered) {
+        const previous = objectUrls.splice(0);
+        const parts = [await scriptSection(job, assets), await mediaSection(task, assets)];
+        if (closed) return;
+        content.replaceChildren(...parts);
+        rendered = signature;
+        for (const url of previous) URL.revokeObjectURL(url);
+      }
+      error.textContent = "";
+      followLive(task);
+    } catch (err) {
+      if (!closed) showError(main, err, error);
+    }
+  }
+
+  main.replaceChildren(h("p", {}, h("a", { href: "#/automation" }, t("task.back"))),
+    h("h1", { id: "task-title" }, t("task.title")), error, status, content, logViewer(taskId));
+  api.get(`/api/v1/videos/${taskId}`).then((task) => { document.getElementById("task-title").textContent = task.title; }).catch(() => {});
+  load();
+  return () => {
+    closed = true;
+    clearTimeout(pending);
+    if (socket) socket.close();
+    for (const url of objectUrls) URL.revokeObjectURL(url);
+  };
+}

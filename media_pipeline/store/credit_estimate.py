@@ -1,0 +1,63 @@
+"""What a generation makes and costs before it is queued (seed 003 §6): the estimate endpoint."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import Field
+
+from media_pipeline.domain import MediaMode
+from media_pipeline.store.credits import Pricing
+from media_pipeline.store.views import _View
+
+
+class EstimateView(_View):
+    """What a generation would make and cost (seed 003 §6)."""
+
+    mode: str
+    media_mode: str
+    styles: int
+    roles: int
+    images: int
+    price_per_image: int
+    credits: int
+    summary: str
+    plan: list[dict[str, str]] = Field(default_factory=list)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def estimate(
+    mode: str,
+    media_mode: MediaMode,
+    styles: Sequence[str],
+    roles: Sequence[str],
+    total_images: int | None,
+    pricing: Pricing,
+) -> EstimateView:
+    """What a generation makes and costs (seed 003 §6): ``SINGLE`` makes every style × role combination,
+    ``BATCH`` exactly ``total_images``, distributed round-robin over the combinations."""
+    combos = [{"style": style, "role": role} for style in styles for role in roles]
+    count = len(combos) if mode == "SINGLE" else int(total_images or 0)
+    plan = [combos[index % len(combos)] for index in range(count)] if combos else []
+    price = pricing.price(media_mode)
+    credits = price * count
+    shape = f"{_plural(len(styles), 'style')} × {_plural(len(roles), 'role')}"
+    summary = (
+        f"{shape} = {_plural(count, 'image')} · {_plural(credits, 'credit')}"
+        if mode == "SINGLE"
+        else f"{_plural(count, 'image')} round-robin over {shape} · {_plural(credits, 'credit')}"
+    )
+    return EstimateView(
+        mode=mode,
+        media_mode=media_mode.value,
+        styles=len(styles),
+        roles=len(roles),
+        images=count,
+        price_per_image=price,
+        credits=credits,
+        summary=summary,
+        plan=plan,
+    )

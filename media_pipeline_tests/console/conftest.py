@@ -1,0 +1,184 @@
+"""Browser tests of the console: a live API on loopback (SQLite app DB), two signed-up users, and
+Debian's Chromium driven by Playwright. Pages must log no JavaScript errors; screenshots of each page at
+1280x800 and 390x844 go to ``test-artifacts/screenshots`` (gitignored)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+
+from media_pipeline.api.app import create_app
+from media_pipeline.settings import Settings, get_settings
+from media_pipeline.store import Owner
+from media_pipeline.store.users import UserService
+from media_pipeline_tests.api.conftest import serving
+from media_pipeline_tests.store.test_task_service import FakeRunControl
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+REPO = Path(__file__).resolve().parents[2]
+SHOTS = REPO / "test-artifacts" / "screenshots"
+VIEWPORTS = [(1280, 800), (390, 844)]
+PASSWORD = "correct horse battery"
+_HTTP_ERROR = re.compile(r"Failed to load resource: the server responded with a status of (\d{3})")
+
+
+@dataclass
+class User:
+    """A console user and the owner their token maps to."""
+
+    username: str
+    owner: Owner
+
+
+@dataclass
+class Console:
+    """The live API serving the console."""
+
+    base_url: str
+    db_url: str
+    settings: Settings
+    run_control: FakeRunControl
+    alice: User
+    bob: User
+
+    def client(self, user: User) -> httpx.Client:
+        """An API client signed in as ``user`` through the login route."""
+        login = httpx.post(
+            f"{self.base_url}/api/auth/login", json={"username": user.username, "password": PASSWORD}
+        )
+        login.raise_for_status()
+        token = login.json()["accessToken"]
+        return httpx.Client(base_url=self.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+
+@pytest.fixture
+def console_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """Environment shared by the API and in-process stages: local publisher, no sensor long poll."""
+    monkeypatch.setenv("MEDIA_PIPELINE_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("MEDIA_PIPELINE_PUBLISHER", "local")
+    monkeypatch.setenv("MEDIA_PIPELINE_SENSOR_LONG_POLL_S", "0")
+    monkeypatch.setenv("MEDIA_PIPELINE_JWT_SECRET", "console-test-secret-0123456789abcdef")
+    get_settings.cache_clear()
+    yield get_settings()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def console(console_settings: Settings, sqlite_template: Path, tmp_path: Path) -> Iterator[Console]:
+    """A running API (with the console) on a fresh SQLite app DB, with users alice and bob."""
+    db_path = tmp_path / "app.db"
+    shutil.copyfile(sqlite_template, db_path)
+    db_url = f"sqlite:///{db_path}"
+    users = UserService(db_url, settings=console_settings)
+    alice = User("alice", users.add("alice", PASSWORD))
+    bob = User("bob", users.add("bob", PASSWORD))
+    run_control = FakeRunControl()
+    app = create_app(
+        console_settings, engine_url=db_url, run_control_factory=lambda: run_control, progress_poll_s=0.1
+    )
+    with serving(app) as base_url:
+        yield Console(base_url, db_url, console_settings, run_control, alice, bob)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium (never a downloaded browser)."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class ConsoleErrors:
+    """JavaScript errors of a page; HTTP error statuses a test provokes on purpose can be allowed."""
+
+    messages: list[str] = field(default_factory=list)
+    allowed_statuses: set[int] = field(default_factory=set)
+
+    def on_console(self, message: ConsoleMessage) -> None:
+        if message.type != "error":
+            return
+        status = _HTTP_ERROR.search(message.text)
+        if status and int(status.group(1)) in self.allowed_statuses:
+            return
+        self.messages.append(message.text)
+
+    def allow_status(self, status: int) -> None:
+        """The test expects responses with ``status`` (the browser logs them as errors)."""
+        self.allowed_statuses.add(status)
+
+
+@pytest.fixture
+def page_errors() -> ConsoleErrors:
+    return ConsoleErrors()
+
+
+@pytest.fixture
+def page(browser: Browser, page_errors: ConsoleErrors) -> Iterator[Page]:
+    """A fresh browser context (Korean, Seoul time) at 1280x800; fails the test on any JS error."""
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, locale="ko-KR", timezone_id="Asia/Seoul"
+    )
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.on("console", page_errors.on_console)
+    page.on("pageerror", lambda error: page_errors.messages.append(f"uncaught: {error}"))
+    yield page
+    context.close()
+    assert page_errors.messages == [], page_errors.messages
+
+
+def sign_in(page: Page, console: Console, user: User) -> None:
+    """Open the console and sign in through the form."""
+    page.goto(f"{console.base_url}/#/queue")
+    page.get_by_label("아이디").fill(user.username)
+    page.get_by_label("비밀번호").fill(PASSWORD)
+    page.get_by_role("button", name="로그인").click()
+    page.locator("#drafts").wait_for()
+
+
+def screenshot(page: Page, name: str) -> list[Path]:
+    """Full-page screenshots of the current page at each viewport (restores 1280x800); the page must fit
+    each viewport's width (no sideways scrolling)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for width, height in VIEWPORTS:
+        page.set_viewport_size({"width": width, "height": height})
+        overflow = page.evaluate("document.documentElement.scrollWidth")
+        assert overflow <= width, f"{name} is {overflow}px wide at a {width}px viewport"
+        path = SHOTS / f"{name}-{width}x{height}.png"
+        page.screenshot(path=str(path), full_page=True)
+        paths.append(path)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    return paths
+
+
+def wait_js(page: Page, expression: str, timeout_s: float = 60.0) -> object:
+    """Poll ``expression`` in the page until it is truthy (``wait_for_function`` evaluates strings, which
+    the console's Content-Security-Policy forbids)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = page.evaluate(expression)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {expression}")
+        page.wait_for_timeout(100)

@@ -1,0 +1,27 @@
+"""Tiny synthetic clips made by ffmpeg for media tests (test pattern + tone, H.264/AAC, +faststart)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from media_pipeline.media.ffmpeg import ffmpeg_cmd
+from media_pipeline.media.process import run_process
+
+
+def make_clip(
+    out: Path, *, width: int, height: int, seconds: float, fps: int = 10, audio: bool = True
+) -> Path:
+    """Write a ``width`` x ``height`` clip of ``seconds`` at ``fps`` (with a 440 Hz tone if ``audio``)."""
+    args = ["-f", "lavfi", "-i", f"testsrc=size={width}x{height}:rate={fps}:duration={seconds}"]
+    if audio:
+        args += [
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=440:sample_rate=48000:duration={seconds}",
+            "-c:a",
+            "aac",
+        ]
+    args += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-movflags", "+faststart"]
+    run_process(ffmpeg_cmd(*args, str(out)), timeout=120)
+    return out

@@ -1,0 +1,73 @@
+"""Stages as stateless workers on S3-compatible storage (moto server on loopback): the Python API produces
+a task whose files all live in the bucket; nothing is left on the local disk."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from media_pipeline.domain import TaskSpec
+from media_pipeline.media.probe import check_video, summarize
+from media_pipeline.pipeline import produce_task
+from media_pipeline.settings import Settings, get_settings
+from media_pipeline.storage import open_storage
+
+SMALL = {"imageCount": 2, "targetDurationS": 5, "renderHeight": 320, "fps": 10, "language": "ko"}
+
+
+def rule_based_keys(task_id: str, scenes: int) -> set[str]:
+    """Every file a published task is made of (seed 001 layout) plus the analysis and the HLS master."""
+    names = ["task.json", "story.json", "narration.wav", "subtitles.srt", "subtitles.ass", "output.mp4"]
+    names += ["analysis.json", "hls/master.m3u8", "thumbnail.jpg", "publish.json"]
+    names += [f"scene_{i:02d}.png" for i in range(scenes)]
+    return {f"tasks/{task_id}/{name}" for name in names}
+
+
+@pytest.fixture
+def s3_settings(s3_bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("MEDIA_PIPELINE_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("MEDIA_PIPELINE_STORAGE_ROOT", str(tmp_path / "empty-root"))
+    monkeypatch.setenv("MEDIA_PIPELINE_STORAGE_URL", f"s3://{s3_bucket}/media")
+    monkeypatch.setenv("MEDIA_PIPELINE_PUBLISHER", "local")
+    monkeypatch.setenv("MEDIA_PIPELINE_SCRATCH_DIR", str(tmp_path / "scratch"))
+    get_settings.cache_clear()
+    yield get_settings()
+    get_settings.cache_clear()
+
+
+@pytest.mark.slow
+def test_task_on_object_storage_leaves_nothing_on_local_disk(
+    s3_settings: Settings, instance, tmp_path
+) -> None:
+    spec = TaskSpec(task_id="s3-short", title="가을 바다", settings={**SMALL, "type": "shortform"})
+    first = produce_task(spec, instance=instance)
+
+    storage = open_storage(s3_settings)
+    keys = set(storage.list_keys("tasks/s3-short"))
+    assert rule_based_keys("s3-short", 2) <= keys
+    renditions = {k for k in keys if k.endswith("/index.m3u8")}
+    assert renditions == {"tasks/s3-short/hls/180p/index.m3u8"}  # a 180x320 source: one rung
+    assert not [k for k in keys if "/segments/" in k or "/narration/" in k]  # caches stay local
+    assert set(storage.list_keys("published/s3-short")) == {
+        f"published/s3-short/{name}"
+        for name in ("video.mp4", "thumbnail.jpg", "subtitles.srt", "story.json", "manifest.json")
+    }
+    assert first.url == storage.uri("published/s3-short/video.mp4")
+    assert str(first.video) == "tasks/s3-short/output.mp4" and first.duration_s > 3
+
+    video = storage.download("tasks/s3-short/output.mp4", tmp_path / "check" / "output.mp4")
+    assert check_video(summarize(video), width=180, height=320, fps=10) == []
+    analysis = json.loads(storage.read_bytes("tasks/s3-short/analysis.json"))
+    assert analysis["loudness"]["integrated_lufs"] < 0
+
+    # Nothing relied on (or was left on) the local disk: no storage root, no scratch folders.
+    assert not (tmp_path / "empty-root").exists()
+    assert list((tmp_path / "scratch").iterdir()) == []
+
+    # The next generation archives the previous outputs inside the bucket.
+    produce_task(spec.model_copy(update={"generation": 2, "title": "두 번째"}), instance=instance)
+    history = set(storage.list_keys("tasks/s3-short/history/1"))
+    assert {k.replace("/history/1", "") for k in history} >= rule_based_keys("s3-short", 2)
+    assert json.loads(storage.read_bytes("tasks/s3-short/story.json"))["title"] == "두 번째"
