@@ -254,7 +254,9 @@ def test_published_assets_and_downloads(api: LiveApi, client: httpx.Client, pipe
         "published_at",
         "script_id",
         "job_id",
+        "playback_url",
     }
+    assert published["playback_url"] == f"/api/v1/videos/{task_id}/playback"
     assert (published["published"], published["job_id"], published["script_id"]) == (
         True,
         f"{task_id}-g1",
