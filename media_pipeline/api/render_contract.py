@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field
 
@@ -143,6 +143,26 @@ class CreatedRenderJob(RenderJob):
         wire = RenderJob.of(job)
         message = "New job created and started" if created else f"Existing {wire.status.value} job returned"
         return cls.model_validate({**wire.model_dump(), "message": message, "created": created})
+
+
+class RenderFile(_Wire):
+    """One file or published item of a job (script, scene images, video, subtitles, thumbnail, publish)."""
+
+    id: int = Field(description="``asset_id`` of ``.../assets/{asset_id}``")
+    kind: ContentKind
+    stage: str | None
+    url: str | None = Field(description="Download URL (API path or presigned), null without a file.")
+    external_url: str | None = Field(description="Where it was published (YouTube or the publish folder).")
+    metadata: dict[str, Any]
+    created_at: datetime
+
+
+class RenderFileList(_Wire):
+    """Every file of a job, oldest first."""
+
+    video_id: str
+    job_id: str
+    files: list[RenderFile]
 
 
 class RenderJobList(_Wire):

@@ -17,6 +17,8 @@ from media_pipeline.api.render_contract import (
     CreatedRenderJob,
     CreateRenderJobBody,
     PublishedAssets,
+    RenderFile,
+    RenderFileList,
     RenderJob,
     RenderJobList,
 )
@@ -68,6 +70,13 @@ def list_render_jobs(
 @router.get("/{video_id}/render-jobs/{job_id}", summary="One render job")
 def get_render_job(video_id: VideoId, job_id: JobId, context: Context, owner: ReadOwner) -> RenderJob:
     return RenderJob.of(context.render_jobs(owner).get(video_id, job_id))
+
+
+@router.get("/{video_id}/render-jobs/{job_id}/assets", summary="Every file of a render job")
+def list_job_files(video_id: VideoId, job_id: JobId, context: Context, owner: ReadOwner) -> RenderFileList:
+    job = context.render_jobs(owner).get(video_id, job_id)
+    files = [RenderFile.model_validate(asset.model_dump()) for asset in job.assets]
+    return RenderFileList(video_id=video_id, job_id=job.id, files=files)
 
 
 @router.post(

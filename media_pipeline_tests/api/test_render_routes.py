@@ -113,6 +113,17 @@ def test_finished_video_renders_again_as_a_new_job(
     )
     detail = client.get(f"{V2}/{task_id}/render-jobs/{task_id}-g1").json()
     assert detail == first
+    listing = client.get(f"{V2}/{task_id}/render-jobs/{task_id}-g1/assets").json()
+    assert (listing["video_id"], listing["job_id"]) == (task_id, f"{task_id}-g1")
+    files = {file["kind"]: file for file in listing["files"]}
+    assert {"video", "subtitles", "thumbnail", "publish"} <= set(files)
+    urls = {kind: files[kind]["url"] for kind in ("video", "subtitles", "thumbnail")}
+    assert urls == {
+        "video": first["assets"]["video_url"],
+        "subtitles": first["assets"]["subtitle_url"],
+        "thumbnail": first["assets"]["thumbnail_url"],
+    }
+    assert files["publish"]["external_url"] == "https://youtu.be/abc"
 
 
 def test_steps_follow_the_stages(client: httpx.Client, pipeline: PipelineState) -> None:
