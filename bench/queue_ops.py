@@ -5,8 +5,8 @@
 ``bench/results.json`` and ``bench/README.md`` like the others.
 
 Every run starts from a fresh, migrated database and calls the store services the HTTP routes call, in the
-order a user would: ``QueueService.add_assets`` in requests of ``max_add_per_request`` (100, the app's
-default) until the queue holds N drafts, ``list_drafts``, ``bulk_patch`` of all ids, ``reorder`` (reversed,
+order a user would: ``QueueService.add_assets`` in requests of the pro plan's ``items_per_add`` (100)
+until the queue holds N drafts, ``list_drafts``, ``bulk_patch`` of all ids, ``reorder`` (reversed,
 one call), ``run`` (all drafts queued, one call), then ``TaskService.stage_tabs`` (limit 100, the API
 default, and 1000, the maximum) and ``PipelineState.launchable(now, 50)`` (what the dispatch sensor asks
 for each tick). Adding 1,000 drafts in one request (the limit raised to 1,000) is measured on its own
@@ -42,7 +42,7 @@ from sqlalchemy import Engine, event
 from sqlalchemy.engine.interfaces import ExecuteStyle
 
 from bench.common import BenchOptions, Section, fmt, fmt_range, median, table
-from media_pipeline.settings import Settings
+from media_pipeline.settings import DEFAULT_PLANS, PlanLimits, Settings
 from media_pipeline.store import Owner, PipelineState, QueueService, TaskService, make_engine, upgrade_db
 from media_pipeline_tests.pgserver import PgServer, PostgresUnavailable, pg_server
 
@@ -52,7 +52,7 @@ QUICK_SIZES = (1_000,)
 BACKENDS = ("sqlite", "postgresql")
 BACKEND_LABELS = {"sqlite": "SQLite (file, WAL)", "postgresql": "PostgreSQL 15"}
 BACKEND_SHORT = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
-BATCH = Settings.model_fields["max_add_per_request"].default  # the app's per-request limit (100)
+BATCH = DEFAULT_PLANS["pro"].items_per_add  # the app's per-request limit on the pro plan (100)
 ONE_CALL = 1_000
 PATCH = {"imageCount": 4, "music": True}
 LAUNCH_LIMIT = 50
@@ -186,7 +186,8 @@ def _check(condition: bool, message: str) -> None:
 
 
 def _settings(size: int, add_limit: int, work_dir: Path) -> Settings:
-    return Settings(max_drafts_per_queue=size, max_add_per_request=add_limit, data_dir=work_dir / "data")
+    limits = PlanLimits(drafts_per_queue=size, items_per_add=add_limit, runs_per_day=max(size, 1))
+    return Settings(plans={"bench": limits}, default_plan="bench", data_dir=work_dir / "data")
 
 
 def _assets(count: int, start: int = 0) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -69,11 +70,33 @@ def _youtube_auth(args: argparse.Namespace) -> object:
 
     settings = get_settings()
     secrets = args.client_secrets or settings.youtube_client_secrets_file
-    token = args.token_file or settings.youtube_token_file
+    if args.channel is not None and args.token_file is not None:
+        raise SystemExit("give --channel or --token-file, not both")
+    token = settings.channel_token_file(args.channel) if args.channel else args.token_file
+    token = token or settings.youtube_token_file
     if secrets is None or token is None:
         raise SystemExit("give --client-secrets and --token-file (or MEDIA_PIPELINE_YOUTUBE_* settings)")
+    token.parent.mkdir(parents=True, exist_ok=True)
     print(f"token written to {authorize(secrets, token, open_browser=not args.no_browser)}")
     return None
+
+
+def _channel_setting_id(value: str) -> str:
+    from media_pipeline.domain.models import CHANNEL_ID_PATTERN
+
+    if not re.fullmatch(CHANNEL_ID_PATTERN, value):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a channel setting id (c + 12 hex digits)")
+    return value
+
+
+def _plan(args: argparse.Namespace) -> object:
+    from media_pipeline.store.db import ensure_migrated
+    from media_pipeline.store.plans import WorkspacePlans
+
+    settings = get_settings()
+    ensure_migrated(settings.resolved_app_db_url)
+    plans = WorkspacePlans(settings.resolved_app_db_url, settings=settings)
+    return plans.get(args.workspace) if args.set is None else plans.set(args.workspace, args.set)
 
 
 def _api(args: argparse.Namespace) -> object:
@@ -131,6 +154,11 @@ def build_parser() -> argparse.ArgumentParser:
     auth = sub.add_parser("youtube-auth", help="one-time YouTube authorization; writes the token file")
     auth.add_argument("--client-secrets", type=Path, help="OAuth client secrets JSON (Desktop app)")
     auth.add_argument("--token-file", type=Path, help="where to write the token (default: settings)")
+    auth.add_argument(
+        "--channel",
+        type=_channel_setting_id,
+        help="authorize this channel setting (id from GET /api/channels); writes its own token file",
+    )
     auth.add_argument("--no-browser", action="store_true")
     auth.set_defaults(handler=_youtube_auth)
     sub.add_parser("api", help="serve the HTTP API (settings api_host/api_port)").set_defaults(handler=_api)
@@ -144,6 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("--read-only", action="store_true")
     token.add_argument("--admin", action="store_true", help="also grant 'admin' (credit grants)")
     token.set_defaults(handler=_token)
+    plan = sub.add_parser("plan", help="show (or --set) a workspace's plan, its limits and today's usage")
+    plan.add_argument("--workspace", required=True)
+    plan.add_argument("--set", help="put the workspace on this plan (one of the configured plans)")
+    plan.set_defaults(handler=_plan, emit=True)
     user = sub.add_parser("user", help="console users").add_subparsers(dest="user_command", required=True)
     user_add = user.add_parser("add", help="create a console user (asks for the password)")
     user_add.add_argument("username")

@@ -4,10 +4,25 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class PlanLimits(BaseModel):
+    """What one plan allows a workspace (seed 000: plan limits)."""
+
+    drafts_per_queue: int = Field(ge=1, description="Drafts a queue may hold.")
+    items_per_add: int = Field(ge=1, description="Assets one add request may carry.")
+    runs_per_day: int = Field(ge=1, description="Productions the users may start per UTC day.")
+
+
+DEFAULT_PLANS = {
+    "free": PlanLimits(drafts_per_queue=50, items_per_add=10, runs_per_day=20),
+    "pro": PlanLimits(drafts_per_queue=500, items_per_add=100, runs_per_day=500),
+    "business": PlanLimits(drafts_per_queue=5000, items_per_add=1000, runs_per_day=10000),
+}
 
 
 class Settings(BaseSettings):
@@ -114,6 +129,10 @@ class Settings(BaseSettings):
         default="auto", description="auto | local | youtube (auto: youtube if token file)."
     )
     youtube_token_file: Path | None = None
+    youtube_channels_dir: Path | None = Field(
+        default=None,
+        description="Token files of the workspaces' channel settings, <id>.json; default <data_dir>/youtube.",
+    )
     youtube_client_secrets_file: Path | None = None
     youtube_api_base_url: str | None = Field(default=None, description="Override for tests (loopback fake).")
     youtube_token_uri: str | None = Field(
@@ -130,11 +149,20 @@ class Settings(BaseSettings):
     jwt_issuer: str = "media_pipeline"
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    cors_allowed_origins: list[str] = Field(
+        default=[],
+        description="Browser origins (e.g. https://app.example.com) allowed to call the API and open the "
+        "progress WebSocket from another origin; default none (same origin only).",
+    )
 
-    # Queue limits.
-    max_drafts_per_queue: int = 500
-    max_add_per_request: int = 100
-    draft_ttl_days: int = 14
+    # Queue limits: per plan; a workspace's plan is set with `media-pipeline plan` (else default_plan).
+    plans: dict[str, PlanLimits] = Field(
+        default_factory=lambda: dict(DEFAULT_PLANS),
+        description='Plans by name, e.g. {"free": {"drafts_per_queue": 50, "items_per_add": 10, '
+        '"runs_per_day": 20}, ...}.',
+    )
+    default_plan: str = Field(default="free", description="Plan of workspaces without one of their own.")
+    draft_ttl_days: int = Field(default=30, ge=1, description="Drafts untouched this long expire.")
     sensor_max_runs_per_tick: int = 25
     sensor_long_poll_s: float = Field(
         default=3.0,
@@ -158,10 +186,28 @@ class Settings(BaseSettings):
         "retries (5, 10, 30 s) take over.",
     )
 
+    @model_validator(mode="after")
+    def _default_plan_exists(self) -> Self:
+        if self.default_plan not in self.plans:
+            raise ValueError(
+                f"default_plan {self.default_plan!r} is not one of the plans {sorted(self.plans)}"
+            )
+        return self
+
+    def plan_limits(self, plan: str | None) -> tuple[str, PlanLimits]:
+        """The plan's name and limits (the default plan for None or a plan no longer configured)."""
+        name = plan if plan in self.plans else self.default_plan
+        return name, self.plans[name]
+
     @property
     def resolved_data_dir(self) -> Path:
         """Absolute data directory."""
         return self.data_dir.expanduser().resolve()
+
+    def channel_token_file(self, channel_setting_id: str) -> Path:
+        """The token file of a channel setting (its id is validated by the caller: ``c`` + hex)."""
+        folder = self.youtube_channels_dir or self.resolved_data_dir / "youtube"
+        return folder.expanduser().resolve() / f"{channel_setting_id}.json"
 
     @property
     def resolved_storage_root(self) -> Path:

@@ -22,6 +22,7 @@ from media_pipeline.settings import Settings
 from media_pipeline.storage import SETTING, Storage, StorageConfigError, open_storage
 from media_pipeline.store import (
     ConflictError,
+    NotFoundError,
     Owner,
     QueueService,
     RerunResult,
@@ -36,7 +37,8 @@ from media_pipeline.store import (
 )
 from media_pipeline.store.clock import Clock
 from media_pipeline.store.credits import CreditService, Pricing
-from media_pipeline.store.enums import ACTIVE_STATUSES
+from media_pipeline.store.enums import ACTIVE_STATUSES, ScriptReview
+from media_pipeline.store.errors import ScriptNotApproved
 from media_pipeline.store.image_jobs import ImageJobService, ImageUrl
 from media_pipeline.store.render_jobs import AssetUrl, RenderJobReader, asset_ref, job_id
 from media_pipeline.store.views import RenderJobView
@@ -89,6 +91,17 @@ def check_ready(tasks: Sequence[TaskView], settings: Settings, storage: Storage)
     errors = errors or [problem for task in tasks for problem in readiness_problems(task, settings, storage)]
     if errors:
         raise ValidationFailed("some tasks cannot run with this server's configuration", {"errors": errors})
+
+
+def _check_script(task: TaskView, script: str) -> None:
+    """NotFoundError unless ``script`` is the task's script; ScriptNotApproved unless it is approved."""
+    if script != task.script_id:
+        raise NotFoundError(f"script {script!r} not found", {"video_id": task.id, "script_id": script})
+    if task.script_review is not ScriptReview.APPROVED:
+        raise ScriptNotApproved(
+            "only an approved script can be rendered",
+            {"script_id": script, "review_status": task.script_review.value},
+        )
 
 
 def with_current_version(queues: QueueService, change: Callable[[int], R]) -> R:
@@ -163,13 +176,16 @@ class UseCases:
 
     # -- render jobs ---------------------------------------------------------------------------------
 
-    def start_render_job(self, task_id: str) -> tuple[RenderJobView, bool]:
-        """The job in flight, or a new one: ``(job, created)``. A draft is queued through the queue,
-        a finished task re-runs; concurrent calls create exactly one job."""
+    def start_render_job(self, task_id: str, script: str) -> tuple[RenderJobView, bool]:
+        """The job in flight, or a new one rendering the video's approved ``script``: ``(job, created)``
+        (seed 002 §9). A draft is queued through the queue, a finished task re-runs; concurrent calls
+        create exactly one job."""
         for _ in range(VERSION_ATTEMPTS):
             task = self.tasks.get(task_id)
-            if task.status not in ACTIVE_STATUSES:
-                self.check_ready([task])
+            if task.status in ACTIVE_STATUSES:
+                return self.render_jobs.get(task_id, job_id(task_id, task.generation)), False
+            _check_script(task, script)
+            self.check_ready([task])
             if task.status is TaskStatus.DRAFT:
                 self._refuse_if_scheduled(task_id)
                 try:
@@ -203,11 +219,23 @@ class UseCases:
 
     def approve_script(self, task_id: str, job: str) -> RenderJobView:
         """Approve the job's written script so rendering continues (idempotent)."""
-        current = self.render_jobs.get(task_id, job)
-        if current.generation != self.tasks.get(task_id).generation:
-            raise ConflictError("only the latest job's script can be approved", {"jobId": job})
+        self._latest_job(task_id, job)
         self.tasks.approve_script(task_id)
         return self.render_jobs.get(task_id, job)
+
+    def reject_script(self, task_id: str, job: str) -> RenderJobView:
+        """Reject the job's written script and stop the job (idempotent); it never renders."""
+        generation = self._latest_job(task_id, job)
+        self.tasks.reject_script(task_id)
+        self.stop(task_id, generation=generation)
+        return self.render_jobs.get(task_id, job)
+
+    def _latest_job(self, task_id: str, job: str) -> int:
+        """The generation of ``job``; ConflictError unless it is the video's latest job."""
+        current = self.render_jobs.get(task_id, job)
+        if current.generation != self.tasks.get(task_id).generation:
+            raise ConflictError("only the latest job's script can be reviewed", {"jobId": job})
+        return current.generation
 
     def _refuse_if_scheduled(self, task_id: str) -> None:
         now = self.tasks.now()

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import pytest
 from sqlalchemy import Engine
 
-from media_pipeline.settings import Settings
+from media_pipeline.settings import PlanLimits, Settings
 from media_pipeline.store import (
     Housekeeping,
     Owner,
@@ -150,10 +150,16 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+TEST_PLANS = {
+    "free": PlanLimits(drafts_per_queue=25, items_per_add=10, runs_per_day=1000),
+    "pro": PlanLimits(drafts_per_queue=100, items_per_add=50, runs_per_day=1000),
+}
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Settings with small queue limits (10 per add, 25 drafts)."""
-    return Settings(data_dir=tmp_path, max_add_per_request=10, max_drafts_per_queue=25, draft_ttl_days=14)
+    """Settings with small queue limits (free plan: 10 per add, 25 drafts, 1000 runs a day)."""
+    return Settings(data_dir=tmp_path, plans=TEST_PLANS, draft_ttl_days=14)
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages media_pipeline needs, only those that are missing:
 # ffmpeg (+ffprobe), espeak-ng, a Hangul-capable font (fonts-nanum) and, with --postgres, PostgreSQL 15
-# server binaries for the test suite's throwaway database and Chromium for the console's browser tests.
+# server binaries for the test suite's throwaway database, Chromium for the console's browser tests and
+# Node.js (>= 20: the seed-002 front-end test needs its WebSocket).
 set -euo pipefail
 
 want_pg=0
@@ -13,6 +14,9 @@ command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
 command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)
 if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list :lang=ko file 2>/dev/null | head -n1)" ]; then
   missing+=(fonts-nanum)
+fi
+if [ "$want_pg" = 1 ] && ! command -v node >/dev/null 2>&1; then
+  missing+=(nodejs)
 fi
 if [ "$want_pg" = 1 ] && [ ! -x /usr/lib/postgresql/15/bin/initdb ] && ! command -v initdb >/dev/null 2>&1; then
   missing+=(postgresql-15)

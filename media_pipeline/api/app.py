@@ -17,6 +17,8 @@ from sqlalchemy.exc import OperationalError
 from media_pipeline.api import (
     routes_auth,
     routes_automation,
+    routes_channels,
+    routes_contents,
     routes_credits,
     routes_images,
     routes_ops,
@@ -24,15 +26,18 @@ from media_pipeline.api import (
     routes_queue,
     routes_render,
     routes_uploads,
+    routes_videos,
+    routes_workspace,
     ws_progress,
 )
 from media_pipeline.api.context import ApiContext, RunControlFactory
+from media_pipeline.api.cors import install_cors
 from media_pipeline.api.errors import install_error_handlers
 from media_pipeline.api.metrics import ApiMetrics
 from media_pipeline.api.middleware import RequestContextMiddleware
 from media_pipeline.api.playback import Playback
 from media_pipeline.api.progress import ProgressHub
-from media_pipeline.api.schemas import ConnectedMessage, ProgressEvent
+from media_pipeline.api.render_contract import ConnectedMessage, ProgressEvent
 from media_pipeline.api.uploads import request_limit
 from media_pipeline.console.mount import mount_console
 from media_pipeline.domain.models import TaskSettings
@@ -63,10 +68,15 @@ HTTP API of media_pipeline: the draft queue, videos and their render jobs, autom
   (402 INSUFFICIENT_CREDITS, nothing queued, when the balance is short); made images consume them, a stop or
   a final failure refunds the rest. See `/api/v1/credits` and the image jobs of a video.
 * **Request ids**: send `X-Request-ID` (or one is generated); it is returned and logged.
-* **Progress stream**: `WS /ws/videos/{videoId}/render-progress?job_id=&access_token=` sends a
+* **Render jobs** (`/api/v2/videos/{video_id}/...`) follow seed 002: snake_case JSON, statuses
+  `PENDING | RUNNING | SUCCEEDED | FAILED | CANCELED`; only approved scripts render (409
+  `SCRIPT_NOT_APPROVED`).
+* **Progress stream**: `WS /ws/videos/{video_id}/render-progress?job_id=&access_token=` sends a
   `ConnectedMessage`, then `ProgressEvent`s: one `snapshot`, then `status`/`progress` events. With
-  `job_id` it follows that job and closes (1000) when it ends; without, it follows the latest job.
-  Errors: `{"type": "error", code, message}` then close 4401/4404.
+  `job_id` it follows that job and closes (1000) when it ends; without, it follows the latest
+  PENDING/RUNNING job, or every event if there is none. Errors: `{"type": "error", code, message}` then
+  close 4401/4403/4404.
+* **CORS**: allowed browser origins are configured (`MEDIA_PIPELINE_CORS_ALLOWED_ORIGINS`); default none.
 """
 
 
@@ -162,15 +172,20 @@ def create_app(
         metrics=metrics,
         body_limit=lambda path: upload_limit if _UPLOAD_PATH.match(path) else JSON_BODY_LIMIT,
     )
+    install_cors(app, settings)
     for module in (
         routes_queue,
+        routes_videos,
         routes_render,
         routes_playback,
         routes_images,
         routes_credits,
         routes_auth,
         routes_uploads,
+        routes_channels,
+        routes_contents,
         routes_automation,
+        routes_workspace,
         routes_ops,
         ws_progress,
     ):

@@ -15,9 +15,12 @@ from media_pipeline.orchestration.dagster_link import DagsterLink
 from media_pipeline.settings import Settings
 from media_pipeline.storage import Storage
 from media_pipeline.store import Owner, QueueService, ScheduleService, TaskService
+from media_pipeline.store.channels import ChannelService
 from media_pipeline.store.clock import Clock
+from media_pipeline.store.plans import WorkspacePlans
 from media_pipeline.store.render_jobs import RenderJobReader, job_id
 from media_pipeline.store.run_control import RunControl
+from media_pipeline.store.user_contents import UserContentService
 from media_pipeline.usecases import UseCases
 
 QUEUE_ID_CACHE_SIZE = 10_000
@@ -28,7 +31,7 @@ RunControlFactory = Callable[[], RunControl | None]
 
 def asset_url(task_id: str, generation: int, content_id: int) -> str:
     """API path downloading a content's file."""
-    return f"/api/v1/videos/{task_id}/render-jobs/{job_id(task_id, generation)}/assets/{content_id}"
+    return f"/api/v2/videos/{task_id}/render-jobs/{job_id(task_id, generation)}/assets/{content_id}"
 
 
 def image_url(task_id: str, generation: int, index: int) -> str:
@@ -64,6 +67,18 @@ class ApiContext:
     def schedules(self, owner: Owner) -> ScheduleService:
         """The owner's schedule service."""
         return ScheduleService(self.engine, owner, clock=self.clock, settings=self.settings)
+
+    def channels(self, owner: Owner) -> ChannelService:
+        """The owner's workspace channel settings."""
+        return ChannelService(self.engine, owner, clock=self.clock, settings=self.settings)
+
+    def user_contents(self, owner: Owner) -> UserContentService:
+        """The owner's contents ("my contents")."""
+        return UserContentService(self.engine, owner, clock=self.clock, settings=self.settings)
+
+    def plans(self) -> WorkspacePlans:
+        """Workspace plans and their usage."""
+        return WorkspacePlans(self.engine, clock=self.clock, settings=self.settings)
 
     def default_queue_id(self, owner: Owner) -> str:
         """Id of the owner's default queue (created if missing; cached, as it never changes)."""

@@ -21,6 +21,7 @@ from media_pipeline.store.errors import (
     InsufficientCredits,
     LimitExceeded,
     NotFoundError,
+    ScriptNotApproved,
     StoreError,
     StoreUnavailable,
     ValidationFailed,
@@ -43,6 +44,7 @@ _CODES_BY_STATUS = {
 _STATUS_BY_STORE_CODE = {
     NotFoundError.code: 404,
     ConflictError.code: 409,
+    ScriptNotApproved.code: 409,
     ValidationFailed.code: 422,
     LimitExceeded.code: 422,
     InsufficientCredits.code: 402,
@@ -54,8 +56,9 @@ class ErrorBody(BaseModel):
     """The body of every error response."""
 
     code: str = Field(
-        description="VALIDATION_ERROR, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, LIMIT_EXCEEDED, "
-        "INSUFFICIENT_CREDITS, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, METHOD_NOT_ALLOWED or INTERNAL",
+        description="VALIDATION_ERROR, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, SCRIPT_NOT_APPROVED, "
+        "LIMIT_EXCEEDED, INSUFFICIENT_CREDITS, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, "
+        "METHOD_NOT_ALLOWED or INTERNAL",
         examples=["CONFLICT"],
     )
     message: str = Field(description="Human-readable explanation.")

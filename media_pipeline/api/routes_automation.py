@@ -70,7 +70,7 @@ def logs(
     context: Context,
     owner: ReadOwner,
     task_id: Annotated[TaskId | None, Query(alias="taskId")] = None,
-    level: LogLevel | None = None,
+    level: Annotated[LogLevel | None, Query(description="debug, info, warning (or warn) or error")] = None,
     stage: Annotated[
         str | None, Query(alias="queueType", description=f"A stage queue: {', '.join(STAGES)}", max_length=32)
     ] = None,
@@ -85,7 +85,9 @@ def logs(
     return Items[Log](items=entries)
 
 
-@router.get("/tabs", response_model=Tabs, summary="Stage tabs: waiting/processing per stage, failed, done")
+@router.get(
+    "/tabs", response_model=Tabs, summary="Tabs: scheduled, waiting/processing per stage, failed, done"
+)
 def tabs(context: Context, owner: ReadOwner, limit: Limit = 100) -> StageTabs:
     return context.tasks(owner).stage_tabs(limit)
 

@@ -1,5 +1,6 @@
 """Image jobs of paid render jobs (seed 003 §3, §5): per-image status and URLs, the active job of a video
-(``?status=PENDING,PROCESSING``), the image files, and "stop after the current image"."""
+(``?status=PENDING,PROCESSING``) and the image files ("stop after the current image" is a render-job route
+of ``routes_render``)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,18 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import FileResponse
 
-from media_pipeline.api.deps import Context, DownloadOwner, ReadOwner, VideoId, WriteOwner
+from media_pipeline.api.deps import Context, DownloadOwner, ReadOwner, VideoId
 from media_pipeline.api.errors import responses
-from media_pipeline.api.routes_render import JobId
-from media_pipeline.api.schemas import Items, RenderJob
+from media_pipeline.api.routes_render import JOB_ID_PATTERN
+from media_pipeline.api.schemas import Items
 from media_pipeline.api.schemas_credits import ImageJob
 from media_pipeline.store import ValidationFailed
 from media_pipeline.store.image_jobs import ImageJobView, JobStatus
-from media_pipeline.store.views import RenderJobView
 
 router = APIRouter(prefix="/api/v1/videos", tags=["image jobs"], responses=responses(400, 401, 403, 404, 422))
+JobId = Annotated[
+    str, Path(alias="jobId", max_length=80, pattern=JOB_ID_PATTERN, description="``{videoId}-g{n}``")
+]
 
 
 def _statuses(text: str | None) -> list[JobStatus] | None:
@@ -66,15 +69,3 @@ def download_image(
 ) -> FileResponse:
     path = context.usecases(owner).images.image_file(video_id, job_id, index)
     return FileResponse(path, media_type="image/png", filename=path.name, content_disposition_type="inline")
-
-
-@router.post(
-    "/{videoId}/render-jobs/{jobId}/stop-after-current-image",
-    response_model=RenderJob,
-    summary="Finish the image in progress, then stop and refund the rest (idempotent)",
-)
-def stop_after_current_image(
-    video_id: VideoId, job_id: JobId, context: Context, owner: WriteOwner
-) -> RenderJobView:
-    """With no image in progress this is the plain cancel (every image not made is refunded)."""
-    return context.usecases(owner).stop_after_current_image(video_id, job_id)

@@ -1,5 +1,8 @@
-"""Videos and their render jobs (``/api/v1/videos``): a video is a task, a render job one generation of it.
-Live progress: ``WS /ws/videos/{videoId}/render-progress`` (see the app description)."""
+"""Render jobs of a video as seed 002 specifies them (``/api/v2/videos/{video_id}/...``, snake_case JSON).
+
+A render job is one generation of the video (task), id ``{video_id}-g{generation}``; live progress is
+``WS /ws/videos/{video_id}/render-progress`` (``ws_progress``).
+"""
 
 from __future__ import annotations
 
@@ -8,100 +11,112 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import FileResponse, RedirectResponse
 
-from media_pipeline.api.deps import Context, DownloadOwner, ReadOwner, VideoId, WriteOwner
+from media_pipeline.api.deps import Context, DownloadOwner, ReadOwner, WriteOwner
 from media_pipeline.api.errors import responses
-from media_pipeline.api.schemas import MAX_INT, Items, Page, Progress, PublishedAssets, RenderJob, Task
-from media_pipeline.store import TaskProgress, TaskStatus, TaskView
-
-router = APIRouter(
-    prefix="/api/v1/videos", tags=["videos"], responses=responses(400, 401, 403, 404, 413, 422)
+from media_pipeline.api.render_contract import (
+    CreatedRenderJob,
+    CreateRenderJobBody,
+    PublishedAssets,
+    RenderFile,
+    RenderFileList,
+    RenderJob,
+    RenderJobList,
 )
-JobId = Annotated[
-    str,
-    Path(
-        alias="jobId",
-        max_length=80,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*-g[1-9][0-9]{0,8}$",
-        description="``{videoId}-g{generation}``",
-    ),
-]
-Limit = Annotated[int, Query(ge=1, le=1000)]
+from media_pipeline.api.schemas import MAX_INT
+from media_pipeline.domain.models import TASK_ID_PATTERN
 
-
-@router.get("", summary="The caller's videos, most recently updated first")
-def list_videos(
-    context: Context,
-    owner: ReadOwner,
-    status: Annotated[list[TaskStatus] | None, Query()] = None,
-    limit: Limit = 100,
-) -> Items[Task]:
-    return Items[Task](items=context.tasks(owner).list_tasks(status, limit))
-
-
-@router.get("/{videoId}", response_model=Task, summary="One video")
-def get_video(video_id: VideoId, context: Context, owner: ReadOwner) -> TaskView:
-    return context.tasks(owner).get(video_id)
-
-
-@router.get("/{videoId}/progress", response_model=Progress, summary="Progress snapshot with stage states")
-def get_progress(video_id: VideoId, context: Context, owner: ReadOwner) -> TaskProgress:
-    return context.tasks(owner).progress(video_id)
+PREFIX = "/api/v2/videos"
+router = APIRouter(prefix=PREFIX, tags=["render jobs"], responses=responses(400, 401, 403, 404, 422))
+VideoId = Annotated[str, Path(pattern=TASK_ID_PATTERN, max_length=64, description="Task id of the video.")]
+JOB_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*-g[1-9][0-9]{0,8}$"
+JobId = Annotated[str, Path(max_length=80, pattern=JOB_ID_PATTERN, description="``{video_id}-g{n}``")]
 
 
 @router.post(
-    "/{videoId}/render-jobs",
+    "/{video_id}/render-jobs",
     status_code=202,
-    response_description="A new job was queued.",
+    response_description="A new job was created and queued.",
     responses={
-        200: {"model": RenderJob, "description": "A job is already queued or running: that job."},
+        200: {"model": CreatedRenderJob, "description": "A PENDING/RUNNING job exists: that job."},
         **responses(409),
     },
-    summary="Render the video (idempotent)",
+    summary="Render the video's approved script (idempotent)",
 )
 def create_render_job(
-    video_id: VideoId, context: Context, owner: WriteOwner, response: Response
-) -> RenderJob:
-    """202 with a new job, or 200 with the job already queued/running. A draft is queued through the
-    queue; a finished video is produced again as a new generation."""
-    job, created = context.usecases(owner).start_render_job(video_id)
+    video_id: VideoId, body: CreateRenderJobBody, context: Context, owner: WriteOwner, response: Response
+) -> CreatedRenderJob:
+    """202 with a new job, or 200 with the job already PENDING/RUNNING. 409 ``SCRIPT_NOT_APPROVED`` (with
+    ``script_id`` and ``review_status``) unless the script is approved."""
+    job, created = context.usecases(owner).start_render_job(video_id, body.script_id)
     response.status_code = 202 if created else 200
-    response.headers["Location"] = f"{router.prefix}/{video_id}/render-jobs/{job.id}"
-    return job
+    response.headers["Location"] = f"{PREFIX}/{video_id}/render-jobs/{job.id}"
+    return CreatedRenderJob.answer(job, created)
 
 
-@router.get("/{videoId}/render-jobs", summary="The video's render jobs, newest first")
+@router.get("/{video_id}/render-jobs", summary="The video's render jobs, newest first")
 def list_render_jobs(
     video_id: VideoId,
     context: Context,
     owner: ReadOwner,
-    limit: Limit = 20,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 20,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> Page[RenderJob]:
-    items, total = context.render_jobs(owner).list(video_id, limit, offset)
-    return Page[RenderJob](items=items, total=total, limit=limit, offset=offset)
+) -> RenderJobList:
+    jobs, total = context.render_jobs(owner).list(video_id, limit, offset)
+    return RenderJobList(
+        video_id=video_id, jobs=[RenderJob.of(job) for job in jobs], total=total, limit=limit, offset=offset
+    )
 
 
-@router.get("/{videoId}/render-jobs/{jobId}", summary="One render job")
+@router.get("/{video_id}/render-jobs/{job_id}", summary="One render job")
 def get_render_job(video_id: VideoId, job_id: JobId, context: Context, owner: ReadOwner) -> RenderJob:
-    return context.render_jobs(owner).get(video_id, job_id)
+    return RenderJob.of(context.render_jobs(owner).get(video_id, job_id))
 
 
-@router.post("/{videoId}/render-jobs/{jobId}/cancel", summary="Cancel a queued or running job (idempotent)")
-def cancel_render_job(video_id: VideoId, job_id: JobId, context: Context, owner: WriteOwner) -> RenderJob:
-    return context.usecases(owner).cancel_render_job(video_id, job_id)
+@router.get("/{video_id}/render-jobs/{job_id}/assets", summary="Every file of a render job")
+def list_job_files(video_id: VideoId, job_id: JobId, context: Context, owner: ReadOwner) -> RenderFileList:
+    job = context.render_jobs(owner).get(video_id, job_id)
+    files = [RenderFile.model_validate(asset.model_dump()) for asset in job.assets]
+    return RenderFileList(video_id=video_id, job_id=job.id, files=files)
 
 
 @router.post(
-    "/{videoId}/render-jobs/{jobId}/approve-script",
+    "/{video_id}/render-jobs/{job_id}/cancel", summary="Cancel a PENDING or RUNNING job (idempotent)"
+)
+def cancel_render_job(video_id: VideoId, job_id: JobId, context: Context, owner: WriteOwner) -> RenderJob:
+    return RenderJob.of(context.usecases(owner).cancel_render_job(video_id, job_id))
+
+
+@router.post(
+    "/{video_id}/render-jobs/{job_id}/stop-after-current-image",
+    summary="Finish the image in progress, then stop and refund the rest (idempotent)",
+)
+def stop_after_current_image(
+    video_id: VideoId, job_id: JobId, context: Context, owner: WriteOwner
+) -> RenderJob:
+    """With no image in progress this is the plain cancel (every image not made is refunded)."""
+    return RenderJob.of(context.usecases(owner).stop_after_current_image(video_id, job_id))
+
+
+@router.post(
+    "/{video_id}/render-jobs/{job_id}/approve-script",
     responses=responses(409),
-    summary="Approve the written script so rendering continues (tasks with requiresApproval)",
+    summary="Approve the job's written script so rendering continues (tasks with requiresApproval)",
 )
 def approve_script(video_id: VideoId, job_id: JobId, context: Context, owner: WriteOwner) -> RenderJob:
-    return context.usecases(owner).approve_script(video_id, job_id)
+    return RenderJob.of(context.usecases(owner).approve_script(video_id, job_id))
+
+
+@router.post(
+    "/{video_id}/render-jobs/{job_id}/reject-script",
+    responses=responses(409),
+    summary="Reject the job's written script: the job is canceled and the script never renders",
+)
+def reject_script(video_id: VideoId, job_id: JobId, context: Context, owner: WriteOwner) -> RenderJob:
+    return RenderJob.of(context.usecases(owner).reject_script(video_id, job_id))
 
 
 @router.get(
-    "/{videoId}/render-jobs/{jobId}/assets/{assetId}",
+    "/{video_id}/render-jobs/{job_id}/assets/{asset_id}",
     response_class=FileResponse,
     responses={
         200: {"description": "The file (local-folder storage)", "content": {"application/octet-stream": {}}},
@@ -112,7 +127,7 @@ def approve_script(video_id: VideoId, job_id: JobId, context: Context, owner: Wr
 def download_asset(
     video_id: VideoId,
     job_id: JobId,
-    asset_id: Annotated[int, Path(alias="assetId", ge=1, le=MAX_INT)],
+    asset_id: Annotated[int, Path(ge=1, le=MAX_INT)],
     context: Context,
     owner: DownloadOwner,
 ) -> Response:
@@ -125,7 +140,11 @@ def download_asset(
     )
 
 
-@router.get("/{videoId}/assets/published", summary="Files and publish record of the latest published job")
+@router.get(
+    "/{video_id}/assets/published",
+    response_model=PublishedAssets,
+    response_model_exclude_unset=True,
+    summary="Files of the latest published job (``published: false`` before the first publish)",
+)
 def published_assets(video_id: VideoId, context: Context, owner: ReadOwner) -> PublishedAssets:
-    view = context.render_jobs(owner).published(video_id)
-    return PublishedAssets(**view.model_dump(), playback_url=f"/api/v1/videos/{video_id}/playback")
+    return PublishedAssets.of(context.render_jobs(owner).published(video_id))

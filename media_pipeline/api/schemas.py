@@ -19,15 +19,15 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from media_pipeline.domain.models import TASK_ID_PATTERN, Privacy
-from media_pipeline.store.enums import Repeat, StageStatus, TaskStatus
+from media_pipeline.domain.models import CHANNEL_ID_PATTERN, TASK_ID_PATTERN, Privacy
+from media_pipeline.settings import PlanLimits
+from media_pipeline.store.enums import Repeat
 from media_pipeline.store.repeat import RepeatConfig
 from media_pipeline.store.views import (
+    ChannelView,
     LogView,
-    PublishedView,
+    PlanView,
     QueueView,
-    RenderAssetView,
-    RenderJobView,
     RerunResult,
     ScheduleView,
     StageStateView,
@@ -37,6 +37,7 @@ from media_pipeline.store.views import (
     TabItem,
     TaskProgress,
     TaskView,
+    UserContentView,
 )
 
 _CAMEL = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
@@ -132,9 +133,10 @@ class Tab(UtcTimes, StageTab):
 
 
 class Tabs(UtcTimes, StageTabs):
-    """The automation tabs: per stage (in order), failed and done."""
+    """The automation tabs: scheduled, per stage (in order), failed and done."""
 
     model_config = _CAMEL
+    scheduled: list[TabRow]
     stages: dict[str, Tab]
     failed: list[TabRow]
     done: list[TabRow]
@@ -250,45 +252,6 @@ class Items(ApiModel, Generic[T]):
     items: list[T]
 
 
-class RenderStage(UtcTimes):
-    """One stage of a render job."""
-
-    model_config = _CAMEL
-    stage: str
-    status: StageStatus
-    attempt: int
-    error: str | None
-    started_at: datetime | None
-    finished_at: datetime | None
-
-
-class RenderAsset(UtcTimes, RenderAssetView):
-    """A produced file or published item of a render job."""
-
-    model_config = _CAMEL
-    url: str | None = Field(description="API path downloading the file (bearer or access_token query).")
-    external_url: str | None = Field(description="Where it was published (YouTube or the publish folder).")
-
-
-class RenderJob(UtcTimes, RenderJobView):
-    """One generation (production run) of a video: ``id`` is ``{videoId}-g{generation}``."""
-
-    model_config = _CAMEL
-    progress: float = Field(ge=0, le=100)
-    awaiting_approval: bool = Field(description="The script is written and waits for approve-script.")
-    stages: list[RenderStage]
-    assets: list[RenderAsset]
-
-
-class PublishedAssets(UtcTimes, PublishedView):
-    """The latest published render of a video."""
-
-    model_config = _CAMEL
-
-    playback_url: str
-    """``GET`` it (authenticated) for a signed HLS master playlist URL."""
-
-
 class PlaybackInfo(ApiModel):
     """Where to play a video: an HLS master playlist URL (signed; every URI inside is signed too)."""
 
@@ -303,6 +266,38 @@ class StoredFile(ApiModel):
     name: str
     mime: str
     size: int
+
+
+class Channel(UtcTimes, ChannelView):
+    """A YouTube channel setting; ``authorized`` once ``youtube-auth --channel`` wrote its token."""
+
+    model_config = _CAMEL
+
+
+class UserContent(UtcTimes, UserContentView):
+    """A "my contents" item."""
+
+    model_config = _CAMEL
+
+
+class PlanLimitsOut(UtcTimes, PlanLimits):
+    """Limits of a plan."""
+
+    model_config = _CAMEL
+
+
+class Plan(UtcTimes, PlanView):
+    """A workspace's plan (set by operators with ``media-pipeline plan``)."""
+
+    model_config = _CAMEL
+    limits: PlanLimitsOut
+
+
+class ChannelBody(ApiModel):
+    """A YouTube channel setting to create; authorize it with ``media-pipeline youtube-auth --channel``."""
+
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    youtube_channel_id: Annotated[str, Field(max_length=64)] | None = None
 
 
 # -- automation ------------------------------------------------------------------------------------------
@@ -322,7 +317,7 @@ class ScheduleFields(ApiModel):
     time_zone: Annotated[str, Field(max_length=64, examples=["Asia/Seoul"])] | None = None
     privacy: Privacy | None = None
     publish_at: AwareDatetime | None = None
-    channel_id: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    channel_setting_id: Annotated[str, Field(pattern=CHANNEL_ID_PATTERN, max_length=64)] | None = None
 
 
 class ScheduleCreateBody(ScheduleFields):
@@ -357,30 +352,3 @@ class Health(ApiModel):
 
     status: Literal["ok", "degraded", "error"]
     checks: dict[str, Check]
-
-
-# -- progress stream (WebSocket messages, documented as schemas) -----------------------------------------
-
-
-class ProgressEvent(ApiModel):
-    """A WebSocket message of /ws/videos/{id}/render-progress after ``connected``."""
-
-    type: Literal["snapshot", "status", "progress"]
-    video_id: str
-    job_id: str | None
-    generation: int
-    status: TaskStatus
-    step: str | None
-    progress: float
-    message: str | None
-    error: str | None
-    updated_at: datetime | None
-
-
-class ConnectedMessage(ApiModel):
-    """First WebSocket message."""
-
-    type: Literal["connected"] = "connected"
-    video_id: str
-    job_id: str | None = Field(description="The job followed; null follows the latest job.")
-    poll_interval_s: float

@@ -1,10 +1,11 @@
-"""``WS /ws/videos/{videoId}/render-progress?job_id=`` — live render progress.
+"""``WS /ws/videos/{video_id}/render-progress?job_id=`` — live render progress (seed 002 §2.4).
 
-Messages: ``connected`` first, then a ``snapshot`` of the followed job, then ``status`` (status or job
-changed) and ``progress`` events. With ``job_id`` only that job is followed and the socket closes (1000)
-once it has ended; without it the latest job is followed for as long as the client stays. Errors are sent
+Messages (``render_contract``): ``connected`` first, then a ``snapshot`` of the followed job, then
+``status`` (status or job changed) and ``progress`` events. With ``job_id`` only that job is followed and
+the socket closes (1000) once it has ended; without it the socket follows the latest PENDING/RUNNING job
+the same way, or, if there is none, every event of the video for as long as the client stays. Errors are sent
 as ``{"type": "error", code, message, details}`` followed by a close with code 4000 + HTTP status (4401,
-4404). Authenticate with ``Authorization: Bearer`` or ``?access_token=`` (browsers cannot set headers).
+4403, 4404). Authenticate with ``Authorization: Bearer`` or ``?access_token=`` (browsers cannot set headers).
 """
 
 from __future__ import annotations
@@ -13,22 +14,22 @@ import asyncio
 import contextlib
 from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from media_pipeline.api.auth import authenticate, require_scope
 from media_pipeline.api.context import ApiContext
+from media_pipeline.api.cors import websocket_origin_allowed
 from media_pipeline.api.errors import ApiError, http_status
-from media_pipeline.api.schemas import ConnectedMessage, ProgressEvent
+from media_pipeline.api.render_contract import ConnectedMessage, EventType, ProgressEvent
 from media_pipeline.domain.models import is_valid_task_id
 from media_pipeline.store import NotFoundError, Owner, StoreError, TaskProgress
-from media_pipeline.store.enums import TERMINAL_STATUSES
+from media_pipeline.store.enums import ACTIVE_STATUSES, TERMINAL_STATUSES
 from media_pipeline.store.render_jobs import job_id as make_job_id
 
 router = APIRouter()
-EventType = Literal["snapshot", "status", "progress"]
 NORMAL_CLOSURE = 1000
 
 
@@ -37,10 +38,21 @@ class _Follow:
     owner: Owner
     video_id: str
     generation: int | None
-    """The followed job's generation; None follows the latest job."""
+    """The followed job's generation; None follows every event of the video."""
+
+    @property
+    def job_id(self) -> str | None:
+        """The followed job's id."""
+        return None if self.generation is None else make_job_id(self.video_id, self.generation)
 
 
 def _authorize(context: ApiContext, websocket: WebSocket, video_id: str, job: str | None) -> _Follow:
+    if not websocket_origin_allowed(
+        websocket.headers.get("origin"), websocket.headers.get("host"), context.settings
+    ):
+        raise ApiError(
+            403, "this origin may not open the progress stream", {"origin": websocket.headers["origin"]}
+        )
     header = websocket.headers.get("authorization", "")
     scheme, _, credentials = header.partition(" ")
     token = credentials if scheme.lower() == "bearer" else websocket.query_params.get("access_token")
@@ -48,24 +60,14 @@ def _authorize(context: ApiContext, websocket: WebSocket, video_id: str, job: st
     if not is_valid_task_id(video_id):
         raise NotFoundError(f"task {video_id!r} not found", {"taskId": video_id})
     if job is None:
-        context.tasks(owner).get(video_id)
-        return _Follow(owner, video_id, None)
+        task = context.tasks(owner).get(video_id)
+        return _Follow(owner, video_id, task.generation if task.status in ACTIVE_STATUSES else None)
     return _Follow(owner, video_id, context.render_jobs(owner).get(video_id, job).generation)
 
 
 def _event(kind: EventType, state: TaskProgress) -> dict[str, Any]:
-    return ProgressEvent(
-        type=kind,
-        video_id=state.task_id,
-        job_id=make_job_id(state.task_id, state.generation) if state.generation else None,
-        generation=state.generation,
-        status=state.status,
-        step=state.step,
-        progress=state.progress,
-        message=state.message,
-        error=state.last_error,
-        updated_at=state.updated_at,
-    ).model_dump(mode="json", by_alias=True)
+    job = make_job_id(state.task_id, state.generation) if state.generation else None
+    return ProgressEvent.of(kind, state, job).model_dump(mode="json")
 
 
 class _Stream:
@@ -139,10 +141,10 @@ async def _send_error(websocket: WebSocket, error: StoreError | ApiError) -> Non
         await websocket.close(code=4000 + http_status(error))
 
 
-@router.websocket("/ws/videos/{videoId}/render-progress")
+@router.websocket("/ws/videos/{video_id}/render-progress")
 async def render_progress(
     websocket: WebSocket,
-    video_id: Annotated[str, Path(alias="videoId")],
+    video_id: Annotated[str, Path()],
     job_id: Annotated[str | None, Query(max_length=80)] = None,
 ) -> None:
     """See the module docstring."""
@@ -154,9 +156,9 @@ async def render_progress(
         stream = _Stream(context, websocket, follow)
         async with context.hub.subscribe(video_id) as queue:  # before the snapshot: nothing is missed
             connected = ConnectedMessage(
-                video_id=video_id, job_id=job_id, poll_interval_s=context.hub.interval_s
+                video_id=video_id, job_id=follow.job_id, timestamp=context.tasks(follow.owner).now()
             )
-            await websocket.send_json(connected.model_dump(mode="json", by_alias=True))
+            await websocket.send_json(connected.model_dump(mode="json"))
             if await stream.send(await context.hub.snapshot(video_id), "snapshot"):
                 await _first_of(stream.pump(queue), _until_disconnect(websocket))
         await websocket.close(NORMAL_CLOSURE)

@@ -13,6 +13,8 @@ from media_pipeline.domain.voice import DEFAULT_PROVIDER, VoiceRef, parse_voice
 
 TASK_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
 _TASK_ID_RE = re.compile(TASK_ID_PATTERN)
+CHANNEL_ID_PATTERN = r"^c[0-9a-f]{12}$"
+"""Channel setting ids (``c`` + 12 hex digits; also the name of the channel's token file)."""
 
 
 class VideoType(StrEnum):
@@ -101,6 +103,11 @@ class TaskSettings(_Strict):
     styles: Annotated[list[ImageStyle], Field(min_length=1, max_length=6)] = [ImageStyle.SUNSET]
     privacy: Privacy = Privacy.PRIVATE
     publish_at: AwareDatetime | None = Field(default=None, alias="publishAt")
+    channel_setting_id: Annotated[str, Field(pattern=CHANNEL_ID_PATTERN, max_length=64)] | None = Field(
+        default=None,
+        alias="channelSettingId",
+        description="YouTube channel setting to publish to (default: the server's token file).",
+    )
     music: bool = False
     image_urls: Annotated[list[HttpUrl], Field(max_length=30)] = Field(default=[], alias="imageUrls")
     requires_approval: bool = Field(default=False, alias="requiresApproval")

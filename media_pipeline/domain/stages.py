@@ -18,3 +18,6 @@ class Stage(StrEnum):
 
 STAGES: tuple[str, ...] = tuple(stage.value for stage in Stage)
 """Stage names in execution order; also the Dagster asset names."""
+
+NARRATION_SHARE = 15.0
+"""Percent of the video stage's progress spent on narration (TTS); the rest is composing."""

@@ -287,7 +287,10 @@ def youtube_video(
     from media_pipeline.providers.youtube_record import RECORD_NAME
 
     with stage_run(context, storage, app_db, Stage.YOUTUBE_VIDEO) as run:
-        target = publisher.publisher()
+        channel = run.spec.settings.channel_setting_id
+        if channel is not None:
+            run.state.check_channel(run.spec.task_id, channel)
+        target = publisher.publisher(channel)
         files = PublishInput(
             video=run.paths.output_mp4,
             thumbnail=run.paths.thumbnail_jpg,

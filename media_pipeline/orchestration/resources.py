@@ -182,12 +182,12 @@ class PublisherResource(dg.ConfigurableResource):
 
     config: PipelineConfig
 
-    def publisher(self) -> Publisher:
-        """The configured publisher."""
+    def publisher(self, channel_setting_id: str | None = None) -> Publisher:
+        """The configured publisher (for the channel setting, if given)."""
         from media_pipeline.providers.publishers import build_publisher
         from media_pipeline.storage import open_storage
 
-        return build_publisher(self.config.settings, open_storage(self.config.settings))
+        return build_publisher(self.config.settings, open_storage(self.config.settings), channel_setting_id)
 
 
 def build_resources(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import dagster as dg
 
 from media_pipeline.domain import Script
+from media_pipeline.domain.stages import NARRATION_SHARE
 from media_pipeline.errors import PermanentError
 from media_pipeline.fsutil import write_json_atomic
 from media_pipeline.media.analysis import analyze
@@ -23,7 +24,6 @@ from media_pipeline.media.tts import Narration
 from media_pipeline.orchestration.resources import NarratorResource
 from media_pipeline.orchestration.stage_run import StageRun
 
-NARRATION_SHARE = 15.0  # percent of the stage's progress spent on narration
 RENDER_END = 80.0  # the render ends here; analysis and the HLS ladder take the rest
 
 

@@ -16,10 +16,19 @@ def youtube_configured(settings: Settings) -> bool:
     return settings.youtube_token_file is not None and settings.youtube_token_file.is_file()
 
 
-def build_publisher(settings: Settings, storage: Storage) -> Publisher:
+def build_publisher(settings: Settings, storage: Storage, channel_setting_id: str | None = None) -> Publisher:
     """``local`` → LocalFolderPublisher; ``youtube`` → YouTubePublisher (token file required);
     ``auto`` → YouTube if the token file exists, else the ``published/`` folder of ``storage`` (whose
-    result says that nothing was uploaded to YouTube)."""
+    result says that nothing was uploaded to YouTube). A channel setting publishes to that channel with
+    its own token file (``youtube-auth --channel``); it must be authorized."""
+    if channel_setting_id is not None:
+        token = settings.channel_token_file(channel_setting_id)
+        if not token.is_file():
+            raise ProviderNotConfiguredError(
+                f"channel setting {channel_setting_id} is not authorized; run "
+                f"`media-pipeline youtube-auth --channel {channel_setting_id}`"
+            )
+        settings = settings.model_copy(update={"youtube_token_file": token, "publisher": "youtube"})
     choice = settings.publisher.strip().lower()
     if choice not in PUBLISHERS:
         raise ProviderNotConfiguredError(

@@ -39,6 +39,15 @@ OPEN_STAGE_STATUSES = (StageStatus.WAITING, StageStatus.PROCESSING)
 """Stage states that may still change through work (not yet ended)."""
 
 
+class ScriptReview(StrEnum):
+    """Review status of a video's script: only an approved script renders (seed 002 §9). A task that does
+    not require approval has its scripts approved by policy."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
 class LogAction(StrEnum):
     """``task_logs.action_type``: what happened."""
 
@@ -55,12 +64,16 @@ class LogAction(StrEnum):
 
 
 class LogLevel(StrEnum):
-    """Severity of a task log entry."""
+    """Severity of a task log entry; ``warn`` (seed 001's spelling) reads as ``warning``."""
 
     DEBUG = "debug"
     INFO = "info"
     WARNING = "warning"
     ERROR = "error"
+
+    @classmethod
+    def _missing_(cls, value: object) -> LogLevel | None:
+        return cls.WARNING if value == "warn" else None
 
 
 class Repeat(StrEnum):
@@ -82,3 +95,18 @@ class ContentKind(StrEnum):
     VIDEO = "video"
     THUMBNAIL = "thumbnail"
     PUBLISH = "publish"
+
+
+class UserContentType(StrEnum):
+    """What a "my contents" item holds so far (seed 001 §13): a script, then a video."""
+
+    SCRIPT = "script"
+    VIDEO = "video"
+
+
+class UserContentStatus(StrEnum):
+    """A "my contents" item: draft until published; failed if its generation failed or was stopped."""
+
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    FAILED = "failed"

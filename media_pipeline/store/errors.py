@@ -34,6 +34,12 @@ class ConflictError(StoreError):
     code = "CONFLICT"
 
 
+class ScriptNotApproved(ConflictError):
+    """Only an approved script renders; ``details`` has ``script_id`` and ``review_status``."""
+
+    code = "SCRIPT_NOT_APPROVED"
+
+
 class ValidationFailed(StoreError, PermanentError):
     """Invalid input; ``details["errors"]`` lists ``{"field", "message", "type"}`` (plus ``taskId``)."""
 

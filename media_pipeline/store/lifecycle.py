@@ -19,6 +19,7 @@ from media_pipeline.store.credits import release_generation
 from media_pipeline.store.enums import OPEN_STAGE_STATUSES, LogAction, LogLevel, StageStatus, TaskStatus
 from media_pipeline.store.models import Queue, Task, TaskLog, TaskSchedule, TaskStageState
 from media_pipeline.store.repeat import next_occurrence
+from media_pipeline.store.user_contents import on_generation_ended
 
 _IN_CHUNK = 5000
 """Ids per ``IN (...)`` list of the set-based statements (well below SQLite's bound-parameter limit)."""
@@ -122,7 +123,7 @@ def start_generations(
             task.batch_id = batch_id or task.batch_id
             task.queued_at = now
             task.started_at = task.finished_at = task.draft_expires_at = None
-            task.script_approved_at = task.locked_at = None
+            task.script_approved_at = task.script_rejected_at = task.locked_at = None
             task.locked_by = task.step = task.last_error = task.youtube_url = None
             task.progress = 0.0
             task.message = "queued"
@@ -188,6 +189,7 @@ def cancel_task(session: Session, task: Task, now: datetime, message: str) -> tu
         task.finished_at = now
         task.message = message
         task.locked_by = task.locked_at = None
+        on_generation_ended(session, task, message, now)
         changed = True
     states = session.scalars(
         select(TaskStageState).where(

@@ -26,7 +26,16 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from media_pipeline.domain.models import VideoType
 from media_pipeline.domain.stages import STAGES
 from media_pipeline.store.clock import utcnow
-from media_pipeline.store.enums import ContentKind, LogAction, LogLevel, Repeat, StageStatus, TaskStatus
+from media_pipeline.store.enums import (
+    ContentKind,
+    LogAction,
+    LogLevel,
+    Repeat,
+    StageStatus,
+    TaskStatus,
+    UserContentStatus,
+    UserContentType,
+)
 from media_pipeline.store.types import JSONType, StrEnumType, UTCDateTime
 
 NAMING_CONVENTION = {
@@ -128,6 +137,9 @@ class Task(Timestamps, Base):
     youtube_url: Mapped[str | None] = mapped_column(String(500))
     requires_approval: Mapped[bool] = mapped_column(Boolean, default=False)
     script_approved_at: Mapped[datetime | None]
+    script_rejected_at: Mapped[datetime | None]
+    content_id: Mapped[str | None] = mapped_column(String(64))
+    """The task's latest "my contents" item (``user_contents.id``)."""
     queued_at: Mapped[datetime | None]
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
@@ -189,7 +201,20 @@ class TaskSchedule(Timestamps, Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     privacy: Mapped[str | None] = mapped_column(String(16))
     publish_at: Mapped[datetime | None]
-    channel_id: Mapped[str | None] = mapped_column(String(100))
+    channel_setting_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class ChannelSetting(Timestamps, Base):
+    """A YouTube channel of a workspace; its OAuth token lives in ``Settings.channel_token_file(id)``."""
+
+    __tablename__ = "channel_settings"
+    __table_args__ = (Index("ix_channel_settings_workspace_id", "workspace_id"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(100))
+    youtube_channel_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class TaskLog(Base):
@@ -258,6 +283,40 @@ class RunHeartbeat(Base):
     started_at: Mapped[datetime]
     beat_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+
+
+class UserContent(Timestamps, Base):
+    """A "my contents" item (seed 001 §13): one per generation, created when its script is written,
+    becoming a video, then published (with the YouTube URL) or failed."""
+
+    __tablename__ = "user_contents"
+    __table_args__ = (
+        one_of("type", UserContentType),
+        one_of("status", UserContentStatus),
+        UniqueConstraint("task_id", "generation"),
+        Index("ix_user_contents_owner_updated", "user_id", "workspace_id", "updated_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    task_id: Mapped[str] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    generation: Mapped[int] = mapped_column(Integer)
+    type: Mapped[UserContentType] = mapped_column(StrEnumType(UserContentType))
+    title: Mapped[str] = mapped_column(String(100))
+    status: Mapped[UserContentStatus] = mapped_column(StrEnumType(UserContentStatus))
+    youtube_url: Mapped[str | None] = mapped_column(String(500))
+    error: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None]
+
+
+class WorkspaceSetting(Timestamps, Base):
+    """Per-workspace settings: the plan whose limits apply (``Settings.plans``)."""
+
+    __tablename__ = "workspace_settings"
+
+    workspace_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    plan: Mapped[str] = mapped_column(String(32))
 
 
 class User(Timestamps, Base):

@@ -17,10 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from media_pipeline.domain.models import ProductInfo, TaskSettings, TaskSpec
+from media_pipeline.domain.models import Privacy, ProductInfo, TaskSettings, TaskSpec
 from media_pipeline.domain.stages import STAGES, Stage
+from media_pipeline.errors import PermanentError
 from media_pipeline.store import state_machine
 from media_pipeline.store.base import StoreBase
+from media_pipeline.store.channels import channel_in_workspace
 from media_pipeline.store.clock import as_utc
 from media_pipeline.store.enums import (
     ContentKind,
@@ -29,7 +31,7 @@ from media_pipeline.store.enums import (
 )
 from media_pipeline.store.errors import NotFoundError
 from media_pipeline.store.lifecycle import add_log
-from media_pipeline.store.models import Task, TaskStageState
+from media_pipeline.store.models import Task, TaskSchedule, TaskStageState
 from media_pipeline.store.queries import QUEUE_ORDER, current_stage_select
 from media_pipeline.store.state_machine import Decision, StageEvent, overall_progress
 
@@ -63,6 +65,26 @@ class ContentRecord(BaseModel):
     path: str | None = None
     url: str | None = None
     metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+def _with_schedule(session: Session, task: Task) -> TaskSettings:
+    """The task's settings with the privacy, publish time and channel of the schedule whose occurrence
+    started the current generation (seed 001 §2.2: schedule-level YouTube settings win)."""
+    settings = TaskSettings.model_validate(task.settings)
+    schedule = session.scalars(
+        select(TaskSchedule)
+        .where(TaskSchedule.task_id == task.id, TaskSchedule.last_generation == task.generation)
+        .order_by(TaskSchedule.updated_at.desc())
+        .limit(1)
+    ).first()
+    if schedule is None:
+        return settings
+    overrides = {
+        "privacy": None if schedule.privacy is None else Privacy(schedule.privacy),
+        "publish_at": schedule.publish_at,
+        "channel_setting_id": schedule.channel_setting_id,
+    }
+    return settings.model_copy(update={key: value for key, value in overrides.items() if value is not None})
 
 
 def _check_stage(stage: str) -> None:
@@ -101,7 +123,8 @@ class PipelineState(StoreBase):
             return [LaunchItem(*row) for row in session.execute(stmt)]
 
     def task_spec(self, task_id: str) -> TaskSpec:
-        """What a run needs to produce the task's current generation."""
+        """What a run needs to produce the task's current generation (with the YouTube settings of the
+        schedule that started it, if one did)."""
         with self._read() as session:
             task = session.get(Task, task_id)
             if task is None:
@@ -110,11 +133,20 @@ class PipelineState(StoreBase):
                 task_id=task.id,
                 title=task.title,
                 generation=max(task.generation, 1),
-                settings=TaskSettings.model_validate(task.settings),
+                settings=_with_schedule(session, task),
                 product=None if task.product is None else ProductInfo.model_validate(task.product),
                 description=task.description,
                 created_at=task.created_at,
             )
+
+    def check_channel(self, task_id: str, channel_setting_id: str) -> None:
+        """PermanentError unless the channel setting belongs to the task's workspace (checked at publish)."""
+        with self._read() as session:
+            workspace = session.scalar(select(Task.workspace_id).where(Task.id == task_id))
+            if workspace is None or not channel_in_workspace(session, workspace, channel_setting_id):
+                raise PermanentError(
+                    f"channel setting {channel_setting_id!r} not found in the task's workspace"
+                )
 
     # -- stage events (the transitions themselves live in store/state_machine.py) ------------------------
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,7 @@ from media_pipeline.domain.models import TaskSettings
 from media_pipeline.store.base import OwnedService, dedupe
 from media_pipeline.store.credits import Pricing, reserve_generations
 from media_pipeline.store.enums import LogAction, TaskStatus
-from media_pipeline.store.errors import ConflictError, LimitExceeded, ValidationFailed
+from media_pipeline.store.errors import ConflictError, ValidationFailed
 from media_pipeline.store.housekeeping import delete_expired_drafts
 from media_pipeline.store.ids import new_id, new_task_id
 from media_pipeline.store.lifecycle import (
@@ -35,6 +35,7 @@ from media_pipeline.store.lifecycle import (
 )
 from media_pipeline.store.models import Queue, Task, TaskSchedule
 from media_pipeline.store.options import SettingsCache, build_draft, split_options, validate_defaults
+from media_pipeline.store.plans import check_runs_per_day, exceeded, plan_of
 from media_pipeline.store.views import AddResult, DeleteResult, QueueChange, QueueView, RunResult, TaskView
 
 DEFAULT_QUEUE_NAME = "Default Queue"
@@ -71,11 +72,17 @@ def _asset_error(index: int | None, message: str) -> dict[str, Any]:
     return {"field": field, "message": message, "type": "value_error"}
 
 
+def _live(now: datetime) -> ColumnElement[bool]:
+    """Tasks other than expired drafts."""
+    return or_(Task.draft_expires_at.is_(None), Task.draft_expires_at > now)
+
+
 class QueueService(OwnedService):
     """The owner's default draft queue.
 
-    ``QueueService(engine_or_url, owner, *, clock=None, settings=None)``; limits come from ``settings``
-    (``max_add_per_request``, ``max_drafts_per_queue``, ``draft_ttl_days``).
+    ``QueueService(engine_or_url, owner, *, clock=None, settings=None)``; limits come from the
+    workspace's plan (``store/plans.py``), draft expiry from ``settings.draft_ttl_days``. Expired drafts
+    are left out at once (the housekeeping sweep deletes them later).
     """
 
     # -- queue ---------------------------------------------------------------------------------------
@@ -126,15 +133,24 @@ class QueueService(OwnedService):
         An asset that already has a draft in the queue returns that draft (never two).
         """
         asset_ids = _clean_asset_ids(asset_ids)
-        limit = self._settings.max_add_per_request
-        if len(asset_ids) > limit:
-            raise LimitExceeded(
-                f"at most {limit} assets per request", {"limit": limit, "requested": len(asset_ids)}
-            )
         task_fields, settings_partial = split_options(options)
         now = self.now()
         with self._write() as session:
+            plan, limits = plan_of(session, self.owner.workspace_id, self._settings)
+            if len(asset_ids) > limits.items_per_add:
+                raise exceeded(
+                    plan,
+                    "itemsPerAdd",
+                    limits.items_per_add,
+                    f"the {plan} plan adds at most {limits.items_per_add} assets per request",
+                    requested=len(asset_ids),
+                )
             queue = self._bump(session, version)
+            session.execute(  # expired drafts are gone for the user: their assets may be added again
+                delete(Task)
+                .where(Task.queue_id == queue.id, Task.status == TaskStatus.DRAFT, ~_live(now))
+                .execution_options(synchronize_session=False)
+            )
             existing = {
                 task.asset_id: task
                 for task in session.scalars(
@@ -302,7 +318,12 @@ class QueueService(OwnedService):
             else:
                 tasks = self._tasks(session, dedupe(ids), lock=True, queue_id=queue.id)
                 drafts = sorted(
-                    (task for task in tasks if task.status is TaskStatus.DRAFT),
+                    (
+                        task
+                        for task in tasks
+                        if task.status is TaskStatus.DRAFT
+                        and (task.draft_expires_at is None or task.draft_expires_at > now)
+                    ),
                     key=lambda task: task.queue_position or 0,
                 )
             if ready is not None:
@@ -319,6 +340,7 @@ class QueueService(OwnedService):
                     scheduled.append(task)
                 else:
                     queued.append(task)
+            check_runs_per_day(session, self.owner.workspace_id, len(queued), now, self._settings)
             try:
                 start_generations(session, queued, now, batch_id=batch_id, write_logs=False)
                 if pricing is not None:
@@ -400,9 +422,10 @@ class QueueService(OwnedService):
         return queue
 
     def _drafts(self, session: Session, queue_id: str, *, lock: bool = False) -> list[Task]:
+        """The queue's drafts that have not expired, in queue order."""
         stmt = (
             select(Task)
-            .where(Task.queue_id == queue_id, Task.status == TaskStatus.DRAFT)
+            .where(Task.queue_id == queue_id, Task.status == TaskStatus.DRAFT, _live(self.now()))
             .order_by(Task.queue_position, Task.created_at, Task.id)
         )
         if lock:
@@ -410,14 +433,20 @@ class QueueService(OwnedService):
         return list(session.scalars(stmt))
 
     def _check_draft_limit(self, session: Session, queue_id: str, adding: int) -> None:
-        limit = self._settings.max_drafts_per_queue
+        plan, limits = plan_of(session, self.owner.workspace_id, self._settings)
         current = session.scalar(
-            select(func.count()).where(Task.queue_id == queue_id, Task.status == TaskStatus.DRAFT)
+            select(func.count()).where(
+                Task.queue_id == queue_id, Task.status == TaskStatus.DRAFT, _live(self.now())
+            )
         )
-        if adding and (current or 0) + adding > limit:
-            raise LimitExceeded(
-                f"a queue holds at most {limit} drafts",
-                {"limit": limit, "current": current, "requested": adding},
+        if adding and (current or 0) + adding > limits.drafts_per_queue:
+            raise exceeded(
+                plan,
+                "draftsPerQueue",
+                limits.drafts_per_queue,
+                f"the {plan} plan holds at most {limits.drafts_per_queue} drafts per queue",
+                current=current or 0,
+                requested=adding,
             )
 
     @staticmethod

@@ -28,6 +28,7 @@ from media_pipeline.store.errors import NotFoundError
 from media_pipeline.store.models import Content, Task, TaskStageState
 from media_pipeline.store.owner import Owner
 from media_pipeline.store.queries import stage_ordinal
+from media_pipeline.store.scripts import script_id
 from media_pipeline.store.views import PublishedView, RenderAssetView, RenderJobView, StageStateView
 
 AssetUrl = Callable[[str, int, int], str]
@@ -105,6 +106,7 @@ def _build(
     if generation == task.generation:
         status, progress, step, message = task.status, task.progress, task.step, task.message
         error_message, approved_at, finished_at = task.last_error, task.script_approved_at, task.finished_at
+        updated_at = task.updated_at
     else:
         status = _past_status(states)
         done = sum(state.status is StageStatus.COMPLETED for state in states)
@@ -112,10 +114,12 @@ def _build(
         step = started[-1].stage if started else None
         error_message, approved_at = (failed.error if failed else None), None
         finished_at = max((state.finished_at for state in states if state.finished_at), default=None)
+        updated_at = max(state.updated_at for state in states)
     error_code = {TaskStatus.FAILED: "STAGE_FAILED", TaskStatus.CANCELED: "CANCELED"}.get(status)
     return RenderJobView(
         id=job_id(task.id, generation),
         video_id=task.id,
+        script_id=script_id(task.id),
         generation=generation,
         status=status,
         step=step,
@@ -128,7 +132,9 @@ def _build(
         awaiting_approval=bool(
             task.requires_approval and approved_at is None and status in ACTIVE_STATUSES and script_done
         ),
+        created_by=task.user_id,
         created_at=min(state.created_at for state in states),
+        updated_at=updated_at,
         started_at=min((state.started_at for state in started), default=None),
         finished_at=finished_at,
         stages=[StageStateView.model_validate(state) for state in states],
@@ -185,7 +191,7 @@ class RenderJobReader(OwnedService):
         return found[0]
 
     def published(self, task_id: str) -> PublishedView:
-        """The files and publish record of the latest published generation."""
+        """The files and publish record of the latest published generation (``published`` False if none)."""
         with self._read() as session:
             task = self._task(session, task_id)
             publish = session.scalars(
@@ -195,7 +201,7 @@ class RenderJobReader(OwnedService):
                 .limit(1)
             ).first()
             if publish is None:
-                raise NotFoundError("the video has not been published yet", {"videoId": task_id})
+                return PublishedView(video_id=task_id, published=False)
             generation = publish.generation
             files = session.scalars(
                 select(Content)
@@ -216,6 +222,8 @@ class RenderJobReader(OwnedService):
 
         return PublishedView(
             video_id=task_id,
+            published=True,
+            script_id=script_id(task_id),
             job_id=job_id(task_id, generation),
             generation=generation,
             video_url=url(ContentKind.VIDEO),

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from media_pipeline.domain.models import Privacy
+from media_pipeline.domain.models import CHANNEL_ID_PATTERN, Privacy
 from media_pipeline.store.base import OwnedService
+from media_pipeline.store.channels import check_channel
 from media_pipeline.store.enums import LogAction, Repeat, TaskStatus
 from media_pipeline.store.errors import ConflictError, NotFoundError, ValidationFailed
 from media_pipeline.store.ids import new_id
@@ -41,8 +42,8 @@ class ScheduleInput(BaseModel):
     time_zone: Annotated[str, Field(max_length=64)] = Field(default="UTC", alias="timeZone")
     privacy: Privacy | None = None
     publish_at: AwareDatetime | None = Field(default=None, alias="publishAt")
-    channel_id: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
-        default=None, alias="channelId"
+    channel_setting_id: Annotated[str, Field(pattern=CHANNEL_ID_PATTERN, max_length=64)] | None = Field(
+        default=None, alias="channelSettingId"
     )
     is_active: bool = Field(default=True, alias="isActive")
 
@@ -77,7 +78,7 @@ class ScheduleInput(BaseModel):
             "time_zone": self.time_zone,
             "privacy": None if self.privacy is None else self.privacy.value,
             "publish_at": self.publish_at,
-            "channel_id": self.channel_id,
+            "channel_setting_id": self.channel_setting_id,
             "is_active": self.is_active,
         }
 
@@ -110,7 +111,7 @@ class ScheduleService(OwnedService):
         time_zone: str = "UTC",
         privacy: str | None = None,
         publish_at: datetime | None = None,
-        channel_id: str | None = None,
+        channel_setting_id: str | None = None,
     ) -> ScheduleView:
         """Schedule a task to run at ``scheduled_time`` (then repeat in ``time_zone``); ValidationFailed
         on bad input, ConflictError if the task is canceled or already has an active schedule."""
@@ -122,7 +123,7 @@ class ScheduleService(OwnedService):
                 "time_zone": time_zone,
                 "privacy": privacy,
                 "publish_at": publish_at,
-                "channel_id": channel_id,
+                "channel_setting_id": channel_setting_id,
             }
         )
         now = self.now()
@@ -130,6 +131,7 @@ class ScheduleService(OwnedService):
             task = self._task(session, task_id, lock=True)
             if task.status is TaskStatus.CANCELED:
                 raise ConflictError("a canceled task cannot be scheduled", {"status": task.status.value})
+            check_channel(session, task.workspace_id, spec.channel_setting_id, "channelSettingId")
             schedule = TaskSchedule(
                 id=new_id("s"),
                 task_id=task.id,
@@ -153,6 +155,7 @@ class ScheduleService(OwnedService):
                 include=set(ScheduleInput.model_fields)
             )
             spec = ScheduleInput.parse({**current, **changes})
+            check_channel(session, task.workspace_id, spec.channel_setting_id, "channelSettingId")
             in_flight = (
                 schedule.is_active and schedule.next_run_at is None and schedule.last_run_at is not None
             )

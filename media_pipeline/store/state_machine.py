@@ -39,6 +39,7 @@ from media_pipeline.store.lifecycle import (
     end_generation_schedules,
 )
 from media_pipeline.store.models import Content, Task, TaskStageState
+from media_pipeline.store.user_contents import on_generation_ended, on_stage_completed
 
 TASK_MOVES: dict[TaskStatus, frozenset[TaskStatus]] = {
     TaskStatus.DRAFT: frozenset({TaskStatus.QUEUED, TaskStatus.SCHEDULED, TaskStatus.CANCELED}),
@@ -375,6 +376,7 @@ def _close(state: TaskStageState, status: StageStatus, now: datetime) -> None:
 
 def _after_stage_done(session: Session, task: Task, stage: str, now: datetime) -> None:
     session.flush()
+    on_stage_completed(session, task, stage, now)
     remaining = session.scalar(
         select(func.count()).where(
             TaskStageState.task_id == task.id,
@@ -457,6 +459,7 @@ def _fail(session: Session, task: Task, state: TaskStageState, event: StageEvent
     task.locked_by = task.locked_at = None
     task.message = f"{state.stage} failed"
     task.updated_at = now
+    on_generation_ended(session, task, error, now)
     add_log(
         session,
         task,

@@ -6,7 +6,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain.stages import STAGES, Stage
@@ -30,7 +30,8 @@ from media_pipeline.store.lifecycle import (
     compact_draft_positions,
     start_generation,
 )
-from media_pipeline.store.models import Content, Queue, Task, TaskLog, TaskStageState
+from media_pipeline.store.models import Content, Queue, Task, TaskLog, TaskSchedule, TaskStageState
+from media_pipeline.store.plans import check_runs_per_day
 from media_pipeline.store.queries import QUEUE_ORDER, current_stage_select, stage_ordinal
 from media_pipeline.store.run_control import RunControl
 from media_pipeline.store.state_machine import reuse_completed_stages
@@ -61,7 +62,7 @@ def _limit(limit: int) -> int:
     return limit
 
 
-def _tab_item(task: Task, state: TaskStageState | None) -> TabItem:
+def _tab_item(task: Task, state: TaskStageState | None, next_run_at: datetime | None = None) -> TabItem:
     return TabItem(
         task_id=task.id,
         title=task.title,
@@ -74,6 +75,7 @@ def _tab_item(task: Task, state: TaskStageState | None) -> TabItem:
         error=state.error if state else task.last_error,
         progress=task.progress,
         queued_at=task.queued_at,
+        next_run_at=next_run_at,
         updated_at=task.updated_at,
     )
 
@@ -91,8 +93,14 @@ class TaskService(OwnedService):
     def list_tasks(
         self, statuses: Sequence[TaskStatus | str] | None = None, limit: int = 100
     ) -> list[TaskView]:
-        """The owner's tasks, most recently updated first, optionally only some statuses."""
-        stmt = self._owned_tasks().order_by(Task.updated_at.desc(), Task.id).limit(_limit(limit))
+        """The owner's tasks, most recently updated first, optionally only some statuses (expired drafts
+        are left out at once)."""
+        stmt = (
+            self._owned_tasks()
+            .where(or_(Task.draft_expires_at.is_(None), Task.draft_expires_at > self.now()))
+            .order_by(Task.updated_at.desc(), Task.id)
+            .limit(_limit(limit))
+        )
         if statuses:
             stmt = stmt.where(Task.status.in_([TaskStatus(status) for status in statuses]))
         with self._read() as session:
@@ -161,7 +169,8 @@ class TaskService(OwnedService):
             return [ContentView.model_validate(content) for content in session.scalars(stmt)]
 
     def stage_tabs(self, limit: int = 100) -> StageTabs:
-        """The UI tabs: per stage the tasks waiting for it and being processed by it, then failed and done."""
+        """The UI tabs: scheduled (tasks waiting for their next schedule occurrence, soonest first), per stage
+        the tasks waiting for it and being processed by it, then failed and done."""
         limit = _limit(limit)
         owned = self._owned()
         with self._read() as session:
@@ -196,7 +205,20 @@ class TaskService(OwnedService):
                 .order_by(Task.finished_at.desc(), Task.id)
                 .limit(limit)
             ).all()
+            scheduled = session.execute(
+                select(Task, TaskSchedule.next_run_at)
+                .join(TaskSchedule, TaskSchedule.task_id == Task.id)
+                .where(
+                    *owned,
+                    TaskSchedule.is_active.is_(True),
+                    TaskSchedule.next_run_at.is_not(None),
+                    Task.status.not_in(ACTIVE_STATUSES),
+                )
+                .order_by(TaskSchedule.next_run_at, Task.id)
+                .limit(limit)
+            ).all()
             return StageTabs(
+                scheduled=[_tab_item(task, None, next_run_at) for task, next_run_at in scheduled],
                 stages={stage: StageTab(**columns) for stage, columns in tabs.items()},
                 failed=[_tab_item(task, state) for task, state in failed],
                 done=[_tab_item(task, None) for task in done],
@@ -287,6 +309,7 @@ class TaskService(OwnedService):
                     f"a {task.status.value} task cannot be re-run; only finished tasks can",
                     {"status": task.status.value},
                 )
+            check_runs_per_day(session, task.workspace_id, 1, now, self._settings)
             previous, ended = task.generation, task.status
             start_generation(session, task, now)
             reused: list[str] = []
@@ -304,28 +327,46 @@ class TaskService(OwnedService):
             task = self._task(session, task_id, lock=True)
             if task.script_approved_at is not None:
                 return TaskView.model_validate(task)
-            script = session.scalars(
-                select(TaskStageState).where(
-                    TaskStageState.task_id == task.id,
-                    TaskStageState.generation == task.generation,
-                    TaskStageState.stage == Stage.SCRIPT,
-                )
-            ).first()
-            if (
-                task.status not in ACTIVE_STATUSES
-                or script is None
-                or script.status is not StageStatus.COMPLETED
-            ):
-                raise ConflictError(
-                    "there is no written script waiting for approval", {"status": task.status.value}
-                )
+            self._check_script_in_review(session, task)
             task.script_approved_at = now
             task.message = "script approved"
             task.updated_at = now
             add_log(session, task, LogAction.APPROVE, "script approved", now=now, stage=Stage.SCRIPT)
+            session.flush()  # the view shows the row as stored
+            return TaskView.model_validate(task)
+
+    def reject_script(self, task_id: str) -> TaskView:
+        """Reject the current generation's written script (idempotent); the caller stops the job."""
+        now = self.now()
+        with self._write() as session:
+            task = self._task(session, task_id, lock=True)
+            if task.script_rejected_at is not None:
+                return TaskView.model_validate(task)
+            if task.script_approved_at is not None:
+                raise ConflictError("the script is already approved", {"status": task.status.value})
+            self._check_script_in_review(session, task)
+            task.script_rejected_at = now
+            task.message = "script rejected"
+            task.updated_at = now
+            session.flush()  # the view shows the row as stored
             return TaskView.model_validate(task)
 
     # -- helpers -------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _check_script_in_review(session: Session, task: Task) -> None:
+        """ConflictError unless the current generation's script is written and its job still active."""
+        script = session.scalars(
+            select(TaskStageState).where(
+                TaskStageState.task_id == task.id,
+                TaskStageState.generation == task.generation,
+                TaskStageState.stage == Stage.SCRIPT,
+            )
+        ).first()
+        if task.status not in ACTIVE_STATUSES or script is None or script.status is not StageStatus.COMPLETED:
+            raise ConflictError(
+                "there is no written script waiting for review", {"status": task.status.value}
+            )
 
     @staticmethod
     def _unfinished_stages(session: Session, task: Task) -> list[TaskStageState]:

@@ -5,10 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, computed_field
 
 from media_pipeline.domain.models import TaskSettings, VideoType
-from media_pipeline.store.enums import ContentKind, LogAction, LogLevel, Repeat, StageStatus, TaskStatus
+from media_pipeline.settings import PlanLimits
+from media_pipeline.store.enums import (
+    ContentKind,
+    LogAction,
+    LogLevel,
+    Repeat,
+    ScriptReview,
+    StageStatus,
+    TaskStatus,
+    UserContentStatus,
+    UserContentType,
+)
+from media_pipeline.store.scripts import script_id, script_review
 
 
 class _View(BaseModel):
@@ -52,6 +64,8 @@ class TaskView(_View):
     youtube_url: str | None
     requires_approval: bool
     script_approved_at: datetime | None
+    script_rejected_at: datetime | None
+    content_id: str | None
     queued_at: datetime | None
     started_at: datetime | None
     finished_at: datetime | None
@@ -62,6 +76,18 @@ class TaskView(_View):
     def task_settings(self) -> TaskSettings:
         """The settings as the domain model."""
         return TaskSettings.model_validate(self.settings)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def script_id(self) -> str:
+        """The id of the task's script."""
+        return script_id(self.id)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def script_review(self) -> ScriptReview:
+        """The review status of the task's current script."""
+        return script_review(self.requires_approval, self.script_approved_at, self.script_rejected_at)
 
 
 class StageStateView(_View):
@@ -143,9 +169,44 @@ class ScheduleView(_View):
     is_active: bool
     privacy: str | None
     publish_at: datetime | None
-    channel_id: str | None
+    channel_setting_id: str | None
     created_at: datetime
     updated_at: datetime
+
+
+class ChannelView(_View):
+    """A YouTube channel setting of the workspace; ``authorized`` once its token file exists."""
+
+    id: str
+    name: str
+    youtube_channel_id: str | None
+    authorized: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class UserContentView(_View):
+    """A "my contents" item: one generation of a task, from written script to published video."""
+
+    id: str
+    task_id: str
+    generation: int
+    type: UserContentType
+    title: str
+    status: UserContentStatus
+    youtube_url: str | None
+    error: str | None
+    published_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class PlanView(_View):
+    """A workspace's plan, its limits and how many productions it started today (UTC)."""
+
+    plan: str
+    limits: PlanLimits
+    runs_today: int
 
 
 class TabItem(_View):
@@ -162,6 +223,8 @@ class TabItem(_View):
     error: str | None
     progress: float
     queued_at: datetime | None
+    next_run_at: datetime | None = None
+    """The next schedule occurrence (scheduled tab)."""
     updated_at: datetime
 
 
@@ -173,8 +236,9 @@ class StageTab(_View):
 
 
 class StageTabs(_View):
-    """The UI tabs: per stage (in order) waiting/processing, then failed and done."""
+    """The UI tabs: scheduled (예약큐), per stage (in order) waiting/processing, then failed and done."""
 
+    scheduled: list[TabItem]
     stages: dict[str, StageTab]
     failed: list[TabItem]
     done: list[TabItem]
@@ -241,6 +305,7 @@ class RenderJobView(_View):
 
     id: str
     video_id: str
+    script_id: str
     generation: int
     status: TaskStatus
     step: str | None
@@ -251,7 +316,9 @@ class RenderJobView(_View):
     requires_approval: bool
     script_approved_at: datetime | None
     awaiting_approval: bool
+    created_by: str
     created_at: datetime
+    updated_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
     stages: list[StageStateView]
@@ -267,21 +334,24 @@ class RenderJobView(_View):
             step=self.step,
             message=self.message,
             last_error=self.error_message,
-            updated_at=self.finished_at or self.created_at,
+            updated_at=self.updated_at,
         )
 
 
 class PublishedView(_View):
-    """The files and publish record of a task's latest published generation."""
+    """The files and publish record of a task's latest published generation (``published`` False and the
+    rest None before the first publish)."""
 
     video_id: str
-    job_id: str
-    generation: int
-    video_url: str | None
-    subtitle_url: str | None
-    thumbnail_url: str | None
-    duration_s: float | None
-    published_at: datetime | None
-    youtube_url: str | None
-    publish_url: str | None
-    target: str | None
+    published: bool
+    script_id: str | None = None
+    job_id: str | None = None
+    generation: int | None = None
+    video_url: str | None = None
+    subtitle_url: str | None = None
+    thumbnail_url: str | None = None
+    duration_s: float | None = None
+    published_at: datetime | None = None
+    youtube_url: str | None = None
+    publish_url: str | None = None
+    target: str | None = None

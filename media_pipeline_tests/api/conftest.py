@@ -24,6 +24,7 @@ from media_pipeline.api.app import create_app
 from media_pipeline.api.auth import mint_token
 from media_pipeline.settings import Settings
 from media_pipeline.store import Owner, PipelineState
+from media_pipeline_tests.conftest import TEST_PLANS
 from media_pipeline_tests.store.test_task_service import FakeRunControl
 
 STARTUP_TIMEOUT_S = 15.0
@@ -90,11 +91,10 @@ class LiveApi:
 
 @pytest.fixture
 def api_settings(tmp_path: Path) -> Settings:
-    """Small limits: 10 assets per add, 25 drafts, 64 KiB uploads."""
+    """Small limits: 10 assets per add, 25 drafts (free plan), 64 KiB uploads."""
     return Settings(
         data_dir=tmp_path,
-        max_add_per_request=10,
-        max_drafts_per_queue=25,
+        plans=TEST_PLANS,
         upload_max_bytes=UPLOAD_LIMIT,
         jwt_secret="test-secret-0123456789abcdef0123456789",
     )

@@ -69,6 +69,9 @@ def test_logs_are_filtered(client: httpx.Client, pipeline: PipelineState) -> Non
     assert {entry["taskId"] for entry in only_second} == {second}
     retries = client.get("/api/automation/logs", params={"level": "warning", "actionType": "retry"}).json()
     assert [(entry["taskId"], entry["stage"]) for entry in retries["items"]] == [(second, "script")]
+    warn = client.get("/api/automation/logs", params={"level": "warn"}).json()  # seed 001's spelling
+    assert warn == client.get("/api/automation/logs", params={"level": "warning"}).json()
+    assert {entry["level"] for entry in warn["items"]} == {"warning"} and warn["items"]
     script_queue = client.get("/api/automation/logs", params={"queueType": "script", "limit": 2}).json()
     assert len(script_queue["items"]) == 2 and {entry["stage"] for entry in script_queue["items"]} == {
         "script"
@@ -83,11 +86,19 @@ def test_stage_tabs(client: httpx.Client, pipeline: PipelineState) -> None:
     done = queued_task(client, "c")
     assert pipeline.stage_started(processing, 1, "script", "r")
     finish_stages(pipeline, done, STAGES)
+    (later, sooner) = (job["id"] for job in add_jobs(client, ["d", "e"])["jobs"])
+    for task_id, when in ((later, "2099-02-01T00:00:00Z"), (sooner, "2099-01-01T00:00:00Z")):
+        body = {"taskId": task_id, "scheduledTime": when, "repeat": "daily"}
+        assert client.post("/api/automation/schedules", json=body).status_code == 201
     tabs = client.get("/api/automation/tabs").json()
     assert list(tabs["stages"]) == list(STAGES)
     assert [row["taskId"] for row in tabs["stages"]["script"]["waiting"]] == [waiting]
     assert [row["taskId"] for row in tabs["stages"]["script"]["processing"]] == [processing]
     assert [row["taskId"] for row in tabs["done"]] == [done] and tabs["failed"] == []
+    assert [(row["taskId"], row["nextRunAt"][:10]) for row in tabs["scheduled"]] == [
+        (sooner, "2099-01-01"),
+        (later, "2099-02-01"),
+    ]
 
 
 def test_schedule_crud(client: httpx.Client) -> None:

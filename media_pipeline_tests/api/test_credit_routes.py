@@ -30,6 +30,7 @@ from media_pipeline_tests.store.support import snapshot
 
 SECRET = "test-secret-0123456789abcdef0123456789"
 START_TIMEOUT_S = 30.0
+V2 = "/api/v2/videos"
 
 
 @pytest.fixture
@@ -49,6 +50,10 @@ def _admin(api: LiveApi, owner: Owner) -> httpx.Client:
     return httpx.Client(base_url=api.base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
 
 
+def _create_job(http: httpx.Client, video: str) -> httpx.Response:
+    return http.post(f"{V2}/{video}/render-jobs", json={"script_id": f"{video}-script"})
+
+
 def _grant(http: httpx.Client, workspace: str, amount: int) -> httpx.Response:
     return http.post("/api/v1/admin/credits/grants", json={"workspaceId": workspace, "amount": amount})
 
@@ -58,7 +63,7 @@ def test_render_job_without_enough_credits_is_402_and_queues_nothing(
 ) -> None:
     (job,) = add_jobs(client, ["a"], PAID_OPTIONS)["jobs"]
     before = snapshot(db_engine)
-    error = assert_error(client.post(f"/api/v1/videos/{job['id']}/render-jobs"), 402, "INSUFFICIENT_CREDITS")
+    error = assert_error(_create_job(client, job["id"]), 402, "INSUFFICIENT_CREDITS")
     assert error["details"]["required"] == 5 and error["details"]["available"] == 0
     queue = queue_of(client)
     run = client.post(f"/api/queue/{queue['id']}/run", json={"version": queue["version"]})
@@ -75,7 +80,7 @@ def test_admin_grant_then_run_reserves_and_shows_in_balance_and_ledger(
     assert granted.status_code == 201, granted.text
     assert granted.json() == {"workspaceId": owner.workspace_id, "granted": 7, "balance": 7}
     (job,) = add_jobs(client, ["a"], PAID_OPTIONS)["jobs"]
-    created = client.post(f"/api/v1/videos/{job['id']}/render-jobs")
+    created = _create_job(client, job["id"])
     assert created.status_code == 202, created.text
     assert client.get("/api/v1/credits").json() == {
         "workspaceId": owner.workspace_id,
@@ -97,8 +102,9 @@ def test_admin_grant_then_run_reserves_and_shows_in_balance_and_ledger(
     assert active["id"] == f"{job['id']}-g1" and active["status"] == "PENDING"
     assert [t["status"] for t in active["tasks"]] == ["PENDING"] * 5
     # cancel with nothing in progress: a plain stop, everything refunded
-    stopped = client.post(f"/api/v1/videos/{job['id']}/render-jobs/{active['id']}/stop-after-current-image")
-    assert stopped.status_code == 200 and stopped.json()["status"] == "canceled"
+    stopped = client.post(f"{V2}/{job['id']}/render-jobs/{active['id']}/stop-after-current-image")
+    assert stopped.status_code == 200 and stopped.json()["status"] == "CANCELED"
+    assert stopped.json()["job_id"] == active["id"]
     assert client.get("/api/v1/credits").json()["balance"] == 7
     assert client.get(f"/api/v1/videos/{job['id']}/image-jobs", params={"status": "PENDING"}).json() == {
         "items": []
@@ -189,7 +195,7 @@ def test_status_api_shows_per_image_progress_while_running_and_after_a_reload(
             assert _grant(http, owner.workspace_id, 5).status_code == 201
             (draft,) = add_jobs(http, ["a"], PAID_OPTIONS)["jobs"]
             video = draft["id"]
-            assert http.post(f"/api/v1/videos/{video}/render-jobs").status_code == 202
+            assert _create_job(http, video).status_code == 202
             worker = threading.Thread(target=make_images, args=(db_url, settings, video), daemon=True)
             worker.start()
             assert fake.held.wait(60), "the worker never asked for image 3"

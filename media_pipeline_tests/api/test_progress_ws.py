@@ -78,55 +78,71 @@ def test_connected_then_snapshot_then_events(
     task_id = queued_task(client)
     with follow(api, owner, task_id) as websocket:
         connected, snapshot = opening(websocket)
-        assert (connected["videoId"], connected["jobId"], connected["pollIntervalS"]) == (task_id, None, 0.05)
-        assert (snapshot["jobId"], snapshot["status"], snapshot["progress"]) == (
+        assert set(connected) == {"type", "video_id", "job_id", "message", "timestamp"}
+        assert (connected["video_id"], connected["job_id"]) == (task_id, f"{task_id}-g1")  # the latest job
+        assert connected["message"] == "Connected to render progress stream"
+        assert connected["timestamp"].endswith("Z")
+        assert (snapshot["job_id"], snapshot["status"], snapshot["progress"]) == (
             f"{task_id}-g1",
-            "queued",
-            0.0,
+            "PENDING",
+            0,
         )
         assert pipeline.stage_started(task_id, 1, "script", "run-1")
-        started = receive_until(websocket, lambda message: message["status"] == "running")[-1]
-        assert (started["type"], started["step"]) == ("status", "script")
+        started = receive_until(websocket, lambda message: message["status"] == "RUNNING")[-1]
+        assert (started["type"], started["step"]) == ("status", "VALIDATE_SCRIPT")
         assert pipeline.stage_progress(task_id, 1, "script", 50, "half way")
-        progress = receive_until(websocket, lambda message: message["progress"] == 10.0)[-1]
-        assert (progress["type"], progress["message"], progress["status"]) == (
-            "progress",
-            "half way",
-            "running",
-        )
+        progress = receive_until(websocket, lambda message: message["progress"] == 10)[-1]
+        assert {
+            key: progress[key] for key in ("type", "video_id", "job_id", "status", "step", "message")
+        } == {
+            "type": "progress",
+            "video_id": task_id,
+            "job_id": f"{task_id}-g1",
+            "status": "RUNNING",
+            "step": "VALIDATE_SCRIPT",
+            "message": "half way",
+        }
 
 
 def test_job_filter(api: LiveApi, client: httpx.Client, owner: Owner, pipeline: PipelineState) -> None:
     task_id = queued_task(client)
     first, second = f"{task_id}-g1", f"{task_id}-g2"
+    jobs = f"/api/v2/videos/{task_id}/render-jobs"
     assert pipeline.stage_started(task_id, 1, "script", "run-1")
-    with follow(api, owner, task_id, first) as job_one, follow(api, owner, task_id) as latest:
-        assert opening(job_one)[1]["jobId"] == first
-        assert opening(latest)[1]["jobId"] == first
-        # the first job ends and a second one starts at once: the job_one socket sees only job one
-        client.post(f"/api/v1/videos/{task_id}/render-jobs/{first}/cancel")
-        assert client.post(f"/api/v1/videos/{task_id}/render-jobs").json()["id"] == second
-        code, messages = close_code(job_one)
-        assert code == 1000
-        assert {message["jobId"] for message in messages} == {first}
-        assert messages[-1]["status"] == "canceled"
-        later = receive_until(latest, lambda message: message["jobId"] == second)
-        assert later[-1]["type"] == "status" and later[-1]["status"] == "queued"
+    with follow(api, owner, task_id, first) as job_one, follow(api, owner, task_id) as running:
+        assert opening(job_one)[1]["job_id"] == first
+        connected, snapshot = opening(running)  # no job_id: mapped to the RUNNING job
+        assert (connected["job_id"], snapshot["job_id"]) == (first, first)
+        # the first job ends and a second one starts at once: both sockets see only job one
+        client.post(f"{jobs}/{first}/cancel")
+        assert client.post(jobs, json={"script_id": f"{task_id}-script"}).json()["job_id"] == second
+        for websocket in (job_one, running):
+            code, messages = close_code(websocket)
+            assert code == 1000
+            assert {message["job_id"] for message in messages} == {first}
+            assert messages[-1]["status"] == "CANCELED"
 
     with follow(api, owner, task_id, second) as job_two:
-        assert opening(job_two)[1]["jobId"] == second
+        assert opening(job_two)[1]["job_id"] == second
         assert pipeline.stage_started(task_id, 2, "script", "run-2")
-        receive_until(job_two, lambda message: message["status"] == "running")
+        receive_until(job_two, lambda message: message["status"] == "RUNNING")
         assert pipeline.stage_completed(task_id, 2, "script", "run-2")
         finish_stages(pipeline, task_id, STAGES[1:], generation=2)
         code, messages = close_code(job_two)
-        assert code == 1000 and messages[-1]["status"] == "succeeded" and messages[-1]["progress"] == 100.0
-        assert {message["jobId"] for message in messages} == {second}
+        assert code == 1000 and messages[-1]["status"] == "SUCCEEDED" and messages[-1]["progress"] == 100
+        assert {message["job_id"] for message in messages} == {second}
 
     with follow(api, owner, task_id, first) as finished:  # an old job: its final state, then close
         connected, snapshot = opening(finished)
-        assert (connected["jobId"], snapshot["jobId"], snapshot["status"]) == (first, first, "canceled")
+        assert (connected["job_id"], snapshot["job_id"], snapshot["status"]) == (first, first, "CANCELED")
         assert close_code(finished) == (1000, [])
+
+    with follow(api, owner, task_id) as everything:  # no job in flight: every event of the video
+        connected, snapshot = opening(everything)
+        assert (connected["job_id"], snapshot["job_id"], snapshot["status"]) == (None, second, "SUCCEEDED")
+        assert client.post(jobs, json={"script_id": f"{task_id}-script"}).status_code == 202
+        later = receive_until(everything, lambda message: message["job_id"] == f"{task_id}-g3")
+        assert (later[-1]["type"], later[-1]["status"]) == ("status", "PENDING")
 
 
 def test_many_clients_share_one_poller(
@@ -145,8 +161,8 @@ def test_many_clients_share_one_poller(
         assert pipeline.stage_started(task_id, 1, "script", "run-1")
         for websocket in (a, b, c):
             assert (
-                receive_until(websocket, lambda message: message["status"] == "running")[-1]["step"]
-                == "script"
+                receive_until(websocket, lambda message: message["status"] == "RUNNING")[-1]["step"]
+                == "VALIDATE_SCRIPT"
             )
     deadline = time.monotonic() + TIMEOUT_S
     while hub.poller_count() and time.monotonic() < deadline:
@@ -180,7 +196,7 @@ def test_a_deleted_video_ends_the_stream(api: LiveApi, client: httpx.Client, own
     draft = added["jobs"][0]["id"]
     with follow(api, owner, draft) as websocket:
         _, snapshot = opening(websocket)
-        assert (snapshot["jobId"], snapshot["status"], snapshot["generation"]) == (None, "draft", 0)
+        assert (snapshot["job_id"], snapshot["status"]) == (None, "PENDING")
         queue_id = client.get("/api/queue").json()["id"]
         deleted = client.request(
             "DELETE",

@@ -130,7 +130,12 @@ def test_invalid_options_and_limits(client: httpx.Client, db_engine: Engine) -> 
     fields = {error["field"] for error in assert_error(bad, 422, "VALIDATION_ERROR")["details"]["errors"]}
     assert fields == {"imageCount", "language"}
     too_many = client.post(f"{base}/jobs", json={"assetIds": [f"a{i}" for i in range(11)]})
-    assert assert_error(too_many, 422, "LIMIT_EXCEEDED")["details"] == {"limit": 10, "requested": 11}
+    assert assert_error(too_many, 422, "LIMIT_EXCEEDED")["details"] == {
+        "plan": "free",
+        "limitName": "itemsPerAdd",
+        "limit": 10,
+        "requested": 11,
+    }
     empty = client.post(f"{base}/jobs", json={"assetIds": []})
     assert assert_error(empty, 422, "VALIDATION_ERROR")["details"]["errors"][0]["field"] == "assetIds"
     unknown_field = client.post(f"{base}/jobs", json={"assetIds": ["a"], "bogus": 1})

@@ -54,7 +54,8 @@ def test_upload_images_and_list_them(api: LiveApi, client: httpx.Client) -> None
     assert _stored(api, task_id) == sorted([first["name"], second["name"]])
     listed = client.get(f"/api/v1/videos/{task_id}/uploads").json()["items"]
     assert {item["name"] for item in listed} == {first["name"], second["name"]}
-    created = client.post(f"/api/v1/videos/{task_id}/render-jobs")  # uploads present: may render
+    script = {"script_id": f"{task_id}-script"}
+    created = client.post(f"/api/v2/videos/{task_id}/render-jobs", json=script)  # uploads present: may render
     assert created.status_code == 202, created.text
 
 

@@ -88,16 +88,16 @@ def test_korean_short_on_object_storage_through_the_daemon(
     app = create_app(settings, engine_url=url)
     headers = {"Authorization": f"Bearer {mint_token(OWNER.user_id, OWNER.workspace_id, settings)}"}
     with serving(app) as base, httpx.Client(base_url=base, headers=headers, timeout=60) as client:
-        published = client.get(f"/api/v1/videos/{task_id}/assets/published").json()
-        assert "X-Amz-Signature=" in published["videoUrl"] and "X-Amz-Expires=3600" in published["videoUrl"]
+        published = client.get(f"/api/v2/videos/{task_id}/assets/published").json()
+        assert "X-Amz-Signature=" in published["video_url"] and "X-Amz-Expires=3600" in published["video_url"]
         video = tmp_path / "download" / "video.mp4"
         video.parent.mkdir()
-        video.write_bytes(httpx.get(published["videoUrl"]).raise_for_status().content)
+        video.write_bytes(httpx.get(published["video_url"]).raise_for_status().content)
         assert check_video(summarize(video), width=720, height=1280, fps=10) == []
-        for kind in ("subtitleUrl", "thumbnailUrl"):
+        for kind in ("subtitle_url", "thumbnail_url"):
             assert httpx.get(published[kind]).raise_for_status().content
 
-        playback = client.get(published["playbackUrl"]).raise_for_status().json()
+        playback = client.get(published["playback_url"]).raise_for_status().json()
         master = httpx.get(playback["masterUrl"]).raise_for_status()
         assert master.headers["content-type"].startswith("application/vnd.apple.mpegurl")
         renditions = _uris(master.text)

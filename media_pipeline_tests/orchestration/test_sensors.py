@@ -180,10 +180,10 @@ def test_due_schedule_sensor_queues_a_generation(db_url, pipeline, instance) -> 
 
 
 def test_cleanup_schedule_job_removes_expired_drafts(db_url, pipeline) -> None:
-    old = QueueService(db_url, OWNER, clock=FakeClock(datetime.now(UTC) - timedelta(days=30)))
-    old.add_assets(["stale"], None, old.get_or_create_default_queue().version)
     fresh = QueueService(db_url, OWNER)
     fresh.add_assets(["fresh"], None, fresh.get_or_create_default_queue().version)
+    old = QueueService(db_url, OWNER, clock=FakeClock(datetime.now(UTC) - timedelta(days=31)))
+    old.add_assets(["stale"], None, old.get_or_create_default_queue().version)  # expired a day ago
 
     result = cleanup_drafts_job.execute_in_process(resources={"app_db": pipeline})
     assert result.output_for_node("cleanup_expired_drafts") == 1

@@ -310,3 +310,23 @@ def test_build_publisher_choices(make_settings: Callable[..., Settings], tmp_pat
     )
     with pytest.raises(ProviderNotConfiguredError):
         build_publisher(make_settings(publisher="ftp"))
+
+
+def test_a_channel_setting_publishes_with_its_own_token(env: Env, tmp_path: Path) -> None:
+    channel = "c0123456789ab"
+    storage = LocalStorage(tmp_path / "storage")
+    with pytest.raises(ProviderNotConfiguredError, match=f"youtube-auth --channel {channel}"):
+        build(env.settings, storage, channel)
+    token = env.settings.channel_token_file(channel)
+    token.parent.mkdir(parents=True)
+    write_token(token, f"{env.server.base_url}/token", token="channel-token")
+    default_token = env.settings.youtube_token_file
+    assert default_token is not None
+    before = default_token.read_text()
+    task = make_task(privacy="unlisted")
+    result = build(env.settings, storage, channel).publish(task, make_script(task), env.files, env.paths)
+    assert result.uploaded_to_youtube
+    api_calls = [r for r in env.server.requests if r.path != "/token"]
+    assert api_calls[0].headers["authorization"] == "Bearer channel-token"  # the fake then rotates it
+    assert all(r.headers["authorization"] != "Bearer valid-token" for r in api_calls)
+    assert json.loads(token.read_text())["token"] != "channel-token" and default_token.read_text() == before

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from media_pipeline.settings import Settings
+from media_pipeline.settings import PlanLimits, Settings
 from media_pipeline.store import (
     STAGES,
     ConflictError,
@@ -18,6 +18,7 @@ from media_pipeline.store import (
     LimitExceeded,
     NotFoundError,
     Owner,
+    PipelineState,
     QueueService,
     StageStatus,
     TaskService,
@@ -26,7 +27,8 @@ from media_pipeline.store import (
 )
 from media_pipeline.store.db import session_factory
 from media_pipeline.store.models import TaskStageState
-from media_pipeline_tests.store.support import add_drafts, snapshot
+from media_pipeline.store.plans import WorkspacePlans
+from media_pipeline_tests.store.support import add_drafts, finish_stages, snapshot
 
 PRODUCT = {"name": "Lamp", "price": "9.99"}
 
@@ -146,14 +148,20 @@ def test_add_limits_per_request_and_per_queue(queue_service: QueueService, db_en
     version = queue_service.list_drafts().version
     with pytest.raises(LimitExceeded) as caught:
         queue_service.add_assets([f"a{i}" for i in range(11)], None, version)
-    assert caught.value.details == {"limit": 10, "requested": 11}
+    assert caught.value.details == {"plan": "free", "limitName": "itemsPerAdd", "limit": 10, "requested": 11}
     for batch in range(2):
         version = queue_service.add_assets([f"b{batch}-{i}" for i in range(10)], None, version).version
     before = snapshot(db_engine)
     with pytest.raises(LimitExceeded) as caught:
         queue_service.add_assets([f"c{i}" for i in range(6)], None, version)
     assert caught.value.code == "LIMIT_EXCEEDED"
-    assert caught.value.details == {"limit": 25, "current": 20, "requested": 6}
+    assert caught.value.details == {
+        "plan": "free",
+        "limitName": "draftsPerQueue",
+        "limit": 25,
+        "current": 20,
+        "requested": 6,
+    }
     assert snapshot(db_engine) == before
     queue_service.add_assets(["b0-1", *[f"c{i}" for i in range(5)]], None, version)  # duplicates do not count
 
@@ -386,3 +394,63 @@ def test_patch_extends_a_drafts_expiry(queue_service: QueueService, clock: Any, 
         [task.id], {"music": True}, queue_service.list_drafts().version
     ).tasks
     assert patched.draft_expires_at == clock() + timedelta(days=settings.draft_ttl_days)
+
+
+def test_expired_drafts_vanish_at_once(
+    queue_service: QueueService, make_service: Callable[..., Any], clock: Any, settings: Settings
+) -> None:
+    expiring, kept = add_drafts(queue_service, 2)
+    clock.advance(timedelta(days=settings.draft_ttl_days - 1).total_seconds())
+    queue_service.bulk_patch([kept.id], {"music": True}, queue_service.list_drafts().version)  # touched
+    clock.advance(timedelta(days=1).total_seconds())
+    tasks = make_service(TaskService, queue_service.owner)
+    assert [task.id for task in queue_service.list_drafts().tasks] == [kept.id]  # before any sweep
+    assert [task.id for task in tasks.list_tasks(["draft"])] == [kept.id]
+    again = queue_service.add_assets([expiring.asset_id], None, queue_service.list_drafts().version)
+    assert again.created_ids and again.created_ids != [expiring.id]  # the asset may be added again
+    with pytest.raises(NotFoundError):
+        tasks.get(expiring.id)
+
+
+# -- plans ----------------------------------------------------------------------------------------------
+
+
+def test_limits_follow_the_workspaces_plan(
+    queue_service: QueueService, make_service: Callable[..., Any], clock: Any
+) -> None:
+    plans = make_service(WorkspacePlans)
+    assert plans.get(queue_service.owner.workspace_id).plan == "free"
+    with pytest.raises(LimitExceeded):
+        add_drafts(queue_service, 11)
+    upgraded = plans.set(queue_service.owner.workspace_id, "pro")
+    assert (upgraded.plan, upgraded.limits.items_per_add) == ("pro", 50)
+    assert len(add_drafts(queue_service, 11)) == 11
+    with pytest.raises(ValidationFailed):
+        plans.set(queue_service.owner.workspace_id, "platinum")
+
+
+def test_runs_per_day(make_service: Callable[..., Any], owner: Owner, clock: Any, settings: Settings) -> None:
+    small = settings.model_copy(
+        update={"plans": {"free": PlanLimits(drafts_per_queue=25, items_per_add=10, runs_per_day=2)}}
+    )
+    queue_service = make_service(QueueService, owner, settings=small)
+    tasks = make_service(TaskService, owner, settings=small)
+    first, second, _third = add_drafts(queue_service, 3)
+    with pytest.raises(LimitExceeded) as caught:
+        queue_service.run(queue_service.list_drafts().version)
+    assert caught.value.details == {
+        "plan": "free",
+        "limitName": "runsPerDay",
+        "limit": 2,
+        "current": 0,
+        "requested": 3,
+    }
+    assert len(queue_service.list_drafts().tasks) == 3  # nothing was queued
+    queue_service.run(queue_service.list_drafts().version, ids=[first.id, second.id])
+    assert make_service(WorkspacePlans, settings=small).get(owner.workspace_id).runs_today == 2
+    pipeline = make_service(PipelineState, settings=small)
+    finish_stages(pipeline, first.id)
+    with pytest.raises(LimitExceeded):
+        tasks.rerun(first.id)
+    clock.advance(timedelta(days=1).total_seconds())  # a new UTC day
+    assert tasks.rerun(first.id).started

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
+from media_pipeline.errors import PermanentError
 from media_pipeline.store import (
     ConflictError,
     ContentRecord,
@@ -23,6 +24,7 @@ from media_pipeline.store import (
     TaskStatus,
     ValidationFailed,
 )
+from media_pipeline.store.channels import ChannelService
 from media_pipeline_tests.store.support import add_drafts, finish_stages, queue_tasks, snapshot
 
 
@@ -36,8 +38,8 @@ def test_a_future_scheduled_time_waits(
 ) -> None:
     (task,) = add_drafts(queue_service, 1)
     at = clock() + timedelta(hours=2)
-    schedule = schedule_service.create(task.id, at, privacy="unlisted", channel_id="UC123")
-    assert (schedule.next_run_at, schedule.privacy, schedule.channel_id) == (at, "unlisted", "UC123")
+    schedule = schedule_service.create(task.id, at, privacy="unlisted")
+    assert (schedule.next_run_at, schedule.privacy) == (at, "unlisted")
     result = queue_service.run(queue_service.list_drafts().version)
     assert (result.queued, [t.id for t in result.scheduled]) == ([], [task.id])
     assert task_service.get(task.id).generation == 0
@@ -239,3 +241,41 @@ def test_schedules_are_scoped_by_owner(
         with pytest.raises(NotFoundError):
             call()
     assert theirs.list() == []
+
+
+def test_schedule_youtube_settings_apply_to_the_generation_it_starts(
+    make_service: Callable[..., Any],
+    owner: Owner,
+    queue_service: QueueService,
+    schedule_service: ScheduleService,
+    pipeline_state: PipelineState,
+    housekeeping: Housekeeping,
+    clock: Any,
+) -> None:
+    channels = make_service(ChannelService, owner)
+    first, second = channels.create("Main"), channels.create("Shorts", "UCshorts")
+    assert [channel.name for channel in channels.list()] == ["Main", "Shorts"]
+    assert not first.authorized
+    theirs = make_service(ChannelService, Owner("user-3", "another-workspace")).create("Theirs")
+    (task,) = add_drafts(queue_service, 1, {"privacy": "public", "channelSettingId": first.id})
+    at, publish_at = clock() + timedelta(hours=1), clock() + timedelta(days=2)
+    with pytest.raises(ValidationFailed) as refused:
+        schedule_service.create(task.id, at, channel_setting_id=theirs.id)
+    assert refused.value.errors[0]["field"] == "channelSettingId"
+    schedule_service.create(
+        task.id, at, privacy="unlisted", publish_at=publish_at, channel_setting_id=second.id
+    )
+    queue_service.run(queue_service.list_drafts().version)
+    before = pipeline_state.task_spec(task.id).settings  # no generation started by the schedule yet
+    assert (before.privacy.value, before.channel_setting_id) == ("public", first.id)
+    clock.set(at)
+    assert housekeeping.due_schedules(clock()) == 1
+    spec = pipeline_state.task_spec(task.id).settings
+    assert (spec.privacy.value, spec.publish_at, spec.channel_setting_id) == (
+        "unlisted",
+        publish_at,
+        second.id,
+    )
+    pipeline_state.check_channel(task.id, second.id)
+    with pytest.raises(PermanentError, match="not found"):
+        pipeline_state.check_channel(task.id, theirs.id)

@@ -7,7 +7,11 @@ import { banner, showError } from "../ui.js";
 import { taskAction } from "./automation.js";
 import { logViewer } from "./logs.js";
 
+// A v2 render job's id is `{video_id}-g{generation}`.
+const generationOf = (job) => Number(job.job_id.slice(job.job_id.lastIndexOf("-g") + 2));
+
 export function renderTask(main, taskId) {
+  const jobsUrl = `/api/v2/videos/${taskId}/render-jobs`;
   const objectUrls = [];
   let socket = null;
   let closed = false;
@@ -33,7 +37,7 @@ export function renderTask(main, taskId) {
     if (["failed", "succeeded", "canceled"].includes(task.status)) buttons.push(act("rerun"));
     status.replaceChildren(
       h("p", {}, h("strong", { id: "task-state" }, t(`status.${task.status}`)),
-        task.step ? ` · ${t(`stage.${task.step}`)}` : "", job ? ` · ${t("task.generation", { n: job.generation })}` : ""),
+        task.step ? ` · ${t(`stage.${task.step}`)}` : "", job ? ` · ${t("task.generation", { n: generationOf(job) })}` : ""),
       h("progress", { max: 100, value: task.progress, id: "task-progress", "aria-label": t("col.progress") }),
       h("p", { id: "task-message" }, task.lastError || task.message || ""),
       h("p", { class: "muted" }, `${t("col.updated")}: ${fmtDate(task.updatedAt)}`),
@@ -43,17 +47,17 @@ export function renderTask(main, taskId) {
   async function scriptSection(job, assets) {
     const section = h("section", { class: "card", id: "script" }, h("h2", {}, t("task.script")));
     const script = assets.find((a) => a.kind === "script" && a.url);
-    if (job && job.awaitingApproval) {
+    if (job && job.awaiting_approval) {
       const slot = h("span", { class: "error", role: "alert" });
       section.append(h("p", {}, t("task.awaiting")), h("div", { class: "row" },
         h("button", { type: "button", class: "primary", id: "approve", onclick: async () => {
           if (!(await confirmDialog(t("task.confirmApprove"), t("yes"), t("no")))) return;
-          try { await api.post(`/api/v1/videos/${taskId}/render-jobs/${job.id}/approve-script`); banner(t("task.approved")); load(); }
+          try { await api.post(`${jobsUrl}/${job.job_id}/approve-script`); banner(t("task.approved")); load(); }
           catch (err) { showError(section, err, slot); }
         } }, t("task.approve")),
         h("button", { type: "button", class: "danger", id: "reject", onclick: async () => {
           if (!(await confirmDialog(t("task.confirmReject"), t("yes"), t("no")))) return;
-          try { await api.post(`/api/v1/videos/${taskId}/render-jobs/${job.id}/cancel`); load(); }
+          try { await api.post(`${jobsUrl}/${job.job_id}/reject-script`); load(); }
           catch (err) { showError(section, err, slot); }
         } }, t("task.reject")), slot));
     }
@@ -88,11 +92,11 @@ export function renderTask(main, taskId) {
     if (thumb) section.append(h("h2", {}, t("task.thumbnail")), h("img", { class: "thumb", id: "thumbnail", src: await fileUrl(thumb.url), alt: t("task.thumbnail") }));
     const subtitles = assets.find((a) => a.kind === "subtitles" && a.url);
     if (subtitles) section.append(h("p", {}, h("a", { href: await fileUrl(subtitles.url), download: `${taskId}.srt`, id: "subtitles" }, t("task.subtitles"))));
-    const publish = assets.find((a) => a.kind === "publish" && a.externalUrl);
-    if (publish && publish.metadata?.uploaded_to_youtube && /^https:\/\//.test(publish.externalUrl)) {
-      section.append(h("p", {}, h("a", { href: publish.externalUrl, target: "_blank", rel: "noopener", id: "youtube" }, t("task.youtube"))));
+    const publish = assets.find((a) => a.kind === "publish" && a.external_url);
+    if (publish && publish.metadata?.uploaded_to_youtube && /^https:\/\//.test(publish.external_url)) {
+      section.append(h("p", {}, h("a", { href: publish.external_url, target: "_blank", rel: "noopener", id: "youtube" }, t("task.youtube"))));
     } else if (publish) {
-      section.append(h("p", { class: "muted", id: "publish-target" }, `${t("task.published")}: ${publish.externalUrl}`));
+      section.append(h("p", { class: "muted", id: "publish-target" }, `${t("task.published")}: ${publish.external_url}`));
     }
     return section;
   }
@@ -120,11 +124,11 @@ export function renderTask(main, taskId) {
   async function load() {
     try {
       const task = await api.get(`/api/v1/videos/${taskId}`);
-      const jobs = await api.get(`/api/v1/videos/${taskId}/render-jobs?limit=1`);
-      const job = jobs.items[0] || null;
-      const assets = job ? job.assets : [];
+      const jobs = await api.get(`${jobsUrl}?limit=1`);
+      const job = jobs.jobs[0] || null;
+      const assets = job ? (await api.get(`${jobsUrl}/${job.job_id}/assets`)).files : [];
       statusCard(task, job);
-      const signature = JSON.stringify([job?.id, job?.awaitingApproval, assets.map((a) => a.id)]);
+      const signature = JSON.stringify([job?.job_id, job?.awaiting_approval, assets.map((a) => a.id)]);
       if (signature !== rendered) {
         const previous = objectUrls.splice(0);
         const parts = [await scriptSection(job, assets), await mediaSection(task, assets)];

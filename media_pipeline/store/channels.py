@@ -1,0 +1,97 @@
+"""YouTube channel settings of a workspace (seed 001 §2.2 ``channel_setting_id``): several channels per
+workspace, each authorized once with ``media-pipeline youtube-auth --channel <id>`` (its own token file)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from media_pipeline.store.base import OwnedService
+from media_pipeline.store.errors import NotFoundError, ValidationFailed
+from media_pipeline.store.ids import new_id
+from media_pipeline.store.models import ChannelSetting
+from media_pipeline.store.views import ChannelView
+
+
+def channel_in_workspace(session: Session, workspace_id: str, channel_setting_id: str) -> bool:
+    """The channel setting exists in the workspace."""
+    return (
+        session.scalar(
+            select(ChannelSetting.id).where(
+                ChannelSetting.id == channel_setting_id, ChannelSetting.workspace_id == workspace_id
+            )
+        )
+        is not None
+    )
+
+
+def check_channel(session: Session, workspace_id: str, channel_setting_id: str | None, field: str) -> None:
+    """ValidationFailed (on ``field``) unless the channel setting is None or in the workspace."""
+    if channel_setting_id is not None and not channel_in_workspace(session, workspace_id, channel_setting_id):
+        message = f"channel setting {channel_setting_id!r} not found in this workspace"
+        raise ValidationFailed(
+            message, {"errors": [{"field": field, "message": message, "type": "not_found"}]}
+        )
+
+
+class ChannelService(OwnedService):
+    """The workspace's channel settings (shared by its users)."""
+
+    def list(self) -> list[ChannelView]:
+        """Every channel setting of the workspace, by name."""
+        with self._read() as session:
+            rows = session.scalars(
+                select(ChannelSetting)
+                .where(ChannelSetting.workspace_id == self.owner.workspace_id)
+                .order_by(ChannelSetting.name, ChannelSetting.id)
+            ).all()
+            return [self._view(row) for row in rows]
+
+    def get(self, channel_setting_id: str) -> ChannelView:
+        """One channel setting; NotFoundError if it is not the workspace's."""
+        with self._read() as session:
+            return self._view(self._channel(session, channel_setting_id))
+
+    def create(self, name: str, youtube_channel_id: str | None = None) -> ChannelView:
+        """A new channel setting (not yet authorized)."""
+        now = self.now()
+        with self._write() as session:
+            row = ChannelSetting(
+                id=new_id("c"),
+                user_id=self.owner.user_id,
+                workspace_id=self.owner.workspace_id,
+                name=name,
+                youtube_channel_id=youtube_channel_id,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(row)
+            session.flush()
+            return self._view(row)
+
+    def delete(self, channel_setting_id: str) -> None:
+        """Delete the setting and its token file; tasks still naming it fail at publish with a clear error."""
+        with self._write() as session:
+            session.delete(self._channel(session, channel_setting_id))
+        self._settings.channel_token_file(channel_setting_id).unlink(missing_ok=True)
+
+    def _channel(self, session: Session, channel_setting_id: str) -> ChannelSetting:
+        row = session.scalars(
+            select(ChannelSetting).where(
+                ChannelSetting.id == channel_setting_id,
+                ChannelSetting.workspace_id == self.owner.workspace_id,
+            )
+        ).first()
+        if row is None:
+            raise NotFoundError(
+                f"channel setting {channel_setting_id!r} not found", {"channelSettingId": channel_setting_id}
+            )
+        return row
+
+    def _view(self, row: ChannelSetting) -> ChannelView:
+        authorized = self._settings.channel_token_file(row.id).is_file()
+        return ChannelView.model_validate({**_columns(row), "authorized": authorized})
+
+
+def _columns(row: ChannelSetting) -> dict[str, object]:
+    return {column.key: getattr(row, column.key) for column in ChannelSetting.__table__.columns}
