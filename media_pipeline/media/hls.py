@@ -129,6 +129,7 @@ def transcode_hls(
         raise PermanentError(f"{source} has no frame rate; cannot plan keyframes")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    work.chmod(0o755)  # mkdtemp makes it private; the ladder is as readable as the task's other outputs
     try:
         for rendition in ladder:
             (work / rendition.name).mkdir()

@@ -51,6 +51,7 @@ def test_transcode_writes_a_playable_ladder(tmp_path: Path) -> None:
 
     assert [r.name for r in ladder] == ["720p", "480p"]
     assert sorted(p.name for p in out.iterdir()) == sorted([MASTER, "720p", "480p"])  # replaced, not merged
+    assert out.stat().st_mode & 0o777 == 0o755  # as readable as the other outputs
     master = (out / MASTER).read_text()
     for rendition in ladder:
         assert rendition.playlist in master
