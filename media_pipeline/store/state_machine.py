@@ -11,11 +11,10 @@ All functions work inside the caller's transaction on rows it has locked (task, 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -226,7 +225,9 @@ def skip(session: Session, task: Task, state: TaskStageState, reason: str, now: 
     return True
 
 
-def reuse_completed_stages(session: Session, task: Task, previous: int, now: datetime) -> list[str]:
+def reuse_completed_stages(
+    session: Session, task: Task, previous: int, now: datetime, exists: Callable[[str], bool]
+) -> list[str]:
     """Carry the leading completed stages of generation ``previous`` over to the task's new (waiting)
     generation, as long as every file they recorded still exists: waiting -> completed with their contents
     copied and a 'skip' log. Returns the stages reused."""
@@ -256,7 +257,7 @@ def reuse_completed_stages(session: Session, task: Task, previous: int, now: dat
     reused: list[str] = []
     for stage in STAGES[:-1]:  # publishing is never reused: a new generation publishes anew
         files = outputs.get(stage, [])
-        if stage not in done or not files or not all(_still_valid(content) for content in files):
+        if stage not in done or not files or not all(_still_valid(content, exists) for content in files):
             break
         state = states[stage]
         _close(state, StageStatus.COMPLETED, now)
@@ -289,8 +290,8 @@ def reuse_completed_stages(session: Session, task: Task, previous: int, now: dat
     return reused
 
 
-def _still_valid(content: Content) -> bool:
-    return content.path is None or Path(content.path).is_file()
+def _still_valid(content: Content, exists: Callable[[str], bool]) -> bool:
+    return content.path is None or exists(content.path)
 
 
 def fail(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -315,7 +316,14 @@ class TaskService(OwnedService):
             reused: list[str] = []
             if ended in (TaskStatus.FAILED, TaskStatus.CANCELED):
                 session.flush()
-                reused = reuse_completed_stages(session, task, previous, now)
+                from media_pipeline.storage import open_storage  # contents record storage keys
+
+                storage = open_storage(self._settings)
+
+                def exists(path: str) -> bool:  # a storage key, or an absolute path recorded by older code
+                    return Path(path).is_file() if Path(path).is_absolute() else storage.exists(path)
+
+                reused = reuse_completed_stages(session, task, previous, now, exists)
             if pricing is not None and Stage.IMAGES not in reused:  # reused images cost nothing again
                 reserve_generations(session, [task], pricing, now)
             return RerunResult(task=TaskView.model_validate(task), started=True)

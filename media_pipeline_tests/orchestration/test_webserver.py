@@ -61,6 +61,7 @@ def test_webserver_shows_partitioned_assets_checks_and_running_sensors(tmp_path:
     assert [c["name"] for c in nodes["thumbnail"]["assetChecksOrError"]["checks"]] == ["thumbnail_spec"]
     sensors = {s["name"]: s["sensorState"]["status"] for s in data["sensorsOrError"]["results"]}
     assert sensors == {
+        "stale_run_rescue_sensor": "RUNNING",
         "queued_tasks_sensor": "RUNNING",
         "stage_chain_sensor": "RUNNING",
         "run_status_writer_sensor": "RUNNING",
