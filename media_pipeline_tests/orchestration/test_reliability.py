@@ -16,7 +16,7 @@ import pytest
 
 from media_pipeline.media.probe import check_video, summarize
 from media_pipeline.orchestration.run_control import DagsterRunControl
-from media_pipeline.settings import get_settings
+from media_pipeline.settings import Settings, get_settings
 from media_pipeline.store import StageStateView, TaskService
 from media_pipeline.store.heartbeats import Heartbeat, HeartbeatStore
 from media_pipeline_tests.media.proctools import ended
@@ -77,7 +77,9 @@ def test_a_killed_run_worker_is_rescued_and_the_task_publishes_once(
     home = prepared_home(backend, tmp_path, monkeypatch, request)
     url = app_db_url(home)
     [task_id] = queue_assets(url, ["long"], LONG)
-    tasks, heartbeats = TaskService(url, OWNER), HeartbeatStore(url)
+    # Rerun checks reused outputs in the daemon's storage, as the API configured like the daemon would.
+    tasks = TaskService(url, OWNER, settings=Settings(data_dir=home.data_dir))
+    heartbeats = HeartbeatStore(url)
 
     with running_daemon(home):
         beat = wait_for(lambda: _rendering(tasks, heartbeats, task_id), timeout=240, what="the render to run")
@@ -251,7 +253,9 @@ def test_stop_with_the_code_server_down_cancels_at_once_and_rerun_publishes(
     home = prepared_home("sqlite", tmp_path, monkeypatch, request)
     url = app_db_url(home)
     [task_id] = queue_assets(url, ["long"], LONG)
-    tasks, heartbeats = TaskService(url, OWNER), HeartbeatStore(url)
+    # Rerun checks reused outputs in the daemon's storage, as the API configured like the daemon would.
+    tasks = TaskService(url, OWNER, settings=Settings(data_dir=home.data_dir))
+    heartbeats = HeartbeatStore(url)
 
     with running_daemon(home) as daemon:
         beat = wait_for(lambda: _rendering(tasks, heartbeats, task_id), timeout=240, what="the render to run")
