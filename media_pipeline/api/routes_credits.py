@@ -13,6 +13,7 @@ from media_pipeline.api.errors import ApiError, responses
 from media_pipeline.api.schemas import Page
 from media_pipeline.api.schemas_credits import (
     CreditBalance,
+    CreditUsage,
     Estimate,
     EstimateRequest,
     GrantRequest,
@@ -21,7 +22,7 @@ from media_pipeline.api.schemas_credits import (
 )
 from media_pipeline.domain.models import TASK_ID_PATTERN
 from media_pipeline.store.credit_estimate import EstimateView, estimate
-from media_pipeline.store.credits import CreditAdmin, CreditBalanceView
+from media_pipeline.store.credits import CreditAdmin, CreditBalanceView, CreditUsageView
 
 router = APIRouter(tags=["credits"], responses=responses(400, 401, 403, 422))
 
@@ -41,6 +42,19 @@ def get_ledger(
 ) -> Page[LedgerEntry]:
     entries, total = context.usecases(owner).credits.ledger(limit, offset, video_id)
     return Page[LedgerEntry](items=entries, total=total, limit=limit, offset=offset)
+
+
+@router.get(
+    "/api/v1/credits/usage",
+    response_model=CreditUsage,
+    summary="Credits one video consumed and still reserves (all its generations)",
+)
+def get_usage(
+    context: Context,
+    owner: ReadOwner,
+    video_id: Annotated[str, Query(alias="videoId", pattern=TASK_ID_PATTERN, max_length=64)],
+) -> CreditUsageView:
+    return context.usecases(owner).credits.usage(video_id)
 
 
 @router.post(

@@ -10,7 +10,7 @@ from pydantic.alias_generators import to_camel
 from media_pipeline.api.schemas import ApiModel, UtcTimes
 from media_pipeline.domain.models import ImageStyle, MediaMode
 from media_pipeline.store.credit_estimate import EstimateView
-from media_pipeline.store.credits import CreditBalanceView, LedgerEntryView
+from media_pipeline.store.credits import CreditBalanceView, CreditUsageView, LedgerEntryView
 from media_pipeline.store.image_jobs import ImageJobView, ImageTaskView
 
 _CAMEL = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
@@ -19,6 +19,12 @@ Role = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[\w\- ]+$")]
 
 class CreditBalance(CreditBalanceView):
     """The workspace's spendable credits and the credits its images in flight hold."""
+
+    model_config = _CAMEL
+
+
+class CreditUsage(CreditUsageView):
+    """What one video's paid images cost: ``consumed`` (images made) and ``reserved`` (still in flight)."""
 
     model_config = _CAMEL
 

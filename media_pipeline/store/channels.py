@@ -12,6 +12,9 @@ from media_pipeline.store.ids import new_id
 from media_pipeline.store.models import ChannelSetting
 from media_pipeline.store.views import ChannelView
 
+CHANNEL_FIELD = "channelSettingId"
+"""The task setting (and API field) naming a channel setting."""
+
 
 def channel_in_workspace(session: Session, workspace_id: str, channel_setting_id: str) -> bool:
     """The channel setting exists in the workspace."""
@@ -25,7 +28,9 @@ def channel_in_workspace(session: Session, workspace_id: str, channel_setting_id
     )
 
 
-def check_channel(session: Session, workspace_id: str, channel_setting_id: str | None, field: str) -> None:
+def check_channel(
+    session: Session, workspace_id: str, channel_setting_id: str | None, field: str = CHANNEL_FIELD
+) -> None:
     """ValidationFailed (on ``field``) unless the channel setting is None or in the workspace."""
     if channel_setting_id is not None and not channel_in_workspace(session, workspace_id, channel_setting_id):
         message = f"channel setting {channel_setting_id!r} not found in this workspace"

@@ -69,6 +69,14 @@ class CreditBalanceView(_View):
     reserved: int
 
 
+class CreditUsageView(_View):
+    """What one task's paid images cost: credits consumed (images made) and still reserved (in flight)."""
+
+    task_id: str
+    consumed: int
+    reserved: int
+
+
 class LedgerEntryView(_View):
     """One credit movement: ``amount`` credits (always positive) in the direction of ``kind``."""
 
@@ -306,15 +314,37 @@ class CreditService(OwnedService):
         """The workspace's balance and the credits its images in flight hold."""
         workspace_id = self.owner.workspace_id
         with self._read() as session:
-            reserved = session.scalar(
-                select(func.coalesce(func.sum(ImageJob.price), 0))
-                .select_from(ImageTask)
-                .join(ImageJob, ImageJob.id == ImageTask.job_id)
-                .where(ImageJob.workspace_id == workspace_id, ImageTask.charge == Charge.RESERVED)
-            )
             return CreditBalanceView(
-                workspace_id=workspace_id, balance=_balance(session, workspace_id), reserved=int(reserved)
+                workspace_id=workspace_id,
+                balance=_balance(session, workspace_id),
+                reserved=self._reserved(session),
             )
+
+    def usage(self, task_id: str) -> CreditUsageView:
+        """The credits one task of the workspace consumed and still holds, over all its generations."""
+        with self._read() as session:
+            consumed = session.scalar(
+                select(func.coalesce(func.sum(CreditLedgerEntry.amount), 0)).where(
+                    CreditLedgerEntry.workspace_id == self.owner.workspace_id,
+                    CreditLedgerEntry.task_id == task_id,
+                    CreditLedgerEntry.kind == LedgerKind.CONSUME,
+                )
+            )
+            return CreditUsageView(
+                task_id=task_id, consumed=int(consumed), reserved=self._reserved(session, task_id)
+            )
+
+    def _reserved(self, session: Session, task_id: str | None = None) -> int:
+        """Credits reserved by the workspace's images in flight (of one task, or all)."""
+        stmt = (
+            select(func.coalesce(func.sum(ImageJob.price), 0))
+            .select_from(ImageTask)
+            .join(ImageJob, ImageJob.id == ImageTask.job_id)
+            .where(ImageJob.workspace_id == self.owner.workspace_id, ImageTask.charge == Charge.RESERVED)
+        )
+        if task_id is not None:
+            stmt = stmt.where(ImageJob.task_id == task_id)
+        return int(session.scalar(stmt) or 0)
 
     def ledger(
         self, limit: int = 100, offset: int = 0, task_id: str | None = None

@@ -1,17 +1,20 @@
 """Housekeeping over all owners, run periodically by Dagster: expired drafts are deleted and due schedule
-occurrences start a new generation (docs/ARCHITECTURE.md §3)."""
+occurrences start a new generation (docs/ARCHITECTURE.md §3). An occurrence over its workspace's plan limit
+of productions per day waits for the next UTC day (logged once as a warning), like a refused Run."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from media_pipeline.settings import Settings
 from media_pipeline.store.base import StoreBase
 from media_pipeline.store.clock import as_utc
-from media_pipeline.store.enums import LogAction, TaskStatus
+from media_pipeline.store.enums import LogAction, LogLevel, TaskStatus
+from media_pipeline.store.errors import LimitExceeded
 from media_pipeline.store.lifecycle import (
     add_log,
     bump_queue_version,
@@ -20,6 +23,7 @@ from media_pipeline.store.lifecycle import (
 )
 from media_pipeline.store.models import Queue, Task, TaskSchedule
 from media_pipeline.store.owner import Owner
+from media_pipeline.store.plans import check_runs_per_day
 from media_pipeline.store.queries import owned_by
 from media_pipeline.store.schedule_service import STARTABLE_STATUSES
 
@@ -51,11 +55,12 @@ def delete_expired_drafts(session: Session, now: datetime, owner: Owner | None =
     return deleted
 
 
-def fire_due_schedules(session: Session, now: datetime, limit: int = 100) -> int:
+def fire_due_schedules(session: Session, now: datetime, settings: Settings, limit: int = 100) -> int:
     """Queue one new generation per due occurrence; returns how many were queued.
 
     Idempotent and safe to run concurrently: an occurrence is claimed with a conditional UPDATE on its
-    ``next_run_at`` (set to NULL until the generation ends), after locking the task row.
+    ``next_run_at`` (set to NULL until the generation ends), after locking the task row. An occurrence
+    that would exceed the workspace's productions per day is moved to the next UTC midnight instead.
     """
     due = session.execute(
         select(TaskSchedule.id, TaskSchedule.task_id, TaskSchedule.next_run_at)
@@ -74,6 +79,11 @@ def fire_due_schedules(session: Session, now: datetime, limit: int = 100) -> int
             select(Task).where(Task.id == task_id).with_for_update().execution_options(populate_existing=True)
         ).one()
         if task.status not in STARTABLE_STATUSES:
+            continue
+        try:
+            check_runs_per_day(session, task.workspace_id, 1, now, settings)
+        except LimitExceeded as exc:
+            _defer_to_next_day(session, task, schedule_id, occurrence, now, exc)
             continue
         claimed = session.execute(
             update(TaskSchedule)
@@ -95,13 +105,36 @@ def fire_due_schedules(session: Session, now: datetime, limit: int = 100) -> int
     return fired
 
 
+def _defer_to_next_day(
+    session: Session, task: Task, schedule_id: str, occurrence: datetime, now: datetime, exc: LimitExceeded
+) -> None:
+    """Move a due occurrence refused by the plan to the next UTC midnight (when the day's count resets)."""
+    midnight = datetime.combine(now.date() + timedelta(days=1), time(), tzinfo=now.tzinfo)
+    moved = session.execute(
+        update(TaskSchedule)
+        .where(TaskSchedule.id == schedule_id, TaskSchedule.next_run_at == occurrence)
+        .values(next_run_at=midnight, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount == 1:
+        add_log(
+            session,
+            task,
+            LogAction.SCHEDULE,
+            f"occurrence {occurrence.isoformat()} waits until {midnight.isoformat()}: {exc}",
+            now=now,
+            level=LogLevel.WARNING,
+            metadata={"code": exc.code, **exc.details},
+        )
+
+
 class Housekeeping(StoreBase):
     """The periodic jobs: ``Housekeeping(engine_or_url, *, clock=None, settings=None)``."""
 
     def due_schedules(self, now: datetime) -> int:
         """Queue a new generation for every due schedule occurrence; returns how many."""
         with self._write() as session:
-            return fire_due_schedules(session, as_utc(now))
+            return fire_due_schedules(session, as_utc(now), self._settings)
 
     def cleanup_expired_drafts(self, now: datetime) -> int:
         """Delete expired drafts of all owners; returns how many."""

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from media_pipeline.domain.models import TaskSettings
 from media_pipeline.store.base import OwnedService, dedupe
+from media_pipeline.store.channels import CHANNEL_FIELD, check_channel
 from media_pipeline.store.credits import Pricing, reserve_generations
 from media_pipeline.store.enums import LogAction, TaskStatus
 from media_pipeline.store.errors import ConflictError, ValidationFailed
@@ -109,6 +110,7 @@ class QueueService(OwnedService):
             raise ValidationFailed("invalid queue update", {"errors": errors})
         with self._write() as session:
             queue = self._bump(session, version)
+            check_channel(session, self.owner.workspace_id, (defaults or {}).get(CHANNEL_FIELD))
             if name is not None:
                 queue.name = name.strip()
             if defaults is not None:
@@ -165,7 +167,7 @@ class QueueService(OwnedService):
                 TaskSettings().merged(queue.default_options).model_dump(mode="json", by_alias=True)
             )
             cache: SettingsCache = {}  # every draft of the request gets the same settings: validated once
-            build_draft(
+            probe = build_draft(
                 new_task_id(),
                 base_settings,
                 task_fields,
@@ -173,6 +175,7 @@ class QueueService(OwnedService):
                 default_title=asset_ids[0],
                 cache=cache,
             )  # even if all exist
+            check_channel(session, self.owner.workspace_id, probe.settings.get(CHANNEL_FIELD))
             new_assets = [asset_id for asset_id in asset_ids if asset_id not in existing]
             self._check_draft_limit(session, queue.id, len(new_assets))
             position = next_draft_position(session, queue.id)
@@ -240,6 +243,7 @@ class QueueService(OwnedService):
                     errors.extend({**error, "scope": "queueDefaults"} for error in exc.errors)
             if errors:
                 raise ValidationFailed("invalid options", {"errors": errors})
+            check_channel(session, self.owner.workspace_id, settings_partial.get(CHANNEL_FIELD))
             for task in tasks:
                 for column, value in updates[task.id].columns().items():
                     setattr(task, column, value)

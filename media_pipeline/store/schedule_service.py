@@ -131,7 +131,7 @@ class ScheduleService(OwnedService):
             task = self._task(session, task_id, lock=True)
             if task.status is TaskStatus.CANCELED:
                 raise ConflictError("a canceled task cannot be scheduled", {"status": task.status.value})
-            check_channel(session, task.workspace_id, spec.channel_setting_id, "channelSettingId")
+            check_channel(session, task.workspace_id, spec.channel_setting_id)
             schedule = TaskSchedule(
                 id=new_id("s"),
                 task_id=task.id,
@@ -155,7 +155,7 @@ class ScheduleService(OwnedService):
                 include=set(ScheduleInput.model_fields)
             )
             spec = ScheduleInput.parse({**current, **changes})
-            check_channel(session, task.workspace_id, spec.channel_setting_id, "channelSettingId")
+            check_channel(session, task.workspace_id, spec.channel_setting_id)
             in_flight = (
                 schedule.is_active and schedule.next_run_at is None and schedule.last_run_at is not None
             )

@@ -9,7 +9,7 @@ import httpx
 
 from media_pipeline.store import Owner
 from media_pipeline_tests.api.conftest import LiveApi
-from media_pipeline_tests.api.support import add_jobs, assert_error
+from media_pipeline_tests.api.support import add_jobs, assert_error, queue_of
 
 
 def test_channels_of_a_workspace(api: LiveApi, client: httpx.Client, other_client: httpx.Client) -> None:
@@ -47,6 +47,30 @@ def test_other_workspaces_cannot_use_a_channel(
         body = {"taskId": task["id"], "scheduledTime": "2099-01-01T00:00:00Z", "channelSettingId": channel}
         error = assert_error(stranger.post("/api/automation/schedules", json=body), 422, "VALIDATION_ERROR")
         assert error["details"]["errors"][0]["field"] == "channelSettingId"
+        _assert_drafts_refuse_channel(stranger, task, channel)
     assert_error(client.get("/api/channels/..%2Fetc"), 404, "NOT_FOUND")
     assert_error(client.get("/api/channels/UC123"), 422, "VALIDATION_ERROR")
     assert_error(client.post("/api/channels", json={"name": ""}), 422, "VALIDATION_ERROR")
+
+
+def _assert_drafts_refuse_channel(client: httpx.Client, task: dict, channel: str) -> None:
+    """Adding, editing and defaulting drafts to another workspace's channel: a field error, no change."""
+    queue = queue_of(client)
+    before = client.get(f"/api/queue/{queue['id']}/jobs").json()
+    path = f"/api/queue/{queue['id']}"
+    options = {"channelSettingId": channel}
+    attempts = [
+        client.post(
+            f"{path}/jobs", json={"assetIds": ["b"], "options": options, "version": queue["version"]}
+        ),
+        client.patch(
+            f"{path}/jobs/bulk",
+            json={"jobIds": [task["id"]], "optionsPartial": options, "version": queue["version"]},
+        ),
+        client.patch(path, json={"defaultOptions": options, "version": queue["version"]}),
+    ]
+    for response in attempts:
+        error = assert_error(response, 422, "VALIDATION_ERROR")
+        assert [item["field"] for item in error["details"]["errors"]] == ["channelSettingId"]
+    assert client.get(f"/api/queue/{queue['id']}/jobs").json() == before
+    assert queue_of(client)["defaultOptions"] == queue["defaultOptions"]

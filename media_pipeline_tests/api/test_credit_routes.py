@@ -87,6 +87,8 @@ def test_admin_grant_then_run_reserves_and_shows_in_balance_and_ledger(
         "balance": 2,
         "reserved": 5,
     }
+    usage = client.get("/api/v1/credits/usage", params={"videoId": job["id"]}).json()
+    assert usage == {"taskId": job["id"], "consumed": 0, "reserved": 5}
     ledger = client.get("/api/v1/credits/ledger", params={"videoId": job["id"], "limit": 2}).json()
     assert ledger["total"] == 5 and len(ledger["items"]) == 2
     entry = ledger["items"][0]
@@ -106,6 +108,8 @@ def test_admin_grant_then_run_reserves_and_shows_in_balance_and_ledger(
     assert stopped.status_code == 200 and stopped.json()["status"] == "CANCELED"
     assert stopped.json()["job_id"] == active["id"]
     assert client.get("/api/v1/credits").json()["balance"] == 7
+    usage = client.get("/api/v1/credits/usage", params={"videoId": job["id"]}).json()
+    assert (usage["consumed"], usage["reserved"]) == (0, 0)
     assert client.get(f"/api/v1/videos/{job['id']}/image-jobs", params={"status": "PENDING"}).json() == {
         "items": []
     }
@@ -122,6 +126,8 @@ def test_estimate_and_bad_filters(client: httpx.Client) -> None:
     bad = client.get(f"/api/v1/videos/{job['id']}/image-jobs", params={"status": "RUNNING"})
     assert_error(bad, 422, "VALIDATION_ERROR")
     assert_error(client.get(f"/api/v1/videos/{job['id']}/image-jobs/{job['id']}-g1"), 404, "NOT_FOUND")
+    assert_error(client.get("/api/v1/credits/usage"), 422, "VALIDATION_ERROR")
+    assert_error(client.get("/api/v1/credits/usage", params={"videoId": "../x"}), 422, "VALIDATION_ERROR")
 
 
 @contextmanager
@@ -215,7 +221,11 @@ def test_status_api_shows_per_image_progress_while_running_and_after_a_reload(
             response = httpx.get(
                 f"{base}/api/v1/videos/{video}/image-jobs/{video}-g1", headers=auth, timeout=30
             )
+            usage = httpx.get(
+                f"{base}/api/v1/credits/usage", params={"videoId": video}, headers=auth, timeout=30
+            )
     done = response.json()
     assert done["status"] == "COMPLETED" and done["completedImages"] == 5 and done["creditsConsumed"] == 5
     assert all(task["url"].endswith(f"/images/{task['index']}") for task in done["tasks"])
     assert fake.paid == [0, 1, 2, 3, 4]
+    assert usage.json() == {"taskId": video, "consumed": 5, "reserved": 0}

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,6 +20,7 @@ from media_pipeline.store import (
     Owner,
     PipelineState,
     QueueService,
+    ScheduleService,
     StageStatus,
     TaskService,
     TaskStatus,
@@ -454,3 +455,35 @@ def test_runs_per_day(make_service: Callable[..., Any], owner: Owner, clock: Any
         tasks.rerun(first.id)
     clock.advance(timedelta(days=1).total_seconds())  # a new UTC day
     assert tasks.rerun(first.id).started
+
+
+def test_scheduled_occurrences_count_against_runs_per_day(
+    make_service: Callable[..., Any], owner: Owner, clock: Any, settings: Settings
+) -> None:
+    small = settings.model_copy(
+        update={"plans": {"free": PlanLimits(drafts_per_queue=25, items_per_add=10, runs_per_day=1)}}
+    )
+    queue_service = make_service(QueueService, owner, settings=small)
+    schedules = make_service(ScheduleService, owner, settings=small)
+    housekeeping = make_service(Housekeeping, settings=small)
+    tasks = make_service(TaskService, owner, settings=small)
+    first, second = add_drafts(queue_service, 2)
+    for task in (first, second):
+        schedules.create(task.id, clock() + timedelta(hours=1))
+    ran = queue_service.run(queue_service.list_drafts().version)
+    assert (ran.queued, len(ran.scheduled)) == ([], 2)
+    clock.advance(timedelta(hours=1).total_seconds())
+
+    assert housekeeping.due_schedules(clock()) == 1  # the plan allows one production today
+    assert housekeeping.due_schedules(clock()) == 0  # the other waits, logged once
+    statuses = {task.id: task.status for task in (tasks.get(first.id), tasks.get(second.id))}
+    assert sorted(statuses.values()) == [TaskStatus.QUEUED, TaskStatus.SCHEDULED]
+    waiting = next(task_id for task_id, status in statuses.items() if status is TaskStatus.SCHEDULED)
+    midnight = datetime(2030, 1, 2, tzinfo=UTC)
+    assert [schedule.next_run_at for schedule in schedules.list(waiting)] == [midnight]
+    (warning,) = tasks.logs(waiting, level="warn")
+    assert warning.metadata["limitName"] == "runsPerDay" and midnight.isoformat() in warning.message
+
+    clock.advance((midnight - clock()).total_seconds())
+    assert housekeeping.due_schedules(clock()) == 1
+    assert tasks.get(waiting).status is TaskStatus.QUEUED

@@ -1,4 +1,4 @@
-// Task page: live status, script scenes with approve/reject, scene images, video player, thumbnail,
+// Task page: live status and credits used, script scenes with approve/reject, scene images, video player, thumbnail,
 // subtitles download, publish link, actions and the task's logs. Files are fetched with the bearer token.
 import { api, blobUrl, wsUrl } from "../api.js";
 import { confirmDialog, h } from "../dom.js";
@@ -27,7 +27,15 @@ export function renderTask(main, taskId) {
     return made;
   }
 
-  function statusCard(task, job) {
+  // Paid image sources: what this task's images cost so far (nothing is shown for free sources).
+  function creditsLine(usage) {
+    if (!usage || usage.consumed + usage.reserved === 0) return null;
+    const text = usage.reserved ? t("task.creditsHeld", { used: usage.consumed, held: usage.reserved })
+      : t("task.credits", { used: usage.consumed });
+    return h("p", { id: "task-credits" }, text);
+  }
+
+  function statusCard(task, job, usage) {
     const slot = h("span", { class: "error", role: "alert" });
     const act = (kind) => h("button", { type: "button", "data-action": kind, class: kind === "stop" ? "danger" : "",
       onclick: async () => { if (await taskAction(kind, task.id, task.title, slot)) load(); } }, t(`act.${kind}`));
@@ -39,7 +47,7 @@ export function renderTask(main, taskId) {
       h("p", {}, h("strong", { id: "task-state" }, t(`status.${task.status}`)),
         task.step ? ` · ${t(`stage.${task.step}`)}` : "", job ? ` · ${t("task.generation", { n: generationOf(job) })}` : ""),
       h("progress", { max: 100, value: task.progress, id: "task-progress", "aria-label": t("col.progress") }),
-      h("p", { id: "task-message" }, task.lastError || task.message || ""),
+      h("p", { id: "task-message" }, task.lastError || task.message || ""), creditsLine(usage),
       h("p", { class: "muted" }, `${t("col.updated")}: ${fmtDate(task.updatedAt)}`),
       h("div", { class: "row" }, ...buttons), slot);
   }
@@ -127,7 +135,8 @@ export function renderTask(main, taskId) {
       const jobs = await api.get(`${jobsUrl}?limit=1`);
       const job = jobs.jobs[0] || null;
       const assets = job ? (await api.get(`${jobsUrl}/${job.job_id}/assets`)).files : [];
-      statusCard(task, job);
+      const usage = await api.get(`/api/v1/credits/usage?videoId=${encodeURIComponent(taskId)}`);
+      statusCard(task, job, usage);
       const signature = JSON.stringify([job?.job_id, job?.awaiting_approval, assets.map((a) => a.id)]);
       if (signature !== rendered) {
         const previous = objectUrls.splice(0);
