@@ -132,8 +132,11 @@ def page_errors() -> ConsoleErrors:
 
 
 @pytest.fixture
-def page(browser: Browser, page_errors: ConsoleErrors) -> Iterator[Page]:
-    """A fresh browser context (Korean, Seoul time) at 1280x800; fails the test on any JS error."""
+def page(browser: Browser, page_errors: ConsoleErrors, console: Console) -> Iterator[Page]:
+    """A fresh browser context (Korean, Seoul time) at 1280x800; fails the test on any JS error.
+
+    Depends on ``console`` so the page closes before the server stops (a request of a page still open
+    would otherwise be refused and logged as an error)."""
     context = browser.new_context(
         viewport={"width": 1280, "height": 800}, locale="ko-KR", timezone_id="Asia/Seoul"
     )
