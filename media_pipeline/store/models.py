@@ -27,6 +27,7 @@ from media_pipeline.domain.models import VideoType
 from media_pipeline.domain.stages import STAGES
 from media_pipeline.store.clock import utcnow
 from media_pipeline.store.enums import (
+    ACTIVE_STATUSES,
     ContentKind,
     LogAction,
     LogLevel,
@@ -48,6 +49,9 @@ NAMING_CONVENTION = {
 
 DRAFT_ONLY = text("status = 'draft'")
 PROCESSING_ONLY = text("status = 'processing'")
+ACTIVE_ONLY = text(f"status IN ({', '.join(repr(status.value) for status in ACTIVE_STATUSES)})")
+"""Tasks with a generation in flight (the partial indexes of the queue-order scans)."""
+QUEUE_ORDER_COLUMNS = ("queued_at", "queue_position", "id")
 
 
 def one_of(column: str, values: type[StrEnum] | tuple[str, ...], name: str | None = None) -> CheckConstraint:
@@ -108,9 +112,16 @@ class Task(Timestamps, Base):
         partial_index("uq_tasks_draft_asset", "queue_id", "asset_id", where=DRAFT_ONLY, unique=True),
         Index("ix_tasks_queue_status_position", "queue_id", "status", "queue_position"),
         Index("ix_tasks_owner_status_updated", "user_id", "workspace_id", "status", "updated_at"),
-        Index("ix_tasks_status_queued_at", "status", "queued_at", "queue_position"),
         partial_index("ix_tasks_draft_expires_at", "draft_expires_at", where=DRAFT_ONLY),
         Index("ix_tasks_batch_id", "batch_id"),
+        partial_index("ix_tasks_active_queue_order", *QUEUE_ORDER_COLUMNS, where=ACTIVE_ONLY),
+        partial_index(
+            "ix_tasks_owner_active_queue_order",
+            "user_id",
+            "workspace_id",
+            *QUEUE_ORDER_COLUMNS,
+            where=ACTIVE_ONLY,
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain.models import Privacy, ProductInfo, TaskSettings, TaskSpec
@@ -32,7 +32,7 @@ from media_pipeline.store.enums import (
 from media_pipeline.store.errors import NotFoundError
 from media_pipeline.store.lifecycle import add_log
 from media_pipeline.store.models import Task, TaskSchedule, TaskStageState
-from media_pipeline.store.queries import QUEUE_ORDER, current_stage_select
+from media_pipeline.store.queries import current_stage_select, first_in_queue
 from media_pipeline.store.state_machine import Decision, StageEvent, overall_progress
 
 __all__ = ["STAGES", "ContentRecord", "LaunchItem", "PipelineState"]
@@ -103,24 +103,25 @@ class PipelineState(StoreBase):
     def launchable(self, now: datetime, limit: int) -> list[LaunchItem]:
         """Stage runs to launch now, oldest queued first: per active task, the current generation's first
         not-completed stage if it is waiting, its retry time has come and (after 'script') the script is
-        approved when the task requires approval. One indexed statement; reads only."""
+        approved when the task requires approval. Reads only the earliest active tasks off the queue-order
+        index until ``limit`` items are found (``first_in_queue``)."""
         now = as_utc(now)
-        stmt = (
-            current_stage_select(Task.id, Task.generation, TaskStageState.stage, TaskStageState.attempt)
-            .where(
+
+        def waiting(task: type[Task]) -> Select[Any]:
+            return current_stage_select(
+                task.id, task.generation, TaskStageState.stage, TaskStageState.attempt, window=task
+            ).where(
                 TaskStageState.status == StageStatus.WAITING,
                 or_(TaskStageState.next_retry_at.is_(None), TaskStageState.next_retry_at <= now),
                 or_(
                     TaskStageState.stage == Stage.SCRIPT,
-                    Task.requires_approval.is_(False),
-                    Task.script_approved_at.is_not(None),
+                    task.requires_approval.is_(False),
+                    task.script_approved_at.is_not(None),
                 ),
             )
-            .order_by(*QUEUE_ORDER)
-            .limit(limit)
-        )
+
         with self._read() as session:
-            return [LaunchItem(*row) for row in session.execute(stmt)]
+            return [LaunchItem(*row) for row in first_in_queue(session, waiting, limit)]
 
     def task_spec(self, task_id: str) -> TaskSpec:
         """What a run needs to produce the task's current generation (with the YouTube settings of the

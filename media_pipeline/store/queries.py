@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, Row, Select, and_, case, func, select
+from sqlalchemy.orm import Session, aliased
 
 from media_pipeline.domain.stages import STAGES
 from media_pipeline.store.enums import ACTIVE_STATUSES, StageStatus
-from media_pipeline.store.models import Task, TaskStageState
+from media_pipeline.store.models import ACTIVE_ONLY, Task, TaskStageState
 from media_pipeline.store.owner import Owner
 
 
@@ -23,34 +24,81 @@ def stage_ordinal(stage_column: ColumnElement[str]) -> ColumnElement[int]:
     return case({stage: index for index, stage in enumerate(STAGES)}, value=stage_column)
 
 
-def current_stage_select(*columns: Any) -> Select[Any]:
+def current_stage_select(*columns: Any, window: type[Task] | None = None) -> Select[Any]:
     """``columns`` of active tasks joined with the state of their current stage: the first stage
-    (in ``STAGES`` order) of the task's current generation that is not completed.
+    (in ``STAGES`` order) of the task's current generation that is not completed. With ``window``
+    (``queue_window``), of the tasks in it, and ``columns`` refer to ``window`` instead of ``Task``.
 
     One statement: the current stage is a correlated MIN over the task's <= 5 stage rows, found through
     the unique (task_id, generation, stage) index.
     """
+    task = Task if window is None else window
     other = aliased(TaskStageState)
     first_open = (
         select(func.min(stage_ordinal(other.stage)))
         .where(
-            other.task_id == Task.id,
-            other.generation == Task.generation,
+            other.task_id == task.id,
+            other.generation == task.generation,
             other.status != StageStatus.COMPLETED,
         )
-        .correlate(Task)
+        .correlate(task)
         .scalar_subquery()
     )
-    return (
+    stmt = (
         select(*columns)
-        .select_from(Task)
+        .select_from(task)
         .join(
             TaskStageState,
-            and_(TaskStageState.task_id == Task.id, TaskStageState.generation == Task.generation),
+            and_(TaskStageState.task_id == task.id, TaskStageState.generation == task.generation),
         )
-        .where(Task.status.in_(ACTIVE_STATUSES), stage_ordinal(TaskStageState.stage) == first_open)
+        .where(stage_ordinal(TaskStageState.stage) == first_open)
     )
+    return stmt if window is not None else stmt.where(Task.status.in_(ACTIVE_STATUSES))
 
 
 QUEUE_ORDER = (Task.queued_at, Task.queue_position, Task.id)
 """Launch order: first queued first, then queue position."""
+
+WINDOW_COLUMNS = (*QUEUE_ORDER, Task.generation, Task.requires_approval, Task.script_approved_at)
+"""The task columns a ``queue_window`` carries (what the current stage and ``launchable`` need)."""
+
+
+def queue_window(size: int, *conditions: ColumnElement[bool]) -> type[Task]:
+    """The first ``size`` active tasks (matching ``conditions``) in ``QUEUE_ORDER``, as an alias of
+    ``Task`` with the ``WINDOW_COLUMNS``: an ordered scan of a partial index of the active tasks
+    (``ix_tasks_active_queue_order``, or per owner ``ix_tasks_owner_active_queue_order``) that reads
+    ``size`` entries whatever the queue length. The window drives the joins, so the plan stays the same
+    when the planner has no statistics yet (e.g. just after a large run)."""
+    window = (
+        select(*WINDOW_COLUMNS)
+        .where(ACTIVE_ONLY, *conditions)
+        .order_by(*QUEUE_ORDER)
+        .limit(size)
+        .subquery("queue_window")
+    )
+    return aliased(Task, window)
+
+
+def first_in_queue(
+    session: Session,
+    build: Callable[[type[Task]], Select[Any]],
+    limit: int,
+    *conditions: ColumnElement[bool],
+) -> list[Row[Any]]:
+    """The first ``limit`` rows, in ``QUEUE_ORDER``, of ``build(window)`` (at most one row per task, e.g.
+    a ``current_stage_select`` with filters): the same rows as ``build`` over all active tasks, computed
+    for the earliest ``queue_window`` of tasks first. A window that yields fewer than ``limit`` rows while
+    more active tasks follow it is widened fourfold and the statement repeated, so the work grows with
+    the tasks read until ``limit`` rows are found, not with the queue length."""
+    size = limit
+    while True:
+        window = queue_window(size, *conditions)
+        stmt = build(window).order_by(window.queued_at, window.queue_position, window.id).limit(limit)
+        rows = session.execute(stmt).all()
+        if len(rows) >= limit or (session.scalar(select(func.count()).select_from(window)) or 0) < size:
+            return list(rows)
+        size *= WIDEN
+
+
+WIDEN = 4
+"""How much a window that did not yield enough rows grows (total work stays under 4/3 of the last one)."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain.stages import STAGES, Stage
@@ -33,7 +35,7 @@ from media_pipeline.store.lifecycle import (
 )
 from media_pipeline.store.models import Content, Queue, Task, TaskLog, TaskSchedule, TaskStageState
 from media_pipeline.store.plans import check_runs_per_day
-from media_pipeline.store.queries import QUEUE_ORDER, current_stage_select, stage_ordinal
+from media_pipeline.store.queries import current_stage_select, first_in_queue, stage_ordinal
 from media_pipeline.store.run_control import RunControl
 from media_pipeline.store.state_machine import reuse_completed_stages
 from media_pipeline.store.views import (
@@ -52,6 +54,8 @@ from media_pipeline.store.views import (
 logger = logging.getLogger(__name__)
 
 MAX_LIMIT = 1000
+TAB_COLUMNS = (StageStatus.WAITING, StageStatus.PROCESSING)
+"""The stage states a stage tab lists (each in its own column)."""
 
 
 def _limit(limit: int) -> int:
@@ -175,19 +179,7 @@ class TaskService(OwnedService):
         limit = _limit(limit)
         owned = self._owned()
         with self._read() as session:
-            current = session.execute(
-                current_stage_select(Task, TaskStageState)
-                .where(*owned)
-                .order_by(*QUEUE_ORDER)
-                .limit(limit * len(STAGES))
-            ).all()
-            tabs: dict[str, dict[str, list[TabItem]]] = {
-                stage: {"waiting": [], "processing": []} for stage in STAGES
-            }
-            for task, state in current:
-                column = tabs[state.stage].get(state.status.value)
-                if column is not None and len(column) < limit:
-                    column.append(_tab_item(task, state))
+            tabs = self._stage_columns(session, limit)
             failed = session.execute(
                 select(Task, TaskStageState)
                 .outerjoin(
@@ -360,6 +352,40 @@ class TaskService(OwnedService):
             return TaskView.model_validate(task)
 
     # -- helpers -------------------------------------------------------------------------------------
+
+    def _stage_columns(self, session: Session, limit: int) -> dict[str, dict[str, list[TabItem]]]:
+        """Per stage, the waiting and processing columns (``limit`` items each) of the owner's first
+        ``limit`` x 5 active tasks in queue order: their current stages are read as ids off the queue-order
+        index (``first_in_queue``), then only the tasks that make it into a column are loaded."""
+
+        def current(window: type[Task]) -> Select[Any]:
+            return current_stage_select(
+                TaskStageState.id, TaskStageState.stage, TaskStageState.status, window=window
+            )
+
+        chosen: dict[int, tuple[str, str]] = {}
+        room = Counter[tuple[str, str]]()
+        for state_id, stage, status in first_in_queue(session, current, limit * len(STAGES), *self._owned()):
+            if status in TAB_COLUMNS and room[stage, status] < limit:
+                room[stage, status] += 1
+                chosen[state_id] = (stage, status)
+        tabs: dict[str, dict[str, list[TabItem]]] = {
+            stage: {"waiting": [], "processing": []} for stage in STAGES
+        }
+        if not chosen:
+            return tabs
+        loaded = {
+            state.id: (task, state)
+            for task, state in session.execute(
+                select(Task, TaskStageState)
+                .join(Task, Task.id == TaskStageState.task_id)
+                .where(TaskStageState.id.in_(list(chosen)))
+            )
+        }
+        for state_id, (stage, status) in chosen.items():
+            if state_id in loaded:
+                tabs[stage][status.value].append(_tab_item(*loaded[state_id]))
+        return tabs
 
     @staticmethod
     def _check_script_in_review(session: Session, task: Task) -> None:
