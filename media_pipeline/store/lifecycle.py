@@ -11,7 +11,21 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, func, insert, literal, or_, select, true, union_all, update
+from sqlalchemy import (
+    Integer,
+    String,
+    and_,
+    bindparam,
+    func,
+    insert,
+    inspect,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain.stages import STAGES
@@ -23,6 +37,23 @@ from media_pipeline.store.user_contents import on_generation_ended
 
 _IN_CHUNK = 5000
 """Ids per ``IN (...)`` list of the set-based statements (well below SQLite's bound-parameter limit)."""
+
+NEW_GENERATION: dict[str, Any] = {
+    "status": TaskStatus.QUEUED,
+    "started_at": None,
+    "finished_at": None,
+    "draft_expires_at": None,
+    "script_approved_at": None,
+    "script_rejected_at": None,
+    "locked_at": None,
+    "locked_by": None,
+    "step": None,
+    "last_error": None,
+    "youtube_url": None,
+    "progress": 0.0,
+    "message": "queued",
+}
+"""Task columns of a newly queued generation (besides generation + 1, ``queued_at`` and ``updated_at``)."""
 
 CANCELABLE_STATUSES = (TaskStatus.DRAFT, TaskStatus.QUEUED, TaskStatus.SCHEDULED, TaskStatus.RUNNING)
 
@@ -90,8 +121,9 @@ def start_generations(
     doubling impossible.
 
     Set-based, a constant number of statements for up to 5,000 tasks: one UPDATE cancels the open stages
-    of older generations (only for tasks that had a generation), one flush writes the task rows (an
-    executemany), one INSERT ... SELECT the stage states and one bulk INSERT the log entries. With
+    of older generations (only for tasks that had a generation), one UPDATE ... WHERE id IN (...) writes
+    the task rows (the loaded objects get the written values as committed ones), one INSERT ... SELECT
+    the stage states and one bulk INSERT the log entries. With
     ``write_logs=False`` the caller inserts the log entries itself (``generation_log``), e.g. in order
     with its own.
     """
@@ -116,20 +148,20 @@ def start_generations(
             .values(status=StageStatus.CANCELED, finished_at=now, updated_at=now)
             .execution_options(synchronize_session=False)
         )
-    with session.no_autoflush:
-        for task in tasks:
-            task.generation += 1
-            task.status = TaskStatus.QUEUED
-            task.batch_id = batch_id or task.batch_id
-            task.queued_at = now
-            task.started_at = task.finished_at = task.draft_expires_at = None
-            task.script_approved_at = task.script_rejected_at = task.locked_at = None
-            task.locked_by = task.step = task.last_error = task.youtube_url = None
-            task.progress = 0.0
-            task.message = "queued"
-            task.updated_at = now
-    session.flush()  # the task rows (one executemany), read back by the INSERT ... SELECT below
     task_ids = [task.id for task in tasks]
+    values = {**NEW_GENERATION, "queued_at": now, "updated_at": now}
+    if batch_id is not None:
+        values["batch_id"] = batch_id
+    for chunk in _chunks(task_ids):
+        session.execute(
+            update(Task)
+            .where(Task.id.in_(chunk))
+            .values(generation=Task.generation + 1, **values)
+            .execution_options(synchronize_session=False)
+        )
+    for task in tasks:  # the loaded objects as now stored (the rows are locked by the caller)
+        # committed values: the UPDATE's autoflush left no pending change on them to keep
+        inspect(task).dict.update(values, generation=task.generation + 1)
     stage = union_all(  # (stage, ordinal) rows; SQLite has no VALUES with column aliases
         *(
             select(literal(name, String()).label("stage"), literal(index, Integer()).label("ordinal"))
@@ -150,6 +182,37 @@ def start_generations(
         )
     if write_logs:
         insert_logs(session, [generation_log(task, now) for task in tasks])
+
+
+_TASK_DEFAULTS = {
+    column.key: column.default.arg if column.default is not None and column.default.is_scalar else None
+    for column in Task.__table__.c
+}
+
+
+def task_row(**values: Any) -> dict[str, Any]:
+    """A complete ``tasks`` row for a Core INSERT (and a ``TaskView``): ``values`` over every column's
+    scalar default, None where a column has none (``created_at``/``updated_at`` must be given)."""
+    return {**_TASK_DEFAULTS, **values}
+
+
+def write_tasks(session: Session, values: Mapping[Task, Mapping[str, Any]]) -> None:
+    """Write each loaded task's ``values`` (the same columns for every task) with one executemany
+    ``UPDATE tasks ... WHERE id = ?`` and record them on the objects as committed: no per-object change
+    tracking, and an ``updated_at`` among them is written as given."""
+    if not values:
+        return
+    session.flush()  # pending changes first, so none is left on the objects for the values to replace
+    table = Task.__table__
+    columns = list(next(iter(values.values())))
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("task_id"))
+        .values({column: bindparam(column) for column in columns})
+    )
+    session.execute(stmt, [{"task_id": task.id, **row} for task, row in values.items()])
+    for task, row in values.items():
+        inspect(task).dict.update(row)
 
 
 def cancel_waiting_stages(session: Session, task: Task, now: datetime) -> None:

@@ -37,7 +37,7 @@ from media_pipeline.store.enums import (
     UserContentStatus,
     UserContentType,
 )
-from media_pipeline.store.types import JSONType, StrEnumType, UTCDateTime
+from media_pipeline.store.types import JSONType, StampDateTime, StrEnumType, UTCDateTime
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -73,10 +73,11 @@ class Base(DeclarativeBase):
 
 
 class Timestamps:
-    """``created_at``/``updated_at`` columns (services also set them from their clock)."""
+    """``created_at``/``updated_at`` columns (services also set them from their clock, and an assigned
+    ``updated_at`` is always written: ``StampDateTime``)."""
 
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(StampDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class Queue(Timestamps, Base):

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,6 +33,8 @@ from media_pipeline.store.lifecycle import (
     log_row,
     next_draft_position,
     start_generations,
+    task_row,
+    write_tasks,
 )
 from media_pipeline.store.models import Queue, Task, TaskSchedule
 from media_pipeline.store.options import SettingsCache, build_draft, split_options, validate_defaults
@@ -179,13 +181,14 @@ class QueueService(OwnedService):
             new_assets = [asset_id for asset_id in asset_ids if asset_id not in existing]
             self._check_draft_limit(session, queue.id, len(new_assets))
             position = next_draft_position(session, queue.id)
-            created: dict[str, Task] = {}
+            expires = now + timedelta(days=self._settings.draft_ttl_days)
+            created: dict[str, dict[str, Any]] = {}
             for offset, asset_id in enumerate(new_assets):
                 task_id = new_task_id()
                 values = build_draft(
                     task_id, base_settings, task_fields, settings_partial, default_title=asset_id, cache=cache
                 )
-                created[asset_id] = Task(
+                created[asset_id] = task_row(
                     id=task_id,
                     user_id=self.owner.user_id,
                     workspace_id=self.owner.workspace_id,
@@ -193,16 +196,22 @@ class QueueService(OwnedService):
                     asset_id=asset_id,
                     status=TaskStatus.DRAFT,
                     queue_position=position + offset,
-                    draft_expires_at=now + timedelta(days=self._settings.draft_ttl_days),
+                    draft_expires_at=expires,
                     created_at=now,
                     updated_at=now,
                     **values.columns(),
                 )
-            session.add_all(created.values())
-            self._flush(session)
-            tasks = [existing.get(asset_id) or created[asset_id] for asset_id in asset_ids]
+            if created:
+                try:
+                    session.execute(insert(Task.__table__), list(created.values()))
+                except IntegrityError as exc:
+                    raise ConflictError("a concurrent change conflicted; reload and try again") from exc
+            views = [
+                TaskView.model_validate(created[asset_id] if asset_id in created else existing[asset_id])
+                for asset_id in asset_ids
+            ]
             return AddResult(
-                version=queue.version, tasks=_views(tasks), created_ids=[task.id for task in created.values()]
+                version=queue.version, tasks=views, created_ids=[row["id"] for row in created.values()]
             )
 
     def bulk_patch(
@@ -244,11 +253,11 @@ class QueueService(OwnedService):
             if errors:
                 raise ValidationFailed("invalid options", {"errors": errors})
             check_channel(session, self.owner.workspace_id, settings_partial.get(CHANNEL_FIELD))
-            for task in tasks:
-                for column, value in updates[task.id].columns().items():
-                    setattr(task, column, value)
-                task.draft_expires_at = now + timedelta(days=self._settings.draft_ttl_days)
-                task.updated_at = now
+            stamps = {
+                "draft_expires_at": now + timedelta(days=self._settings.draft_ttl_days),
+                "updated_at": now,
+            }
+            write_tasks(session, {task: {**updates[task.id].columns(), **stamps} for task in tasks})
             tasks.sort(key=lambda task: task.queue_position or 0)
             return QueueChange(version=queue.version, tasks=_views(tasks))
 

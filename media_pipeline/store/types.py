@@ -41,6 +41,20 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class StampDateTime(UTCDateTime):
+    """A ``UTCDateTime`` the ORM writes whenever it is assigned, even when the value equals the loaded one.
+
+    The ORM leaves an unchanged value out of the UPDATE, which lets the column's ``onupdate`` replace it;
+    for ``updated_at`` that would put the wall clock over the service's clock. With no value ever equal,
+    the service's ``updated_at`` always wins and ``onupdate`` only stamps writes that do not set it.
+    """
+
+    cache_ok = True
+
+    def compare_values(self, x: Any, y: Any) -> bool:
+        return False
+
+
 class StrEnumType(TypeDecorator[E]):
     """A ``StrEnum`` stored as VARCHAR (the allowed values are enforced by CHECK constraints)."""
 

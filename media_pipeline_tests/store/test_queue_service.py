@@ -184,6 +184,19 @@ def test_bulk_patch_merges_partially(queue_service: QueueService) -> None:
     assert patched[tasks[1].id].settings["music"] is False
 
 
+def test_the_service_clock_stamps_updated_at_even_when_it_has_not_moved(
+    queue_service: QueueService, task_service: TaskService, clock: Any
+) -> None:
+    """An ``updated_at`` equal to the stored one is still written, so the column's ``onupdate`` (the wall
+    clock) never replaces the service clock's time."""
+    tasks = add_drafts(queue_service, 2)
+    version = queue_service.list_drafts().version
+    queue_service.bulk_patch([task.id for task in tasks], {"music": True}, version)  # clock not moved
+    assert {task.updated_at for task in queue_service.list_drafts().tasks} == {clock()}
+    queued = queue_service.run(queue_service.list_drafts().version).queued
+    assert {task_service.get(task.id).updated_at for task in queued} == {clock()}
+
+
 def test_bulk_patch_is_atomic_and_reports_errors_per_task(
     queue_service: QueueService, db_engine: Engine
 ) -> None:
