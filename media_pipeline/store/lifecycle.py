@@ -58,6 +58,10 @@ NEW_GENERATION: dict[str, Any] = {
 CANCELABLE_STATUSES = (TaskStatus.DRAFT, TaskStatus.QUEUED, TaskStatus.SCHEDULED, TaskStatus.RUNNING)
 
 
+_LOG_COLUMNS = {attribute.key: attribute.columns[0].key for attribute in TaskLog.__mapper__.column_attrs}
+"""``TaskLog`` attribute name -> column name (``meta`` is stored as ``metadata``)."""
+
+
 def log_row(
     task: Task,
     action: LogAction,
@@ -93,9 +97,13 @@ def add_log(session: Session, task: Task, action: LogAction, message: str, **fie
 
 
 def insert_logs(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert ``log_row`` entries in order with one bulk statement (pending changes are flushed first)."""
+    """Insert ``log_row`` entries in order with one Core executemany (pending changes are flushed first)."""
     if rows:
-        session.execute(insert(TaskLog), list(rows))
+        session.flush()
+        columns = _LOG_COLUMNS
+        session.execute(
+            insert(TaskLog.__table__), [{columns[key]: value for key, value in row.items()} for row in rows]
+        )
 
 
 def generation_log(task: Task, now: datetime) -> dict[str, Any]:

@@ -289,8 +289,15 @@ class QueueService(OwnedService):
                         "unexpected": unexpected,
                     },
                 )
-            for position, task_id in enumerate(ordered_ids):
-                drafts[task_id].queue_position = position
+            now = self.now()
+            moved = (
+                (drafts[task_id], position)
+                for position, task_id in enumerate(ordered_ids)
+                if drafts[task_id].queue_position != position
+            )
+            write_tasks(
+                session, {task: {"queue_position": position, "updated_at": now} for task, position in moved}
+            )
             return QueueChange(
                 version=queue.version, tasks=_views([drafts[task_id] for task_id in ordered_ids])
             )
