@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, case, func, select
+from sqlalchemy import ColumnElement, Row, Select, and_, case, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from media_pipeline.domain.stages import STAGES
@@ -29,29 +29,30 @@ def current_stage_select(*columns: Any, window: type[Task] | None = None) -> Sel
     (in ``STAGES`` order) of the task's current generation that is not completed. With ``window``
     (``queue_window``), of the tasks in it, and ``columns`` refer to ``window`` instead of ``Task``.
 
-    One statement: the current stage is a correlated MIN over the task's <= 5 stage rows, found through
-    the unique (task_id, generation, stage) index.
+    One statement: a stage row is the current one if it is not completed and no earlier stage row of the
+    same generation is open (a correlated NOT EXISTS over the task's <= 5 stage rows, found through the
+    unique (task_id, generation, stage) index; it stops at the first open row).
     """
     task = Task if window is None else window
     other = aliased(TaskStageState)
-    first_open = (
-        select(func.min(stage_ordinal(other.stage)))
-        .where(
-            other.task_id == task.id,
-            other.generation == task.generation,
-            other.status != StageStatus.COMPLETED,
-        )
-        .correlate(task)
-        .scalar_subquery()
+    earlier_open = select(other.id).where(
+        other.task_id == TaskStageState.task_id,
+        other.generation == TaskStageState.generation,
+        other.status != StageStatus.COMPLETED,
+        stage_ordinal(other.stage) < stage_ordinal(TaskStageState.stage),
     )
     stmt = (
         select(*columns)
         .select_from(task)
         .join(
             TaskStageState,
-            and_(TaskStageState.task_id == task.id, TaskStageState.generation == task.generation),
+            and_(
+                TaskStageState.task_id == task.id,
+                TaskStageState.generation == task.generation,
+                TaskStageState.status != StageStatus.COMPLETED,
+            ),
         )
-        .where(stage_ordinal(TaskStageState.stage) == first_open)
+        .where(~exists(earlier_open))
     )
     return stmt if window is not None else stmt.where(Task.status.in_(ACTIVE_STATUSES))
 
