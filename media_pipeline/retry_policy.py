@@ -10,9 +10,9 @@ as a pydantic ``ValidationError``).
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
-import httpx
 import pydantic
 
 from media_pipeline.errors import DeferredError, PermanentError
@@ -57,7 +57,9 @@ def classify(exc: BaseException) -> Verdict:
     if isinstance(exc, ProcessFailed):
         killed = exc.returncode is not None and exc.returncode < 0
         return Verdict(killed, message)
-    if isinstance(exc, httpx.HTTPStatusError):
+    # an httpx error can only come from code that imported httpx (not loaded for stages that make no requests)
+    httpx = sys.modules.get("httpx")
+    if httpx is not None and isinstance(exc, httpx.HTTPStatusError):
         return Verdict(is_transient_status(exc.response.status_code), message)
     if isinstance(exc, PermanentError | pydantic.ValidationError):
         return Verdict(False, message)

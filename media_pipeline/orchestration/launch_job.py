@@ -6,8 +6,6 @@ from pydantic import Field
 
 from media_pipeline.domain.models import Language, MediaMode, Privacy, VideoType
 from media_pipeline.orchestration.resources import AppDbResource
-from media_pipeline.store import Owner, RunResult
-from media_pipeline.usecases import UseCases, with_current_version
 
 
 class LaunchTaskConfig(dg.Config):
@@ -50,6 +48,11 @@ def launch_task(
     context: dg.OpExecutionContext, config: LaunchTaskConfig, app_db: AppDbResource
 ) -> dg.Output[str]:
     """Add the task as a draft of the owner's queue (one per Dagster run) and run it; outputs its id."""
+    # imported here: the queue use cases (and the image/voice validation they pull in) are not needed by
+    # the stage runs' workers, which load this code location too
+    from media_pipeline.store import Owner, RunResult
+    from media_pipeline.usecases import UseCases, with_current_version
+
     owner = Owner(config.user_id, config.workspace_id)
     usecases = UseCases(app_db.config.app_db_url, owner, settings=app_db.config.settings)
     queues = usecases.queues

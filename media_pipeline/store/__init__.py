@@ -1,85 +1,73 @@
-"""App database (SQLAlchemy + Alembic) and the services over it: queue, tasks, schedules, pipeline state."""
+"""App database (SQLAlchemy + Alembic) and the services over it: queue, tasks, schedules, pipeline state.
 
-from media_pipeline.domain.stages import STAGES, Stage
-from media_pipeline.store.db import make_engine, resolve_engine, session_factory, upgrade_db
-from media_pipeline.store.enums import ContentKind, LogAction, LogLevel, Repeat, StageStatus, TaskStatus
-from media_pipeline.store.errors import (
-    ConflictError,
-    LimitExceeded,
-    NotFoundError,
-    StoreError,
-    ValidationFailed,
-)
-from media_pipeline.store.housekeeping import Housekeeping
-from media_pipeline.store.owner import Owner
-from media_pipeline.store.pipeline_state import ContentRecord, LaunchItem, PipelineState
-from media_pipeline.store.queue_service import QueueService
-from media_pipeline.store.repeat import RepeatConfig, next_occurrence
-from media_pipeline.store.run_control import RunControl
-from media_pipeline.store.schedule_service import ScheduleService
-from media_pipeline.store.task_service import TaskService
-from media_pipeline.store.views import (
-    AddResult,
-    ContentView,
-    DeleteResult,
-    LogView,
-    QueueChange,
-    QueueView,
-    RerunResult,
-    RunResult,
-    ScheduleView,
-    StageStateView,
-    StageTab,
-    StageTabs,
-    StopResult,
-    TabItem,
-    TaskProgress,
-    TaskView,
-)
+The names below are imported from their modules on first use (PEP 562), so importing one submodule (say,
+``store.heartbeats`` in a stage run's worker) does not load every service, the queue logic and Alembic.
+"""
 
-__all__ = [
-    "STAGES",
-    "AddResult",
-    "ConflictError",
-    "ContentKind",
-    "ContentRecord",
-    "ContentView",
-    "DeleteResult",
-    "Housekeeping",
-    "LaunchItem",
-    "LimitExceeded",
-    "LogAction",
-    "LogLevel",
-    "LogView",
-    "NotFoundError",
-    "Owner",
-    "PipelineState",
-    "QueueChange",
-    "QueueService",
-    "QueueView",
-    "Repeat",
-    "RepeatConfig",
-    "RerunResult",
-    "RunControl",
-    "RunResult",
-    "ScheduleService",
-    "ScheduleView",
-    "Stage",
-    "StageStateView",
-    "StageStatus",
-    "StageTab",
-    "StageTabs",
-    "StopResult",
-    "StoreError",
-    "TabItem",
-    "TaskProgress",
-    "TaskService",
-    "TaskStatus",
-    "TaskView",
-    "ValidationFailed",
-    "make_engine",
-    "next_occurrence",
-    "resolve_engine",
-    "session_factory",
-    "upgrade_db",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "media_pipeline.domain.stages": ("STAGES", "Stage"),
+    "media_pipeline.store.db": ("make_engine", "resolve_engine", "session_factory", "upgrade_db"),
+    "media_pipeline.store.enums": (
+        "ContentKind",
+        "LogAction",
+        "LogLevel",
+        "Repeat",
+        "StageStatus",
+        "TaskStatus",
+    ),
+    "media_pipeline.store.errors": (
+        "ConflictError",
+        "LimitExceeded",
+        "NotFoundError",
+        "StoreError",
+        "ValidationFailed",
+    ),
+    "media_pipeline.store.housekeeping": ("Housekeeping",),
+    "media_pipeline.store.owner": ("Owner",),
+    "media_pipeline.store.pipeline_state": ("ContentRecord", "LaunchItem", "PipelineState"),
+    "media_pipeline.store.queue_service": ("QueueService",),
+    "media_pipeline.store.repeat": ("RepeatConfig", "next_occurrence"),
+    "media_pipeline.store.run_control": ("RunControl",),
+    "media_pipeline.store.schedule_service": ("ScheduleService",),
+    "media_pipeline.store.task_service": ("TaskService",),
+    "media_pipeline.store.views": (
+        "AddResult",
+        "ContentView",
+        "DeleteResult",
+        "LogView",
+        "QueueChange",
+        "QueueView",
+        "RerunResult",
+        "RunResult",
+        "ScheduleView",
+        "StageStateView",
+        "StageTab",
+        "StageTabs",
+        "StopResult",
+        "TabItem",
+        "TaskProgress",
+        "TaskView",
+    ),
+}
+"""The public names of the package, by the module that defines them."""
+_SOURCES = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = sorted(_SOURCES)
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name from its module on first access (then cached in this module)."""
+    module = _SOURCES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_SOURCES])

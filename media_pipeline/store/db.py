@@ -1,4 +1,8 @@
-"""Engines, sessions and migrations of the app database (SQLite by default, PostgreSQL supported)."""
+"""Engines, sessions and migrations of the app database (SQLite by default, PostgreSQL supported).
+
+Alembic is imported only by the functions that migrate or read revisions, so processes that just use the
+database (a stage run's worker, the sensors) do not load it for this module.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,14 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -99,6 +103,8 @@ def read_session(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 def alembic_config() -> Config:
     """Alembic configuration pointing at the packaged migrations."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     config.set_main_option("path_separator", "os")
@@ -108,6 +114,8 @@ def alembic_config() -> Config:
 def upgrade_db(engine_or_url: Engine | str, revision: str = "head") -> None:
     """Apply migrations up to ``revision``; idempotent and safe to call on every start, even from
     several processes at once (PostgreSQL: advisory lock; SQLite: the immediate transaction)."""
+    from alembic import command
+
     engine = make_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
     try:
         with engine.begin() as connection:
@@ -126,16 +134,21 @@ _migrated_lock = threading.Lock()
 
 
 def ensure_migrated(url: str) -> None:
-    """``upgrade_db(url)`` once per process (process entry points and Dagster resource setup call it)."""
+    """Migrate ``url`` to the head revision if it is not there yet, checked once per process (process
+    entry points and Dagster resource setup call it). A database already at head costs one read of its
+    version table: no migration runs and no write lock is taken (e.g. in every stage run's worker)."""
     with _migrated_lock:
         if url not in _migrated:
-            upgrade_db(url)
+            if current_revision(resolve_engine(url)) != head_revision():
+                upgrade_db(url)
             _migrated.add(url)
 
 
 def current_revision(engine: Engine) -> str | None:
     """The migration revision the database is at (None if never migrated)."""
-    with engine.connect() as connection:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.execution_options(**{READ_ONLY: True}).connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
 
 

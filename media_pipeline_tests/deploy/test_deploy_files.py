@@ -138,6 +138,8 @@ def test_helm_values_render_the_k8s_instance() -> None:
     assert daemon["runCoordinator"]["type"] == instance["run_coordinator"]["class"]
     assert queued["tagConcurrencyLimits"] == coordinator["tag_concurrency_limits"]
     assert queued["dequeueIntervalSeconds"] == coordinator["dequeue_interval_seconds"]
+    assert queued["dequeueUseThreads"] == coordinator["dequeue_use_threads"]
+    assert queued["dequeueNumWorkers"] == coordinator["dequeue_num_workers"]
     camel = {
         "enabled": "enabled",
         "startTimeoutSeconds": "start_timeout_seconds",

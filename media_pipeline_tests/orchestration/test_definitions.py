@@ -2,6 +2,9 @@
 and sensors."""
 
 import itertools
+import json
+import subprocess
+import sys
 
 import dagster as dg
 
@@ -73,3 +76,15 @@ def test_sensors_start_running() -> None:
     }
     for sensor in defs.sensors:
         assert sensor.default_status == dg.DefaultSensorStatus.RUNNING, sensor.name
+
+
+def test_loading_the_code_location_skips_what_stage_runs_do_not_need() -> None:
+    # Every stage run's worker is a fresh Python that imports the definitions (docs/ARCHITECTURE.md §5):
+    # migrations (Alembic), the HTTP API, provider clients and the queue use cases load only when used.
+    unwanted = ["alembic", "fastapi", "httpx", "PIL", "boto3", "google", "media_pipeline.usecases"]
+    code = (
+        "import json, sys; import media_pipeline.definitions; "
+        f"print(json.dumps([name for name in {unwanted!r} if name in sys.modules]))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert json.loads(result.stdout) == []

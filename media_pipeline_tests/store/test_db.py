@@ -16,7 +16,13 @@ from sqlalchemy.exc import IntegrityError, StatementError
 
 from media_pipeline.domain.models import TASK_ID_PATTERN
 from media_pipeline.store import make_engine, upgrade_db
-from media_pipeline.store.db import alembic_config, current_revision, read_session, session_factory
+from media_pipeline.store.db import (
+    alembic_config,
+    current_revision,
+    ensure_migrated,
+    read_session,
+    session_factory,
+)
 from media_pipeline.store.ids import new_task_id
 from media_pipeline.store.models import Base, Queue, Task, TaskStageState
 
@@ -170,3 +176,26 @@ def test_task_ids_are_valid_partition_keys() -> None:
     assert all(
         re.fullmatch(TASK_ID_PATTERN, task_id) and re.fullmatch(r"t[0-9a-f]{12}", task_id) for task_id in ids
     )
+
+
+def test_ensure_migrated_migrates_a_database_behind_head(empty_db_url: str) -> None:
+    ensure_migrated(empty_db_url)
+    engine = make_engine(empty_db_url)
+    try:
+        assert current_revision(engine) == HEAD
+    finally:
+        engine.dispose()
+
+
+def test_ensure_migrated_on_a_database_at_head_takes_no_write_lock(tmp_path: Path) -> None:
+    # A stage run's worker (Dagster resource setup) calls ensure_migrated on an up-to-date database while
+    # other processes write: it must only read the revision, never queue for the write lock to migrate.
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    upgrade_db(url)
+    writer = make_engine(url)
+    try:
+        with writer.begin() as connection:  # BEGIN IMMEDIATE: holds SQLite's write lock
+            connection.execute(text("UPDATE alembic_version SET version_num = version_num"))
+            ensure_migrated(url)
+    finally:
+        writer.dispose()
