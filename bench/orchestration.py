@@ -1,11 +1,14 @@
-"""Orchestration benchmark: a batch of real tasks from Run to published through dagster-daemon.
+"""Orchestration benchmark: real tasks from Run to published through dagster-daemon.
 
-For SQLite (embedded default) and PostgreSQL (app DB + dagster-postgres instance) it measures the batch
+For SQLite (embedded default) and PostgreSQL (app DB + dagster-postgres instance) it measures a batch's
 makespan (Run call -> last task succeeded), per-stage execution times, the stage handoff latency (a
 stage's run ends -> the next stage's run starts) split into its parts (sensor -> run created, queued ->
 dequeued, launch -> run worker started), makespan / sum of video-stage execution, and the peak RSS of the
-daemon, the code server, one run worker and ffmpeg. It also measures the per-task overhead of the Python
-API's in-process ``materialize`` (wall time minus the time spent inside the assets).
+daemon, the code server, one run worker and ffmpeg. Then one full-size 30 s short alone on SQLite,
+interleaved with the same task produced in-process (``produce_task``): Run -> published against the
+in-process wall time, its handoffs with nothing else running, and the memory of all processes of the
+deployment while it runs (sampled sum). It also measures the per-task overhead of the Python API's
+in-process ``materialize`` (wall time minus the time spent inside the assets).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ import psutil
 
 from bench.common import MB, BenchOptions, Section, fmt, table, target_line
 from bench.measure import descendants
+from bench.timeline import TITLE, Case
+from media_pipeline.domain import VideoType
 from media_pipeline.orchestration.tags import STAGE_TAG, TASK_TAG
 from media_pipeline.store import Owner, QueueService, TaskService, upgrade_db
 from media_pipeline_tests.orchestration.daemon import (
@@ -43,7 +48,17 @@ STAGES = ["script", "images", "video", "thumbnail", "youtube_video"]
 OWNER = Owner(user_id="bench", workspace_id="bench")
 FULL = {"language": "ko", "imageCount": 5, "targetDurationS": 15, "styles": ["sunset", "ocean", "forest"]}
 QUICK = {"language": "en", "imageCount": 2, "targetDurationS": 5, "renderHeight": 320}
-ROLES = ("daemon", "code_server", "run_worker", "ffmpeg", "task_tree")
+ROLES = ("daemon", "code_server", "run_worker", "ffmpeg", "task_tree", "deployment", "deployment_pss")
+HANDOFF_IDLE_S, HANDOFF_LOADED_S = 3.0, 4.0
+ONE_TASK_RATIO, MAKESPAN_RATIO, ONE_TASK_MB = 1.5, 1.2, 1024.0
+PSS_EVERY = 10
+"""PSS needs /proc/PID/smaps_rollup, so it is read on every 10th sample (1 Hz)."""
+
+
+def short_options(duration_s: float, scenes: int) -> dict:
+    """Queue options of the render benchmark's Korean short (``short30`` for 30 s and 6 scenes)."""
+    case = Case(f"short{duration_s:g}", VideoType.SHORTFORM, duration_s, scenes=scenes)
+    return case.settings().model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
 def _role(cmdline: list[str]) -> str | None:
@@ -61,42 +76,50 @@ def _role(cmdline: list[str]) -> str | None:
     return None
 
 
-def _tree_rss_mb(pid: int) -> float:
-    """Summed RSS of ``pid`` and its descendants (processes that end meanwhile count as 0)."""
-    total = 0
-    for member in descendants(pid):
-        try:
-            total += psutil.Process(member).memory_info().rss
-        except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-            continue
-    return total / MB
-
-
 class RolePeaks(threading.Thread):
-    """Peak RSS (MiB) of the single largest process of each role under the daemon, sampled at 10 Hz, and
-    ``task_tree``: the peak of one run worker plus all its children (ffmpeg, espeak-ng) summed per sample."""
+    """Peak memory (MiB) under the daemon, sampled at 10 Hz: RSS of the single largest process of each
+    role; ``task_tree``: one run worker plus all its children (ffmpeg, espeak-ng) summed per sample;
+    ``deployment``: every process under the daemon (daemon, code server, run workers, their children)
+    summed per sample, and ``deployment_pss`` the same in PSS (shared pages counted once).
+
+    Roles are read from the command line on every sample: a child that a run worker forks carries the
+    worker's command line until it execs ffmpeg, so a role fixed when a PID is first seen counted ffmpeg
+    processes as run workers (the 347 MB "run worker" of the earlier results)."""
 
     def __init__(self, root_pid: int) -> None:
         super().__init__(daemon=True)
         self.root_pid = root_pid
         self.peaks = dict.fromkeys(ROLES, 0.0)
         self._done = threading.Event()
-        self._roles: dict[int, tuple[psutil.Process, str | None]] = {}
+        self._processes: dict[int, psutil.Process] = {}
+
+    def _sample(self, with_pss: bool) -> None:
+        rss: dict[int, float] = {}
+        roles: dict[int, str | None] = {}
+        pss = 0.0
+        for pid in descendants(self.root_pid):
+            try:
+                proc = self._processes.setdefault(pid, psutil.Process(pid))
+                memory = proc.memory_full_info() if with_pss else proc.memory_info()
+                roles[pid], rss[pid] = _role(proc.cmdline()), memory.rss / MB
+                pss += getattr(memory, "pss", memory.rss) / MB
+            except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
+                continue
+        for pid, role in roles.items():
+            if role is not None:
+                self.peaks[role] = max(self.peaks[role], rss[pid])
+            if role == "run_worker":
+                tree = sum(rss.get(member, 0.0) for member in descendants(pid))
+                self.peaks["task_tree"] = max(self.peaks["task_tree"], tree)
+        self.peaks["deployment"] = max(self.peaks["deployment"], sum(rss.values()))
+        if with_pss:
+            self.peaks["deployment_pss"] = max(self.peaks["deployment_pss"], pss)
 
     def run(self) -> None:
+        samples = 0
         while not self._done.is_set():
-            for pid in descendants(self.root_pid):
-                try:
-                    if pid not in self._roles:
-                        proc = psutil.Process(pid)
-                        self._roles[pid] = (proc, _role(proc.cmdline()))
-                    proc, role = self._roles[pid]
-                    if role is not None:
-                        self.peaks[role] = max(self.peaks[role], proc.memory_info().rss / MB)
-                    if role == "run_worker":
-                        self.peaks["task_tree"] = max(self.peaks["task_tree"], _tree_rss_mb(pid))
-                except (psutil.NoSuchProcess, psutil.AccessDenied, psutil.ZombieProcess):
-                    continue
+            self._sample(with_pss=samples % PSS_EVERY == 0)
+            samples += 1
             self._done.wait(0.1)
 
     def stop(self) -> dict[str, float]:
@@ -115,10 +138,11 @@ class BatchResult:
     stage_exec_s: dict[str, float]
     handoff_s: list[float]
     gap_s: list[float]
-    parts_s: dict[str, float]
+    parts_s: dict[str, list[float]]
     video_sum_s: float
     peaks_mb: dict[str, float]
     failed: list[str] = field(default_factory=list)
+    load: dict[str, list[float]] = field(default_factory=dict)
 
 
 @contextmanager
@@ -134,7 +158,12 @@ def _backend(name: str, tmp: Path) -> Iterator[DaemonHome]:
         yield home
 
 
+def _load() -> list[float]:
+    return [round(value, 2) for value in os.getloadavg()]
+
+
 def _run_batch(backend: str, count: int, options: dict) -> BatchResult:
+    """``count`` tasks with ``options`` from Run to published through a fresh daemon on ``backend``."""
     with (
         tempfile.TemporaryDirectory(prefix=f"bench-orch-{backend}-") as tmp,
         _backend(backend, Path(tmp)) as home,
@@ -155,7 +184,7 @@ def _run_batch(backend: str, count: int, options: dict) -> BatchResult:
             wait_for(
                 lambda: "SENSOR" in instance.get_daemon_heartbeats(), timeout=120, what="daemon heartbeat"
             )
-            started = time.time()
+            load_start, started = _load(), time.time()
             ids = [t.id for t in queue.run(added.version).queued]
             rows = wait_for(
                 lambda: (
@@ -176,6 +205,7 @@ def _run_batch(backend: str, count: int, options: dict) -> BatchResult:
             peaks = sampler.stop()
         result = _analyse(backend, instance, records, makespan, peaks)
         result.failed = [row.id for row in rows if row.status != "succeeded"]
+        result.load = {"start": load_start, "end": _load()}
         del os.environ["DAGSTER_HOME"]
         return result
 
@@ -230,29 +260,33 @@ def _analyse(backend, instance, records, makespan, peaks) -> BatchResult:
         handoff_s=handoffs,
         gap_s=gaps,
         parts_s={
-            "previous run end -> next run created (sensor)": statistics.median(created),
-            "created (and stage slot free) -> dequeued (run queue)": statistics.median(dequeued),
-            "dequeued -> run worker started (process + code load)": statistics.median(started),
+            "previous run end -> next run created (sensor)": created,
+            "created (and stage slot free) -> dequeued (run queue)": dequeued,
+            "dequeued -> run worker started (process + code load)": started,
         },
         video_sum_s=video_sum,
         peaks_mb=peaks,
     )
 
 
-def _materialize_overhead(options: dict) -> dict[str, float]:
-    """Wall time of ``produce_task`` minus the time spent inside the five assets (median of 3 tasks)."""
+def _produce(instance: dg.DagsterInstance, data_dir: Path, task_id: str, title: str, options: dict) -> float:
+    """Wall time of ``produce_task`` of one task in this process on ``instance``."""
     from media_pipeline.domain import TaskSpec
     from media_pipeline.pipeline import produce_task
     from media_pipeline.settings import Settings
 
+    spec = TaskSpec(task_id=task_id, title=title, settings=options)
+    started = time.perf_counter()
+    produce_task(spec, settings=Settings(data_dir=data_dir, publisher="local"), instance=instance)
+    return time.perf_counter() - started
+
+
+def _materialize_overhead(options: dict) -> dict[str, float]:
+    """Wall time of ``produce_task`` minus the time spent inside the five assets (median of 3 tasks)."""
     overheads, walls = [], []
     with tempfile.TemporaryDirectory(prefix="bench-materialize-") as tmp, dg.instance_for_test() as instance:
-        settings = Settings(data_dir=Path(tmp), publisher="local")
         for number in range(3):
-            spec = TaskSpec(task_id=f"m{number}", title="Overhead", settings=options)
-            started = time.perf_counter()
-            produce_task(spec, settings=settings, instance=instance)
-            wall = time.perf_counter() - started
+            wall = _produce(instance, Path(tmp), f"m{number}", "Overhead", options)
             run_id = instance.get_runs(limit=1)[0].run_id
             inside = sum(
                 float(match.group(1))
@@ -264,7 +298,45 @@ def _materialize_overhead(options: dict) -> dict[str, float]:
     return {"wall_s": statistics.median(walls), "overhead_s": statistics.median(overheads)}
 
 
-def _markdown(results: list[BatchResult], materialize: dict[str, float], options: dict) -> str:
+@dataclass
+class OneTask:
+    """One short alone through the daemon (SQLite) and in-process, interleaved run by run."""
+
+    options: dict
+    daemon_s: list[float] = field(default_factory=list)
+    in_process_s: list[float] = field(default_factory=list)
+    runs: list[BatchResult] = field(default_factory=list)
+
+    def handoffs(self) -> list[float]:
+        """Every stage handoff of every daemon run."""
+        return [h for run in self.runs for h in run.handoff_s]
+
+    def part(self, name: str) -> float:
+        """Median of one handoff part over every daemon run."""
+        return statistics.median(v for run in self.runs for v in run.parts_s[name])
+
+    def peak(self, role: str) -> float:
+        """Highest peak of ``role`` over the daemon runs."""
+        return max(run.peaks_mb[role] for run in self.runs)
+
+
+def _one_task(options: dict, runs: int) -> OneTask:
+    """The same short ``runs`` times in-process and through the daemon, alternating."""
+    result = OneTask(options)
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory(prefix="bench-one-") as tmp, dg.instance_for_test() as instance:
+            result.in_process_s.append(_produce(instance, Path(tmp), "inprocess", TITLE, options))
+        run = _run_batch("sqlite", 1, {"title": TITLE, **options})
+        result.runs.append(run)
+        result.daemon_s.append(run.makespan_s)
+    return result
+
+
+def _loads(runs: list[BatchResult]) -> str:
+    return "; ".join(f"{r.load['start']} → {r.load['end']}" for r in runs)
+
+
+def _batch_markdown(results: list[BatchResult], options: dict) -> list[str]:
     rows = []
     for r in results:
         ratio = r.makespan_s / r.video_sum_s if r.video_sum_s else None
@@ -281,8 +353,11 @@ def _markdown(results: list[BatchResult], materialize: dict[str, float], options
                 *(fmt(r.stage_exec_s[s], 2) for s in STAGES),
             ]
         )
-    lines = [
-        f"Batch options: `{options}` (1080x1920 unless renderHeight is set), published to the local folder.",
+    return [
+        f"**Batch** of {results[0].tasks} tasks per backend, options `{options}` (1080x1920 unless "
+        "renderHeight is set), published to the local folder; the batch loads the machine itself (one "
+        "task's render runs while other tasks' stages start). Load average (1/5/15 min) at Run → at the "
+        f"end: {', '.join(f'{r.backend} {_loads([r])}' for r in results)}.",
         "",
         table(
             [
@@ -303,63 +378,122 @@ def _markdown(results: list[BatchResult], materialize: dict[str, float], options
         "previous run of that stage): the orchestration's own latency. Raw gap = next started − upstream "
         "ended, which also counts waiting behind other tasks for the one-run-per-stage slot.",
         "",
-        "Handoff latency split (medians):",
+    ]
+
+
+def _one_task_rows(one: OneTask) -> list[list[str]]:
+    daemon, in_process = statistics.median(one.daemon_s), statistics.median(one.in_process_s)
+    video = statistics.median(run.stage_exec_s["video"] for run in one.runs)
+
+    def each(values: list[float]) -> str:
+        return f"{statistics.median(values):.1f} ({', '.join(f'{v:.1f}' for v in values)})"
+
+    return [
+        ["Run → published through the daemon, s", each(one.daemon_s)],
+        ["in-process `produce_task` wall, s", each(one.in_process_s)],
+        ["**daemon / in-process**", f"**{daemon / in_process:.2f}×**"],
+        ["video stage (daemon run), s", fmt(video, 1)],
+        ["handoff median / max, s", f"{statistics.median(one.handoffs()):.2f} / {max(one.handoffs()):.2f}"],
+    ]
+
+
+def _markdown(results: list[BatchResult], one: OneTask, materialize: dict[str, float], options: dict) -> str:
+    runs = [*one.runs, *results]
+    lines = [
+        f"**One short alone** (SQLite): options `{one.options}`, {len(one.runs)} run(s) through the daemon, "
+        "each right after the same task produced in this process (`produce_task`, ephemeral instance). "
+        f"Load average at Run → at the end: {_loads(one.runs)}.",
+        "",
+        table(["measure", "value"], _one_task_rows(one)),
+        "",
+        *_batch_markdown(results, options),
+        "Handoff latency split (medians), one short alone and in the batches:",
         "",
         table(
-            ["part"] + [r.backend for r in results],
-            [[p] + [fmt(r.parts_s[p], 2) for r in results] for p in results[0].parts_s],
+            ["part", "one short", *(f"batch {r.backend}" for r in results)],
+            [
+                [p, fmt(one.part(p), 2), *(fmt(statistics.median(r.parts_s[p]), 2) for r in results)]
+                for p in results[0].parts_s
+            ],
         ),
         "",
-        "Peak RSS of the single largest process per role, and of one task's run (worker + its ffmpeg and "
-        "espeak-ng children, summed per sample) (MiB):",
+        "Peak memory (MiB): RSS of the single largest process per role; one task's run (worker + its ffmpeg "
+        "and espeak-ng children) and the whole deployment (every process under the daemon) summed per "
+        "sample; the deployment's PSS (shared pages counted once) likewise. In the batches several run "
+        "workers are alive at once.",
         "",
         table(
-            ["role"] + [r.backend for r in results],
-            [[role] + [fmt(r.peaks_mb[role], 0) for r in results] for role in ROLES],
+            ["role", "one short", *(f"batch {r.backend}" for r in results)],
+            [[role, fmt(one.peak(role), 0), *(fmt(r.peaks_mb[role], 0) for r in results)] for role in ROLES],
         ),
         "",
         f"In-process `produce_task` (materialize of all five assets, small task): wall "
         f"{materialize['wall_s']:.2f} s, of which Dagster overhead outside the assets "
         f"{materialize['overhead_s'] * 1000:.0f} ms per task.",
         "",
+        target_line(
+            "one short: Run → published / in-process `produce_task`",
+            statistics.median(one.daemon_s) / statistics.median(one.in_process_s),
+            ONE_TASK_RATIO,
+            at_least=False,
+        ),
+        target_line(
+            "one short: handoff median (nothing else running)",
+            statistics.median(one.handoffs()),
+            HANDOFF_IDLE_S,
+            at_least=False,
+            unit=" s",
+        ),
+        target_line(
+            "one short: all processes of the deployment (sampled RSS sum)",
+            one.peak("deployment"),
+            ONE_TASK_MB,
+            at_least=False,
+            unit=" MiB",
+        ),
     ]
     for r in results:
         lines.append(
             target_line(
-                f"{r.backend}: handoff median", statistics.median(r.handoff_s), 3, at_least=False, unit=" s"
-            )
-        )
-        lines.append(
-            target_line(
-                f"{r.backend}: makespan / Σ video-stage", r.makespan_s / r.video_sum_s, 1.3, at_least=False
-            )
-        )
-        one_task = r.peaks_mb["task_tree"] + r.peaks_mb["daemon"] + r.peaks_mb["code_server"]
-        lines.append(
-            target_line(
-                f"{r.backend}: one task's run tree + daemon + code server",
-                one_task,
-                1024,
+                f"batch {r.backend}: handoff median (under load)",
+                statistics.median(r.handoff_s),
+                HANDOFF_LOADED_S,
                 at_least=False,
-                unit=" MiB",
+                unit=" s",
             )
         )
-        if r.failed:
-            lines.append(f"- {r.backend}: FAILED tasks {r.failed}")
+        lines.append(
+            target_line(
+                f"batch {r.backend}: makespan / Σ video-stage",
+                r.makespan_s / r.video_sum_s,
+                MAKESPAN_RATIO,
+                at_least=False,
+            )
+        )
+    lines += [f"- {r.backend}: FAILED tasks {r.failed}" for r in runs if r.failed]
     return "\n".join(lines)
 
 
 def main(results: dict[str, Section], options: BenchOptions) -> None:
-    """Run the batch on SQLite and PostgreSQL and the materialize overhead; add the section."""
+    """One short alone (interleaved with in-process), the batch on SQLite and PostgreSQL and the
+    materialize overhead; add the section."""
     task_options = QUICK if options.quick else FULL
     count = 3 if options.quick else 10
+    short = {**short_options(10, 2), "renderHeight": 320} if options.quick else short_options(30, 6)
+    one = _one_task(short, 1 if options.quick else 2)
     batches = [_run_batch(backend, count, task_options) for backend in ("sqlite", "postgres")]
     materialize = _materialize_overhead(QUICK)
     data = {
+        "one_task": {
+            "options": one.options,
+            "daemon_s": one.daemon_s,
+            "in_process_s": one.in_process_s,
+            "runs": [run.__dict__ for run in one.runs],
+        },
         "batches": [b.__dict__ for b in batches],
         "materialize": materialize,
         "task_options": task_options,
     }
     results["orchestration"] = Section(
-        "Orchestration (dagster-daemon)", _markdown(batches, materialize, task_options), data
+        "Orchestration (dagster-daemon)", _markdown(batches, one, materialize, task_options), data
     )
