@@ -1,8 +1,9 @@
 """Where a segment's time goes: ffmpeg ``-benchmark`` on each step of our segment command, one at a time.
 
-For every scene of a timeline: decode + Ken Burns (scale 2x, zoompan) to the null muxer, then with the
-subtitles burned in, then the real segment (plus libx264), and the still image encoded with the same
-settings (the static bound's work for that scene). Differences between steps are the cost of each stage.
+For every segment of a timeline: decode + Ken Burns (zooms: zoompan over a 2x cover; pans: a moving crop) to
+the null muxer, then with the subtitles burned in, then the real segment (plus libx264, one thread), and the
+still image encoded with the same settings (the static bound's work for that segment). Differences between
+steps are the cost of each stage.
 """
 
 from __future__ import annotations
@@ -81,7 +82,7 @@ def _still_encode(t: Timeline, s: Segment, out: Path) -> list[str]:
 
 
 STEPS: tuple[Step, ...] = (
-    ("decode + Ken Burns (scale 2x, zoompan) → null", _kenburns_only),
+    ("decode + Ken Burns (zoompan 2x / pan crop) → null", _kenburns_only),
     ("+ subtitles burned in → null", _with_subtitles),
     ("+ libx264 encode = our segment", _full_segment),
     ("still image → libx264 (static bound's video work)", _still_encode),

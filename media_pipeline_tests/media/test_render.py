@@ -351,3 +351,23 @@ def test_a_long_scene_is_split_into_segments_that_join_into_the_same_motion(
     pan = _encode(images[1], pan_graph, pan_frames, tmp_path / "pan.mp4")
     similarity = (_ssim(result.path, 0, zoom), _ssim(result.path, 10, pan))
     assert min(similarity) >= 0.98, similarity
+
+
+def test_a_zoom_split_in_pieces_continues_the_move(tiny_task: TinyTask, tmp_path: Path) -> None:
+    """Two pieces of a 41-frame zoom, joined with the concat demuxer, match the zoom rendered whole."""
+    image = tiny_task.images[0]
+    whole = _encode(image, kenburns_filter(Motion.ZOOM_OUT, 41, 180, 320, 10), 41, tmp_path / "whole.mp4")
+    listing = ["ffconcat version 1.0"]
+    for first, count in ((0, 20), (20, 21)):
+        graph = kenburns_filter(Motion.ZOOM_OUT, 41, 180, 320, 10, first=first, count=count)
+        listing.append(f"file '{_encode(image, graph, count, tmp_path / f'piece{first}.mp4')}'")
+    (tmp_path / "pieces.ffconcat").write_text("\n".join(listing) + "\n", encoding="utf-8")
+    joined = tmp_path / "joined.mp4"
+    run_process(
+        ffmpeg_cmd(
+            "-f", "concat", "-safe", "0", "-i", str(tmp_path / "pieces.ffconcat"), "-c", "copy", str(joined)
+        )
+    )
+
+    assert _frame_count(joined) == 41
+    assert _ssim(joined, 0, whole) >= 0.98
