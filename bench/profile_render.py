@@ -1,8 +1,9 @@
 """Where a segment's time goes: ffmpeg ``-benchmark`` on each step of our segment command, one at a time.
 
-For every scene of a timeline: decode + Ken Burns (scale 2x, zoompan) to the null muxer, then with the
-subtitles burned in, then the real segment (plus libx264), and the still image encoded with the same
-settings (the static bound's work for that scene). Differences between steps are the cost of each stage.
+For every segment of a timeline: decode + Ken Burns (zooms: zoompan over a 2x cover; pans: a moving crop) to
+the null muxer, then with the subtitles burned in, then the real segment (plus libx264, one thread), and the
+still image encoded with the same settings (the static bound's work for that segment). Differences between
+steps are the cost of each stage.
 """
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ from pathlib import Path
 from bench.common import Section, fmt, table
 from bench.timeline import Timeline
 from media_pipeline.media.ffmpeg import FFMPEG
-from media_pipeline.media.kenburns import kenburns_filter, motion_for
 from media_pipeline.media.probe import media_duration
-from media_pipeline.media.render import Segment, plan_segments
+from media_pipeline.media.render import SEGMENT_THREADS, Segment, plan_segments
 
 _TIMES = re.compile(r"bench: utime=([\d.]+)s stime=([\d.]+)s rtime=([\d.]+)s")
 _MAXRSS = re.compile(r"bench: maxrss=(\d+)kB")
@@ -61,9 +61,8 @@ def run_benchmarked(args: list[str]) -> BenchTimes:
 Step = tuple[str, Callable[[Timeline, Segment, Path], list[str]]]
 
 
-def _kenburns_only(t: Timeline, s: Segment, _: Path) -> list[str]:
-    chain = kenburns_filter(motion_for(s.index), s.frames, t.width, t.height, t.fps)
-    return ["-i", str(s.image), "-vf", chain, "-frames:v", str(s.frames), "-f", "null", "-"]
+def _kenburns_only(_: Timeline, s: Segment, __: Path) -> list[str]:
+    return ["-i", str(s.image), "-vf", s.kenburns, "-frames:v", str(s.frames), "-f", "null", "-"]
 
 
 def _with_subtitles(_: Timeline, s: Segment, __: Path) -> list[str]:
@@ -71,7 +70,8 @@ def _with_subtitles(_: Timeline, s: Segment, __: Path) -> list[str]:
 
 
 def _full_segment(_: Timeline, s: Segment, out: Path) -> list[str]:
-    return ["-i", str(s.image), "-vf", s.filter, "-frames:v", str(s.frames), *s.codec, "-an", str(out)]
+    segment = ["-i", str(s.image), "-vf", s.filter, "-frames:v", str(s.frames)]
+    return [*segment, *s.codec, *SEGMENT_THREADS, "-an", str(out)]
 
 
 def _still_encode(t: Timeline, s: Segment, out: Path) -> list[str]:
@@ -82,7 +82,7 @@ def _still_encode(t: Timeline, s: Segment, out: Path) -> list[str]:
 
 
 STEPS: tuple[Step, ...] = (
-    ("decode + Ken Burns (scale 2x, zoompan) → null", _kenburns_only),
+    ("decode + Ken Burns (zoompan 2x / pan crop) → null", _kenburns_only),
     ("+ subtitles burned in → null", _with_subtitles),
     ("+ libx264 encode = our segment", _full_segment),
     ("still image → libx264 (static bound's video work)", _still_encode),

@@ -16,6 +16,7 @@ from bench.common import BenchOptions, Section, fmt, fmt_range, median, ratio, t
 from bench.contenders import NEEDS_PRIMING
 from bench.measure import run_worker
 from bench.profile_render import profile_case
+from bench.quality import render_reference, ssim, video_stream_bytes
 from bench.timeline import Case, Timeline, build_timeline
 from bench.validate import output_problems
 from media_pipeline.domain import VideoType
@@ -32,6 +33,8 @@ QUICK_CASES = (
 OURS_CONTENDERS = ("ours", "ours-warm", "static")
 MOVIEPY_SPEEDUP_TARGET = 15.0
 STATIC_RATIO_TARGET = 1.8
+SSIM_TARGET = 0.98
+KEPT_OUTPUT = "last.mp4"
 
 
 def contenders_for(case: Case) -> tuple[str, ...]:
@@ -50,7 +53,7 @@ def _measure(contender: str, timeline_file: Path, run_dir: Path, timeline: Timel
     summary, problems = output_problems(
         out, width=timeline.width, height=timeline.height, fps=timeline.fps, duration_s=timeline.duration_s
     )
-    out.unlink()
+    out.replace(run_dir / KEPT_OUTPUT)  # the latest output, for the quality check
     report = measured.report
     return {
         "wall_s": report["wall_s"],
@@ -173,7 +176,11 @@ def _phase_table(cases: tuple[Case, ...], runs: dict[tuple[str, str], list[dict]
     return table(["case", "contender", "segments s", "final pass s", "total s", "segments rendered"], rows)
 
 
-def _targets(case: Case, ratios: dict[str, float | None]) -> list[str]:
+def _targets(case: Case, ratios: dict[str, float | None], quality: dict[str, dict]) -> list[str]:
+    ssim_lines = [
+        target_line(f"{name}: SSIM vs reference", q["ssim"], SSIM_TARGET, at_least=True, unit="")
+        for name, q in quality.items()
+    ]
     return [
         target_line(
             f"{case.name}: MoviePy / ours (wall)",
@@ -187,7 +194,37 @@ def _targets(case: Case, ratios: dict[str, float | None]) -> list[str]:
             STATIC_RATIO_TARGET,
             at_least=False,
         ),
+        *ssim_lines,
     ]
+
+
+def _quality(
+    cases: tuple[Case, ...], timelines: dict[str, Timeline], options: BenchOptions
+) -> dict[str, dict]:
+    """Per case: SSIM of our latest output against the pre-issue-15 reference render, and file sizes."""
+    quality = {}
+    for case in cases:
+        ours = options.work_dir / "render" / case.name / "ours" / KEPT_OUTPUT
+        reference = render_reference(
+            timelines[case.name],
+            options.work_dir / "quality" / f"{case.name}.mp4",
+            options.work_dir / "quality",
+        )
+        quality[case.name] = {
+            "ssim": ssim(ours, reference),
+            "ours_video_mb": video_stream_bytes(ours) / 1e6,
+            "reference_video_mb": video_stream_bytes(reference) / 1e6,
+        }
+    return quality
+
+
+def _quality_table(quality: dict[str, dict]) -> str:
+    rows = [
+        [name, fmt(q["ssim"], 4), fmt(q["ours_video_mb"], 2), fmt(q["reference_video_mb"], 2)]
+        for name, q in quality.items()
+    ]
+    headers = ["case", "SSIM ours vs reference (all planes)", "ours video MB", "reference video MB"]
+    return table(headers, rows)
 
 
 def _timeline_table(timelines: dict[str, Timeline]) -> str:
@@ -210,6 +247,7 @@ def main(results: dict[str, Section], options: BenchOptions) -> None:
     ratios = {case.name: _ratios(case, runs) for case in cases}
     target_case = cases[0]
     profile = profile_case(built[target_case.name], options.work_dir / "profile")
+    quality = _quality(cases, built, options)
     skipped = [case.name for case in cases if not case.moviepy]
     markdown = "\n\n".join(
         [
@@ -217,7 +255,11 @@ def main(results: dict[str, Section], options: BenchOptions) -> None:
             f"{options.runs} run(s) per contender, interleaved):\n\n{_timeline_table(built)}",
             _results_table(cases, runs),
             "Ratios (medians):\n\n" + _ratio_table(cases, ratios),
-            "Targets:\n\n" + "\n".join(_targets(target_case, ratios[target_case.name])),
+            "Targets:\n\n" + "\n".join(_targets(target_case, ratios[target_case.name], quality)),
+            "Quality: our latest output against the same timeline rendered the way segments were before "
+            "issue 15 (one zoompan per scene over a 2x cover, libx264 veryfast CRF 23 with default options; "
+            "`bench/quality.py`), ffmpeg `ssim`, and the size of each video stream:\n\n"
+            + _quality_table(quality),
             "Where our render time goes (median wall per phase; segments run 2 in parallel):\n\n"
             + _phase_table(cases, runs),
             f"ffmpeg `-benchmark` per step, {target_case.name}, all segments rendered one at a time "
@@ -236,5 +278,6 @@ def main(results: dict[str, Section], options: BenchOptions) -> None:
             "runs": {f"{case}/{contender}": records for (case, contender), records in runs.items()},
             "ratios": ratios,
             "profile": profile.data,
+            "quality": quality,
         },
     )

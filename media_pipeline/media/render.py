@@ -1,5 +1,6 @@
-"""Video rendering: cached per-scene segments rendered in parallel (Ken Burns motion with that scene's time
-window of the subtitles burned in, final H.264 quality), then the audio is mastered (narration, ducked music,
+"""Video rendering: cached per-scene segments (long scenes split in pieces) rendered in parallel, one
+encoder thread each (Ken Burns motion with that segment's time window of the subtitles burned in, final
+H.264 quality), then the audio is mastered (narration, ducked music,
 loudness-normalised; see mastering.py) and one final pass joins the segments with the concat demuxer
 (``-c:v copy``), encodes the audio to AAC once and writes a fast-start MP4.
 
@@ -10,6 +11,7 @@ parallel: 1080x1920, 37 s, 6 scenes took 28 s with a separate burn-in pass and ~
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import threading
 from collections.abc import Callable
@@ -36,6 +38,19 @@ AUDIO_RATE = MIX_RATE
 # Narration and music are mono; a mono track with the fast AAC coder encodes ~3x faster than stereo twoloop.
 AUDIO_CODEC = ("-c:a", "aac", "-aac_coder", "fast", "-b:a", "128k", "-ar", str(AUDIO_RATE), "-ac", "1")
 TIMEOUT_S = 3600
+# x264 options of every segment (and of anything compared with them), for synthetic smooth motion: subpel
+# refinement 1 instead of veryfast's 2 costs ~20 % less encoder CPU for ~8 % more bytes at the same CRF, and
+# the diamond motion search (the predicted vector of a smooth camera move is nearly exact) ~5 % less for the
+# same bytes; SSIM against veryfast's defaults 0.997 (bench/README.md).
+X264_PARAMS = "subme=1:me=dia"
+# One encoder thread per segment: segments already run ``parallel`` at a time, and x264's frame threads
+# would add CPU (~7 %) and memory (~70 MB per ffmpeg) for identical pixels.
+SEGMENT_THREADS = ("-threads", "1")
+# Scenes longer than the total / SEGMENTS_PER_VIDEO (and than MIN_SPLIT_S) are split into equal pieces, so
+# the single-threaded segments keep every worker busy until the end; each piece costs a keyframe and
+# ~0.1 CPU-s of start-up, so no piece is shorter than MIN_SPLIT_S / 2.
+SEGMENTS_PER_VIDEO = 6
+MIN_SPLIT_S = 4.0
 
 
 @dataclass
@@ -87,16 +102,29 @@ class RenderResult:
 
 @dataclass(frozen=True)
 class Segment:
-    """One scene's Ken Burns clip, named by a hash of everything that affects its pixels."""
+    """A scene's Ken Burns clip (or a piece of it), named by a hash of everything that affects its pixels;
+    ``kenburns`` is its motion alone, ``filter`` that plus its subtitles."""
 
     index: int
+    scene: int
     image: Path
     start_frame: int
     frames: int
     seconds: float
+    kenburns: str
     filter: str
     codec: tuple[str, ...]
     path: Path
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Frames ``first`` .. ``first + count - 1`` of scene ``scene`` (``scene_frames`` long)."""
+
+    scene: int
+    scene_frames: int
+    first: int
+    count: int
 
 
 @lru_cache(maxsize=256)
@@ -114,12 +142,19 @@ def file_sha256(path: Path) -> str:
     return _file_sha256(path, stat.st_mtime_ns, stat.st_size)
 
 
-def segment_filter(spec: RenderSpec, index: int, start_frame: int, frames: int, subtitles_file: str) -> str:
-    """Ken Burns chain for scene ``index``, then ``subtitles_file`` (its time window's cues) burned in."""
+def _kenburns(spec: RenderSpec, piece: Piece) -> str:
+    motion = motion_for(piece.scene)
+    return kenburns_filter(
+        motion, piece.scene_frames, spec.width, spec.height, spec.fps, first=piece.first, count=piece.count
+    )
+
+
+def segment_filter(spec: RenderSpec, kenburns: str, start_frame: int, subtitles_file: str) -> str:
+    """``kenburns`` (a segment starting at ``start_frame``), then ``subtitles_file`` (its time window's cues)
+    burned in."""
     subtitles = f"subtitles=filename={escape_filter_value(subtitles_file)}"
     if spec.fonts_dir is not None:
         subtitles += f":fontsdir={escape_filter_value(str(spec.fonts_dir.resolve()))}"
-    kenburns = kenburns_filter(motion_for(index), frames, spec.width, spec.height, spec.fps)
     # Shift PTS by the start time (start_frame/fps seconds, divided by TB into ticks) so the subtitles filter
     # sees the clip at its place in the video, then shift back.
     return f"{kenburns},setpts=PTS+{start_frame}/{spec.fps}/TB,{subtitles},setpts=PTS-STARTPTS"
@@ -141,32 +176,52 @@ def _scene_frames(spec: RenderSpec, narration_s: float) -> list[int]:
     return counts
 
 
+def split_scenes(counts: list[int], fps: int) -> list[Piece]:
+    """The scenes of ``counts`` frames each; those longer than the total / SEGMENTS_PER_VIDEO (and than
+    MIN_SPLIT_S) cut into the fewest near-equal pieces not longer than that."""
+    longest = max(-(-sum(counts) // SEGMENTS_PER_VIDEO), round(MIN_SPLIT_S * fps))
+    pieces = []
+    for scene, frames in enumerate(counts):
+        parts = -(-frames // longest)
+        bounds = [frames * part // parts for part in range(parts + 1)]
+        pieces += [Piece(scene, frames, a, b - a) for a, b in itertools.pairwise(bounds)]
+    return pieces
+
+
 def plan_segments(spec: RenderSpec, work_dir: Path, narration_s: float) -> list[Segment]:
-    """One segment per scene, named by a hash of its inputs (image bytes, frames, size, fps, motion, its
-    own subtitle cues, fonts, encoder settings), so unchanged segments are reused."""
-    codec = ("-c:v", "libx264", "-preset", spec.preset, "-crf", str(spec.crf), "-pix_fmt", "yuv420p")
-    counts = _scene_frames(spec, narration_s)
-    starts = [sum(counts[:index]) for index in range(len(counts))]
-    windows = [
-        (start / spec.fps, (start + frames) / spec.fps) for start, frames in zip(starts, counts, strict=True)
-    ]
+    """The scenes' segments (long scenes split, see :func:`split_scenes`), each named by a hash of its inputs
+    (image bytes, frames, size, fps, motion, its own subtitle cues, fonts, encoder settings), so unchanged
+    segments are reused."""
+    codec = (
+        "-c:v", "libx264", "-preset", spec.preset, "-crf", str(spec.crf), "-x264-params", X264_PARAMS,
+        "-pix_fmt", "yuv420p",
+    )  # fmt: skip
+    pieces = split_scenes(_scene_frames(spec, narration_s), spec.fps)
+    bounds = list(itertools.accumulate((piece.count for piece in pieces), initial=0))
+    starts = bounds[:-1]
+    windows = [(start / spec.fps, end / spec.fps) for start, end in itertools.pairwise(bounds)]
     subtitles = split_ass(spec.subtitles_ass, windows, work_dir, SUBTITLES_PREFIX)
     segments = []
-    for index, (image, start, frames) in enumerate(zip(spec.scene_images, starts, counts, strict=True)):
-        chain = segment_filter(spec, index, start, frames, str(subtitles[index].resolve()))
+    for index, (piece, start) in enumerate(zip(pieces, starts, strict=True)):
+        image = spec.scene_images[piece.scene]
+        kenburns = _kenburns(spec, piece)
         key_source = {
             "version": FILTER_VERSION,
             "image": file_sha256(image),
             "subtitles": file_sha256(subtitles[index]),
-            "frames": [start, frames],
+            "frames": [start, piece.count],
             "size": [spec.width, spec.height],
             "fps": spec.fps,
-            "filter": segment_filter(spec, index, start, frames, subtitles[index].name),  # path-independent
+            "filter": segment_filter(spec, kenburns, start, subtitles[index].name),  # path-independent
             "codec": codec,
         }
         key = hashlib.sha256(json.dumps(key_source, sort_keys=True).encode()).hexdigest()[:24]
+        chain = segment_filter(spec, kenburns, start, str(subtitles[index].resolve()))
         path = work_dir / f"{SEGMENT_PREFIX}{index:02d}-{key}.mp4"
-        segments.append(Segment(index, image, start, frames, frames / spec.fps, chain, codec, path))
+        seconds = piece.count / spec.fps
+        segments.append(
+            Segment(index, piece.scene, image, start, piece.count, seconds, kenburns, chain, codec, path)
+        )
     return segments
 
 
@@ -177,6 +232,7 @@ def _render_segment(segment: Segment, meter: ProgressMeter, cancel: threading.Ev
             "-vf", segment.filter,
             "-frames:v", str(segment.frames),
             *segment.codec,
+            *SEGMENT_THREADS,
             "-an", "-progress", "pipe:1", "-f", "mp4", str(tmp),
         )  # fmt: skip
         on_line = progress_reader(lambda seconds: meter.update("segments", segment.index, seconds))

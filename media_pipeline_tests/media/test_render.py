@@ -19,10 +19,11 @@ from PIL import Image, ImageChops
 from media_pipeline.errors import PermanentError
 from media_pipeline.media.ffmpeg import ffmpeg_cmd
 from media_pipeline.media.fonts import font_family
+from media_pipeline.media.kenburns import ZOOM, Motion, kenburns_filter
 from media_pipeline.media.music import generate_music
 from media_pipeline.media.probe import check_video, summarize
 from media_pipeline.media.process import run_process
-from media_pipeline.media.render import RenderResult, RenderSpec, render_video
+from media_pipeline.media.render import RenderResult, RenderSpec, render_video, split_scenes
 from media_pipeline.media.scenes import render_scene_image
 from media_pipeline.media.subtitles import write_ass
 from media_pipeline.media.tts import Cue
@@ -283,3 +284,90 @@ def test_a_render_removes_temp_files_a_killed_render_left(
     assert [path for path in leftovers if path.exists()] == []
     assert unrelated.exists()
     assert sorted(p.name for p in out.parent.iterdir()) == [".other.abc.tmp.mp4", "output.mp4"]
+
+
+def test_split_scenes_cuts_only_long_scenes_into_near_equal_pieces() -> None:
+    # 10 fps: pieces are at most max(total / 6, 4 s) = 40 frames; 63 frames -> 31 + 32, 95 -> 31 + 32 + 32.
+    pieces = split_scenes([10, 63, 40, 95], 10)
+    assert [(p.scene, p.first, p.count) for p in pieces] == [
+        (0, 0, 10), (1, 0, 31), (1, 31, 32), (2, 0, 40), (3, 0, 31), (3, 31, 32), (3, 63, 32),
+    ]  # fmt: skip
+    assert {p.scene: p.scene_frames for p in pieces} == {0: 10, 1: 63, 2: 40, 3: 95}
+    with pytest.raises(ValueError, match="not within"):
+        kenburns_filter(Motion.PAN_LEFT, 10, 180, 320, 10, first=5, count=6)
+
+
+def _encode(image: Path, graph: str, frames: int, out: Path) -> Path:
+    codec = ("-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p")
+    run_process(ffmpeg_cmd("-i", str(image), "-vf", graph, "-frames:v", str(frames), *codec, str(out)))
+    return out
+
+
+def _zoom_as_before(image: Path, frames: int, out: Path) -> Path:
+    """A zoom-in rendered the way segments were before issue 15: zoompan over a 2x Lanczos cover of the
+    image in rgb24, converted per frame, default veryfast x264."""
+    graph = (
+        "scale=360:640:force_original_aspect_ratio=increase:flags=lanczos,crop=360:640,setsar=1,"
+        f"zoompan=z='1+{ZOOM}*on/{frames - 1}':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':d={frames}"
+        ":s=180x320:fps=10,format=yuv420p"
+    )
+    return _encode(image, graph, frames, out)
+
+
+def _ssim(video: Path, start_frame: int, reference: Path) -> float:
+    """Mean SSIM of ``reference`` against ``video``'s frames from ``start_frame`` on (as many as it has)."""
+    graph = f"[0:v]trim=start_frame={start_frame},setpts=PTS-STARTPTS[part];[part][1:v]ssim=shortest=1"
+    cmd = ["ffmpeg", "-hide_banner", "-nostdin", "-i", str(video), "-i", str(reference), "-lavfi", graph]
+    done = subprocess.run([*cmd, "-f", "null", "-"], capture_output=True, text=True, check=True)
+    return float(done.stderr.rsplit("All:", 1)[1].split()[0])
+
+
+def _frame_count(video: Path) -> int:
+    cmd = ["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0"]
+    cmd += ["-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", str(video)]
+    return int(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+
+
+def test_a_long_scene_is_split_into_segments_that_join_into_the_same_motion(
+    tiny_task: TinyTask, tmp_path: Path
+) -> None:
+    """A 1 s zoom, then a ~6.3 s pan split into two segments: one continuous video of exactly the
+    narration's frames; the pan matches the same move rendered unsplit and the zoom matches the way
+    segments were rendered before (SSIM >= 0.98)."""
+    narration_frames = round(tiny_task.narration.duration * tiny_task.fps)
+    pan_frames = narration_frames - 10
+    bare_ass = write_ass([], tmp_path / "empty.ass", width=180, height=320, font_name="x")
+    images = tiny_task.images[:2]
+    spec = _spec(
+        tiny_task, scene_images=images, scene_durations=[1.0, pan_frames / 10], subtitles_ass=bare_ass
+    )
+    result = render_video(spec, tmp_path / "split.mp4", tmp_path / "work")
+
+    assert (result.segments_rendered, result.segments_cached) == (3, 0)
+    assert check_video(summarize(result.path), width=180, height=320, fps=10) == []
+    assert _frame_count(result.path) == narration_frames
+    zoom = _zoom_as_before(images[0], 10, tmp_path / "zoom.mp4")
+    pan_graph = kenburns_filter(Motion.PAN_RIGHT, pan_frames, 180, 320, 10)
+    pan = _encode(images[1], pan_graph, pan_frames, tmp_path / "pan.mp4")
+    similarity = (_ssim(result.path, 0, zoom), _ssim(result.path, 10, pan))
+    assert min(similarity) >= 0.98, similarity
+
+
+def test_a_zoom_split_in_pieces_continues_the_move(tiny_task: TinyTask, tmp_path: Path) -> None:
+    """Two pieces of a 41-frame zoom, joined with the concat demuxer, match the zoom rendered whole."""
+    image = tiny_task.images[0]
+    whole = _encode(image, kenburns_filter(Motion.ZOOM_OUT, 41, 180, 320, 10), 41, tmp_path / "whole.mp4")
+    listing = ["ffconcat version 1.0"]
+    for first, count in ((0, 20), (20, 21)):
+        graph = kenburns_filter(Motion.ZOOM_OUT, 41, 180, 320, 10, first=first, count=count)
+        listing.append(f"file '{_encode(image, graph, count, tmp_path / f'piece{first}.mp4')}'")
+    (tmp_path / "pieces.ffconcat").write_text("\n".join(listing) + "\n", encoding="utf-8")
+    joined = tmp_path / "joined.mp4"
+    run_process(
+        ffmpeg_cmd(
+            "-f", "concat", "-safe", "0", "-i", str(tmp_path / "pieces.ffconcat"), "-c", "copy", str(joined)
+        )
+    )
+
+    assert _frame_count(joined) == 41
+    assert _ssim(joined, 0, whole) >= 0.98
