@@ -2,7 +2,9 @@
 
 One ffmpeg process decodes the source once, splits it and encodes every rendition (``var_stream_map``);
 keyframes are forced every :data:`SEGMENT_S` seconds so all renditions cut at the same instants (clean
-switching between them). Segments are MPEG-TS (``.ts``), which every HLS player accepts.
+switching between them). Segments are MPEG-TS (``.ts``), which every HLS player accepts. Each encoder uses
+two sliced threads: frame threads would hold several frames per rendition (510 MB peak for a 1080x1920
+ladder against 391 MB, same CPU; see bench/README.md), and the ladder must fit the task's memory budget.
 """
 
 from __future__ import annotations
@@ -98,6 +100,7 @@ def _command(source: Path, out: Path, ladder: list[Rendition], fps: float, has_a
     )
     args += [
         "-preset", "veryfast", "-profile:v", "high", "-pix_fmt", "yuv420p",
+        "-threads", "2", "-x264-params", "sliced-threads=1",
         "-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0",
         "-force_key_frames", f"expr:gte(t,n_forced*{SEGMENT_S})",
         "-f", "hls", "-hls_time", str(SEGMENT_S), "-hls_playlist_type", "vod",
