@@ -4,10 +4,6 @@ publishes, exactly like one started from the console."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -15,8 +11,13 @@ import pytest
 
 from media_pipeline.store import Owner, TaskService, TaskStatus, upgrade_db
 from media_pipeline.store.users import UserService
-from media_pipeline_tests.net import free_port
-from media_pipeline_tests.orchestration.daemon import REPO, app_db_url, make_home, running_daemon, wait_for
+from media_pipeline_tests.orchestration.daemon import (
+    app_db_url,
+    make_home,
+    running_daemon,
+    running_webserver,
+    wait_for,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -45,32 +46,13 @@ def _graphql(url: str, query: str, variables: dict | None = None) -> dict:
     return response.json()["data"]
 
 
-def _ready(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/server_info", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 def test_launchpad_config_queues_a_task_that_publishes(tmp_path: Path) -> None:
     home = make_home(tmp_path, MEDIA_PIPELINE_SENSOR_LONG_POLL_S="0")
     db_url = app_db_url(home)
     home.data_dir.mkdir(parents=True)
     upgrade_db(db_url)
     owner = UserService(db_url).add("creator", "long enough password")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    webserver = str(Path(sys.executable).with_name("dagster-webserver"))
-    server = subprocess.Popen(
-        [webserver, "-w", str(REPO / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)],
-        cwd=REPO,
-        env=home.env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        wait_for(lambda: _ready(url), timeout=120, what="dagster-webserver to serve")
+    with running_webserver(home) as url:
         schema = _graphql(url, CONFIG_FIELDS)["runConfigSchemaOrError"]
         fields = {
             field["name"]: field["isRequired"]
@@ -121,6 +103,3 @@ def test_launchpad_config_queues_a_task_that_publishes(tmp_path: Path) -> None:
         assert _graphql(url, RUN_STATUS, {"id": run_id})["runOrError"]["status"] == "SUCCESS"
         queued_log = tasks.logs(task.id, action="queue")
         assert queued_log, "queued through the queue like the console's Run"
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)

@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+import httpx
 import pytest
 
 from media_pipeline.store import Owner, QueueService, upgrade_db
 from media_pipeline.store.credits import CreditAdmin
+from media_pipeline_tests.net import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
@@ -113,6 +115,35 @@ def running_daemon(home: DaemonHome) -> Iterator[subprocess.Popen]:
             yield process
         finally:
             stop_group(process)
+
+
+@contextmanager
+def running_webserver(home: DaemonHome, timeout: float = 120) -> Iterator[str]:
+    """Start ``dagster-webserver`` for the project's workspace on a free loopback port; yields its URL once
+    it serves, stops its process group on exit."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    webserver = str(Path(sys.executable).with_name("dagster-webserver"))
+    process = subprocess.Popen(
+        [webserver, "-w", str(REPO / "workspace.yaml"), "-h", "127.0.0.1", "-p", str(port)],
+        cwd=REPO,
+        env=home.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        wait_for(lambda: _serving(url), timeout=timeout, what="dagster-webserver to serve")
+        yield url
+    finally:
+        stop_group(process)
+
+
+def _serving(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/server_info", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 def stop_group(process: subprocess.Popen, sig: signal.Signals = signal.SIGTERM) -> None:
