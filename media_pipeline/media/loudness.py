@@ -55,8 +55,10 @@ class Loudness:
 def measure_loudness(path: Path) -> Loudness:
     """EBU R128 summary of ``path``'s audio (video is not decoded)."""
     meter = ffmpeg.input(str(path))["a:0"].filter("ebur128", peak="true", framelog="verbose")
-    # The summary is logged at info level.
-    match = _SUMMARY.search(run_graph(meter.output("-", f="null"), timeout=600, loglevel="info"))
+    # The summary is logged at info level; the last one counts: ffmpeg builds a -filter_complex graph once
+    # to learn its outputs and frees it, and that unused meter logs an empty summary first.
+    stderr = run_graph(meter.output("-", f="null"), timeout=600, loglevel="info")
+    match = next(reversed(list(_SUMMARY.finditer(stderr))), None)
     if match is None:
         raise PermanentError(f"ffmpeg ebur128 printed no loudness summary for {path.name}")
     return Loudness(

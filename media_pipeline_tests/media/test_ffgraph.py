@@ -31,7 +31,10 @@ _GRAPH_FLAGS = {
     "-i",
 }
 # A link label (``[0:a]``, ``[out]``) or two filters chained (``name=...,name=``, ``;``).
-_FILTER_TEXT = re.compile(r"\[(\d+(:[vas](:\d+)?)?|[a-z_][a-z0-9_]*)\]|\b[a-z][a-z0-9_]*=[^,;\s]*[,;]\s*[a-z][a-z0-9_]*=")
+_FILTER_TEXT = re.compile(
+    r"\[(\d+(:[vas](:\d+)?)?|[a-z_][a-z0-9_]*)\]"  # link label
+    r"|\b[a-z][a-z0-9_]*=[^,;\s]*[,;]\s*[a-z][a-z0-9_]*="  # filter=...,filter=
+)
 
 
 def _texts(tree: ast.AST) -> list[tuple[int, str]]:
