@@ -47,8 +47,10 @@ TIMEOUT_S = 3600
 # same bytes; SSIM against veryfast's defaults 0.997 (bench/README.md).
 X264_PARAMS = "subme=1:me=dia"
 # One encoder thread per segment: segments already run ``parallel`` at a time, and x264's frame threads
-# would add CPU (~7 %) and memory (~70 MB per ffmpeg) for identical pixels.
-SEGMENT_THREADS: dict[str, Any] = {"threads": 1}
+# would add CPU (~7 %) and memory (~70 MB per ffmpeg) for identical pixels. The filter graph gets one
+# thread too (``-filter_complex_threads``; a ``-vf`` graph used to take the encoder's ``-threads``): slice
+# threads in scale/zoompan cost ~5 % more CPU for nothing when both cores already run a segment.
+SEGMENT_THREADS = 1
 # Scenes longer than the total / SEGMENTS_PER_VIDEO (and than MIN_SPLIT_S) are split into equal pieces, so
 # the single-threaded segments keep every worker busy until the end; each piece costs a keyframe and
 # ~0.1 CPU-s of start-up, so no piece is shorter than MIN_SPLIT_S / 2.
@@ -180,7 +182,8 @@ def burn_subtitles(spec: RenderSpec, video: Stream, start_frame: int, subtitles_
 
 
 def _segment_output(video: Stream, frames: int, codec: dict[str, Any], out: str) -> OutputStream:
-    return ffmpeg.output(video, out, **{"frames:v": frames}, **codec, **SEGMENT_THREADS, an=None, f="mp4")
+    encode = {"frames:v": frames, **codec, "threads": SEGMENT_THREADS, "an": None, "f": "mp4"}
+    return ffmpeg.output(video, out, **encode).global_args("-filter_complex_threads", str(SEGMENT_THREADS))
 
 
 def _scene_frames(spec: RenderSpec, narration_s: float) -> list[int]:
