@@ -153,7 +153,8 @@ def _hold_first_stage(session: Session, task: Task, until: datetime) -> None:
 
 
 def held_repeat_launches(session: Session, held_after: datetime) -> list[LaunchItem]:
-    """First stages of repeat generations still held for the schedule beyond ``held_after``, not started."""
+    """First attempts of the first stage of repeat generations, held for the schedule beyond
+    ``held_after`` and not started."""
     rows = session.execute(
         select(Task.id, Task.generation, TaskStageState.stage, TaskStageState.attempt)
         .join(TaskSchedule, TaskSchedule.task_id == Task.id)
@@ -164,6 +165,7 @@ def held_repeat_launches(session: Session, held_after: datetime) -> list[LaunchI
         .where(
             TaskSchedule.last_generation == Task.generation,
             TaskStageState.stage == FIRST_STAGE,
+            TaskStageState.attempt == 0,  # a retry's delay (attempt 1+) is the queue sensor's to honour
             TaskStageState.status == StageStatus.WAITING,
             TaskStageState.next_retry_at > held_after,
         )

@@ -52,6 +52,11 @@ def test_a_future_scheduled_time_waits(
     assert (again.due, again.queued, again.launches) == (0, 0, [LaunchItem(task.id, 1, "script", 0)])
     assert pipeline_state.launchable(clock(), 10) == []  # held for the repeats schedule...
     assert pipeline_state.launchable(clock() + REPEAT_HOLD, 10) == [LaunchItem(task.id, 1, "script", 0)]
+    # a retry waiting out a long Retry-After is not the schedule's: it never skips the delay
+    assert pipeline_state.stage_started(task.id, 1, "script", "run-0")
+    assert pipeline_state.stage_failed(task.id, 1, "script", "run-0", "429", True, retry_after_s=3600)
+    assert housekeeping.queue_due_repeats(clock()).launches == []
+    clock.advance(3600)
     finish_stages(pipeline_state, task.id)
     assert task_service.get(task.id).status is TaskStatus.SUCCEEDED
     (after,) = schedule_service.list(task.id)
