@@ -4,33 +4,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fnmatch import fnmatch
 from pathlib import Path
 
 from media_pipeline.domain.models import is_valid_task_id
-
-GENERATION_OUTPUT_GLOBS = (
-    "task.json",
-    "story.json",
-    "scene_*.png",
-    "narration.wav",
-    "music.wav",
-    "subtitles.srt",
-    "subtitles.ass",
-    "output.mp4",
-    "analysis.json",
-    "hls/*",
-    "thumbnail.jpg",
-    "publish.json",
-    "youtube_upload.json",
-)
-"""The files one generation writes in its task folder (names relative to it); they move to
-``history/<generation>/`` when the next generation starts."""
-
-
-def is_generation_output(name: str) -> bool:
-    """True if ``name`` (relative to the task folder) is one of a generation's outputs."""
-    return any(fnmatch(name, pattern) for pattern in GENERATION_OUTPUT_GLOBS)
 
 
 @dataclass(frozen=True)

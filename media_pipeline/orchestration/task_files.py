@@ -5,9 +5,26 @@ Works on any storage backend: keys are the rule-based task paths relative to the
 
 from __future__ import annotations
 
+from fnmatch import fnmatch
+
 from media_pipeline.domain import TaskPaths, TaskSpec
-from media_pipeline.domain.paths import is_generation_output
 from media_pipeline.storage import Storage, StorageKeyError
+
+_OUTPUT_GLOBS = (
+    "task.json",
+    "story.json",
+    "scene_*.png",
+    "narration.wav",
+    "music.wav",
+    "subtitles.srt",
+    "subtitles.ass",
+    "output.mp4",
+    "analysis.json",
+    "hls/*",
+    "thumbnail.jpg",
+    "publish.json",
+    "youtube_upload.json",
+)
 
 
 def read_spec(storage: Storage, task_id: str) -> TaskSpec:
@@ -33,6 +50,6 @@ def prepare_generation(storage: Storage, spec: TaskSpec) -> None:
             archive = keys.history_dir(previous.generation)
             for key in storage.list_keys(keys.dir.as_posix()):
                 name = key[len(folder) :]
-                if is_generation_output(name):
+                if any(fnmatch(name, pattern) for pattern in _OUTPUT_GLOBS):
                     storage.move(key, (archive / name).as_posix())
     storage.write_bytes(task_json, spec.model_dump_json(indent=2).encode())

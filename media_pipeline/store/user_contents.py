@@ -20,7 +20,6 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain import TaskPaths
-from media_pipeline.domain.paths import is_generation_output
 from media_pipeline.domain.stages import Stage
 from media_pipeline.settings import Settings
 from media_pipeline.storage import Storage, open_storage
@@ -194,16 +193,18 @@ class UserContentService(OwnedService):
         return result
 
     def _generation_keys(self, task: Task, generation: int) -> list[str]:
-        """Storage keys of the generation's outputs: in the task folder for the current generation (its
-        ``task.json`` settings snapshot stays), else its ``history/<generation>/`` folder."""
+        """Storage keys of the generation's files. For the current generation: everything in the task
+        folder but its ``task.json`` settings snapshot, the creator's ``uploads/`` and older generations'
+        ``history/`` (outputs, narration and render caches); for an older one: its ``history/<generation>/``."""
         keys = TaskPaths.keys(task.id)
         if generation != task.generation:
             return self._storage.list_keys(keys.history_dir(generation).as_posix())
         folder = keys.dir.as_posix() + "/"
+        kept = (keys.uploads_dir.name + "/", "history/")
         return [
             key
             for key in self._storage.list_keys(keys.dir.as_posix())
-            if is_generation_output(name := key[len(folder) :]) and name != keys.task_json.name
+            if (name := key[len(folder) :]) != keys.task_json.name and not name.startswith(kept)
         ]
 
     def _files(self, session: Session, rows: Sequence[UserContent]) -> dict[tuple[str, int], list[Content]]:
