@@ -3,10 +3,14 @@ queue conflicts and per-user isolation. The orchestrator's side is played by ``P
 
 from __future__ import annotations
 
+import os
+
 import httpx
 from playwright.sync_api import Page, expect
 
+from media_pipeline.processes import ProcessRef
 from media_pipeline.store import PipelineState
+from media_pipeline.store.heartbeats import HeartbeatStore, RunWorker
 from media_pipeline_tests.console.conftest import Console, ConsoleErrors, screenshot, sign_in
 
 
@@ -43,6 +47,12 @@ def test_stop_running_retry_failed_and_filter_logs(page: Page, console: Console)
         failing, 1, "script", "run-failing", "ProviderError: the writer is down", transient=False
     )
 
+    worker, child = ProcessRef.of(os.getpid()), ProcessRef.of(os.getppid())
+    assert worker is not None and child is not None
+    HeartbeatStore(console.db_url).beat(
+        RunWorker("run-running", running, 1, "script", "host-a", worker, (child,))
+    )
+
     sign_in(page, console, console.alice)
     page.get_by_role("link", name="자동화").click()
     row = page.locator("tr.task-row", has_text="달리는 작업")
@@ -51,6 +61,14 @@ def test_stop_running_retry_failed_and_filter_logs(page: Page, console: Console)
     row.get_by_role("button", name="중지").click()
     expect(page.locator("dialog")).to_contain_text("'달리는 작업' 작업을 중지할까요?")
     _confirm(page)
+    result = page.locator("#stop-result")
+    expect(result.locator("[data-stop=runs] [data-count]")).to_have_text("1")
+    expect(result.locator("[data-stop=running]")).to_contain_text("1 · 대본")
+    expect(result.locator("[data-stop=waiting] [data-count]")).to_have_text("4")
+    expect(result.locator("[data-stop=schedules] [data-count]")).to_have_text("0")
+    expect(result.locator("[data-stop=processes]")).to_contain_text(f"2 · 워커 {worker.pid} (대본)")
+    screenshot(page, "stop-result")
+    result.get_by_role("button", name="확인").click()
     expect(page.locator("#banner")).to_have_text("작업을 중지했습니다.")
     expect(row).to_have_count(0)
     with console.client(console.alice) as api:
