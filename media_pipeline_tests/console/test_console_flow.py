@@ -100,7 +100,9 @@ def test_drafts_to_done_video_in_the_browser(page: Page, console: Console) -> No
     duration = page.evaluate("document.querySelector('#player').duration")
     task_id = page.url.rsplit("/", 1)[1]
     produced = summarize(console.settings.resolved_storage_root / "tasks" / task_id / "output.mp4")
-    assert duration == pytest.approx(produced.duration, abs=0.1)
+    # The player streams the HLS ladder (MPEG-TS segments through MSE), whose timeline also covers the
+    # AAC encoder delay of each rendition: a few frames longer than the MP4, never shorter.
+    assert produced.duration - 0.05 <= duration <= produced.duration + 0.3
     expect(page.locator("#thumbnail")).to_be_visible()
     expect(page.locator("#subtitles")).to_have_attribute("download", f"{task_id}.srt")
     expect(page.locator("#script li")).to_have_count(1)
