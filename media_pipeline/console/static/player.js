@@ -17,9 +17,10 @@ export function hlsPlayer(videoId, { id, label }) {
   let hls = null;
   let closed = false;
 
+  // Renditions are named by their short side, as the ladder names them (480p, 720p, ...).
   function levels() {
     quality.replaceChildren(h("option", { value: "-1" }, t("player.auto")),
-      ...hls.levels.map((level, index) => h("option", { value: String(index) }, `${level.height}p`)));
+      ...hls.levels.map((level, index) => h("option", { value: String(index) }, `${Math.min(level.width, level.height)}p`)));
     quality.disabled = hls.levels.length < 2;
   }
 
