@@ -195,7 +195,7 @@ class UserContentService(OwnedService):
     def _generation_keys(self, task: Task, generation: int) -> list[str]:
         """Storage keys of the generation's files. For the current generation: everything in the task
         folder but its ``task.json`` settings snapshot, the creator's ``uploads/`` and older generations'
-        ``history/`` (outputs, narration and render caches); for an older one: its ``history/<generation>/``."""
+        ``history/`` (outputs, narration and render caches); for an older one: ``history/<generation>/``."""
         keys = TaskPaths.keys(task.id)
         if generation != task.generation:
             return self._storage.list_keys(keys.history_dir(generation).as_posix())
