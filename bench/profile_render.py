@@ -14,11 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import ffmpeg
+from ffmpeg.nodes import OutputStream
+
 from bench.common import Section, fmt, table
 from bench.timeline import Timeline
 from media_pipeline.media.ffmpeg import FFMPEG
 from media_pipeline.media.probe import media_duration
-from media_pipeline.media.render import SEGMENT_THREADS, Segment, plan_segments
+from media_pipeline.media.render import Segment, plan_segments
 
 _TIMES = re.compile(r"bench: utime=([\d.]+)s stime=([\d.]+)s rtime=([\d.]+)s")
 _MAXRSS = re.compile(r"bench: maxrss=(\d+)kB")
@@ -46,9 +49,9 @@ class BenchTimes:
         self.maxrss_mb = max(self.maxrss_mb, other.maxrss_mb)
 
 
-def run_benchmarked(args: list[str]) -> BenchTimes:
-    """Run ``ffmpeg -benchmark *args`` and parse its report; raises on failure."""
-    cmd = [FFMPEG, "-hide_banner", "-nostdin", "-nostats", "-y", "-benchmark", *args]
+def run_benchmarked(graph: OutputStream) -> BenchTimes:
+    """Run ``graph`` with ``-benchmark`` and parse its report; raises on failure."""
+    cmd = graph.global_args("-hide_banner", "-nostdin", "-nostats", "-y", "-benchmark").compile(cmd=FFMPEG)
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     times, rss = _TIMES.search(done.stderr), _MAXRSS.search(done.stderr)
     if done.returncode != 0 or times is None or rss is None:
@@ -57,28 +60,27 @@ def run_benchmarked(args: list[str]) -> BenchTimes:
     return BenchTimes(user, system, real, int(rss.group(1)) / 1024)
 
 
-# Each step: a label and the ffmpeg arguments for one segment (timeline, segment, output file).
-Step = tuple[str, Callable[[Timeline, Segment, Path], list[str]]]
+# Each step: a label and the ffmpeg graph for one segment (timeline, segment, output file).
+Step = tuple[str, Callable[[Timeline, Segment, Path], OutputStream]]
 
 
-def _kenburns_only(_: Timeline, s: Segment, __: Path) -> list[str]:
-    return ["-i", str(s.image), "-vf", s.kenburns, "-frames:v", str(s.frames), "-f", "null", "-"]
+def _kenburns_only(_: Timeline, s: Segment, __: Path) -> OutputStream:
+    return s.kenburns.output("-", **{"frames:v": s.frames}, f="null")
 
 
-def _with_subtitles(_: Timeline, s: Segment, __: Path) -> list[str]:
-    return ["-i", str(s.image), "-vf", s.filter, "-frames:v", str(s.frames), "-f", "null", "-"]
+def _with_subtitles(_: Timeline, s: Segment, __: Path) -> OutputStream:
+    return s.video.output("-", **{"frames:v": s.frames}, f="null")
 
 
-def _full_segment(_: Timeline, s: Segment, out: Path) -> list[str]:
-    segment = ["-i", str(s.image), "-vf", s.filter, "-frames:v", str(s.frames)]
-    return [*segment, *s.codec, *SEGMENT_THREADS, "-an", str(out)]
+def _full_segment(_: Timeline, s: Segment, out: Path) -> OutputStream:
+    return s.graph(out)
 
 
-def _still_encode(t: Timeline, s: Segment, out: Path) -> list[str]:
+def _still_encode(t: Timeline, s: Segment, out: Path) -> OutputStream:
     # Decode and convert the image once, then repeat that frame (as the static bound does).
-    repeat = "format=yuv420p,tpad=stop=-1:stop_mode=clone"
-    still = ["-framerate", str(t.fps), "-i", str(s.image), "-vf", repeat]
-    return [*still, "-frames:v", str(s.frames), *s.codec, "-an", str(out)]
+    still = ffmpeg.input(str(s.image), framerate=t.fps).filter("format", "yuv420p")
+    repeated = still.filter("tpad", stop=-1, stop_mode="clone")
+    return repeated.output(str(out), **{"frames:v": s.frames}, **s.codec, an=None)
 
 
 STEPS: tuple[Step, ...] = (

@@ -7,15 +7,18 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
+import ffmpeg
+from ffmpeg.nodes import Stream
+
 from bench.timeline import Timeline
-from media_pipeline.media.ffmpeg import FFMPEG, escape_filter_value, ffmpeg_cmd
+from media_pipeline.media.ffgraph import run_graph
+from media_pipeline.media.ffmpeg import FFMPEG
 from media_pipeline.media.kenburns import ZOOM, Motion, motion_for
-from media_pipeline.media.process import run_process
 
-REFERENCE_CODEC = ("-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p")
+REFERENCE_CODEC = {"c:v": "libx264", "preset": "veryfast", "crf": 23, "pix_fmt": "yuv420p"}
 
 
-def _scene_filter(timeline: Timeline, index: int, start: int, frames: int) -> str:
+def _scene_video(timeline: Timeline, index: int, start: int, frames: int) -> Stream:
     progress = f"on/{max(frames - 1, 1)}"
     centre_x, centre_y = "iw/2-(iw/zoom/2)", "ih/2-(ih/zoom/2)"
     zoom, x = {
@@ -25,12 +28,18 @@ def _scene_filter(timeline: Timeline, index: int, start: int, frames: int) -> st
         Motion.PAN_LEFT: (f"{1 + ZOOM}", f"(iw-iw/zoom)*(1-{progress})"),
     }[motion_for(index)]
     w, h, fps = timeline.width, timeline.height, timeline.fps
-    subtitles = escape_filter_value(str(Path(timeline.subtitles_ass).resolve()))
-    fonts = escape_filter_value(str(Path(timeline.font).parent.resolve()))
+    subtitles = str(Path(timeline.subtitles_ass).resolve())
+    fonts = str(Path(timeline.font).parent.resolve())
     return (
-        f"scale={2 * w}:{2 * h}:force_original_aspect_ratio=increase:flags=lanczos,crop={2 * w}:{2 * h},"
-        f"setsar=1,zoompan=z='{zoom}':x='{x}':y='{centre_y}':d={frames}:s={w}x{h}:fps={fps},format=yuv420p,"
-        f"setpts=PTS+{start}/{fps}/TB,subtitles=filename={subtitles}:fontsdir={fonts},setpts=PTS-STARTPTS"
+        ffmpeg.input(timeline.scene_images[index])
+        .filter("scale", 2 * w, 2 * h, force_original_aspect_ratio="increase", flags="lanczos")
+        .filter("crop", 2 * w, 2 * h)
+        .filter("setsar", 1)
+        .filter("zoompan", z=zoom, x=x, y=centre_y, d=frames, s=f"{w}x{h}", fps=fps)
+        .filter("format", "yuv420p")
+        .filter("setpts", expr=f"PTS+{start}/{fps}/TB")
+        .filter("subtitles", filename=subtitles, fontsdir=fonts)
+        .filter("setpts", expr="PTS-STARTPTS")
     )
 
 
@@ -39,18 +48,15 @@ def render_reference(timeline: Timeline, out: Path, work_dir: Path) -> Path:
     work_dir.mkdir(parents=True, exist_ok=True)
     listing = ["ffconcat version 1.0"]
     start = 0
-    for index, (image, frames) in enumerate(zip(timeline.scene_images, timeline.frames, strict=True)):
+    for index, frames in enumerate(timeline.frames):
         segment = work_dir / f"reference-{index:02d}.mp4"
-        graph = _scene_filter(timeline, index, start, frames)
-        cmd = ["-i", image, "-vf", graph, "-frames:v", str(frames), *REFERENCE_CODEC, "-an", str(segment)]
-        run_process(ffmpeg_cmd(*cmd), timeout=3600)
+        options = {"frames:v": frames, **REFERENCE_CODEC, "an": None}
+        run_graph(_scene_video(timeline, index, start, frames).output(str(segment), **options), timeout=3600)
         listing.append(f"file '{segment.resolve()}'")
         start += frames
     concat = work_dir / "reference.ffconcat"
     concat.write_text("\n".join(listing) + "\n", encoding="utf-8")
-    run_process(
-        ffmpeg_cmd("-f", "concat", "-safe", "0", "-i", str(concat), "-c", "copy", str(out)), timeout=600
-    )
+    run_graph(ffmpeg.input(str(concat), f="concat", safe=0).output(str(out), c="copy"), timeout=600)
     return out
 
 

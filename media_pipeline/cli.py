@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from media_pipeline.cli_backup import add_backup_commands
 from media_pipeline.cli_credits import add_credits_commands
 from media_pipeline.cli_queue import Handler, add_queue_commands
 from media_pipeline.settings import get_settings
@@ -184,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     user_add.set_defaults(handler=_user_add)
     add_queue_commands(sub)
     add_credits_commands(sub)
+    add_backup_commands(sub)
     return parser
 
 

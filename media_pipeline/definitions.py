@@ -6,13 +6,13 @@ from media_pipeline.orchestration.assets import ASSETS
 from media_pipeline.orchestration.jobs import STAGE_JOBS, produce_task_job
 from media_pipeline.orchestration.launch_job import launch_task_job
 from media_pipeline.orchestration.resources import build_resources
-from media_pipeline.orchestration.schedules import cleanup_drafts_job, cleanup_drafts_schedule
+from media_pipeline.orchestration.schedules import SCHEDULES, cleanup_drafts_job
 from media_pipeline.orchestration.sensors import SENSORS
 
 defs = dg.Definitions(
     assets=ASSETS,
     jobs=[*STAGE_JOBS.values(), produce_task_job, launch_task_job, cleanup_drafts_job],
     sensors=SENSORS,
-    schedules=[cleanup_drafts_schedule],
+    schedules=SCHEDULES,
     resources=build_resources(),
 )

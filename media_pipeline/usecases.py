@@ -41,7 +41,8 @@ from media_pipeline.store.enums import ACTIVE_STATUSES, ScriptReview
 from media_pipeline.store.errors import ScriptNotApproved
 from media_pipeline.store.image_jobs import ImageJobService, ImageUrl
 from media_pipeline.store.render_jobs import AssetUrl, RenderJobReader, asset_ref, job_id
-from media_pipeline.store.views import RenderJobView
+from media_pipeline.store.user_contents import UserContentService
+from media_pipeline.store.views import DeletedContentView, RenderJobView
 
 VERSION_ATTEMPTS = 5
 R = TypeVar("R")
@@ -142,6 +143,9 @@ class UseCases:
         )
         self.credits = CreditService(engine, owner, clock=clock, settings=settings)
         self.images = ImageJobService(engine, owner, clock=clock, settings=settings, image_url=image_url)
+        self.contents = UserContentService(
+            engine, owner, clock=clock, settings=settings, asset_url=asset_url, storage=self.storage
+        )
         self._run_control = run_control
 
     def check_ready(self, tasks: Sequence[TaskView]) -> None:
@@ -173,6 +177,12 @@ class UseCases:
     def stop(self, task_id: str, *, generation: int | None = None) -> StopResult:
         """Stop the task (idempotent) and terminate its Dagster run when runs can be reached."""
         return self.tasks.stop(task_id, self._run_control(), generation=generation)
+
+    def delete_content(self, content_id: str) -> DeletedContentView:
+        """Delete a "my contents" item with its generation's files and file records (seed 001 §13.6: the
+        task stays; a YouTube upload is not deleted from YouTube). Refused (409) while that generation is
+        queued or running: stop it first."""
+        return self.contents.delete(content_id)
 
     # -- render jobs ---------------------------------------------------------------------------------
 

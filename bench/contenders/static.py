@@ -11,9 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import ffmpeg
+
 from bench.timeline import Timeline
-from media_pipeline.media.ffmpeg import ffmpeg_cmd
-from media_pipeline.media.process import run_process
+from media_pipeline.media.ffgraph import compile_graph, run_graph
 from media_pipeline.media.render import AUDIO_CODEC, plan_segments
 
 
@@ -31,7 +32,7 @@ def concat_list(timeline: Timeline, path: Path) -> Path:
     return path
 
 
-def video_codec(timeline: Timeline, work_dir: Path) -> tuple[str, ...]:
+def video_codec(timeline: Timeline, work_dir: Path) -> dict[str, Any]:
     """Exactly the video encoder arguments our segments use."""
     spec = timeline.render_spec()
     return plan_segments(spec, work_dir, timeline.duration_s)[0].codec
@@ -42,17 +43,17 @@ def render(timeline: Timeline, out: Path, work_dir: Path) -> dict[str, Any]:
     work_dir.mkdir(parents=True, exist_ok=True)
     listing = concat_list(timeline, work_dir / "stills.ffconcat")
     # Convert each image once, then repeat its frame to the output rate.
-    scale = f"scale={timeline.width}:{timeline.height},setsar=1,format=yuv420p,fps={timeline.fps}"
-    cmd = ffmpeg_cmd(
-        "-f", "concat", "-safe", "0", "-i", str(listing),
-        "-i", timeline.narration_wav,
-        "-map", "0:v", "-map", "1:a",
-        "-vf", scale,
-        "-t", f"{timeline.duration_s:.6f}",
-        *video_codec(timeline, work_dir),
-        *AUDIO_CODEC,
-        "-movflags", "+faststart",
-        "-f", "mp4", str(out),
-    )  # fmt: skip
-    run_process(cmd, timeout=3600)
-    return {"command": " ".join(cmd)}
+    video = (
+        ffmpeg.input(str(listing), f="concat", safe=0)
+        .video.filter("scale", timeline.width, timeline.height)
+        .filter("setsar", 1)
+        .filter("format", "yuv420p")
+        .filter("fps", timeline.fps)
+    )
+    narration = ffmpeg.input(timeline.narration_wav).audio
+    codec = {**video_codec(timeline, work_dir), **AUDIO_CODEC}
+    graph = ffmpeg.output(
+        video, narration, str(out), t=f"{timeline.duration_s:.6f}", **codec, movflags="+faststart", f="mp4"
+    )
+    run_graph(graph, timeout=3600)
+    return {"command": " ".join(compile_graph(graph))}

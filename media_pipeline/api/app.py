@@ -190,6 +190,6 @@ def create_app(
         ws_progress,
     ):
         app.include_router(module.router)
-    mount_console(app)
+    mount_console(app, storage)
     app.openapi = lambda: _extra_schemas(app)  # type: ignore[method-assign]
     return app

@@ -74,7 +74,14 @@ class ApiContext:
 
     def user_contents(self, owner: Owner) -> UserContentService:
         """The owner's contents ("my contents")."""
-        return UserContentService(self.engine, owner, clock=self.clock, settings=self.settings)
+        return UserContentService(
+            self.engine,
+            owner,
+            clock=self.clock,
+            settings=self.settings,
+            asset_url=asset_url,
+            storage=self.storage,
+        )
 
     def plans(self) -> WorkspacePlans:
         """Workspace plans and their usage."""

@@ -25,6 +25,7 @@ from media_pipeline.store.enums import Repeat
 from media_pipeline.store.repeat import RepeatConfig
 from media_pipeline.store.views import (
     ChannelView,
+    DeletedContentView,
     LogView,
     PlanView,
     QueueView,
@@ -33,6 +34,7 @@ from media_pipeline.store.views import (
     StageStateView,
     StageTab,
     StageTabs,
+    StoppedProcess,
     StopResult,
     TabItem,
     TaskProgress,
@@ -142,11 +144,18 @@ class Tabs(UtcTimes, StageTabs):
     done: list[TabRow]
 
 
+class StoppedProcessOut(StoppedProcess):
+    """A process of a stopped run (worker or child process group)."""
+
+    model_config = _CAMEL
+
+
 class Stopped(UtcTimes, StopResult):
-    """Result of a stop."""
+    """Result of a stop: what was stopped (runs, stages, schedules, processes)."""
 
     model_config = _CAMEL
     task: Task
+    ended_processes: list[StoppedProcessOut] = []
 
 
 class Rerun(UtcTimes, RerunResult):
@@ -276,6 +285,12 @@ class Channel(UtcTimes, ChannelView):
 
 class UserContent(UtcTimes, UserContentView):
     """A "my contents" item."""
+
+    model_config = _CAMEL
+
+
+class DeletedContent(DeletedContentView):
+    """What deleting a "my contents" item removed (a YouTube upload stays on YouTube)."""
 
     model_config = _CAMEL
 

@@ -1,4 +1,4 @@
-"""ffmpeg command building: common flags, filter-graph escaping and ``-progress`` parsing."""
+"""The ffmpeg and ffprobe executables and ``-progress`` parsing (graphs are built in ffgraph.py)."""
 
 from __future__ import annotations
 
@@ -6,23 +6,6 @@ from collections.abc import Callable
 
 FFMPEG = "ffmpeg"
 FFPROBE = "ffprobe"
-# Characters special to a filter option value, then to the filter graph around it (two parsing levels).
-_OPTION_SPECIALS = "\\':"
-_GRAPH_SPECIALS = "\\'[],;"
-
-
-def ffmpeg_cmd(*args: str) -> list[str]:
-    """``ffmpeg`` with quiet, non-interactive, overwrite flags, followed by ``args``."""
-    return [FFMPEG, "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y", *args]
-
-
-def _backslash(text: str, specials: str) -> str:
-    return "".join(f"\\{ch}" if ch in specials else ch for ch in text)
-
-
-def escape_filter_value(value: str) -> str:
-    """Escape ``value`` (e.g. a file path) for ``option=value`` inside ``-vf``/``-filter_complex``."""
-    return _backslash(_backslash(value, _OPTION_SPECIALS), _GRAPH_SPECIALS)
 
 
 def progress_seconds(line: str) -> float | None:

@@ -14,11 +14,14 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import ffmpeg
+from ffmpeg.nodes import OutputStream, Stream
 
 from media_pipeline.errors import PermanentError
-from media_pipeline.media.ffmpeg import ffmpeg_cmd, progress_reader
+from media_pipeline.media.ffgraph import run_graph
 from media_pipeline.media.probe import VideoSummary
-from media_pipeline.media.process import run_process
 
 SEGMENT_S = 6
 MASTER = "master.m3u8"
@@ -80,37 +83,39 @@ def plan_ladder(width: int, height: int) -> list[Rendition]:
     return picked
 
 
-def _command(source: Path, out: Path, ladder: list[Rendition], fps: float, has_audio: bool) -> list[str]:
-    count = len(ladder)
-    split = f"[0:v]split={count}" + "".join(f"[s{i}]" for i in range(count))
-    scales = [f"[s{i}]scale={r.width}:{r.height}:flags=lanczos,setsar=1[v{i}]" for i, r in enumerate(ladder)]
-    gop = max(1, round(fps * SEGMENT_S))
-    args = ["-i", str(source), "-filter_complex", ";".join([split, *scales])]
+def _graph(source: Path, out: Path, ladder: list[Rendition], fps: float, has_audio: bool) -> OutputStream:
+    """One decode of ``source``, split into a scaled video per rendition (each with the source audio),
+    all muxed by the HLS muxer as ``var_stream_map`` variants."""
+    media = ffmpeg.input(str(source))
+    split = media.video.filter_multi_output("split")
+    streams: list[Stream] = []
+    options: dict[str, Any] = {}
     for i, rendition in enumerate(ladder):
-        args += ["-map", f"[v{i}]"]
-        args += [
-            f"-c:v:{i}", "libx264", f"-b:v:{i}", f"{rendition.video_kbps}k",
-            f"-maxrate:v:{i}", f"{round(rendition.video_kbps * 1.1)}k",
-            f"-bufsize:v:{i}", f"{rendition.video_kbps * 2}k",
-        ]  # fmt: skip
+        scaled = split.stream(i).filter("scale", rendition.width, rendition.height, flags="lanczos")
+        streams.append(scaled.filter("setsar", 1))
+        options |= {
+            f"c:v:{i}": "libx264", f"b:v:{i}": f"{rendition.video_kbps}k",
+            f"maxrate:v:{i}": f"{round(rendition.video_kbps * 1.1)}k",
+            f"bufsize:v:{i}": f"{rendition.video_kbps * 2}k",
+        }  # fmt: skip
         if has_audio:
-            args += ["-map", "0:a:0", f"-c:a:{i}", "aac", f"-b:a:{i}", f"{rendition.audio_kbps}k"]
+            streams.append(media["a:0"])
+            options |= {f"c:a:{i}": "aac", f"b:a:{i}": f"{rendition.audio_kbps}k"}
     stream_map = " ".join(
         f"v:{i},a:{i},name:{r.name}" if has_audio else f"v:{i},name:{r.name}" for i, r in enumerate(ladder)
     )
-    args += [
-        "-preset", "veryfast", "-profile:v", "high", "-pix_fmt", "yuv420p",
-        "-threads", "2", "-x264-params", "sliced-threads=1",
-        "-g", str(gop), "-keyint_min", str(gop), "-sc_threshold", "0",
-        "-force_key_frames", f"expr:gte(t,n_forced*{SEGMENT_S})",
-        "-f", "hls", "-hls_time", str(SEGMENT_S), "-hls_playlist_type", "vod",
-        "-hls_flags", "independent_segments",
-        "-hls_segment_filename", str(out / "%v" / "segment_%03d.ts"),
-        "-master_pl_name", MASTER, "-var_stream_map", stream_map,
-        "-progress", "pipe:1",
-        str(out / "%v" / RENDITION_PLAYLIST),
-    ]  # fmt: skip
-    return ffmpeg_cmd(*args)
+    gop = max(1, round(fps * SEGMENT_S))
+    options |= {
+        "preset": "veryfast", "profile:v": "high", "pix_fmt": "yuv420p",
+        "threads": 2, "x264-params": "sliced-threads=1",
+        "g": gop, "keyint_min": gop, "sc_threshold": 0,
+        "force_key_frames": f"expr:gte(t,n_forced*{SEGMENT_S})",
+        "f": "hls", "hls_time": SEGMENT_S, "hls_playlist_type": "vod",
+        "hls_flags": "independent_segments",
+        "hls_segment_filename": str(out / "%v" / "segment_%03d.ts"),
+        "master_pl_name": MASTER, "var_stream_map": stream_map,
+    }  # fmt: skip
+    return ffmpeg.output(*streams, str(out / "%v" / RENDITION_PLAYLIST), **options)
 
 
 def transcode_hls(
@@ -136,8 +141,8 @@ def transcode_hls(
     try:
         for rendition in ladder:
             (work / rendition.name).mkdir()
-        cmd = _command(source, work, ladder, summary.fps, summary.audio_codec is not None)
-        run_process(cmd, on_line=progress_reader(on_seconds or (lambda _s: None)), timeout=timeout)
+        graph = _graph(source, work, ladder, summary.fps, summary.audio_codec is not None)
+        run_graph(graph, on_seconds=on_seconds, timeout=timeout)
         if out_dir.exists():
             shutil.rmtree(out_dir)
         work.rename(out_dir)

@@ -1,12 +1,14 @@
-"""Ken Burns motion for one still image: the ffmpeg filter and the frame budget of each scene."""
+"""Ken Burns motion for one still image: its ffmpeg-python filter chain and the frame budget of each scene."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
+from ffmpeg.nodes import Stream
+
 ZOOM = 0.15
 # Bump when the filter below changes, so cached segments are re-rendered.
-FILTER_VERSION = 2
+FILTER_VERSION = 3
 
 
 class Motion(StrEnum):
@@ -39,27 +41,32 @@ def frame_counts(durations: list[float], fps: int) -> list[int]:
     return counts
 
 
-def _cover(width: int, height: int) -> str:
+def _cover(stream: Stream, width: int, height: int) -> Stream:
     """Scale (Lanczos) and centre-crop one image to cover ``width`` x ``height``, in yuv420p."""
     return (
-        f"scale={width}:{height}:force_original_aspect_ratio=increase:flags=lanczos,"
-        f"crop={width}:{height},setsar=1,format=yuv420p"
+        stream.filter("scale", width, height, force_original_aspect_ratio="increase", flags="lanczos")
+        .filter("crop", width, height)
+        .filter("setsar", 1)
+        .filter("format", "yuv420p")
     )
 
 
-def _zoom_chain(zoom_in: bool, frames: int, width: int, height: int, fps: int, first: int, count: int) -> str:
+def _zoom(
+    stream: Stream, zoom_in: bool, frames: int, width: int, height: int, fps: int, first: int, count: int
+) -> Stream:
     """zoompan over a 2x cover of the image (finer steps of the crop window, so less jitter). zoompan runs
     in yuv420p (and outputs it): its crop offsets are then even in the 2x image, i.e. whole output pixels,
     and it costs a third of the CPU it needs in rgb24."""
     progress = f"(on+{first})/{max(frames - 1, 1)}"
     zoom = f"1+{ZOOM}*{progress}" if zoom_in else f"{1 + ZOOM}-{ZOOM}*{progress}"
-    return (
-        f"{_cover(2 * width, 2 * height)},"
-        f"zoompan=z='{zoom}':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':d={count}:s={width}x{height}:fps={fps}"
+    return _cover(stream, 2 * width, 2 * height).filter(
+        "zoompan", z=zoom, x="iw/2-(iw/zoom/2)", y="ih/2-(ih/zoom/2)", d=count, s=f"{width}x{height}", fps=fps
     )
 
 
-def _pan_chain(right: bool, frames: int, width: int, height: int, fps: int, first: int, count: int) -> str:
+def _pan(
+    stream: Stream, right: bool, frames: int, width: int, height: int, fps: int, first: int, count: int
+) -> Stream:
     """A pan needs no resampling per frame: the image is scaled once to cover the frame zoomed by ZOOM, the
     frame repeated ``count`` times and a moving window cropped at whole output pixels (``exact``: odd
     offsets too)."""
@@ -67,21 +74,32 @@ def _pan_chain(right: bool, frames: int, width: int, height: int, fps: int, firs
     progress = f"(n+{first})/{max(frames - 1, 1)}"
     x = f"(iw-ow)*{progress}" if right else f"(iw-ow)*(1-{progress})"
     return (
-        f"{_cover(big_w, big_h)},"
-        f"loop=loop={count - 1}:size=1,settb=1/{fps},setpts=N,fps={fps},"
-        f"crop=w={width}:h={height}:x='{x}':y='(ih-oh)/2':exact=1"
+        _cover(stream, big_w, big_h)
+        .filter("loop", loop=count - 1, size=1)
+        .filter("settb", expr=f"1/{fps}")
+        .filter("setpts", expr="N")
+        .filter("fps", fps=fps)
+        .filter("crop", w=width, h=height, x=x, y="(ih-oh)/2", exact=1)
     )
 
 
-def kenburns_filter(
-    motion: Motion, frames: int, width: int, height: int, fps: int, *, first: int = 0, count: int = 0
-) -> str:
-    """Filter chain for ONE input frame giving ``count`` frames of ``width`` x ``height`` yuv420p at ``fps``:
+def kenburns(
+    stream: Stream,
+    motion: Motion,
+    frames: int,
+    width: int,
+    height: int,
+    fps: int,
+    *,
+    first: int = 0,
+    count: int = 0,
+) -> Stream:
+    """``stream`` (ONE frame) turned into ``count`` frames of ``width`` x ``height`` yuv420p at ``fps``:
     frames ``first`` .. ``first + count - 1`` of the scene's ``frames``-frame move (``count`` 0: up to its
     end), so a scene split into pieces moves continuously across them."""
     count = count or frames - first
     if first < 0 or count <= 0 or first + count > frames:
         raise ValueError(f"frames {first}..{first + count - 1} are not within a {frames}-frame move")
     if motion in (Motion.PAN_RIGHT, Motion.PAN_LEFT):
-        return _pan_chain(motion is Motion.PAN_RIGHT, frames, width, height, fps, first, count)
-    return _zoom_chain(motion is Motion.ZOOM_IN, frames, width, height, fps, first, count)
+        return _pan(stream, motion is Motion.PAN_RIGHT, frames, width, height, fps, first, count)
+    return _zoom(stream, motion is Motion.ZOOM_IN, frames, width, height, fps, first, count)

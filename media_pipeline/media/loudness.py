@@ -6,9 +6,10 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import ffmpeg
+
 from media_pipeline.errors import PermanentError
-from media_pipeline.media.ffmpeg import ffmpeg_cmd
-from media_pipeline.media.process import run_process
+from media_pipeline.media.ffgraph import run_graph
 
 TARGET_LUFS = -14.0  # YouTube's playback reference
 TOLERANCE_LU = 1.0
@@ -53,12 +54,11 @@ class Loudness:
 
 def measure_loudness(path: Path) -> Loudness:
     """EBU R128 summary of ``path``'s audio (video is not decoded)."""
-    cmd = ffmpeg_cmd(
-        "-i", str(path), "-map", "0:a:0", "-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-"
-    )
-    # The summary is logged at info level, after the error-level default of ffmpeg_cmd.
-    cmd[cmd.index("-loglevel") + 1] = "info"
-    match = _SUMMARY.search(run_process(cmd, timeout=600))
+    meter = ffmpeg.input(str(path))["a:0"].filter("ebur128", peak="true", framelog="verbose")
+    # The summary is logged at info level; the last one counts: ffmpeg builds a -filter_complex graph once
+    # to learn its outputs and frees it, and that unused meter logs an empty summary first.
+    stderr = run_graph(meter.output("-", f="null"), timeout=600, loglevel="info")
+    match = next(reversed(list(_SUMMARY.finditer(stderr))), None)
     if match is None:
         raise PermanentError(f"ffmpeg ebur128 printed no loudness summary for {path.name}")
     return Loudness(

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import ffmpeg
+from ffmpeg.nodes import Stream
+
 from media_pipeline.fsutil import atomic_path
-from media_pipeline.media.ffmpeg import ffmpeg_cmd
+from media_pipeline.media.ffgraph import run_graph
 from media_pipeline.media.loudness import TARGET_LUFS, Loudness, measure_loudness
-from media_pipeline.media.process import run_process
 
 MIX_RATE = 44100
 MUSIC_BELOW_VOICE_LU = 18.0  # music bed loudness relative to the narration, before ducking
@@ -21,40 +23,49 @@ LIMIT_DBTP = -2.0  # limiter ceiling at 4x oversampling; leaves room for AAC ove
 SETTLE_LU = 0.3  # a normalisation pass closer than this to the target is final
 MAX_PASSES = 4
 TIMEOUT_S = 600
-_FORMAT = f"aformat=sample_fmts=fltp:sample_rates={MIX_RATE}:channel_layouts=mono"
-# Gentle speech compression: lowers the peak-to-loudness ratio so the limiter rarely has to act.
-_VOICE_CHAIN = "acompressor=threshold=-30dB:ratio=4:attack=1:release=80:knee=4"
-_DUCKING = "sidechaincompress=threshold=0.02:ratio=6:attack=20:release=400"
-_WAV = ("-c:a", "pcm_f32le", "-f", "wav")
+_WAV = {"c:a": "pcm_f32le", "f": "wav"}
 
 
-def _run(inputs: list[str], graph: str, out: Path) -> Path:
+def _write(audio: Stream, out: Path) -> Path:
     with atomic_path(out) as tmp:
-        run_process(
-            ffmpeg_cmd(*inputs, "-filter_complex", graph, "-map", "[out]", *_WAV, str(tmp)), timeout=TIMEOUT_S
-        )
+        run_graph(audio.output(str(tmp), **_WAV), timeout=TIMEOUT_S)
     return out
 
 
+def _mix_format(audio: Stream) -> Stream:
+    """``audio`` resampled to the mix's float mono at :data:`MIX_RATE`."""
+    return audio.filter("aresample", MIX_RATE).filter(
+        "aformat", sample_fmts="fltp", sample_rates=MIX_RATE, channel_layouts="mono"
+    )
+
+
 def _voice(narration: Path, out: Path) -> Path:
-    return _run(["-i", str(narration)], f"[0:a]aresample={MIX_RATE},{_FORMAT},{_VOICE_CHAIN}[out]", out)
+    # Gentle speech compression: lowers the peak-to-loudness ratio so the limiter rarely has to act.
+    compressed = _mix_format(ffmpeg.input(str(narration)).audio).filter(
+        "acompressor", threshold="-30dB", ratio=4, attack=1, release=80, knee=4
+    )
+    return _write(compressed, out)
 
 
 def _mix(voice: Path, music: Path, music_gain_db: float, out: Path) -> Path:
-    graph = (
-        f"[0:a]asplit=2[voice][key];[1:a]aresample={MIX_RATE},{_FORMAT},volume={music_gain_db:.2f}dB[bed];"
-        f"[bed][key]{_DUCKING}[ducked];[voice][ducked]amix=inputs=2:duration=first:normalize=0[out]"
-    )
-    return _run(["-i", str(voice), "-stream_loop", "-1", "-i", str(music)], graph, out)
+    split = ffmpeg.input(str(voice)).audio.filter_multi_output("asplit")
+    spoken, key = split.stream(0), split.stream(1)
+    looped = ffmpeg.input(str(music), stream_loop=-1).audio
+    bed = _mix_format(looped).filter("volume", f"{music_gain_db:.2f}dB")
+    ducked = ffmpeg.filter([bed, key], "sidechaincompress", threshold=0.02, ratio=6, attack=20, release=400)
+    return _write(ffmpeg.filter([spoken, ducked], "amix", inputs=2, duration="first", normalize=0), out)
 
 
 def _gain_and_limit(source: Path, gain_db: float, out: Path) -> Path:
     ceiling = 10 ** (LIMIT_DBTP / 20)
-    chain = (
-        f"volume={gain_db:.2f}dB,aresample={MIX_RATE * 4},"
-        f"alimiter=limit={ceiling:.4f}:attack=1:release=20:level=disabled,aresample={MIX_RATE}"
+    limited = (
+        ffmpeg.input(str(source))
+        .audio.filter("volume", f"{gain_db:.2f}dB")
+        .filter("aresample", MIX_RATE * 4)
+        .filter("alimiter", limit=f"{ceiling:.4f}", attack=1, release=20, level="disabled")
+        .filter("aresample", MIX_RATE)
     )
-    return _run(["-i", str(source)], f"[0:a]{chain}[out]", out)
+    return _write(limited, out)
 
 
 def normalize(source: Path, out: Path, target_lufs: float = TARGET_LUFS) -> Loudness:

@@ -6,8 +6,7 @@ from pathlib import Path
 
 from media_pipeline.errors import PermanentError
 from media_pipeline.fsutil import atomic_path
-from media_pipeline.media.ffmpeg import ffmpeg_cmd
-from media_pipeline.media.process import run_process
+from media_pipeline.media.ffgraph import lavfi_source, run_graph
 
 SAMPLE_RATE = 44100
 CHORD_S = 4.0
@@ -44,13 +43,12 @@ def generate_music(duration: float, out_wav: Path) -> Path:
     if duration <= 0:
         raise PermanentError(f"music duration must be positive, got {duration}")
     fade = min(2.0, duration / 4)
-    source = f"aevalsrc=exprs='{chord_expression()}':s={SAMPLE_RATE}:d={duration:.3f}"
-    shaping = f"lowpass=f=1800,afade=t=in:d={fade:.3f},afade=t=out:st={duration - fade:.3f}:d={fade:.3f}"
+    source = lavfi_source("aevalsrc", exprs=chord_expression(), s=SAMPLE_RATE, d=f"{duration:.3f}")
+    shaped = (
+        source.filter("lowpass", f=1800)
+        .filter("afade", t="in", d=f"{fade:.3f}")
+        .filter("afade", t="out", st=f"{duration - fade:.3f}", d=f"{fade:.3f}")
+    )
     with atomic_path(out_wav) as tmp:
-        run_process(
-            ffmpeg_cmd(
-                "-f", "lavfi", "-i", source, "-af", shaping, "-c:a", "pcm_s16le", "-f", "wav", str(tmp)
-            ),
-            timeout=300,
-        )
+        run_graph(shaped.output(str(tmp), **{"c:a": "pcm_s16le"}, f="wav"), timeout=300)
     return out_wav

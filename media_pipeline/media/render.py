@@ -19,16 +19,19 @@ from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
+
+import ffmpeg
+from ffmpeg.nodes import OutputStream, Stream
 
 from media_pipeline.errors import PermanentError
 from media_pipeline.fsutil import atomic_path, remove_temp_files, write_bytes_atomic
 from media_pipeline.media.ass_split import split_ass
-from media_pipeline.media.ffmpeg import escape_filter_value, ffmpeg_cmd, progress_reader
-from media_pipeline.media.kenburns import FILTER_VERSION, frame_counts, kenburns_filter, motion_for
+from media_pipeline.media.ffgraph import run_graph
+from media_pipeline.media.kenburns import FILTER_VERSION, frame_counts, kenburns, motion_for
 from media_pipeline.media.loudness import Loudness
 from media_pipeline.media.mastering import MIX_RATE, master_audio
 from media_pipeline.media.probe import media_duration
-from media_pipeline.media.process import run_process
 from media_pipeline.media.progress import ProgressMeter
 
 SEGMENT_PREFIX = "seg-"
@@ -36,7 +39,7 @@ SUBTITLES_PREFIX = "subs-"
 SEGMENT_WEIGHT = 0.9
 AUDIO_RATE = MIX_RATE
 # Narration and music are mono; a mono track with the fast AAC coder encodes ~3x faster than stereo twoloop.
-AUDIO_CODEC = ("-c:a", "aac", "-aac_coder", "fast", "-b:a", "128k", "-ar", str(AUDIO_RATE), "-ac", "1")
+AUDIO_CODEC: dict[str, Any] = {"c:a": "aac", "aac_coder": "fast", "b:a": "128k", "ar": AUDIO_RATE, "ac": 1}
 TIMEOUT_S = 3600
 # x264 options of every segment (and of anything compared with them), for synthetic smooth motion: subpel
 # refinement 1 instead of veryfast's 2 costs ~20 % less encoder CPU for ~8 % more bytes at the same CRF, and
@@ -44,8 +47,10 @@ TIMEOUT_S = 3600
 # same bytes; SSIM against veryfast's defaults 0.997 (bench/README.md).
 X264_PARAMS = "subme=1:me=dia"
 # One encoder thread per segment: segments already run ``parallel`` at a time, and x264's frame threads
-# would add CPU (~7 %) and memory (~70 MB per ffmpeg) for identical pixels.
-SEGMENT_THREADS = ("-threads", "1")
+# would add CPU (~7 %) and memory (~70 MB per ffmpeg) for identical pixels. The filter graph gets one
+# thread too (``-filter_complex_threads``; a ``-vf`` graph used to take the encoder's ``-threads``): slice
+# threads in scale/zoompan cost ~5 % more CPU for nothing when both cores already run a segment.
+SEGMENT_THREADS = 1
 # Scenes longer than the total / SEGMENTS_PER_VIDEO (and than MIN_SPLIT_S) are split into equal pieces, so
 # the single-threaded segments keep every worker busy until the end; each piece costs a keyframe and
 # ~0.1 CPU-s of start-up, so no piece is shorter than MIN_SPLIT_S / 2.
@@ -103,7 +108,8 @@ class RenderResult:
 @dataclass(frozen=True)
 class Segment:
     """A scene's Ken Burns clip (or a piece of it), named by a hash of everything that affects its pixels;
-    ``kenburns`` is its motion alone, ``filter`` that plus its subtitles."""
+    ``kenburns`` is the image's stream with its motion alone, ``video`` that plus its subtitles, ``codec``
+    the encoder options (ffmpeg-python output kwargs)."""
 
     index: int
     scene: int
@@ -111,10 +117,14 @@ class Segment:
     start_frame: int
     frames: int
     seconds: float
-    kenburns: str
-    filter: str
-    codec: tuple[str, ...]
+    kenburns: Stream
+    video: Stream
+    codec: dict[str, Any]
     path: Path
+
+    def graph(self, out: Path) -> OutputStream:
+        """The ffmpeg graph encoding this segment (video only) to ``out``."""
+        return _segment_output(self.video, self.frames, self.codec, str(out))
 
 
 @dataclass(frozen=True)
@@ -142,22 +152,38 @@ def file_sha256(path: Path) -> str:
     return _file_sha256(path, stat.st_mtime_ns, stat.st_size)
 
 
-def _kenburns(spec: RenderSpec, piece: Piece) -> str:
+def _kenburns(spec: RenderSpec, piece: Piece, image: str) -> Stream:
     motion = motion_for(piece.scene)
-    return kenburns_filter(
-        motion, piece.scene_frames, spec.width, spec.height, spec.fps, first=piece.first, count=piece.count
+    return kenburns(
+        ffmpeg.input(image),
+        motion,
+        piece.scene_frames,
+        spec.width,
+        spec.height,
+        spec.fps,
+        first=piece.first,
+        count=piece.count,
     )
 
 
-def segment_filter(spec: RenderSpec, kenburns: str, start_frame: int, subtitles_file: str) -> str:
-    """``kenburns`` (a segment starting at ``start_frame``), then ``subtitles_file`` (its time window's cues)
+def burn_subtitles(spec: RenderSpec, video: Stream, start_frame: int, subtitles_file: str) -> Stream:
+    """``video`` (a segment starting at ``start_frame``) with ``subtitles_file`` (its time window's cues)
     burned in."""
-    subtitles = f"subtitles=filename={escape_filter_value(subtitles_file)}"
+    options = {"filename": subtitles_file}
     if spec.fonts_dir is not None:
-        subtitles += f":fontsdir={escape_filter_value(str(spec.fonts_dir.resolve()))}"
+        options["fontsdir"] = str(spec.fonts_dir.resolve())
     # Shift PTS by the start time (start_frame/fps seconds, divided by TB into ticks) so the subtitles filter
     # sees the clip at its place in the video, then shift back.
-    return f"{kenburns},setpts=PTS+{start_frame}/{spec.fps}/TB,{subtitles},setpts=PTS-STARTPTS"
+    return (
+        video.filter("setpts", expr=f"PTS+{start_frame}/{spec.fps}/TB")
+        .filter("subtitles", **options)
+        .filter("setpts", expr="PTS-STARTPTS")
+    )
+
+
+def _segment_output(video: Stream, frames: int, codec: dict[str, Any], out: str) -> OutputStream:
+    encode = {"frames:v": frames, **codec, "threads": SEGMENT_THREADS, "an": None, "f": "mp4"}
+    return ffmpeg.output(video, out, **encode).global_args("-filter_complex_threads", str(SEGMENT_THREADS))
 
 
 def _scene_frames(spec: RenderSpec, narration_s: float) -> list[int]:
@@ -192,10 +218,8 @@ def plan_segments(spec: RenderSpec, work_dir: Path, narration_s: float) -> list[
     """The scenes' segments (long scenes split, see :func:`split_scenes`), each named by a hash of its inputs
     (image bytes, frames, size, fps, motion, its own subtitle cues, fonts, encoder settings), so unchanged
     segments are reused."""
-    codec = (
-        "-c:v", "libx264", "-preset", spec.preset, "-crf", str(spec.crf), "-x264-params", X264_PARAMS,
-        "-pix_fmt", "yuv420p",
-    )  # fmt: skip
+    codec = {"c:v": "libx264", "preset": spec.preset, "crf": spec.crf, "x264-params": X264_PARAMS}
+    codec["pix_fmt"] = "yuv420p"
     pieces = split_scenes(_scene_frames(spec, narration_s), spec.fps)
     bounds = list(itertools.accumulate((piece.count for piece in pieces), initial=0))
     starts = bounds[:-1]
@@ -204,39 +228,34 @@ def plan_segments(spec: RenderSpec, work_dir: Path, narration_s: float) -> list[
     segments = []
     for index, (piece, start) in enumerate(zip(pieces, starts, strict=True)):
         image = spec.scene_images[piece.scene]
-        kenburns = _kenburns(spec, piece)
+        # The argv of the segment with file names only: everything but the input files' bytes.
+        named = burn_subtitles(spec, _kenburns(spec, piece, "image"), start, subtitles[index].name)
         key_source = {
             "version": FILTER_VERSION,
             "image": file_sha256(image),
             "subtitles": file_sha256(subtitles[index]),
-            "frames": [start, piece.count],
             "size": [spec.width, spec.height],
-            "fps": spec.fps,
-            "filter": segment_filter(spec, kenburns, start, subtitles[index].name),  # path-independent
-            "codec": codec,
+            "argv": _segment_output(named, piece.count, codec, "segment.mp4").get_args(),
         }
         key = hashlib.sha256(json.dumps(key_source, sort_keys=True).encode()).hexdigest()[:24]
-        chain = segment_filter(spec, kenburns, start, str(subtitles[index].resolve()))
+        motion = _kenburns(spec, piece, str(image))
+        video = burn_subtitles(spec, motion, start, str(subtitles[index].resolve()))
         path = work_dir / f"{SEGMENT_PREFIX}{index:02d}-{key}.mp4"
         seconds = piece.count / spec.fps
         segments.append(
-            Segment(index, piece.scene, image, start, piece.count, seconds, kenburns, chain, codec, path)
+            Segment(index, piece.scene, image, start, piece.count, seconds, motion, video, codec, path)
         )
     return segments
 
 
 def _render_segment(segment: Segment, meter: ProgressMeter, cancel: threading.Event) -> None:
     with atomic_path(segment.path) as tmp:
-        cmd = ffmpeg_cmd(
-            "-i", str(segment.image),
-            "-vf", segment.filter,
-            "-frames:v", str(segment.frames),
-            *segment.codec,
-            *SEGMENT_THREADS,
-            "-an", "-progress", "pipe:1", "-f", "mp4", str(tmp),
-        )  # fmt: skip
-        on_line = progress_reader(lambda seconds: meter.update("segments", segment.index, seconds))
-        run_process(cmd, on_line=on_line, timeout=TIMEOUT_S, cancel=cancel)
+        run_graph(
+            segment.graph(tmp),
+            on_seconds=lambda seconds: meter.update("segments", segment.index, seconds),
+            timeout=TIMEOUT_S,
+            cancel=cancel,
+        )
     meter.complete("segments", segment.index)
 
 
@@ -283,16 +302,12 @@ def _concat_list(segments: list[Segment], work_dir: Path) -> Path:
 def _final_pass(concat: Path, audio: Path, tmp: Path, meter: ProgressMeter) -> None:
     """Join the segments without re-encoding and encode the mastered audio once (it lasts as long as the
     narration; the video already has round(narration * fps) frames, so both end within half a frame)."""
-    cmd = ffmpeg_cmd(
-        "-f", "concat", "-safe", "0", "-i", str(concat), "-i", str(audio),
-        "-map", "0:v", "-map", "1:a",
-        "-c:v", "copy",
-        *AUDIO_CODEC,
-        "-movflags", "+faststart",
-        "-progress", "pipe:1",
-        "-f", "mp4", str(tmp),
-    )  # fmt: skip
-    run_process(cmd, on_line=progress_reader(lambda s: meter.update("final", 0, s)), timeout=TIMEOUT_S)
+    video = ffmpeg.input(str(concat), f="concat", safe=0).video
+    narration = ffmpeg.input(str(audio)).audio
+    graph = ffmpeg.output(
+        video, narration, str(tmp), **{"c:v": "copy"}, **AUDIO_CODEC, movflags="+faststart", f="mp4"
+    )
+    run_graph(graph, on_seconds=lambda s: meter.update("final", 0, s), timeout=TIMEOUT_S)
 
 
 def _prune(work_dir: Path, keep: list[Segment]) -> None:

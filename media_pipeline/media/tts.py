@@ -10,19 +10,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+import ffmpeg
+from ffmpeg.nodes import Stream
+
 from media_pipeline.domain import Script
 from media_pipeline.errors import PermanentError
 from media_pipeline.fsutil import atomic_path
-from media_pipeline.media.ffmpeg import ffmpeg_cmd
+from media_pipeline.media.ffgraph import run_graph
 from media_pipeline.media.fit import FitPlan, fit_to_target
-from media_pipeline.media.process import ProcessFailed, run_process
+from media_pipeline.media.process import ProcessFailed
 from media_pipeline.media.text import speech_chunks
 
 SENTENCE_PAUSE_S = 0.25
 PCM_RATE = 24000  # every provider's audio is decoded to mono 16-bit PCM at this rate
-# Leading/trailing silence differs per provider (espeak-ng adds ~0.4 s); trimmed to 50 ms so pauses are ours.
-_EDGE = "silenceremove=start_periods=1:start_threshold=-50dB:start_silence=0.05"
-TRIM_SILENCE = f"{_EDGE},areverse,{_EDGE},areverse"
 SPEEDUP_MARGIN = 1.03  # speech does not scale exactly with the requested rate
 SPEEDUP_ROUNDS = 2
 MAX_SPEEDUP = 1.5  # narration that cannot be trimmed to the target is re-spoken at most this much faster
@@ -118,6 +118,16 @@ class _Clip:
         return self.frame_count / self.format.framerate
 
 
+def trim_silence(audio: Stream) -> Stream:
+    """``audio`` with leading and trailing silence cut to 50 ms: it differs per provider (espeak-ng adds
+    ~0.4 s), so the pauses between sentences are ours."""
+    for _ in range(2):  # the start, then (reversed) the end, then back
+        audio = audio.filter(
+            "silenceremove", start_periods=1, start_threshold="-50dB", start_silence=0.05
+        ).filter("areverse")
+    return audio
+
+
 def _decode_to_wav(audio: bytes, out_wav: Path, identity: str) -> None:
     """Decode provider audio (any container ffmpeg knows) to the common PCM layout, atomically."""
     if not audio:
@@ -127,13 +137,9 @@ def _decode_to_wav(audio: bytes, out_wav: Path, identity: str) -> None:
         raw.flush()
         try:
             with atomic_path(out_wav) as tmp:
-                run_process(
-                    ffmpeg_cmd(
-                        "-i", raw.name, "-map", "0:a:0", "-af", TRIM_SILENCE,
-                        "-ac", "1", "-ar", str(PCM_RATE), "-c:a", "pcm_s16le", "-f", "wav", str(tmp),
-                    ),
-                    timeout=120,
-                )  # fmt: skip
+                audio = trim_silence(ffmpeg.input(raw.name)["a:0"])
+                wav = {"ac": 1, "ar": PCM_RATE, "c:a": "pcm_s16le", "f": "wav"}
+                run_graph(audio.output(str(tmp), **wav), timeout=120)
         except ProcessFailed as exc:
             raise PermanentError(f"narrator {identity} returned audio ffmpeg cannot decode: {exc}") from exc
     if wav_duration(out_wav) <= 0:

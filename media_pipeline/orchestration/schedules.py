@@ -1,10 +1,39 @@
-"""Housekeeping schedule: remove drafts whose expiry time has passed."""
+"""Time-driven housekeeping: the repeats schedule queues and launches due task repeats every minute, and the
+hourly cleanup schedule removes expired drafts (docs/ARCHITECTURE.md §4, "Dagster objects")."""
 
 from datetime import UTC, datetime
 
 import dagster as dg
 
+from media_pipeline.orchestration.jobs import STAGE_JOBS
+from media_pipeline.orchestration.partitions import task_partitions
 from media_pipeline.orchestration.resources import AppDbResource
+from media_pipeline.orchestration.stage_requests import has_run, new_partition_keys, stage_run_request
+from media_pipeline.store.housekeeping import FIRST_STAGE
+
+
+@dg.schedule(
+    job=STAGE_JOBS[FIRST_STAGE],
+    cron_schedule="* * * * *",
+    execution_timezone="UTC",
+    default_status=dg.DefaultScheduleStatus.RUNNING,
+)
+def task_repeats_schedule(
+    context: dg.ScheduleEvaluationContext, app_db: AppDbResource
+) -> list[dg.RunRequest] | dg.SkipReason:
+    """Queue every task repeat due at this tick (once per occurrence: the app DB claims it) and request the
+    first-stage runs of the generations it queued; a repeated tick for the same time names the same runs
+    (run key per task, generation, stage and attempt), so each occurrence is launched once."""
+    tick_time = context.scheduled_execution_time or datetime.now(UTC)
+    tick = app_db.housekeeping().queue_due_repeats(tick_time)
+    launches = [item for item in tick.launches if not has_run(context.instance, item.run_key)]
+    summary = f"{tick.due} due, {tick.queued} queued" if tick.due else "no repeat due"
+    if not launches:
+        return dg.SkipReason(summary)
+    if new_keys := new_partition_keys(context.instance, launches):
+        context.instance.add_dynamic_partitions(task_partitions.name, new_keys)
+    context.log.info(f"{summary}; launching {len(launches)} first stages")
+    return [stage_run_request(item) for item in launches]
 
 
 @dg.op
@@ -27,3 +56,5 @@ cleanup_drafts_schedule = dg.ScheduleDefinition(
     default_status=dg.DefaultScheduleStatus.RUNNING,
     execution_timezone="UTC",
 )
+
+SCHEDULES = [task_repeats_schedule, cleanup_drafts_schedule]

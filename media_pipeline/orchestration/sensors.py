@@ -1,7 +1,8 @@
 """Queue-driven sensors: dispatch queued/next stages as runs, and write run outcomes back to the app DB.
 
 The dispatch sensors only *read* the app DB; run keys ``task:generation:stage:attempt`` make every launch
-exactly-once even when a tick is repeated after a crash (Dagster dedupes run keys per sensor forever).
+exactly-once even when a tick is repeated after a crash (Dagster dedupes run keys per sensor forever, and a
+key that already has a run from the repeats schedule is not requested again).
 """
 
 import time
@@ -10,12 +11,13 @@ from datetime import UTC, datetime, timedelta
 import dagster as dg
 
 from media_pipeline.domain import Stage
-from media_pipeline.orchestration.jobs import STAGE_JOBS, stage_job_name
+from media_pipeline.orchestration.jobs import STAGE_JOBS
 from media_pipeline.orchestration.leftovers import end_abandoned_run
 from media_pipeline.orchestration.partitions import task_partitions
 from media_pipeline.orchestration.rescue import stale_run_rescue_sensor
 from media_pipeline.orchestration.resources import AppDbResource
-from media_pipeline.orchestration.tags import ATTEMPT_TAG, GENERATION_TAG, RUN_KEY_TAG, STAGE_TAG, TASK_TAG
+from media_pipeline.orchestration.stage_requests import has_run, new_partition_keys, stage_run_request
+from media_pipeline.orchestration.tags import ATTEMPT_TAG, GENERATION_TAG, STAGE_TAG, TASK_TAG
 from media_pipeline.store.pipeline_state import LaunchItem
 
 DISPATCH_INTERVAL_S = 1
@@ -28,27 +30,8 @@ LONG_POLL_STEP_S = 0.2
 def _dispatch(context: dg.SensorEvaluationContext, app_db: AppDbResource, first: bool) -> dg.SensorResult:
     limit = app_db.config.settings.sensor_max_runs_per_tick
     items = _wait_for_launchable(context, app_db, first, limit)
-    new_keys = sorted(
-        {
-            item.task_id
-            for item in items
-            if not context.instance.has_dynamic_partition(task_partitions.name, item.task_id)
-        }
-    )
-    requests = [
-        dg.RunRequest(
-            run_key=item.run_key,
-            job_name=stage_job_name(item.stage),
-            partition_key=item.task_id,
-            tags={
-                STAGE_TAG: item.stage,
-                TASK_TAG: item.task_id,
-                GENERATION_TAG: str(item.generation),
-                ATTEMPT_TAG: str(item.attempt),
-            },
-        )
-        for item in items
-    ]
+    new_keys = new_partition_keys(context.instance, items)
+    requests = [stage_run_request(item) for item in items]
     return dg.SensorResult(
         run_requests=requests,
         dynamic_partitions_requests=[task_partitions.build_add_request(new_keys)] if new_keys else [],
@@ -59,32 +42,30 @@ def _dispatch(context: dg.SensorEvaluationContext, app_db: AppDbResource, first:
 def _wait_for_launchable(
     context: dg.SensorEvaluationContext, app_db: AppDbResource, first: bool, limit: int
 ) -> list[LaunchItem]:
-    """Launchable stages (first stage or later ones), long-polling the app DB until one is new.
+    """Launchable stages (first stage or later ones) without a run yet, long-polling the app DB until one
+    is new.
 
     Dagster's sensor daemon starts a tick at most every 5 s whatever ``minimum_interval_seconds`` says
     (``MIN_INTERVAL_LOOP_TIME`` in dagster/_daemon/sensor.py), and skips a loop while the previous tick
     still runs. A tick that looked once would add 0-5 s to every stage handoff; waiting on the (indexed,
     cheap) launchable query for ``sensor_long_poll_s`` (3 s: listening ~3 s of every 5 s loop) and
     returning as soon as a stage without a run appears cuts most handoffs to about ``LONG_POLL_STEP_S``.
-    Stages whose run exists but has not started yet are still listed (Dagster skips their run keys) but do
-    not end the wait.
+    Stages whose run exists but has not started yet are left out, whoever requested the run (this sensor
+    or the repeats schedule, whose runs Dagster would not dedupe against this sensor's).
     """
     state = app_db.state()
     deadline = time.monotonic() + app_db.config.settings.sensor_long_poll_s
-    launched: set[str] | None = None
+    with_run: dict[str, bool] = {}
     while True:
         launchable = state.launchable(datetime.now(UTC), limit * 2)
         items = [item for item in launchable if (item.stage == FIRST_STAGE) == first][:limit]
-        keys = {item.run_key for item in items}
-        if launched is None:
-            launched = {key for key in keys if _has_run(context.instance, key)}
-        if keys - launched or time.monotonic() >= deadline:
-            return items
+        for item in items:
+            if item.run_key not in with_run:
+                with_run[item.run_key] = has_run(context.instance, item.run_key)
+        fresh = [item for item in items if not with_run[item.run_key]]
+        if fresh or time.monotonic() >= deadline:
+            return fresh
         time.sleep(LONG_POLL_STEP_S)
-
-
-def _has_run(instance: dg.DagsterInstance, run_key: str) -> bool:
-    return bool(instance.get_run_ids(filters=dg.RunsFilter(tags={RUN_KEY_TAG: run_key}), limit=1))
 
 
 @dg.sensor(
@@ -149,17 +130,9 @@ def run_status_writer_sensor(context: dg.SensorEvaluationContext, app_db: AppDbR
     return dg.SkipReason(f"recorded {written} finished runs ({len(records)} read)")
 
 
-@dg.sensor(minimum_interval_seconds=15, default_status=dg.DefaultSensorStatus.RUNNING)
-def due_schedules_sensor(context: dg.SensorEvaluationContext, app_db: AppDbResource) -> dg.SkipReason:
-    """Queue a new generation of every repeat/scheduled task whose next_run_at has passed."""
-    queued = app_db.housekeeping().due_schedules(datetime.now(UTC))
-    return dg.SkipReason(f"queued {queued} scheduled generations")
-
-
 SENSORS = [
     queued_tasks_sensor,
     stage_chain_sensor,
     run_status_writer_sensor,
-    due_schedules_sensor,
     stale_run_rescue_sensor,
 ]

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain.stages import STAGES, Stage
@@ -26,6 +26,7 @@ from media_pipeline.store.enums import (
     TaskStatus,
 )
 from media_pipeline.store.errors import ConflictError, ValidationFailed
+from media_pipeline.store.heartbeats import HeartbeatStore
 from media_pipeline.store.lifecycle import (
     add_log,
     bump_queue_version,
@@ -45,6 +46,7 @@ from media_pipeline.store.views import (
     StageStateView,
     StageTab,
     StageTabs,
+    StoppedProcess,
     StopResult,
     TabItem,
     TaskProgress,
@@ -237,14 +239,68 @@ class TaskService(OwnedService):
             if generation is not None and task.generation != generation:
                 return StopResult(task=TaskView.model_validate(task), terminated_run_ids=[], changed=False)
             was_draft = task.status is TaskStatus.DRAFT
+            open_stages = self._open_stages(session, task)
+            schedules = session.scalar(
+                select(func.count())
+                .select_from(TaskSchedule)
+                .where(TaskSchedule.task_id == task.id, TaskSchedule.is_active.is_(True))
+            )
             changed, run_ids = cancel_task(session, task, now, "stopped by user")
             if was_draft:
                 session.flush()
                 bump_queue_version(session, task.queue_id, now)
                 compact_draft_positions(session, task.queue_id)
             view = TaskView.model_validate(task)
+        processes = self._run_processes(run_ids)
         terminated = [run_id for run_id in run_ids if self._terminate(task_id, run_id, run_control)]
-        return StopResult(task=view, terminated_run_ids=terminated, changed=changed)
+        return StopResult(
+            task=view,
+            terminated_run_ids=terminated,
+            changed=changed,
+            canceled_running_stages=open_stages[StageStatus.PROCESSING],
+            canceled_waiting_stages=open_stages[StageStatus.WAITING],
+            paused_schedules=schedules or 0,
+            ended_processes=[process for process in processes if process.run_id in terminated],
+        )
+
+    @staticmethod
+    def _open_stages(session: Session, task: Task) -> dict[StageStatus, list[str]]:
+        """The current generation's waiting and processing stages, in stage order."""
+        found: dict[StageStatus, list[str]] = {StageStatus.WAITING: [], StageStatus.PROCESSING: []}
+        for stage, status in session.execute(
+            select(TaskStageState.stage, TaskStageState.status)
+            .where(
+                TaskStageState.task_id == task.id,
+                TaskStageState.generation == task.generation,
+                TaskStageState.status.in_(tuple(found)),
+            )
+            .order_by(stage_ordinal(TaskStageState.stage))
+        ):
+            found[status].append(stage)
+        return found
+
+    def _run_processes(self, run_ids: Sequence[str]) -> list[StoppedProcess]:
+        """The processes the heartbeats of ``run_ids`` record as running (stage code not yet returned):
+        what terminating those runs ends (docs/ARCHITECTURE.md §4, stop)."""
+        heartbeats = HeartbeatStore(self.engine, clock=self._clock)
+        found = []
+        for run_id in run_ids:
+            beat = heartbeats.get(run_id)
+            if beat is None or beat.ended_at is not None:
+                continue
+            worker = beat.worker
+            found.append(
+                StoppedProcess(
+                    run_id=run_id, stage=worker.stage, host=worker.host, pid=worker.worker.pid, role="worker"
+                )
+            )
+            found.extend(
+                StoppedProcess(
+                    run_id=run_id, stage=worker.stage, host=worker.host, pid=child.pid, role="child"
+                )
+                for child in worker.children
+            )
+        return found
 
     def retry(self, task_id: str, pricing: Pricing | None = None) -> TaskView:
         """Queue a failed task again from its failed stage (completed stages are kept, later ones reopened);

@@ -3,22 +3,38 @@
 Script written -> a ``script`` item in ``draft`` (``tasks.content_id`` points to it); video written -> the
 item becomes a ``video``; published -> ``published`` with the YouTube URL; the generation failed or was
 stopped -> ``failed`` with the error. The hooks run inside the stage-report and stop transactions.
+
+Deleting an item (seed 001 §13.6, "contents 삭제: task는 유지") removes its generation's stored files and
+file records and the item; the task stays (its ``content_id`` is cleared if it pointed there). A YouTube
+upload is not deleted from YouTube.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cached_property
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from media_pipeline.domain import TaskPaths
 from media_pipeline.domain.stages import Stage
+from media_pipeline.settings import Settings
+from media_pipeline.storage import Storage, open_storage
 from media_pipeline.store.base import OwnedService
-from media_pipeline.store.enums import ContentKind, UserContentStatus, UserContentType
+from media_pipeline.store.clock import Clock, as_utc
+from media_pipeline.store.enums import ACTIVE_STATUSES, ContentKind, UserContentStatus, UserContentType
+from media_pipeline.store.errors import ConflictError, NotFoundError
 from media_pipeline.store.ids import new_id
 from media_pipeline.store.models import Content, Task, UserContent
-from media_pipeline.store.views import UserContentView
+from media_pipeline.store.owner import Owner
+from media_pipeline.store.render_jobs import AssetUrl, asset_ref
+from media_pipeline.store.views import ContentFileView, DeletedContentView, UserContentView
+
+FILE_KINDS = (ContentKind.SCRIPT, ContentKind.VIDEO, ContentKind.SUBTITLES, ContentKind.THUMBNAIL)
+"""The files an item offers for download."""
 
 
 def _current(session: Session, task: Task) -> UserContent | None:
@@ -77,7 +93,26 @@ def _youtube_url(session: Session, task: Task) -> str | None:
 
 
 class UserContentService(OwnedService):
-    """The owner's contents ("my contents")."""
+    """The owner's contents ("my contents"); ``asset_url`` builds file download URLs, ``storage`` holds
+    the files that deleting an item removes (opened from the settings on first use if not given)."""
+
+    def __init__(
+        self,
+        engine: Engine | str,
+        owner: Owner,
+        *,
+        settings: Settings,
+        clock: Clock | None = None,
+        asset_url: AssetUrl = asset_ref,
+        storage: Storage | None = None,
+    ) -> None:
+        super().__init__(engine, owner, clock=clock, settings=settings)
+        self._asset_url = asset_url
+        self._given_storage = storage
+
+    @cached_property
+    def _storage(self) -> Storage:
+        return self._given_storage or open_storage(self._settings)
 
     def list(
         self,
@@ -86,10 +121,13 @@ class UserContentService(OwnedService):
         types: Sequence[UserContentType] = (),
         task_id: str | None = None,
         query: str | None = None,
+        created_from: datetime | None = None,
+        created_to: datetime | None = None,
         limit: int = 50,
         offset: int = 0,
     ) -> tuple[list[UserContentView], int]:
-        """A page of the owner's contents (newest change first) matching the filters, and the total."""
+        """A page of the owner's contents (newest change first) matching the filters (``created_from`` <=
+        created < ``created_to``), each with its files and duration, and the total."""
         stmt = select(UserContent).where(
             UserContent.user_id == self.owner.user_id, UserContent.workspace_id == self.owner.workspace_id
         )
@@ -102,9 +140,96 @@ class UserContentService(OwnedService):
         if query:
             escaped = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             stmt = stmt.where(func.lower(UserContent.title).like(f"%{escaped}%", escape="\\"))
+        if created_from is not None:
+            stmt = stmt.where(UserContent.created_at >= as_utc(created_from))
+        if created_to is not None:
+            stmt = stmt.where(UserContent.created_at < as_utc(created_to))
         with self._read() as session:
             total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
             rows = session.scalars(
                 stmt.order_by(UserContent.updated_at.desc(), UserContent.id).limit(limit).offset(offset)
             ).all()
-            return [UserContentView.model_validate(row) for row in rows], total
+            files = self._files(session, rows)
+            return [self._view(row, files[(row.task_id, row.generation)]) for row in rows], total
+
+    def delete(self, content_id: str) -> DeletedContentView:
+        """Delete the item, its generation's file records and stored files (the task stays). ConflictError
+        while that generation is queued or running; NotFoundError for another owner's or no item."""
+        with self._write() as session:
+            item = session.scalars(
+                select(UserContent).where(
+                    UserContent.id == content_id,
+                    UserContent.user_id == self.owner.user_id,
+                    UserContent.workspace_id == self.owner.workspace_id,
+                )
+            ).first()
+            if item is None:
+                raise NotFoundError(f"content {content_id!r} not found", {"contentId": content_id})
+            task = self._task(session, item.task_id, lock=True)
+            if item.generation == task.generation and task.status in ACTIVE_STATUSES:
+                raise ConflictError(
+                    "this content is still being produced; stop the task first",
+                    {"contentId": content_id, "taskId": task.id, "status": task.status.value},
+                )
+            records = session.scalars(
+                select(Content).where(Content.task_id == task.id, Content.generation == item.generation)
+            ).all()
+            keys = self._generation_keys(task, item.generation)
+            result = DeletedContentView(
+                id=item.id,
+                task_id=task.id,
+                generation=item.generation,
+                deleted_records=len(records),
+                deleted_files=len(keys),
+                youtube_url=item.youtube_url,
+            )
+            for record in records:
+                session.delete(record)
+            if task.content_id == item.id:
+                task.content_id = None
+            session.delete(item)
+            session.flush()
+            self._storage.delete(keys)  # under the task lock: no new generation moves them meanwhile
+        return result
+
+    def _generation_keys(self, task: Task, generation: int) -> list[str]:
+        """Storage keys of the generation's files. For the current generation: everything in the task
+        folder but its ``task.json`` settings snapshot, the creator's ``uploads/`` and older generations'
+        ``history/`` (outputs, narration and render caches); for an older one: ``history/<generation>/``."""
+        keys = TaskPaths.keys(task.id)
+        if generation != task.generation:
+            return self._storage.list_keys(keys.history_dir(generation).as_posix())
+        folder = keys.dir.as_posix() + "/"
+        kept = (keys.uploads_dir.name + "/", "history/")
+        return [
+            key
+            for key in self._storage.list_keys(keys.dir.as_posix())
+            if (name := key[len(folder) :]) != keys.task_json.name and not name.startswith(kept)
+        ]
+
+    def _files(self, session: Session, rows: Sequence[UserContent]) -> dict[tuple[str, int], list[Content]]:
+        found: dict[tuple[str, int], list[Content]] = defaultdict(list)
+        wanted = {(row.task_id, row.generation) for row in rows}
+        if not wanted:
+            return found
+        for content in session.scalars(
+            select(Content)
+            .where(Content.task_id.in_({task for task, _ in wanted}), Content.kind.in_(FILE_KINDS))
+            .order_by(Content.id)
+        ):
+            if (content.task_id, content.generation) in wanted and content.path is not None:
+                found[(content.task_id, content.generation)].append(content)
+        return found
+
+    def _view(self, row: UserContent, contents: list[Content]) -> UserContentView:
+        latest = {content.kind: content for content in contents}  # the newest record of each kind
+        video = latest.get(ContentKind.VIDEO)
+        return UserContentView.model_validate(row).model_copy(
+            update={
+                "duration_s": None if video is None else video.meta.get("duration"),
+                "files": [
+                    ContentFileView(kind=kind, url=self._asset_url(row.task_id, row.generation, content.id))
+                    for kind, content in latest.items()
+                ],
+            }
+        )

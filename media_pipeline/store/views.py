@@ -185,8 +185,16 @@ class ChannelView(_View):
     updated_at: datetime
 
 
+class ContentFileView(_View):
+    """A downloadable file of a "my contents" item (``url`` downloads it, like a render job's asset)."""
+
+    kind: ContentKind
+    url: str
+
+
 class UserContentView(_View):
-    """A "my contents" item: one generation of a task, from written script to published video."""
+    """A "my contents" item: one generation of a task, from written script to published video, with its
+    video's duration and its files (script, video, subtitles, thumbnail) once they exist."""
 
     id: str
     task_id: str
@@ -199,6 +207,20 @@ class UserContentView(_View):
     published_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    duration_s: float | None = None
+    files: list[ContentFileView] = []
+
+
+class DeletedContentView(_View):
+    """What deleting a "my contents" item removed: the generation's file records and stored files. A
+    YouTube upload (``youtube_url``) is not deleted from YouTube."""
+
+    id: str
+    task_id: str
+    generation: int
+    deleted_records: int
+    deleted_files: int
+    youtube_url: str | None
 
 
 class PlanView(_View):
@@ -280,12 +302,29 @@ class RerunResult(_View):
     started: bool
 
 
+class StoppedProcess(_View):
+    """A process of a stopped run, as its worker's heartbeat recorded it: the run worker itself or a
+    child process group it started (ffmpeg, espeak-ng)."""
+
+    run_id: str
+    stage: str
+    host: str
+    pid: int
+    role: str
+
+
 class StopResult(_View):
-    """Result of a stop: the task afterwards, the runs asked to terminate, whether anything changed."""
+    """Result of a stop (seed 001 §12.4): the task afterwards, whether anything changed, the runs asked to
+    terminate, the stages canceled while running or waiting, the schedules paused and the processes of
+    the terminated runs that are ended with them."""
 
     task: TaskView
     terminated_run_ids: list[str]
     changed: bool
+    canceled_running_stages: list[str] = []
+    canceled_waiting_stages: list[str] = []
+    paused_schedules: int = 0
+    ended_processes: list[StoppedProcess] = []
 
 
 class RenderAssetView(_View):

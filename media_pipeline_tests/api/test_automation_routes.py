@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import httpx
 from sqlalchemy import Engine
 
+from media_pipeline.processes import ProcessRef
 from media_pipeline.store import STAGES, PipelineState
+from media_pipeline.store.heartbeats import HeartbeatStore, RunWorker
 from media_pipeline_tests.api.conftest import LiveApi
 from media_pipeline_tests.api.support import add_jobs, assert_error, queued_task
 from media_pipeline_tests.store.support import finish_stages, snapshot
@@ -16,6 +20,9 @@ def test_stop_is_idempotent_and_terminates_the_run(
 ) -> None:
     task_id = queued_task(client)
     assert pipeline.stage_started(task_id, 1, "script", "run-9")
+    worker, child = ProcessRef.of(os.getpid()), ProcessRef.of(os.getppid())
+    assert worker is not None and child is not None
+    HeartbeatStore(api.db_url).beat(RunWorker("run-9", task_id, 1, "script", "host-a", worker, (child,)))
     stopped = client.post("/api/automation/stop", json={"taskId": task_id})
     assert stopped.status_code == 200, stopped.text
     body = stopped.json()
@@ -24,8 +31,18 @@ def test_stop_is_idempotent_and_terminates_the_run(
         ["run-9"],
         "canceled",
     )
+    assert (body["canceledRunningStages"], body["canceledWaitingStages"], body["pausedSchedules"]) == (
+        ["script"],
+        ["images", "video", "thumbnail", "youtube_video"],
+        0,
+    )
+    assert body["endedProcesses"] == [
+        {"runId": "run-9", "stage": "script", "host": "host-a", "pid": worker.pid, "role": "worker"},
+        {"runId": "run-9", "stage": "script", "host": "host-a", "pid": child.pid, "role": "child"},
+    ]
     again = client.post("/api/automation/stop", json={"taskId": task_id}).json()
-    assert (again["changed"], again["terminatedRunIds"]) == (False, [])
+    assert (again["changed"], again["terminatedRunIds"], again["canceledWaitingStages"]) == (False, [], [])
+    assert again["endedProcesses"] == []
     assert api.run_control.terminated == ["run-9"]
 
 
@@ -185,3 +202,15 @@ def test_automation_is_owner_scoped(
     assert other_client.get("/api/automation/logs").json()["items"] == []
     tabs = other_client.get("/api/automation/tabs").json()
     assert all(not tab["waiting"] and not tab["processing"] for tab in tabs["stages"].values())
+
+
+def test_stop_reports_the_schedules_it_paused(client: httpx.Client) -> None:
+    (draft,) = add_jobs(client, ["scheduled-asset"])["jobs"]
+    created = client.post(
+        "/api/automation/schedules", json={"taskId": draft["id"], "scheduledTime": "2099-01-31T00:00:00Z"}
+    )
+    assert created.status_code == 201, created.text
+    body = client.post("/api/automation/stop", json={"taskId": draft["id"]}).json()
+    assert (body["pausedSchedules"], body["terminatedRunIds"], body["endedProcesses"]) == (1, [], [])
+    schedule = client.get(f"/api/automation/schedules/{created.json()['id']}").json()
+    assert schedule["isActive"] is False

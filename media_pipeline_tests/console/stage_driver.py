@@ -16,6 +16,8 @@ from media_pipeline.orchestration.sensors import queued_tasks_sensor, stage_chai
 from media_pipeline.orchestration.tags import STAGE_TAG
 
 TICK_S = 0.2
+FAST_OPTIONS = {"renderHeight": 160, "fps": 10, "imageCount": 1, "targetDurationS": 5, "styles": ["ocean"]}
+"""Task options that make a real video quickly (one image, 5 s, 160 px renders)."""
 
 
 class StageDriver:

@@ -11,9 +11,8 @@ from media_pipeline.media.probe import summarize
 from media_pipeline.orchestration.resources import build_resources
 from media_pipeline.store import STAGES
 from media_pipeline_tests.console.conftest import Console, screenshot, sign_in, wait_js
-from media_pipeline_tests.console.stage_driver import StageDriver
+from media_pipeline_tests.console.stage_driver import FAST_OPTIONS, StageDriver
 
-FAST = {"renderHeight": 160, "fps": 10, "imageCount": 1, "targetDurationS": 5, "styles": ["ocean"]}
 DRAFTS = [("asset-1", "첫 번째 영상"), ("asset-2", "두 번째 영상"), ("asset-3", "세 번째 영상")]
 TIMEOUT_MS = 120_000
 
@@ -26,7 +25,9 @@ def _draft_titles(page: Page) -> list[str]:
 def test_drafts_to_done_video_in_the_browser(page: Page, console: Console) -> None:
     with console.client(console.alice) as api:
         queue = api.get("/api/queue").json()
-        api.patch(f"/api/queue/{queue['id']}", json={"defaultOptions": FAST, "version": queue["version"]})
+        api.patch(
+            f"/api/queue/{queue['id']}", json={"defaultOptions": FAST_OPTIONS, "version": queue["version"]}
+        )
     sign_in(page, console, console.alice)
 
     for asset_id, title in DRAFTS:
@@ -99,7 +100,9 @@ def test_drafts_to_done_video_in_the_browser(page: Page, console: Console) -> No
     duration = page.evaluate("document.querySelector('#player').duration")
     task_id = page.url.rsplit("/", 1)[1]
     produced = summarize(console.settings.resolved_storage_root / "tasks" / task_id / "output.mp4")
-    assert duration == pytest.approx(produced.duration, abs=0.1)
+    # The player streams the HLS ladder (MPEG-TS segments through MSE), whose timeline also covers the
+    # AAC encoder delay of each rendition: a few frames longer than the MP4, never shorter.
+    assert produced.duration - 0.05 <= duration <= produced.duration + 0.3
     expect(page.locator("#thumbnail")).to_be_visible()
     expect(page.locator("#subtitles")).to_have_attribute("download", f"{task_id}.srt")
     expect(page.locator("#script li")).to_have_count(1)
@@ -122,7 +125,7 @@ def test_script_approval_on_the_task_page(page: Page, console: Console) -> None:
             f"/api/queue/{queue['id']}/jobs",
             json={
                 "assetIds": ["needs-approval"],
-                "options": {**FAST, "requiresApproval": True},
+                "options": {**FAST_OPTIONS, "requiresApproval": True},
                 "version": queue["version"],
             },
         )

@@ -3,11 +3,15 @@ queue conflicts and per-user isolation. The orchestrator's side is played by ``P
 
 from __future__ import annotations
 
+import os
+
 import httpx
 from playwright.sync_api import Page, expect
 
+from media_pipeline.processes import ProcessRef
 from media_pipeline.store import PipelineState
-from media_pipeline_tests.console.conftest import Console, ConsoleErrors, screenshot, sign_in
+from media_pipeline.store.heartbeats import HeartbeatStore, RunWorker
+from media_pipeline_tests.console.conftest import Console, ConsoleErrors, screenshot, sign_in, wait_js
 
 
 def _queued(api: httpx.Client, *titles: str) -> list[str]:
@@ -43,6 +47,12 @@ def test_stop_running_retry_failed_and_filter_logs(page: Page, console: Console)
         failing, 1, "script", "run-failing", "ProviderError: the writer is down", transient=False
     )
 
+    worker, child = ProcessRef.of(os.getpid()), ProcessRef.of(os.getppid())
+    assert worker is not None and child is not None
+    HeartbeatStore(console.db_url).beat(
+        RunWorker("run-running", running, 1, "script", "host-a", worker, (child,))
+    )
+
     sign_in(page, console, console.alice)
     page.get_by_role("link", name="자동화").click()
     row = page.locator("tr.task-row", has_text="달리는 작업")
@@ -51,6 +61,14 @@ def test_stop_running_retry_failed_and_filter_logs(page: Page, console: Console)
     row.get_by_role("button", name="중지").click()
     expect(page.locator("dialog")).to_contain_text("'달리는 작업' 작업을 중지할까요?")
     _confirm(page)
+    result = page.locator("#stop-result")
+    expect(result.locator("[data-stop=runs] [data-count]")).to_have_text("1")
+    expect(result.locator("[data-stop=running]")).to_contain_text("1 · 대본")
+    expect(result.locator("[data-stop=waiting] [data-count]")).to_have_text("4")
+    expect(result.locator("[data-stop=schedules] [data-count]")).to_have_text("0")
+    expect(result.locator("[data-stop=processes]")).to_contain_text(f"2 · 워커 {worker.pid} (대본)")
+    screenshot(page, "stop-result")
+    result.get_by_role("button", name="확인").click()
     expect(page.locator("#banner")).to_have_text("작업을 중지했습니다.")
     expect(row).to_have_count(0)
     with console.client(console.alice) as api:
@@ -164,3 +182,32 @@ def test_schedule_create_edit_pause(page: Page, console: Console) -> None:
         [schedule] = api.get("/api/automation/schedules").json()["items"]
     assert schedule["repeat"] == "daily" and schedule["isActive"] is False
     screenshot(page, "schedules")
+
+
+def test_task_page_shows_the_error_text_as_it_happens(page: Page, console: Console) -> None:
+    with console.client(console.alice) as api:
+        (task_id,) = _queued(api, "오류가 날 작업")
+    state = PipelineState(console.db_url, settings=console.settings)
+    assert state.stage_started(task_id, 1, "script", "run-x", 4242, process_name="worker")
+    state.stage_progress(task_id, 1, "script", 40, "writing scene 2/5")
+    sign_in(page, console, console.alice)
+    page.goto(f"{console.base_url}/#/tasks/{task_id}")
+    expect(page.locator("#task-message")).to_have_text("writing scene 2/5")
+    with console.client(console.alice) as api:
+        running = api.get(f"/api/v1/videos/{task_id}").text
+    # The task resource keeps answering "running": only the progress event can bring the error text.
+    page.route(
+        f"**/api/v1/videos/{task_id}",
+        lambda route: route.fulfill(status=200, content_type="application/json", body=running),
+    )
+    page.evaluate(
+        """() => {
+          window.seenMessages = [];
+          const status = document.querySelector('#task-status');
+          new MutationObserver(() => {
+            window.seenMessages.push(document.querySelector('#task-message')?.textContent || '');
+          }).observe(status, { subtree: true, childList: true, characterData: true });
+        }"""
+    )
+    state.stage_failed(task_id, 1, "script", "run-x", "ProviderError: the writer is down", transient=False)
+    wait_js(page, "window.seenMessages.some((text) => text === 'ProviderError: the writer is down')", 30)

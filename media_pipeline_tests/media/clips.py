@@ -1,11 +1,18 @@
-"""Tiny synthetic clips made by ffmpeg for media tests (test pattern + tone, H.264/AAC, +faststart)."""
+"""Tiny synthetic clips made by ffmpeg for media tests (test pattern + tone, H.264/AAC, +faststart), and
+the quiet ffmpeg argv the tests use for their own reference commands."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from media_pipeline.media.ffmpeg import ffmpeg_cmd
+from media_pipeline.media.ffgraph import QUIET_ARGS
+from media_pipeline.media.ffmpeg import FFMPEG
 from media_pipeline.media.process import run_process
+
+
+def ffmpeg_cmd(*args: str) -> list[str]:
+    """``ffmpeg`` with the production graphs' quiet, non-interactive, overwrite flags, then ``args``."""
+    return [FFMPEG, *QUIET_ARGS, *args]
 
 
 def make_clip(

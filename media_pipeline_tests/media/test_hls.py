@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from media_pipeline.media.ffmpeg import FFPROBE, ffmpeg_cmd
+from media_pipeline.media.ffmpeg import FFPROBE
 from media_pipeline.media.hls import MASTER, SEGMENT_S, plan_ladder, transcode_hls
 from media_pipeline.media.probe import summarize
 from media_pipeline.media.process import ProcessFailed, run_process
-from media_pipeline_tests.media.clips import make_clip
+from media_pipeline_tests.media.clips import ffmpeg_cmd, make_clip
 
 
 @pytest.mark.parametrize(

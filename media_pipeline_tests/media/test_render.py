@@ -13,13 +13,15 @@ import wave
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import ffmpeg
 import pytest
+from ffmpeg.nodes import Stream
 from PIL import Image, ImageChops
 
 from media_pipeline.errors import PermanentError
-from media_pipeline.media.ffmpeg import ffmpeg_cmd
+from media_pipeline.media.ffgraph import run_graph
 from media_pipeline.media.fonts import font_family
-from media_pipeline.media.kenburns import ZOOM, Motion, kenburns_filter
+from media_pipeline.media.kenburns import ZOOM, Motion, kenburns
 from media_pipeline.media.music import generate_music
 from media_pipeline.media.probe import check_video, summarize
 from media_pipeline.media.process import run_process
@@ -28,6 +30,7 @@ from media_pipeline.media.scenes import render_scene_image
 from media_pipeline.media.subtitles import write_ass
 from media_pipeline.media.tts import Cue
 
+from .clips import ffmpeg_cmd
 from .conftest import TinyTask
 from .proctools import children, ended, live_group_members
 
@@ -294,13 +297,17 @@ def test_split_scenes_cuts_only_long_scenes_into_near_equal_pieces() -> None:
     ]  # fmt: skip
     assert {p.scene: p.scene_frames for p in pieces} == {0: 10, 1: 63, 2: 40, 3: 95}
     with pytest.raises(ValueError, match="not within"):
-        kenburns_filter(Motion.PAN_LEFT, 10, 180, 320, 10, first=5, count=6)
+        kenburns(ffmpeg.input("image.png"), Motion.PAN_LEFT, 10, 180, 320, 10, first=5, count=6)
 
 
-def _encode(image: Path, graph: str, frames: int, out: Path) -> Path:
-    codec = ("-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p")
-    run_process(ffmpeg_cmd("-i", str(image), "-vf", graph, "-frames:v", str(frames), *codec, str(out)))
+def _encode(video: Stream, frames: int, out: Path) -> Path:
+    codec = {"c:v": "libx264", "preset": "veryfast", "crf": 23, "pix_fmt": "yuv420p"}
+    run_graph(video.output(str(out), **{"frames:v": frames}, **codec), timeout=120)
     return out
+
+
+def _motion(image: Path, motion: Motion, frames: int, *, first: int = 0, count: int = 0) -> Stream:
+    return kenburns(ffmpeg.input(str(image)), motion, frames, 180, 320, 10, first=first, count=count)
 
 
 def _zoom_as_before(image: Path, frames: int, out: Path) -> Path:
@@ -311,7 +318,9 @@ def _zoom_as_before(image: Path, frames: int, out: Path) -> Path:
         f"zoompan=z='1+{ZOOM}*on/{frames - 1}':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':d={frames}"
         ":s=180x320:fps=10,format=yuv420p"
     )
-    return _encode(image, graph, frames, out)
+    codec = ("-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p")
+    run_process(ffmpeg_cmd("-i", str(image), "-vf", graph, "-frames:v", str(frames), *codec, str(out)))
+    return out
 
 
 def _ssim(video: Path, start_frame: int, reference: Path) -> float:
@@ -347,8 +356,7 @@ def test_a_long_scene_is_split_into_segments_that_join_into_the_same_motion(
     assert check_video(summarize(result.path), width=180, height=320, fps=10) == []
     assert _frame_count(result.path) == narration_frames
     zoom = _zoom_as_before(images[0], 10, tmp_path / "zoom.mp4")
-    pan_graph = kenburns_filter(Motion.PAN_RIGHT, pan_frames, 180, 320, 10)
-    pan = _encode(images[1], pan_graph, pan_frames, tmp_path / "pan.mp4")
+    pan = _encode(_motion(images[1], Motion.PAN_RIGHT, pan_frames), pan_frames, tmp_path / "pan.mp4")
     similarity = (_ssim(result.path, 0, zoom), _ssim(result.path, 10, pan))
     assert min(similarity) >= 0.98, similarity
 
@@ -356,11 +364,11 @@ def test_a_long_scene_is_split_into_segments_that_join_into_the_same_motion(
 def test_a_zoom_split_in_pieces_continues_the_move(tiny_task: TinyTask, tmp_path: Path) -> None:
     """Two pieces of a 41-frame zoom, joined with the concat demuxer, match the zoom rendered whole."""
     image = tiny_task.images[0]
-    whole = _encode(image, kenburns_filter(Motion.ZOOM_OUT, 41, 180, 320, 10), 41, tmp_path / "whole.mp4")
+    whole = _encode(_motion(image, Motion.ZOOM_OUT, 41), 41, tmp_path / "whole.mp4")
     listing = ["ffconcat version 1.0"]
     for first, count in ((0, 20), (20, 21)):
-        graph = kenburns_filter(Motion.ZOOM_OUT, 41, 180, 320, 10, first=first, count=count)
-        listing.append(f"file '{_encode(image, graph, count, tmp_path / f'piece{first}.mp4')}'")
+        piece = _motion(image, Motion.ZOOM_OUT, 41, first=first, count=count)
+        listing.append(f"file '{_encode(piece, count, tmp_path / f'piece{first}.mp4')}'")
     (tmp_path / "pieces.ffconcat").write_text("\n".join(listing) + "\n", encoding="utf-8")
     joined = tmp_path / "joined.mp4"
     run_process(

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from media_pipeline.media.ffmpeg import ffmpeg_cmd
 from media_pipeline.media.fonts import font_family
 from media_pipeline.media.loudness import measure_loudness
 from media_pipeline.media.mastering import master_audio
@@ -20,6 +19,7 @@ from media_pipeline.media.render import RenderSpec, render_video
 from media_pipeline.media.subtitles import write_ass
 from media_pipeline.media.tts import Cue
 
+from .clips import ffmpeg_cmd
 from .conftest import TinyTask
 
 

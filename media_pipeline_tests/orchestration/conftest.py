@@ -8,7 +8,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from media_pipeline.orchestration.resources import AppDbResource
 from media_pipeline.settings import Settings, get_settings
+from media_pipeline_tests.orchestration.sensor_support import app_db_resource
 
 
 @pytest.fixture
@@ -33,3 +35,18 @@ def _fresh_settings() -> Iterator[None]:
     """Settings read again after each test (tests set MEDIA_PIPELINE_* variables)."""
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture
+def no_long_poll(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Dispatch sensor ticks look once unless a test sets a long-poll window."""
+    monkeypatch.setenv("MEDIA_PIPELINE_SENSOR_LONG_POLL_S", "0")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def pipeline(db_url: str, tmp_path: Path) -> AppDbResource:
+    """The app-DB resource of the sensors, on the test's database."""
+    return app_db_resource(db_url, tmp_path)

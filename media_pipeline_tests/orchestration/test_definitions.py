@@ -71,11 +71,19 @@ def test_sensors_start_running() -> None:
         "queued_tasks_sensor",
         "stage_chain_sensor",
         "run_status_writer_sensor",
-        "due_schedules_sensor",
         "stale_run_rescue_sensor",
     }
     for sensor in defs.sensors:
         assert sensor.default_status == dg.DefaultSensorStatus.RUNNING, sensor.name
+
+
+def test_repeats_and_cleanup_are_schedules_running_in_utc() -> None:
+    repeats = defs.resolve_schedule_def("task_repeats_schedule")
+    assert (repeats.cron_schedule, repeats.job_name) == ("* * * * *", "script_job")
+    assert defs.resolve_schedule_def("cleanup_drafts_job_schedule").cron_schedule == "17 * * * *"
+    for schedule in defs.schedules:
+        assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING, schedule.name
+        assert schedule.execution_timezone == "UTC", schedule.name
 
 
 def test_loading_the_code_location_skips_what_stage_runs_do_not_need() -> None:

@@ -5,47 +5,27 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import dagster as dg
 import pytest
 from dagster._core.test_utils import create_run_for_test
 
-from media_pipeline.orchestration.resources import AppDbResource, PipelineConfig
 from media_pipeline.orchestration.run_control import DagsterRunControl
 from media_pipeline.orchestration.schedules import cleanup_drafts_job
 from media_pipeline.orchestration.sensors import (
-    due_schedules_sensor,
     queued_tasks_sensor,
     run_status_writer_sensor,
     stage_chain_sensor,
 )
 from media_pipeline.orchestration.tags import ATTEMPT_TAG, GENERATION_TAG, RUN_KEY_TAG, STAGE_TAG, TASK_TAG
 from media_pipeline.settings import get_settings
-from media_pipeline.store import Owner, PipelineState, QueueService, ScheduleService, TaskService
+from media_pipeline.store import Owner, PipelineState, QueueService, TaskService
 from media_pipeline_tests.conftest import FakeClock
+from media_pipeline_tests.orchestration.sensor_support import app_db_resource, tick
 from media_pipeline_tests.store.support import stage_state
 
 OWNER = Owner(user_id="u1", workspace_id="w1")
-
-
-@pytest.fixture(autouse=True)
-def no_long_poll(monkeypatch: pytest.MonkeyPatch):
-    """Ticks look once unless a test sets a long-poll window."""
-    monkeypatch.setenv("MEDIA_PIPELINE_SENSOR_LONG_POLL_S", "0")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
-
-
-@pytest.fixture
-def pipeline(db_url: str, tmp_path: Path) -> AppDbResource:
-    return _app_db(db_url, tmp_path)
-
-
-def _app_db(db_url: str, tmp_path: Path) -> AppDbResource:
-    """A new app-DB resource (its settings are read from the environment on first use)."""
-    return AppDbResource(config=PipelineConfig(storage_root=str(tmp_path / "storage"), app_db_url=db_url))
+pytestmark = pytest.mark.usefixtures("no_long_poll")
 
 
 def _queue(db_url: str, count: int) -> list[str]:
@@ -56,14 +36,9 @@ def _queue(db_url: str, count: int) -> list[str]:
     return [task.id for task in result.queued]
 
 
-def _tick(sensor: dg.SensorDefinition, instance: dg.DagsterInstance, pipeline: AppDbResource, cursor=None):
-    with dg.build_sensor_context(instance=instance, resources={"app_db": pipeline}, cursor=cursor) as context:
-        return sensor(context), context
-
-
 def test_queued_tasks_become_first_stage_runs_with_partitions(db_url, pipeline, instance) -> None:
     task_ids = _queue(db_url, 3)
-    result, _ = _tick(queued_tasks_sensor, instance, pipeline)
+    result, _ = tick(queued_tasks_sensor, instance, pipeline)
 
     assert [r.job_name for r in result.run_requests] == ["script_job"] * 3
     assert [r.partition_key for r in result.run_requests] == task_ids
@@ -73,7 +48,7 @@ def test_queued_tasks_become_first_stage_runs_with_partitions(db_url, pipeline, 
     [add] = result.dynamic_partitions_requests
     assert sorted(add.partition_keys) == sorted(task_ids)
     # the chaining sensor has nothing to do until a first stage completes
-    chained, _ = _tick(stage_chain_sensor, instance, pipeline)
+    chained, _ = tick(stage_chain_sensor, instance, pipeline)
     assert chained.run_requests == []
 
 
@@ -81,7 +56,7 @@ def test_run_requests_per_tick_are_bounded(db_url, pipeline, instance, monkeypat
     monkeypatch.setenv("MEDIA_PIPELINE_SENSOR_MAX_RUNS_PER_TICK", "2")
     get_settings.cache_clear()
     _queue(db_url, 5)
-    result, _ = _tick(queued_tasks_sensor, instance, _app_db(db_url, tmp_path))
+    result, _ = tick(queued_tasks_sensor, instance, app_db_resource(db_url, tmp_path))
     assert len(result.run_requests) == 2
 
 
@@ -109,18 +84,21 @@ def test_chain_tick_long_polls_until_a_stage_without_run_appears(
 
     monkeypatch.setattr(PipelineState, "launchable", observed)
     results: list[dg.SensorResult] = []
-    tick = threading.Thread(
-        target=lambda: results.append(_tick(stage_chain_sensor, instance, _app_db(db_url, tmp_path))[0])
+    thread = threading.Thread(
+        target=lambda: results.append(
+            tick(stage_chain_sensor, instance, app_db_resource(db_url, tmp_path))[0]
+        )
     )
     started = time.monotonic()
-    tick.start()
+    thread.start()
     assert first_query.wait(timeout=30)
     assert results == [], "the tick must keep waiting: its only launchable stage already has a run"
     assert state.stage_completed(waiting_task, 1, "script", f"run-{waiting_task}", [])
-    tick.join(timeout=30)
+    thread.join(timeout=30)
     assert time.monotonic() - started < 30
     [result] = results
-    assert sorted(r.partition_key for r in result.run_requests) == sorted([launched_task, waiting_task])
+    # the stage that has a run already is not requested again
+    assert [r.partition_key for r in result.run_requests] == [waiting_task]
 
 
 def test_chain_sensor_launches_next_stage_and_skips_stopped(db_url, pipeline, instance) -> None:
@@ -131,7 +109,7 @@ def test_chain_sensor_launches_next_stage_and_skips_stopped(db_url, pipeline, in
         assert state.stage_completed(task_id, 1, "script", f"run-{task_id}", [])
     TaskService(db_url, OWNER).stop(second, DagsterRunControl(instance))
 
-    result, _ = _tick(stage_chain_sensor, instance, pipeline)
+    result, _ = tick(stage_chain_sensor, instance, pipeline)
     assert [(r.job_name, r.partition_key, r.run_key) for r in result.run_requests] == [
         ("images_job", first, f"{first}:1:images:0")
     ]
@@ -151,7 +129,7 @@ def test_status_writer_records_failed_and_canceled_runs(db_url, pipeline, instan
         assert state.stage_started(task_id, 1, "script", run.run_id)
         runs[task_id] = run.run_id
 
-    result, context = _tick(run_status_writer_sensor, instance, pipeline)
+    result, context = tick(run_status_writer_sensor, instance, pipeline)
     assert "recorded 3" in str(result.skip_message)
     tasks = TaskService(db_url, OWNER)
     # a worker that died without reporting is treated as transient: the stage waits for a retry
@@ -160,23 +138,9 @@ def test_status_writer_records_failed_and_canceled_runs(db_url, pipeline, instan
     assert tasks.get(canceled_task).status == "canceled"
     assert stage_state(state.engine, ok_task, 1, "script").status == "completed"
     # a second tick with the saved cursor changes nothing
-    again, _ = _tick(run_status_writer_sensor, instance, pipeline, cursor=context.cursor)
+    again, _ = tick(run_status_writer_sensor, instance, pipeline, cursor=context.cursor)
     assert stage_state(state.engine, failed_task, 1, "script").attempt == 1
     assert again is not None
-
-
-def test_due_schedule_sensor_queues_a_generation(db_url, pipeline, instance) -> None:
-    past = FakeClock(datetime.now(UTC) - timedelta(days=2))
-    queue = QueueService(db_url, OWNER, clock=past)
-    added = queue.add_assets(["weekly"], None, queue.get_or_create_default_queue().version)
-    [task_id] = added.created_ids
-    ScheduleService(db_url, OWNER, clock=past).create(task_id, past() + timedelta(days=1), repeat="daily")
-    assert queue.run(queue.get_or_create_default_queue().version).scheduled[0].id == task_id
-
-    result, _ = _tick(due_schedules_sensor, instance, pipeline)
-    assert "queued 1" in str(result.skip_message)
-    launched, _ = _tick(queued_tasks_sensor, instance, pipeline)
-    assert [r.partition_key for r in launched.run_requests] == [task_id]
 
 
 def test_cleanup_schedule_job_removes_expired_drafts(db_url, pipeline) -> None:

@@ -1,4 +1,5 @@
-"""`make dev`'s webserver serves the asset graph: five partitioned assets, checks and sensors over GraphQL."""
+"""`make dev`'s webserver serves the asset graph (five partitioned assets, checks), the sensors and the
+schedules over GraphQL."""
 
 from __future__ import annotations
 
@@ -15,11 +16,14 @@ QUERY = """
 { assetNodes { assetKey { path } isPartitioned assetChecksOrError { ... on AssetChecks { checks { name } } } }
   sensorsOrError(repositorySelector: {
       repositoryName: "__repository__", repositoryLocationName: "media_pipeline"})
-  { ... on Sensors { results { name sensorState { status } } } } }
+  { ... on Sensors { results { name sensorState { status } } } }
+  schedulesOrError(repositorySelector: {
+      repositoryName: "__repository__", repositoryLocationName: "media_pipeline"})
+  { ... on Schedules { results { name cronSchedule scheduleState { status } } } } }
 """
 
 
-def test_webserver_shows_partitioned_assets_checks_and_running_sensors(tmp_path: Path) -> None:
+def test_webserver_shows_partitioned_assets_checks_running_sensors_and_schedules(tmp_path: Path) -> None:
     with running_webserver(make_home(tmp_path), timeout=90) as url:
         data = httpx.post(f"{url}/graphql", json={"query": QUERY}, timeout=30).json()["data"]
 
@@ -37,5 +41,12 @@ def test_webserver_shows_partitioned_assets_checks_and_running_sensors(tmp_path:
         "queued_tasks_sensor": "RUNNING",
         "stage_chain_sensor": "RUNNING",
         "run_status_writer_sensor": "RUNNING",
-        "due_schedules_sensor": "RUNNING",
+    }
+    schedules = {
+        s["name"]: (s["cronSchedule"], s["scheduleState"]["status"])
+        for s in data["schedulesOrError"]["results"]
+    }
+    assert schedules == {
+        "task_repeats_schedule": ("* * * * *", "RUNNING"),
+        "cleanup_drafts_job_schedule": ("17 * * * *", "RUNNING"),
     }

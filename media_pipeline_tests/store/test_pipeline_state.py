@@ -24,6 +24,7 @@ from media_pipeline.store import (
     TaskService,
     TaskStatus,
 )
+from media_pipeline.store.housekeeping import REPEAT_HOLD
 from media_pipeline_tests.store.support import (
     active_run_ids,
     add_drafts,
@@ -236,7 +237,7 @@ def test_stale_generations_are_ignored(
     (task,) = queue_tasks(queue_service, 1)
     finish_stages(pipeline_state, task.id)
     schedule_service.create(task.id, clock())
-    assert housekeeping.due_schedules(clock()) == 1  # generation 2
+    assert housekeeping.queue_due_repeats(clock()).queued == 1  # generation 2
     before = snapshot(db_engine)
     assert not pipeline_state.stage_started(task.id, 1, "script", "old", None)
     assert not pipeline_state.stage_progress(task.id, 1, "script", 50, "old")
@@ -245,7 +246,7 @@ def test_stale_generations_are_ignored(
     assert not pipeline_state.stage_canceled(task.id, 1, "script", "old")
     assert not pipeline_state.stage_started("t000000000000", 1, "script", "old", None)
     assert snapshot(db_engine) == before
-    assert pipeline_state.launchable(clock(), 10) == [LaunchItem(task.id, 2, "script", 0)]
+    assert pipeline_state.launchable(clock() + REPEAT_HOLD, 10) == [LaunchItem(task.id, 2, "script", 0)]
     assert pipeline_state.task_spec(task.id).generation == 2
 
 

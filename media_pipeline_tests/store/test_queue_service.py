@@ -487,8 +487,8 @@ def test_scheduled_occurrences_count_against_runs_per_day(
     assert (ran.queued, len(ran.scheduled)) == ([], 2)
     clock.advance(timedelta(hours=1).total_seconds())
 
-    assert housekeeping.due_schedules(clock()) == 1  # the plan allows one production today
-    assert housekeeping.due_schedules(clock()) == 0  # the other waits, logged once
+    assert housekeeping.queue_due_repeats(clock()).queued == 1  # the plan allows one production today
+    assert housekeeping.queue_due_repeats(clock()).queued == 0  # the other waits, logged once
     statuses = {task.id: task.status for task in (tasks.get(first.id), tasks.get(second.id))}
     assert sorted(statuses.values()) == [TaskStatus.QUEUED, TaskStatus.SCHEDULED]
     waiting = next(task_id for task_id, status in statuses.items() if status is TaskStatus.SCHEDULED)
@@ -498,5 +498,5 @@ def test_scheduled_occurrences_count_against_runs_per_day(
     assert warning.metadata["limitName"] == "runsPerDay" and midnight.isoformat() in warning.message
 
     clock.advance((midnight - clock()).total_seconds())
-    assert housekeeping.due_schedules(clock()) == 1
+    assert housekeeping.queue_due_repeats(clock()).queued == 1
     assert tasks.get(waiting).status is TaskStatus.QUEUED

@@ -25,6 +25,7 @@ from media_pipeline.store import (
     ValidationFailed,
 )
 from media_pipeline.store.channels import ChannelService
+from media_pipeline.store.housekeeping import REPEAT_HOLD
 from media_pipeline_tests.store.support import add_drafts, finish_stages, queue_tasks, snapshot
 
 
@@ -43,12 +44,19 @@ def test_a_future_scheduled_time_waits(
     result = queue_service.run(queue_service.list_drafts().version)
     assert (result.queued, [t.id for t in result.scheduled]) == ([], [task.id])
     assert task_service.get(task.id).generation == 0
-    assert housekeeping.due_schedules(clock()) == 0
+    assert housekeeping.queue_due_repeats(clock()).queued == 0
     assert pipeline_state.launchable(clock(), 10) == []
     clock.set(at)
-    assert housekeeping.due_schedules(clock()) == 1
-    assert housekeeping.due_schedules(clock()) == 0  # idempotent
-    assert pipeline_state.launchable(clock(), 10) == [LaunchItem(task.id, 1, "script", 0)]
+    assert housekeeping.queue_due_repeats(clock()).queued == 1
+    again = housekeeping.queue_due_repeats(clock())  # idempotent: names the same launch
+    assert (again.due, again.queued, again.launches) == (0, 0, [LaunchItem(task.id, 1, "script", 0)])
+    assert pipeline_state.launchable(clock(), 10) == []  # held for the repeats schedule...
+    assert pipeline_state.launchable(clock() + REPEAT_HOLD, 10) == [LaunchItem(task.id, 1, "script", 0)]
+    # a retry waiting out a long Retry-After is not the schedule's: it never skips the delay
+    assert pipeline_state.stage_started(task.id, 1, "script", "run-0")
+    assert pipeline_state.stage_failed(task.id, 1, "script", "run-0", "429", True, retry_after_s=3600)
+    assert housekeeping.queue_due_repeats(clock()).launches == []
+    clock.advance(3600)
     finish_stages(pipeline_state, task.id)
     assert task_service.get(task.id).status is TaskStatus.SUCCEEDED
     (after,) = schedule_service.list(task.id)
@@ -69,10 +77,10 @@ def test_a_due_schedule_is_queued_by_run_itself(
 ) -> None:
     (task,) = add_drafts(queue_service, 1)
     schedule_service.create(task.id, clock() - timedelta(minutes=1), repeat="daily")
-    assert housekeeping.due_schedules(clock()) == 0  # drafts wait for Run
+    assert housekeeping.queue_due_repeats(clock()).queued == 0  # drafts wait for Run
     (queued,) = queue_service.run(queue_service.list_drafts().version).queued
     assert queued.generation == 1
-    assert housekeeping.due_schedules(clock()) == 0  # that occurrence is taken
+    assert housekeeping.queue_due_repeats(clock()).queued == 0  # that occurrence is taken
     (schedule,) = schedule_service.list(task.id)
     assert (schedule.next_run_at, schedule.last_generation) == (None, 1)
 
@@ -91,9 +99,9 @@ def test_a_daily_repeat_queues_one_generation_per_day(
     queue_service.run(queue_service.list_drafts().version)
     for day in range(3):
         clock.set(first + timedelta(days=day))
-        assert housekeeping.due_schedules(clock()) == 1
+        assert housekeeping.queue_due_repeats(clock()).queued == 1
         clock.advance(600)
-        assert housekeeping.due_schedules(clock()) == 0  # in flight: next_run_at waits for the end
+        assert housekeeping.queue_due_repeats(clock()).queued == 0  # in flight: next_run_at waits for the end
         finish_stages(pipeline_state, task.id, generation=day + 1)
         (schedule,) = schedule_service.list(task.id)
         assert schedule.next_run_at == first + timedelta(days=day + 1)
@@ -115,8 +123,8 @@ def test_a_failed_generation_still_advances_the_repeat(
     (schedule,) = schedule_service.list(task.id)
     assert schedule.next_run_at == clock() + timedelta(days=7)
     clock.advance(timedelta(days=7).total_seconds())
-    assert housekeeping.due_schedules(clock()) == 1
-    assert pipeline_state.launchable(clock(), 10) == [LaunchItem(task.id, 2, "script", 0)]
+    assert housekeeping.queue_due_repeats(clock()).queued == 1
+    assert pipeline_state.launchable(clock() + REPEAT_HOLD, 10) == [LaunchItem(task.id, 2, "script", 0)]
 
 
 def test_a_schedule_on_a_finished_task_starts_a_new_generation(
@@ -135,14 +143,14 @@ def test_a_schedule_on_a_finished_task_starts_a_new_generation(
     )
     schedule_service.create(task.id, clock() + timedelta(minutes=5))
     clock.advance(300)
-    assert housekeeping.due_schedules(clock()) == 1
+    assert housekeeping.queue_due_repeats(clock()).queued == 1
     regenerated = task_service.get(task.id)
     assert (regenerated.status, regenerated.generation, regenerated.youtube_url) == (
         TaskStatus.QUEUED,
         2,
         None,
     )
-    assert [item.generation for item in pipeline_state.launchable(clock(), 10)] == [2]
+    assert [item.generation for item in pipeline_state.launchable(clock() + REPEAT_HOLD, 10)] == [2]
 
 
 def test_deleting_the_schedule_of_a_scheduled_task_cancels_it(
@@ -216,7 +224,7 @@ def test_stopping_a_task_deactivates_its_schedules(
     (schedule,) = schedule_service.list(task.id)
     assert schedule.is_active is False
     clock.advance(timedelta(days=2).total_seconds())
-    assert housekeeping.due_schedules(clock()) == 0
+    assert housekeeping.queue_due_repeats(clock()).queued == 0
     with pytest.raises(ConflictError):
         schedule_service.create(task.id, clock())
 
@@ -269,7 +277,7 @@ def test_schedule_youtube_settings_apply_to_the_generation_it_starts(
     before = pipeline_state.task_spec(task.id).settings  # no generation started by the schedule yet
     assert (before.privacy.value, before.channel_setting_id) == ("public", first.id)
     clock.set(at)
-    assert housekeeping.due_schedules(clock()) == 1
+    assert housekeeping.queue_due_repeats(clock()).queued == 1
     spec = pipeline_state.task_spec(task.id).settings
     assert (spec.privacy.value, spec.publish_at, spec.channel_setting_id) == (
         "unlisted",

@@ -8,12 +8,14 @@ import { renderQueue } from "./views/queue.js";
 import { renderAutomation } from "./views/automation.js";
 import { renderTask } from "./views/task.js";
 import { renderSchedules } from "./views/schedules.js";
+import { renderContents } from "./views/contents.js";
 
 const ROUTES = [
   { pattern: /^#\/queue$/, nav: "queue", render: renderQueue },
   { pattern: /^#\/automation(?:\/(\w+))?$/, nav: "automation", render: renderAutomation },
   { pattern: /^#\/tasks\/([A-Za-z0-9_-]+)$/, nav: "automation", render: renderTask },
   { pattern: /^#\/schedules$/, nav: "schedules", render: renderSchedules },
+  { pattern: /^#\/contents$/, nav: "contents", render: renderContents },
 ];
 let cleanup = null;
 
@@ -24,7 +26,7 @@ function renderChrome(active) {
   const current = session();
   const nav = document.getElementById("nav");
   nav.replaceChildren(...(current ? [
-    ["queue", "#/queue"], ["automation", "#/automation"], ["schedules", "#/schedules"],
+    ["queue", "#/queue"], ["automation", "#/automation"], ["schedules", "#/schedules"], ["contents", "#/contents"],
   ].map(([name, href]) => h("a", { href, "aria-current": name === active ? "page" : null }, t(`nav.${name}`)))
     .concat(h("a", { href: "/docs", target: "_blank", rel: "noopener" }, t("nav.docs"))) : []));
   const signout = document.getElementById("signout");

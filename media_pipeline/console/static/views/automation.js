@@ -4,6 +4,7 @@ import { confirmDialog, h } from "../dom.js";
 import { fmtDate, t } from "../i18n.js";
 import { banner, showError, STAGES } from "../ui.js";
 import { logViewer } from "./logs.js";
+import { showStopResult } from "./stopresult.js";
 
 const TABS = ["scheduled", ...STAGES, "failed", "done"];
 const REFRESH_MS = 10000;
@@ -12,8 +13,9 @@ const FALLBACK_POLL_MS = 5000;
 export async function taskAction(kind, taskId, title, errorSlot) {
   if (!(await confirmDialog(t(`confirm.${kind}`, { title }), t("yes"), t("no")))) return false;
   try {
-    await api.post(`/api/automation/${kind}`, { taskId });
+    const result = await api.post(`/api/automation/${kind}`, { taskId });
     banner(t(`done.${kind}`));
+    if (kind === "stop") await showStopResult(result);
     return true;
   } catch (err) {
     showError(document, err, errorSlot);
@@ -120,7 +122,7 @@ export function renderAutomation(main, tabName) {
         if (tr) {
           tr.querySelector("progress").value = event.progress;
           tr.querySelector('[data-field="percent"]').textContent = ` ${Math.round(event.progress)}%`;
-          tr.querySelector('[data-field="message"]').textContent = event.error || event.message || "";
+          tr.querySelector('[data-field="message"]').textContent = event.error_message || event.message || "";
         }
         const key = `${event.status}/${event.step}`;
         if (last !== null && key !== last) scheduleRefresh();

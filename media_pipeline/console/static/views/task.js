@@ -1,9 +1,10 @@
-// Task page: live status and credits used, script scenes with approve/reject, scene images, video player, thumbnail,
+// Task page: live status and credits used, script scenes with approve/reject, scene images, HLS player, thumbnail,
 // subtitles download, publish link, actions and the task's logs. Files are fetched with the bearer token.
 import { api, blobUrl, wsUrl } from "../api.js";
 import { confirmDialog, h } from "../dom.js";
 import { fmtDate, t } from "../i18n.js";
 import { banner, showError } from "../ui.js";
+import { hlsPlayer } from "../player.js";
 import { taskAction } from "./automation.js";
 import { logViewer } from "./logs.js";
 
@@ -13,6 +14,7 @@ const generationOf = (job) => Number(job.job_id.slice(job.job_id.lastIndexOf("-g
 export function renderTask(main, taskId) {
   const jobsUrl = `/api/v2/videos/${taskId}/render-jobs`;
   const objectUrls = [];
+  const players = [];
   let socket = null;
   let closed = false;
   let rendered = null;
@@ -91,8 +93,9 @@ export function renderTask(main, taskId) {
     const video = assets.find((a) => a.kind === "video" && a.url);
     section.append(h("h2", {}, t("task.video")));
     if (video) {
-      section.append(h("video", { id: "player", controls: true, preload: "auto", src: await fileUrl(video.url),
-        "aria-label": t("task.video"), dataset: { expectedDuration: String(video.metadata?.duration ?? "") } }));
+      const player = hlsPlayer(taskId, { id: "player", label: t("task.video") });
+      players.push(player);
+      section.append(player.element);
     } else {
       section.append(h("p", { class: "muted" }, t("task.noVideo")));
     }
@@ -123,7 +126,7 @@ export function renderTask(main, taskId) {
       if (!["snapshot", "status", "progress"].includes(event.type)) return;
       document.getElementById("task-progress")?.setAttribute("value", String(event.progress));
       const msg = document.getElementById("task-message");
-      if (msg) msg.textContent = event.error || event.message || "";
+      if (msg) msg.textContent = event.error_message || event.message || "";
       scheduleLoad();
     };
     socket.onclose = () => { socket = null; };
@@ -140,11 +143,13 @@ export function renderTask(main, taskId) {
       const signature = JSON.stringify([job?.job_id, job?.awaiting_approval, assets.map((a) => a.id)]);
       if (signature !== rendered) {
         const previous = objectUrls.splice(0);
+        const previousPlayers = players.splice(0);
         const parts = [await scriptSection(job, assets), await mediaSection(task, assets)];
-        if (closed) return;
+        if (closed) { for (const player of players) player.destroy(); return; }
         content.replaceChildren(...parts);
         rendered = signature;
         for (const url of previous) URL.revokeObjectURL(url);
+        for (const player of previousPlayers) player.destroy();
       }
       error.textContent = "";
       followLive(task);
@@ -162,5 +167,6 @@ export function renderTask(main, taskId) {
     clearTimeout(pending);
     if (socket) socket.close();
     for (const url of objectUrls) URL.revokeObjectURL(url);
+    for (const player of players) player.destroy();
   };
 }

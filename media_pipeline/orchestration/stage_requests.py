@@ -1,0 +1,37 @@
+"""Run requests for stage runs, shared by the queue sensors and the repeats schedule (docs/ARCHITECTURE.md
+invariant 1): one run key ``task:generation:stage:attempt`` per stage run, whichever of them requests it."""
+
+import dagster as dg
+
+from media_pipeline.orchestration.jobs import stage_job_name
+from media_pipeline.orchestration.partitions import task_partitions
+from media_pipeline.orchestration.tags import ATTEMPT_TAG, GENERATION_TAG, RUN_KEY_TAG, STAGE_TAG, TASK_TAG
+from media_pipeline.store.pipeline_state import LaunchItem
+
+
+def stage_run_request(item: LaunchItem) -> dg.RunRequest:
+    """The run of ``item``'s stage job for its task partition, tagged with its task, stage, generation
+    and attempt."""
+    return dg.RunRequest(
+        run_key=item.run_key,
+        job_name=stage_job_name(item.stage),
+        partition_key=item.task_id,
+        tags={
+            STAGE_TAG: item.stage,
+            TASK_TAG: item.task_id,
+            GENERATION_TAG: str(item.generation),
+            ATTEMPT_TAG: str(item.attempt),
+        },
+    )
+
+
+def has_run(instance: dg.DagsterInstance, run_key: str) -> bool:
+    """Whether any sensor or schedule already created a run with ``run_key`` (Dagster itself dedupes run
+    keys only per sensor, and per tick for schedules)."""
+    return bool(instance.get_run_ids(filters=dg.RunsFilter(tags={RUN_KEY_TAG: run_key}), limit=1))
+
+
+def new_partition_keys(instance: dg.DagsterInstance, items: list[LaunchItem]) -> list[str]:
+    """Task partitions of ``items`` not yet known to the instance, sorted."""
+    known = instance.has_dynamic_partition
+    return sorted({item.task_id for item in items if not known(task_partitions.name, item.task_id)})
