@@ -142,8 +142,9 @@ def _build(
     )
 
 
-class RenderJobReader(OwnedService):
-    """The owner's render jobs and their files."""
+class TaskFilesService(OwnedService):
+    """An owner's service that hands out task files: ``asset_url`` builds their download URLs, ``storage``
+    holds them (opened from the settings on first use if not given)."""
 
     def __init__(
         self,
@@ -163,6 +164,10 @@ class RenderJobReader(OwnedService):
     def _storage(self) -> Storage:
         """The task storage (given, or opened from the settings on first use)."""
         return self._given_storage or open_storage(self._settings)
+
+
+class RenderJobReader(TaskFilesService):
+    """The owner's render jobs and their files."""
 
     # -- queries -------------------------------------------------------------------------------------
 

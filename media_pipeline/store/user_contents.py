@@ -14,23 +14,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from functools import cached_property
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain import TaskPaths
 from media_pipeline.domain.stages import Stage
-from media_pipeline.settings import Settings
-from media_pipeline.storage import Storage, open_storage
-from media_pipeline.store.base import OwnedService
-from media_pipeline.store.clock import Clock, as_utc
+from media_pipeline.store.clock import as_utc
 from media_pipeline.store.enums import ACTIVE_STATUSES, ContentKind, UserContentStatus, UserContentType
 from media_pipeline.store.errors import ConflictError, NotFoundError
 from media_pipeline.store.ids import new_id
 from media_pipeline.store.models import Content, Task, UserContent
-from media_pipeline.store.owner import Owner
-from media_pipeline.store.render_jobs import AssetUrl, asset_ref
+from media_pipeline.store.render_jobs import TaskFilesService
 from media_pipeline.store.views import ContentFileView, DeletedContentView, UserContentView
 
 FILE_KINDS = (ContentKind.SCRIPT, ContentKind.VIDEO, ContentKind.SUBTITLES, ContentKind.THUMBNAIL)
@@ -92,27 +87,9 @@ def _youtube_url(session: Session, task: Task) -> str | None:
     return None
 
 
-class UserContentService(OwnedService):
-    """The owner's contents ("my contents"); ``asset_url`` builds file download URLs, ``storage`` holds
-    the files that deleting an item removes (opened from the settings on first use if not given)."""
-
-    def __init__(
-        self,
-        engine: Engine | str,
-        owner: Owner,
-        *,
-        settings: Settings,
-        clock: Clock | None = None,
-        asset_url: AssetUrl = asset_ref,
-        storage: Storage | None = None,
-    ) -> None:
-        super().__init__(engine, owner, clock=clock, settings=settings)
-        self._asset_url = asset_url
-        self._given_storage = storage
-
-    @cached_property
-    def _storage(self) -> Storage:
-        return self._given_storage or open_storage(self._settings)
+class UserContentService(TaskFilesService):
+    """The owner's contents ("my contents"), with download URLs of their files; deleting an item removes
+    its files from the storage."""
 
     def list(
         self,
