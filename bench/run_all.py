@@ -31,6 +31,7 @@ MODULES = {
     "memory": "bench.memory",
     "orchestration": "bench.orchestration",
     "queue_ops": "bench.queue_ops",
+    "api_load": "bench.api_load",
     "object_storage": "bench.object_storage",
 }
 README = BENCH_DIR / "README.md"
