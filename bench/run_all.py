@@ -32,6 +32,7 @@ MODULES = {
     "orchestration": "bench.orchestration",
     "queue_ops": "bench.queue_ops",
     "api_load": "bench.api_load",
+    "dispatch_sim": "bench.dispatch_sim",
     "object_storage": "bench.object_storage",
 }
 README = BENCH_DIR / "README.md"
