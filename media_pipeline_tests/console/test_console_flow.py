@@ -56,7 +56,8 @@ def test_drafts_to_done_video_in_the_browser(page: Page, console: Console) -> No
         defaults = api.get("/api/queue").json()["defaultOptions"]
     assert [jobs[title]["settings"]["language"] for _, title in DRAFTS] == ["en", "en", "ko"]
     assert [jobs[title]["settings"]["privacy"] for _, title in DRAFTS] == ["unlisted", "unlisted", "private"]
-    assert [jobs[title]["settings"]["captionPreset"] for _, title in DRAFTS] == ["shorts", "shorts", "classic"]
+    presets = [jobs[title]["settings"]["captionPreset"] for _, title in DRAFTS]
+    assert presets == ["shorts", "shorts", "classic"]
     assert [jobs[title]["settings"]["madeForKids"] for _, title in DRAFTS] == [True, True, False]
     assert defaults["language"] == "en" and defaults["privacy"] == "unlisted" and defaults["fps"] == 10
 
