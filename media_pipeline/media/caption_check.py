@@ -44,7 +44,8 @@ def sample_frames(ass: Path, fps: int) -> list[int]:
 def _read_boxes(path: Path, fps: int) -> dict[int, tuple[int, int, int, int]]:
     """Frame number → bbox from a ``metadata=print`` file (frames where nothing was drawn are absent)."""
     boxes: dict[int, tuple[int, int, int, int]] = {}
-    frame, values = -1, dict[str, int]()
+    frame = -1
+    values: dict[str, int] = {}
     for line in [*path.read_text(encoding="utf-8").splitlines(), "frame:end"]:
         if line.startswith("frame:"):
             if {"x1", "y1", "x2", "y2"} <= values.keys():

@@ -60,6 +60,17 @@ def test_shorts_pages_keep_every_word_whole_in_at_most_two_lines(font: Path, wor
             assert len(line) == 1 or (len(text) <= 10 and layout.measure(text) <= layout.usable)
 
 
+def test_unspaced_japanese_breaks_between_characters_into_short_lines(font: Path) -> None:
+    text = "今日はとても良い天気ですね散歩に行きましょう、公園まで歩いて"
+    layout = ShortsLayout(*SIZE, font, Language.JA, SHORTS)
+    pages = layout.pages([WordTime(1.0, 4.0, text)])
+    pieces = [word for page in pages for word in page.words]
+    assert "".join(word.text for word in pieces) == text and len(pieces) >= 3
+    assert all(len(word.text) <= 10 for word in pieces) and all(len(page.lines) <= 2 for page in pages)
+    edges = [t for word in pieces for t in (word.start, word.end)]
+    assert edges == sorted(edges) and edges[0] == 1.0 and edges[-1] == pytest.approx(4.0)
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     st.lists(st.text(st.sampled_from("가나다abc1"), min_size=1, max_size=8), min_size=1, max_size=12),
