@@ -74,7 +74,7 @@ def _drawn_on(
     with tempfile.TemporaryDirectory(prefix="captions-") as tmp:
         found = Path(tmp) / "bbox.txt"
         video = video.filter("bbox", min_val=DRAWN_LUMA).filter("metadata", mode="print", file=str(found))
-        run_graph(video.output("-", f="null", fps_mode="passthrough"), timeout=TIMEOUT_S)
+        run_graph(video.output("-", f="null"), timeout=TIMEOUT_S)
         return _read_boxes(found, fps) if found.is_file() else {}
 
 
