@@ -215,3 +215,16 @@ def test_google_word_timings_come_from_ssml_marks(
     offsets = [text.index(word) * SECONDS_PER_CHAR for word in text.split()]
     assert [w.start for w in words] == pytest.approx(offsets, abs=0.02)
     assert words[-1].end == pytest.approx(wav_duration(wav))
+
+
+def test_openai_word_timings_are_aligned_to_the_audio(
+    make_settings: Callable[..., Settings], fast_backoff: Backoff, tmp_path: Path
+) -> None:
+    with FakeServer(openai_speech) as server:
+        narrator = _openai(make_settings, server, fast_backoff, tts_response_format="wav")
+        wav = sentence_wav(narrator, TEXT, 1.0, tmp_path)
+    words = sentence_words(wav, TEXT)
+    assert [w.text for w in words] == TEXT.split()
+    edges = [t for word in words for t in (word.start, word.end)]
+    assert edges == sorted(edges) and edges[0] >= 0 and edges[-1] == pytest.approx(wav_duration(wav))
+    assert sentence_words(wav, TEXT) == words  # cached next to the WAV
