@@ -1,6 +1,7 @@
 """Domain models: task settings, the script document (story.json), the stages and rule-based paths."""
 
 from media_pipeline.domain.models import (
+    CaptionPreset,
     ImageStyle,
     Language,
     MediaMode,
@@ -17,6 +18,7 @@ from media_pipeline.domain.stages import STAGES, Stage
 
 __all__ = [
     "STAGES",
+    "CaptionPreset",
     "ImageStyle",
     "Language",
     "MediaMode",

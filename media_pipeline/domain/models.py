@@ -7,7 +7,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from media_pipeline.domain.voice import DEFAULT_PROVIDER, VoiceRef, parse_voice
 
@@ -67,6 +76,14 @@ class ImageStyle(StrEnum):
     PASTEL = "pastel"
 
 
+class CaptionPreset(StrEnum):
+    """How burned-in captions look: ``classic`` small bottom subtitles, ``shorts`` large centred captions
+    with the spoken word highlighted (docs/ARCHITECTURE.md §9)."""
+
+    CLASSIC = "classic"
+    SHORTS = "shorts"
+
+
 DEFAULT_DURATION_S = {VideoType.SHORTFORM: 30.0, VideoType.LONGFORM: 60.0, VideoType.PRODUCT: 30.0}
 
 
@@ -82,6 +99,13 @@ class ProductInfo(_Strict):
     price: Annotated[str, Field(max_length=50)] = ""
     features: Annotated[list[Annotated[str, Field(max_length=200)]], Field(max_length=10)] = []
     url: HttpUrl | None = None
+
+
+class SyntheticMediaOverride(_Strict):
+    """The creator's own ``containsSyntheticMedia`` declaration and why (replaces the derived value)."""
+
+    contains: bool
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
 
 
 class TaskSettings(_Strict):
@@ -118,6 +142,15 @@ class TaskSettings(_Strict):
         description="Output height in px; default 1920 (vertical) or 1080 (landscape). For previews/tests.",
     )
     fps: Annotated[int, Field(ge=10, le=60)] = 30
+    caption_preset: CaptionPreset = Field(default=CaptionPreset.CLASSIC, alias="captionPreset")
+    made_for_kids: bool = Field(
+        default=False, alias="madeForKids", description="Sent as YouTube's selfDeclaredMadeForKids."
+    )
+    synthetic_media: SyntheticMediaOverride | None = Field(
+        default=None,
+        alias="syntheticMedia",
+        description="Overrides the derived containsSyntheticMedia flag, with a recorded reason.",
+    )
 
     @field_validator("voice")
     @classmethod

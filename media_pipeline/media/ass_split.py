@@ -21,6 +21,11 @@ def _window(line: str) -> tuple[float, float]:
     return ass_seconds(start), ass_seconds(end)
 
 
+def event_windows(ass: Path) -> list[tuple[float, float]]:
+    """``(start, end)`` seconds of every event of an ASS file, in file order."""
+    return [_window(line) for line in ass.read_text(encoding="utf-8").splitlines() if line.startswith(_EVENT)]
+
+
 def split_ass(ass: Path, windows: list[tuple[float, float]], out_dir: Path, prefix: str) -> list[Path]:
     """Write ``<prefix>NN.ass`` per ``(start, end)`` window (seconds) and return the paths in order.
 

@@ -78,23 +78,44 @@ class AssLayout:
         )
 
 
-def _ass_escape(text: str) -> str:
+def ass_escape(text: str) -> str:
     """Literal text for an ASS event (no override blocks or escapes from user text)."""
     text = " ".join(text.split())
     return text.replace("\\", "\u29f5").replace("{", "(").replace("}", ")")
 
 
-def write_ass(
-    cues: Iterable[Cue],
-    path: Path,
-    *,
-    width: int,
-    height: int,
-    font_name: str,
-    font_size: int | None = None,
-) -> Path:
-    """Write ASS with PlayRes = video pixels, bottom-centre outlined text and explicit ``\\N`` breaks."""
-    layout = AssLayout.for_frame(width, height, font_size)
+@dataclass(frozen=True)
+class AssStyle:
+    """One ``[V4+ Styles]`` line: colours are ASS ``&HAABBGGRR``; ``border_style`` 1 = outline + shadow,
+    3 = opaque box; ``alignment`` is numpad-like (2 = bottom centre)."""
+
+    font_name: str
+    font_size: int
+    outline: int
+    shadow: int
+    margin_l: int
+    margin_r: int
+    margin_v: int
+    bold: bool = True
+    primary: str = "&H00FFFFFF"
+    outline_colour: str = "&H00000000"
+    back: str = "&H80000000"
+    border_style: int = 1
+    alignment: int = 2
+
+    def line(self) -> str:
+        """The ``Style: Default,...`` line."""
+        return (
+            f"Style: Default,{self.font_name},{self.font_size},{self.primary},&H000000FF,"
+            f"{self.outline_colour},{self.back},{-1 if self.bold else 0},0,0,0,100,100,0,0,"
+            f"{self.border_style},{self.outline},{self.shadow},{self.alignment},"
+            f"{self.margin_l},{self.margin_r},{self.margin_v},1"
+        )
+
+
+def ass_document(path: Path, *, width: int, height: int, style: AssStyle, events: Iterable[str]) -> Path:
+    """Write an ASS file (PlayRes = video pixels, no automatic wrapping) with ``style`` and ``Dialogue``
+    lines built by :func:`ass_event`, atomically."""
     header = "\n".join(
         [
             "[Script Info]",
@@ -109,17 +130,42 @@ def write_ass(
             "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, "
             "BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, "
             "Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding",
-            f"Style: Default,{font_name},{layout.font_size},&H00FFFFFF,&H000000FF,&H00000000,&H80000000,"
-            f"-1,0,0,0,100,100,0,0,1,{layout.outline},{layout.shadow},2,"
-            f"{layout.margin_h},{layout.margin_h},{layout.margin_v},1",
+            style.line(),
             "",
             "[Events]",
             "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text",
         ]
     )
+    return write_bytes_atomic(path, ("\n".join([header, *events]) + "\n").encode("utf-8"))
+
+
+def ass_event(start: float, end: float, text: str) -> str:
+    """A ``Dialogue`` line of the Default style (``text`` already escaped and formatted)."""
+    return f"Dialogue: 0,{ass_time(start)},{ass_time(end)},Default,,0,0,0,,{text}"
+
+
+def write_ass(
+    cues: Iterable[Cue],
+    path: Path,
+    *,
+    width: int,
+    height: int,
+    font_name: str,
+    font_size: int | None = None,
+) -> Path:
+    """Write the ``classic`` captions: bottom-centre outlined text, pre-wrapped with explicit ``\\N``."""
+    layout = AssLayout.for_frame(width, height, font_size)
+    style = AssStyle(
+        font_name=font_name,
+        font_size=layout.font_size,
+        outline=layout.outline,
+        shadow=layout.shadow,
+        margin_l=layout.margin_h,
+        margin_r=layout.margin_h,
+        margin_v=layout.margin_v,
+    )
     events = [
-        f"Dialogue: 0,{ass_time(cue.start)},{ass_time(cue.end)},Default,,0,0,0,,"
-        + r"\N".join(wrap_text(_ass_escape(cue.text), layout.max_units))
+        ass_event(cue.start, cue.end, r"\N".join(wrap_text(ass_escape(cue.text), layout.max_units)))
         for cue in cues
     ]
-    return write_bytes_atomic(path, ("\n".join([header, *events]) + "\n").encode("utf-8"))
+    return ass_document(path, width=width, height=height, style=style, events=events)

@@ -4,28 +4,38 @@ duration and joined into one track; cue times are running sums of the measured s
 from __future__ import annotations
 
 import hashlib
+import json
 import tempfile
 import wave
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import ffmpeg
 from ffmpeg.nodes import Stream
 
 from media_pipeline.domain import Script
 from media_pipeline.errors import PermanentError
-from media_pipeline.fsutil import atomic_path
+from media_pipeline.fsutil import atomic_path, write_json_atomic
 from media_pipeline.media.ffgraph import run_graph
 from media_pipeline.media.fit import FitPlan, fit_to_target
 from media_pipeline.media.process import ProcessFailed
 from media_pipeline.media.text import speech_chunks
+from media_pipeline.media.words import (
+    WordTime,
+    align_words,
+    detect_silences,
+    leading_silence,
+    marked_words,
+    split_words,
+)
 
 SENTENCE_PAUSE_S = 0.25
 PCM_RATE = 24000  # every provider's audio is decoded to mono 16-bit PCM at this rate
 SPEEDUP_MARGIN = 1.03  # speech does not scale exactly with the requested rate
 SPEEDUP_ROUNDS = 2
 MAX_SPEEDUP = 1.5  # narration that cannot be trimmed to the target is re-spoken at most this much faster
+KEPT_EDGE_SILENCE_S = 0.05  # what trim_silence leaves at each end
 
 
 class Narrator(Protocol):
@@ -43,13 +53,38 @@ class Narrator(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class MarkedSpeech:
+    """Audio and the start of each of its text's words (seconds into ``audio``), as a provider marked them."""
+
+    audio: bytes
+    marks: list[float]
+
+
+@runtime_checkable
+class MarkingNarrator(Narrator, Protocol):
+    """A narrator that can also say when each word starts (e.g. Google TTS SSML marks)."""
+
+    def speak_marked(self, text: str, speed: float) -> MarkedSpeech:
+        """Like :meth:`Narrator.speak`, with one start mark per space-separated word of ``text``."""
+        ...
+
+
 @dataclass
 class Cue:
-    """One subtitle cue: ``text`` shown from ``start`` to ``end`` seconds."""
+    """One subtitle cue: ``text`` shown from ``start`` to ``end`` seconds; ``words`` says when each of its
+    words is spoken (absolute seconds; empty when unknown)."""
 
     start: float
     end: float
     text: str
+    words: list[WordTime] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Cue:
+        """Inverse of ``dataclasses.asdict``."""
+        words = [WordTime(**word) for word in data.get("words", [])]
+        return cls(float(data["start"]), float(data["end"]), str(data["text"]), words)
 
 
 @dataclass
@@ -74,7 +109,7 @@ class Narration:
         """Inverse of :meth:`as_dict`."""
         return cls(
             wav=Path(data["wav"]),
-            cues=[Cue(**cue) for cue in data["cues"]],
+            cues=[Cue.from_dict(cue) for cue in data["cues"]],
             scene_durations=[float(d) for d in data["scene_durations"]],
             duration=float(data["duration"]),
             dropped=list(data.get("dropped", [])),
@@ -103,11 +138,12 @@ class WavFormat:
 
 @dataclass(frozen=True)
 class _Clip:
-    """PCM frames of one synthesized sentence."""
+    """PCM frames of one synthesized sentence and when its words are spoken (seconds into the clip)."""
 
     text: str
     format: WavFormat
     frames: bytes
+    words: list[WordTime]
 
     @property
     def frame_count(self) -> int:
@@ -128,14 +164,18 @@ def trim_silence(audio: Stream) -> Stream:
     return audio
 
 
-def _decode_to_wav(audio: bytes, out_wav: Path, identity: str) -> None:
-    """Decode provider audio (any container ffmpeg knows) to the common PCM layout, atomically."""
+def _decode_to_wav(audio: bytes, out_wav: Path, identity: str, *, measure_cut: bool = False) -> float:
+    """Decode provider audio (any container ffmpeg knows) to the common PCM layout, atomically; with
+    ``measure_cut`` returns how many seconds of leading silence were cut (else 0)."""
     if not audio:
         raise PermanentError(f"narrator {identity} returned no audio")
+    cut = 0.0
     with tempfile.NamedTemporaryFile(dir=out_wav.parent, prefix=".tts-", suffix=".bin") as raw:
         raw.write(audio)
         raw.flush()
         try:
+            if measure_cut:
+                cut = max(0.0, leading_silence(Path(raw.name)) - KEPT_EDGE_SILENCE_S)
             with atomic_path(out_wav) as tmp:
                 audio = trim_silence(ffmpeg.input(raw.name)["a:0"])
                 wav = {"ac": 1, "ar": PCM_RATE, "c:a": "pcm_s16le", "f": "wav"}
@@ -145,17 +185,45 @@ def _decode_to_wav(audio: bytes, out_wav: Path, identity: str) -> None:
     if wav_duration(out_wav) <= 0:
         out_wav.unlink()
         raise PermanentError(f"narrator {identity} returned audio without samples")
+    return cut
+
+
+def words_path(wav: Path) -> Path:
+    """Where the word timings of a cached sentence WAV are kept."""
+    return wav.with_suffix(".words.json")
+
+
+def _save_words(wav: Path, words: list[WordTime]) -> list[WordTime]:
+    write_json_atomic(words_path(wav), [asdict(word) for word in words])
+    return words
 
 
 def sentence_wav(narrator: Narrator, text: str, speed: float, cache_dir: Path) -> Path:
     """WAV (mono 16-bit, ``PCM_RATE``) of ``text`` spoken by ``narrator``, cached in ``cache_dir`` by
-    (provider and voice, text, speed) so a re-render never asks the provider twice."""
+    (provider and voice, text, speed) so a re-render never asks the provider twice. A
+    :class:`MarkingNarrator`'s word marks are kept next to it (see :func:`sentence_words`)."""
     key = hashlib.sha256(f"{narrator.identity}\0{text}\0{speed:.3f}".encode()).hexdigest()[:24]
     wav = cache_dir / f"s-{key}.wav"
     if not wav.is_file():
         cache_dir.mkdir(parents=True, exist_ok=True)
-        _decode_to_wav(narrator.speak(text, speed), wav, narrator.identity)
+        if isinstance(narrator, MarkingNarrator):
+            spoken = narrator.speak_marked(text, speed)
+            cut = _decode_to_wav(spoken.audio, wav, narrator.identity, measure_cut=True)
+            if len(spoken.marks) == len(split_words(text)):  # else aligned like any narrator's audio
+                _save_words(wav, marked_words(text, spoken.marks, wav_duration(wav), cut))
+        else:
+            _decode_to_wav(narrator.speak(text, speed), wav, narrator.identity)
     return wav
+
+
+def sentence_words(wav: Path, text: str) -> list[WordTime]:
+    """When each word of ``text`` is spoken in its sentence ``wav``: the provider's marks when it gave
+    them, else the words aligned to the audio's pauses (see :func:`~media_pipeline.media.words.align_words`),
+    cached next to the WAV."""
+    cached = words_path(wav)
+    if cached.is_file():
+        return [WordTime(**word) for word in json.loads(cached.read_bytes())]
+    return _save_words(wav, align_words(text, wav_duration(wav), detect_silences(wav)))
 
 
 def read_wav(path: Path) -> tuple[WavFormat, bytes]:
@@ -173,13 +241,13 @@ def wav_duration(path: Path) -> float:
 
 def _speak(script: Script, narrator: Narrator, speed: float, work_dir: Path) -> list[list[_Clip]]:
     """Clips of every scene's sentences (cached per sentence)."""
-    scenes = [
-        [
-            _Clip(text, *read_wav(sentence_wav(narrator, text, speed, work_dir)))
-            for text in speech_chunks(scene.narration)
-        ]
-        for scene in script.scenes
-    ]
+    scenes = []
+    for scene in script.scenes:
+        clips = []
+        for text in speech_chunks(scene.narration):
+            wav = sentence_wav(narrator, text, speed, work_dir)
+            clips.append(_Clip(text, *read_wav(wav), sentence_words(wav, text)))
+        scenes.append(clips)
     if not any(scenes):
         raise PermanentError("the script has no speakable narration")
     return scenes
@@ -234,7 +302,9 @@ def synthesize_narration(
         for scene, kept, hold_s in zip(scenes, plan.kept, plan.hold_s, strict=True):
             start = position
             for clip in (scene[i] for i in kept):
-                cues.append(Cue(position / rate, (position + clip.frame_count) / rate, clip.text))
+                at = position / rate
+                words = [word.shifted(at) for word in clip.words]
+                cues.append(Cue(at, (position + clip.frame_count) / rate, clip.text, words))
                 writer.writeframes(clip.frames + pause)
                 position += clip.frame_count + pause_frames
             missing = max(0, round(min_scene_s * rate) - (position - start)) + round(hold_s * rate)

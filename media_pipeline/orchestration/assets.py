@@ -35,6 +35,7 @@ GROUP = "video_production"
 VIDEO_CHECK = "video_spec"
 LOUDNESS_CHECK = "video_loudness"
 THUMBNAIL_CHECK = "thumbnail_spec"
+CAPTIONS_CHECK = "video_captions"
 
 
 def _load_script(path: Path) -> Script:
@@ -151,6 +152,12 @@ def images(
             blocking=True,
             description="EBU R128 (ebur128): -14 ± 1 LUFS integrated, true peak <= -1 dBTP",
         ),
+        dg.AssetCheckSpec(
+            CAPTIONS_CHECK,
+            asset="video",
+            description="burned-in captions drawn alone (ffmpeg subtitles + bbox) stay within the caption "
+            "preset's safe area (shorts: clear of the bottom 22 % and the right-hand buttons)",
+        ),
     ],
 )
 def video(
@@ -197,6 +204,13 @@ def video(
                         "problems": "; ".join(produced.loudness_problems) or "none",
                         **loudness_metadata(produced.loudness),
                     },
+                ),
+                dg.AssetCheckResult(
+                    check_name=CAPTIONS_CHECK,
+                    asset_key="video",
+                    passed=not produced.caption_problems,
+                    severity=dg.AssetCheckSeverity.WARN,
+                    metadata={"problems": "; ".join(produced.caption_problems) or "none"},
                 ),
             ],
         )

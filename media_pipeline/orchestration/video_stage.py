@@ -13,13 +13,14 @@ from media_pipeline.domain.stages import NARRATION_SHARE
 from media_pipeline.errors import PermanentError
 from media_pipeline.fsutil import write_json_atomic
 from media_pipeline.media.analysis import analyze
-from media_pipeline.media.fonts import font_family
+from media_pipeline.media.caption_check import captions_outside
+from media_pipeline.media.captions import safe_area, write_captions
 from media_pipeline.media.hls import MASTER, Rendition, transcode_hls
 from media_pipeline.media.loudness import Loudness, measure_loudness
 from media_pipeline.media.music import generate_music
 from media_pipeline.media.probe import VideoSummary, check_video, summarize
 from media_pipeline.media.render import RenderResult, RenderSpec, render_video
-from media_pipeline.media.subtitles import write_ass, write_srt
+from media_pipeline.media.subtitles import write_srt
 from media_pipeline.media.tts import Narration
 from media_pipeline.orchestration.resources import NarratorResource
 from media_pipeline.orchestration.stage_run import StageRun
@@ -40,6 +41,8 @@ class ProducedVideo:
     loudness: Loudness
     outputs: list[Path]
     """Files to publish, the video last."""
+    caption_problems: list[str]
+    """Where the burned-in captions left their preset's safe area (empty when they did not)."""
 
     @property
     def loudness_problems(self) -> list[str]:
@@ -54,8 +57,8 @@ class ProducedVideo:
 
 
 def produce_video(run: StageRun, narrator: NarratorResource, font: Path) -> ProducedVideo:
-    """Synthesize narration fitted to the target duration, write SRT/ASS, render output.mp4 and validate
-    it with ffprobe and the EBU R128 meter.
+    """Synthesize narration fitted to the target duration, write SRT/ASS (the task's caption preset),
+    render output.mp4 and validate it with ffprobe, the EBU R128 meter and the captions' safe area.
 
     Inputs are fetched into the run's workspace (story.json and the scene images only). The narration
     cache (``narration/``) and the per-segment render cache (``segments/``) stay in the workspace and are
@@ -70,7 +73,15 @@ def produce_video(run: StageRun, narrator: NarratorResource, font: Path) -> Prod
     narration = narrator.narrate(story, settings, paths.narration_dir, paths.narration_wav)
     run.progress(NARRATION_SHARE, f"narration {narration.duration:.1f}s")
     write_srt(narration.cues, paths.subtitles_srt)
-    write_ass(narration.cues, paths.subtitles_ass, width=width, height=height, font_name=font_family(font))
+    write_captions(
+        settings.caption_preset,
+        narration.cues,
+        paths.subtitles_ass,
+        width=width,
+        height=height,
+        font_path=font,
+        language=story.language,
+    )
     music = generate_music(narration.duration, paths.music_wav) if settings.music else None
     spec = RenderSpec(
         width=width,
@@ -104,6 +115,13 @@ def produce_video(run: StageRun, narrator: NarratorResource, font: Path) -> Prod
         target_s=settings.duration_s,
         loudness=measure_loudness(result.path),
         outputs=outputs,
+        caption_problems=captions_outside(
+            paths.subtitles_ass,
+            (width, height),
+            settings.fps,
+            safe_area(settings.caption_preset),
+            font.parent,
+        ),
     )
 
 

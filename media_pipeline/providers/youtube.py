@@ -97,6 +97,7 @@ class YouTubePublisher:
         self.api_base_url = settings.youtube_api_base_url
         self.chunk_size = normalise_chunk_size(settings.youtube_chunk_size)
         self.category_id = settings.youtube_category_id
+        self.voice_provider = settings.tts_provider
         self.backoff = backoff or Backoff(attempts=settings.youtube_max_retries, base_s=2.0, max_s=120.0)
         self.clock = clock
 
@@ -117,7 +118,14 @@ class YouTubePublisher:
             client = build_youtube(credentials, api_base_url=self.api_base_url)
             video_id, how = self._existing(client, record, paths, files.video)
             if video_id is None:
-                body = video_body(task, script, marker, category_id=self.category_id, now=self.clock())
+                body = video_body(
+                    task,
+                    script,
+                    marker,
+                    category_id=self.category_id,
+                    now=self.clock(),
+                    voice_provider=self.voice_provider,
+                )
                 video_id, how = self._upload(client, body, files.video, record, paths), "uploaded"
             thumbnail_note = self._ensure_thumbnail(client, video_id, files.thumbnail, record, paths)
         finally:

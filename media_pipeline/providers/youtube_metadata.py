@@ -6,12 +6,13 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from media_pipeline.domain import MediaMode, Privacy, Script, TaskSpec
+from media_pipeline.domain import Privacy, Script, TaskSpec
+from media_pipeline.domain.disclosure import disclosure
+from media_pipeline.domain.voice import DEFAULT_PROVIDER
 
 TITLE_MAX_CHARS = 100
 DESCRIPTION_MAX_BYTES = 5000
 TAGS_MAX_CHARS = 500
-AI_MODES = frozenset({MediaMode.DALLE3, MediaMode.IMAGEN3, MediaMode.SORA2})
 _ANGLE_RE = re.compile(r"[<>]")
 
 
@@ -55,19 +56,27 @@ def _tags(script: Script, task: TaskSpec, marker: str) -> list[str]:
 
 
 def video_body(
-    task: TaskSpec, script: Script, marker: str, *, category_id: str, now: datetime
+    task: TaskSpec,
+    script: Script,
+    marker: str,
+    *,
+    category_id: str,
+    now: datetime,
+    voice_provider: str = DEFAULT_PROVIDER,
 ) -> dict[str, Any]:
     """Snippet and status for ``videos.insert(part="snippet,status")``.
 
-    A future ``publishAt`` schedules the video and forces ``privacyStatus=private`` (YouTube's rule);
-    a ``publishAt`` already in the past is dropped and the requested privacy applies at once.
+    ``selfDeclaredMadeForKids`` and ``containsSyntheticMedia`` are always sent (see
+    :func:`~media_pipeline.domain.disclosure.disclosure`; ``voice_provider`` narrates tasks without a
+    ``voice``). A future ``publishAt`` schedules the video and forces ``privacyStatus=private``
+    (YouTube's rule); a ``publishAt`` already in the past is dropped and the requested privacy
+    applies at once.
     """
     settings = task.settings
-    status: dict[str, Any] = {"privacyStatus": settings.privacy.value, "selfDeclaredMadeForKids": False}
+    status: dict[str, Any] = {"privacyStatus": settings.privacy.value}
+    status.update(disclosure(settings, voice_provider).status())
     if settings.publish_at is not None and settings.publish_at > now:
         status.update(privacyStatus=Privacy.PRIVATE.value, publishAt=rfc3339_utc(settings.publish_at))
-    if settings.media_mode in AI_MODES:
-        status["containsSyntheticMedia"] = True
     snippet = {
         "title": _title(script, task),
         "description": _description(script, marker),

@@ -45,6 +45,8 @@ def test_drafts_to_done_video_in_the_browser(page: Page, console: Console) -> No
     dialog = page.locator("#bulk-dialog")
     dialog.get_by_label("언어").select_option("en")
     dialog.get_by_label("공개 범위").select_option("unlisted")
+    dialog.get_by_label("자막 스타일").select_option("shorts")
+    dialog.get_by_label("아동용").select_option("true")
     screenshot(page, "queue-bulk-settings")
     dialog.get_by_label("기본 옵션으로 저장").check()
     dialog.get_by_role("button", name="적용").click()
@@ -54,6 +56,9 @@ def test_drafts_to_done_video_in_the_browser(page: Page, console: Console) -> No
         defaults = api.get("/api/queue").json()["defaultOptions"]
     assert [jobs[title]["settings"]["language"] for _, title in DRAFTS] == ["en", "en", "ko"]
     assert [jobs[title]["settings"]["privacy"] for _, title in DRAFTS] == ["unlisted", "unlisted", "private"]
+    presets = [jobs[title]["settings"]["captionPreset"] for _, title in DRAFTS]
+    assert presets == ["shorts", "shorts", "classic"]
+    assert [jobs[title]["settings"]["madeForKids"] for _, title in DRAFTS] == [True, True, False]
     assert defaults["language"] == "en" and defaults["privacy"] == "unlisted" and defaults["fps"] == 10
 
     page.locator(".draft", has_text=DRAFTS[2][1]).drag_to(page.locator(".draft", has_text=DRAFTS[0][1]))

@@ -51,7 +51,12 @@ def test_the_asset_order_is_the_stage_order() -> None:
 
 def test_checks_on_video_and_thumbnail() -> None:
     checks = {(k.asset_key.to_user_string(), k.name) for k in defs.resolve_asset_graph().asset_check_keys}
-    assert checks == {("video", "video_spec"), ("video", "video_loudness"), ("thumbnail", "thumbnail_spec")}
+    assert checks == {
+        ("video", "video_spec"),
+        ("video", "video_loudness"),
+        ("video", "video_captions"),
+        ("thumbnail", "thumbnail_spec"),
+    }
     loudness = defs.resolve_asset_graph().get_check_spec(
         dg.AssetCheckKey(dg.AssetKey("video"), "video_loudness")
     )

@@ -57,7 +57,13 @@ def _materialization(instance: dg.DagsterInstance, asset: str) -> dg.AssetMateri
 def test_shortform_korean_task_end_to_end(settings, instance) -> None:
     # three Korean scenes need ~8 s even at the fastest rate, so the target is 10 s
     spec = _spec(
-        "ko-short", title="서울의 가을 산책", type="shortform", language="ko", music=True, targetDurationS=10
+        "ko-short",
+        title="서울의 가을 산책",
+        type="shortform",
+        language="ko",
+        music=True,
+        targetDurationS=10,
+        captionPreset="shorts",
     )
     result = produce_task(spec, instance=instance)
 
@@ -82,7 +88,13 @@ def test_shortform_korean_task_end_to_end(settings, instance) -> None:
             instance.get_runs()[0].run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
         )
     }
-    assert checks == {"video_spec": True, "video_loudness": True, "thumbnail_spec": True}
+    assert checks == {
+        "video_spec": True,
+        "video_loudness": True,
+        "video_captions": True,
+        "thumbnail_spec": True,
+    }
+    assert "\\1c&H" in paths.subtitles_ass.read_text(encoding="utf-8")  # the spoken word is highlighted
     assert abs(summary.duration - 10) <= 2  # ±2 s under 20 s
     metadata = _materialization(instance, "video").metadata
     assert -15 <= metadata["integrated_lufs"].value <= -13 and metadata["true_peak_dbtp"].value <= -1

@@ -31,6 +31,7 @@ def test_webserver_shows_partitioned_assets_checks_running_sensors_and_schedules
     assert set(nodes) == {"script", "images", "video", "playback", "thumbnail", "youtube_video"}
     assert all(node["isPartitioned"] for node in nodes.values())
     assert sorted(c["name"] for c in nodes["video"]["assetChecksOrError"]["checks"]) == [
+        "video_captions",
         "video_loudness",
         "video_spec",
     ]

@@ -1,19 +1,26 @@
 """Loopback fakes of the two remote speech protocols, answering with real audio made by ffmpeg.
 
 OpenAI ``POST /v1/audio/speech`` returns the audio bytes in ``response_format``; Google
-``POST /v1/text:synthesize`` returns JSON with base64 ``audioContent`` (LINEAR16 = WAV with header). The
-audio lasts ``SECONDS_PER_CHAR`` per character of input, so longer text gives longer audio.
+``POST /v1beta1/text:synthesize`` takes SSML and returns JSON with base64 ``audioContent`` (LINEAR16 = WAV
+with header) and, with ``enableTimePointing: ["SSML_MARK"]``, the ``timepoints`` of its ``<mark>``s. The
+audio lasts ``SECONDS_PER_CHAR`` per character of input (of SSML: of its text), so longer text gives longer
+audio, and a mark's time is that of the characters before it.
 """
 
 from __future__ import annotations
 
 import base64
+import html
+import re
 import subprocess
 from functools import lru_cache
+from typing import Any
 
 from media_pipeline_tests.providers.fakeserver import App, Recorded, Reply
 
 SECONDS_PER_CHAR = 0.05
+GOOGLE_PATH = "/v1beta1/text:synthesize"
+_SSML_TAG = re.compile(r"<mark name=\"([^\"]*)\"/>|</?speak>")
 _MUXERS = {"mp3": ("libmp3lame", "mp3"), "wav": ("pcm_s16le", "wav"), "flac": ("flac", "flac")}
 
 
@@ -43,16 +50,33 @@ def openai_speech(request: Recorded) -> Reply:
     return Reply(200, tone(speech_seconds(body["input"]), fmt), {"Content-Type": f"audio/{fmt}"})
 
 
+def read_ssml(ssml: str) -> tuple[str, list[dict[str, Any]]]:
+    """The spoken text of ``ssml`` and its marks' timepoints (seconds of the characters before each)."""
+    text, timepoints, cursor = "", [], 0
+    for match in _SSML_TAG.finditer(ssml):
+        text += html.unescape(ssml[cursor : match.start()])
+        cursor = match.end()
+        if match.group(1) is not None:
+            timepoints.append({"markName": match.group(1), "timeSeconds": SECONDS_PER_CHAR * len(text)})
+    return text + html.unescape(ssml[cursor:]), timepoints
+
+
 def google_synthesize(request: Recorded) -> Reply:
-    """``/v1/text:synthesize``: JSON ``{"audioContent": base64}``."""
+    """``/v1beta1/text:synthesize``: JSON ``{"audioContent": base64, "timepoints": [...]}``."""
     body = request.json()
-    if request.path != "/v1/text:synthesize" or "text" not in body.get("input", {}):
+    if request.path != GOOGLE_PATH or not {"text", "ssml"} & body.get("input", {}).keys():
         return Reply.json({"error": {"code": 400, "message": "bad request"}}, status=400)
     config = body.get("audioConfig", {})
     if config.get("audioEncoding") != "LINEAR16":
         return Reply.json({"error": {"code": 400, "message": "unsupported encoding"}}, status=400)
-    audio = tone(speech_seconds(body["input"]["text"]), "wav", config.get("sampleRateHertz", 24000))
-    return Reply.json({"audioContent": base64.b64encode(audio).decode()})
+    text, timepoints = (
+        read_ssml(body["input"]["ssml"]) if "ssml" in body["input"] else (body["input"]["text"], [])
+    )
+    audio = tone(speech_seconds(text), "wav", config.get("sampleRateHertz", 24000))
+    answer: dict[str, Any] = {"audioContent": base64.b64encode(audio).decode()}
+    if body.get("enableTimePointing") == ["SSML_MARK"]:
+        answer["timepoints"] = timepoints
+    return Reply.json(answer)
 
 
 def failing_first(app: App, *failures: Reply) -> App:

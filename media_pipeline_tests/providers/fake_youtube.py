@@ -21,6 +21,8 @@ UPLOADS_PLAYLIST = "UUfakeuploads"
 VIDEO_UPLOAD_PATH = "/upload/youtube/v3/videos"
 THUMBNAIL_PATH = "/upload/youtube/v3/thumbnails/set"
 _RANGE_RE = re.compile(r"bytes (\d+)-(\d+)/(\d+|\*)")
+# Policy flags every upload must state explicitly (this fake is stricter than YouTube, which defaults them).
+REQUIRED_STATUS_FLAGS = ("selfDeclaredMadeForKids", "containsSyntheticMedia")
 
 
 def google_error(status: int, reason: str, message: str = "") -> Reply:
@@ -131,9 +133,14 @@ class FakeYouTube:
     def _start_session(self, request: Recorded) -> Reply:
         if request.query.get("uploadType") != "resumable":
             return google_error(400, "badRequest", "expected uploadType=resumable")
+        metadata = request.json()
+        status = metadata.get("status", {})
+        missing = [flag for flag in REQUIRED_STATUS_FLAGS if not isinstance(status.get(flag), bool)]
+        if missing:
+            return google_error(400, "invalidVideoMetadata", f"status must state {', '.join(missing)}")
         upload_id = f"session{next(self._ids)}"
         total = int(request.headers["x-upload-content-length"])
-        self.sessions[upload_id] = Session(metadata=request.json(), total=total)
+        self.sessions[upload_id] = Session(metadata=metadata, total=total)
         location = f"{self.base_url}{VIDEO_UPLOAD_PATH}?uploadType=resumable&upload_id={upload_id}"
         return Reply(200, b"", {"Location": location})
 

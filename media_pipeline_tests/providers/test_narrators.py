@@ -16,14 +16,23 @@ from pydantic import SecretStr
 from media_pipeline.domain import Language
 from media_pipeline.domain.voice import VoiceRef, parse_voice
 from media_pipeline.errors import PermanentError, ProviderNotConfiguredError, TransientError
-from media_pipeline.media.tts import PCM_RATE, sentence_wav, synthesize_narration, wav_duration
+from media_pipeline.media.tts import (
+    PCM_RATE,
+    sentence_wav,
+    sentence_words,
+    synthesize_narration,
+    wav_duration,
+)
 from media_pipeline.providers.narrators import build_narrator, validate_voice
 from media_pipeline.providers.retry import Backoff
 from media_pipeline.settings import Settings
 from media_pipeline_tests.providers.fake_tts import (
+    GOOGLE_PATH,
+    SECONDS_PER_CHAR,
     failing_first,
     google_synthesize,
     openai_speech,
+    read_ssml,
     speech_seconds,
 )
 from media_pipeline_tests.providers.fakeserver import FakeServer, Reply, routes
@@ -84,7 +93,7 @@ def test_google_service_account_token(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
     token = Reply.json({"access_token": "ya29.fake", "expires_in": 3600, "token_type": "Bearer"})
-    with FakeServer(routes({"/token": token, "/v1/text:synthesize": google_synthesize})) as server:
+    with FakeServer(routes({"/token": token, GOOGLE_PATH: google_synthesize})) as server:
         account = tmp_path / "sa.json"
         account.write_text(
             json.dumps(
@@ -103,7 +112,7 @@ def test_google_service_account_token(
         sentence_wav(narrator, "첫 문장.", 1.0, tmp_path)
         sentence_wav(narrator, "둘째 문장.", 1.0, tmp_path)
     assert len(server.matching("POST", "/token")) == 1  # the token is reused until it expires
-    calls = server.matching("POST", "/v1/text:synthesize")
+    calls = server.matching("POST", GOOGLE_PATH)
     assert [c.headers["authorization"] for c in calls] == ["Bearer ya29.fake"] * 2
     assert all("key" not in c.query for c in calls)
 
@@ -188,3 +197,34 @@ def test_unconfigured_providers_name_their_settings(make_settings: Callable[...,
     validate_voice(parse_voice("openai"), configured)
     with pytest.raises(PermanentError, match="must look like 'ko-KR-Neural2-A'"):
         validate_voice(parse_voice("google:alloy"), configured)
+
+
+def test_google_word_timings_come_from_ssml_marks(
+    make_settings: Callable[..., Settings], fast_backoff: Backoff, tmp_path: Path
+) -> None:
+    text = "오늘은 <좋은> 날씨 & 바람"
+    with FakeServer(google_synthesize) as server:
+        narrator = _google(make_settings, server, fast_backoff, tts_google_api_key=SecretStr("gk"))
+        wav = sentence_wav(narrator, text, 1.0, tmp_path)
+    (request,) = server.requests
+    body = request.json()
+    assert body["enableTimePointing"] == ["SSML_MARK"]
+    assert read_ssml(body["input"]["ssml"])[0] == text  # words escaped, nothing lost
+    words = sentence_words(wav, text)
+    assert [w.text for w in words] == text.split()
+    offsets = [text.index(word) * SECONDS_PER_CHAR for word in text.split()]
+    assert [w.start for w in words] == pytest.approx(offsets, abs=0.02)
+    assert words[-1].end == pytest.approx(wav_duration(wav))
+
+
+def test_openai_word_timings_are_aligned_to_the_audio(
+    make_settings: Callable[..., Settings], fast_backoff: Backoff, tmp_path: Path
+) -> None:
+    with FakeServer(openai_speech) as server:
+        narrator = _openai(make_settings, server, fast_backoff, tts_response_format="wav")
+        wav = sentence_wav(narrator, TEXT, 1.0, tmp_path)
+    words = sentence_words(wav, TEXT)
+    assert [w.text for w in words] == TEXT.split()
+    edges = [t for word in words for t in (word.start, word.end)]
+    assert edges == sorted(edges) and edges[0] >= 0 and edges[-1] == pytest.approx(wav_duration(wav))
+    assert sentence_words(wav, TEXT) == words  # cached next to the WAV

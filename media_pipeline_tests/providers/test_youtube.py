@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from media_pipeline.domain import TaskPaths
@@ -133,6 +134,7 @@ def test_full_resumable_upload_sets_metadata_and_thumbnail(env: Env) -> None:
     assert video["snippet"]["defaultLanguage"] == video["snippet"]["defaultAudioLanguage"] == "en"
     assert video["status"]["privacyStatus"] == "unlisted"
     assert video["status"]["selfDeclaredMadeForKids"] is False
+    assert video["status"]["containsSyntheticMedia"] is False  # local images, espeak-ng voice
     assert "publishAt" not in video["status"]
 
     mime, data = env.fake.thumbnails[video_id]
@@ -157,6 +159,29 @@ def test_publish_at_forces_private_and_rfc3339_utc(env: Env) -> None:
     status = start.json()["status"]
     assert status["privacyStatus"] == "private"
     assert status["publishAt"] == when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_policy_flags_follow_the_task(env: Env) -> None:
+    env.publish(madeForKids=True, voice="openai:alloy")
+
+    (start,) = env.server.matching("POST", VIDEO_UPLOAD_PATH)
+    status = start.json()["status"]
+    assert status["selfDeclaredMadeForKids"] is True and status["containsSyntheticMedia"] is True
+
+
+def test_fake_rejects_an_upload_without_policy_flags(env: Env) -> None:
+    metadata = {
+        "snippet": {"title": "t"},
+        "status": {"privacyStatus": "private", "selfDeclaredMadeForKids": False},
+    }
+    answer = httpx.post(
+        f"{env.server.base_url}{VIDEO_UPLOAD_PATH}",
+        params={"uploadType": "resumable", "part": "snippet,status"},
+        headers={"Authorization": "Bearer valid-token", "X-Upload-Content-Length": "10"},
+        json=metadata,
+    )
+    assert answer.status_code == 400 and "containsSyntheticMedia" in answer.text
+    assert env.fake.sessions == {}
 
 
 def test_503_mid_upload_resumes_the_same_session(env: Env) -> None:

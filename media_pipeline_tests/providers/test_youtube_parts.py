@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 from PIL import Image
+from pydantic import ValidationError
 
 from media_pipeline.errors import DeferredError, PermanentError, ProviderNotConfiguredError
 from media_pipeline.providers.youtube import THUMBNAIL_MAX_BYTES, normalise_chunk_size, thumbnail_media
@@ -58,12 +59,49 @@ def test_publish_at_rules() -> None:
         "privacyStatus": "private",
         "publishAt": "2025-07-01T17:00:00Z",
         "selfDeclaredMadeForKids": False,
+        "containsSyntheticMedia": False,
     }
     assert body_for(privacy="public", publishAt=past)["status"] == {
         "privacyStatus": "public",
         "selfDeclaredMadeForKids": False,
+        "containsSyntheticMedia": False,
     }
-    assert body_for(mediaMode="dalle3")["status"]["containsSyntheticMedia"] is True
+
+
+@pytest.mark.parametrize(
+    ("task_settings", "voice_provider", "synthetic"),
+    [
+        ({}, "espeak", False),
+        ({"mediaMode": "dalle3"}, "espeak", True),
+        ({"mediaMode": "sora2"}, "espeak", True),
+        ({"voice": "google:ko-KR-Neural2-A"}, "espeak", True),
+        ({}, "openai", True),  # no voice: the configured provider speaks
+        ({"voice": "espeak:en-us"}, "openai", False),
+        (
+            {"mediaMode": "dalle3", "syntheticMedia": {"contains": False, "reason": "stylised art"}},
+            "espeak",
+            False,
+        ),
+        ({"syntheticMedia": {"contains": True, "reason": "face swap"}}, "espeak", True),
+    ],
+)
+def test_contains_synthetic_media_is_always_sent(
+    task_settings: dict[str, Any], voice_provider: str, synthetic: bool
+) -> None:
+    task = make_task(**task_settings)
+    body = video_body(
+        task, make_script(task), MARKER, category_id="27", now=NOW, voice_provider=voice_provider
+    )
+    assert body["status"]["containsSyntheticMedia"] is synthetic
+    assert body["status"]["selfDeclaredMadeForKids"] is False
+    assert body_for(madeForKids=True)["status"]["selfDeclaredMadeForKids"] is True
+
+
+def test_synthetic_media_override_needs_a_reason() -> None:
+    with pytest.raises(ValidationError, match="reason"):
+        make_task(syntheticMedia={"contains": False})
+    with pytest.raises(ValidationError, match="at least 3"):
+        make_task(syntheticMedia={"contains": False, "reason": "  "})
 
 
 def test_marker_matching_is_exact() -> None:

@@ -27,4 +27,5 @@ export const OPTION_CHOICES = {
   mediaMode: ["local", "upload", "crawl", "dalle3", "imagen3", "sora2"],
   language: ["ko", "en", "ja", "zh", "es", "fr", "de"],
   privacy: ["private", "unlisted", "public"],
+  captionPreset: ["classic", "shorts"],
 };

@@ -5,9 +5,13 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Callable
+from html import escape
+from typing import Any
 
 from media_pipeline.domain import Language
 from media_pipeline.errors import PermanentError, ProviderNotConfiguredError, TransientError
+from media_pipeline.media.tts import MarkedSpeech
+from media_pipeline.media.words import split_words
 from media_pipeline.providers.http_api import HttpApi, secret_value
 from media_pipeline.providers.retry import Backoff
 from media_pipeline.settings import Settings
@@ -60,8 +64,27 @@ def service_account_token(path: str) -> Callable[[], str]:
     return token
 
 
+def ssml_with_marks(text: str) -> str:
+    """``text`` as SSML with a ``<mark name="N"/>`` before its N-th space-separated word."""
+    marked = " ".join(f'<mark name="{i}"/>{escape(word)}' for i, word in enumerate(split_words(text)))
+    return f"<speak>{marked}</speak>"
+
+
+def _marks(answer: dict[str, Any], count: int) -> list[float]:
+    """Start seconds of words ``0..count-1`` from ``timepoints`` (empty unless every word has one)."""
+    points = answer.get("timepoints")
+    found = {
+        str(point.get("markName")): float(point["timeSeconds"])
+        for point in (points if isinstance(points, list) else [])
+        if isinstance(point, dict) and isinstance(point.get("timeSeconds"), int | float)
+    }
+    names = [str(i) for i in range(count)]
+    return [found[name] for name in names] if all(name in found for name in names) else []
+
+
 class GoogleNarrator:
-    """Asks for LINEAR16 (a WAV with header) and decodes the base64 ``audioContent``."""
+    """Asks the v1beta1 endpoint for LINEAR16 (a WAV with header) of SSML with a mark before every word,
+    decodes the base64 ``audioContent`` and reads the marks' ``timepoints`` (word timings for captions)."""
 
     def __init__(
         self, settings: Settings, voice: str | None, language: Language, *, backoff: Backoff | None = None
@@ -85,27 +108,33 @@ class GoogleNarrator:
 
     def speak(self, text: str, speed: float) -> bytes:
         """WAV bytes decoded from the JSON answer."""
+        return self.speak_marked(text, speed).audio
+
+    def speak_marked(self, text: str, speed: float) -> MarkedSpeech:
+        """WAV bytes and the start of every word (``timepoints`` of the SSML marks)."""
         body = {
-            "input": {"text": text},
+            "input": {"ssml": ssml_with_marks(text)},
             "voice": {"languageCode": self.language_code, "name": self.voice},
             "audioConfig": {
                 "audioEncoding": "LINEAR16",
                 "sampleRateHertz": SAMPLE_RATE,
                 "speakingRate": speed,
             },
+            "enableTimePointing": ["SSML_MARK"],
         }
         if self._token is not None:
             auth = {"headers": {"Authorization": f"Bearer {self._token()}"}}
         else:
             auth = {"params": {"key": self._key}}
-        answer = self._api.json("POST", "v1/text:synthesize", json=body, **auth)
+        answer = self._api.json("POST", "v1beta1/text:synthesize", json=body, **auth)
         content = answer.get("audioContent")
         if not isinstance(content, str) or not content:
             raise PermanentError("Google TTS answered without audioContent")
         try:
-            return base64.b64decode(content, validate=True)
+            audio = base64.b64decode(content, validate=True)
         except binascii.Error as exc:
             raise PermanentError(f"Google TTS audioContent is not valid base64: {exc}") from exc
+        return MarkedSpeech(audio, _marks(answer, len(split_words(text))))
 
     def close(self) -> None:
         """Close the HTTP connection pool."""

@@ -137,6 +137,8 @@ export function renderQueue(main) {
       targetDurationS: h("input", { name: "targetDurationS", type: "number", min: 5, max: 600, step: 1 }),
       voice: h("input", { name: "voice", maxlength: 40 }),
       requiresApproval: select("requiresApproval", [unchanged, ["true", t("yes")], ["false", t("no")]], ""),
+      captionPreset: select("captionPreset", [unchanged, ...OPTION_CHOICES.captionPreset.map((v) => [v, t(`caption.${v}`)])], ""),
+      madeForKids: select("madeForKids", [unchanged, ["true", t("yes")], ["false", t("no")]], ""),
     };
     const saveDefault = h("input", { type: "checkbox", name: "saveAsDefault", id: nextId("save-default") });
     const error = h("p", { class: "error", role: "alert" });
@@ -153,7 +155,7 @@ export function renderQueue(main) {
       for (const [key, control] of Object.entries(controls)) {
         if (control.value === "") continue;
         if (key === "targetDurationS") partial[key] = Number(control.value);
-        else if (key === "requiresApproval") partial[key] = control.value === "true";
+        else if (key === "requiresApproval" || key === "madeForKids") partial[key] = control.value === "true";
         else partial[key] = control.value;
       }
       try {
