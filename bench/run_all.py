@@ -33,6 +33,7 @@ MODULES = {
     "queue_ops": "bench.queue_ops",
     "api_load": "bench.api_load",
     "dispatch_sim": "bench.dispatch_sim",
+    "capacity": "bench.capacity",
     "object_storage": "bench.object_storage",
 }
 README = BENCH_DIR / "README.md"
