@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from media_pipeline.api import (
+    routes_admin,
     routes_auth,
     routes_automation,
     routes_channels,
@@ -181,6 +182,7 @@ def create_app(
         routes_images,
         routes_credits,
         routes_auth,
+        routes_admin,
         routes_uploads,
         routes_channels,
         routes_contents,
