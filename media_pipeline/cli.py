@@ -67,6 +67,7 @@ def _db_upgrade(args: argparse.Namespace) -> object:
 
 
 def _youtube_auth(args: argparse.Namespace) -> object:
+    from media_pipeline.providers.token_cipher import token_cipher
     from media_pipeline.providers.youtube_auth import authorize
 
     settings = get_settings()
@@ -78,7 +79,8 @@ def _youtube_auth(args: argparse.Namespace) -> object:
     if secrets is None or token is None:
         raise SystemExit("give --client-secrets and --token-file (or MEDIA_PIPELINE_YOUTUBE_* settings)")
     token.parent.mkdir(parents=True, exist_ok=True)
-    print(f"token written to {authorize(secrets, token, open_browser=not args.no_browser)}")
+    written = authorize(secrets, token, open_browser=not args.no_browser, cipher=token_cipher(settings))
+    print(f"token written to {written}")
     return None
 
 

@@ -287,9 +287,7 @@ def youtube_video(
     from media_pipeline.providers.youtube_record import RECORD_NAME
 
     with stage_run(context, storage, app_db, Stage.YOUTUBE_VIDEO) as run:
-        channel = run.spec.settings.channel_setting_id
-        if channel is not None:
-            run.state.check_channel(run.spec.task_id, channel)
+        channel = run.state.publish_channel(run.spec.task_id, run.spec.settings.channel_setting_id)
         target = publisher.publisher(channel)
         files = PublishInput(
             video=run.paths.output_mp4,
