@@ -84,6 +84,7 @@ class FakeYouTube:
         client_id: str = "client.apps.googleusercontent.com",
         client_secret: str = "secret",
         channel_title: str = "Fake Channel",
+        channel_id: str = "UCfake",
     ) -> None:
         self.base_url = ""
         self.valid_tokens = {access_token}
@@ -91,6 +92,8 @@ class FakeYouTube:
         self.client_id = client_id
         self.client_secret = client_secret
         self.channel_title = channel_title
+        self.channel_id = channel_id
+        """The channel ``channels.list(mine)`` answers (change both to play another Google account)."""
         self.codes: dict[str, IssuedCode] = {}
         self.revoked: list[str] = []
         self.token_refresh_token: dict[str, str] = {}
@@ -279,7 +282,7 @@ class FakeYouTube:
     def _channels(self, request: Recorded) -> Reply:
         assert request.query.get("mine") == "true"
         item = {
-            "id": "UCfake",
+            "id": self.channel_id,
             "snippet": {"title": self.channel_title},
             "contentDetails": {"relatedPlaylists": {"uploads": UPLOADS_PLAYLIST}},
         }
