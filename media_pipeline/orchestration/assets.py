@@ -287,7 +287,9 @@ def youtube_video(
     from media_pipeline.providers.youtube_record import RECORD_NAME
 
     with stage_run(context, storage, app_db, Stage.YOUTUBE_VIDEO) as run:
-        channel = run.state.publish_channel(run.spec.task_id, run.spec.settings.channel_setting_id)
+        channel = run.spec.settings.channel_setting_id
+        if run.state is not None:  # the task's channel, checked, or its workspace's default
+            channel = run.state.publish_channel(run.spec.task_id, channel)
         target = publisher.publisher(channel)
         files = PublishInput(
             video=run.paths.output_mp4,
