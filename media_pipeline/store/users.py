@@ -46,8 +46,9 @@ def new_user(
     """A new user row (not yet added); ValidationFailed for a bad name or password."""
     if not USERNAME_PATTERN.fullmatch(username):
         raise _invalid("username", "use 1-64 letters, digits, '.', '_', '@' or '-'")
+    owner = Owner(new_id("u"), workspace_id)  # the services' limits on the workspace id
     return User(
-        id=new_id("u"),
+        id=owner.user_id,
         username=username,
         workspace_id=workspace_id,
         password_hash=password_hash(password),
