@@ -67,6 +67,7 @@ def _db_upgrade(args: argparse.Namespace) -> object:
 
 
 def _youtube_auth(args: argparse.Namespace) -> object:
+    from media_pipeline.providers.token_cipher import token_cipher
     from media_pipeline.providers.youtube_auth import authorize
 
     settings = get_settings()
@@ -78,7 +79,8 @@ def _youtube_auth(args: argparse.Namespace) -> object:
     if secrets is None or token is None:
         raise SystemExit("give --client-secrets and --token-file (or MEDIA_PIPELINE_YOUTUBE_* settings)")
     token.parent.mkdir(parents=True, exist_ok=True)
-    print(f"token written to {authorize(secrets, token, open_browser=not args.no_browser)}")
+    written = authorize(secrets, token, open_browser=not args.no_browser, cipher=token_cipher(settings))
+    print(f"token written to {written}")
     return None
 
 
@@ -134,8 +136,10 @@ def _user_add(args: argparse.Namespace) -> object:
     from media_pipeline.store.users import UserService
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass()
-    owner = UserService(get_settings().resolved_app_db_url).add(args.username, password, args.workspace)
-    print(f"user {args.username} created (id {owner.user_id}, workspace {owner.workspace_id})")
+    users = UserService(get_settings().resolved_app_db_url)
+    owner = users.add(args.username, password, args.workspace, is_admin=args.admin)
+    role = "admin" if args.admin else "user"
+    print(f"{role} {args.username} created (id {owner.user_id}, workspace {owner.workspace_id})")
     return None
 
 
@@ -182,6 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
     user_add.add_argument("username")
     user_add.add_argument("--workspace", default="default")
     user_add.add_argument("--password-stdin", action="store_true", help="read the password from stdin")
+    user_add.add_argument(
+        "--admin", action="store_true", help="a workspace admin (manages users in the console)"
+    )
     user_add.set_defaults(handler=_user_add)
     add_queue_commands(sub)
     add_credits_commands(sub)

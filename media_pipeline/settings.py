@@ -138,6 +138,23 @@ class Settings(BaseSettings):
     youtube_token_uri: str | None = Field(
         default=None, description="OAuth token endpoint override for tests (google-auth ignores the file's)."
     )
+    youtube_auth_uri: str | None = Field(
+        default=None,
+        description="OAuth authorization endpoint override (default: the client secrets file's).",
+    )
+    youtube_revoke_uri: str = Field(
+        default="https://oauth2.googleapis.com/revoke", description="OAuth token revocation endpoint."
+    )
+    youtube_oauth_redirect_uri: str | None = Field(
+        default=None,
+        description="The API's public OAuth callback URL, <origin>/api/channels/oauth/callback, registered "
+        "with the OAuth client; default derived from the request.",
+    )
+    token_encryption_key: SecretStr | None = Field(
+        default=None,
+        description="Fernet key (urlsafe base64 of 32 bytes) encrypting OAuth tokens at rest; required to "
+        "connect channels from the console.",
+    )
     youtube_chunk_size: int = 8 * 1024 * 1024
     youtube_category_id: str = "22"
     youtube_max_retries: int = Field(

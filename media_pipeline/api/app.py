@@ -15,8 +15,10 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from media_pipeline.api import (
+    routes_admin,
     routes_auth,
     routes_automation,
+    routes_channel_connect,
     routes_channels,
     routes_contents,
     routes_credits,
@@ -181,7 +183,9 @@ def create_app(
         routes_images,
         routes_credits,
         routes_auth,
+        routes_admin,
         routes_uploads,
+        routes_channel_connect,
         routes_channels,
         routes_contents,
         routes_automation,

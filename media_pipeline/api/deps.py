@@ -8,11 +8,12 @@ from typing import Annotated
 from fastapi import Depends, Header, Path, Query, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from media_pipeline.api.auth import Principal, authenticate, require_scope
+from media_pipeline.api.auth import Principal, authenticate, require_scope, unauthorized
 from media_pipeline.api.context import ApiContext
 from media_pipeline.api.schemas import MAX_INT
 from media_pipeline.domain.models import TASK_ID_PATTERN
 from media_pipeline.store import Owner, ValidationFailed
+from media_pipeline.store.users import UserService
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -32,8 +33,18 @@ Context = Annotated[ApiContext, Depends(get_context)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
 
 
+def principal_of(token: str | None, context: ApiContext) -> Principal:
+    """The principal of a bearer token whose user is not disabled (docs/ARCHITECTURE.md §10); ApiError 401
+    otherwise."""
+    principal = authenticate(token, context.settings)
+    users = UserService(context.engine, clock=context.clock, settings=context.settings)
+    if users.is_disabled(principal.owner.user_id):
+        raise unauthorized("this user is disabled")
+    return principal
+
+
 def _principal(context: Context, credentials: Credentials) -> Principal:
-    return authenticate(credentials.credentials if credentials else None, context.settings)
+    return principal_of(credentials.credentials if credentials else None, context)
 
 
 def _reader(principal: Annotated[Principal, Depends(_principal)]) -> Owner:
@@ -56,7 +67,7 @@ def _downloader(
     ] = None,
 ) -> Owner:
     token = credentials.credentials if credentials else access_token
-    return require_scope(authenticate(token, context.settings), "read")
+    return require_scope(principal_of(token, context), "read")
 
 
 ReadOwner = Annotated[Owner, Depends(_reader)]

@@ -1,4 +1,5 @@
-"""Sign-in (``POST /api/auth/login``): a username and password give the same JWT the API accepts."""
+"""Sign-in (``POST /api/auth/login``): a username and password give the same JWT the API accepts (with the
+``admin`` scope for a workspace admin; a disabled user cannot sign in)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from fastapi import APIRouter
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
-from media_pipeline.api.auth import DEFAULT_TTL_S, mint_token, unauthorized
+from media_pipeline.api.auth import DEFAULT_SCOPES, DEFAULT_TTL_S, mint_token, unauthorized
 from media_pipeline.api.deps import Context
 from media_pipeline.api.errors import responses
 from media_pipeline.api.schemas import ApiModel
@@ -31,6 +32,7 @@ class SignedInUser(ApiModel):
     id: str
     username: str
     workspace_id: str
+    is_admin: bool = False
 
 
 class LoginResult(ApiModel):
@@ -48,10 +50,15 @@ async def login(body: LoginBody, context: Context) -> LoginResult:
     found = await run_in_threadpool(users.authenticate, body.username, body.password)
     if found is None:
         raise unauthorized("wrong username or password")
-    owner, username = found
-    token = mint_token(owner.user_id, owner.workspace_id, context.settings, ttl_s=DEFAULT_TTL_S)
+    owner, username, is_admin = found
+    scopes = (*DEFAULT_SCOPES, "admin") if is_admin else DEFAULT_SCOPES
+    token = mint_token(
+        owner.user_id, owner.workspace_id, context.settings, ttl_s=DEFAULT_TTL_S, scopes=scopes
+    )
     return LoginResult(
         access_token=token,
         expires_at=datetime.now(UTC) + timedelta(seconds=DEFAULT_TTL_S),
-        user=SignedInUser(id=owner.user_id, username=username, workspace_id=owner.workspace_id),
+        user=SignedInUser(
+            id=owner.user_id, username=username, workspace_id=owner.workspace_id, is_admin=is_admin
+        ),
     )

@@ -1,5 +1,6 @@
 """YouTube channel settings of the caller's workspace (``/api/channels``); schedules and tasks name one in
-``channelSettingId``. Authorize a channel once with ``media-pipeline youtube-auth --channel <id>``."""
+``channelSettingId`` (tasks naming none publish to the default one). Connect a channel from the console
+(routes_channel_connect.py) or authorize it with ``media-pipeline youtube-auth --channel <id>``."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fastapi import APIRouter, Path, Response
 
 from media_pipeline.api.deps import Context, ReadOwner, WriteOwner
 from media_pipeline.api.errors import responses
+from media_pipeline.api.routes_channel_connect import connections
 from media_pipeline.api.schemas import Channel, ChannelBody, Items
 from media_pipeline.domain.models import CHANNEL_ID_PATTERN
 from media_pipeline.store.views import ChannelView
@@ -32,12 +34,23 @@ def get_channel(channel_setting_id: ChannelSettingId, context: Context, owner: R
     return context.channels(owner).get(channel_setting_id)
 
 
+@router.put(
+    "/{channelSettingId}/default",
+    response_model=Channel,
+    summary="Make the channel the workspace's default (tasks naming no channel publish to it)",
+)
+def set_default_channel(
+    channel_setting_id: ChannelSettingId, context: Context, owner: WriteOwner
+) -> ChannelView:
+    return connections(context).set_default(owner, channel_setting_id)
+
+
 @router.delete(
     "/{channelSettingId}",
     status_code=204,
     response_class=Response,
-    summary="Delete a channel setting and its token",
+    summary="Disconnect a channel: its token is revoked at Google and deleted with the channel setting",
 )
 def delete_channel(channel_setting_id: ChannelSettingId, context: Context, owner: WriteOwner) -> Response:
-    context.channels(owner).delete(channel_setting_id)
+    connections(context).disconnect(owner, channel_setting_id)
     return Response(status_code=204)

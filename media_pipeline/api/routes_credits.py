@@ -1,6 +1,6 @@
-"""Credits (``/api/v1/credits``): balance, ledger and estimates of the caller's workspace; grants by an
-operator token with the ``admin`` scope (``/api/v1/admin/credits/grants``; also ``media-pipeline credits
-grant``)."""
+"""Credits (``/api/v1/credits``): balance, ledger and estimates of the caller's workspace; grants to the
+admin's own workspace by a token with the ``admin`` scope (``/api/v1/admin/credits/grants``, audited); any
+workspace with ``media-pipeline credits grant``."""
 
 from __future__ import annotations
 
@@ -21,8 +21,10 @@ from media_pipeline.api.schemas_credits import (
     LedgerEntry,
 )
 from media_pipeline.domain.models import TASK_ID_PATTERN
+from media_pipeline.store.accounts import WorkspaceAccounts
 from media_pipeline.store.credit_estimate import EstimateView, estimate
-from media_pipeline.store.credits import CreditAdmin, CreditBalanceView, CreditUsageView
+from media_pipeline.store.credits import CreditBalanceView, CreditUsageView
+from media_pipeline.store.errors import NotFoundError
 
 router = APIRouter(tags=["credits"], responses=responses(400, 401, 403, 422))
 
@@ -82,10 +84,11 @@ def post_estimate(body: EstimateRequest, context: Context, owner: ReadOwner) -> 
 @router.post(
     "/api/v1/admin/credits/grants",
     status_code=201,
-    summary="Grant credits to a workspace (token with the 'admin' scope)",
+    summary="Grant credits to the admin's workspace (token with the 'admin' scope; audited)",
 )
 def grant_credits(body: GrantRequest, context: Context, admin: AdminOwner) -> GrantResult:
-    balance = CreditAdmin(context.engine, clock=context.clock, settings=context.settings).grant(
-        body.workspace_id, body.amount, body.note, granted_by=admin.user_id
-    )
+    if body.workspace_id != admin.workspace_id:  # other workspaces: `media-pipeline credits grant`
+        raise NotFoundError(f"workspace {body.workspace_id!r} not found", {"workspaceId": body.workspace_id})
+    accounts = WorkspaceAccounts(context.engine, admin, clock=context.clock, settings=context.settings)
+    balance = accounts.grant_credits(body.amount, body.note)
     return GrantResult(workspace_id=body.workspace_id, granted=body.amount, balance=balance)

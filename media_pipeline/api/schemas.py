@@ -278,7 +278,8 @@ class StoredFile(ApiModel):
 
 
 class Channel(UtcTimes, ChannelView):
-    """A YouTube channel setting; ``authorized`` once ``youtube-auth --channel`` wrote its token."""
+    """A YouTube channel setting; ``authorized`` once it has a token (connected in the console or with
+    ``youtube-auth --channel``); ``isDefault`` for the workspace's default channel."""
 
     model_config = _CAMEL
 

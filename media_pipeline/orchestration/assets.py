@@ -302,8 +302,8 @@ def youtube_video(
 
     with stage_run(context, storage, app_db, Stage.YOUTUBE_VIDEO) as run:
         channel = run.spec.settings.channel_setting_id
-        if channel is not None:
-            run.state.check_channel(run.spec.task_id, channel)
+        if run.state is not None:  # the task's channel, checked, or its workspace's default
+            channel = run.state.publish_channel(run.spec.task_id, channel)
         target = publisher.publisher(channel)
         files = PublishInput(
             video=run.paths.output_mp4,

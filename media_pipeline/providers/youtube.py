@@ -32,6 +32,7 @@ from media_pipeline.media.thumbnail import MAX_BYTES as THUMBNAIL_MAX_BYTES
 from media_pipeline.providers.base import PublishInput, PublishResult
 from media_pipeline.providers.imaging import sniff_image_type
 from media_pipeline.providers.retry import Backoff
+from media_pipeline.providers.token_cipher import token_cipher
 from media_pipeline.providers.youtube_auth import TokenStore
 from media_pipeline.providers.youtube_client import YouTubeClient, build_youtube
 from media_pipeline.providers.youtube_errors import raise_unless_retryable
@@ -93,7 +94,9 @@ class YouTubePublisher:
                 "publisher 'youtube' needs MEDIA_PIPELINE_YOUTUBE_TOKEN_FILE; create it once with "
                 "`media-pipeline youtube-auth`"
             )
-        self.tokens = TokenStore(settings.youtube_token_file, settings.youtube_token_uri)
+        self.tokens = TokenStore(
+            settings.youtube_token_file, settings.youtube_token_uri, token_cipher(settings)
+        )
         self.api_base_url = settings.youtube_api_base_url
         self.chunk_size = normalise_chunk_size(settings.youtube_chunk_size)
         self.category_id = settings.youtube_category_id

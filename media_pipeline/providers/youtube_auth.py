@@ -10,17 +10,23 @@ One-time setup (the CLI exposes it as ``media-pipeline youtube-auth``):
    port and forward it: ``ssh -L 8765:127.0.0.1:8765 server``, then run with ``port=8765,
    open_browser=False`` and open the printed URL in your local browser.
 3. Set ``MEDIA_PIPELINE_YOUTUBE_TOKEN_FILE`` to the token file. It holds a refresh token: keep it secret
-   (it is written with mode 0600). Access tokens are refreshed automatically and written back atomically.
+   (it is written with mode 0600, and Fernet-encrypted when ``MEDIA_PIPELINE_TOKEN_ENCRYPTION_KEY`` is set).
+   Access tokens are refreshed automatically and written back atomically.
+
+Channels connected from the console (providers/youtube_connect.py) write the same token files, always
+encrypted; a file is read as plain JSON if it starts with ``{`` and decrypted otherwise.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from media_pipeline.errors import ProviderNotConfiguredError, TransientError
 from media_pipeline.fsutil import atomic_path
+from media_pipeline.providers.token_cipher import TokenCipher
 
 if TYPE_CHECKING:
     from google.oauth2.credentials import Credentials
@@ -32,20 +38,39 @@ SCOPES = (
 REAUTHORIZE_HINT = "run `media-pipeline youtube-auth` to authorize again"
 
 
-def write_token_file(path: Path, credentials: Credentials) -> Path:
-    """Write ``credentials`` as authorized-user JSON to ``path`` atomically, owner-readable only."""
+def write_token_file(path: Path, credentials: Credentials, cipher: TokenCipher | None = None) -> Path:
+    """Write ``credentials`` as authorized-user JSON to ``path`` atomically, owner-readable only, encrypted
+    with ``cipher`` if given."""
+    text = credentials.to_json()
     with atomic_path(path) as tmp:
-        tmp.write_text(credentials.to_json(), encoding="utf-8")
+        tmp.write_text(cipher.encrypt(text) if cipher else text, encoding="utf-8")
         os.chmod(tmp, 0o600)
     return path
 
 
-class TokenStore:
-    """An authorized-user token file: loads credentials, refreshes expired ones and saves them back."""
+def read_token_file(path: Path, cipher: TokenCipher | None) -> dict[str, object]:
+    """The authorized-user info of a token file (plain JSON, or decrypted with ``cipher``)."""
+    text = path.read_text(encoding="utf-8").strip()
+    if not text.startswith("{"):
+        if cipher is None:
+            raise ProviderNotConfiguredError(
+                f"YouTube token file {path} is encrypted; set MEDIA_PIPELINE_TOKEN_ENCRYPTION_KEY"
+            )
+        text = cipher.decrypt(text)
+    info = json.loads(text)
+    if not isinstance(info, dict):
+        raise ValueError("not a JSON object")
+    return info
 
-    def __init__(self, path: Path, token_uri: str | None = None) -> None:
+
+class TokenStore:
+    """An authorized-user token file: loads credentials, refreshes expired ones and saves them back
+    (encrypted with ``cipher`` when one is configured)."""
+
+    def __init__(self, path: Path, token_uri: str | None = None, cipher: TokenCipher | None = None) -> None:
         self.path = path
         self.token_uri = token_uri
+        self.cipher = cipher
 
     def load(self) -> Credentials:
         """Valid credentials from the token file (refreshed and written back if the access token expired)."""
@@ -56,7 +81,7 @@ class TokenStore:
                 f"YouTube token file {self.path} does not exist; {REAUTHORIZE_HINT}"
             )
         try:
-            credentials = Credentials.from_authorized_user_file(str(self.path))
+            credentials = Credentials.from_authorized_user_info(read_token_file(self.path, self.cipher))
         except ValueError as exc:
             raise ProviderNotConfiguredError(
                 f"YouTube token file {self.path} is invalid ({exc}); {REAUTHORIZE_HINT}"
@@ -91,12 +116,12 @@ class TokenStore:
             ) from exc
         except google.auth.exceptions.TransportError as exc:
             raise TransientError(f"refreshing the YouTube access token failed: {exc}") from exc
-        write_token_file(self.path, credentials)
+        write_token_file(self.path, credentials, self.cipher)
 
     def save_if_changed(self, credentials: Credentials, previous_token: str | None) -> None:
         """Write the token file again if the access token was refreshed while in use."""
         if credentials.token and credentials.token != previous_token:
-            write_token_file(self.path, credentials)
+            write_token_file(self.path, credentials, self.cipher)
 
 
 def authorize(
@@ -107,11 +132,12 @@ def authorize(
     port: int = 0,
     open_browser: bool = True,
     timeout_s: int | None = 600,
+    cipher: TokenCipher | None = None,
 ) -> Path:
     """One-time interactive consent (installed-app flow on a loopback redirect); writes ``token_file``.
 
     ``port=0`` picks a free port; use a fixed port with ``open_browser=False`` when the browser runs on
-    another machine (forward the port over SSH). Returns the token file path.
+    another machine (forward the port over SSH). Returns the token file path (encrypted with ``cipher``).
     """
     from google_auth_oauthlib.flow import InstalledAppFlow
 
@@ -128,4 +154,4 @@ def authorize(
         access_type="offline",
         prompt="consent",
     )
-    return write_token_file(token_file, credentials)
+    return write_token_file(token_file, credentials, cipher)

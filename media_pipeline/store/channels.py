@@ -1,11 +1,14 @@
 """YouTube channel settings of a workspace (seed 001 §2.2 ``channel_setting_id``): several channels per
-workspace, each authorized once with ``media-pipeline youtube-auth --channel <id>`` (its own token file)."""
+workspace, each authorized once with ``media-pipeline youtube-auth --channel <id>`` or connected from the
+console (its own token file); one may be the workspace default, used by tasks that name no channel.
+Connecting, disconnecting and choosing the default are audited (docs/ARCHITECTURE.md §10)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from media_pipeline.store.audit import record
 from media_pipeline.store.base import OwnedService
 from media_pipeline.store.errors import NotFoundError, ValidationFailed
 from media_pipeline.store.ids import new_id
@@ -25,6 +28,15 @@ def channel_in_workspace(session: Session, workspace_id: str, channel_setting_id
             )
         )
         is not None
+    )
+
+
+def default_channel(session: Session, workspace_id: str) -> str | None:
+    """The id of the workspace's default channel setting, if it has one."""
+    return session.scalar(
+        select(ChannelSetting.id).where(
+            ChannelSetting.workspace_id == workspace_id, ChannelSetting.is_default.is_(True)
+        )
     )
 
 
@@ -59,26 +71,75 @@ class ChannelService(OwnedService):
 
     def create(self, name: str, youtube_channel_id: str | None = None) -> ChannelView:
         """A new channel setting (not yet authorized)."""
+        with self._write() as session:
+            row = self._add(session, name, youtube_channel_id)
+            session.flush()
+            return self._view(row)
+
+    def connect(self, title: str, youtube_channel_id: str) -> ChannelView:
+        """The channel setting of a channel just authorized in the browser (the existing one of the same
+        YouTube channel, renamed to its current title); the workspace's first channel becomes its default."""
         now = self.now()
         with self._write() as session:
-            row = ChannelSetting(
-                id=new_id("c"),
-                user_id=self.owner.user_id,
-                workspace_id=self.owner.workspace_id,
-                name=name,
-                youtube_channel_id=youtube_channel_id,
-                created_at=now,
-                updated_at=now,
+            row = session.scalars(
+                select(ChannelSetting).where(
+                    ChannelSetting.workspace_id == self.owner.workspace_id,
+                    ChannelSetting.youtube_channel_id == youtube_channel_id,
+                )
+            ).first()
+            row = row or self._add(session, title, youtube_channel_id)
+            row.name = title
+            row.updated_at = now
+            row.is_default = row.is_default or default_channel(session, self.owner.workspace_id) is None
+            session.flush()
+            record(
+                session,
+                self.owner,
+                "channel.connect",
+                row.id,
+                now,
+                name=title,
+                youtubeChannelId=youtube_channel_id,
             )
-            session.add(row)
+            return self._view(row)
+
+    def set_default(self, channel_setting_id: str) -> ChannelView:
+        """Make the channel setting the workspace's default (the previous default stops being one)."""
+        now = self.now()
+        with self._write() as session:
+            row = self._channel(session, channel_setting_id)
+            session.execute(
+                update(ChannelSetting)
+                .where(ChannelSetting.workspace_id == self.owner.workspace_id, ChannelSetting.id != row.id)
+                .values(is_default=False)
+            )
+            row.is_default = True
+            row.updated_at = now
+            record(session, self.owner, "channel.default", row.id, now, name=row.name)
             session.flush()
             return self._view(row)
 
     def delete(self, channel_setting_id: str) -> None:
         """Delete the setting and its token file; tasks still naming it fail at publish with a clear error."""
         with self._write() as session:
-            session.delete(self._channel(session, channel_setting_id))
+            row = self._channel(session, channel_setting_id)
+            record(session, self.owner, "channel.disconnect", row.id, self.now(), name=row.name)
+            session.delete(row)
         self._settings.channel_token_file(channel_setting_id).unlink(missing_ok=True)
+
+    def _add(self, session: Session, name: str, youtube_channel_id: str | None) -> ChannelSetting:
+        now = self.now()
+        row = ChannelSetting(
+            id=new_id("c"),
+            user_id=self.owner.user_id,
+            workspace_id=self.owner.workspace_id,
+            name=name,
+            youtube_channel_id=youtube_channel_id,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(row)
+        return row
 
     def _channel(self, session: Session, channel_setting_id: str) -> ChannelSetting:
         row = session.scalars(

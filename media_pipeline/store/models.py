@@ -217,7 +217,8 @@ class TaskSchedule(Timestamps, Base):
 
 
 class ChannelSetting(Timestamps, Base):
-    """A YouTube channel of a workspace; its OAuth token lives in ``Settings.channel_token_file(id)``."""
+    """A YouTube channel of a workspace; its OAuth token lives in ``Settings.channel_token_file(id)``
+    (encrypted when connected from the console); ``is_default`` for tasks that name no channel."""
 
     __tablename__ = "channel_settings"
     __table_args__ = (Index("ix_channel_settings_workspace_id", "workspace_id"),)
@@ -227,6 +228,7 @@ class ChannelSetting(Timestamps, Base):
     workspace_id: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(100))
     youtube_channel_id: Mapped[str | None] = mapped_column(String(64))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class TaskLog(Base):
@@ -340,3 +342,5 @@ class User(Timestamps, Base):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     workspace_id: Mapped[str] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    disabled_at: Mapped[datetime | None]

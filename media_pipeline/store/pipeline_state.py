@@ -22,7 +22,7 @@ from media_pipeline.domain.stages import STAGES, Stage
 from media_pipeline.errors import PermanentError
 from media_pipeline.store import state_machine
 from media_pipeline.store.base import StoreBase
-from media_pipeline.store.channels import channel_in_workspace
+from media_pipeline.store.channels import channel_in_workspace, default_channel
 from media_pipeline.store.clock import as_utc
 from media_pipeline.store.enums import (
     ContentKind,
@@ -140,14 +140,18 @@ class PipelineState(StoreBase):
                 created_at=task.created_at,
             )
 
-    def check_channel(self, task_id: str, channel_setting_id: str) -> None:
-        """PermanentError unless the channel setting belongs to the task's workspace (checked at publish)."""
+    def publish_channel(self, task_id: str, channel_setting_id: str | None) -> str | None:
+        """The channel setting a task publishes to: its own (PermanentError unless it belongs to the task's
+        workspace) or else the workspace's default one (None if there is none)."""
         with self._read() as session:
             workspace = session.scalar(select(Task.workspace_id).where(Task.id == task_id))
+            if channel_setting_id is None:
+                return None if workspace is None else default_channel(session, workspace)
             if workspace is None or not channel_in_workspace(session, workspace, channel_setting_id):
                 raise PermanentError(
                     f"channel setting {channel_setting_id!r} not found in the task's workspace"
                 )
+            return channel_setting_id
 
     # -- stage events (the transitions themselves live in store/state_machine.py) ------------------------
 

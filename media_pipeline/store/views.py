@@ -181,6 +181,7 @@ class ChannelView(_View):
     name: str
     youtube_channel_id: str | None
     authorized: bool
+    is_default: bool = False
     created_at: datetime
     updated_at: datetime
 

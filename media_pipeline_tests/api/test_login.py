@@ -27,7 +27,12 @@ def test_login_issues_a_token_the_api_accepts(api: LiveApi, users: UserService) 
     login = httpx.post(f"{api.base_url}/api/auth/login", json={"username": "alice", "password": PASSWORD})
     assert login.status_code == 200
     body = login.json()
-    assert body["user"] == {"id": owner.user_id, "username": "alice", "workspaceId": "studio"}
+    assert body["user"] == {
+        "id": owner.user_id,
+        "username": "alice",
+        "workspaceId": "studio",
+        "isAdmin": False,
+    }
     assert datetime.fromisoformat(body["expiresAt"]) > datetime.now(UTC) + timedelta(hours=23)
     headers = {"Authorization": f"Bearer {body['accessToken']}"}
     assert httpx.get(f"{api.base_url}/api/queue", headers=headers).status_code == 200

@@ -1,19 +1,27 @@
-"""A loopback fake of the YouTube Data API v3 parts the publisher uses, speaking the real protocols:
+"""A loopback fake of Google OAuth 2.0 and the YouTube Data API v3 parts the app uses, speaking the real
+protocols:
 
-OAuth refresh (``POST /token``), resumable upload (``POST /upload/youtube/v3/videos?uploadType=resumable``
-→ ``Location``; ``PUT`` chunks with ``Content-Range``; ``308`` + ``Range``; ``bytes */size`` status
-queries; final ``200`` with the video resource), ``channels.list(mine)``, ``playlistItems.list`` and
+OAuth: authorization endpoint (``GET /auth``: consents at once and redirects to ``redirect_uri`` with
+``code`` and ``state``, or ``error=access_denied`` after :meth:`FakeYouTube.deny_next`); token endpoint
+(``POST /token``: ``authorization_code`` checks the client id/secret (HTTP Basic or form), the
+``redirect_uri`` and the PKCE ``code_verifier`` against the S256 ``code_challenge``; codes are single use;
+``refresh_token`` grant); revocation (``POST /revoke``). YouTube: resumable upload
+(``POST /upload/youtube/v3/videos?uploadType=resumable`` → ``Location``; ``PUT`` chunks with
+``Content-Range``; ``308`` + ``Range``; ``bytes */size`` status queries; final ``200`` with the video
+resource), ``channels.list(mine)`` (with the channel's title), ``playlistItems.list`` and
 ``thumbnails.set``. Faults can be injected per method/path prefix.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import itertools
 import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from media_pipeline_tests.providers.fakeserver import Recorded, Reply
 
@@ -42,6 +50,7 @@ class Session:
     total: int
     data: bytearray = field(default_factory=bytearray)
     video_id: str | None = None
+    token: str = ""
 
 
 @dataclass
@@ -52,16 +61,51 @@ class Fault:
     skip: int = 0
 
 
+@dataclass
+class IssuedCode:
+    """An authorization code and what the token request must match."""
+
+    client_id: str
+    redirect_uri: str
+    code_challenge: str
+
+
+def s256(verifier: str) -> str:
+    """The PKCE S256 code challenge of ``verifier``."""
+    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+
+
 class FakeYouTube:
     """Stateful app for :class:`FakeServer`; set ``base_url`` after the server starts."""
 
-    def __init__(self, access_token: str = "valid-token", refresh_token: str = "refresh-1") -> None:
+    def __init__(
+        self,
+        access_token: str = "valid-token",
+        refresh_token: str = "refresh-1",
+        *,
+        client_id: str = "client.apps.googleusercontent.com",
+        client_secret: str = "secret",
+        channel_title: str = "Fake Channel",
+        channel_id: str = "UCfake",
+    ) -> None:
         self.base_url = ""
         self.valid_tokens = {access_token}
         self.refresh_token = refresh_token
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.channel_title = channel_title
+        self.channel_id = channel_id
+        """The channel ``channels.list(mine)`` answers (change both to play another Google account)."""
+        self.codes: dict[str, IssuedCode] = {}
+        self.revoked: list[str] = []
+        self.token_refresh_token: dict[str, str] = {}
+        """Which refresh token each issued access token came from."""
+        self._deny = False
         self.sessions: dict[str, Session] = {}
         self.videos: dict[str, dict[str, Any]] = {}
         self.thumbnails: dict[str, tuple[str, bytes]] = {}
+        self.uploaded_with: dict[str, str] = {}
+        """The access token each uploaded video was sent with."""
         self.accepted_ranges: list[tuple[int, int]] = []
         self.status_queries = 0
         self.token_requests = 0
@@ -74,6 +118,10 @@ class FakeYouTube:
     def fail(self, method: str, path_prefix: str, reply: Reply, *, skip: int = 0) -> None:
         """Answer the next matching request (after ``skip`` matching ones) with ``reply`` instead."""
         self.faults.append(Fault(method, path_prefix, reply, skip))
+
+    def deny_next(self) -> None:
+        """The next authorization request is answered ``error=access_denied`` (the user said no)."""
+        self._deny = True
 
     def add_video(self, description: str, title: str = "existing") -> str:
         """A video already on the channel (uploaded by someone/something earlier)."""
@@ -88,8 +136,12 @@ class FakeYouTube:
             fault = self._take_fault(request)
             if fault is not None:
                 return fault
+            if request.path == "/auth":
+                return self._authorize(request)
             if request.path == "/token":
                 return self._token(request)
+            if request.path == "/revoke":
+                return self._revoke(request)
             if request.headers.get("authorization", "").removeprefix("Bearer ") not in self.valid_tokens:
                 return google_error(401, "authError", "Invalid Credentials")
             if request.path == VIDEO_UPLOAD_PATH and request.method == "POST":
@@ -116,19 +168,75 @@ class FakeYouTube:
 
     # -- endpoints ----------------------------------------------------------------------------------------
 
+    def _authorize(self, request: Recorded) -> Reply:
+        query = request.query
+        redirect_uri, state = query.get("redirect_uri", ""), query.get("state", "")
+        problems = [
+            query.get("client_id") != self.client_id and "unknown client_id",
+            query.get("response_type") != "code" and "response_type must be code",
+            query.get("code_challenge_method") != "S256" and "PKCE S256 required",
+            not query.get("code_challenge") and "code_challenge missing",
+            not redirect_uri.startswith("http") and "redirect_uri missing",
+        ]
+        if any(problems):
+            return Reply(400, "; ".join(p for p in problems if p).encode())
+        if self._deny:
+            self._deny = False
+            return Reply(
+                302,
+                b"",
+                {"Location": f"{redirect_uri}?{urlencode({'error': 'access_denied', 'state': state})}"},
+            )
+        code = f"code-{next(self._ids)}"
+        self.codes[code] = IssuedCode(self.client_id, redirect_uri, query["code_challenge"])
+        return Reply(302, b"", {"Location": f"{redirect_uri}?{urlencode({'code': code, 'state': state})}"})
+
+    def _client(self, request: Recorded, form: dict[str, str]) -> tuple[str | None, str | None]:
+        basic = request.headers.get("authorization", "")
+        if basic.startswith("Basic "):
+            client_id, _, secret = base64.b64decode(basic[6:]).decode().partition(":")
+            return client_id, secret
+        return form.get("client_id"), form.get("client_secret")
+
     def _token(self, request: Recorded) -> Reply:
         form = {key: values[-1] for key, values in parse_qs(request.body.decode()).items()}
         grant = form.get("grant_type")
-        if grant == "authorization_code" and form.get("code") == "auth-code":
-            payload: dict[str, Any] = {"refresh_token": self.refresh_token}
+        if grant == "authorization_code":
+            issued = self.codes.pop(form.get("code", ""), None)  # single use
+            if issued is None or not self._code_matches(issued, request, form):
+                return Reply.json({"error": "invalid_grant"}, status=400)
+            refresh_token = self.refresh_token
+            payload: dict[str, Any] = {"refresh_token": refresh_token}
         elif grant == "refresh_token" and form.get("refresh_token") == self.refresh_token:
-            payload = {}
+            if self.refresh_token in self.revoked:
+                return Reply.json({"error": "invalid_grant"}, status=400)
+            refresh_token, payload = self.refresh_token, {}
         else:
-            return Reply.json({"error": "invalid_grant"}, status=400)
+            return Reply.json(
+                {"error": "unsupported_grant_type" if not grant else "invalid_grant"}, status=400
+            )
         self.token_requests += 1
         token = f"fresh-token-{self.token_requests}"
         self.valid_tokens.add(token)
+        self.token_refresh_token[token] = refresh_token
         return Reply.json({"access_token": token, "expires_in": 3600, "token_type": "Bearer", **payload})
+
+    def _code_matches(self, issued: IssuedCode, request: Recorded, form: dict[str, str]) -> bool:
+        client_id, secret = self._client(request, form)
+        return (
+            client_id == issued.client_id
+            and secret == self.client_secret
+            and form.get("redirect_uri") == issued.redirect_uri
+            and s256(form.get("code_verifier", "")) == issued.code_challenge
+        )
+
+    def _revoke(self, request: Recorded) -> Reply:
+        token = parse_qs(request.body.decode()).get("token", [""])[-1]
+        if token != self.refresh_token and token not in self.valid_tokens:
+            return Reply.json({"error": "invalid_token"}, status=400)
+        self.revoked.append(token)
+        self.valid_tokens -= {t for t, r in self.token_refresh_token.items() if r == token}
+        return Reply.json({})
 
     def _start_session(self, request: Recorded) -> Reply:
         if request.query.get("uploadType") != "resumable":
@@ -141,6 +249,7 @@ class FakeYouTube:
         upload_id = f"session{next(self._ids)}"
         total = int(request.headers["x-upload-content-length"])
         self.sessions[upload_id] = Session(metadata=metadata, total=total)
+        self.sessions[upload_id].token = request.headers["authorization"].removeprefix("Bearer ")
         location = f"{self.base_url}{VIDEO_UPLOAD_PATH}?uploadType=resumable&upload_id={upload_id}"
         return Reply(200, b"", {"Location": location})
 
@@ -168,6 +277,7 @@ class FakeYouTube:
                 "snippet": session.metadata.get("snippet", {}),
                 "status": {**session.metadata.get("status", {}), "uploadStatus": "uploaded"},
             }
+            self.uploaded_with[session.video_id] = session.token
         return self._session_status(session)
 
     def _session_status(self, session: Session) -> Reply:
@@ -178,7 +288,11 @@ class FakeYouTube:
 
     def _channels(self, request: Recorded) -> Reply:
         assert request.query.get("mine") == "true"
-        item = {"id": "UCfake", "contentDetails": {"relatedPlaylists": {"uploads": UPLOADS_PLAYLIST}}}
+        item = {
+            "id": self.channel_id,
+            "snippet": {"title": self.channel_title},
+            "contentDetails": {"relatedPlaylists": {"uploads": UPLOADS_PLAYLIST}},
+        }
         return Reply.json({"items": [item]})
 
     def _playlist_items(self, request: Recorded) -> Reply:

@@ -219,13 +219,12 @@ def test_authorize_runs_the_loopback_flow_and_writes_the_token(
         seen: dict[str, Any] = {}
 
         class Browser:
-            """Plays the user: consents and follows the redirect back to the local server."""
+            """Plays the user: opens the consent URL, which redirects back to the local server."""
 
             def open(self, url: str, *args: Any, **kwargs: Any) -> bool:
-                query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
-                seen.update(query)
-                target = f"{query['redirect_uri']}?code=auth-code&state={query['state']}"
-                threading.Thread(target=httpx.get, args=(target,), daemon=True).start()
+                seen.update({k: v[0] for k, v in parse_qs(urlsplit(url).query).items()})
+                follow = {"follow_redirects": True}
+                threading.Thread(target=httpx.get, args=(url,), kwargs=follow, daemon=True).start()
                 return True
 
         monkeypatch.setattr(webbrowser, "get", lambda *_a, **_k: Browser())

@@ -284,6 +284,6 @@ def test_schedule_youtube_settings_apply_to_the_generation_it_starts(
         publish_at,
         second.id,
     )
-    pipeline_state.check_channel(task.id, second.id)
+    assert pipeline_state.publish_channel(task.id, second.id) == second.id
     with pytest.raises(PermanentError, match="not found"):
-        pipeline_state.check_channel(task.id, theirs.id)
+        pipeline_state.publish_channel(task.id, theirs.id)

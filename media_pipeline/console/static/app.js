@@ -9,6 +9,8 @@ import { renderAutomation } from "./views/automation.js";
 import { renderTask } from "./views/task.js";
 import { renderSchedules } from "./views/schedules.js";
 import { renderContents } from "./views/contents.js";
+import { renderAdmin } from "./views/admin.js";
+import { renderChannels } from "./views/channels.js";
 
 const ROUTES = [
   { pattern: /^#\/queue$/, nav: "queue", render: renderQueue },
@@ -16,6 +18,8 @@ const ROUTES = [
   { pattern: /^#\/tasks\/([A-Za-z0-9_-]+)$/, nav: "automation", render: renderTask },
   { pattern: /^#\/schedules$/, nav: "schedules", render: renderSchedules },
   { pattern: /^#\/contents$/, nav: "contents", render: renderContents },
+  { pattern: /^#\/channels(?:\?.*)?$/, nav: "channels", render: renderChannels },
+  { pattern: /^#\/admin$/, nav: "admin", render: renderAdmin },
 ];
 let cleanup = null;
 
@@ -27,6 +31,7 @@ function renderChrome(active) {
   const nav = document.getElementById("nav");
   nav.replaceChildren(...(current ? [
     ["queue", "#/queue"], ["automation", "#/automation"], ["schedules", "#/schedules"], ["contents", "#/contents"],
+    ["channels", "#/channels"], ...(current.user.isAdmin ? [["admin", "#/admin"]] : []),
   ].map(([name, href]) => h("a", { href, "aria-current": name === active ? "page" : null }, t(`nav.${name}`)))
     .concat(h("a", { href: "/docs", target: "_blank", rel: "noopener" }, t("nav.docs"))) : []));
   const signout = document.getElementById("signout");

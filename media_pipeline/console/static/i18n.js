@@ -165,6 +165,11 @@ export function setLang(next) {
   document.documentElement.lang = lang;
 }
 
+// Adds a view's own labels ({ko: {...}, en: {...}}) so views can keep them next to their code.
+export function addMessages(extra) {
+  for (const [name, labels] of Object.entries(extra)) Object.assign(MESSAGES[name] ||= {}, labels);
+}
+
 export function t(key, vars = {}) {
   const text = MESSAGES[lang][key] ?? MESSAGES.ko[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));

@@ -1,0 +1,74 @@
+// YouTube channels (docs/ARCHITECTURE.md §10): connect one through Google's consent page (the API runs the
+// OAuth web-server flow and redirects back here with ?connected=<id> or ?error=<code>), see each channel's
+// title, choose the default channel, disconnect (the token is revoked at Google and deleted).
+import { api, request } from "../api.js";
+import { confirmDialog, h } from "../dom.js";
+import { t } from "../i18n.js";
+import { banner, showError } from "../ui.js";
+import "./accounts_i18n.js";
+
+// The ?connected= / ?error= the OAuth callback put in the hash, removed so a reload does not repeat it.
+function takeOutcome() {
+  const query = new URLSearchParams(location.hash.split("?")[1] || "");
+  if (query.size) history.replaceState(null, "", "#/channels");
+  return { connected: query.get("connected"), error: query.get("error") };
+}
+
+export function renderChannels(main) {
+  const rows = h("tbody", { id: "channel-rows" });
+  const error = h("p", { class: "error", role: "alert", id: "channels-error" });
+  const outcome = takeOutcome();
+
+  const connectButton = h("button", { type: "button", class: "primary", id: "channel-connect", onclick: async () => {
+    try {
+      const start = await api.post("/api/channels/connect");
+      location.assign(start.authorizationUrl);
+    } catch (err) { showError(main, err, error); }
+  } }, t("channels.connect"));
+
+  function row(channel) {
+    const slot = h("span", { class: "error", role: "alert" });
+    const tr = h("tr", { dataset: { channelId: channel.id } },
+      h("td", { "data-label": t("channels.name"), class: "channel-name" }, channel.name),
+      h("td", { "data-label": t("channels.default"), class: "channel-default" },
+        channel.isDefault ? h("span", { class: "chip" }, t("channels.isDefault")) : null),
+      h("td", { "data-label": t("admin.state") },
+        t(channel.authorized ? "channels.authorized" : "channels.unauthorized")),
+      h("td", { class: "actions", "data-label": t("admin.actions") },
+        channel.isDefault ? null : h("button", { type: "button", "data-action": "default", onclick: async () => {
+          try { await request("PUT", `/api/channels/${channel.id}/default`); load(); }
+          catch (err) { showError(tr, err, slot); }
+        } }, t("channels.makeDefault")),
+        h("button", { type: "button", class: "danger", "data-action": "disconnect", onclick: async () => {
+          if (!(await confirmDialog(t("channels.confirmDisconnect", { name: channel.name }), t("yes"), t("no")))) return;
+          try {
+            await api.del(`/api/channels/${channel.id}`);
+            banner(t("channels.disconnected", { name: channel.name }));
+            load();
+          } catch (err) { showError(tr, err, slot); }
+        } }, t("channels.disconnect")), slot));
+    return tr;
+  }
+
+  async function load() {
+    try {
+      const list = await api.get("/api/channels");
+      rows.replaceChildren(...(list.items.length ? list.items.map(row)
+        : [h("tr", {}, h("td", { colspan: 4, class: "muted" }, t("channels.empty")))]));
+      if (outcome.connected) {
+        const made = list.items.find((channel) => channel.id === outcome.connected);
+        if (made) banner(t("channels.connected", { name: made.name }));
+        outcome.connected = null;
+      }
+    } catch (err) { showError(main, err, error); }
+  }
+
+  if (outcome.error) error.textContent = t(`channels.error.${outcome.error}`);
+  main.replaceChildren(h("h1", {}, t("channels.title")),
+    h("section", { class: "card" }, h("p", { class: "muted" }, t("channels.note")), connectButton), error,
+    h("table", { class: "responsive", id: "channel-table" }, h("thead", {}, h("tr", {},
+      ["channels.name", "channels.default", "admin.state", "admin.actions"].map((key) => h("th", { scope: "col" }, t(key))))),
+    rows));
+  load();
+  return null;
+}
