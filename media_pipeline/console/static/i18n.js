@@ -161,6 +161,11 @@ export function setLang(next) {
   document.documentElement.lang = lang;
 }
 
+// Messages of a view kept in its own module (e.g. views/library_i18n.js), merged per language.
+export function addMessages(extra) {
+  for (const [code, messages] of Object.entries(extra)) Object.assign(MESSAGES[code], messages);
+}
+
 export function t(key, vars = {}) {
   const text = MESSAGES[lang][key] ?? MESSAGES.ko[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));
