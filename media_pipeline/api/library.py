@@ -11,13 +11,14 @@ from pathlib import Path, PurePosixPath
 from xml.sax.saxutils import escape
 
 from fastapi import Response
-from fastapi.responses import FileResponse, RedirectResponse
 
+from media_pipeline.api.file_responses import asset_response
 from media_pipeline.api.schemas_library import LibraryFile, LibraryItem
 from media_pipeline.api.uploads import IncomingFile, receive_files
 from media_pipeline.settings import Settings
 from media_pipeline.storage import Storage, StoredObject
 from media_pipeline.store.library import library_prefix
+from media_pipeline.store.render_jobs import StoredAsset
 from media_pipeline.store.views import LibraryItemView
 from media_pipeline.usecases_library import LibraryCommands, is_image, media_type
 
@@ -82,13 +83,14 @@ def item_out(view: LibraryItemView, files: list[StoredObject]) -> LibraryItem:
 
 
 def stored_response(storage: Storage, settings: Settings, key: str) -> Response:
-    """A stored file: streamed from the local folder, or a redirect to a presigned object URL."""
-    url = storage.presigned_url(key, settings.storage_presign_expiry_s)
-    if url is not None:
-        return RedirectResponse(url, status_code=307)
-    path = storage.local_path(key)
-    assert path is not None
-    return FileResponse(path, media_type=media_type(key), content_disposition_type="inline")
+    """A stored library file: streamed from the local folder, or a redirect to a presigned object URL."""
+    asset = StoredAsset(
+        name=PurePosixPath(key).name,
+        media_type=media_type(key),
+        path=storage.local_path(key),
+        url=storage.presigned_url(key, settings.storage_presign_expiry_s),
+    )
+    return asset_response(asset)
 
 
 def placeholder_svg(view: LibraryItemView) -> Response:

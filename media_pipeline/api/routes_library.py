@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Path, Query, Response, UploadFile
-from fastapi.responses import FileResponse, RedirectResponse
 
 from media_pipeline.api.deps import Context, DownloadOwner, ReadOwner, WriteOwner
 from media_pipeline.api.errors import responses
+from media_pipeline.api.file_responses import asset_response
 from media_pipeline.api.library import item_out, placeholder_svg, save_files, stored_response
 from media_pipeline.api.schemas import Items, Page
 from media_pipeline.api.schemas_library import LibraryFile, LibraryItem, LibraryItemBody, LibraryItemPatch
@@ -140,8 +140,5 @@ def cover(item_id: LibraryId, context: Context, owner: DownloadOwner) -> Respons
         asset = context.render_jobs(owner).asset_file(
             thumb.task_id, job_id(thumb.task_id, thumb.generation), thumb.content_id
         )
-        if asset.url is not None:
-            return RedirectResponse(asset.url, status_code=307)
-        assert asset.path is not None
-        return FileResponse(asset.path, media_type=asset.media_type, content_disposition_type="inline")
+        return asset_response(asset)
     return placeholder_svg(view)
