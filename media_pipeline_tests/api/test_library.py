@@ -91,9 +91,10 @@ def test_create_list_filter_get_update_delete(client: httpx.Client, other_client
 
     listed = client.get("/api/library").json()
     assert [item["id"] for item in listed["items"]] == [product["id"], plain["id"]] and listed["total"] == 2
-    assert [i["id"] for i in client.get("/api/library", params={"q": "텀블러"}).json()["items"]] == [
-        product["id"]
-    ]
+    for text in ("텀블러", "보온"):  # in the title, in the product name only
+        assert [i["id"] for i in client.get("/api/library", params={"q": text}).json()["items"]] == [
+            product["id"]
+        ]
     assert [i["id"] for i in client.get("/api/library", params={"type": "shortform"}).json()["items"]] == [
         plain["id"]
     ]

@@ -134,6 +134,15 @@ def test_library_to_finished_videos(page: Page, console: Console, page_errors: C
         expect(page.locator("#drawer-count")).to_have_text("3")
         assert len(adds) == 1
         screenshot(page, "queue-drawer")
+        page.keyboard.press("Escape")  # keyboard: closes to the toggle, which opens it again
+        expect(drawer).to_be_hidden()
+        expect(page.locator("#drawer-toggle")).to_be_focused()
+        page.keyboard.press("Enter")
+        expect(drawer.locator(".draft")).to_have_count(3)
+        first = drawer.locator(".draft").first.get_attribute("data-id")
+        drawer.locator(".draft").first.focus()
+        page.keyboard.press("Alt+ArrowDown")
+        expect(drawer.locator(".draft").nth(1)).to_have_attribute("data-id", first or "")
 
         # Bulk settings: checked in the browser, then the server's 422 shown next to its field.
         drawer.get_by_label("전체 선택").check()
