@@ -16,8 +16,9 @@ from PIL import Image
 from media_pipeline.domain import TaskPaths
 from media_pipeline.settings import Settings
 from media_pipeline.storage import open_storage
+from media_pipeline.store import PipelineState
 from media_pipeline_tests.api.conftest import UPLOAD_LIMIT, LiveApi
-from media_pipeline_tests.api.support import assert_error, queue_of, run_jobs
+from media_pipeline_tests.api.support import assert_error, produce, queue_of, run_jobs
 from media_pipeline_tests.conftest import TEST_PLANS
 
 SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -203,7 +204,9 @@ def test_bad_input_is_refused_clearly_and_leaves_nothing(api: LiveApi, client: h
 
 
 @SQLITE
-def test_queue_takes_library_ids(client: httpx.Client, other_client: httpx.Client) -> None:
+def test_queue_takes_library_ids(
+    api: LiveApi, client: httpx.Client, other_client: httpx.Client, pipeline: PipelineState
+) -> None:
     product = _create(client, **PRODUCT)
     plain = _create(client, title="산책")
     foreign = _create(other_client, title="남의 영상")
@@ -248,3 +251,15 @@ def test_queue_takes_library_ids(client: httpx.Client, other_client: httpx.Clien
     body = assert_error(client.delete(f"/api/library/{plain['id']}"), 409, "CONFLICT")
     assert "산책" in body["message"] and body["details"]["taskIds"] == [jobs[plain["id"]]["id"]]
     assert client.get(f"/api/library/{plain['id']}").status_code == 200
+
+    # Produced and published: the card's status, YouTube link and cover (the task's thumbnail) follow.
+    produce(api.settings, pipeline, jobs[plain["id"]]["id"])
+    got = client.get(f"/api/library/{plain['id']}").json()
+    assert (got["latestStatus"], got["youtubeUrl"], got["cover"]) == (
+        "succeeded",
+        "https://youtu.be/abc",
+        "thumbnail",
+    )
+    assert client.get(f"/api/library/{plain['id']}/cover").content == b"thumbnail of generation 1"
+    assert client.delete(f"/api/library/{plain['id']}").status_code == 200
+    assert client.get(f"/api/v1/videos/{jobs[plain['id']]['id']}").status_code == 200  # the task stays
