@@ -19,15 +19,16 @@ export function isHttpUrl(value) {
   try { return ["http:", "https:"].includes(new URL(value).protocol); } catch { return false; }
 }
 
-// Show the server's field errors in the form's slots (by the field's first path segment); the rest in ``fallback``.
+// Show the server's field errors in the form's slots (by the field's first path segment; one message once, as
+// every selected draft reports it); the rest in ``fallback``.
 export function showFieldErrors(form, err, fallback) {
   for (const slot of form.querySelectorAll("[data-error-for]")) slot.textContent = "";
   const rest = [];
   for (const item of err.fieldErrors || []) {
     const name = String(item.field || "").replace(/^(body|options|optionsPartial)\./, "").split(".")[0];
     const slot = form.querySelector(`[data-error-for="${CSS.escape(name)}"]`);
-    if (slot) slot.textContent = [slot.textContent, item.message].filter(Boolean).join(" ");
-    else rest.push(item.message);
+    if (slot && !slot.textContent.includes(item.message)) slot.textContent = [slot.textContent, item.message].filter(Boolean).join(" ");
+    else if (!slot && !rest.includes(item.message)) rest.push(item.message);
   }
   fallback.textContent = err.status === 0 ? t("err.network") : [`${err.code}: ${err.message}`, ...rest].join(" · ");
 }
