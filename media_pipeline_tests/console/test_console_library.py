@@ -123,6 +123,14 @@ def test_library_to_finished_videos(page: Page, console: Console, page_errors: C
         cards.nth(0).locator("input[data-select]").click()
         cards.nth(2).locator("input[data-select]").click(modifiers=["Shift"])
         expect(page.locator("#library-selected")).to_have_text("3개 선택됨")
+        cards.nth(1).locator("input[data-select]").focus()  # keyboard: Space clears one, Shift+Space a range
+        page.keyboard.press("Space")
+        expect(page.locator("#library-selected")).to_have_text("2개 선택됨")
+        cards.nth(0).locator("input[data-select]").focus()
+        page.keyboard.press("Shift+Space")
+        expect(page.locator("#library-selected")).to_have_text("1개 선택됨")
+        page.get_by_label("전체 선택").check()
+        expect(page.locator("#library-selected")).to_have_text("3개 선택됨")
         expect(page.locator("#library-select-all")).to_be_checked()
         screenshot(page, "library")
         adds: list[str] = []

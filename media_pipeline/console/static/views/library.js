@@ -46,7 +46,7 @@ export function renderLibrary(main) {
     }
   }
 
-  // A click selects or clears one card; with Shift, every card between the last clicked one and this one.
+  // A click (or Space) selects or clears one card; with Shift, every card between the last one and this one.
   function onSelect(event, index) {
     const checked = event.target.checked;
     const from = event.shiftKey && state.anchor !== null ? Math.min(state.anchor, index) : index;
@@ -80,7 +80,13 @@ export function renderLibrary(main) {
 
   async function card(item, index) {
     const box = h("input", { type: "checkbox", dataset: { select: item.id }, "aria-label": t("lib.select", { title: item.title }),
-      onclick: (event) => onSelect(event, index) });
+      onclick: (event) => onSelect(event, index),
+      onkeydown: (event) => {  // Shift+Space: the browser's own Space toggle carries no Shift
+        if (event.key !== " " || !event.shiftKey) return;
+        event.preventDefault();
+        box.checked = !box.checked;
+        onSelect({ target: box, shiftKey: true }, index);
+      } });
     const youtube = item.youtubeUrl && /^https:\/\//.test(item.youtubeUrl)
       ? h("a", { href: item.youtubeUrl, target: "_blank", rel: "noopener", "data-field": "youtube" }, t("lib.youtube")) : null;
     const latest = item.history[0];
