@@ -21,6 +21,7 @@ from media_pipeline_tests.providers.fakeserver import FakeServer, Reply, routes
 from media_pipeline_tests.providers.helpers import image_bytes
 
 TIMEOUT_MS = 180_000
+UPLOAD_LIMIT = 256 * 1024
 PHOTOS = [image_bytes("PNG", (64, 48), "orange"), image_bytes("JPEG", (64, 48), "teal")]
 PRODUCT_IMAGE = image_bytes("JPEG", (64, 48), "navy")
 TITLES = ("바다 사진 영상", "텀블러 광고", "오늘의 일기")
@@ -32,6 +33,7 @@ def console_settings(
 ) -> Settings:
     """Local folder or S3; the product's page is crawled from a loopback server."""
     monkeypatch.setenv("MEDIA_PIPELINE_CRAWL_ALLOW_PRIVATE", "true")
+    monkeypatch.setenv("MEDIA_PIPELINE_UPLOAD_MAX_BYTES", str(UPLOAD_LIMIT))
     get_settings.cache_clear()
     return on_storage(request.param, request, get_settings(), monkeypatch)
 
@@ -95,16 +97,25 @@ def test_library_to_finished_videos(page: Page, console: Console, page_errors: C
         dialog.get_by_label("참고 URL").fill(f"{shop.base_url}/tumbler.jpg")
         _submit(page, TITLES[1])
 
-        # A file the server refuses (not an image, whatever its name says): the message is shown and no
-        # item is left behind.
-        _create(page, "깨진 파일")
-        page.locator("#new-drop input[type=file]").set_input_files(
-            [{"name": "notes.png", "mimeType": "image/png", "buffer": b"plain text, not a picture"}]
-        )
+        # Files the page or the server refuses: an empty one (in the page), one that is not an image whatever
+        # its name says, one over the size limit; the message is shown and no item is left behind.
+        page_errors.allow_status(413)
         page_errors.allow_status(415)
-        page.locator("#new-dialog").get_by_role("button", name="만들기").click()
-        expect(page.locator("#new-error")).to_contain_text("UNSUPPORTED_MEDIA_TYPE")
-        page.locator("#new-dialog").get_by_role("button", name="취소").click()
+        refused = [
+            ("notes.png", b"plain text, not a picture", "UNSUPPORTED_MEDIA_TYPE"),
+            ("huge.png", PHOTOS[0] + bytes(UPLOAD_LIMIT), "PAYLOAD_TOO_LARGE"),
+        ]
+        for name, data, code in refused:
+            _create(page, "거절될 파일")
+            picker = page.locator("#new-drop input[type=file]")
+            picker.set_input_files([{"name": "empty.png", "mimeType": "image/png", "buffer": b""}])
+            expect(page.locator("#new-dialog [data-error-for=files]")).to_have_text(
+                "빈 파일입니다: empty.png"
+            )
+            picker.set_input_files([{"name": name, "mimeType": "image/png", "buffer": data}])
+            page.locator("#new-dialog").get_by_role("button", name="만들기").click()
+            expect(page.locator("#new-error")).to_contain_text(code)
+            page.locator("#new-dialog").get_by_role("button", name="취소").click()
 
         # 3: plain.
         _create(page, TITLES[2])
