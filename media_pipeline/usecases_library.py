@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import mimetypes
 import tempfile
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -64,6 +65,22 @@ class LibraryCommands:
         if key is None:
             raise NotFoundError(f"file {name!r} not found", {"libraryId": item_id, "name": name})
         return key
+
+    def add_files(self, item_id: str, checked: Sequence[Path]) -> list[StoredObject]:
+        """Store local files already checked (``api/uploads.py``) as the item's, all or none; returns the
+        item's files. Names get a time prefix so that keys sort in upload order (object stores keep none)."""
+        prefix = library_prefix(item_id)
+        stamp = time.time_ns() // 1_000_000
+        uploaded: list[str] = []
+        try:
+            for index, path in enumerate(checked):
+                key = f"{prefix}/{stamp:013d}{index:02d}-{path.name}"
+                self.storage.upload(path, key)
+                uploaded.append(key)
+        except Exception:
+            self.storage.delete(uploaded)
+            raise
+        return self.files(item_id)
 
     def delete_file(self, item_id: str, name: str) -> None:
         """Delete one of the item's files."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-import time
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from xml.sax.saxutils import escape
@@ -17,7 +16,6 @@ from media_pipeline.api.schemas_library import LibraryFile, LibraryItem
 from media_pipeline.api.uploads import IncomingFile, receive_files
 from media_pipeline.settings import Settings
 from media_pipeline.storage import Storage, StoredObject
-from media_pipeline.store.library import library_prefix
 from media_pipeline.store.render_jobs import StoredAsset
 from media_pipeline.store.views import LibraryItemView
 from media_pipeline.usecases_library import LibraryCommands, is_image, media_type
@@ -31,20 +29,9 @@ def save_files(
     """Store every uploaded image/clip of the item or none (413 oversized, 415 empty or not an accepted
     image or clip); returns the item's files."""
     commands.library.get(item_id)  # NotFound for another owner's item
-    prefix = library_prefix(item_id)
-    uploaded: list[str] = []
     with tempfile.TemporaryDirectory(prefix="media-pipeline-library-", dir=_scratch(settings)) as tmp:
         stored = receive_files(files, Path(tmp), settings.upload_max_bytes, clips=True)
-        stamp = time.time_ns() // 1_000_000  # names sort in upload order (object stores keep no order)
-        try:
-            for index, upload in enumerate(stored):
-                key = f"{prefix}/{stamp:013d}{index:02d}-{upload.name}"
-                commands.storage.upload(upload.path, key)
-                uploaded.append(key)
-        except Exception:
-            commands.storage.delete(uploaded)
-            raise
-    return commands.files(item_id)
+        return commands.add_files(item_id, [upload.path for upload in stored])
 
 
 def _scratch(settings: Settings) -> Path | None:
