@@ -87,8 +87,14 @@ def _options(text: str | None) -> dict[str, Any] | None:
 
 
 def _add(args: argparse.Namespace) -> AddResult:
+    """Add drafts; library ids take their item's fields and images, like the API."""
+    from media_pipeline.storage import open_storage
+    from media_pipeline.store.library import LibraryService
+    from media_pipeline.usecases_library import LibraryCommands
+
     service = _queue(args)
-    return service.add_assets(args.asset_ids, _options(args.options), _version(args, service))
+    library = LibraryCommands(LibraryService(_url(), _owner(args)), service, open_storage(get_settings()))
+    return library.add_to_queue(args.asset_ids, _options(args.options), _version(args, service))
 
 
 def _list(args: argparse.Namespace) -> QueueChange | list[TaskView]:

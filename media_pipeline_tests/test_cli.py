@@ -60,6 +60,9 @@ def test_cli_errors_are_clear_and_change_nothing(cli) -> None:
     assert drafts["tasks"] == []
     code, error = cli("add", "a1", "--queue-version", "99")
     assert code == 2 and error["code"] == "CONFLICT"
+    code, error = cli("add", "a1", "lib000000000000")  # a library id must be one of the user's items
+    assert code == 2 and error["code"] == "NOT_FOUND" and error["details"]["assetIds"] == ["lib000000000000"]
+    assert cli("list")[1]["tasks"] == []
 
 
 def test_credits_grant_then_run_reserves_and_refuses_when_short(cli, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -23,6 +23,7 @@ from media_pipeline.api import (
     routes_contents,
     routes_credits,
     routes_images,
+    routes_library,
     routes_ops,
     routes_playback,
     routes_queue,
@@ -55,7 +56,7 @@ logger = logging.getLogger(__name__)
 API_VERSION = "1.0.0"
 JSON_BODY_LIMIT = 1024 * 1024
 PROGRESS_POLL_S = 0.5
-_UPLOAD_PATH = re.compile(r"^/api/v1/videos/[^/]+/uploads$")
+_UPLOAD_PATH = re.compile(r"^(/api/v1/videos/[^/]+/uploads|/api/library/[^/]+/files)$")
 
 DESCRIPTION = """
 HTTP API of media_pipeline: the draft queue, videos and their render jobs, automation views, uploads.
@@ -188,6 +189,7 @@ def create_app(
         routes_channel_connect,
         routes_channels,
         routes_contents,
+        routes_library,
         routes_automation,
         routes_workspace,
         routes_ops,

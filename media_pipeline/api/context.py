@@ -17,11 +17,13 @@ from media_pipeline.storage import Storage
 from media_pipeline.store import Owner, QueueService, ScheduleService, TaskService
 from media_pipeline.store.channels import ChannelService
 from media_pipeline.store.clock import Clock
+from media_pipeline.store.library import LibraryService
 from media_pipeline.store.plans import WorkspacePlans
 from media_pipeline.store.render_jobs import RenderJobReader, job_id
 from media_pipeline.store.run_control import RunControl
 from media_pipeline.store.user_contents import UserContentService
 from media_pipeline.usecases import UseCases
+from media_pipeline.usecases_library import LibraryCommands
 
 QUEUE_ID_CACHE_SIZE = 10_000
 
@@ -82,6 +84,11 @@ class ApiContext:
             asset_url=asset_url,
             storage=self.storage,
         )
+
+    def library(self, owner: Owner) -> LibraryCommands:
+        """The owner's library items with their files and the draft queue."""
+        service = LibraryService(self.engine, owner, clock=self.clock, settings=self.settings)
+        return LibraryCommands(service, self.queues(owner), self.storage)
 
     def plans(self) -> WorkspacePlans:
         """Workspace plans and their usage."""

@@ -135,11 +135,18 @@ def list_jobs(
     return QueueJobs(version=drafts.version, jobs=jobs)
 
 
-@router.post("/{queueId}/jobs", responses=_CHANGE, summary="Add one draft per asset (idempotent per asset)")
+@router.post(
+    "/{queueId}/jobs",
+    responses=_CHANGE,
+    summary="Add one draft per asset (idempotent per asset); a library id gives the draft its item's fields",
+)
 def add_jobs(body: AddJobsBody, change: VersionedChange) -> AddedJobs:
-    queues = change.queues()
+    change.queues()  # NOT_FOUND unless it is the caller's queue
+    library = change.context.library(change.owner)
     result = change.apply(
-        body.version, lambda version: queues.add_assets(body.asset_ids, body.options, version), required=False
+        body.version,
+        lambda version: library.add_to_queue(body.asset_ids, body.options, version),
+        required=False,
     )
     return AddedJobs(version=result.version, jobs=result.tasks, created_ids=result.created_ids)
 

@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import mimetypes
 from collections.abc import Sequence
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Protocol
 
 from media_pipeline.api.errors import ApiError
 from media_pipeline.api.schemas import StoredFile
 from media_pipeline.domain import MediaMode, TaskPaths
-from media_pipeline.providers.uploads import StoredUpload, UploadRejectedError, store_upload
+from media_pipeline.providers.uploads import (
+    StoredUpload,
+    UploadRejectedError,
+    UploadTooLargeError,
+    store_media,
+)
 from media_pipeline.settings import Settings
 from media_pipeline.storage import Storage
 from media_pipeline.storage.workspace import task_workspace
@@ -42,6 +47,30 @@ def _view(upload: StoredUpload) -> StoredFile:
     return StoredFile(name=upload.name, mime=upload.mime, size=upload.size)
 
 
+def receive_files(
+    files: Sequence[IncomingFile], folder: Path, max_bytes: int, *, clips: bool = False
+) -> list[StoredUpload]:
+    """Check and store every file in the local ``folder``, or none: 413 for a file over ``max_bytes``,
+    415 for data that is empty or not an accepted image (or clip, with ``clips``)."""
+    stored: list[StoredUpload] = []
+    try:
+        for incoming in files:
+            name = incoming.filename or "upload"
+            if incoming.size is not None and incoming.size > max_bytes:
+                raise ApiError(413, f"{name!r} is larger than {max_bytes} bytes", {"limit": max_bytes})
+            try:
+                stored.append(store_media(folder, name, incoming.file, max_bytes=max_bytes, clips=clips))
+            except UploadTooLargeError as exc:
+                raise ApiError(413, str(exc), {"file": name, "limit": max_bytes}) from exc
+            except UploadRejectedError as exc:
+                raise ApiError(415, str(exc), {"file": name}) from exc
+    except Exception:
+        for upload in stored:
+            upload.path.unlink(missing_ok=True)
+        raise
+    return stored
+
+
 def save_uploads(
     tasks: TaskService, settings: Settings, storage: Storage, video_id: str, files: Sequence[IncomingFile]
 ) -> list[StoredFile]:
@@ -51,22 +80,8 @@ def save_uploads(
     mode = tasks.get(video_id).task_settings().media_mode
     if mode is not MediaMode.UPLOAD:
         raise ConflictError("uploads are only used by mediaMode 'upload'", {"mediaMode": mode.value})
-    limit = settings.upload_max_bytes
-    stored: list[StoredUpload] = []
     with task_workspace(storage, video_id, settings.scratch_dir) as work:
-        try:
-            for incoming in files:
-                name = incoming.filename or "image"
-                if incoming.size is not None and incoming.size > limit:
-                    raise ApiError(413, f"{name!r} is larger than {limit} bytes", {"limit": limit})
-                try:
-                    stored.append(store_upload(work.paths, name, incoming.file, max_bytes=limit))
-                except UploadRejectedError as exc:
-                    raise ApiError(415, str(exc), {"file": name}) from exc
-        except Exception:
-            for upload in stored:
-                upload.path.unlink(missing_ok=True)
-            raise
+        stored = receive_files(files, work.paths.uploads_dir, settings.upload_max_bytes)
         work.publish([upload.path for upload in stored])
     return [_view(upload) for upload in stored]
 

@@ -31,6 +31,10 @@ class UploadRejectedError(PermanentError):
     """An upload that is too large, not an accepted image, or otherwise unusable."""
 
 
+class UploadTooLargeError(UploadRejectedError):
+    """An upload over the size limit."""
+
+
 @dataclass(frozen=True)
 class StoredUpload:
     """One stored upload: its safe file name, absolute path, sniffed MIME type and size in bytes."""
@@ -65,38 +69,80 @@ def _first_bytes(chunks: Iterator[bytes]) -> bytes:
     return head
 
 
-def store_upload(
-    paths: TaskPaths, filename: str, stream: BinaryIO | bytes, *, max_bytes: int
-) -> StoredUpload:
-    """Store one uploaded image for the task and return where it went.
+CLIP_SIGNATURES: tuple[tuple[int, bytes, str, str], ...] = (
+    (4, b"ftypqt", "video/quicktime", ".mov"),
+    (4, b"ftyp", "video/mp4", ".mp4"),
+    (0, b"\x1a\x45\xdf\xa3", "video/webm", ".webm"),
+)
+"""(offset, magic, MIME type, extension) of the accepted video clips (MP4/MOV ``ftyp`` box, WebM EBML)."""
 
-    Raises :class:`UploadRejectedError` (a PermanentError) if the data is not a JPEG/PNG/GIF/WebP that
-    decodes, or exceeds ``max_bytes``; in that case no file is left behind.
-    """
-    chunks = _chunks(stream)
-    head = _first_bytes(chunks)
-    sniffed = sniff_image_type(head)
-    if sniffed is None:
-        raise UploadRejectedError(f"upload {filename!r} is not a JPEG, PNG, GIF or WebP image")
-    mime, ext = sniffed
+
+def sniff_clip_type(head: bytes) -> tuple[str, str] | None:
+    """(MIME type, extension) of MP4/MOV/WebM data from its first bytes; None for anything else."""
+    for offset, magic, mime, ext in CLIP_SIGNATURES:
+        if head[offset : offset + len(magic)] == magic:
+            return mime, ext
+    return None
+
+
+def _write_limited(
+    folder: Path, filename: str, ext: str, head: bytes, chunks: Iterator[bytes], max_bytes: int
+) -> tuple[Path, int]:
+    """Stream ``head`` + ``chunks`` into a new safely named file of ``folder`` (atomically; nothing is left
+    if the data exceeds ``max_bytes``); returns the final path and size."""
     name = f"{safe_stem(filename)}-{secrets.token_hex(4)}{ext}"
-    paths.uploads_dir.mkdir(parents=True, exist_ok=True)
-    final = safe_child(paths.uploads_dir, name)
+    folder.mkdir(parents=True, exist_ok=True)
+    final = safe_child(folder, name)
     size = 0
     with atomic_path(final) as tmp, tmp.open("wb") as out:
         for chunk in itertools.chain([head], chunks):
             size += len(chunk)
             if size > max_bytes:
-                raise UploadRejectedError(
+                raise UploadTooLargeError(
                     f"upload {filename!r} is larger than the limit of {max_bytes} bytes"
                 )
             out.write(chunk)
-        out.close()
+    return final, size
+
+
+def store_media(
+    folder: Path, filename: str, stream: BinaryIO | bytes, *, max_bytes: int, clips: bool = False
+) -> StoredUpload:
+    """Store one uploaded image (or, with ``clips``, also a video clip) in ``folder``.
+
+    Raises :class:`UploadRejectedError` (a PermanentError) if the data is empty, is not a JPEG/PNG/GIF/WebP
+    that decodes (or an MP4/MOV/WebM clip), or exceeds ``max_bytes``; then no file is left behind.
+    """
+    chunks = _chunks(stream)
+    head = _first_bytes(chunks)
+    if not head:
+        raise UploadRejectedError(f"upload {filename!r} is empty (0 bytes)")
+    image = sniff_image_type(head)
+    sniffed = image or (sniff_clip_type(head) if clips else None)
+    if sniffed is None:
+        kinds = (
+            "JPEG, PNG, GIF or WebP image or an MP4, MOV or WebM clip"
+            if clips
+            else "JPEG, PNG, GIF or WebP image"
+        )
+        raise UploadRejectedError(f"upload {filename!r} is not a {kinds}")
+    mime, ext = sniffed
+    final, size = _write_limited(folder, filename, ext, head, chunks, max_bytes)
+    if image is not None:
         try:
-            verify_image(tmp, f"upload {filename!r}")
+            verify_image(final, f"upload {filename!r}")
         except PermanentError as exc:
+            final.unlink(missing_ok=True)
             raise UploadRejectedError(str(exc)) from exc
-    return StoredUpload(name=name, path=final, mime=mime, size=size)
+    return StoredUpload(name=final.name, path=final, mime=mime, size=size)
+
+
+def store_upload(
+    paths: TaskPaths, filename: str, stream: BinaryIO | bytes, *, max_bytes: int
+) -> StoredUpload:
+    """Store one uploaded image for the task in its uploads folder and return where it went
+    (:func:`store_media`)."""
+    return store_media(paths.uploads_dir, filename, stream, max_bytes=max_bytes)
 
 
 def list_uploads(paths: TaskPaths) -> list[StoredUpload]:

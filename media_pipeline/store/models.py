@@ -324,6 +324,26 @@ class UserContent(Timestamps, Base):
     published_at: Mapped[datetime | None]
 
 
+class LibraryItem(Timestamps, Base):
+    """A library item (seed 000's asset): a video the creator wants made, with its product fields and
+    source URLs; its uploaded images and clips live in the task storage under ``library/<id>/``
+    (docs/ARCHITECTURE.md §3). Tasks made from it carry its id as ``tasks.asset_id``."""
+
+    __tablename__ = "library_items"
+    __table_args__ = (
+        one_of("type", VideoType),
+        Index("ix_library_items_owner_updated", "user_id", "workspace_id", "updated_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(100))
+    type: Mapped[VideoType] = mapped_column(StrEnumType(VideoType))
+    product: Mapped[dict[str, Any] | None]
+    source_urls: Mapped[list[str]] = mapped_column(JSONType, default=list)
+
+
 class WorkspaceSetting(Timestamps, Base):
     """Per-workspace settings: the plan whose limits apply (``Settings.plans``)."""
 

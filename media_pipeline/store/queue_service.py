@@ -75,6 +75,20 @@ def _asset_error(index: int | None, message: str) -> dict[str, Any]:
     return {"field": field, "message": message, "type": "value_error"}
 
 
+def _asset_options(
+    asset_id: str,
+    per_asset: Mapping[str, Mapping[str, Any]] | None,
+    task_fields: dict[str, Any],
+    settings_partial: dict[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The task fields and settings of one asset's draft: its own options (if any) under the request's."""
+    own = (per_asset or {}).get(asset_id)
+    if own is None:
+        return task_fields, settings_partial
+    own_fields, own_settings = split_options(own)
+    return {**own_fields, **task_fields}, {**own_settings, **settings_partial}
+
+
 def _live(now: datetime) -> ColumnElement[bool]:
     """Tasks other than expired drafts."""
     return or_(Task.draft_expires_at.is_(None), Task.draft_expires_at > now)
@@ -130,11 +144,17 @@ class QueueService(OwnedService):
         return QueueChange(version=self.get_or_create_default_queue().version, tasks=[])
 
     def add_assets(
-        self, asset_ids: Sequence[str], options: Mapping[str, Any] | None, version: int
+        self,
+        asset_ids: Sequence[str],
+        options: Mapping[str, Any] | None,
+        version: int,
+        per_asset: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> AddResult:
         """One draft per asset (queue defaults merged with ``options``), appended in the given order.
 
-        An asset that already has a draft in the queue returns that draft (never two).
+        ``per_asset`` holds options of single assets (a library item's fields), applied between the queue
+        defaults and ``options``. An asset that already has a draft in the queue returns that draft (never
+        two).
         """
         asset_ids = _clean_asset_ids(asset_ids)
         task_fields, settings_partial = split_options(options)
@@ -185,8 +205,15 @@ class QueueService(OwnedService):
             created: dict[str, dict[str, Any]] = {}
             for offset, asset_id in enumerate(new_assets):
                 task_id = new_task_id()
+                fields_of, partial_of = _asset_options(asset_id, per_asset, task_fields, settings_partial)
                 values = build_draft(
-                    task_id, base_settings, task_fields, settings_partial, default_title=asset_id, cache=cache
+                    task_id,
+                    base_settings,
+                    fields_of,
+                    partial_of,
+                    default_title=asset_id,
+                    cache=cache,
+                    error_context={"assetId": asset_id} if per_asset and asset_id in per_asset else None,
                 )
                 created[asset_id] = task_row(
                     id=task_id,

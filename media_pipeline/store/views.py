@@ -395,3 +395,54 @@ class PublishedView(_View):
     youtube_url: str | None = None
     publish_url: str | None = None
     target: str | None = None
+
+
+class LibraryTaskView(_View):
+    """One task made from a library item (its history), with its status and YouTube URL."""
+
+    task_id: str = Field(validation_alias=AliasChoices("task_id", "id"))
+    title: str
+    status: TaskStatus
+    generation: int
+    youtube_url: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class ThumbnailRef(_View):
+    """The latest produced thumbnail of the tasks made from a library item."""
+
+    task_id: str
+    generation: int
+    content_id: int
+
+
+class LibraryItemView(_View):
+    """A library item (seed 000's asset) with the tasks made from it, newest first."""
+
+    id: str
+    title: str
+    type: VideoType
+    product: dict[str, Any] | None
+    source_urls: list[str]
+    created_at: datetime
+    updated_at: datetime
+    history: list[LibraryTaskView] = []
+    thumbnail: ThumbnailRef | None = None
+
+    @classmethod
+    def row_fields(cls) -> tuple[str, ...]:
+        """The fields read from the ``library_items`` row."""
+        return ("id", "title", "type", "product", "source_urls", "created_at", "updated_at")
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def latest_status(self) -> TaskStatus | None:
+        """The status of the latest task made from the item (None if none was made)."""
+        return self.history[0].status if self.history else None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def youtube_url(self) -> str | None:
+        """The YouTube URL of the latest published task made from the item."""
+        return next((entry.youtube_url for entry in self.history if entry.youtube_url), None)

@@ -60,7 +60,11 @@ def target(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> I
         headers = {"Authorization": f"Bearer {mint_token('fuzz-user', 'fuzz-ws', app_settings)}"}
         with httpx.Client(base_url=base_url, headers=headers) as client:
             add_jobs(client, ["a", "b"])
-            ids = {"videoId": queued_task(client, "c"), "queueId": queue_of(client)["id"]}
+            ids = {
+                "videoId": queued_task(client, "c"),
+                "queueId": queue_of(client)["id"],
+                "libraryId": client.post("/api/library", json={"title": "fuzz"}).json()["id"],
+            }
         yield Target(base_url, headers, ids)
 
 

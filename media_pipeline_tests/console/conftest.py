@@ -83,6 +83,20 @@ def console_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     get_settings.cache_clear()
 
 
+def on_storage(
+    kind: str, request: pytest.FixtureRequest, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> Settings:
+    """The console's settings on the local folder (``kind`` "local"), or on a fresh bucket of the moto S3
+    server ("s3"); for a module's ``console_settings`` fixture parametrized over both."""
+    if kind == "local":
+        return settings
+    bucket = request.getfixturevalue("s3_bucket")
+    monkeypatch.setenv("MEDIA_PIPELINE_STORAGE_URL", f"s3://{bucket}/console")
+    monkeypatch.setenv("MEDIA_PIPELINE_STORAGE_S3_PATH_STYLE", "true")
+    get_settings.cache_clear()
+    return get_settings()
+
+
 @pytest.fixture
 def console(console_settings: Settings, sqlite_template: Path, tmp_path: Path) -> Iterator[Console]:
     """A running API (with the console) on a fresh SQLite app DB, with users alice and bob."""

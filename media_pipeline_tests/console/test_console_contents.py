@@ -5,17 +5,16 @@ contents lists it with its files and filters, and deleting it there removes its 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import dagster as dg
 import pytest
 from playwright.sync_api import Page, expect
 
 from media_pipeline.orchestration.resources import build_resources
-from media_pipeline.settings import Settings, get_settings
+from media_pipeline.settings import Settings
 from media_pipeline.storage import Storage, open_storage
 from media_pipeline.store import STAGES
-from media_pipeline_tests.console.conftest import Console, screenshot, sign_in, wait_js
+from media_pipeline_tests.console.conftest import Console, on_storage, screenshot, sign_in, wait_js
 from media_pipeline_tests.console.stage_driver import FAST_OPTIONS, StageDriver
 
 TIMEOUT_MS = 180_000
@@ -26,17 +25,9 @@ _RENDITION = re.compile(r"^[0-9]{2,4}p/index\.m3u8$", re.MULTILINE)
 @pytest.fixture(params=["local", "s3"])
 def console_settings(
     request: pytest.FixtureRequest, console_settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Settings]:
+) -> Settings:
     """The console's settings on the local folder, or on a fresh bucket of the moto S3 server."""
-    if request.param == "local":
-        yield console_settings
-        return
-    bucket = request.getfixturevalue("s3_bucket")
-    monkeypatch.setenv("MEDIA_PIPELINE_STORAGE_URL", f"s3://{bucket}/console")
-    monkeypatch.setenv("MEDIA_PIPELINE_STORAGE_S3_PATH_STYLE", "true")
-    get_settings.cache_clear()
-    yield get_settings()
-    get_settings.cache_clear()
+    return on_storage(request.param, request, console_settings, monkeypatch)
 
 
 def _produce(console: Console) -> str:

@@ -11,8 +11,11 @@ import { renderSchedules } from "./views/schedules.js";
 import { renderContents } from "./views/contents.js";
 import { renderAdmin } from "./views/admin.js";
 import { renderChannels } from "./views/channels.js";
+import { renderLibrary } from "./views/library.js";
+import { drawerChrome } from "./views/drawer.js";
 
 const ROUTES = [
+  { pattern: /^#\/library$/, nav: "library", render: renderLibrary },
   { pattern: /^#\/queue$/, nav: "queue", render: renderQueue },
   { pattern: /^#\/automation(?:\/(\w+))?$/, nav: "automation", render: renderAutomation },
   { pattern: /^#\/tasks\/([A-Za-z0-9_-]+)$/, nav: "automation", render: renderTask },
@@ -30,27 +33,28 @@ function renderChrome(active) {
   const current = session();
   const nav = document.getElementById("nav");
   nav.replaceChildren(...(current ? [
-    ["queue", "#/queue"], ["automation", "#/automation"], ["schedules", "#/schedules"], ["contents", "#/contents"],
-    ["channels", "#/channels"], ...(current.user.isAdmin ? [["admin", "#/admin"]] : []),
+    ["library", "#/library"], ["queue", "#/queue"], ["automation", "#/automation"], ["schedules", "#/schedules"],
+    ["contents", "#/contents"], ["channels", "#/channels"], ...(current.user.isAdmin ? [["admin", "#/admin"]] : []),
   ].map(([name, href]) => h("a", { href, "aria-current": name === active ? "page" : null }, t(`nav.${name}`)))
     .concat(h("a", { href: "/docs", target: "_blank", rel: "noopener" }, t("nav.docs"))) : []));
   const signout = document.getElementById("signout");
   signout.hidden = !current;
   signout.textContent = t("signout");
   document.getElementById("whoami").textContent = current ? current.user.username || "" : "";
+  drawerChrome();
 }
 
 async function route() {
   if (cleanup) { cleanup(); cleanup = null; }
   const main = document.getElementById("main");
-  const hash = location.hash || "#/queue";
+  const hash = location.hash || "#/library";
   if (!session()) {
     renderChrome(null);
-    cleanup = renderSignIn(main, () => { location.hash = hash === "#/signin" ? "#/queue" : hash; route(); });
+    cleanup = renderSignIn(main, () => { location.hash = hash === "#/signin" ? "#/library" : hash; route(); });
     return;
   }
   const found = ROUTES.map((r) => ({ r, m: hash.match(r.pattern) })).find((x) => x.m);
-  if (!found) { location.hash = "#/queue"; return; }
+  if (!found) { location.hash = "#/library"; return; }
   renderChrome(found.r.nav);
   cleanup = found.r.render(main, ...found.m.slice(1)) || null;
 }

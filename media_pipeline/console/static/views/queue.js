@@ -1,9 +1,11 @@
 // Queue drawer (seed 000 §4): drafts in order, add, bulk settings with "save as default", drag/keyboard
-// reorder, select + delete, Run. Every change sends the queue version; a 409 reloads and says so.
+// reorder, select + delete, Run. Every change sends the queue version; a 409 reloads and says so. The same
+// view is the queue page and the right-side drawer of every page (views/drawer.js).
 import { api } from "../api.js";
-import { confirmDialog, field, h, nextId, select } from "../dom.js";
+import { confirmDialog, field, h } from "../dom.js";
 import { t } from "../i18n.js";
-import { banner, OPTION_CHOICES, showError } from "../ui.js";
+import { banner, showError } from "../ui.js";
+import { openBulkDialog } from "./bulk.js";
 
 const CHIP_KEYS = ["type", "mediaMode", "language", "privacy", "targetDurationS", "imageCount"];
 
@@ -12,7 +14,12 @@ function chips(settings) {
     .map((key) => h("span", { class: "chip", title: t(`opt.${key}`) }, `${t(`opt.${key}`)}: ${settings[key]}`)));
 }
 
-export function renderQueue(main) {
+export function renderQueue(main) { return queueView(main, false); }
+
+// The queue in the drawer (views/drawer.js): the same list and actions; drafts come from the library grid.
+export function renderQueueDrawer(container) { return queueView(container, true); }
+
+function queueView(main, embedded) {
   const state = { queue: null, version: 0, drafts: [], selected: new Set() };
   const list = h("ol", { class: "drafts", id: "drafts", "aria-label": t("queue.title") });
   const actionError = h("p", { class: "error", role: "alert", id: "queue-error" });
@@ -25,6 +32,7 @@ export function renderQueue(main) {
     state.drafts = jobs.jobs;
     state.selected = new Set([...state.selected].filter((id) => state.drafts.some((d) => d.id === id)));
     draw();
+    window.dispatchEvent(new CustomEvent("queue-changed", { detail: { count: state.drafts.length } }));
   }
 
   async function change(fn) {
@@ -128,51 +136,14 @@ export function renderQueue(main) {
 
   function openBulk() {
     const ids = [...state.selected];
-    const unchanged = ["", t("bulk.unchanged")];
-    const controls = {
-      type: select("type", [unchanged, ...OPTION_CHOICES.type.map((v) => [v, v])], ""),
-      mediaMode: select("mediaMode", [unchanged, ...OPTION_CHOICES.mediaMode.map((v) => [v, v])], ""),
-      language: select("language", [unchanged, ...OPTION_CHOICES.language.map((v) => [v, v])], ""),
-      privacy: select("privacy", [unchanged, ...OPTION_CHOICES.privacy.map((v) => [v, v])], ""),
-      targetDurationS: h("input", { name: "targetDurationS", type: "number", min: 5, max: 600, step: 1 }),
-      voice: h("input", { name: "voice", maxlength: 40 }),
-      requiresApproval: select("requiresApproval", [unchanged, ["true", t("yes")], ["false", t("no")]], ""),
-      captionPreset: select("captionPreset", [unchanged, ...OPTION_CHOICES.captionPreset.map((v) => [v, t(`caption.${v}`)])], ""),
-      madeForKids: select("madeForKids", [unchanged, ["true", t("yes")], ["false", t("no")]], ""),
-    };
-    const saveDefault = h("input", { type: "checkbox", name: "saveAsDefault", id: nextId("save-default") });
-    const error = h("p", { class: "error", role: "alert" });
-    const dialog = h("dialog", { id: "bulk-dialog", "aria-labelledby": "bulk-title" });
-    const form = h("form", { method: "dialog" },
-      h("h2", { id: "bulk-title" }, t("bulk.title", { n: ids.length })),
-      ...Object.entries(controls).map(([key, control]) => field(t(`opt.${key}`), control, key)),
-      h("label", { class: "inline" }, saveDefault, t("bulk.saveDefault")), error,
-      h("div", { class: "row" }, h("button", { type: "submit", class: "primary", value: "apply" }, t("bulk.apply")),
-        h("button", { type: "button", onclick: () => { dialog.close(); dialog.remove(); } }, t("bulk.cancel"))));
-    form.addEventListener("submit", async (e) => {
-      e.preventDefault();
-      const partial = {};
-      for (const [key, control] of Object.entries(controls)) {
-        if (control.value === "") continue;
-        if (key === "targetDurationS") partial[key] = Number(control.value);
-        else if (key === "requiresApproval" || key === "madeForKids") partial[key] = control.value === "true";
-        else partial[key] = control.value;
-      }
-      try {
-        const result = await api.patch(`${base()}/bulk`, { jobIds: ids, optionsPartial: partial,
-          saveAsDefault: saveDefault.checked, version: state.version });
+    return openBulkDialog(ids, {
+      apply: async (partial, saveAsDefault) => {
+        const result = await api.patch(`${base()}/bulk`, { jobIds: ids, optionsPartial: partial, saveAsDefault, version: state.version });
         state.version = result.version;
-        dialog.close(); dialog.remove();
         await load();
-      } catch (err) {
-        if (err.status === 409) { dialog.close(); dialog.remove(); banner(t("queue.conflict")); actionError.textContent = t("queue.conflict"); await load(); }
-        else showError(form, err, error);
-      }
+      },
+      onConflict: async () => { banner(t("queue.conflict")); actionError.textContent = t("queue.conflict"); await load(); },
     });
-    dialog.append(form);
-    dialog.addEventListener("close", () => dialog.remove());
-    document.body.append(dialog);
-    dialog.showModal();
   }
 
   function draw() {
@@ -206,8 +177,8 @@ export function renderQueue(main) {
     }
   });
 
-  main.replaceChildren(h("section", {}, h("h1", {}, t("queue.title")), header,
-    h("div", { class: "card" }, addForm, addError), toolbar, actionError, list));
+  main.replaceChildren(h("section", {}, embedded ? h("h2", { id: "drawer-title" }, t("queue.title")) : h("h1", {}, t("queue.title")),
+    header, embedded ? null : h("div", { class: "card" }, addForm, addError), toolbar, actionError, list));
   load().catch((err) => showError(main, err, actionError));
   return null;
 }
