@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from media_pipeline.domain import Script, TaskPaths, TaskSpec
+from media_pipeline.domain import Scene, Script, TaskPaths, TaskSpec
 from media_pipeline.errors import DeferredError, MediaPipelineError, PermanentError, TransientError
 from media_pipeline.providers.ai_images import GeneratedImageSource, scene_prompt
 from media_pipeline.store.credit_models import Charge, ImageStatus
@@ -50,6 +50,14 @@ def _outcome(status: ImageJobView, defer_s: float | None) -> None:
     raise TransientError(message)
 
 
+def _with_role(scene: Scene, spec: TaskSpec) -> Scene:
+    """The scene with its planned role (a script written without roles gets the plan's role)."""
+    plan = spec.settings.image_plan
+    if scene.role or scene.index >= len(plan):
+        return scene
+    return scene.model_copy(update={"role": plan[scene.index].role})
+
+
 def produce_paid_images(
     work: ImageWork,
     source: GeneratedImageSource,
@@ -62,9 +70,9 @@ def produce_paid_images(
     report: Report,
 ) -> list[Path]:
     """Make the generation's images that are not made yet and return every scene image, in order."""
-    prompts = [(scene.style.value, scene_prompt(scene, spec)) for scene in story.scenes]
+    scenes = {scene.index: _with_role(scene, spec) for scene in story.scenes}
+    prompts = [(scene.style.value, scene.role, scene_prompt(scene, spec)) for scene in scenes.values()]
     status = work.prepare(spec.task_id, spec.generation, prompts, pricing)
-    scenes = {scene.index: scene for scene in story.scenes}
     defer_s: float | None = None  # the longest wait a provider asked for in this attempt
     with source.open_api() as api:
         while (image := work.claim_next(spec.task_id, spec.generation)) is not None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from media_pipeline.domain import ImageStyle, Scene, Script, TaskPaths, TaskSpec
+from media_pipeline.domain.image_plan import role_hint
 from media_pipeline.errors import PermanentError, ProviderNotConfiguredError, TransientError
 from media_pipeline.providers.http_api import HttpApi, bearer_headers, secret_value
 from media_pipeline.providers.imaging import write_scene_image
@@ -38,10 +39,11 @@ STYLE_HINTS = {
 
 
 def scene_prompt(scene: Scene, task: TaskSpec) -> str:
-    """The generation prompt of one scene: its image prompt (or narration), style and framing."""
+    """The generation prompt of one scene: its image prompt (or narration), role, style and framing."""
     subject = scene.image_prompt.strip() or scene.narration.strip()
+    shows = f" Shows: {role_hint(scene.role)}." if scene.role else ""
     framing = "vertical 9:16 composition" if task.settings.vertical else "horizontal 16:9 composition"
-    return f"{subject}. Style: {STYLE_HINTS[scene.style]}. {framing}. No text, letters or watermarks."
+    return f"{subject}.{shows} Style: {STYLE_HINTS[scene.style]}. {framing}. No text, letters or watermarks."
 
 
 def decode_b64(value: Any, what: str) -> bytes:
