@@ -1,6 +1,6 @@
 """What a generation's images are (seed 003 §6): one pure rule shared by the estimate and the paid job.
 
-A *role* is who or what an image shows (docs/ARCHITECTURE.md §7): a product video shows the ``product``
+A *role* is who or what an image shows (docs/ARCHITECTURE.md §8): a product video shows the ``product``
 and its ``presenter``; any other video shows the scene's ``subject``. A task may name its own roles
 (``roles``, e.g. ``GROOM``, ``BRIDE``). ``SINGLE`` makes every style × role combination; ``BATCH`` makes
 exactly ``total_images``, distributed round-robin over the combinations in style-major order.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from media_pipeline.domain import Scene, Script, TaskPaths, TaskSpec
+from media_pipeline.domain import ImageStyle, Scene, Script, TaskPaths, TaskSpec
 from media_pipeline.errors import DeferredError, MediaPipelineError, PermanentError, TransientError
 from media_pipeline.providers.ai_images import GeneratedImageSource, scene_prompt
 from media_pipeline.store.credit_models import Charge, ImageStatus
@@ -50,12 +50,14 @@ def _outcome(status: ImageJobView, defer_s: float | None) -> None:
     raise TransientError(message)
 
 
-def _with_role(scene: Scene, spec: TaskSpec) -> Scene:
-    """The scene with its planned role (a script written without roles gets the plan's role)."""
+def _planned(scene: Scene, spec: TaskSpec) -> Scene:
+    """The scene with the style and role the image plan gives its image (seed 003 §6), whatever the script
+    says, so the image record, the prompt and the estimate agree (docs/ARCHITECTURE.md §8)."""
     plan = spec.settings.image_plan
-    if scene.role or scene.index >= len(plan):
+    if scene.index >= len(plan):
         return scene
-    return scene.model_copy(update={"role": plan[scene.index].role})
+    planned = plan[scene.index]
+    return scene.model_copy(update={"style": ImageStyle(planned.style), "role": planned.role})
 
 
 def produce_paid_images(
@@ -70,7 +72,7 @@ def produce_paid_images(
     report: Report,
 ) -> list[Path]:
     """Make the generation's images that are not made yet and return every scene image, in order."""
-    scenes = {scene.index: _with_role(scene, spec) for scene in story.scenes}
+    scenes = {scene.index: _planned(scene, spec) for scene in story.scenes}
     prompts = [(scene.style.value, scene.role, scene_prompt(scene, spec)) for scene in scenes.values()]
     status = work.prepare(spec.task_id, spec.generation, prompts, pricing)
     defer_s: float | None = None  # the longest wait a provider asked for in this attempt

@@ -28,7 +28,7 @@ class InvalidScriptOutput(PermanentError):
 
 
 def scene_styles(task: TaskSpec) -> list[str]:
-    """The style of each scene, from the task's image plan (docs/ARCHITECTURE.md §7)."""
+    """The style of each scene, from the task's image plan (docs/ARCHITECTURE.md §8)."""
     return [planned.style for planned in task.settings.image_plan]
 
 

@@ -221,7 +221,7 @@ class ImageWork(StoreBase):
             if not pending:
                 return None
             image = pending[0]
-            task.updated_at = now  # a progress event per image (docs/ARCHITECTURE.md §7)
+            task.updated_at = now  # a progress event per image (docs/ARCHITECTURE.md §8)
             image.status, image.error = ImageStatus.PROCESSING, None
             image.attempts += 1
             image.started_at, image.finished_at, image.updated_at = now, None, now

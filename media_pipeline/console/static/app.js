@@ -9,6 +9,8 @@ import { renderAutomation } from "./views/automation.js";
 import { renderTask } from "./views/task.js";
 import { renderSchedules } from "./views/schedules.js";
 import { renderContents } from "./views/contents.js";
+import { headerBalance, renderCredits } from "./views/credits.js";
+import { renderImageJob } from "./views/imagejob.js";
 
 const ROUTES = [
   { pattern: /^#\/queue$/, nav: "queue", render: renderQueue },
@@ -16,6 +18,8 @@ const ROUTES = [
   { pattern: /^#\/tasks\/([A-Za-z0-9_-]+)$/, nav: "automation", render: renderTask },
   { pattern: /^#\/schedules$/, nav: "schedules", render: renderSchedules },
   { pattern: /^#\/contents$/, nav: "contents", render: renderContents },
+  { pattern: /^#\/tasks\/([A-Za-z0-9_-]+)\/images$/, nav: "automation", render: renderImageJob },
+  { pattern: /^#\/credits(?:\/([A-Za-z0-9_-]+))?$/, nav: "credits", render: renderCredits },
 ];
 let cleanup = null;
 
@@ -26,13 +30,14 @@ function renderChrome(active) {
   const current = session();
   const nav = document.getElementById("nav");
   nav.replaceChildren(...(current ? [
-    ["queue", "#/queue"], ["automation", "#/automation"], ["schedules", "#/schedules"], ["contents", "#/contents"],
+    ["queue", "#/queue"], ["automation", "#/automation"], ["schedules", "#/schedules"], ["contents", "#/contents"], ["credits", "#/credits"],
   ].map(([name, href]) => h("a", { href, "aria-current": name === active ? "page" : null }, t(`nav.${name}`)))
     .concat(h("a", { href: "/docs", target: "_blank", rel: "noopener" }, t("nav.docs"))) : []));
   const signout = document.getElementById("signout");
   signout.hidden = !current;
   signout.textContent = t("signout");
   document.getElementById("whoami").textContent = current ? current.user.username || "" : "";
+  headerBalance(Boolean(current));
 }
 
 async function route() {

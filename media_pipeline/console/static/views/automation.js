@@ -1,20 +1,24 @@
 // Automation tabs (seed 001 §8): per stage, failed and done, with counts; live rows over the WebSocket.
 import { api, wsUrl } from "../api.js";
-import { confirmDialog, h } from "../dom.js";
+import { h } from "../dom.js";
 import { fmtDate, t } from "../i18n.js";
 import { banner, showError, STAGES } from "../ui.js";
 import { logViewer } from "./logs.js";
 import { showStopResult } from "./stopresult.js";
+import { confirmWithEstimate, creditsChanged } from "./credits.js";
 
 const TABS = ["scheduled", ...STAGES, "failed", "done"];
 const REFRESH_MS = 10000;
 const FALLBACK_POLL_MS = 5000;
 
 export async function taskAction(kind, taskId, title, errorSlot) {
-  if (!(await confirmDialog(t(`confirm.${kind}`, { title }), t("yes"), t("no")))) return false;
+  // a rerun of a paid task pays for all its images again: the dialog shows the estimate (views/credits.js)
+  const paying = kind === "rerun" ? [(await api.get(`/api/v1/videos/${taskId}`).catch(() => ({}))).settings || {}] : [];
+  if (!(await confirmWithEstimate(t(`confirm.${kind}`, { title }), paying))) return false;
   try {
     const result = await api.post(`/api/automation/${kind}`, { taskId });
     banner(t(`done.${kind}`));
+    creditsChanged();
     if (kind === "stop") await showStopResult(result);
     return true;
   } catch (err) {

@@ -34,7 +34,8 @@ export function renderTask(main, taskId) {
     if (!usage || usage.consumed + usage.reserved === 0) return null;
     const text = usage.reserved ? t("task.creditsHeld", { used: usage.consumed, held: usage.reserved })
       : t("task.credits", { used: usage.consumed });
-    return h("p", { id: "task-credits" }, text);
+    return h("p", {}, h("span", { id: "task-credits" }, text), " · ",
+      h("a", { href: `#/tasks/${taskId}/images`, id: "task-image-job" }, t("imagejob.open")));
   }
 
   function statusCard(task, job, usage) {
