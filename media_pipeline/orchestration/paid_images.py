@@ -87,7 +87,8 @@ def produce_paid_images(
                     defer_s = max(defer_s or 0.0, exc.retry_after_s)
                 work.fail(spec.task_id, spec.generation, image.index, str(exc), permanent=not transient)
             else:
-                work.complete(spec.task_id, spec.generation, image.index, keep(path))
+                keys = [keep(made) for made in source.outputs(path)]  # the image first (e.g. sora2: + clip)
+                work.complete(spec.task_id, spec.generation, image.index, keys[0])
             if work.stop_if_requested(spec.task_id, spec.generation):
                 raise ImagesStopped(GRACEFUL_STOP_MESSAGE)
             status = work.status(spec.task_id, spec.generation)

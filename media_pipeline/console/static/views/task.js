@@ -7,6 +7,7 @@ import { banner, showError } from "../ui.js";
 import { hlsPlayer } from "../player.js";
 import { taskAction } from "./automation.js";
 import { logViewer } from "./logs.js";
+import { creditsChanged } from "./credits.js";
 
 // A v2 render job's id is `{video_id}-g{generation}`.
 const generationOf = (job) => Number(job.job_id.slice(job.job_id.lastIndexOf("-g") + 2));
@@ -140,6 +141,7 @@ export function renderTask(main, taskId) {
       const job = jobs.jobs[0] || null;
       const assets = job ? (await api.get(`${jobsUrl}/${job.job_id}/assets`)).files : [];
       const usage = await api.get(`/api/v1/credits/usage?videoId=${encodeURIComponent(taskId)}`);
+      if (usage.consumed + usage.reserved) creditsChanged(); // the header balance follows this paid task
       statusCard(task, job, usage);
       const signature = JSON.stringify([job?.job_id, job?.awaiting_approval, assets.map((a) => a.id)]);
       if (signature !== rendered) {
