@@ -5,7 +5,6 @@ own audio dropped; a scene without a clip keeps its Ken Burns still."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from media_pipeline.media.render import render_video
 from media_pipeline.providers.ai_images import SoraImageSource
 from media_pipeline.providers.retry import Backoff
 from media_pipeline.settings import Settings
-from media_pipeline_tests.media.clips import ffmpeg_cmd
+from media_pipeline_tests.media.clips import colour_distance, command_output, ffmpeg_cmd, mean_colour
 from media_pipeline_tests.media.conftest import TinyTask
 from media_pipeline_tests.providers.fake_videos import VideosFake, make_clip
 from media_pipeline_tests.providers.fakeserver import FakeServer
@@ -27,29 +26,13 @@ CLIP_PERIOD_S = 1.0
 """The test clip's colour turns once round the hue circle per second and the clip is that long."""
 
 
-def _output(argv: list[str]) -> bytes:
-    return subprocess.run(argv, capture_output=True, check=True, timeout=60).stdout
-
-
-def _pixel(video: Path, at_s: float, crop: str) -> tuple[int, int, int]:
-    """The mean colour of ``crop`` (an ffmpeg crop ``w:h:x:y``) of the frame shown at ``at_s``."""
-    argv = ["-ss", f"{at_s:.3f}", "-i", str(video), "-frames:v", "1"]
-    argv += ["-vf", f"crop={crop},scale=1:1:flags=area", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
-    red, green, blue = _output(ffmpeg_cmd(*argv))[:3]
-    return red, green, blue
-
-
-def _distance(a: tuple[int, int, int], b: tuple[int, int, int]) -> int:
-    return sum(abs(x - y) for x, y in zip(a, b, strict=True))
-
-
 def _audio_md5(video: Path) -> bytes:
-    return _output(ffmpeg_cmd("-i", str(video), "-map", "0:a", "-f", "md5", "-"))
+    return command_output(ffmpeg_cmd("-i", str(video), "-map", "0:a", "-f", "md5", "-"))
 
 
 def _streams(media: Path) -> list[str]:
     argv = ["ffprobe", "-v", "error", "-show_entries", "stream=codec_type", "-of", "json", str(media)]
-    return [stream["codec_type"] for stream in json.loads(_output(argv))["streams"]]
+    return [stream["codec_type"] for stream in json.loads(command_output(argv))["streams"]]
 
 
 @pytest.fixture(scope="module")
@@ -88,13 +71,13 @@ def test_a_clip_is_the_scenes_moving_picture_looped_cropped_and_silent(
     top = f"{tiny_task.width}:{tiny_task.height // 3}:0:0"  # above the burned-in subtitles
     start, half, period = 0.05, 0.05 + CLIP_PERIOD_S / 2, 0.05 + CLIP_PERIOD_S
     # motion: half a turn of the hue circle later the picture has another colour (a still's move cannot)
-    assert _distance(_pixel(out, start, top), _pixel(out, half, top)) > 150
+    assert colour_distance(mean_colour(out, start, top), mean_colour(out, half, top)) > 150
     # looped: one clip length later the colour is back
-    assert _distance(_pixel(out, start, top), _pixel(out, period, top)) < 60
+    assert colour_distance(mean_colour(out, start, top), mean_colour(out, period, top)) < 60
     # the still-only render of the same scene keeps its colour over that time (Ken Burns of one image)
-    assert _distance(_pixel(still_only, start, top), _pixel(still_only, half, top)) < 60
+    assert colour_distance(mean_colour(still_only, start, top), mean_colour(still_only, half, top)) < 60
     # scaled and cropped to cover the 9:16 frame: a corner shows the clip's colour, not a black bar
-    assert sum(_pixel(out, start, "8:8:0:0")) > 120
+    assert sum(mean_colour(out, start, "8:8:0:0")) > 120
     # the clip's own audio is gone: the audio track is the narration's, bit for bit the same as without clips
     assert _streams(out) == ["video", "audio"]
     assert _audio_md5(out) == _audio_md5(still_only)
