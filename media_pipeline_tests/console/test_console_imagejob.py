@@ -128,6 +128,13 @@ def test_estimate_run_live_cards_stop_after_image_refund_and_resume(
     assert fake.paid == [0, 1, 2]
     screenshot(page, "image-job")
 
+    page.goto(f"{console.base_url}/#/tasks/{task_id}")  # a rerun pays again: its estimate first
+    page.locator("[data-action=rerun]").click()
+    expect(page.locator("#estimate-lines")).to_have_text("5장 (3 스타일 × 2 역할 순환) · 5 크레딧")
+    expect(page.locator("#estimate-short")).to_have_text("잔액이 1 크레딧 부족합니다. 실행하면 거절됩니다.")
+    page.locator("#estimate-dialog").get_by_role("button", name="아니요").click()
+    expect(page.locator("#estimate-dialog")).to_have_count(0)
+
     page.goto(f"{console.base_url}/#/credits")
     rows = page.locator("#ledger-table tbody tr")
     expect(rows).to_have_count(11)  # the grant, 5 reserves, 3 consumes and 2 refunds
