@@ -1,6 +1,7 @@
 """Paid images in the console (seed 003): the estimate before Run, the live balance in the header, the image
 job page filling in per image over the progress WebSocket, "stop after the current image" with its refund,
-a reload mid-job that finds the running job, the ledger page, and a Run refused for lack of credits."""
+a reload mid-job that finds the running job, the ledger page, the cost of a rerun and of a retry, and a Run
+refused for lack of credits."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from media_pipeline.orchestration.paid_images import ImagesStopped
+from media_pipeline.store import PipelineState
 from media_pipeline.store.credits import CreditAdmin
 from media_pipeline.usecases import UseCases
 from media_pipeline_tests.console.conftest import Console, ConsoleErrors, screenshot, sign_in
@@ -161,4 +163,22 @@ def test_run_without_enough_credits_is_explained_with_the_numbers(
     expect(page.get_by_text("크레딧이 부족합니다: 필요 5, 보유 3")).to_be_visible()
     expect(page.locator(".draft")).to_have_count(1)  # nothing was queued
     expect(page.locator("#credit-balance")).to_have_text("크레딧 3")
+    assert_balanced_ledger(console.db_url, console.alice.owner.workspace_id)
+
+
+def test_retry_of_a_failed_paid_task_shows_the_images_it_reserves_again(page: Page, console: Console) -> None:
+    task_id = _draft(console, credits=5)
+    usecases = UseCases(console.db_url, console.alice.owner, settings=console.settings)
+    usecases.run_drafts(usecases.queues.list_drafts().version, [task_id])
+    state = PipelineState(console.db_url, settings=console.settings)
+    state.stage_started(task_id, 1, "script", "run-s", None)
+    state.stage_failed(task_id, 1, "script", "run-s", "the writer is gone", transient=False)  # refunds all 5
+    sign_in(page, console, console.alice)
+    expect(page.locator("#credit-balance")).to_have_text("크레딧 5")
+    page.goto(f"{console.base_url}/#/tasks/{task_id}")
+    page.locator("[data-action=retry]").click()
+    expect(page.locator("#estimate-lines")).to_have_text("만들지 못한 이미지 5장 다시 예약 · 5 크레딧")
+    expect(page.locator("#estimate-total")).to_have_text("합계 5 크레딧 · 현재 잔액 5")
+    page.locator("#estimate-dialog [data-confirm=yes]").click()
+    expect(page.locator("#credit-balance")).to_have_text("크레딧 0 · 예약 5")
     assert_balanced_ledger(console.db_url, console.alice.owner.workspace_id)

@@ -5,16 +5,17 @@ import { fmtDate, t } from "../i18n.js";
 import { banner, showError, STAGES } from "../ui.js";
 import { logViewer } from "./logs.js";
 import { showStopResult } from "./stopresult.js";
-import { confirmWithEstimate, creditsChanged } from "./credits.js";
+import { confirmWithCost, creditsChanged, planCosts, retryCosts } from "./credits.js";
 
 const TABS = ["scheduled", ...STAGES, "failed", "done"];
 const REFRESH_MS = 10000;
 const FALLBACK_POLL_MS = 5000;
 
 export async function taskAction(kind, taskId, title, errorSlot) {
-  // a rerun of a paid task pays for all its images again: the dialog shows the estimate (views/credits.js)
-  const paying = kind === "rerun" ? [(await api.get(`/api/v1/videos/${taskId}`).catch(() => ({}))).settings || {}] : [];
-  if (!(await confirmWithEstimate(t(`confirm.${kind}`, { title }), paying))) return false;
+  // what a rerun (every image again) or a retry (the images not made) of a paid task costs (views/credits.js)
+  const costs = kind === "rerun" ? api.get(`/api/v1/videos/${taskId}`).then((task) => planCosts([task.settings]))
+    : kind === "retry" ? retryCosts(taskId) : Promise.resolve([]);
+  if (!(await confirmWithCost(t(`confirm.${kind}`, { title }), costs))) return false;
   try {
     const result = await api.post(`/api/automation/${kind}`, { taskId });
     banner(t(`done.${kind}`));

@@ -15,6 +15,7 @@ addMessages({
     "credits.single": "{styles} 스타일 × {roles} 역할 = {images}장 · {credits} 크레딧",
     "credits.batch": "{images}장 ({styles} 스타일 × {roles} 역할 순환) · {credits} 크레딧",
     "credits.times": "{n}개 × {line}", "credits.estimate": "예상 비용",
+    "credits.retry": "만들지 못한 이미지 {images}장 다시 예약 · {credits} 크레딧",
     "credits.total": "합계 {credits} 크레딧 · 현재 잔액 {balance}",
     "credits.notEnough": "잔액이 {missing} 크레딧 부족합니다. 실행하면 거절됩니다.",
     "credits.ledger": "크레딧 내역", "credits.video": "영상 ID", "credits.filter": "찾기", "credits.all": "전체 보기",
@@ -30,6 +31,7 @@ addMessages({
     "credits.single": "{styles} styles × {roles} roles = {images} images · {credits} credits",
     "credits.batch": "{images} images (round-robin over {styles} styles × {roles} roles) · {credits} credits",
     "credits.times": "{n} × {line}", "credits.estimate": "Estimated cost",
+    "credits.retry": "{images} images not made, reserved again · {credits} credits",
     "credits.total": "Total {credits} credits · balance {balance}",
     "credits.notEnough": "The balance is {missing} credits short; the Run will be refused.",
     "credits.ledger": "Credit ledger", "credits.video": "Video ID", "credits.filter": "Filter", "credits.all": "Show all",
@@ -85,37 +87,46 @@ export function estimateText(estimate) {
   return t(estimate.mode === "SINGLE" ? "credits.single" : "credits.batch", estimate);
 }
 
-// Ask to confirm ``message``; when some of ``settingsList`` pay for images, the dialog also shows what they
-// make and cost against the balance. Resolves true when confirmed.
-export async function confirmWithEstimate(message, settingsList) {
+// What Running tasks with ``settingsList`` would make and cost: [{line, credits}] (free sources: none).
+export async function planCosts(settingsList) {
   const groups = new Map();
   for (const settings of settingsList.filter((s) => PAID_MODES.includes(s.mediaMode))) {
     const body = estimateBody(settings);
     const key = JSON.stringify(body);
     groups.set(key, { body, n: (groups.get(key)?.n || 0) + 1 });
   }
-  const lines = [];
-  let total = 0;
+  const estimates = await Promise.all([...groups.values()].map((g) => api.post("/api/v1/credits/estimate", g.body)));
+  return [...groups.values()].map((group, i) => {
+    const line = estimateText(estimates[i]);
+    return { line: group.n > 1 ? t("credits.times", { n: group.n, line }) : line, credits: estimates[i].credits * group.n };
+  });
+}
+
+// What a retry pays: the latest paid job's images that were refunded without being made are reserved again.
+export async function retryCosts(taskId) {
+  const [job] = (await api.get(`/api/v1/videos/${encodeURIComponent(taskId)}/image-jobs`)).items;
+  const images = job ? job.tasks.filter((image) => image.charge === "refunded").length : 0;
+  const credits = images * (job?.pricePerImage || 0);
+  return images ? [{ line: t("credits.retry", { images, credits }), credits }] : [];
+}
+
+// Ask to confirm ``message`` (a Run, rerun or retry); when ``costs`` (a promise of [{line, credits}]) is not
+// empty the dialog also shows what will be paid against the balance. Resolves true when confirmed.
+export async function confirmWithCost(message, costs) {
+  let lines = [];
   let balance = null;
-  if (groups.size) {
-    try {
-      const [estimates, current] = await Promise.all([
-        Promise.all([...groups.values()].map((g) => api.post("/api/v1/credits/estimate", g.body))),
-        api.get("/api/v1/credits")]);
-      [...groups.values()].forEach((group, i) => {
-        const line = estimateText(estimates[i]);
-        lines.push(group.n > 1 ? t("credits.times", { n: group.n, line }) : line);
-        total += estimates[i].credits * group.n;
-      });
-      balance = current.balance;
-    } catch { lines.length = 0; }
-  }
+  try {
+    const [items, current] = await Promise.all([costs, api.get("/api/v1/credits")]);
+    lines = items;
+    balance = current.balance;
+  } catch { lines = []; }
+  const total = lines.reduce((sum, item) => sum + item.credits, 0);
   return new Promise((resolve) => {
     const titleId = nextId("confirm-title");
     const dialog = h("dialog", { id: "estimate-dialog", "aria-labelledby": titleId });
     const close = (answer) => { dialog.close(); dialog.remove(); resolve(answer); };
     const cost = lines.length ? [
-      h("h2", {}, t("credits.estimate")), h("ul", { id: "estimate-lines" }, lines.map((line) => h("li", {}, line))),
+      h("h2", {}, t("credits.estimate")), h("ul", { id: "estimate-lines" }, lines.map((item) => h("li", {}, item.line))),
       h("p", { id: "estimate-total" }, t("credits.total", { credits: total, balance })),
       total > balance ? h("p", { class: "error", id: "estimate-short" }, t("credits.notEnough", { missing: total - balance })) : null,
     ].filter(Boolean) : [];

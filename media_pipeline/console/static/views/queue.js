@@ -4,7 +4,7 @@ import { api } from "../api.js";
 import { confirmDialog, field, h, nextId, select } from "../dom.js";
 import { t } from "../i18n.js";
 import { banner, OPTION_CHOICES, showError } from "../ui.js";
-import { confirmWithEstimate, creditsChanged } from "./credits.js";
+import { confirmWithCost, creditsChanged, planCosts } from "./credits.js";
 
 const CHIP_KEYS = ["type", "mediaMode", "language", "privacy", "targetDurationS", "imageCount"];
 
@@ -122,7 +122,7 @@ export function renderQueue(main) {
   async function run(ids) {
     const n = ids ? ids.length : state.drafts.length;
     const chosen = ids ? state.drafts.filter((d) => ids.includes(d.id)) : state.drafts;
-    if (!(await confirmWithEstimate(t("queue.confirmRun", { n }), chosen.map((d) => d.settings || {})))) return;
+    if (!(await confirmWithCost(t("queue.confirmRun", { n }), planCosts(chosen.map((d) => d.settings || {}))))) return;
     const body = { version: state.version, ...(ids ? { jobIds: ids } : {}) };
     const result = await change(() => api.post(`/api/queue/${state.queue.id}/run`, body));
     if (result) banner(t("queue.ran", { n: result.queued.length + result.scheduled.length }));
