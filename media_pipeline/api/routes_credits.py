@@ -20,6 +20,7 @@ from media_pipeline.api.schemas_credits import (
     GrantResult,
     LedgerEntry,
 )
+from media_pipeline.domain.image_plan import ImageMode
 from media_pipeline.domain.models import TASK_ID_PATTERN
 from media_pipeline.store.accounts import WorkspaceAccounts
 from media_pipeline.store.credit_estimate import EstimateView, estimate
@@ -65,7 +66,7 @@ def get_usage(
     summary='Images and credits of a generation: "N styles × M roles = K images · K credits"',
 )
 def post_estimate(body: EstimateRequest, context: Context, owner: ReadOwner) -> EstimateView:
-    if body.mode == "BATCH" and body.total_images is None:
+    if body.mode is ImageMode.BATCH and body.total_images is None:
         raise ApiError(
             422,
             "BATCH mode needs totalImages",
@@ -75,7 +76,7 @@ def post_estimate(body: EstimateRequest, context: Context, owner: ReadOwner) -> 
         body.mode,
         body.media_mode,
         [style.value for style in body.styles],
-        body.roles,
+        body.effective_roles,
         body.total_images,
         context.usecases(owner).pricing,
     )

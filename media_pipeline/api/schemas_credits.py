@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 from media_pipeline.api.schemas import ApiModel, UtcTimes
-from media_pipeline.domain.models import ImageStyle, MediaMode
+from media_pipeline.domain.image_plan import ImageMode, Role, default_roles
+from media_pipeline.domain.models import ImageStyle, MediaMode, VideoType
 from media_pipeline.store.credit_estimate import EstimateView
 from media_pipeline.store.credits import CreditBalanceView, CreditUsageView, LedgerEntryView
 from media_pipeline.store.image_jobs import ImageJobView, ImageTaskView
 
 _CAMEL = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
-Role = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[\w\- ]+$")]
 
 
 class CreditBalance(CreditBalanceView):
@@ -56,13 +56,20 @@ class Estimate(EstimateView):
 
 
 class EstimateRequest(ApiModel):
-    """``SINGLE``: every style × role combination; ``BATCH``: exactly ``totalImages``, round-robin."""
+    """``SINGLE``: every style × role combination; ``BATCH``: exactly ``totalImages``, round-robin. Without
+    ``roles`` the video ``type``'s default roles count (product videos: product and presenter)."""
 
-    mode: Literal["SINGLE", "BATCH"] = "SINGLE"
+    mode: ImageMode = ImageMode.SINGLE
     media_mode: MediaMode = MediaMode.DALLE3
+    type: VideoType = VideoType.SHORTFORM
     styles: Annotated[list[ImageStyle], Field(min_length=1, max_length=6)]
-    roles: Annotated[list[Role], Field(min_length=1, max_length=10)]
+    roles: Annotated[list[Role], Field(max_length=10)] = Field(default_factory=list)
     total_images: Annotated[int, Field(ge=1, le=30)] | None = None
+
+    @property
+    def effective_roles(self) -> list[str]:
+        """The roles to count (``roles`` or the type's default)."""
+        return list(self.roles) or list(default_roles(self.type is VideoType.PRODUCT))
 
 
 class GrantRequest(ApiModel):

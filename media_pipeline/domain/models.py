@@ -18,6 +18,14 @@ from pydantic import (
     model_validator,
 )
 
+from media_pipeline.domain.image_plan import (
+    MAX_IMAGES,
+    ImageMode,
+    PlannedImage,
+    Role,
+    default_roles,
+    plan_images,
+)
 from media_pipeline.domain.voice import DEFAULT_PROVIDER, VoiceRef, parse_voice
 
 TASK_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
@@ -123,8 +131,21 @@ class TaskSettings(_Strict):
     target_duration_s: Annotated[float, Field(ge=5, le=600)] | None = Field(
         default=None, alias="targetDurationS", description="Default: 30 s short/product, 60 s long."
     )
-    image_count: Annotated[int, Field(ge=1, le=30)] = Field(default=5, alias="imageCount")
+    image_count: Annotated[int, Field(ge=1, le=MAX_IMAGES)] = Field(
+        default=5, alias="imageCount", description="BATCH: the number of images (= scenes)."
+    )
+    image_mode: ImageMode = Field(
+        default=ImageMode.BATCH,
+        alias="imageMode",
+        description="BATCH: exactly imageCount images, round-robin over styles × roles; "
+        "SINGLE: styles × roles.",
+    )
     styles: Annotated[list[ImageStyle], Field(min_length=1, max_length=6)] = [ImageStyle.SUNSET]
+    roles: Annotated[list[Role], Field(max_length=10)] = Field(
+        default=[],
+        description="Who or what the images show; default: product and presenter (product videos), "
+        "else the scene's subject.",
+    )
     privacy: Privacy = Privacy.PRIVATE
     publish_at: AwareDatetime | None = Field(default=None, alias="publishAt")
     channel_setting_id: Annotated[str, Field(pattern=CHANNEL_ID_PATTERN, max_length=64)] | None = Field(
@@ -162,7 +183,25 @@ class TaskSettings(_Strict):
     def _check_mode_inputs(self) -> Self:
         if self.media_mode is MediaMode.CRAWL and not self.image_urls:
             raise ValueError("mediaMode 'crawl' needs at least one URL in imageUrls")
+        if self.image_mode is ImageMode.SINGLE and len(self.styles) * len(self.effective_roles) > MAX_IMAGES:
+            raise ValueError(f"imageMode 'SINGLE' makes styles × roles images: at most {MAX_IMAGES}")
         return self
+
+    @property
+    def effective_roles(self) -> list[str]:
+        """The roles the images show (``roles``, or the video type's default)."""
+        return list(self.roles) or list(default_roles(self.type is VideoType.PRODUCT))
+
+    @property
+    def image_plan(self) -> list[PlannedImage]:
+        """The (style, role) of each image = scene, in order (seed 003 §6)."""
+        styles = [style.value for style in self.styles]
+        return plan_images(self.image_mode, styles, self.effective_roles, self.image_count)
+
+    @property
+    def scene_count(self) -> int:
+        """How many scenes (= images) the script has."""
+        return len(self.image_plan)
 
     @property
     def vertical(self) -> bool:
@@ -230,6 +269,7 @@ class Scene(_Strict):
     caption: Annotated[str, Field(max_length=120)] = ""
     image_prompt: Annotated[str, Field(max_length=1000)] = ""
     style: ImageStyle = ImageStyle.SUNSET
+    role: Annotated[str, Field(max_length=40)] = ""
 
 
 class Script(_Strict):

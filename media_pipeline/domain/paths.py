@@ -9,6 +9,11 @@ from pathlib import Path
 from media_pipeline.domain.models import is_valid_task_id
 
 
+def clip_of(scene_image: Path) -> Path:
+    """The generated clip next to a scene image (``scene_XX.png`` -> ``scene_XX.mp4``)."""
+    return scene_image.with_suffix(".mp4")
+
+
 @dataclass(frozen=True)
 class TaskPaths:
     """Paths of one task's files under ``<root>/tasks/<task_id>/``."""
@@ -44,6 +49,10 @@ class TaskPaths:
     def scene_image(self, index: int) -> Path:
         """Image of scene ``index`` (``scene_XX.png``)."""
         return self.dir / f"scene_{index:02d}.png"
+
+    def scene_clip(self, index: int) -> Path:
+        """Generated video clip of scene ``index`` (``scene_XX.mp4``, mediaMode ``sora2``)."""
+        return clip_of(self.scene_image(index))
 
     @property
     def uploads_dir(self) -> Path:

@@ -41,7 +41,7 @@ def frame_counts(durations: list[float], fps: int) -> list[int]:
     return counts
 
 
-def _cover(stream: Stream, width: int, height: int) -> Stream:
+def cover(stream: Stream, width: int, height: int) -> Stream:
     """Scale (Lanczos) and centre-crop one image to cover ``width`` x ``height``, in yuv420p."""
     return (
         stream.filter("scale", width, height, force_original_aspect_ratio="increase", flags="lanczos")
@@ -59,7 +59,7 @@ def _zoom(
     and it costs a third of the CPU it needs in rgb24."""
     progress = f"(on+{first})/{max(frames - 1, 1)}"
     zoom = f"1+{ZOOM}*{progress}" if zoom_in else f"{1 + ZOOM}-{ZOOM}*{progress}"
-    return _cover(stream, 2 * width, 2 * height).filter(
+    return cover(stream, 2 * width, 2 * height).filter(
         "zoompan", z=zoom, x="iw/2-(iw/zoom/2)", y="ih/2-(ih/zoom/2)", d=count, s=f"{width}x{height}", fps=fps
     )
 
@@ -74,7 +74,7 @@ def _pan(
     progress = f"(n+{first})/{max(frames - 1, 1)}"
     x = f"(iw-ow)*{progress}" if right else f"(iw-ow)*(1-{progress})"
     return (
-        _cover(stream, big_w, big_h)
+        cover(stream, big_w, big_h)
         .filter("loop", loop=count - 1, size=1)
         .filter("settb", expr=f"1/{fps}")
         .filter("setpts", expr="N")

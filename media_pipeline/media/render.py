@@ -16,7 +16,7 @@ import json
 import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from ffmpeg.nodes import OutputStream, Stream
 from media_pipeline.errors import PermanentError
 from media_pipeline.fsutil import atomic_path, remove_temp_files, write_bytes_atomic
 from media_pipeline.media.ass_split import split_ass
+from media_pipeline.media.clips import clip_picture
 from media_pipeline.media.ffgraph import run_graph
 from media_pipeline.media.kenburns import FILTER_VERSION, frame_counts, kenburns, motion_for
 from media_pipeline.media.loudness import Loudness
@@ -60,7 +61,9 @@ MIN_SPLIT_S = 4.0
 
 @dataclass
 class RenderSpec:
-    """Inputs of one video render; ``scene_images`` and ``scene_durations`` pair up by index."""
+    """Inputs of one video render; ``scene_images`` and ``scene_durations`` pair up by index, and so do
+    ``scene_clips`` when given: a scene with a clip shows the clip (looped, cropped, its audio dropped)
+    instead of its image's Ken Burns move."""
 
     width: int
     height: int
@@ -71,6 +74,7 @@ class RenderSpec:
     subtitles_ass: Path
     fonts_dir: Path | None = None
     music_wav: Path | None = None
+    scene_clips: list[Path | None] = field(default_factory=list)
     crf: int = 23
     preset: str = "veryfast"
 
@@ -86,7 +90,10 @@ class RenderSpec:
             )
         if any(duration <= 0 for duration in self.scene_durations):
             raise PermanentError("scene durations must be positive")
-        inputs = [*self.scene_images, self.narration_wav, self.subtitles_ass]
+        if self.scene_clips and len(self.scene_clips) != len(self.scene_images):
+            raise PermanentError(f"{len(self.scene_clips)} scene clips for {len(self.scene_images)} scenes")
+        clips = [clip for clip in self.scene_clips if clip is not None]
+        inputs = [*self.scene_images, *clips, self.narration_wav, self.subtitles_ass]
         if self.music_wav is not None:
             inputs.append(self.music_wav)
         missing = [str(path) for path in inputs if not path.is_file()]
@@ -108,8 +115,8 @@ class RenderResult:
 @dataclass(frozen=True)
 class Segment:
     """A scene's Ken Burns clip (or a piece of it), named by a hash of everything that affects its pixels;
-    ``kenburns`` is the image's stream with its motion alone, ``video`` that plus its subtitles, ``codec``
-    the encoder options (ffmpeg-python output kwargs)."""
+    ``kenburns`` is the image's stream with its motion alone (or the scene's generated clip), ``video`` that
+    plus its subtitles, ``codec`` the encoder options (ffmpeg-python output kwargs)."""
 
     index: int
     scene: int
@@ -150,6 +157,14 @@ def file_sha256(path: Path) -> str:
     """SHA-256 of a file's bytes (memoised per path, mtime and size)."""
     stat = path.stat()
     return _file_sha256(path, stat.st_mtime_ns, stat.st_size)
+
+
+def _scene_clip(spec: RenderSpec, scene: int) -> Path | None:
+    return spec.scene_clips[scene] if spec.scene_clips else None
+
+
+def _clip(spec: RenderSpec, piece: Piece, clip: str) -> Stream:
+    return clip_picture(clip, spec.width, spec.height, spec.fps, first=piece.first, count=piece.count)
 
 
 def _kenburns(spec: RenderSpec, piece: Piece, image: str) -> Stream:
@@ -227,9 +242,11 @@ def plan_segments(spec: RenderSpec, work_dir: Path, narration_s: float) -> list[
     subtitles = split_ass(spec.subtitles_ass, windows, work_dir, SUBTITLES_PREFIX)
     segments = []
     for index, (piece, start) in enumerate(zip(pieces, starts, strict=True)):
-        image = spec.scene_images[piece.scene]
+        clip = _scene_clip(spec, piece.scene)
+        image = clip or spec.scene_images[piece.scene]
+        picture = _clip if clip else _kenburns
         # The argv of the segment with file names only: everything but the input files' bytes.
-        named = burn_subtitles(spec, _kenburns(spec, piece, "image"), start, subtitles[index].name)
+        named = burn_subtitles(spec, picture(spec, piece, "image"), start, subtitles[index].name)
         key_source = {
             "version": FILTER_VERSION,
             "image": file_sha256(image),
@@ -238,7 +255,7 @@ def plan_segments(spec: RenderSpec, work_dir: Path, narration_s: float) -> list[
             "argv": _segment_output(named, piece.count, codec, "segment.mp4").get_args(),
         }
         key = hashlib.sha256(json.dumps(key_source, sort_keys=True).encode()).hexdigest()[:24]
-        motion = _kenburns(spec, piece, str(image))
+        motion = picture(spec, piece, str(image))
         video = burn_subtitles(spec, motion, start, str(subtitles[index].resolve()))
         path = work_dir / f"{SEGMENT_PREFIX}{index:02d}-{key}.mp4"
         seconds = piece.count / spec.fps

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from media_pipeline.domain import Language, Scene, Script, TaskSpec, VideoType
+from media_pipeline.domain import ImageStyle, Language, Scene, Script, TaskSpec, VideoType
 from media_pipeline.media.text import split_sentences
 
 NARRATION_MAX_CHARS = 5400
@@ -201,7 +201,7 @@ class TemplateScriptWriter:
     name = "template"
 
     def write(self, task: TaskSpec) -> Script:
-        """Return a validated script with exactly ``task.settings.image_count`` scenes."""
+        """Return a validated script with exactly ``task.settings.scene_count`` scenes."""
         settings = task.settings
         # Templates exist in Korean and English; other languages get English text, and the script says so
         # (its language drives the narration voice, so English text is never read by a Japanese voice).
@@ -213,6 +213,7 @@ class TemplateScriptWriter:
         fillers = self._fillers(task, book, values)
         scenes: list[Scene] = []
         used = 0
+        plan = settings.image_plan
         for index, beat in enumerate(beats):
             lines = list(beat.lines)
             while True:
@@ -226,7 +227,7 @@ class TemplateScriptWriter:
                 lines.append(extra)
                 used += generic
             narration = " ".join([*lines, *beat.closing])
-            style = settings.styles[index % len(settings.styles)]
+            style, role = ImageStyle(plan[index].style), plan[index].role
             scenes.append(
                 Scene(
                     index=index,
@@ -234,6 +235,7 @@ class TemplateScriptWriter:
                     caption=beat.caption,
                     image_prompt=f"{beat.caption or task.title} — {task.title}, {style.value} colour palette",
                     style=style,
+                    role=role,
                 )
             )
         return Script(
@@ -271,8 +273,8 @@ class TemplateScriptWriter:
         return points
 
     def _beats(self, task: TaskSpec, book: Phrasebook, values: dict[str, str]) -> list[_Beat]:
-        """Exactly ``image_count`` beats: intro, content points, outro."""
-        count = task.settings.image_count
+        """Exactly ``scene_count`` beats: intro, content points, outro."""
+        count = task.settings.scene_count
         hook, *more = (line.format(**values) for line in book.intro[task.settings.type])
         intro = _Beat((hook,), task.title, optional=tuple(more))
         outro_lines = book.product_outro if task.product is not None else book.outro

@@ -92,7 +92,8 @@ def images(
         pricing = Pricing.from_settings(storage.config.settings)
         if run.state is not None and isinstance(source, GeneratedImageSource):
             # Images made by an earlier (killed) attempt are in the store: bring them into this workspace.
-            run.work.fetch_optional(*(run.paths.scene_image(scene.index) for scene in story.scenes))
+            made = (source.outputs(run.paths.scene_image(scene.index)) for scene in story.scenes)
+            run.work.fetch_optional(*(path for outputs in made for path in outputs))
 
             def keep(path: Path) -> str:
                 run.work.publish([path])
@@ -110,7 +111,8 @@ def images(
             )
         else:
             produced = source.produce(run.spec, story, run.paths)
-        run.work.publish(produced)
+        outputs = source.outputs if isinstance(source, GeneratedImageSource) else lambda path: [path]
+        run.work.publish([made for path in produced for made in outputs(path)])
         for path in produced:
             run.add_content("image", path)
         run.progress(100, f"{len(produced)} images")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from media_pipeline.domain import Script, TaskPaths, TaskSpec
+from media_pipeline.domain import ImageStyle, Scene, Script, TaskPaths, TaskSpec
 from media_pipeline.errors import DeferredError, MediaPipelineError, PermanentError, TransientError
 from media_pipeline.providers.ai_images import GeneratedImageSource, scene_prompt
 from media_pipeline.store.credit_models import Charge, ImageStatus
@@ -50,6 +50,16 @@ def _outcome(status: ImageJobView, defer_s: float | None) -> None:
     raise TransientError(message)
 
 
+def _planned(scene: Scene, spec: TaskSpec) -> Scene:
+    """The scene with the style and role the image plan gives its image (seed 003 §6), whatever the script
+    says, so the image record, the prompt and the estimate agree (docs/ARCHITECTURE.md §8)."""
+    plan = spec.settings.image_plan
+    if scene.index >= len(plan):
+        return scene
+    planned = plan[scene.index]
+    return scene.model_copy(update={"style": ImageStyle(planned.style), "role": planned.role})
+
+
 def produce_paid_images(
     work: ImageWork,
     source: GeneratedImageSource,
@@ -62,9 +72,9 @@ def produce_paid_images(
     report: Report,
 ) -> list[Path]:
     """Make the generation's images that are not made yet and return every scene image, in order."""
-    prompts = [(scene.style.value, scene_prompt(scene, spec)) for scene in story.scenes]
+    scenes = {scene.index: _planned(scene, spec) for scene in story.scenes}
+    prompts = [(scene.style.value, scene.role, scene_prompt(scene, spec)) for scene in scenes.values()]
     status = work.prepare(spec.task_id, spec.generation, prompts, pricing)
-    scenes = {scene.index: scene for scene in story.scenes}
     defer_s: float | None = None  # the longest wait a provider asked for in this attempt
     with source.open_api() as api:
         while (image := work.claim_next(spec.task_id, spec.generation)) is not None:
@@ -77,7 +87,8 @@ def produce_paid_images(
                     defer_s = max(defer_s or 0.0, exc.retry_after_s)
                 work.fail(spec.task_id, spec.generation, image.index, str(exc), permanent=not transient)
             else:
-                work.complete(spec.task_id, spec.generation, image.index, keep(path))
+                keys = [keep(made) for made in source.outputs(path)]  # the image first (e.g. sora2: + clip)
+                work.complete(spec.task_id, spec.generation, image.index, keys[0])
             if work.stop_if_requested(spec.task_id, spec.generation):
                 raise ImagesStopped(GRACEFUL_STOP_MESSAGE)
             status = work.status(spec.task_id, spec.generation)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from media_pipeline.domain import Script
+from media_pipeline.domain import MediaMode, Script
 from media_pipeline.domain.stages import NARRATION_SHARE
 from media_pipeline.errors import PermanentError
 from media_pipeline.fsutil import write_json_atomic
@@ -69,6 +69,10 @@ def produce_video(run: StageRun, narrator: NarratorResource, font: Path) -> Prod
     run.work.fetch(paths.story_json)
     story = Script.model_validate_json(paths.story_json.read_bytes())
     run.work.fetch(*(paths.scene_image(i) for i in range(len(story.scenes))))
+    # sora2: each scene's generated clip is its moving picture (docs/ARCHITECTURE.md §8)
+    sora = settings.media_mode is MediaMode.SORA2
+    wanted = [paths.scene_clip(i) for i in range(len(story.scenes))] if sora else []
+    clips = set(run.work.fetch_optional(*wanted))
     width, height = settings.resolution
     narration = narrator.narrate(story, settings, paths.narration_dir, paths.narration_wav)
     run.progress(NARRATION_SHARE, f"narration {narration.duration:.1f}s")
@@ -93,6 +97,7 @@ def produce_video(run: StageRun, narrator: NarratorResource, font: Path) -> Prod
         subtitles_ass=paths.subtitles_ass,
         fonts_dir=font.parent,
         music_wav=music,
+        scene_clips=[clip if clip in clips else None for clip in wanted],
     )
     result = render_video(
         spec,

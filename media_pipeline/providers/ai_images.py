@@ -1,5 +1,6 @@
 """AI-generated scene images: DALL·E 3 (OpenAI-compatible images API), Imagen 3 (Gemini API ``:predict``)
-and Sora 2 (OpenAI Videos API: one short clip per scene, its documented ``thumbnail`` still is used).
+and Sora 2 (OpenAI Videos API: one short clip per scene, the scene's moving picture; its ``thumbnail``
+still is the scene image).
 
 Each source builds a prompt from the scene's ``image_prompt`` (or narration) and style, generates one image
 per scene, and cover-fits it to the video canvas. Missing configuration raises ProviderNotConfiguredError
@@ -17,7 +18,10 @@ from pathlib import Path
 from typing import Any
 
 from media_pipeline.domain import ImageStyle, Scene, Script, TaskPaths, TaskSpec
+from media_pipeline.domain.image_plan import role_hint
+from media_pipeline.domain.paths import clip_of
 from media_pipeline.errors import PermanentError, ProviderNotConfiguredError, TransientError
+from media_pipeline.fsutil import write_bytes_atomic
 from media_pipeline.providers.http_api import HttpApi, bearer_headers, secret_value
 from media_pipeline.providers.imaging import write_scene_image
 from media_pipeline.providers.retry import Backoff
@@ -38,10 +42,11 @@ STYLE_HINTS = {
 
 
 def scene_prompt(scene: Scene, task: TaskSpec) -> str:
-    """The generation prompt of one scene: its image prompt (or narration), style and framing."""
+    """The generation prompt of one scene: its image prompt (or narration), role, style and framing."""
     subject = scene.image_prompt.strip() or scene.narration.strip()
+    shows = f" Shows: {role_hint(scene.role)}." if scene.role else ""
     framing = "vertical 9:16 composition" if task.settings.vertical else "horizontal 16:9 composition"
-    return f"{subject}. Style: {STYLE_HINTS[scene.style]}. {framing}. No text, letters or watermarks."
+    return f"{subject}.{shows} Style: {STYLE_HINTS[scene.style]}. {framing}. No text, letters or watermarks."
 
 
 def decode_b64(value: Any, what: str) -> bytes:
@@ -75,6 +80,10 @@ class GeneratedImageSource:
     def open_api(self) -> HttpApi:
         """A client of this source's API (a context manager); one per batch of images."""
         return HttpApi(**self._api_args)
+
+    def outputs(self, image: Path) -> list[Path]:
+        """The files :meth:`make_image` writes for the scene image ``image`` (the image first)."""
+        return [image]
 
     def make_image(self, api: HttpApi, task: TaskSpec, scene: Scene, prompt: str, path: Path) -> Path:
         """Generate one scene's image from ``prompt`` (one paid call), decode-check and cover-fit it to
@@ -182,11 +191,14 @@ class ImagenImageSource(GeneratedImageSource):
 
 
 class SoraImageSource(GeneratedImageSource):
-    """mediaMode ``sora2``: OpenAI Videos API, one 4-second clip per scene; its ``thumbnail`` still is used.
+    """mediaMode ``sora2``: OpenAI Videos API, one 4-second clip per scene. The clip (``scene_XX.mp4``) is
+    the scene's moving picture in the video; its ``thumbnail`` still is the scene image (task page,
+    thumbnail).
 
     ``POST /videos`` (multipart: model, prompt, seconds, size) → poll ``GET /videos/{id}`` until
-    ``completed`` → ``GET /videos/{id}/content?variant=thumbnail``. OpenAI has announced that the Videos API
-    and sora-2 shut down on 2026-09-24; after that this source fails with the provider's error.
+    ``completed`` → ``GET /videos/{id}/content`` (the MP4) and ``GET /videos/{id}/content?variant=thumbnail``.
+    OpenAI has announced that the Videos API and sora-2 shut down on 2026-09-24; after that this source fails
+    with the provider's error.
     """
 
     name = "sora2"
@@ -235,8 +247,25 @@ class SoraImageSource(GeneratedImageSource):
                 )
             self.sleep(self.poll_interval_s)
 
-    def generate(self, api: HttpApi, prompt: str, vertical: bool) -> bytes:
-        """Render a short clip and download its thumbnail still."""
+    def outputs(self, image: Path) -> list[Path]:
+        """The scene image and its clip."""
+        return [image, clip_of(image)]
+
+    def make_image(self, api: HttpApi, task: TaskSpec, scene: Scene, prompt: str, path: Path) -> Path:
+        """Render one scene's clip (one paid call): the MP4 next to ``path`` (``clip_of``), its thumbnail
+        still decode-checked and cover-fitted to ``path``."""
+        video_id = self._render(api, prompt, task.settings.vertical)
+        clip = api.request("GET", f"videos/{video_id}/content").content
+        if clip[4:8] != b"ftyp":
+            raise PermanentError(f"{api.name}: the content of video {video_id} is not an MP4 file")
+        write_bytes_atomic(clip_of(path), clip)
+        still = api.request("GET", f"videos/{video_id}/content", params={"variant": "thumbnail"}).content
+        return write_scene_image(
+            still, task.settings.resolution, path, f"{self.name} still for scene {scene.index}"
+        )
+
+    def _render(self, api: HttpApi, prompt: str, vertical: bool) -> str:
+        """Create a 4-second clip of ``prompt`` and wait until it is rendered; its video id."""
         form = {
             "model": (None, self.model),
             "prompt": (None, prompt),
@@ -248,4 +277,4 @@ class SoraImageSource(GeneratedImageSource):
         if not isinstance(video_id, str) or not video_id:
             raise PermanentError(f"{api.name}: the create response has no id")
         self._wait(api, video_id)
-        return api.request("GET", f"videos/{video_id}/content", params={"variant": "thumbnail"}).content
+        return video_id

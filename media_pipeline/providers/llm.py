@@ -28,15 +28,14 @@ class InvalidScriptOutput(PermanentError):
 
 
 def scene_styles(task: TaskSpec) -> list[str]:
-    """The style of each scene: the task's styles assigned round-robin."""
-    styles = task.settings.styles
-    return [styles[i % len(styles)].value for i in range(task.settings.image_count)]
+    """The style of each scene, from the task's image plan (docs/ARCHITECTURE.md §8)."""
+    return [planned.style for planned in task.settings.image_plan]
 
 
 def build_messages(task: TaskSpec) -> list[dict[str, str]]:
     """System prompt (the story.json schema and rules) and the user prompt describing the task."""
     settings = task.settings
-    seconds_per_scene = settings.duration_s / settings.image_count
+    seconds_per_scene = settings.duration_s / settings.scene_count
     schema = json.dumps(Script.model_json_schema(), ensure_ascii=False)
     system = (
         "You write scripts for short narrated videos. Answer with ONE JSON object and nothing else "
@@ -44,17 +43,19 @@ def build_messages(task: TaskSpec) -> list[dict[str, str]]:
         f"{schema}\n"
         "Rules: exactly the requested number of scenes, indexes 0..n-1 in order; every scene has a "
         "narration (spoken text), a short on-screen caption and an English image_prompt describing a "
-        "picture without any text in it; use the style given for each scene; write title, description, "
+        "picture without any text in it; use the style given for each scene and show its role (what the "
+        "picture is of); write title, description, "
         "narrations and captions in the requested language; tags are short keywords."
     )
     request: dict[str, Any] = {
         "title": task.title,
         "type": settings.type.value,
         "language": settings.language.value,
-        "scene_count": settings.image_count,
+        "scene_count": settings.scene_count,
         "target_duration_seconds": settings.duration_s,
         "seconds_of_narration_per_scene": round(seconds_per_scene, 1),
         "scene_styles": scene_styles(task),
+        "scene_roles": [planned.role for planned in settings.image_plan],
     }
     if task.description:
         request["brief"] = task.description
@@ -88,14 +89,14 @@ def _known(data: dict[str, Any], model: type[Script] | type[Scene]) -> dict[str,
     return {key: value for key, value in data.items() if key in model.model_fields}
 
 
-def _normalise_scene(raw: Any, index: int, style: str) -> dict[str, Any]:
+def _normalise_scene(raw: Any, index: int, style: str, role: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise InvalidScriptOutput(f"scene {index} is not an object")
     scene = _known(raw, Scene)
     for key, limit in _TRUNCATE.items():
         if isinstance(scene.get(key), str):
             scene[key] = scene[key][:limit]
-    scene.update(index=index, style=style)
+    scene.update(index=index, style=style, role=role)
     return scene
 
 
@@ -109,11 +110,11 @@ def parse_script(content: str, task: TaskSpec) -> Script:
     scenes = data.get("scenes")
     if not isinstance(scenes, list):
         raise InvalidScriptOutput("'scenes' is missing or not a list")
-    expected = task.settings.image_count
+    plan = task.settings.image_plan
+    expected = len(plan)
     if len(scenes) != expected:
         raise InvalidScriptOutput(f"{len(scenes)} scenes but the task asks for exactly {expected}")
-    styles = scene_styles(task)
-    data["scenes"] = [_normalise_scene(raw, i, styles[i]) for i, raw in enumerate(scenes)]
+    data["scenes"] = [_normalise_scene(raw, i, *plan[i]) for i, raw in enumerate(scenes)]
     title = data.get("title")
     data["title"] = (title.strip() if isinstance(title, str) and title.strip() else task.title)[:100]
     if isinstance(data.get("description"), str):
@@ -164,7 +165,7 @@ class OpenAICompatibleScriptWriter:
         return content
 
     def write(self, task: TaskSpec) -> Script:
-        """Ask the model for the script and return it validated with exactly ``image_count`` scenes."""
+        """Ask the model for the script and return it validated with exactly ``scene_count`` scenes."""
         messages = build_messages(task)
         with HttpApi(**self._api_args) as api:
             for attempt in range(self.reasks + 1):

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pydantic import Field
 
 from media_pipeline.domain import MediaMode
+from media_pipeline.domain.image_plan import ImageMode, plan_images
 from media_pipeline.store.credits import Pricing
 from media_pipeline.store.views import _View
 
@@ -30,7 +31,7 @@ def _plural(count: int, word: str) -> str:
 
 
 def estimate(
-    mode: str,
+    mode: ImageMode | str,
     media_mode: MediaMode,
     styles: Sequence[str],
     roles: Sequence[str],
@@ -38,20 +39,21 @@ def estimate(
     pricing: Pricing,
 ) -> EstimateView:
     """What a generation makes and costs (seed 003 §6): ``SINGLE`` makes every style × role combination,
-    ``BATCH`` exactly ``total_images``, distributed round-robin over the combinations."""
-    combos = [{"style": style, "role": role} for style in styles for role in roles]
-    count = len(combos) if mode == "SINGLE" else int(total_images or 0)
-    plan = [combos[index % len(combos)] for index in range(count)] if combos else []
+    ``BATCH`` exactly ``total_images``, distributed round-robin over the combinations; the same plan as the
+    paid job's (``domain.image_plan``)."""
+    mode = ImageMode(mode)
+    plan = [planned._asdict() for planned in plan_images(mode, styles, roles, total_images)]
+    count = len(plan)
     price = pricing.price(media_mode)
     credits = price * count
     shape = f"{_plural(len(styles), 'style')} × {_plural(len(roles), 'role')}"
     summary = (
         f"{shape} = {_plural(count, 'image')} · {_plural(credits, 'credit')}"
-        if mode == "SINGLE"
+        if mode is ImageMode.SINGLE
         else f"{_plural(count, 'image')} round-robin over {shape} · {_plural(credits, 'credit')}"
     )
     return EstimateView(
-        mode=mode,
+        mode=mode.value,
         media_mode=media_mode.value,
         styles=len(styles),
         roles=len(roles),

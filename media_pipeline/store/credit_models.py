@@ -113,6 +113,7 @@ class ImageTask(Timestamps, Base):
     generation: Mapped[int] = mapped_column(Integer)
     image_index: Mapped[int] = mapped_column(Integer)
     style: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(40), default="", server_default="")
     prompt: Mapped[str | None] = mapped_column(Text)
     status: Mapped[ImageStatus] = mapped_column(StrEnumType(ImageStatus), default=ImageStatus.PENDING)
     charge: Mapped[Charge] = mapped_column(StrEnumType(Charge), default=Charge.RESERVED)

@@ -1,10 +1,10 @@
 """Credits of a workspace: the balance, the ledger, and the reservation of a paid generation's images.
 
-A Run (or render-job creation) of a task whose ``mediaMode`` is a paid source reserves ``imageCount × price``
-credits in the same transaction that queues it and creates one PENDING record per image (an *image job*);
-each made image consumes its reservation; a stop or a final failure refunds every image not made
-(docs/ARCHITECTURE.md §7). The balance only changes through conditional UPDATEs, so concurrent
-reservations never overdraw it, on SQLite and PostgreSQL alike.
+A Run (or render-job creation) of a task whose ``mediaMode`` is a paid source reserves ``images × price``
+credits (the image plan of seed 003 §6) in the same transaction that queues it and creates one PENDING
+record per image with its style and role (an *image job*); each made image consumes its reservation; a
+stop or a final failure refunds every image not made (docs/ARCHITECTURE.md §7). The balance only changes
+through conditional UPDATEs, so concurrent reservations never overdraw it, on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
@@ -178,10 +178,6 @@ def _reserve(
             _entries(session, job, images, LedgerKind.RESERVE, balances[job.workspace_id], now)
 
 
-def _plan_styles(settings: TaskSettings) -> list[str]:
-    return [settings.styles[index % len(settings.styles)].value for index in range(settings.image_count)]
-
-
 def reserve_generations(session: Session, tasks: Sequence[Task], pricing: Pricing, now: datetime) -> None:
     """Create the image job of each task's new generation that uses a paid source and reserve its cost;
     InsufficientCredits (raised before anything is written to the balance) rolls the caller back."""
@@ -197,7 +193,7 @@ def reserve_generations(session: Session, tasks: Sequence[Task], pricing: Pricin
             user_id=task.user_id,
             source=settings.media_mode.value,
             price=pricing.price(settings.media_mode),
-            total_images=settings.image_count,
+            total_images=settings.scene_count,
             created_at=now,
             updated_at=now,
         )
@@ -206,11 +202,12 @@ def reserve_generations(session: Session, tasks: Sequence[Task], pricing: Pricin
                 task_id=task.id,
                 generation=task.generation,
                 image_index=index,
-                style=style,
+                style=planned.style,
+                role=planned.role,
                 created_at=now,
                 updated_at=now,
             )
-            for index, style in enumerate(_plan_styles(settings))
+            for index, planned in enumerate(settings.image_plan)
         ]
         planned.append((job, images))
     if not planned:

@@ -33,6 +33,8 @@ from media_pipeline.store.views import _View
 ImageUrl = Callable[[str, int, int], str]
 """``(task_id, generation, image_index) -> URL`` of a made image (the API gives its own)."""
 GRACEFUL_STOP_MESSAGE = "stopped after the current image"
+PlannedPrompt = tuple[str, str, str]
+"""``(style, role, prompt)`` of one image, from its scene."""
 
 
 class JobStatus(StrEnum):
@@ -50,6 +52,7 @@ class ImageTaskView(_View):
 
     index: int
     style: str
+    role: str
     prompt: str | None
     status: ImageStatus
     charge: Charge
@@ -101,6 +104,7 @@ def _image_view(image: ImageTask, image_url: ImageUrl | None) -> ImageTaskView:
     return ImageTaskView(
         index=image.image_index,
         style=image.style,
+        role=image.role,
         prompt=image.prompt,
         status=image.status,
         charge=image.charge,
@@ -172,12 +176,12 @@ class ImageWork(StoreBase):
     """The images stage's view of a paid generation (not owner-scoped: the worker acts for the task)."""
 
     def prepare(
-        self, task_id: str, generation: int, prompts: Sequence[tuple[str, str]], pricing: Pricing
+        self, task_id: str, generation: int, prompts: Sequence[PlannedPrompt], pricing: Pricing
     ) -> ImageJobView:
         """Open the generation's images for work: create and reserve them if the generation was queued
         without a reservation (e.g. by a schedule; InsufficientCredits if the balance does not cover it),
-        record each image's ``(style, prompt)``, and put images a dead worker left PROCESSING and transient
-        failures back to PENDING. COMPLETED images are kept as they are."""
+        record each image's ``(style, role, prompt)``, and put images a dead worker left PROCESSING and
+        transient failures back to PENDING. COMPLETED images are kept as they are."""
         now = self.now()
         with self._write() as session:
             task = self._current(session, task_id, generation)
@@ -193,9 +197,9 @@ class ImageWork(StoreBase):
                     f"the script has {len(prompts)} scenes but {len(images)} images were reserved",
                     {"taskId": task_id},
                 )
-            for image, (style, prompt) in zip(images, prompts, strict=True):
+            for image, (style, role, prompt) in zip(images, prompts, strict=True):
                 if image.status is not ImageStatus.COMPLETED:
-                    image.style, image.prompt = style, prompt
+                    image.style, image.role, image.prompt = style, role, prompt
                 reopen = image.status is ImageStatus.PROCESSING or (
                     image.status is ImageStatus.FAILED and image.charge is Charge.RESERVED
                 )
@@ -217,6 +221,7 @@ class ImageWork(StoreBase):
             if not pending:
                 return None
             image = pending[0]
+            task.updated_at = now  # a progress event per image (docs/ARCHITECTURE.md §8)
             image.status, image.error = ImageStatus.PROCESSING, None
             image.attempts += 1
             image.started_at, image.finished_at, image.updated_at = now, None, now
@@ -227,7 +232,7 @@ class ImageWork(StoreBase):
         changed) if it is no longer in progress, e.g. a hard stop refunded it meanwhile."""
         now = self.now()
         with self._write() as session:
-            image = self._in_progress(session, task_id, generation, index)
+            image = self._in_progress(session, task_id, generation, index, now)
             if image is None:
                 return False
             job = session.get_one(ImageJob, image.job_id)
@@ -241,7 +246,7 @@ class ImageWork(StoreBase):
         a transient one keeps its reservation for the retry."""
         now = self.now()
         with self._write() as session:
-            image = self._in_progress(session, task_id, generation, index)
+            image = self._in_progress(session, task_id, generation, index, now)
             if image is None:
                 return
             image.status, image.error = ImageStatus.FAILED, error[:2000]
@@ -287,9 +292,12 @@ class ImageWork(StoreBase):
         return task
 
     @staticmethod
-    def _in_progress(session: Session, task_id: str, generation: int, index: int) -> ImageTask | None:
-        _lock_task(session, task_id)
-        return session.scalars(
+    def _in_progress(
+        session: Session, task_id: str, generation: int, index: int, now: datetime
+    ) -> ImageTask | None:
+        """The image if it is being made (its task locked and touched: a progress event)."""
+        task = _lock_task(session, task_id)
+        image = session.scalars(
             select(ImageTask)
             .where(
                 ImageTask.task_id == task_id,
@@ -301,6 +309,9 @@ class ImageWork(StoreBase):
             .with_for_update()
             .execution_options(populate_existing=True)
         ).first()
+        if image is not None and task is not None:
+            task.updated_at = now
+        return image
 
 
 class ImageJobService(OwnedService):

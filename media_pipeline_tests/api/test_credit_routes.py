@@ -120,6 +120,9 @@ def test_estimate_and_bad_filters(client: httpx.Client) -> None:
     estimate = client.post("/api/v1/credits/estimate", json=body)
     assert estimate.status_code == 200, estimate.text
     assert estimate.json()["summary"] == "4 styles × 2 roles = 8 images · 8 credits"
+    product = {"mode": "BATCH", "type": "product", "styles": ["sunset"], "totalImages": 3}
+    plan = client.post("/api/v1/credits/estimate", json=product).json()["plan"]
+    assert [image["role"] for image in plan] == ["product", "presenter", "product"]
     batch = client.post("/api/v1/credits/estimate", json={**body, "mode": "BATCH"})
     assert assert_error(batch, 422, "VALIDATION_ERROR")["details"]["errors"][0]["field"] == "totalImages"
     (job,) = add_jobs(client, ["a"])["jobs"]

@@ -3,6 +3,7 @@ the quiet ffmpeg argv the tests use for their own reference commands."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 from media_pipeline.media.ffgraph import QUIET_ARGS
@@ -32,3 +33,21 @@ def make_clip(
     args += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-movflags", "+faststart"]
     run_process(ffmpeg_cmd(*args, str(out)), timeout=120)
     return out
+
+
+def command_output(argv: list[str]) -> bytes:
+    """The standard output of ``argv`` (which must succeed within a minute)."""
+    return subprocess.run(argv, capture_output=True, check=True, timeout=60).stdout
+
+
+def mean_colour(video: Path, at_s: float, crop: str) -> tuple[int, int, int]:
+    """The mean RGB colour of ``crop`` (an ffmpeg crop ``w:h:x:y``) of the frame shown at ``at_s``."""
+    argv = ["-ss", f"{at_s:.3f}", "-i", str(video), "-frames:v", "1"]
+    argv += ["-vf", f"crop={crop},scale=1:1:flags=area", "-f", "rawvideo", "-pix_fmt", "rgb24", "-"]
+    red, green, blue = command_output(ffmpeg_cmd(*argv))[:3]
+    return red, green, blue
+
+
+def colour_distance(a: tuple[int, int, int], b: tuple[int, int, int]) -> int:
+    """The sum of the channel differences of two colours (0-765)."""
+    return sum(abs(x - y) for x, y in zip(a, b, strict=True))

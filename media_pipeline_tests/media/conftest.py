@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 
 from media_pipeline.domain import ImageStyle, Language, Scene, Script, TaskPaths
 from media_pipeline.media.fonts import find_font, font_family
+from media_pipeline.media.render import RenderSpec
 from media_pipeline.media.scenes import render_scenes
 from media_pipeline.media.subtitles import write_ass
 from media_pipeline.media.tts import Narration, synthesize_narration
@@ -57,6 +58,19 @@ class TinyTask:
     width: int
     height: int
     fps: int
+
+    def render_spec(self, **changes: object) -> RenderSpec:
+        """The render of these inputs, with ``changes`` to its fields."""
+        spec = RenderSpec(
+            width=self.width,
+            height=self.height,
+            fps=self.fps,
+            scene_images=list(self.images),
+            scene_durations=list(self.narration.scene_durations),
+            narration_wav=self.paths.narration_wav,
+            subtitles_ass=self.paths.subtitles_ass,
+        )
+        return replace(spec, **changes)
 
 
 @pytest.fixture(scope="session")

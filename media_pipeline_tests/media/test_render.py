@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import wave
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import ffmpeg
@@ -25,7 +25,7 @@ from media_pipeline.media.kenburns import ZOOM, Motion, kenburns
 from media_pipeline.media.music import generate_music
 from media_pipeline.media.probe import check_video, summarize
 from media_pipeline.media.process import run_process
-from media_pipeline.media.render import RenderResult, RenderSpec, render_video, split_scenes
+from media_pipeline.media.render import RenderResult, render_video, split_scenes
 from media_pipeline.media.scenes import render_scene_image
 from media_pipeline.media.subtitles import write_ass
 from media_pipeline.media.tts import Cue
@@ -35,20 +35,6 @@ from .conftest import TinyTask
 from .proctools import children, ended, live_group_members
 
 CHILD = Path(__file__).with_name("render_child.py")
-
-
-def _spec(task: TinyTask, **changes: object) -> RenderSpec:
-    spec = RenderSpec(
-        width=task.width,
-        height=task.height,
-        fps=task.fps,
-        scene_images=list(task.images),
-        scene_durations=list(task.narration.scene_durations),
-        narration_wav=task.paths.narration_wav,
-        subtitles_ass=task.paths.subtitles_ass,
-        fonts_dir=None,
-    )
-    return replace(spec, **changes)
 
 
 @dataclass(frozen=True)
@@ -63,7 +49,7 @@ def rendered(tiny_task: TinyTask, font: Path) -> Rendered:
     """The tiny task rendered once, with generated music and the font folder."""
     music = generate_music(tiny_task.narration.duration, tiny_task.paths.dir / "music.wav")
     progress: list[float] = []
-    spec = _spec(tiny_task, music_wav=music, fonts_dir=font.parent)
+    spec = tiny_task.render_spec(music_wav=music, fonts_dir=font.parent)
     work_dir = tiny_task.paths.segments_dir
     result = render_video(spec, tiny_task.paths.output_mp4, work_dir, on_progress=progress.append)
     return Rendered(result, progress, work_dir)
@@ -92,7 +78,9 @@ def test_segments_are_cached_and_only_changed_ones_rerendered(
     rendered: Rendered, tiny_task: TinyTask, font: Path, tmp_path: Path
 ) -> None:
     # Same video inputs; no music this time (music is mixed in the final pass, not in segments).
-    again = render_video(_spec(tiny_task, fonts_dir=font.parent), tmp_path / "again.mp4", rendered.work_dir)
+    again = render_video(
+        tiny_task.render_spec(fonts_dir=font.parent), tmp_path / "again.mp4", rendered.work_dir
+    )
     assert (again.segments_rendered, again.segments_cached) == (0, 3)
     assert check_video(summarize(again.path), width=180, height=320, fps=10) == []
 
@@ -100,7 +88,7 @@ def test_segments_are_cached_and_only_changed_ones_rerendered(
     scene = tiny_task.script.scenes[1].model_copy(update={"caption": "바뀐 장면"})
     render_scene_image(scene, tiny_task.script.title, (180, 320), changed, font)
     images = [tiny_task.images[0], changed, tiny_task.images[2]]
-    spec = _spec(tiny_task, scene_images=images, fonts_dir=font.parent)
+    spec = tiny_task.render_spec(scene_images=images, fonts_dir=font.parent)
     work_dir = Path(shutil.copytree(rendered.work_dir, tmp_path / "work"))
     partial = render_video(spec, tmp_path / "partial.mp4", work_dir)
     assert (partial.segments_rendered, partial.segments_cached) == (1, 2)
@@ -113,7 +101,7 @@ def test_paths_with_filter_special_characters(tiny_task: TinyTask, tmp_path: Pat
     odd.mkdir()
     subtitles = shutil.copy(tiny_task.paths.subtitles_ass, odd / "sub's.ass")
     result = render_video(
-        _spec(tiny_task, subtitles_ass=Path(subtitles), fonts_dir=odd),
+        tiny_task.render_spec(subtitles_ass=Path(subtitles), fonts_dir=odd),
         odd / "out put.mp4",
         odd / "work dir",
     )
@@ -122,11 +110,11 @@ def test_paths_with_filter_special_characters(tiny_task: TinyTask, tmp_path: Pat
 
 def test_invalid_specs_fail_permanently(tiny_task: TinyTask, tmp_path: Path) -> None:
     with pytest.raises(PermanentError, match="scene durations"):
-        render_video(_spec(tiny_task, scene_durations=[1.0]), tmp_path / "x.mp4", tmp_path)
+        render_video(tiny_task.render_spec(scene_durations=[1.0]), tmp_path / "x.mp4", tmp_path)
     with pytest.raises(PermanentError, match="missing"):
-        render_video(_spec(tiny_task, narration_wav=tmp_path / "none.wav"), tmp_path / "x.mp4", tmp_path)
+        render_video(tiny_task.render_spec(narration_wav=tmp_path / "none.wav"), tmp_path / "x.mp4", tmp_path)
     with pytest.raises(PermanentError, match="even"):
-        render_video(_spec(tiny_task, width=181), tmp_path / "x.mp4", tmp_path)
+        render_video(tiny_task.render_spec(width=181), tmp_path / "x.mp4", tmp_path)
     assert not (tmp_path / "x.mp4").exists()
 
 
@@ -225,7 +213,7 @@ def test_interrupt_during_final_pass_leaves_no_output(
     shutil.copytree(rendered.work_dir, work_dir)
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    spec = _spec(tiny_task)
+    spec = tiny_task.render_spec()
     job = {
         "width": spec.width, "height": spec.height, "fps": spec.fps,
         "images": [str(p) for p in spec.scene_images], "durations": spec.scene_durations,
@@ -252,7 +240,7 @@ def test_every_cue_is_burned_in_its_own_scene(
         [], tmp_path / "empty.ass", width=tiny_task.width, height=tiny_task.height, font_name="x"
     )
     bare = render_video(
-        _spec(tiny_task, subtitles_ass=bare_ass, fonts_dir=font.parent),
+        tiny_task.render_spec(subtitles_ass=bare_ass, fonts_dir=font.parent),
         tmp_path / "bare.mp4",
         tmp_path / "seg",
     )
@@ -283,7 +271,7 @@ def test_a_render_removes_temp_files_a_killed_render_left(
         leftover.write_bytes(b"partial")
     unrelated = out.parent / ".other.abc.tmp.mp4"
     unrelated.write_bytes(b"not ours")
-    render_video(_spec(tiny_task), out, work_dir)
+    render_video(tiny_task.render_spec(), out, work_dir)
     assert [path for path in leftovers if path.exists()] == []
     assert unrelated.exists()
     assert sorted(p.name for p in out.parent.iterdir()) == [".other.abc.tmp.mp4", "output.mp4"]
@@ -347,8 +335,8 @@ def test_a_long_scene_is_split_into_segments_that_join_into_the_same_motion(
     pan_frames = narration_frames - 10
     bare_ass = write_ass([], tmp_path / "empty.ass", width=180, height=320, font_name="x")
     images = tiny_task.images[:2]
-    spec = _spec(
-        tiny_task, scene_images=images, scene_durations=[1.0, pan_frames / 10], subtitles_ass=bare_ass
+    spec = tiny_task.render_spec(
+        scene_images=images, scene_durations=[1.0, pan_frames / 10], subtitles_ass=bare_ass
     )
     result = render_video(spec, tmp_path / "split.mp4", tmp_path / "work")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,25 +14,12 @@ from media_pipeline.media.loudness import measure_loudness
 from media_pipeline.media.mastering import master_audio
 from media_pipeline.media.music import generate_music
 from media_pipeline.media.process import run_process
-from media_pipeline.media.render import RenderSpec, render_video
+from media_pipeline.media.render import render_video
 from media_pipeline.media.subtitles import write_ass
 from media_pipeline.media.tts import Cue
 
 from .clips import ffmpeg_cmd
 from .conftest import TinyTask
-
-
-def _spec(task: TinyTask, **changes: object) -> RenderSpec:
-    spec = RenderSpec(
-        width=task.width,
-        height=task.height,
-        fps=task.fps,
-        scene_images=list(task.images),
-        scene_durations=list(task.narration.scene_durations),
-        narration_wav=task.paths.narration_wav,
-        subtitles_ass=task.paths.subtitles_ass,
-    )
-    return replace(spec, **changes)
 
 
 def _mean_volume_db(path: Path, start: float, end: float) -> float:
@@ -47,7 +33,7 @@ def _mean_volume_db(path: Path, start: float, end: float) -> float:
 @pytest.mark.parametrize("music", [False, True], ids=["voice", "voice+music"])
 def test_rendered_clip_meets_youtube_loudness(music: bool, tiny_task: TinyTask, tmp_path: Path) -> None:
     music_wav = generate_music(tiny_task.narration.duration, tmp_path / "music.wav") if music else None
-    result = render_video(_spec(tiny_task, music_wav=music_wav), tmp_path / "out.mp4", tmp_path / "work")
+    result = render_video(tiny_task.render_spec(music_wav=music_wav), tmp_path / "out.mp4", tmp_path / "work")
     measured = measure_loudness(result.path)  # ebur128 on the AAC track of the MP4
     assert -15.0 <= measured.integrated_lufs <= -13.0, measured
     assert measured.true_peak_dbtp <= -1.0, measured
@@ -77,15 +63,15 @@ def test_editing_one_cue_rerenders_exactly_one_segment(
     cues = list(tiny_task.narration.cues)
     first_ass = write_ass(cues, tmp_path / "first.ass", **size)
     work = tmp_path / "work"
-    first = render_video(_spec(tiny_task, subtitles_ass=first_ass), tmp_path / "a.mp4", work)
+    first = render_video(tiny_task.render_spec(subtitles_ass=first_ass), tmp_path / "a.mp4", work)
     assert (first.segments_rendered, first.segments_cached) == (3, 0)
 
     edited = [*cues]
     edited[2] = Cue(cues[2].start, cues[2].end, "고친 자막입니다!")  # the cue of scene 1
     edited_ass = write_ass(edited, tmp_path / "edited.ass", **size)
-    second = render_video(_spec(tiny_task, subtitles_ass=edited_ass), tmp_path / "b.mp4", work)
+    second = render_video(tiny_task.render_spec(subtitles_ass=edited_ass), tmp_path / "b.mp4", work)
     assert (second.segments_rendered, second.segments_cached) == (1, 2)
 
     shutil.copyfile(first_ass, edited_ass)  # back to the original: the pruned segment is rendered again
-    third = render_video(_spec(tiny_task, subtitles_ass=edited_ass), tmp_path / "c.mp4", work)
+    third = render_video(tiny_task.render_spec(subtitles_ass=edited_ass), tmp_path / "c.mp4", work)
     assert (third.segments_rendered, third.segments_cached) == (1, 2)

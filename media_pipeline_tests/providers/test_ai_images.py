@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +18,8 @@ from media_pipeline.providers.image_sources import build_image_source, validate_
 from media_pipeline.providers.retry import Backoff
 from media_pipeline.providers.safe_fetch import FetchRefusedError
 from media_pipeline.settings import Settings
-from media_pipeline_tests.providers.fakeserver import FakeServer, Recorded, Reply, routes
+from media_pipeline_tests.providers.fake_videos import VideosFake, make_clip
+from media_pipeline_tests.providers.fakeserver import FakeServer, Reply, routes
 from media_pipeline_tests.providers.helpers import image_bytes, make_script, make_task
 
 PNG = image_bytes("PNG", (256, 448), "purple")
@@ -91,36 +93,41 @@ def test_imagen3_filtered_prompt_is_a_clear_error(
             ImagenImageSource(settings, backoff=INSTANT).produce(task, make_script(task), paths)
 
 
-def test_sora2_renders_a_clip_per_scene_and_uses_its_thumbnail(
-    make_settings: Callable[..., Settings], paths: TaskPaths
+def test_sora2_keeps_a_clip_per_scene_and_uses_its_thumbnail(
+    make_settings: Callable[..., Settings], paths: TaskPaths, tmp_path: Path
 ) -> None:
-    polls: dict[str, int] = {}
-
-    def app(request: Recorded) -> Reply:
-        if request.method == "POST" and request.path == "/v1/videos":
-            video_id = f"video_{len(polls)}"
-            polls[video_id] = 0
-            return Reply.json({"id": video_id, "object": "video", "status": "queued"})
-        video_id = request.path.split("/")[3]
-        if request.path.endswith("/content"):
-            assert request.query == {"variant": "thumbnail"}
-            return Reply(200, image_bytes("JPEG", (720, 1280)), {"Content-Type": "image/jpeg"})
-        polls[video_id] += 1
-        return Reply.json({"id": video_id, "status": "completed" if polls[video_id] > 1 else "in_progress"})
-
+    fake = VideosFake(make_clip(tmp_path / "clip.mp4").read_bytes())
     slept: list[float] = []
-    with FakeServer(app) as srv:
+    with FakeServer(fake) as srv:
         settings = make_settings(sora_base_url=f"{srv.base_url}/v1", sora_api_key=SecretStr("sk"))
         task = make_task(mediaMode="sora2")
-        SoraImageSource(settings, backoff=INSTANT, sleep=slept.append).produce(task, make_script(task), paths)
+        source = SoraImageSource(settings, backoff=INSTANT, sleep=slept.append)
+        images = source.produce(task, make_script(task), paths)
 
     assert_scene_images(paths, 3)
+    assert [source.outputs(image) for image in images] == [
+        [paths.scene_image(i), paths.scene_clip(i)] for i in range(3)
+    ]
+    assert all(paths.scene_clip(i).read_bytes() == fake.clip for i in range(3))
     create = srv.matching("POST", "/v1/videos")[0]
     assert create.headers["content-type"].startswith("multipart/form-data")
     for field in (b'name="model"', b"sora-2", b'name="size"', b"720x1280", b'name="seconds"'):
         assert field in create.body
-    assert polls == {"video_0": 2, "video_1": 2, "video_2": 2}
+    assert fake.polls == {"video_0": 2, "video_1": 2, "video_2": 2}
     assert slept == [10.0, 10.0, 10.0]
+
+
+def test_sora2_content_that_is_not_an_mp4_is_permanent(
+    make_settings: Callable[..., Settings], paths: TaskPaths
+) -> None:
+    with FakeServer(VideosFake(b"<html>not a video</html>")) as srv:
+        settings = make_settings(sora_base_url=f"{srv.base_url}/v1", sora_api_key=SecretStr("sk"))
+        task = make_task(mediaMode="sora2")
+        with pytest.raises(PermanentError, match="is not an MP4 file"):
+            SoraImageSource(settings, backoff=INSTANT, sleep=lambda _s: None).produce(
+                task, make_script(task), paths
+            )
+    assert not paths.scene_clip(0).exists()
 
 
 def test_sora2_failed_job_is_permanent(make_settings: Callable[..., Settings], paths: TaskPaths) -> None:

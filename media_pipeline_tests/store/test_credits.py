@@ -156,7 +156,7 @@ def test_generation_queued_without_a_reservation_reserves_when_images_start(
     (task,) = queue_tasks(queue_service, 1, PAID)
     finish_stages(PipelineState(db_engine, settings=paid_settings), task.id, ["script"])
     work = ImageWork(db_engine, settings=paid_settings)
-    prompts = [("ocean", "a"), ("neon", "b"), ("ocean", "c")]
+    prompts = [("ocean", "subject", "a"), ("neon", "subject", "b"), ("ocean", "subject", "c")]
     pricing = Pricing.from_settings(paid_settings)
     with pytest.raises(InsufficientCredits):
         work.prepare(task.id, 1, prompts, pricing)

@@ -13,6 +13,8 @@ import { renderAdmin } from "./views/admin.js";
 import { renderChannels } from "./views/channels.js";
 import { renderLibrary } from "./views/library.js";
 import { drawerChrome } from "./views/drawer.js";
+import { headerBalance, renderCredits } from "./views/credits.js";
+import { renderImageJob } from "./views/imagejob.js";
 
 const ROUTES = [
   { pattern: /^#\/library$/, nav: "library", render: renderLibrary },
@@ -23,6 +25,8 @@ const ROUTES = [
   { pattern: /^#\/contents$/, nav: "contents", render: renderContents },
   { pattern: /^#\/channels(?:\?.*)?$/, nav: "channels", render: renderChannels },
   { pattern: /^#\/admin$/, nav: "admin", render: renderAdmin },
+  { pattern: /^#\/tasks\/([A-Za-z0-9_-]+)\/images$/, nav: "automation", render: renderImageJob },
+  { pattern: /^#\/credits(?:\/([A-Za-z0-9_-]+))?$/, nav: "credits", render: renderCredits },
 ];
 let cleanup = null;
 
@@ -34,7 +38,8 @@ function renderChrome(active) {
   const nav = document.getElementById("nav");
   nav.replaceChildren(...(current ? [
     ["library", "#/library"], ["queue", "#/queue"], ["automation", "#/automation"], ["schedules", "#/schedules"],
-    ["contents", "#/contents"], ["channels", "#/channels"], ...(current.user.isAdmin ? [["admin", "#/admin"]] : []),
+    ["contents", "#/contents"], ["credits", "#/credits"], ["channels", "#/channels"],
+    ...(current.user.isAdmin ? [["admin", "#/admin"]] : []),
   ].map(([name, href]) => h("a", { href, "aria-current": name === active ? "page" : null }, t(`nav.${name}`)))
     .concat(h("a", { href: "/docs", target: "_blank", rel: "noopener" }, t("nav.docs"))) : []));
   const signout = document.getElementById("signout");
@@ -42,6 +47,7 @@ function renderChrome(active) {
   signout.textContent = t("signout");
   document.getElementById("whoami").textContent = current ? current.user.username || "" : "";
   drawerChrome();
+  headerBalance(Boolean(current));
 }
 
 async function route() {

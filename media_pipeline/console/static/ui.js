@@ -11,6 +11,10 @@ export function showError(scope, error, fallback) {
   if (fallback) fallback.textContent = "";
   const target = (name) => [...scope.querySelectorAll("[data-error-for]")]
     .find((slot) => slot.dataset.errorFor && (name === slot.dataset.errorFor || name.endsWith(`.${slot.dataset.errorFor}`)));
+  if (error.code === "INSUFFICIENT_CREDITS" && fallback) { // a Run refused for lack of credits: its numbers
+    fallback.textContent = t("credits.short", error.details);
+    return;
+  }
   let shown = false;
   for (const item of error.fieldErrors || []) {
     const slot = target(String(item.field || ""));

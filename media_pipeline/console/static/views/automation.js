@@ -1,20 +1,25 @@
 // Automation tabs (seed 001 §8): per stage, failed and done, with counts; live rows over the WebSocket.
 import { api, wsUrl } from "../api.js";
-import { confirmDialog, h } from "../dom.js";
+import { h } from "../dom.js";
 import { fmtDate, t } from "../i18n.js";
 import { banner, showError, STAGES } from "../ui.js";
 import { logViewer } from "./logs.js";
 import { showStopResult } from "./stopresult.js";
+import { confirmWithCost, creditsChanged, planCosts, retryCosts } from "./credits.js";
 
 const TABS = ["scheduled", ...STAGES, "failed", "done"];
 const REFRESH_MS = 10000;
 const FALLBACK_POLL_MS = 5000;
 
 export async function taskAction(kind, taskId, title, errorSlot) {
-  if (!(await confirmDialog(t(`confirm.${kind}`, { title }), t("yes"), t("no")))) return false;
+  // what a rerun (every image again) or a retry (the images not made) of a paid task costs (views/credits.js)
+  const costs = kind === "rerun" ? api.get(`/api/v1/videos/${taskId}`).then((task) => planCosts([task.settings]))
+    : kind === "retry" ? retryCosts(taskId) : Promise.resolve([]);
+  if (!(await confirmWithCost(t(`confirm.${kind}`, { title }), costs))) return false;
   try {
     const result = await api.post(`/api/automation/${kind}`, { taskId });
     banner(t(`done.${kind}`));
+    creditsChanged();
     if (kind === "stop") await showStopResult(result);
     return true;
   } catch (err) {

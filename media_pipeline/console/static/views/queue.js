@@ -6,6 +6,7 @@ import { confirmDialog, field, h } from "../dom.js";
 import { t } from "../i18n.js";
 import { banner, showError } from "../ui.js";
 import { openBulkDialog } from "./bulk.js";
+import { confirmWithCost, creditsChanged, planCosts } from "./credits.js";
 
 const CHIP_KEYS = ["type", "mediaMode", "language", "privacy", "targetDurationS", "imageCount"];
 
@@ -128,10 +129,12 @@ function queueView(main, embedded) {
 
   async function run(ids) {
     const n = ids ? ids.length : state.drafts.length;
-    if (!(await confirmDialog(t("queue.confirmRun", { n }), t("yes"), t("no")))) return;
+    const chosen = ids ? state.drafts.filter((d) => ids.includes(d.id)) : state.drafts;
+    if (!(await confirmWithCost(t("queue.confirmRun", { n }), planCosts(chosen.map((d) => d.settings || {}))))) return;
     const body = { version: state.version, ...(ids ? { jobIds: ids } : {}) };
     const result = await change(() => api.post(`/api/queue/${state.queue.id}/run`, body));
     if (result) banner(t("queue.ran", { n: result.queued.length + result.scheduled.length }));
+    creditsChanged();
   }
 
   function openBulk() {

@@ -7,6 +7,7 @@ import { banner, showError } from "../ui.js";
 import { hlsPlayer } from "../player.js";
 import { taskAction } from "./automation.js";
 import { logViewer } from "./logs.js";
+import { creditsChanged } from "./credits.js";
 
 // A v2 render job's id is `{video_id}-g{generation}`.
 const generationOf = (job) => Number(job.job_id.slice(job.job_id.lastIndexOf("-g") + 2));
@@ -34,7 +35,8 @@ export function renderTask(main, taskId) {
     if (!usage || usage.consumed + usage.reserved === 0) return null;
     const text = usage.reserved ? t("task.creditsHeld", { used: usage.consumed, held: usage.reserved })
       : t("task.credits", { used: usage.consumed });
-    return h("p", { id: "task-credits" }, text);
+    return h("p", {}, h("span", { id: "task-credits" }, text), " · ",
+      h("a", { href: `#/tasks/${taskId}/images`, id: "task-image-job" }, t("imagejob.open")));
   }
 
   function statusCard(task, job, usage) {
@@ -139,6 +141,7 @@ export function renderTask(main, taskId) {
       const job = jobs.jobs[0] || null;
       const assets = job ? (await api.get(`${jobsUrl}/${job.job_id}/assets`)).files : [];
       const usage = await api.get(`/api/v1/credits/usage?videoId=${encodeURIComponent(taskId)}`);
+      if (usage.consumed + usage.reserved) creditsChanged(); // the header balance follows this paid task
       statusCard(task, job, usage);
       const signature = JSON.stringify([job?.job_id, job?.awaiting_approval, assets.map((a) => a.id)]);
       if (signature !== rendered) {
