@@ -253,6 +253,31 @@ def reserve_unmade(session: Session, task: Task, pricing: Pricing, now: datetime
     job.updated_at = now
 
 
+def reserve_extra_image(session: Session, job: ImageJob, style: str, prompt: str, now: datetime) -> ImageTask:
+    """One more paid image of the generation (a storyboard review's regeneration): a PROCESSING record
+    appended to the job (``total_images`` grows by one) whose price is reserved now; InsufficientCredits
+    (nothing written) if the balance does not cover it. It is then consumed or refunded like any image."""
+    image = ImageTask(
+        job_id=job.id,
+        task_id=job.task_id,
+        generation=job.generation,
+        image_index=job.total_images,
+        style=style,
+        prompt=prompt,
+        status=ImageStatus.PROCESSING,
+        attempts=1,
+        started_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    job.total_images += 1
+    _reserve(session, [(job, [image])], now)
+    job.updated_at = now
+    session.add(image)
+    session.flush()
+    return image
+
+
 def refund(session: Session, job: ImageJob, images: Sequence[ImageTask], now: datetime) -> int:
     """Give back the reservations of ``images`` (each must be ``reserved``); returns the credits refunded."""
     if not images:

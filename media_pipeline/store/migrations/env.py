@@ -7,7 +7,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
 from media_pipeline.settings import get_settings
-from media_pipeline.store import credit_models  # noqa: F401  (registers its tables on Base)
+from media_pipeline.store import credit_models, review_models  # noqa: F401  (register their tables on Base)
 from media_pipeline.store.db import make_engine
 from media_pipeline.store.models import Base
 
