@@ -9,6 +9,7 @@ import { renderAutomation } from "./views/automation.js";
 import { renderTask } from "./views/task.js";
 import { renderSchedules } from "./views/schedules.js";
 import { renderContents } from "./views/contents.js";
+import { renderReview } from "./views/review.js";
 
 const ROUTES = [
   { pattern: /^#\/queue$/, nav: "queue", render: renderQueue },
@@ -16,6 +17,7 @@ const ROUTES = [
   { pattern: /^#\/tasks\/([A-Za-z0-9_-]+)$/, nav: "automation", render: renderTask },
   { pattern: /^#\/schedules$/, nav: "schedules", render: renderSchedules },
   { pattern: /^#\/contents$/, nav: "contents", render: renderContents },
+  { pattern: /^#\/review\/([A-Za-z0-9_-]+)$/, nav: "automation", render: renderReview },
 ];
 let cleanup = null;
 
