@@ -8,6 +8,7 @@ Create Date: 2026-12-06
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -26,7 +27,7 @@ EDIT_KINDS = ("narration", "regenerate", "upload")
 EDIT_STATUSES = ("pending", "done", "failed", "expired")
 
 
-def _time(name: str, nullable: bool = True) -> sa.Column:
+def _time(name: str, nullable: bool = True) -> sa.Column[datetime]:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 
