@@ -287,3 +287,28 @@ def test_queue_default_asks_for_review(usecases: UseCases) -> None:
     assert queue.default_options == {"review": {"storyboard": True, "final": False}}
     (draft,) = usecases.queues.add_assets(["x"], {"imageCount": 1}, queue.version).tasks
     assert draft.task_settings().review.storyboard and not draft.task_settings().review.final
+
+
+def test_a_retry_does_not_reserve_a_failed_regeneration_again(
+    usecases: UseCases,
+    in_review: str,
+    db_url: str,
+    settings: Settings,
+    owner: Owner,
+    fake: tuple[FakeServer, PaidImagesFake],
+) -> None:
+    fake[1].failures[0] = openai_error(400, "content policy")
+    assert usecases.reviews.regenerate(in_review, 0).status is EditStatus.FAILED
+    usecases.reviews.approve(in_review, ReviewKind.STORYBOARD)
+    state = PipelineState(db_url, settings=settings)
+    assert state.stage_started(in_review, 1, Stage.VIDEO, "run-video", attempt=0)
+    assert state.stage_failed(
+        in_review, 1, Stage.VIDEO, "run-video", "ffmpeg broke", transient=False, attempt=0
+    )
+    assert usecases.retry(in_review).status is TaskStatus.QUEUED
+    assert usecases.credits.balance().model_dump() == {
+        "workspace_id": owner.workspace_id,
+        "balance": 7,
+        "reserved": 0,
+    }
+    assert_ledger_balances(db_url, owner.workspace_id)

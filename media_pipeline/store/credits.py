@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -33,6 +33,7 @@ from media_pipeline.store.credit_models import (
 )
 from media_pipeline.store.errors import InsufficientCredits, ValidationFailed
 from media_pipeline.store.models import Task
+from media_pipeline.store.review_models import StoryboardEdit
 from media_pipeline.store.views import _View
 
 PAID_SOURCES = frozenset({MediaMode.DALLE3, MediaMode.IMAGEN3, MediaMode.SORA2})
@@ -227,17 +228,23 @@ def reserve_generations(session: Session, tasks: Sequence[Task], pricing: Pricin
 
 def reserve_unmade(session: Session, task: Task, pricing: Pricing, now: datetime) -> None:
     """Before a manual retry: reserve again the refunded images that were not made (PENDING again), or the
-    whole generation if it has no image job yet."""
+    whole generation if it has no image job yet. A storyboard review's failed regeneration is not made again
+    (its review is over)."""
     job = session.scalars(
         select(ImageJob).where(ImageJob.task_id == task.id, ImageJob.generation == task.generation)
     ).first()
     if job is None:
         reserve_generations(session, [task], pricing, now)
         return
+    regenerations = select(StoryboardEdit.id).where(
+        StoryboardEdit.task_id == ImageTask.task_id,
+        StoryboardEdit.generation == ImageTask.generation,
+        StoryboardEdit.image_index == ImageTask.image_index,
+    )
     images = list(
         session.scalars(
             select(ImageTask)
-            .where(ImageTask.job_id == job.id, ImageTask.charge == Charge.REFUNDED)
+            .where(ImageTask.job_id == job.id, ImageTask.charge == Charge.REFUNDED, ~exists(regenerations))
             .order_by(ImageTask.image_index)
             .with_for_update()
         )
