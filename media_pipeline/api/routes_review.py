@@ -34,6 +34,7 @@ class ReviewRecord(ApiModel):
     requested_at: datetime
     decided_at: datetime | None
     decided_by: str | None
+    decided_by_name: str | None = Field(description="The deciding user's username.")
 
 
 class StoryboardEdit(ApiModel):

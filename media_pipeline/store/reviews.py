@@ -24,7 +24,7 @@ from media_pipeline.store.credits import consume, refund, reserve_extra_image
 from media_pipeline.store.enums import LogAction, TaskStatus
 from media_pipeline.store.errors import ConflictError
 from media_pipeline.store.lifecycle import add_log, cancel_task
-from media_pipeline.store.models import Task
+from media_pipeline.store.models import Task, User
 from media_pipeline.store.review_gate import REVIEWED_STAGE
 from media_pipeline.store.review_models import (
     EditKind,
@@ -53,6 +53,8 @@ class ReviewRecordView(_View):
     requested_at: datetime
     decided_at: datetime | None
     decided_by: str | None
+    decided_by_name: str | None = None
+    """The username of ``decided_by`` (None for a user that no longer exists)."""
 
 
 class EditView(_View):
@@ -400,11 +402,13 @@ class ReviewService(OwnedService):
                 refund(session, job, [image], now)
 
     def _view(self, session: Session, task: Task) -> ReviewStateView:
-        reviews = session.scalars(
-            select(TaskReview)
+        rows = session.execute(
+            select(TaskReview, User.username)
+            .outerjoin(User, User.id == TaskReview.decided_by)
             .where(TaskReview.task_id == task.id, TaskReview.generation == task.generation)
             .order_by(TaskReview.id)
         ).all()
+        reviews = [row[0] for row in rows]
         edits = session.scalars(
             select(StoryboardEdit)
             .where(StoryboardEdit.task_id == task.id, StoryboardEdit.generation == task.generation)
@@ -420,6 +424,9 @@ class ReviewService(OwnedService):
             status=task.status,
             generation=task.generation,
             waiting=waiting if task.status is TaskStatus.REVIEW else None,
-            reviews=[ReviewRecordView.model_validate(review) for review in reviews],
+            reviews=[
+                ReviewRecordView.model_validate(review).model_copy(update={"decided_by_name": name})
+                for review, name in rows
+            ],
             edits=[EditView.model_validate(edit) for edit in edits],
         )

@@ -130,6 +130,7 @@ def test_storyboard_review_then_final_approval_publishes(
         expect(page.locator("#banner")).to_have_text("승인했습니다.")
         _until(console, alice, task_id, "succeeded", None)
     expect(page.locator("#review-decisions li")).to_have_count(2)
+    expect(page.locator('#review-decisions li[data-status="approved"]', has_text="alice")).to_have_count(2)
     subtitles = console.settings.resolved_storage_root / "tasks" / task_id / "subtitles.srt"
     assert "A line the creator rewrote." in " ".join(subtitles.read_text(encoding="utf-8").split())
     with console.client(alice) as api:
@@ -166,6 +167,7 @@ def test_final_review_reject_publishes_nothing(page: Page, console: Console) -> 
         expect(page.locator('#review-decisions li[data-kind="final"]')).to_have_attribute(
             "data-status", "rejected"
         )
+        expect(page.locator('#review-decisions li[data-kind="final"]')).to_contain_text("alice")
     with console.client(alice) as api:
         video = api.get(f"/api/v1/videos/{task_id}").json()
         stages = api.get(f"/api/v1/videos/{task_id}/progress").json()["stages"]

@@ -38,7 +38,7 @@ export function renderReview(main, taskId) {
     return h("section", { class: "card" }, h("h2", {}, t("review.decisions")),
       h("ul", { id: "review-decisions" }, review.reviews.map((item) => h("li", { dataset: { kind: item.kind, status: item.status } },
         `${t(`review.kind.${item.kind}`)}: ${t(`review.status.${item.status}`)}`,
-        item.decidedBy ? ` · ${t("review.by", { user: item.decidedBy, when: fmtDate(item.decidedAt) })}` : ""))));
+        item.decidedBy ? ` · ${t("review.by", { user: item.decidedByName || item.decidedBy, when: fmtDate(item.decidedAt) })}` : ""))));
   }
 
   async function sceneCard(scene) {
