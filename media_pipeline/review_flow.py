@@ -26,7 +26,7 @@ from media_pipeline.settings import Settings
 from media_pipeline.storage import Storage, StorageKeyError
 from media_pipeline.store import ConflictError, NotFoundError, TaskService, ValidationFailed
 from media_pipeline.store.review_models import EditKind, EditStatus, ReviewKind
-from media_pipeline.store.reviews import Apply, EditView, ReviewService, ReviewStateView
+from media_pipeline.store.reviews import Apply, EditView, ReviewService, ReviewStateView, WaitingReviewView
 
 MAX_NARRATION = 6000
 
@@ -68,6 +68,10 @@ class StoryboardReviews:
     def storyboard(self, task_id: str) -> StoryboardView:
         """The task's review state and scenes (NotFoundError for another owner's task)."""
         return self._with_scenes(self.reviews.state(task_id))
+
+    def waiting(self) -> list[WaitingReviewView]:
+        """The owner's videos waiting for a review, longest waiting first."""
+        return self.reviews.waiting()
 
     def scene_image(self, task_id: str, index: int) -> bytes:
         """The current image of scene ``index`` (PNG bytes)."""

@@ -23,12 +23,15 @@ from media_pipeline.store import (
     StageStatus,
     TaskStatus,
     resolve_engine,
+    session_factory,
 )
 from media_pipeline.store.credits import CreditService
 from media_pipeline.store.errors import InsufficientCredits
+from media_pipeline.store.models import Task
 from media_pipeline.store.render_jobs import job_id
 from media_pipeline.store.review_models import EditKind, EditStatus, ReviewKind, ReviewStatus
 from media_pipeline.store.reviews import ReviewService
+from media_pipeline.store.state_machine import IllegalTransition, move_task
 from media_pipeline.usecases import UseCases
 from media_pipeline_tests.conftest import FakeClock
 from media_pipeline_tests.orchestration.paid_support import paid_settings
@@ -82,7 +85,7 @@ def test_storyboard_review_holds_the_video_until_approved_once(
     assert _launchable(db_url, settings, in_review) == []  # no run is launched, no slot is held
     job = RenderJob.of(usecases.render_jobs.get(in_review, job_id(in_review, 1)))
     assert (job.status, job.step, job.awaiting_approval) == ("RUNNING", "STORYBOARD_REVIEW", True)
-    assert [(item.task_id, item.kind) for item in usecases.reviews.reviews.waiting()] == [
+    assert [(item.task_id, item.kind) for item in usecases.reviews.waiting()] == [
         (in_review, ReviewKind.STORYBOARD)
     ]
     board = usecases.reviews.storyboard(in_review)
@@ -312,3 +315,19 @@ def test_a_retry_does_not_reserve_a_failed_regeneration_again(
         "reserved": 0,
     }
     assert_ledger_balances(db_url, owner.workspace_id)
+
+
+def test_in_review_stray_runs_and_illegal_moves_change_nothing(
+    usecases: UseCases, in_review: str, db_url: str, settings: Settings
+) -> None:
+    state = PipelineState(db_url, settings=settings)
+    before = snapshot(resolve_engine(db_url))
+    assert not state.stage_started(in_review, 1, Stage.VIDEO, "stray-run", attempt=0)
+    assert not state.stage_completed(in_review, 1, Stage.VIDEO, "stray-run", attempt=0)
+    assert snapshot(resolve_engine(db_url)) == before
+    with session_factory(resolve_engine(db_url)).begin() as session:
+        task = session.get(Task, in_review)
+        assert task is not None and task.status is TaskStatus.REVIEW
+        for status in (TaskStatus.RUNNING, TaskStatus.SUCCEEDED, TaskStatus.FAILED):
+            with pytest.raises(IllegalTransition):
+                move_task(task, status)

@@ -135,7 +135,7 @@ class WaitingReview(ApiModel):
 
 @router.get("/reviews", summary="The videos waiting for a storyboard or final review, longest waiting first")
 def list_waiting_reviews(context: Context, owner: ReadOwner) -> Items[WaitingReview]:
-    waiting = context.usecases(owner).reviews.reviews.waiting()
+    waiting = context.usecases(owner).reviews.waiting()
     return Items[WaitingReview](items=[WaitingReview.of(item) for item in waiting])
 
 
