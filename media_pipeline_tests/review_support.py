@@ -11,7 +11,14 @@ from sqlalchemy import Engine, select
 from media_pipeline.domain import Stage
 from media_pipeline.settings import Settings
 from media_pipeline.storage import open_storage
-from media_pipeline.store import Owner, PipelineState, resolve_engine, session_factory
+from media_pipeline.store import (
+    ContentKind,
+    ContentRecord,
+    Owner,
+    PipelineState,
+    resolve_engine,
+    session_factory,
+)
 from media_pipeline.store.credit_models import CreditAccount, CreditLedgerEntry, ImageTask, LedgerKind
 from media_pipeline.store.credits import CreditAdmin
 from media_pipeline.usecases import UseCases
@@ -46,16 +53,23 @@ def run_stage(state: PipelineState, task_id: str, stage: str, generation: int = 
 
 
 def to_storyboard_review(db_url: str, settings: Settings, task_id: str) -> None:
-    """Write the script (story.json in the task storage) and make the paid images; the images stage then
-    completes and the task waits for its storyboard review."""
+    """Write the script (story.json in the task storage) and make the paid images, both recorded as the
+    stages' contents; the images stage then completes and the task waits for its storyboard review."""
     state = PipelineState(db_url, settings=settings)
     spec = state.task_spec(task_id)
     storage = open_storage(settings)
-    storage.write_bytes(f"tasks/{task_id}/story.json", story_of(spec).model_dump_json().encode())
-    run_stage(state, task_id, Stage.SCRIPT)
+    story = f"tasks/{task_id}/story.json"
+    storage.write_bytes(story, story_of(spec).model_dump_json().encode())
+    assert state.stage_started(task_id, 1, Stage.SCRIPT, "run-1-script", attempt=0)
+    script = [ContentRecord(kind=ContentKind.SCRIPT, path=story)]
+    assert state.stage_completed(task_id, 1, Stage.SCRIPT, "run-1-script", script, attempt=0)
     assert state.stage_started(task_id, 1, Stage.IMAGES, "run-1-images", attempt=0)
-    make_images(db_url, settings, task_id)
-    assert state.stage_completed(task_id, 1, Stage.IMAGES, "run-1-images", attempt=0)
+    root = settings.resolved_storage_root
+    images = [
+        ContentRecord(kind=ContentKind.IMAGE, path=path.relative_to(root).as_posix())
+        for path in make_images(db_url, settings, task_id)
+    ]
+    assert state.stage_completed(task_id, 1, Stage.IMAGES, "run-1-images", images, attempt=0)
 
 
 def assert_ledger_balances(db: Engine | str, workspace_id: str) -> dict[str, int]:

@@ -331,3 +331,18 @@ def test_in_review_stray_runs_and_illegal_moves_change_nothing(
         for status in (TaskStatus.RUNNING, TaskStatus.SUCCEEDED, TaskStatus.FAILED):
             with pytest.raises(IllegalTransition):
                 move_task(task, status)
+
+
+def test_a_rerun_that_reuses_the_images_waits_for_a_new_storyboard_review(
+    usecases: UseCases, in_review: str, db_url: str, owner: Owner
+) -> None:
+    usecases.reviews.reject(in_review, ReviewKind.STORYBOARD)
+    result = usecases.rerun(in_review)
+    assert result.started and result.task.generation == 2
+    task = usecases.tasks.get(in_review)
+    assert (task.status, task.message) == (TaskStatus.REVIEW, "waiting for storyboard review")
+    board = usecases.reviews.storyboard(in_review)
+    assert (board.review.generation, board.review.waiting) == (2, ReviewKind.STORYBOARD)
+    assert [(r.generation, r.status) for r in board.review.reviews] == [(2, ReviewStatus.PENDING)]
+    assert _launchable(db_url, usecases.settings, in_review) == []
+    assert assert_ledger_balances(db_url, owner.workspace_id) == {"grant": 10, "reserve": 3, "consume": 3}
