@@ -18,6 +18,7 @@ from media_pipeline.errors import PermanentError
 from media_pipeline.providers.image_sources import validate_image_source
 from media_pipeline.providers.narrators import validate_voice
 from media_pipeline.providers.uploads import has_uploads
+from media_pipeline.review_flow import StoryboardReviews
 from media_pipeline.settings import Settings
 from media_pipeline.storage import SETTING, Storage, StorageConfigError, open_storage
 from media_pipeline.store import (
@@ -37,10 +38,11 @@ from media_pipeline.store import (
 )
 from media_pipeline.store.clock import Clock
 from media_pipeline.store.credits import CreditService, Pricing
-from media_pipeline.store.enums import ACTIVE_STATUSES, ScriptReview
+from media_pipeline.store.enums import ACTIVE_STATUSES, OPEN_STATUSES, ScriptReview
 from media_pipeline.store.errors import ScriptNotApproved
 from media_pipeline.store.image_jobs import ImageJobService, ImageUrl
 from media_pipeline.store.render_jobs import AssetUrl, RenderJobReader, asset_ref, job_id
+from media_pipeline.store.reviews import ReviewService
 from media_pipeline.store.user_contents import UserContentService
 from media_pipeline.store.views import DeletedContentView, RenderJobView
 
@@ -146,6 +148,9 @@ class UseCases:
         self.contents = UserContentService(
             engine, owner, clock=clock, settings=settings, asset_url=asset_url, storage=self.storage
         )
+        self.reviews = StoryboardReviews(
+            ReviewService(engine, owner, clock=clock, settings=settings), self.tasks, self.storage, settings
+        )
         self._run_control = run_control
 
     def check_ready(self, tasks: Sequence[TaskView]) -> None:
@@ -192,7 +197,7 @@ class UseCases:
         create exactly one job."""
         for _ in range(VERSION_ATTEMPTS):
             task = self.tasks.get(task_id)
-            if task.status in ACTIVE_STATUSES:
+            if task.status in OPEN_STATUSES:
                 return self.render_jobs.get(task_id, job_id(task_id, task.generation)), False
             _check_script(task, script)
             self.check_ready([task])
@@ -212,7 +217,7 @@ class UseCases:
     def cancel_render_job(self, task_id: str, job: str) -> RenderJobView:
         """Stop the job if it is queued or running (idempotent; finished jobs are returned as they are)."""
         current = self.render_jobs.get(task_id, job)
-        if current.status in ACTIVE_STATUSES:
+        if current.status in OPEN_STATUSES:
             self.stop(task_id, generation=current.generation)
             current = self.render_jobs.get(task_id, job)
         return current

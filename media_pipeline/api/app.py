@@ -28,6 +28,7 @@ from media_pipeline.api import (
     routes_playback,
     routes_queue,
     routes_render,
+    routes_review,
     routes_uploads,
     routes_videos,
     routes_workspace,
@@ -56,7 +57,7 @@ logger = logging.getLogger(__name__)
 API_VERSION = "1.0.0"
 JSON_BODY_LIMIT = 1024 * 1024
 PROGRESS_POLL_S = 0.5
-_UPLOAD_PATH = re.compile(r"^(/api/v1/videos/[^/]+/uploads|/api/library/[^/]+/files)$")
+_UPLOAD_PATH = re.compile(r"^(/api/v1/videos/[^/]+/(uploads|review/scenes/\d+/image)|/api/library/[^/]+/files)$")
 
 DESCRIPTION = """
 HTTP API of media_pipeline: the draft queue, videos and their render jobs, automation views, uploads.
@@ -187,6 +188,7 @@ def create_app(
         routes_admin,
         routes_uploads,
         routes_channel_connect,
+        routes_review,
         routes_channels,
         routes_contents,
         routes_library,

@@ -15,6 +15,7 @@ from pydantic import ConfigDict, Field
 from media_pipeline.api.schemas import UtcTimes
 from media_pipeline.domain.stages import NARRATION_SHARE, Stage
 from media_pipeline.store.enums import ContentKind, TaskStatus
+from media_pipeline.store.review_gate import REVIEW_AFTER
 from media_pipeline.store.state_machine import overall_progress
 from media_pipeline.store.views import PublishedView, RenderJobView, TaskProgress
 
@@ -34,6 +35,7 @@ _STATUS = {
     TaskStatus.SCHEDULED: JobStatus.PENDING,
     TaskStatus.QUEUED: JobStatus.PENDING,
     TaskStatus.RUNNING: JobStatus.RUNNING,
+    TaskStatus.REVIEW: JobStatus.RUNNING,
     TaskStatus.SUCCEEDED: JobStatus.SUCCEEDED,
     TaskStatus.FAILED: JobStatus.FAILED,
     TaskStatus.CANCELED: JobStatus.CANCELED,
@@ -54,11 +56,13 @@ def job_status(status: TaskStatus) -> JobStatus:
     return _STATUS[status]
 
 
-def job_step(stage: str | None, progress: float) -> str | None:
+def job_step(stage: str | None, progress: float, status: TaskStatus | None = None) -> str | None:
     """The step of a job at ``stage`` with overall ``progress``: the video stage narrates (GENERATE_TTS)
-    before it composes (COMPOSE_VIDEO)."""
+    before it composes (COMPOSE_VIDEO); a task waiting in review is at STORYBOARD_REVIEW or FINAL_REVIEW."""
     if stage is None:
         return None
+    if status is TaskStatus.REVIEW and stage in REVIEW_AFTER:
+        return f"{REVIEW_AFTER[stage].value.upper()}_REVIEW"
     if stage == Stage.VIDEO and progress < _TTS_DONE:
         return "GENERATE_TTS"
     return _STEPS[Stage(stage)]
@@ -90,14 +94,18 @@ class RenderJob(_Wire):
     script_id: str
     status: JobStatus
     step: str | None = Field(
-        description="VALIDATE_SCRIPT, GENERATE_IMAGES, GENERATE_TTS, COMPOSE_VIDEO, THUMBNAIL or PUBLISH"
+        description="VALIDATE_SCRIPT, GENERATE_IMAGES, STORYBOARD_REVIEW, GENERATE_TTS, COMPOSE_VIDEO, "
+        "THUMBNAIL, FINAL_REVIEW or PUBLISH"
     )
     progress: int = Field(ge=0, le=100)
     message: str | None
     error_code: str | None
     error_message: str | None
     assets: RenderAssets
-    awaiting_approval: bool = Field(description="The script is written and waits for approve-script.")
+    awaiting_approval: bool = Field(
+        description="The script is written and waits for approve-script, or the job waits for a storyboard "
+        "or final review (step STORYBOARD_REVIEW / FINAL_REVIEW)."
+    )
     created_by: str
     created_at: datetime
     updated_at: datetime
@@ -113,7 +121,7 @@ class RenderJob(_Wire):
             video_id=job.video_id,
             script_id=job.script_id,
             status=job_status(job.status),
-            step=job_step(job.step, job.progress),
+            step=job_step(job.step, job.progress, job.status),
             progress=int(job.progress),
             message=job.message,
             error_code=job.error_code,
@@ -242,7 +250,7 @@ class ProgressEvent(_Wire):
             video_id=state.task_id,
             job_id=job,
             status=job_status(state.status),
-            step=job_step(state.step, state.progress),
+            step=job_step(state.step, state.progress, state.status),
             progress=int(state.progress),
             message=state.message,
             error_message=state.last_error,

@@ -27,7 +27,7 @@ from media_pipeline.api.errors import ApiError, http_status
 from media_pipeline.api.render_contract import ConnectedMessage, EventType, ProgressEvent
 from media_pipeline.domain.models import is_valid_task_id
 from media_pipeline.store import NotFoundError, Owner, StoreError, TaskProgress
-from media_pipeline.store.enums import ACTIVE_STATUSES, TERMINAL_STATUSES
+from media_pipeline.store.enums import OPEN_STATUSES, TERMINAL_STATUSES
 from media_pipeline.store.render_jobs import job_id as make_job_id
 
 router = APIRouter()
@@ -62,7 +62,7 @@ def _authorize(context: ApiContext, websocket: WebSocket, video_id: str, job: st
         raise NotFoundError(f"task {video_id!r} not found", {"taskId": video_id})
     if job is None:
         task = context.tasks(owner).get(video_id)
-        return _Follow(owner, video_id, task.generation if task.status in ACTIVE_STATUSES else None)
+        return _Follow(owner, video_id, task.generation if task.status in OPEN_STATUSES else None)
     return _Follow(owner, video_id, context.render_jobs(owner).get(video_id, job).generation)
 
 

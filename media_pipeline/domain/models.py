@@ -116,6 +116,14 @@ class SyntheticMediaOverride(_Strict):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=500)]
 
 
+class ReviewSettings(_Strict):
+    """Human reviews a task waits for (docs/ARCHITECTURE.md §4, reviews): the storyboard (each scene's
+    narration and image) after the images stage, and the rendered video before publishing."""
+
+    storyboard: bool = False
+    final: bool = False
+
+
 class TaskSettings(_Strict):
     """Options of one video task; JSON uses camelCase aliases (``mediaMode``), Python snake_case."""
 
@@ -156,6 +164,10 @@ class TaskSettings(_Strict):
     music: bool = False
     image_urls: Annotated[list[HttpUrl], Field(max_length=30)] = Field(default=[], alias="imageUrls")
     requires_approval: bool = Field(default=False, alias="requiresApproval")
+    review: ReviewSettings = Field(
+        default=ReviewSettings(),
+        description="Wait for a storyboard review after the images and/or a final review before publishing.",
+    )
     tags: Annotated[list[Annotated[str, Field(max_length=60)]], Field(max_length=30)] = []
     render_height: Annotated[int, Field(ge=144, le=2160, multiple_of=2)] | None = Field(
         default=None,

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -33,6 +33,7 @@ from media_pipeline.store.credit_models import (
 )
 from media_pipeline.store.errors import InsufficientCredits, ValidationFailed
 from media_pipeline.store.models import Task
+from media_pipeline.store.review_models import StoryboardEdit
 from media_pipeline.store.views import _View
 
 PAID_SOURCES = frozenset({MediaMode.DALLE3, MediaMode.IMAGEN3, MediaMode.SORA2})
@@ -224,17 +225,23 @@ def reserve_generations(session: Session, tasks: Sequence[Task], pricing: Pricin
 
 def reserve_unmade(session: Session, task: Task, pricing: Pricing, now: datetime) -> None:
     """Before a manual retry: reserve again the refunded images that were not made (PENDING again), or the
-    whole generation if it has no image job yet."""
+    whole generation if it has no image job yet. A storyboard review's failed regeneration is not made again
+    (its review is over)."""
     job = session.scalars(
         select(ImageJob).where(ImageJob.task_id == task.id, ImageJob.generation == task.generation)
     ).first()
     if job is None:
         reserve_generations(session, [task], pricing, now)
         return
+    regenerations = select(StoryboardEdit.id).where(
+        StoryboardEdit.task_id == ImageTask.task_id,
+        StoryboardEdit.generation == ImageTask.generation,
+        StoryboardEdit.image_index == ImageTask.image_index,
+    )
     images = list(
         session.scalars(
             select(ImageTask)
-            .where(ImageTask.job_id == job.id, ImageTask.charge == Charge.REFUNDED)
+            .where(ImageTask.job_id == job.id, ImageTask.charge == Charge.REFUNDED, ~exists(regenerations))
             .order_by(ImageTask.image_index)
             .with_for_update()
         )
@@ -248,6 +255,31 @@ def reserve_unmade(session: Session, task: Task, pricing: Pricing, now: datetime
         image.updated_at = now
     job.stop_requested_at = None
     job.updated_at = now
+
+
+def reserve_extra_image(session: Session, job: ImageJob, style: str, prompt: str, now: datetime) -> ImageTask:
+    """One more paid image of the generation (a storyboard review's regeneration): a PROCESSING record
+    appended to the job (``total_images`` grows by one) whose price is reserved now; InsufficientCredits
+    (nothing written) if the balance does not cover it. It is then consumed or refunded like any image."""
+    image = ImageTask(
+        job_id=job.id,
+        task_id=job.task_id,
+        generation=job.generation,
+        image_index=job.total_images,
+        style=style,
+        prompt=prompt,
+        status=ImageStatus.PROCESSING,
+        attempts=1,
+        started_at=now,
+        created_at=now,
+        updated_at=now,
+    )
+    job.total_images += 1
+    _reserve(session, [(job, [image])], now)
+    job.updated_at = now
+    session.add(image)
+    session.flush()
+    return image
 
 
 def refund(session: Session, job: ImageJob, images: Sequence[ImageTask], now: datetime) -> int:

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 class TaskStatus(StrEnum):
     """Lifecycle of a task: draft -> queued -> running -> succeeded | failed | canceled (docs/ARCHITECTURE.md
-    §3)."""
+    §3); a running task may wait in ``review`` for a human (no run holds a stage while it waits)."""
 
     DRAFT = "draft"
     QUEUED = "queued"
@@ -16,10 +16,14 @@ class TaskStatus(StrEnum):
     FAILED = "failed"
     CANCELED = "canceled"
     SCHEDULED = "scheduled"
+    REVIEW = "review"
 
 
 ACTIVE_STATUSES = (TaskStatus.QUEUED, TaskStatus.RUNNING)
 """A task with one of these statuses has a generation in flight."""
+
+OPEN_STATUSES = (*ACTIVE_STATUSES, TaskStatus.REVIEW)
+"""A generation in flight or waiting for a human review (its render job is not finished)."""
 
 TERMINAL_STATUSES = (TaskStatus.SUCCEEDED, TaskStatus.FAILED, TaskStatus.CANCELED)
 """Statuses a generation ends in."""

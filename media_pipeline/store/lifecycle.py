@@ -55,7 +55,13 @@ NEW_GENERATION: dict[str, Any] = {
 }
 """Task columns of a newly queued generation (besides generation + 1, ``queued_at`` and ``updated_at``)."""
 
-CANCELABLE_STATUSES = (TaskStatus.DRAFT, TaskStatus.QUEUED, TaskStatus.SCHEDULED, TaskStatus.RUNNING)
+CANCELABLE_STATUSES = (
+    TaskStatus.DRAFT,
+    TaskStatus.QUEUED,
+    TaskStatus.SCHEDULED,
+    TaskStatus.RUNNING,
+    TaskStatus.REVIEW,
+)
 
 
 _LOG_COLUMNS = {attribute.key: attribute.columns[0].key for attribute in TaskLog.__mapper__.column_attrs}

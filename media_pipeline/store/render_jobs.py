@@ -129,9 +129,8 @@ def _build(
         error_message=error_message,
         requires_approval=task.requires_approval,
         script_approved_at=approved_at,
-        awaiting_approval=bool(
-            task.requires_approval and approved_at is None and status in ACTIVE_STATUSES and script_done
-        ),
+        awaiting_approval=status is TaskStatus.REVIEW
+        or bool(task.requires_approval and approved_at is None and status in ACTIVE_STATUSES and script_done),
         created_by=task.user_id,
         created_at=min(state.created_at for state in states),
         updated_at=updated_at,

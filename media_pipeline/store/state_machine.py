@@ -38,18 +38,26 @@ from media_pipeline.store.lifecycle import (
     end_generation_schedules,
 )
 from media_pipeline.store.models import Content, Task, TaskStageState
+from media_pipeline.store.review_gate import open_review, review_due
+from media_pipeline.store.review_models import ReviewKind
 from media_pipeline.store.user_contents import on_generation_ended, on_stage_completed
 
 TASK_MOVES: dict[TaskStatus, frozenset[TaskStatus]] = {
     TaskStatus.DRAFT: frozenset({TaskStatus.QUEUED, TaskStatus.SCHEDULED, TaskStatus.CANCELED}),
     TaskStatus.SCHEDULED: frozenset({TaskStatus.QUEUED, TaskStatus.CANCELED}),
-    TaskStatus.QUEUED: frozenset({TaskStatus.RUNNING, TaskStatus.FAILED, TaskStatus.CANCELED}),
-    TaskStatus.RUNNING: frozenset({TaskStatus.SUCCEEDED, TaskStatus.FAILED, TaskStatus.CANCELED}),
+    TaskStatus.QUEUED: frozenset(
+        {TaskStatus.RUNNING, TaskStatus.REVIEW, TaskStatus.FAILED, TaskStatus.CANCELED}
+    ),
+    TaskStatus.RUNNING: frozenset(
+        {TaskStatus.SUCCEEDED, TaskStatus.REVIEW, TaskStatus.FAILED, TaskStatus.CANCELED}
+    ),
+    TaskStatus.REVIEW: frozenset({TaskStatus.QUEUED, TaskStatus.CANCELED}),
     TaskStatus.SUCCEEDED: frozenset({TaskStatus.QUEUED}),
     TaskStatus.FAILED: frozenset({TaskStatus.QUEUED}),
     TaskStatus.CANCELED: frozenset({TaskStatus.QUEUED}),
 }
-"""Legal task status changes (a finished task is queued again by retry, rerun or its schedule)."""
+"""Legal task status changes (a finished task is queued again by retry, rerun or its schedule; a task
+waits in review after a stage that its ``review`` setting names, and an approval queues it again)."""
 
 STAGE_MOVES: dict[StageStatus, frozenset[StageStatus]] = {
     StageStatus.WAITING: frozenset(
@@ -284,7 +292,10 @@ def reuse_completed_stages(
             metadata={"reusedGeneration": previous},
         )
         reused.append(stage)
-    if reused:
+        if (kind := review_due(session, task, stage)) is not None:
+            enter_review(session, task, kind, now)  # a reused storyboard or video is reviewed again
+            break
+    if reused and task.status is not TaskStatus.REVIEW:
         task.step, task.progress = reused[-1], overall_progress(reused[-1], 100)
         task.message = f"queued; reusing {', '.join(reused)} of generation {previous}"
     return reused
@@ -392,6 +403,8 @@ def _after_stage_done(session: Session, task: Task, stage: str, now: datetime) -
         task.progress = overall_progress(stage, 100)
         waits = task.requires_approval and task.script_approved_at is None and stage == Stage.SCRIPT
         task.message = "waiting for script approval" if waits else f"{stage} completed"
+        if (kind := review_due(session, task, stage)) is not None:
+            enter_review(session, task, kind, now)
         return
     move_task(task, TaskStatus.SUCCEEDED)
     task.progress = 100.0
@@ -409,6 +422,16 @@ def _after_stage_done(session: Session, task: Task, stage: str, now: datetime) -
         .limit(1)
     )
     end_generation_schedules(session, task, now)
+
+
+def enter_review(session: Session, task: Task, kind: ReviewKind, now: datetime) -> None:
+    """The generation waits for a human ``kind`` review: the task leaves the active statuses, so no stage
+    is launched and no run holds a slot until the review is approved (docs/ARCHITECTURE.md §4)."""
+    move_task(task, TaskStatus.REVIEW)
+    open_review(session, task, kind, now)
+    task.message = f"waiting for {kind.value} review"
+    task.updated_at = now
+    add_log(session, task, LogAction.PROGRESS, task.message, now=now, metadata={"review": kind.value})
 
 
 def _schedule_retry(

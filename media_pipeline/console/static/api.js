@@ -43,10 +43,11 @@ async function send(method, path, body, options) {
     if (!current) { onExpired(); throw new ApiError(401, { code: "UNAUTHORIZED", message: "signed out" }); }
     headers.Authorization = `Bearer ${current.token}`;
   }
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const form = body instanceof FormData;  // multipart: the browser sets the type with its boundary
+  if (body !== undefined && !form) headers["Content-Type"] = "application/json";
   let response;
   try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    response = await fetch(path, { method, headers, body: body === undefined || form ? body : JSON.stringify(body) });
   } catch {
     throw new ApiError(0, { code: "NETWORK", message: "network error" });
   }
@@ -74,6 +75,8 @@ export const api = {
   get: (path) => request("GET", path),
   post: (path, body) => request("POST", path, body ?? {}),
   patch: (path, body) => request("PATCH", path, body),
+  put: (path, body) => request("PUT", path, body),
+  upload: (path, form) => request("POST", path, form),
   del: (path, body) => request("DELETE", path, body),
 };
 

@@ -15,6 +15,7 @@ import { renderLibrary } from "./views/library.js";
 import { drawerChrome } from "./views/drawer.js";
 import { headerBalance, renderCredits } from "./views/credits.js";
 import { renderImageJob } from "./views/imagejob.js";
+import { renderReview } from "./views/review.js";
 
 const ROUTES = [
   { pattern: /^#\/library$/, nav: "library", render: renderLibrary },
@@ -27,6 +28,7 @@ const ROUTES = [
   { pattern: /^#\/admin$/, nav: "admin", render: renderAdmin },
   { pattern: /^#\/tasks\/([A-Za-z0-9_-]+)\/images$/, nav: "automation", render: renderImageJob },
   { pattern: /^#\/credits(?:\/([A-Za-z0-9_-]+))?$/, nav: "credits", render: renderCredits },
+  { pattern: /^#\/review\/([A-Za-z0-9_-]+)$/, nav: "automation", render: renderReview },
 ];
 let cleanup = null;
 

@@ -7,7 +7,11 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
 from media_pipeline.settings import get_settings
-from media_pipeline.store import account_models, credit_models  # noqa: F401  (register their tables)
+from media_pipeline.store import (  # noqa: F401  (register their tables on Base)
+    account_models,
+    credit_models,
+    review_models,
+)
 from media_pipeline.store.db import make_engine
 from media_pipeline.store.models import Base
 

@@ -7,7 +7,7 @@ import { logViewer } from "./logs.js";
 import { showStopResult } from "./stopresult.js";
 import { confirmWithCost, creditsChanged, planCosts, retryCosts } from "./credits.js";
 
-const TABS = ["scheduled", ...STAGES, "failed", "done"];
+const TABS = ["scheduled", "review", ...STAGES, "failed", "done"];
 const REFRESH_MS = 10000;
 const FALLBACK_POLL_MS = 5000;
 
@@ -30,6 +30,7 @@ export async function taskAction(kind, taskId, title, errorSlot) {
 
 function rowsOf(data, tab) {
   if (tab === "scheduled") return data.scheduled;
+  if (tab === "review") return data.review;
   if (tab === "failed" || tab === "done") return data.tabs[tab];
   const stage = data.tabs.stages[tab] || { waiting: [], processing: [] };
   return [...stage.processing, ...stage.waiting];
@@ -38,6 +39,12 @@ function rowsOf(data, tab) {
 function scheduledRow(task) {
   return { taskId: task.id, title: task.title, taskStatus: task.status, stage: null, stageStatus: null,
     progress: task.progress, error: task.lastError, updatedAt: task.updatedAt };
+}
+
+// A task waiting for a storyboard or final review (its stage slot is free while it waits).
+function reviewRow(item) {
+  return { taskId: item.videoId, title: item.title, taskStatus: "review", stage: item.kind === "final" ? "thumbnail" : "images",
+    stageStatus: null, progress: 0, error: t(`review.waiting.${item.kind}`), updatedAt: item.requestedAt };
 }
 
 export function renderAutomation(main, tabName) {
@@ -53,11 +60,12 @@ export function renderAutomation(main, tabName) {
   const error = h("p", { class: "error", role: "alert", id: "auto-error" });
 
   async function load() {
-    const [tabs, scheduled] = await Promise.all([
+    const [tabs, scheduled, reviews] = await Promise.all([
       api.get("/api/automation/tabs"),
       api.get("/api/v1/videos?status=scheduled"),
+      api.get("/api/v1/reviews"),
     ]);
-    return { tabs, scheduled: scheduled.items.map(scheduledRow) };
+    return { tabs, scheduled: scheduled.items.map(scheduledRow), review: reviews.items.map(reviewRow) };
   }
 
   function drawTabs(data) {
@@ -80,7 +88,8 @@ export function renderAutomation(main, tabName) {
   function actions(row) {
     const slot = h("span", { class: "error", role: "alert" });
     const buttons = [h("a", { class: "button", href: `#/tasks/${row.taskId}` }, t("act.open"))];
-    const live = ["queued", "running", "scheduled"].includes(row.taskStatus);
+    const live = ["queued", "running", "scheduled", "review"].includes(row.taskStatus);
+    if (row.taskStatus === "review") buttons.push(h("a", { class: "button", href: `#/review/${row.taskId}`, "data-action": "review" }, t("act.review")));
     const act = (kind) => h("button", { type: "button", class: kind === "stop" ? "danger" : "", "data-action": kind,
       onclick: async () => { if (await taskAction(kind, row.taskId, row.title, slot)) refresh(); } }, t(`act.${kind}`));
     if (live) buttons.push(act("stop"));

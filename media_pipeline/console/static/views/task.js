@@ -44,7 +44,8 @@ export function renderTask(main, taskId) {
     const act = (kind) => h("button", { type: "button", "data-action": kind, class: kind === "stop" ? "danger" : "",
       onclick: async () => { if (await taskAction(kind, task.id, task.title, slot)) load(); } }, t(`act.${kind}`));
     const buttons = [];
-    if (["queued", "running", "scheduled"].includes(task.status)) buttons.push(act("stop"));
+    if (task.status === "review") buttons.push(h("a", { class: "button primary", id: "open-review", href: `#/review/${task.id}` }, t("act.review")));
+    if (["queued", "running", "scheduled", "review"].includes(task.status)) buttons.push(act("stop"));
     if (task.status === "failed") buttons.push(act("retry"));
     if (["failed", "succeeded", "canceled"].includes(task.status)) buttons.push(act("rerun"));
     status.replaceChildren(
