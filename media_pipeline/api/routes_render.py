@@ -9,10 +9,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
-from fastapi.responses import FileResponse, RedirectResponse
+from fastapi.responses import FileResponse
 
 from media_pipeline.api.deps import Context, DownloadOwner, ReadOwner, WriteOwner
 from media_pipeline.api.errors import responses
+from media_pipeline.api.files import stored_file
 from media_pipeline.api.render_contract import (
     CreatedRenderJob,
     CreateRenderJobBody,
@@ -131,13 +132,7 @@ def download_asset(
     context: Context,
     owner: DownloadOwner,
 ) -> Response:
-    asset = context.render_jobs(owner).asset_file(video_id, job_id, asset_id)
-    if asset.url is not None:
-        return RedirectResponse(asset.url, status_code=307)
-    assert asset.path is not None
-    return FileResponse(
-        asset.path, media_type=asset.media_type, filename=asset.name, content_disposition_type="inline"
-    )
+    return stored_file(context.render_jobs(owner).asset_file(video_id, job_id, asset_id))
 
 
 @router.get(
