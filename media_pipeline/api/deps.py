@@ -7,11 +7,13 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.requests import HTTPConnection
 
-from media_pipeline.api.auth import Principal, authenticate, require_scope
+from media_pipeline.api.auth import Principal, require_scope
 from media_pipeline.api.context import ApiContext
 from media_pipeline.api.schemas import MAX_INT
 from media_pipeline.domain.models import TASK_ID_PATTERN
+from media_pipeline.logcontext import add_log_fields
 from media_pipeline.store import Owner, ValidationFailed
 
 bearer = HTTPBearer(
@@ -21,6 +23,20 @@ bearer = HTTPBearer(
     description="HS256 JWT with `sub` (user id) and `workspace_id`; mint one with `media-pipeline token`.",
 )
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,10})"?$')
+_TASK_ID = re.compile(TASK_ID_PATTERN)
+_JOB_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+
+
+async def log_path_ids(connection: HTTPConnection) -> None:
+    """Put the video and job ids of the request path into the log context (an app-wide dependency;
+    async, so the fields are set before the route's threads copy the context)."""
+    params = connection.path_params
+    video = params.get("videoId") or params.get("video_id")
+    job = params.get("jobId") or params.get("job_id")
+    add_log_fields(
+        videoId=video if isinstance(video, str) and _TASK_ID.fullmatch(video) else None,
+        jobId=job if isinstance(job, str) and _JOB_ID.fullmatch(job) else None,
+    )
 
 
 def get_context(request: Request) -> ApiContext:
@@ -33,7 +49,7 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
 
 
 def _principal(context: Context, credentials: Credentials) -> Principal:
-    return authenticate(credentials.credentials if credentials else None, context.settings)
+    return context.authenticate(credentials.credentials if credentials else None)
 
 
 def _reader(principal: Annotated[Principal, Depends(_principal)]) -> Owner:
@@ -56,7 +72,7 @@ def _downloader(
     ] = None,
 ) -> Owner:
     token = credentials.credentials if credentials else access_token
-    return require_scope(authenticate(token, context.settings), "read")
+    return require_scope(context.authenticate(token), "read")
 
 
 ReadOwner = Annotated[Owner, Depends(_reader)]
