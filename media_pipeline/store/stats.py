@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, Connection, case, func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -89,9 +90,9 @@ class StatsReader(StoreBase):
             open_stages={(stage, status): count for stage, status, count in open_stages},
             durations=durations,
             oldest_waiting_s={
-                stage: max(0.0, (now - as_utc(queued)).total_seconds())
+                str(stage): max(0.0, (now - as_utc(queued)).total_seconds())
                 for stage, queued in oldest
-                if queued is not None
+                if isinstance(queued, datetime)
             },
             **failures,
         )
