@@ -6,6 +6,7 @@ import argparse
 import json
 import re
 import sys
+import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +21,7 @@ def _demo(args: argparse.Namespace) -> object:
     from media_pipeline.domain import TaskSettings, TaskSpec
     from media_pipeline.media.loudness import measure_loudness
     from media_pipeline.media.probe import summarize
-    from media_pipeline.pipeline import produce_task
+    from media_pipeline.pipeline import local_video, produce_task
 
     task_id = args.task_id or "demo-" + datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     korean = args.language == "ko"
@@ -41,10 +42,12 @@ def _demo(args: argparse.Namespace) -> object:
     started = datetime.now(UTC)
     result = produce_task(spec)
     elapsed = (datetime.now(UTC) - started).total_seconds()
-    summary = summarize(result.video)
+    with tempfile.TemporaryDirectory(prefix="media-pipeline-demo-") as folder:
+        video = local_video(result, Path(folder))  # object storage: a downloaded copy to probe
+        summary = summarize(video)
+        loudness = measure_loudness(video)
     print(f"demo finished in {elapsed:.1f}s", file=sys.stderr)
     print(json.dumps(summary.as_dict(), indent=2), file=sys.stderr)
-    loudness = measure_loudness(result.video)
     print(
         f"duration {summary.duration:.2f}s (target {spec.settings.duration_s:g}s), "
         f"loudness {loudness.integrated_lufs:.1f} LUFS, true peak {loudness.true_peak_dbtp:.1f} dBTP",
@@ -52,7 +55,7 @@ def _demo(args: argparse.Namespace) -> object:
     )
     print(f"thumbnail: {result.thumbnail}", file=sys.stderr)
     print(f"published: {result.url}", file=sys.stderr)
-    print(result.video)
+    print(result.video_location)
     return None
 
 

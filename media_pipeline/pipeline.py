@@ -35,16 +35,23 @@ from media_pipeline.storage import open_storage
 @dataclass(frozen=True)
 class PublishedTask:
     """The published assets of a produced task: files on the local-folder backend; on object storage
-    their keys (relative paths; read them through ``media_pipeline.storage``)."""
+    their keys (relative paths; read them through ``media_pipeline.storage``). ``video_uri`` names the
+    video in the storage (``file://`` or ``s3://``)."""
 
     task_id: str
     video: Path
+    video_uri: str
     thumbnail: Path
     subtitles: Path
     story: Path
     duration_s: float
     url: str
     publish: PublishResult
+
+    @property
+    def video_location(self) -> str:
+        """Where the video is: its file on the local folder (absolute), else its storage URI."""
+        return str(self.video) if self.video.is_absolute() else self.video_uri
 
 
 def _instance(instance: dg.DagsterInstance | None) -> dg.DagsterInstance:
@@ -109,6 +116,7 @@ def published_task(task_id: str, *, settings: Settings | None = None) -> Publish
     return PublishedTask(
         task_id=task_id,
         video=paths.output_mp4,
+        video_uri=storage.uri(keys.output_mp4.as_posix()),
         thumbnail=paths.thumbnail_jpg,
         subtitles=paths.subtitles_srt,
         story=paths.story_json,
@@ -116,3 +124,11 @@ def published_task(task_id: str, *, settings: Settings | None = None) -> Publish
         url=publish.url,
         publish=publish,
     )
+
+
+def local_video(task: PublishedTask, folder: Path, *, settings: Settings | None = None) -> Path:
+    """A local file of the task's video, to probe or play: the file itself on the local folder, else a
+    download into ``folder``."""
+    storage = open_storage(settings or get_settings())
+    key = TaskPaths.keys(task.task_id).output_mp4.as_posix()
+    return storage.local_path(key) or storage.download(key, folder / "output.mp4")

@@ -18,6 +18,8 @@ class PlanLimits(BaseModel):
     runs_per_day: int = Field(ge=1, description="Productions the users may start per UTC day.")
 
 
+DEV_JWT_SECRET = "media-pipeline-dev-secret-change-me-in-production"
+"""The built-in JWT secret: accepted only in development mode."""
 DEFAULT_PLANS = {
     "free": PlanLimits(drafts_per_queue=50, items_per_add=10, runs_per_day=20),
     "pro": PlanLimits(drafts_per_queue=500, items_per_add=100, runs_per_day=500),
@@ -162,8 +164,22 @@ class Settings(BaseSettings):
     )
 
     # HTTP API.
-    jwt_secret: SecretStr = SecretStr("media-pipeline-dev-secret-change-me-in-production")
+    mode: Literal["development", "production"] = Field(
+        default="development",
+        description="development (make demo, tests: the built-in JWT secret is allowed) | production (the "
+        "API refuses to start without a JWT secret of at least 32 characters).",
+    )
+    jwt_secret: SecretStr = SecretStr(DEV_JWT_SECRET)
+    jwt_secret_file: Path | None = Field(
+        default=None, description="File holding the JWT secret (e.g. a mounted secret); wins over jwt_secret."
+    )
     jwt_issuer: str = "media_pipeline"
+    login_max_failures: int = Field(
+        default=5,
+        ge=1,
+        description="Failed sign-ins per username (and 4x per address) within login_window_s.",
+    )
+    login_window_s: float = Field(default=300.0, gt=0, description="Window of the sign-in rate limit.")
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     cors_allowed_origins: list[str] = Field(
@@ -202,6 +218,12 @@ class Settings(BaseSettings):
         description="Tries of one provider HTTP request within a stage attempt, before the stage-level "
         "retries (5, 10, 30 s) take over.",
     )
+
+    @model_validator(mode="after")
+    def _secret_from_file(self) -> Self:
+        if self.jwt_secret_file is not None:
+            self.jwt_secret = SecretStr(self.jwt_secret_file.read_text(encoding="utf-8").strip())
+        return self
 
     @model_validator(mode="after")
     def _default_plan_exists(self) -> Self:

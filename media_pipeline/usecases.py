@@ -159,11 +159,16 @@ class UseCases:
 
     # -- tasks ---------------------------------------------------------------------------------------
 
-    def run_drafts(self, version: int, ids: Sequence[str] | None = None) -> RunResult:
+    def run_drafts(
+        self, version: int, ids: Sequence[str] | None = None, *, request_key: str | None = None
+    ) -> RunResult:
         """Queue the drafts (all, or ``ids``) at queue ``version``; refused (nothing queued) if one of them
         is not ready or the workspace's credits do not cover their paid images. The check and the
-        reservation run inside the run's transaction, on the drafts it locked."""
-        return self.queues.run(version, ids, ready=self.check_ready, pricing=self.pricing)
+        reservation run inside the run's transaction, on the drafts it locked. A Run repeated with
+        ``request_key`` answers the first one's result (``store/run_requests.py``)."""
+        return self.queues.run(
+            version, ids, ready=self.check_ready, pricing=self.pricing, request_key=request_key
+        )
 
     def retry(self, task_id: str) -> TaskView:
         """Retry a failed task from its failed stage after checking it can run; paid images not made

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
@@ -34,8 +34,10 @@ from media_pipeline.api import (
     routes_workspace,
     ws_progress,
 )
+from media_pipeline.api.auth import check_secret
 from media_pipeline.api.context import ApiContext, RunControlFactory
 from media_pipeline.api.cors import install_cors
+from media_pipeline.api.deps import log_path_ids
 from media_pipeline.api.errors import install_error_handlers
 from media_pipeline.api.metrics import ApiMetrics
 from media_pipeline.api.middleware import RequestContextMiddleware
@@ -132,6 +134,7 @@ def create_app(
     ``DAGSTER_HOME`` if set); ``progress_poll_s`` is the progress poller's interval.
     """
     settings = settings or get_settings()
+    check_secret(settings)  # outside development mode, no start with a missing or short JWT secret
     storage = open_storage(settings)
     storage.check()  # fail at start-up, naming the setting, if the task storage cannot be used
     engine = make_engine(engine_url or settings.resolved_app_db_url)
@@ -167,6 +170,7 @@ def create_app(
         debug=False,
         docs_url=None,
         redoc_url=None,
+        dependencies=[Depends(log_path_ids)],
     )
     app.state.context = context
     install_error_handlers(app)

@@ -1,17 +1,20 @@
 """JWT bearer tokens (HS256, PyJWT): ``sub`` is the user id, ``workspace_id`` the workspace; the pair is the
 ``Owner`` every service call is scoped by. ``scope`` lists ``read`` and/or ``write`` (writes need ``write``).
+``jti`` identifies a token for sign-out (the revocation list, ``store/revoked_tokens.py``). Outside
+development mode the API refuses to start without a secret of ``MIN_SECRET_LENGTH`` characters.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import jwt
 
 from media_pipeline.api.errors import ApiError
-from media_pipeline.settings import Settings
+from media_pipeline.settings import DEV_JWT_SECRET, Settings
 from media_pipeline.store.owner import Owner
 
 ALGORITHM = "HS256"
@@ -19,6 +22,23 @@ WORKSPACE_CLAIM = "workspace_id"
 DEFAULT_SCOPES = ("read", "write")
 DEFAULT_TTL_S = 24 * 3600
 LEEWAY_S = 30
+MIN_SECRET_LENGTH = 32
+
+
+class InsecureSecret(RuntimeError):
+    """Outside development mode, the JWT secret is missing (the built-in one) or too short."""
+
+
+def check_secret(settings: Settings) -> None:
+    """InsecureSecret unless the settings' JWT secret may sign tokens in their mode."""
+    if settings.mode == "development":
+        return
+    secret = settings.jwt_secret.get_secret_value()
+    if secret == DEV_JWT_SECRET or len(secret) < MIN_SECRET_LENGTH:
+        raise InsecureSecret(
+            f"MEDIA_PIPELINE_MODE={settings.mode} needs MEDIA_PIPELINE_JWT_SECRET (or _FILE) of at least "
+            f"{MIN_SECRET_LENGTH} characters; the built-in development secret is refused"
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +47,8 @@ class Principal:
 
     owner: Owner
     scopes: frozenset[str]
+    token_id: str | None = None
+    expires_at: datetime | None = None
 
 
 def mint_token(
@@ -45,6 +67,7 @@ def mint_token(
         "iss": settings.jwt_issuer,
         "iat": now,
         "exp": now + timedelta(seconds=ttl_s),
+        "jti": uuid.uuid4().hex,
         "scope": " ".join(scopes),
     }
     return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm=ALGORITHM)
@@ -55,8 +78,11 @@ def unauthorized(message: str) -> ApiError:
     return ApiError(401, message)
 
 
-def authenticate(token: str | None, settings: Settings) -> Principal:
-    """The principal of a bearer token; ApiError 401 if it is missing, expired, forged or malformed."""
+def authenticate(
+    token: str | None, settings: Settings, revoked: Callable[[str], bool] = lambda _jti: False
+) -> Principal:
+    """The principal of a bearer token; ApiError 401 if it is missing, expired, forged, malformed or
+    ``revoked`` (signed out)."""
     if not token:
         raise unauthorized("a bearer token is required")
     try:
@@ -73,9 +99,13 @@ def authenticate(token: str | None, settings: Settings) -> Principal:
         raise unauthorized("the token has expired") from exc
     except (jwt.InvalidTokenError, ValueError) as exc:
         raise unauthorized("the token is invalid") from exc
+    token_id = claims.get("jti") if isinstance(claims.get("jti"), str) else None
+    if token_id is not None and revoked(token_id):
+        raise unauthorized("the token was signed out")
     scope = claims.get("scope", " ".join(DEFAULT_SCOPES))
     scopes = frozenset(scope.split()) if isinstance(scope, str) else frozenset()
-    return Principal(owner=owner, scopes=scopes)
+    expires_at = datetime.fromtimestamp(claims["exp"], UTC)
+    return Principal(owner=owner, scopes=scopes, token_id=token_id, expires_at=expires_at)
 
 
 def require_scope(principal: Principal, scope: str) -> Owner:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from sqlalchemy import Engine
 
+from media_pipeline.api.auth import Principal, authenticate
+from media_pipeline.api.login_limits import LoginLimiter
 from media_pipeline.api.metrics import ApiMetrics
 from media_pipeline.api.playback import Playback
 from media_pipeline.api.progress import ProgressHub
+from media_pipeline.logcontext import add_log_fields
 from media_pipeline.orchestration.dagster_link import DagsterLink
 from media_pipeline.settings import Settings
 from media_pipeline.storage import Storage
@@ -20,6 +25,7 @@ from media_pipeline.store.clock import Clock
 from media_pipeline.store.library import LibraryService
 from media_pipeline.store.plans import WorkspacePlans
 from media_pipeline.store.render_jobs import RenderJobReader, job_id
+from media_pipeline.store.revoked_tokens import RevokedTokens
 from media_pipeline.store.run_control import RunControl
 from media_pipeline.store.user_contents import UserContentService
 from media_pipeline.usecases import UseCases
@@ -54,9 +60,27 @@ class ApiContext:
     storage: Storage
     playback: Playback
     clock: Clock | None = None
+    started: float = field(default_factory=time.monotonic)
+    """``time.monotonic()`` when the app was built (``/health`` uptime)."""
     _run_control: RunControl | None = field(default=None, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _queue_ids: dict[Owner, str] = field(default_factory=dict, init=False)
+
+    @cached_property
+    def revoked_tokens(self) -> RevokedTokens:
+        """The signed-out tokens."""
+        return RevokedTokens(self.engine, clock=self.clock, settings=self.settings)
+
+    @cached_property
+    def login_limiter(self) -> LoginLimiter:
+        """Failed sign-ins per username and per address (this process)."""
+        return LoginLimiter(self.settings.login_max_failures, self.settings.login_window_s)
+
+    def authenticate(self, token: str | None) -> Principal:
+        """The caller of a bearer token, refused (401) if signed out; its user id goes into the logs."""
+        principal = authenticate(token, self.settings, self.revoked_tokens.is_revoked)
+        add_log_fields(userId=principal.owner.user_id)
+        return principal
 
     def queues(self, owner: Owner) -> QueueService:
         """The owner's queue service."""

@@ -14,7 +14,7 @@ from starlette.middleware.cors import CORSMiddleware
 from media_pipeline.settings import Settings
 
 PREFLIGHT_MAX_AGE_S = 600
-REQUEST_HEADERS = ["Authorization", "Content-Type", "If-Match", "X-Request-ID"]
+REQUEST_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "If-Match", "X-Request-ID"]
 EXPOSED_HEADERS = ["ETag", "Location", "X-Request-ID"]
 
 

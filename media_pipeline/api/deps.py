@@ -7,11 +7,13 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.requests import HTTPConnection
 
-from media_pipeline.api.auth import Principal, authenticate, require_scope, unauthorized
+from media_pipeline.api.auth import Principal, require_scope, unauthorized
 from media_pipeline.api.context import ApiContext
 from media_pipeline.api.schemas import MAX_INT
 from media_pipeline.domain.models import TASK_ID_PATTERN
+from media_pipeline.logcontext import add_log_fields
 from media_pipeline.store import Owner, ValidationFailed
 from media_pipeline.store.users import UserService
 
@@ -22,6 +24,20 @@ bearer = HTTPBearer(
     description="HS256 JWT with `sub` (user id) and `workspace_id`; mint one with `media-pipeline token`.",
 )
 _ETAG = re.compile(r'^(?:W/)?"?(\d{1,10})"?$')
+_TASK_ID = re.compile(TASK_ID_PATTERN)
+_JOB_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
+
+
+async def log_path_ids(connection: HTTPConnection) -> None:
+    """Put the video and job ids of the request path into the log context (an app-wide dependency;
+    async, so the fields are set before the route's threads copy the context)."""
+    params = connection.path_params
+    video = params.get("videoId") or params.get("video_id")
+    job = params.get("jobId") or params.get("job_id")
+    add_log_fields(
+        videoId=video if isinstance(video, str) and _TASK_ID.fullmatch(video) else None,
+        jobId=job if isinstance(job, str) and _JOB_ID.fullmatch(job) else None,
+    )
 
 
 def get_context(request: Request) -> ApiContext:
@@ -36,7 +52,7 @@ Credentials = Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
 def principal_of(token: str | None, context: ApiContext) -> Principal:
     """The principal of a bearer token whose user is not disabled (docs/ARCHITECTURE.md §10); ApiError 401
     otherwise."""
-    principal = authenticate(token, context.settings)
+    principal = context.authenticate(token)
     users = UserService(context.engine, clock=context.clock, settings=context.settings)
     if users.is_disabled(principal.owner.user_id):
         raise unauthorized("this user is disabled")

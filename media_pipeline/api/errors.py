@@ -38,6 +38,7 @@ _CODES_BY_STATUS = {
     413: "PAYLOAD_TOO_LARGE",
     415: "UNSUPPORTED_MEDIA_TYPE",
     422: "VALIDATION_ERROR",
+    429: "RATE_LIMITED",
 }
 
 
@@ -58,7 +59,7 @@ class ErrorBody(BaseModel):
     code: str = Field(
         description="VALIDATION_ERROR, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, SCRIPT_NOT_APPROVED, "
         "LIMIT_EXCEEDED, INSUFFICIENT_CREDITS, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, "
-        "METHOD_NOT_ALLOWED or INTERNAL",
+        "METHOD_NOT_ALLOWED, RATE_LIMITED or INTERNAL",
         examples=["CONFLICT"],
     )
     message: str = Field(description="Human-readable explanation.")
@@ -79,12 +80,14 @@ class ApiError(MediaPipelineError):
         details: dict[str, Any] | None = None,
         *,
         code: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.http_status = http_status
         self.code = code or code_for_status(http_status)
         self.message = message
         self.details: dict[str, Any] = details or {}
+        self.headers = headers or {}
 
     def to_dict(self) -> dict[str, Any]:
         """The error body."""
@@ -150,8 +153,10 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
 async def _known_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StoreError | ApiError)
     status = http_status(exc)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(exc.to_dict(), status_code=status, headers=headers)
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    if isinstance(exc, ApiError):
+        headers.update(exc.headers)
+    return JSONResponse(exc.to_dict(), status_code=status, headers=headers or None)
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:

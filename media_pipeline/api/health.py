@@ -1,5 +1,5 @@
-"""Health checks with short timeouts: the app DB (answers, schema at the code's migration revision) and the
-Dagster instance's run storage.
+"""Health checks with short timeouts: the app DB (answers, schema at the code's migration revision), the
+Dagster instance's run storage and the task storage; with the process's role, version and uptime.
 
 Blocking checks run in worker threads; a check that does not answer in time is reported as an error
 (its thread is abandoned, never awaited).
@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from importlib import metadata
 from typing import Any
 
 import anyio
@@ -17,10 +18,12 @@ from sqlalchemy import Engine, text
 
 from media_pipeline.api.schemas import Check, Health
 from media_pipeline.orchestration.dagster_link import DagsterLink
+from media_pipeline.storage import Storage
 from media_pipeline.store.db import current_revision, head_revision
 
 DB_TIMEOUT_S = 2.0
 DAGSTER_TIMEOUT_S = 3.0
+STORAGE_TIMEOUT_S = 3.0
 
 
 def _check_db(engine: Engine) -> dict[str, Any]:
@@ -45,15 +48,38 @@ async def _timed(check: Callable[[], dict[str, Any]], timeout_s: float) -> Check
     return Check(latency_ms=round((time.perf_counter() - started) * 1000, 2), **result)
 
 
-async def check_health(engine: Engine, dagster: DagsterLink) -> Health:
-    """Both checks concurrently; ``error`` if the app DB fails, ``degraded`` if only Dagster does."""
-    db, orchestrator = await asyncio.gather(
-        _timed(lambda: _check_db(engine), DB_TIMEOUT_S), _timed(dagster.check, DAGSTER_TIMEOUT_S)
+def _check_storage(storage: Storage) -> dict[str, Any]:
+    """The task storage is usable (folder writable / bucket reachable with these credentials)."""
+    storage.check()
+    return {"status": "ok", "storage": type(storage).__name__}
+
+
+def package_version() -> str:
+    """The installed media_pipeline version."""
+    try:
+        return metadata.version("media_pipeline")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+async def check_health(engine: Engine, dagster: DagsterLink, storage: Storage, started: float) -> Health:
+    """All checks concurrently; ``error`` if the app DB fails, ``degraded`` if only Dagster or the task
+    storage does. ``started`` is the process's ``time.monotonic()`` at start (uptime)."""
+    db, orchestrator, files = await asyncio.gather(
+        _timed(lambda: _check_db(engine), DB_TIMEOUT_S),
+        _timed(dagster.check, DAGSTER_TIMEOUT_S),
+        _timed(lambda: _check_storage(storage), STORAGE_TIMEOUT_S),
     )
     if db.status == "error":
         status = "error"
-    elif orchestrator.status == "error":
+    elif "error" in (orchestrator.status, files.status):
         status = "degraded"
     else:
         status = "ok"
-    return Health(status=status, checks={"db": db, "dagster": orchestrator})
+    return Health(
+        status=status,
+        role="api",
+        version=package_version(),
+        uptime_s=round(time.monotonic() - started, 3),
+        checks={"db": db, "dagster": orchestrator, "storage": files},
+    )

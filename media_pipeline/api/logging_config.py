@@ -1,31 +1,22 @@
-"""Structured (JSON lines) logging with the current request id taken from a context variable."""
+"""Structured (JSON lines) logging; every line carries ``requestId``, ``userId``, ``videoId`` and ``jobId``
+where known (``media_pipeline/logcontext.py``)."""
 
 from __future__ import annotations
 
 import json
 import logging
 import sys
-from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
-REQUEST_ID: ContextVar[str | None] = ContextVar("media_pipeline_request_id", default=None)
-"""The id of the request being served (set by the request middleware; copied into worker threads)."""
+from media_pipeline.logcontext import FIELDS, install_log_context
 
-_STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime", "request_id"}
-
-
-class RequestIdFilter(logging.Filter):
-    """Adds ``record.request_id`` from the context (unless the caller passed one in ``extra``)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if getattr(record, "request_id", None) is None:
-            record.request_id = REQUEST_ID.get()
-        return True
+_STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime", *FIELDS}
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, request_id, ``extra`` fields, exception."""
+    """One JSON object per line: time, level, logger, message, the log context's fields, ``extra``
+    fields, exception."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -33,7 +24,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", None) or REQUEST_ID.get(),
+            **{key: getattr(record, key, None) for key in FIELDS},
         }
         entry.update(
             (key, value)
@@ -46,10 +37,11 @@ class JsonFormatter(logging.Formatter):
 
 
 def json_handler(stream: TextIO | None = None) -> logging.Handler:
-    """A stream handler writing JSON lines with request ids."""
+    """A stream handler writing JSON lines (and every record of the process stamped with the log
+    context)."""
+    install_log_context()
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter())
-    handler.addFilter(RequestIdFilter())
     return handler
 
 

@@ -1,13 +1,14 @@
-"""Prometheus metrics of one app: HTTP latencies (recorded per request) and app DB gauges/histograms
-(tasks by status, queue lengths, stage durations) computed from the database at scrape time."""
+"""Prometheus metrics of one app: HTTP latencies (recorded per request) and app DB gauges/histograms/counters
+(tasks by status, queue lengths, age of the oldest waiting task, stage durations, retries, rescues, stalls)
+computed from the database at scrape time. ``deploy/grafana/media_pipeline.json`` charts them."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 
@@ -41,6 +42,28 @@ class AppDbCollector(Collector):
         up.add_metric([], 1)
         yield up
         yield from (self._tasks(stats), self._queues(stats), self._stage_durations(stats))
+        yield self._per_stage(
+            GaugeMetricFamily(
+                f"{PREFIX}_oldest_waiting_task_age_seconds",
+                "Seconds since the earliest queued task waiting in each stage was queued (0: none waits)",
+                labels=["stage"],
+            ),
+            stats.oldest_waiting_s,
+        )
+        for name, counts, help_text in (
+            ("stage_retries", stats.retries, "Transient stage failures that were retried"),
+            ("stage_rescues", stats.rescues, "Stage runs rescued after their worker was lost"),
+            ("stage_stalls", stats.stalls, "Stage runs ended because their progress stopped"),
+        ):
+            yield self._per_stage(
+                CounterMetricFamily(f"{PREFIX}_{name}", help_text, labels=["stage"]), counts
+            )
+
+    @staticmethod
+    def _per_stage(family: GaugeMetricFamily | CounterMetricFamily, values: Mapping[str, float]) -> Metric:
+        for stage in STAGES:
+            family.add_metric([stage], values.get(stage, 0))
+        return family
 
     @staticmethod
     def _tasks(stats: PipelineStats) -> Metric:

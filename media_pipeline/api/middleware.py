@@ -13,8 +13,8 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from media_pipeline.api.errors import PayloadTooLarge, error_response
-from media_pipeline.api.logging_config import REQUEST_ID
 from media_pipeline.api.metrics import ApiMetrics
+from media_pipeline.logcontext import log_context
 
 logger = logging.getLogger("media_pipeline.api.access")
 error_logger = logging.getLogger("media_pipeline.api.errors")
@@ -66,7 +66,6 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = _request_id(scope)
-        token = REQUEST_ID.set(request_id)
         started_at = time.perf_counter()
         status = 500
         response_started = False
@@ -80,27 +79,29 @@ class RequestContextMiddleware:
                     status, response_started = message["status"], True
             await send(message)
 
-        try:
-            if scope["type"] == "http":
-                limit = self.body_limit(scope["path"])
-                declared = _declared_length(scope)
-                if declared is not None and declared > limit:
-                    exc = PayloadTooLarge(limit)
-                    await error_response(413, "PAYLOAD_TOO_LARGE", exc.detail)(scope, receive, send_with_id)
-                    return
-                receive = _limited(receive, limit)
-            await self.app(scope, receive, send_with_id)
-        except Exception:
-            error_logger.exception("unhandled error in %s %s", scope.get("method", "WS"), scope["path"])
-            if scope["type"] != "http" or response_started:
-                raise
-            await error_response(
-                500, "INTERNAL", "internal error; see the server log", {"requestId": request_id}
-            )(scope, receive, send_with_id)
-        finally:
-            if scope["type"] == "http":
-                self._record(scope, status, time.perf_counter() - started_at)
-            REQUEST_ID.reset(token)
+        with log_context(requestId=request_id):
+            try:
+                if scope["type"] == "http":
+                    limit = self.body_limit(scope["path"])
+                    declared = _declared_length(scope)
+                    if declared is not None and declared > limit:
+                        exc = PayloadTooLarge(limit)
+                        await error_response(413, "PAYLOAD_TOO_LARGE", exc.detail)(
+                            scope, receive, send_with_id
+                        )
+                        return
+                    receive = _limited(receive, limit)
+                await self.app(scope, receive, send_with_id)
+            except Exception:
+                error_logger.exception("unhandled error in %s %s", scope.get("method", "WS"), scope["path"])
+                if scope["type"] != "http" or response_started:
+                    raise
+                await error_response(
+                    500, "INTERNAL", "internal error; see the server log", {"requestId": request_id}
+                )(scope, receive, send_with_id)
+            finally:
+                if scope["type"] == "http":
+                    self._record(scope, status, time.perf_counter() - started_at)
 
     def _record(self, scope: Scope, status: int, seconds: float) -> None:
         route = scope.get("route")

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import FileResponse
 
 from media_pipeline.api.deps import Context, DownloadOwner, ReadOwner, VideoId
 from media_pipeline.api.errors import responses
+from media_pipeline.api.file_responses import asset_response
 from media_pipeline.api.routes_render import JOB_ID_PATTERN
 from media_pipeline.api.schemas import Items
 from media_pipeline.api.schemas_credits import ImageJob
@@ -57,7 +58,10 @@ def get_image_job(video_id: VideoId, job_id: JobId, context: Context, owner: Rea
 @router.get(
     "/{videoId}/image-jobs/{jobId}/images/{index}",
     response_class=FileResponse,
-    responses={200: {"description": "The image", "content": {"image/png": {}}}},
+    responses={
+        200: {"description": "The image (local-folder storage)", "content": {"image/png": {}}},
+        307: {"description": "Redirect to a presigned object URL (object storage)"},
+    },
     summary="A made image",
 )
 def download_image(
@@ -66,6 +70,6 @@ def download_image(
     index: Annotated[int, Path(ge=0, le=29)],
     context: Context,
     owner: DownloadOwner,
-) -> FileResponse:
-    path = context.usecases(owner).images.image_file(video_id, job_id, index)
-    return FileResponse(path, media_type="image/png", filename=path.name, content_disposition_type="inline")
+) -> Response:
+    asset = context.usecases(owner).images.image_file(video_id, job_id, index)
+    return asset_response(asset, filename=asset.name)

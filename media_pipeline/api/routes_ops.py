@@ -18,10 +18,10 @@ router = APIRouter(tags=["operations"])
     "/health",
     response_model=Health,
     responses={503: {"model": Health, "description": "The app DB is unreachable."}},
-    summary="App DB and Dagster instance reachability",
+    summary="Role, version, uptime; app DB, Dagster instance and task storage reachability",
 )
 async def health(context: Context) -> JSONResponse:
-    report = await check_health(context.engine, context.dagster)
+    report = await check_health(context.engine, context.dagster, context.storage, context.started)
     return JSONResponse(
         report.model_dump(mode="json", by_alias=True, exclude_none=True),
         status_code=503 if report.status == "error" else 200,
@@ -32,7 +32,8 @@ async def health(context: Context) -> JSONResponse:
     "/metrics",
     response_class=Response,
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "Prometheus text format"}},
-    summary="Prometheus metrics: tasks by status, queue lengths, stage durations, HTTP latencies",
+    summary="Prometheus metrics: tasks by status, queue lengths and oldest queued age, stage durations, "
+    "retries, rescues, stalls, HTTP latencies",
 )
 async def metrics(context: Context) -> Response:
     body = await run_in_threadpool(context.metrics.render)

@@ -1,5 +1,7 @@
-"""Draft queue routes (``/api/queue``). Every change carries the queue version (If-Match or body
-``version``); a stale one is 409 CONFLICT and changes nothing. The queue version is also the ETag."""
+"""Draft queue routes (``/api/queue``). A change may carry the queue version (If-Match or body ``version``):
+a stale one is 409 CONFLICT and changes nothing; without one, the change applies to the current queue (seed
+000 §3 bodies). The queue version is also the ETag. A repeated Run (same version or ``Idempotency-Key``,
+within 24 h) answers the first Run's result."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Protocol, TypeVar
 
-from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
 
 from media_pipeline.api.context import ApiContext
 from media_pipeline.api.deps import (
@@ -33,7 +35,15 @@ from media_pipeline.api.schemas import (
     ReorderBody,
     RunBody,
 )
-from media_pipeline.store import NotFoundError, Owner, QueueService, QueueView, TaskStatus
+from media_pipeline.store import (
+    NotFoundError,
+    Owner,
+    QueueService,
+    QueueView,
+    TaskStatus,
+    idempotency_key,
+    version_key,
+)
 from media_pipeline.usecases import UseCases, with_current_version
 
 router = APIRouter(prefix="/api/queue", tags=["queue"], responses=responses(400, 401, 403, 413, 422))
@@ -41,6 +51,15 @@ QueueId = Annotated[
     str, Path(alias="queueId", max_length=64, description="Id of the caller's default queue.")
 ]
 _CHANGE = responses(404, 409)
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=200,
+        description="Any client-chosen key: a Run repeated with it within 24 h answers the first result.",
+    ),
+]
 
 
 class _Versioned(Protocol):
@@ -157,6 +176,7 @@ def bulk_patch(body: BulkPatchBody, change: VersionedChange) -> QueueJobs:
     result = change.apply(
         body.version,
         lambda version: queues.bulk_patch(body.job_ids, body.options_partial, version, body.save_as_default),
+        required=False,
     )
     return QueueJobs(version=result.version, jobs=result.tasks)
 
@@ -164,22 +184,32 @@ def bulk_patch(body: BulkPatchBody, change: VersionedChange) -> QueueJobs:
 @router.patch("/{queueId}/jobs/reorder", responses=_CHANGE, summary="Set the order of all drafts")
 def reorder(body: ReorderBody, change: VersionedChange) -> QueueJobs:
     queues = change.queues()
-    result = change.apply(body.version, lambda version: queues.reorder(body.ordered_job_ids, version))
+    result = change.apply(
+        body.version, lambda version: queues.reorder(body.ordered_job_ids, version), required=False
+    )
     return QueueJobs(version=result.version, jobs=result.tasks)
 
 
 @router.delete("/{queueId}/jobs/bulk", responses=_CHANGE, summary="Delete drafts")
 def bulk_delete(body: BulkDeleteBody, change: VersionedChange) -> DeletedJobs:
     queues = change.queues()
-    result = change.apply(body.version, lambda version: queues.bulk_delete(body.job_ids, version))
+    result = change.apply(
+        body.version, lambda version: queues.bulk_delete(body.job_ids, version), required=False
+    )
     return DeletedJobs(version=result.version, deleted_ids=result.deleted_ids)
 
 
 @router.post("/{queueId}/run", responses=_CHANGE, summary="Queue all drafts (or jobIds) for rendering")
-def run(change: VersionedChange, body: RunBody | None = None) -> QueueRun:
+def run(change: VersionedChange, idempotency: IdempotencyKey = None, body: RunBody | None = None) -> QueueRun:
     body = body or RunBody()
     usecases = change.usecases()
-    result = change.apply(body.version, lambda version: usecases.run_drafts(version, body.job_ids))
+    sent = optional_version(change.if_match, body.version)
+    key = idempotency_key(idempotency) if idempotency else None if sent is None else version_key(sent)
+    result = change.apply(
+        body.version,
+        lambda version: usecases.run_drafts(version, body.job_ids, request_key=key),
+        required=False,
+    )
     return QueueRun(
         version=result.version, batch_id=result.batch_id, queued=result.queued, scheduled=result.scheduled
     )

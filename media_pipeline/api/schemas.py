@@ -364,7 +364,11 @@ class Check(ApiModel):
 
 
 class Health(ApiModel):
-    """``ok``: all good; ``degraded``: Dagster unreachable; ``error``: the app DB is down (503)."""
+    """``ok``: all good; ``degraded``: Dagster or the task storage unreachable; ``error``: the app DB is
+    down (503). ``checks``: ``db``, ``dagster``, ``storage``."""
 
     status: Literal["ok", "degraded", "error"]
+    role: Literal["api"] = Field(description="Which process answers (seed 004 §8).")
+    version: str = Field(description="Installed media_pipeline version.")
+    uptime_s: float = Field(description="Seconds since this API process started.")
     checks: dict[str, Check]

@@ -5,13 +5,22 @@ import dagster as dg
 
 from media_pipeline.orchestration.jobs import stage_job_name
 from media_pipeline.orchestration.partitions import task_partitions
-from media_pipeline.orchestration.tags import ATTEMPT_TAG, GENERATION_TAG, RUN_KEY_TAG, STAGE_TAG, TASK_TAG
+from media_pipeline.orchestration.tags import (
+    ATTEMPT_TAG,
+    GENERATION_TAG,
+    PRIORITY_TAG,
+    RUN_KEY_TAG,
+    STAGE_TAG,
+    TASK_TAG,
+)
 from media_pipeline.store.pipeline_state import LaunchItem
 
 
 def stage_run_request(item: LaunchItem) -> dg.RunRequest:
     """The run of ``item``'s stage job for its task partition, tagged with its task, stage, generation
-    and attempt."""
+    and attempt, and with a priority that keeps the run queue fair between workspaces (docs/ARCHITECTURE.md
+    §4): a workspace's first task gets 0 (the default of every other run), its n-th -(n-1), so a run
+    requested later for another workspace's first task is not queued behind a long queue's runs."""
     return dg.RunRequest(
         run_key=item.run_key,
         job_name=stage_job_name(item.stage),
@@ -21,6 +30,7 @@ def stage_run_request(item: LaunchItem) -> dg.RunRequest:
             TASK_TAG: item.task_id,
             GENERATION_TAG: str(item.generation),
             ATTEMPT_TAG: str(item.attempt),
+            PRIORITY_TAG: str(1 - item.turn),
         },
     )
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import dagster as dg
 
 from media_pipeline.domain import Stage, TaskPaths, TaskSpec
+from media_pipeline.logcontext import install_log_context, log_context
 from media_pipeline.orchestration.heartbeat import heartbeat
 from media_pipeline.orchestration.metadata import file_metadata
 from media_pipeline.orchestration.resources import AppDbResource, StorageResource
@@ -25,6 +26,7 @@ from media_pipeline.orchestration.tags import ATTEMPT_TAG, GENERATION_TAG
 from media_pipeline.orchestration.task_files import prepare_generation
 from media_pipeline.retry_policy import classify
 from media_pipeline.storage.workspace import TaskWorkspace, task_workspace
+from media_pipeline.store.render_jobs import job_id
 
 if TYPE_CHECKING:
     from media_pipeline.store.pipeline_state import ContentRecord, PipelineState
@@ -87,7 +89,10 @@ def stage_run(
     attempt_tag = context.run.tags.get(ATTEMPT_TAG)
     attempt = None if attempt_tag is None else int(attempt_tag)
     state = app_db.state() if generation_tag is not None else None
+    install_log_context()
     with ExitStack() as beating:
+        job = {} if generation_tag is None else {"jobId": job_id(task_id, int(generation_tag))}
+        beating.enter_context(log_context(videoId=task_id, **job))  # every log line of the run names them
         if state is not None:
             spec = state.task_spec(task_id)
             if int(generation_tag) != spec.generation:

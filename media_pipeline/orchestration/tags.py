@@ -6,3 +6,4 @@ GENERATION_TAG = "media_pipeline/generation"
 ATTEMPT_TAG = "media_pipeline/attempt"
 RUN_KEY_TAG = "dagster/run_key"  # set by Dagster on runs requested with a run key
 MAX_RUNTIME_TAG = "dagster/max_runtime"  # seconds; enforced by run monitoring (dagster.yaml)
+PRIORITY_TAG = "dagster/priority"  # the run queue starts higher values first, then in arrival order

@@ -33,6 +33,7 @@ _EXPORTS = {
     "media_pipeline.store.queue_service": ("QueueService",),
     "media_pipeline.store.repeat": ("RepeatConfig", "next_occurrence"),
     "media_pipeline.store.run_control": ("RunControl",),
+    "media_pipeline.store.run_requests": ("idempotency_key", "version_key"),
     "media_pipeline.store.schedule_service": ("ScheduleService",),
     "media_pipeline.store.task_service": ("TaskService",),
     "media_pipeline.store.views": (

@@ -11,14 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from enum import StrEnum
-from pathlib import Path
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from media_pipeline.domain import TaskPaths
 from media_pipeline.settings import Settings
-from media_pipeline.store.base import OwnedService, StoreBase
+from media_pipeline.storage import Storage
+from media_pipeline.store.base import StoreBase
 from media_pipeline.store.clock import Clock
 from media_pipeline.store.credit_models import Charge, ImageJob, ImageStatus, ImageTask
 from media_pipeline.store.credits import Pricing, consume, refund, reserve_generations
@@ -27,7 +26,7 @@ from media_pipeline.store.errors import ConflictError, NotFoundError
 from media_pipeline.store.lifecycle import cancel_task
 from media_pipeline.store.models import Task
 from media_pipeline.store.owner import Owner
-from media_pipeline.store.render_jobs import job_generation, job_id
+from media_pipeline.store.render_jobs import StoredAsset, TaskFilesService, job_generation, job_id
 from media_pipeline.store.views import _View
 
 ImageUrl = Callable[[str, int, int], str]
@@ -314,8 +313,9 @@ class ImageWork(StoreBase):
         return image
 
 
-class ImageJobService(OwnedService):
-    """The owner's image jobs: status with per-image progress and URLs, active jobs, graceful stop."""
+class ImageJobService(TaskFilesService):
+    """The owner's image jobs: status with per-image progress and URLs, active jobs, graceful stop, and
+    the made images (a local file or a presigned object URL, like render-job assets)."""
 
     def __init__(
         self,
@@ -325,8 +325,9 @@ class ImageJobService(OwnedService):
         clock: Clock | None = None,
         settings: Settings | None = None,
         image_url: ImageUrl | None = None,
+        storage: Storage | None = None,
     ) -> None:
-        super().__init__(engine_or_url, owner, clock=clock, settings=settings)
+        super().__init__(engine_or_url, owner, clock=clock, settings=settings, storage=storage)
         self._image_url = image_url
 
     def get(self, task_id: str, job: str) -> ImageJobView:
@@ -371,12 +372,13 @@ class ImageJobService(OwnedService):
             task.updated_at = now
             return True
 
-    def image_file(self, task_id: str, job: str, index: int) -> Path:
-        """The file of a made image (older generations' files live in ``history/<gen>/``)."""
+    def image_file(self, task_id: str, job: str, index: int) -> StoredAsset:
+        """Where a made image is now (older generations' files live in ``history/<gen>/``): a local file
+        or a presigned URL on object storage; NotFoundError if it is not made or its file is gone."""
         generation = job_generation(task_id, job)
         with self._read() as session:
             self._task(session, task_id)
-            key = session.scalar(
+            recorded = session.scalar(
                 select(ImageTask.output_key).where(
                     ImageTask.task_id == task_id,
                     ImageTask.generation == generation,
@@ -384,15 +386,10 @@ class ImageJobService(OwnedService):
                     ImageTask.status == ImageStatus.COMPLETED,
                 )
             )
+        key = None if recorded is None else self._locate(task_id, generation, recorded)
         if key is None:
-            raise NotFoundError("image not found", {"jobId": job, "index": index})
-        root = self._settings.resolved_storage_root
-        paths = TaskPaths(root, task_id)
-        for candidate in (root / key, paths.history_dir(generation) / Path(key).name):
-            resolved = candidate.resolve()
-            if paths.dir.resolve() in resolved.parents and resolved.is_file():
-                return resolved
-        raise NotFoundError("image file not found", {"jobId": job, "index": index})
+            raise NotFoundError("image file not found", {"jobId": job, "index": index})
+        return self._stored(key)
 
     def _jobs(self, session: Session, task: Task, generations: Sequence[int] | None) -> list[ImageJobView]:
         stmt = select(ImageJob).where(ImageJob.task_id == task.id)

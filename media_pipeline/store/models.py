@@ -123,6 +123,9 @@ class Task(Timestamps, Base):
             *QUEUE_ORDER_COLUMNS,
             where=ACTIVE_ONLY,
         ),
+        partial_index(
+            "ix_tasks_workspace_active_queue_order", "workspace_id", *QUEUE_ORDER_COLUMNS, where=ACTIVE_ONLY
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -364,3 +367,32 @@ class User(Timestamps, Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     disabled_at: Mapped[datetime | None]
+
+
+class QueueRunRequest(Base):
+    """The result of one Run of a queue, kept 24 h under its request key (an ``Idempotency-Key`` or the
+    queue version it was based on), so a repeated Run answers the first result (docs/ARCHITECTURE.md §3,
+    invariant 2)."""
+
+    __tablename__ = "queue_run_requests"
+    __table_args__ = (
+        UniqueConstraint("queue_id", "request_key"),
+        Index("ix_queue_run_requests_created_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    queue_id: Mapped[str] = mapped_column(ForeignKey("queues.id", ondelete="CASCADE"))
+    request_key: Mapped[str] = mapped_column(String(255))
+    result: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime]
+
+
+class RevokedToken(Base):
+    """A signed-out bearer token (its ``jti``), refused until it would have expired anyway."""
+
+    __tablename__ = "revoked_tokens"
+    __table_args__ = (Index("ix_revoked_tokens_expires_at", "expires_at"),)
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime]

@@ -9,7 +9,7 @@ sensor tick, daemon or worker dying at any point neither loses nor doubles work.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -49,6 +49,9 @@ class LaunchItem:
     generation: int
     stage: str
     attempt: int
+    turn: int = field(default=1, compare=False)
+    """The task's place among its workspace's active tasks (1 = first; fair dispatch, §4): a hint for
+    the run queue's priority, not part of the item's identity."""
 
     @property
     def run_key(self) -> str:
@@ -101,10 +104,11 @@ class PipelineState(StoreBase):
     # -- reads ---------------------------------------------------------------------------------------
 
     def launchable(self, now: datetime, limit: int) -> list[LaunchItem]:
-        """Stage runs to launch now, oldest queued first: per active task, the current generation's first
+        """Stage runs to launch now, round-robin across workspaces and oldest queued first within one
+        (fair dispatch, docs/ARCHITECTURE.md §4): per active task, the current generation's first
         not-completed stage if it is waiting, its retry time has come and (after 'script') the script is
-        approved when the task requires approval. Reads only the earliest active tasks off the queue-order
-        index until ``limit`` items are found (``first_in_queue``)."""
+        approved when the task requires approval. Reads only each workspace's earliest active tasks off
+        the queue-order index until ``limit`` items are found (``first_in_queue``)."""
         now = as_utc(now)
 
         def waiting(task: type[Task]) -> Select[Any]:
@@ -121,7 +125,7 @@ class PipelineState(StoreBase):
             )
 
         with self._read() as session:
-            return [LaunchItem(*row) for row in first_in_queue(session, waiting, limit)]
+            return [LaunchItem(*row) for row in first_in_queue(session, waiting, limit, per_workspace=True)]
 
     def task_spec(self, task_id: str) -> TaskSpec:
         """What a run needs to produce the task's current generation (with the YouTube settings of the

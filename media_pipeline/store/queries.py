@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, and_, case, exists, func, select
+from sqlalchemy import ColumnElement, Row, Select, and_, case, exists, func, inspect, select
 from sqlalchemy.orm import Session, aliased
 
 from media_pipeline.domain.stages import STAGES
@@ -64,17 +64,34 @@ WINDOW_COLUMNS = (*QUEUE_ORDER, Task.generation, Task.requires_approval, Task.sc
 """The task columns a ``queue_window`` carries (what the current stage and ``launchable`` need)."""
 
 
-def queue_window(size: int, *conditions: ColumnElement[bool]) -> type[Task]:
+def queue_window(size: int, *conditions: ColumnElement[bool], per_workspace: bool = False) -> type[Task]:
     """The first ``size`` active tasks (matching ``conditions``) in ``QUEUE_ORDER``, as an alias of
     ``Task`` with the ``WINDOW_COLUMNS``: an ordered scan of a partial index of the active tasks
     (``ix_tasks_active_queue_order``, or per owner ``ix_tasks_owner_active_queue_order``) that reads
     ``size`` entries whatever the queue length. The window drives the joins, so the plan stays the same
-    when the planner has no statistics yet (e.g. just after a large run)."""
+    when the planner has no statistics yet (e.g. just after a large run).
+
+    With ``per_workspace``, the first ``size`` active tasks of *each* workspace (a row number per
+    workspace over ``ix_tasks_workspace_active_queue_order``, which reads every active task's index entry
+    once but only the table rows that make it into the window); the window also carries ``workspace_id``
+    and that ``workspace_rank``."""
+    if not per_workspace:
+        window = (
+            select(*WINDOW_COLUMNS)
+            .where(ACTIVE_ONLY, *conditions)
+            .order_by(*QUEUE_ORDER)
+            .limit(size)
+            .subquery("queue_window")
+        )
+        return aliased(Task, window)
+    rank = (
+        func.row_number().over(partition_by=Task.workspace_id, order_by=QUEUE_ORDER).label("workspace_rank")
+    )
+    ranked = select(Task.id, rank).where(ACTIVE_ONLY, *conditions).subquery()  # index-only
     window = (
-        select(*WINDOW_COLUMNS)
-        .where(ACTIVE_ONLY, *conditions)
-        .order_by(*QUEUE_ORDER)
-        .limit(size)
+        select(*WINDOW_COLUMNS, Task.workspace_id, ranked.c.workspace_rank)
+        .join(ranked, ranked.c.id == Task.id)
+        .where(ranked.c.workspace_rank <= size)
         .subquery("queue_window")
     )
     return aliased(Task, window)
@@ -85,20 +102,49 @@ def first_in_queue(
     build: Callable[[type[Task]], Select[Any]],
     limit: int,
     *conditions: ColumnElement[bool],
+    per_workspace: bool = False,
 ) -> list[Row[Any]]:
     """The first ``limit`` rows, in ``QUEUE_ORDER``, of ``build(window)`` (at most one row per task, e.g.
     a ``current_stage_select`` with filters): the same rows as ``build`` over all active tasks, computed
     for the earliest ``queue_window`` of tasks first. A window that yields fewer than ``limit`` rows while
     more active tasks follow it is widened fourfold and the statement repeated, so the work grows with
-    the tasks read until ``limit`` rows are found, not with the queue length."""
+    the tasks read until ``limit`` rows are found, not with the queue length.
+
+    With ``per_workspace`` (fair dispatch, docs/ARCHITECTURE.md §4) the rows go round-robin across
+    workspaces: ordered by their task's ``turn``, its place among its workspace's active tasks in
+    ``QUEUE_ORDER`` (running ones included, so a workspace with work in flight waits its turn), then
+    ``QUEUE_ORDER``; each row ends with its ``turn``. A window of each workspace's first ``size`` tasks
+    gives exactly the rows of the full statement: a task beyond it has a later turn than any in it."""
     size = limit
     while True:
-        window = queue_window(size, *conditions)
-        stmt = build(window).order_by(window.queued_at, window.queue_position, window.id).limit(limit)
-        rows = session.execute(stmt).all()
-        if len(rows) >= limit or (session.scalar(select(func.count()).select_from(window)) or 0) < size:
+        window = queue_window(size, *conditions, per_workspace=per_workspace)
+        order = (window.queued_at, window.queue_position, window.id)
+        stmt = build(window)
+        if per_workspace:
+            turn = inspect(window).selectable.c.workspace_rank.label("turn")
+            stmt = stmt.add_columns(turn).order_by(turn, *order)
+        else:
+            stmt = stmt.order_by(*order)
+        rows = session.execute(stmt.limit(limit)).all()
+        if len(rows) >= limit or not _more_follow(session, window, size, per_workspace, conditions):
             return list(rows)
         size *= WIDEN
+
+
+def _more_follow(
+    session: Session,
+    window: type[Task],
+    size: int,
+    per_workspace: bool,
+    conditions: tuple[ColumnElement[bool], ...],
+) -> bool:
+    """Whether active tasks (matching ``conditions``) lie beyond the ``size`` window."""
+    read = session.scalar(select(func.count()).select_from(window)) or 0
+    if not per_workspace:
+        return read >= size
+    return read < (
+        session.scalar(select(func.count()).where(ACTIVE_ONLY, *conditions).select_from(Task)) or 0
+    )
 
 
 WIDEN = 4

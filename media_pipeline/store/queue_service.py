@@ -39,6 +39,7 @@ from media_pipeline.store.lifecycle import (
 from media_pipeline.store.models import Queue, Task, TaskSchedule
 from media_pipeline.store.options import SettingsCache, build_draft, split_options, validate_defaults
 from media_pipeline.store.plans import check_runs_per_day, exceeded, plan_of
+from media_pipeline.store.run_requests import earlier_run, record_run
 from media_pipeline.store.views import AddResult, DeleteResult, QueueChange, QueueView, RunResult, TaskView
 
 DEFAULT_QUEUE_NAME = "Default Queue"
@@ -348,6 +349,7 @@ class QueueService(OwnedService):
         ids: Sequence[str] | None = None,
         ready: Callable[[list[TaskView]], None] | None = None,
         pricing: Pricing | None = None,
+        request_key: str | None = None,
     ) -> RunResult:
         """Queue all drafts (or the drafts among ``ids``) in one transaction, in queue order.
 
@@ -355,10 +357,37 @@ class QueueService(OwnedService):
         in the future becomes 'scheduled' instead. Ids that are no longer drafts are skipped. ``ready``
         sees the locked drafts first and may refuse the run by raising (then nothing changes). With
         ``pricing``, the queued generations' paid images are reserved in the same transaction
-        (InsufficientCredits: nothing changes).
+        (InsufficientCredits: nothing changes). With ``request_key`` (``store/run_requests.py``), a Run
+        repeated with that key within 24 h returns the first one's result and changes nothing, also when
+        the repeat raced the first (its stale version or duplicate key is answered with the first result).
         """
+        try:
+            return self._run(version, ids, ready, pricing, request_key)
+        except ConflictError:
+            if request_key is not None:
+                with self._read() as session:
+                    queue = self._find_queue(session)
+                    earlier = (
+                        None if queue is None else earlier_run(session, queue.id, request_key, self.now())
+                    )
+                if earlier is not None:
+                    return earlier
+            raise
+
+    def _run(
+        self,
+        version: int,
+        ids: Sequence[str] | None,
+        ready: Callable[[list[TaskView]], None] | None,
+        pricing: Pricing | None,
+        request_key: str | None,
+    ) -> RunResult:
         now = self.now()
         with self._write() as session:
+            if request_key is not None and (found := self._find_queue(session)) is not None:
+                earlier = earlier_run(session, found.id, request_key, now)
+                if earlier is not None:
+                    return earlier
             queue = self._bump(session, version)
             if ids is None:
                 drafts = self._drafts(session, queue.id, lock=True)
@@ -407,9 +436,13 @@ class QueueService(OwnedService):
                 raise ConflictError("a concurrent change conflicted; reload and try again") from exc
             self._flush(session)
             compact_draft_positions(session, queue.id)
-            return RunResult(
+            result = RunResult(
                 version=queue.version, batch_id=batch_id, queued=_views(queued), scheduled=_views(scheduled)
             )
+            if request_key is not None:
+                record_run(session, queue.id, request_key, result, now)
+                self._flush(session)
+            return result
 
     def cleanup_expired_drafts(self, now: datetime | None = None) -> int:
         """Delete the owner's expired drafts; returns how many."""

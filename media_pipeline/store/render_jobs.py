@@ -150,7 +150,7 @@ class TaskFilesService(OwnedService):
         engine: Engine | str,
         owner: Owner,
         *,
-        settings: Settings,
+        settings: Settings | None = None,
         asset_url: AssetUrl = asset_ref,
         storage: Storage | None = None,
         clock: Clock | None = None,
@@ -163,6 +163,37 @@ class TaskFilesService(OwnedService):
     def _storage(self) -> Storage:
         """The task storage (given, or opened from the settings on first use)."""
         return self._given_storage or open_storage(self._settings)
+
+    def _presign(self, key: str) -> str | None:
+        return self._storage.presigned_url(key, self._settings.storage_presign_expiry_s)
+
+    def _locate(self, task_id: str, generation: int, recorded: str) -> str | None:
+        """The storage key of a recorded file: where it was written, or in ``history/<generation>/`` once
+        a later generation archived it. Records are keys; older local records hold absolute paths."""
+        keys = TaskPaths(Path(), task_id)
+        local_root = self._storage.local_path("tasks")
+        recorded_path = Path(recorded)
+        if recorded_path.is_absolute():
+            if local_root is None or local_root.parent not in recorded_path.parents:
+                return None
+            recorded_path = recorded_path.relative_to(local_root.parent)
+        if keys.dir not in recorded_path.parents:
+            return None
+        for candidate in (recorded_path, keys.history_dir(generation) / recorded_path.name):
+            if self._storage.exists(candidate.as_posix()):
+                return candidate.as_posix()
+        return None
+
+    def _stored(self, key: str) -> StoredAsset:
+        """How to hand out the file under ``key``: its local path, or a presigned URL."""
+        name = Path(key).name
+        media_type = _MEDIA_TYPES.get(Path(name).suffix) or mimetypes.guess_type(name)[0]
+        return StoredAsset(
+            name=name,
+            media_type=media_type or "application/octet-stream",
+            path=self._storage.local_path(key),
+            url=self._presign(key),
+        )
 
 
 class RenderJobReader(TaskFilesService):
@@ -240,26 +271,6 @@ class RenderJobReader(TaskFilesService):
             target=record.metadata.get("target"),
         )
 
-    def _presign(self, key: str) -> str | None:
-        return self._storage.presigned_url(key, self._settings.storage_presign_expiry_s)
-
-    def _locate(self, task_id: str, generation: int, recorded: str) -> str | None:
-        """The storage key of a recorded file: where it was written, or in ``history/<generation>/`` once
-        a later generation archived it. Records are keys; older local records hold absolute paths."""
-        keys = TaskPaths(Path(), task_id)
-        local_root = self._storage.local_path("tasks")
-        recorded_path = Path(recorded)
-        if recorded_path.is_absolute():
-            if local_root is None or local_root.parent not in recorded_path.parents:
-                return None
-            recorded_path = recorded_path.relative_to(local_root.parent)
-        if keys.dir not in recorded_path.parents:
-            return None
-        for candidate in (recorded_path, keys.history_dir(generation) / recorded_path.name):
-            if self._storage.exists(candidate.as_posix()):
-                return candidate.as_posix()
-        return None
-
     def asset_file(self, task_id: str, job: str, asset_id: int) -> StoredAsset:
         """Where an asset's file is now (outputs of older generations live in ``history/<gen>/``): a local
         file, or a presigned URL on object storage; NotFoundError if it has no file or the file is gone."""
@@ -274,14 +285,7 @@ class RenderJobReader(TaskFilesService):
         key = None if recorded is None else self._locate(task_id, generation, recorded)
         if key is None:
             raise NotFoundError("asset file not found", {"jobId": job, "assetId": asset_id})
-        name = Path(key).name
-        media_type = _MEDIA_TYPES.get(Path(name).suffix) or mimetypes.guess_type(name)[0]
-        return StoredAsset(
-            name=name,
-            media_type=media_type or "application/octet-stream",
-            path=self._storage.local_path(key),
-            url=self._presign(key),
-        )
+        return self._stored(key)
 
     # -- helpers -------------------------------------------------------------------------------------
 

@@ -1,17 +1,20 @@
-"""Operator statistics over all owners: tasks by status, what waits in each stage, stage run times."""
+"""Operator statistics over all owners: tasks by status, what waits in each stage (and since when), stage run
+times, and the retries, rescues and stalls recorded in the task logs."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, Connection, case, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from media_pipeline.store.base import StoreBase
-from media_pipeline.store.enums import StageStatus, TaskStatus
+from media_pipeline.store.clock import as_utc
+from media_pipeline.store.enums import LogAction, StageStatus, TaskStatus
 from media_pipeline.store.errors import StoreUnavailable
-from media_pipeline.store.models import Task, TaskStageState
+from media_pipeline.store.models import Task, TaskLog, TaskStageState
 from media_pipeline.store.queries import current_stage_select
 
 
@@ -33,6 +36,20 @@ class PipelineStats:
     open_stages: dict[tuple[str, StageStatus], int]
     """Active tasks by (current stage, its waiting/processing status)."""
     durations: dict[str, StageDurations]
+    oldest_waiting_s: dict[str, float]
+    """Per stage: seconds since the earliest queued active task waiting in it was queued."""
+    retries: dict[str, int]
+    """Per stage: transient failures that were retried (``retry`` logs)."""
+    rescues: dict[str, int]
+    """Per stage: runs rescued after their worker was lost (failures marked ``RESCUED``)."""
+    stalls: dict[str, int]
+    """Per stage: runs ended because they made no progress (failures marked ``STALLED``)."""
+
+
+RESCUED = "rescued:"
+"""How a rescued run's failure starts (orchestration/rescue.py)."""
+STALLED = "stalled:"
+"""How a failure of a run ended for lack of progress starts (progress-based liveness, §4)."""
 
 
 def _seconds_between(start: ColumnElement, end: ColumnElement, dialect: str) -> ColumnElement[float]:
@@ -58,14 +75,43 @@ class StatsReader(StoreBase):
                     )
                 ).all()
                 durations = self._durations(connection, bounds_s)
+                oldest = connection.execute(
+                    current_stage_select(TaskStageState.stage, func.min(Task.queued_at))
+                    .where(TaskStageState.status == StageStatus.WAITING)
+                    .group_by(TaskStageState.stage)
+                ).all()
+                failures = self._failures(connection)
         except SQLAlchemyError as exc:
             raise StoreUnavailable(f"the app DB did not answer: {exc}") from exc
+        now = self.now()
         return PipelineStats(
             tasks={TaskStatus(status): count for status, count in tasks.items()},
             drafts=tasks.get(TaskStatus.DRAFT, 0),
             open_stages={(stage, status): count for stage, status, count in open_stages},
             durations=durations,
+            oldest_waiting_s={
+                str(stage): max(0.0, (now - as_utc(queued)).total_seconds())
+                for stage, queued in oldest
+                if isinstance(queued, datetime)
+            },
+            **failures,
         )
+
+    @staticmethod
+    def _failures(connection: Connection) -> dict[str, dict[str, int]]:
+        """Retries, rescues and stalls per stage, counted from the task logs."""
+        failed = TaskLog.action_type.in_([LogAction.RETRY, LogAction.FAIL])
+        columns = {
+            "retries": func.sum(case((TaskLog.action_type == LogAction.RETRY, 1), else_=0)),
+            "rescues": func.sum(case((TaskLog.message.startswith(RESCUED), 1), else_=0)),
+            "stalls": func.sum(case((TaskLog.message.startswith(STALLED), 1), else_=0)),
+        }
+        rows = connection.execute(
+            select(TaskLog.stage, *columns.values())
+            .where(failed, TaskLog.stage.is_not(None))
+            .group_by(TaskLog.stage)
+        ).all()
+        return {name: {row[0]: int(row[index] or 0) for row in rows} for index, name in enumerate(columns, 1)}
 
     @staticmethod
     def _durations(connection: Connection, bounds_s: Sequence[float]) -> dict[str, StageDurations]:

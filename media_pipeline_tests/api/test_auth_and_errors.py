@@ -129,7 +129,9 @@ def json_logs() -> Iterator[io.StringIO]:
     logger.setLevel(previous)
 
 
-def test_request_ids_are_returned_and_logged(client: httpx.Client, json_logs: io.StringIO) -> None:
+def test_request_ids_are_returned_and_logged(
+    client: httpx.Client, owner: Owner, json_logs: io.StringIO
+) -> None:
     given = client.get("/api/queue", headers={"X-Request-ID": "front-end-42"})
     assert given.headers["X-Request-ID"] == "front-end-42"
     generated = client.get("/api/queue", headers={"X-Request-ID": "bad id with spaces"}).headers[
@@ -139,9 +141,13 @@ def test_request_ids_are_returned_and_logged(client: httpx.Client, json_logs: io
     assert_error(client.get("/api/v1/videos/t-missing"), 404, "NOT_FOUND")
     lines = [json.loads(line) for line in json_logs.getvalue().splitlines()]
     access = [line for line in lines if line["logger"] == "media_pipeline.api.access"]
-    assert [(line["request_id"], line["route"], line["status"]) for line in access] == [
+    assert [(line["requestId"], line["route"], line["status"]) for line in access] == [
         ("front-end-42", "/api/queue", 200),
         (generated, "/api/queue", 200),
-        (access[2]["request_id"], "/api/v1/videos/{videoId}", 404),
+        (access[2]["requestId"], "/api/v1/videos/{videoId}", 404),
     ]
+    # every line of a request carries the ids known (seed 004 §8), the video's from the path
+    assert all(line["userId"] == owner.user_id for line in access)
+    assert [line["videoId"] for line in access] == [None, None, "t-missing"]
+    assert all(line["jobId"] is None for line in access)
     assert all(line["duration_ms"] >= 0 and line["method"] == "GET" for line in access)

@@ -95,6 +95,25 @@ def test_metrics(api: LiveApi, client: httpx.Client, pipeline: PipelineState) ->
     assert samples[("media_pipeline_http_request_duration_seconds_count", runs)] == 2
 
 
+def test_metrics_count_retries_rescues_stalls_and_the_oldest_waiting_task(
+    api: LiveApi, client: httpx.Client, pipeline: PipelineState
+) -> None:
+    first, second = queued_task(client, "a"), queued_task(client, "b")
+    for run, error in (("r1", "HTTP 503 from the provider"), ("r2", "rescued: heartbeat 50 s old")):
+        assert pipeline.stage_started(first, 1, "script", run)
+        assert pipeline.stage_failed(first, 1, "script", run, error, transient=True)
+    assert pipeline.stage_started(second, 1, "script", "r3")
+    assert pipeline.stage_failed(second, 1, "script", "r3", "stalled: no progress for 600 s", transient=True)
+    samples = _samples(httpx.get(f"{api.base_url}/metrics").text)
+    script, video = (("stage", "script"),), (("stage", "video"),)
+    assert samples[("media_pipeline_stage_retries_total", script)] == 3
+    assert samples[("media_pipeline_stage_rescues_total", script)] == 1
+    assert samples[("media_pipeline_stage_stalls_total", script)] == 1
+    assert samples[("media_pipeline_stage_retries_total", video)] == 0
+    assert 0 <= samples[("media_pipeline_oldest_waiting_task_age_seconds", script)] < 60
+    assert samples[("media_pipeline_oldest_waiting_task_age_seconds", video)] == 0
+
+
 def test_the_api_migrates_a_never_migrated_db_on_start_and_health_reports_the_revision(
     api_settings: Settings, empty_db_url: str, owner: Owner, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -56,5 +56,10 @@ def test_serve_runs_the_api_from_environment_settings(sqlite_template: Path, tmp
             process.terminate()
             _, stderr = process.communicate(timeout=START_TIMEOUT_S)
     records = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
-    assert any(record.get("request_id") == "smoke-1" and record.get("status") == 200 for record in records)
+    assert any(
+        record.get("requestId") == "smoke-1"
+        and record.get("userId") == "cli-user"
+        and record.get("status") == 200
+        for record in records
+    )
     assert all(line.startswith("{") for line in stderr.splitlines() if line.strip()), stderr

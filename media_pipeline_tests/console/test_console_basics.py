@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 from playwright.sync_api import Page, expect
 
 from media_pipeline_tests.console.conftest import Console, ConsoleErrors, screenshot, sign_in
@@ -19,11 +20,16 @@ def test_sign_in_rejects_wrong_password_then_signs_in_and_out(
     expect(page.locator("#signin-error")).to_contain_text("UNAUTHORIZED")
 
     sign_in(page, console, console.alice)
-    assert page.evaluate("sessionStorage.getItem('mp.token')").count(".") == 2
+    token = page.evaluate("sessionStorage.getItem('mp.token')")
+    assert token.count(".") == 2
     assert "access_token" not in page.url and "mp.token" not in page.url
-    page.get_by_role("button", name="로그아웃").click()
+    with page.expect_response("**/api/auth/logout") as logout:
+        page.get_by_role("button", name="로그아웃").click()
+    assert logout.value.status == 204
     expect(page.get_by_role("button", name="로그인")).to_be_visible()
     assert page.evaluate("sessionStorage.getItem('mp.token')") is None
+    revoked = httpx.get(f"{console.base_url}/api/queue", headers={"Authorization": f"Bearer {token}"})
+    assert revoked.status_code == 401  # signed out on the server too, not only forgotten by the page
 
 
 def test_expired_token_returns_to_sign_in(page: Page, console: Console, page_errors: ConsoleErrors) -> None:

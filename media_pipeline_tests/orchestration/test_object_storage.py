@@ -1,9 +1,13 @@
 """Stages as stateless workers on S3-compatible storage (moto server on loopback): the Python API produces
-a task whose files all live in the bucket; nothing is left on the local disk."""
+a task whose files all live in the bucket; nothing is left on the local disk; ``media-pipeline demo``
+prints the video's storage URI and exits 0."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,6 +60,7 @@ def test_task_on_object_storage_leaves_nothing_on_local_disk(
     }
     assert first.url == storage.uri("published/s3-short/video.mp4")
     assert str(first.video) == "tasks/s3-short/output.mp4" and first.duration_s > 3
+    assert first.video_location == first.video_uri == storage.uri("tasks/s3-short/output.mp4")
 
     video = storage.download("tasks/s3-short/output.mp4", tmp_path / "check" / "output.mp4")
     assert check_video(summarize(video), width=180, height=320, fps=10) == []
@@ -71,3 +76,24 @@ def test_task_on_object_storage_leaves_nothing_on_local_disk(
     history = set(storage.list_keys("tasks/s3-short/history/1"))
     assert {k.replace("/history/1", "") for k in history} >= rule_based_keys("s3-short", 2)
     assert json.loads(storage.read_bytes("tasks/s3-short/story.json"))["title"] == "두 번째"
+
+
+@pytest.mark.slow
+def test_demo_on_object_storage_prints_where_the_video_is_and_exits_0(
+    s3_settings: Settings, s3_bucket: str, tmp_path: Path
+) -> None:
+    env = {key: value for key, value in os.environ.items() if key != "DAGSTER_HOME"}
+    demo = subprocess.run(
+        [sys.executable, "-m", "media_pipeline.cli", "demo", "--task-id", "s3-demo", "--duration", "5"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert demo.returncode == 0, demo.stderr[-3000:]
+    assert demo.stdout.strip().splitlines()[-1] == f"s3://{s3_bucket}/media/tasks/s3-demo/output.mp4"
+    assert "loudness" in demo.stderr and "published: s3://" in demo.stderr
+    video = open_storage(s3_settings).download("tasks/s3-demo/output.mp4", tmp_path / "demo.mp4")
+    assert summarize(video).duration > 3
+    assert not (tmp_path / "empty-root").exists()

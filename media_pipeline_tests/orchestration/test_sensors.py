@@ -17,7 +17,14 @@ from media_pipeline.orchestration.sensors import (
     run_status_writer_sensor,
     stage_chain_sensor,
 )
-from media_pipeline.orchestration.tags import ATTEMPT_TAG, GENERATION_TAG, RUN_KEY_TAG, STAGE_TAG, TASK_TAG
+from media_pipeline.orchestration.tags import (
+    ATTEMPT_TAG,
+    GENERATION_TAG,
+    PRIORITY_TAG,
+    RUN_KEY_TAG,
+    STAGE_TAG,
+    TASK_TAG,
+)
 from media_pipeline.settings import get_settings
 from media_pipeline.store import Owner, PipelineState, QueueService, TaskService
 from media_pipeline_tests.conftest import FakeClock
@@ -28,8 +35,8 @@ OWNER = Owner(user_id="u1", workspace_id="w1")
 pytestmark = pytest.mark.usefixtures("no_long_poll")
 
 
-def _queue(db_url: str, count: int) -> list[str]:
-    queue = QueueService(db_url, OWNER)
+def _queue(db_url: str, count: int, owner: Owner = OWNER) -> list[str]:
+    queue = QueueService(db_url, owner)
     version = queue.get_or_create_default_queue().version
     added = queue.add_assets([f"asset-{i}" for i in range(count)], None, version)
     result = queue.run(added.version)
@@ -50,6 +57,16 @@ def test_queued_tasks_become_first_stage_runs_with_partitions(db_url, pipeline, 
     # the chaining sensor has nothing to do until a first stage completes
     chained, _ = tick(stage_chain_sensor, instance, pipeline)
     assert chained.run_requests == []
+
+
+def test_run_requests_take_turns_between_workspaces_and_carry_the_priority(
+    db_url, pipeline, instance
+) -> None:
+    flood = _queue(db_url, 3)
+    (small,) = _queue(db_url, 1, Owner(user_id="u2", workspace_id="w2"))
+    result, _ = tick(queued_tasks_sensor, instance, pipeline)
+    requested = [(r.partition_key, r.tags[PRIORITY_TAG]) for r in result.run_requests]
+    assert requested == [(flood[0], "0"), (small, "0"), (flood[1], "-1"), (flood[2], "-2")]
 
 
 def test_run_requests_per_tick_are_bounded(db_url, pipeline, instance, monkeypatch, tmp_path) -> None:

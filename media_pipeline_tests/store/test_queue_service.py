@@ -25,6 +25,8 @@ from media_pipeline.store import (
     TaskService,
     TaskStatus,
     ValidationFailed,
+    idempotency_key,
+    version_key,
 )
 from media_pipeline.store.db import session_factory
 from media_pipeline.store.models import TaskStageState
@@ -307,6 +309,25 @@ def test_run_twice_queues_nothing_twice(queue_service: QueueService, db_engine: 
         assert connection.execute(select(func.count()).select_from(TaskStageState)).scalar() == 2 * len(
             STAGES
         )
+
+
+def test_a_run_repeated_with_its_request_key_answers_the_first_result_for_24_hours(
+    queue_service: QueueService, clock: Any
+) -> None:
+    add_drafts(queue_service, 2)
+    version = queue_service.list_drafts().version
+    first = queue_service.run(version, request_key=version_key(version))
+    assert len(first.queued) == 2
+    clock.advance(hours=23)
+    assert queue_service.run(version, request_key=version_key(version)) == first  # stale, yet answered
+    keyed = queue_service.run(first.version, request_key=idempotency_key("k"))
+    add_drafts(queue_service, 1, prefix="later")
+    assert queue_service.run(queue_service.list_drafts().version, request_key=idempotency_key("k")) == keyed
+    clock.advance(hours=24)
+    with pytest.raises(ConflictError):
+        queue_service.run(version, request_key=version_key(version))  # the records expired
+    fresh = queue_service.run(queue_service.list_drafts().version, request_key=idempotency_key("k"))
+    assert [task.asset_id for task in fresh.queued] == ["later-0"]
 
 
 def test_run_a_subset_skips_ids_that_are_no_longer_drafts(queue_service: QueueService) -> None:

@@ -28,6 +28,14 @@ export function signOut() {
   for (const key of [TOKEN_KEY, USER_KEY, EXPIRES_KEY]) sessionStorage.removeItem(key);
 }
 
+// The sign-out button: the server revokes the token (POST /api/auth/logout), then it is forgotten here.
+export async function revokeAndSignOut() {
+  if (session()) {
+    try { await send("POST", "/api/auth/logout", undefined, {}); } catch { /* offline: forget it anyway */ }
+  }
+  signOut();
+}
+
 export async function signIn(username, password) {
   const body = await request("POST", "/api/auth/login", { username, password }, { anonymous: true });
   sessionStorage.setItem(TOKEN_KEY, body.accessToken);

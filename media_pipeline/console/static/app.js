@@ -1,5 +1,5 @@
 // Console shell: hash routes, navigation, language switch, sign-in state.
-import { session, setExpiredHandler, signOut } from "./api.js";
+import { revokeAndSignOut, session, setExpiredHandler } from "./api.js";
 import { currentLang, setLang, t } from "./i18n.js";
 import { h } from "./dom.js";
 import { banner } from "./ui.js";
@@ -71,7 +71,11 @@ setExpiredHandler(() => {
   banner(t("signin.expired"));
   route();
 });
-document.getElementById("signout").addEventListener("click", () => { signOut(); banner(""); route(); });
+document.getElementById("signout").addEventListener("click", async () => {
+  await revokeAndSignOut();
+  banner("");
+  route();
+});
 document.getElementById("lang-switch").addEventListener("change", (event) => { setLang(event.target.value); route(); });
 window.addEventListener("hashchange", () => { banner(""); route(); });
 setLang(currentLang());
