@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import dagster as dg
 
 from media_pipeline.domain import Stage, TaskPaths, TaskSpec
+from media_pipeline.liveness import moved
 from media_pipeline.orchestration.heartbeat import heartbeat
 from media_pipeline.orchestration.metadata import file_metadata
 from media_pipeline.orchestration.resources import AppDbResource, StorageResource
@@ -45,7 +46,9 @@ class StageRun:
     _last_logged: float = -100.0
 
     def progress(self, percent: float, message: str = "") -> None:
-        """Report progress (0-100) to the app DB and, every 10 points, to the Dagster log."""
+        """Report progress (0-100) to the app DB and, every 10 points, to the Dagster log; each report is
+        a move of the worker's liveness mark (an image done, a render step)."""
+        moved(f"{self.stage} {percent:.0f}% {message}".rstrip())
         if self.state is not None:
             self.state.stage_progress(self.spec.task_id, self.spec.generation, self.stage, percent, message)
         if percent >= 100 or percent - self._last_logged >= 10:
