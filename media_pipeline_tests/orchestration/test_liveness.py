@@ -35,7 +35,7 @@ from media_pipeline_tests.orchestration.run_support import (
 pytestmark = pytest.mark.slow
 
 HEARTBEAT_TIMEOUT_S = 10
-VIDEO_STALL_LIMIT_S = 20
+VIDEO_STALL_LIMIT_S = 15
 LIVENESS_ENV = {
     "MEDIA_PIPELINE_HEARTBEAT_INTERVAL_S": "1",
     "MEDIA_PIPELINE_HEARTBEAT_TIMEOUT_S": str(HEARTBEAT_TIMEOUT_S),
