@@ -8,6 +8,7 @@ Python API (``materialize``) have no such tag and only read the task snapshot fr
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -24,7 +25,7 @@ from media_pipeline.orchestration.metadata import file_metadata
 from media_pipeline.orchestration.resources import AppDbResource, StorageResource
 from media_pipeline.orchestration.tags import ATTEMPT_TAG, GENERATION_TAG
 from media_pipeline.orchestration.task_files import prepare_generation
-from media_pipeline.retry_policy import classify
+from media_pipeline.retry_policy import Verdict, classify, is_disk_full
 from media_pipeline.storage.workspace import TaskWorkspace, task_workspace
 
 if TYPE_CHECKING:
@@ -148,7 +149,7 @@ def _write_failure(run: StageRun, exc: BaseException) -> None:
     if not isinstance(exc, Exception):
         run.state.stage_canceled(spec.task_id, spec.generation, run.stage, run.context.run.run_id)
         return
-    verdict = classify(exc)
+    verdict = _disk_full_verdict(run, exc) or classify(exc)
     run.state.stage_failed(
         spec.task_id,
         spec.generation,
@@ -159,3 +160,23 @@ def _write_failure(run: StageRun, exc: BaseException) -> None:
         retry_after_s=verdict.retry_after_s,
         attempt=run.attempt,
     )
+
+
+LOW_SPACE_BYTES = 1024 * 1024
+"""A failure while the work disk has less free space than this is taken for a full disk (a child process may
+not say why it could not write)."""
+
+
+def _disk_full_verdict(run: StageRun, exc: Exception) -> Verdict | None:
+    """A transient verdict naming the work disk when it is full (docs/ARCHITECTURE.md, liveness: outages):
+    the retry policy tries again, and succeeds once space is freed; None otherwise."""
+    where = run.work.scratch or run.paths.root
+    try:
+        free = shutil.disk_usage(where).free
+    except OSError:
+        free = None
+    if not is_disk_full(exc) and (free is None or free >= LOW_SPACE_BYTES):
+        return None
+    left = "unknown" if free is None else f"{free // 1024} KiB"
+    message = f"the work disk is full: no space left on the file system of {where} ({left} free): {exc}"
+    return Verdict(True, message)

@@ -3,6 +3,8 @@ heartbeat and "published exactly once"."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from media_pipeline.media.probe import check_video, summarize
 from media_pipeline.store import StageStateView, TaskService
 from media_pipeline.store.heartbeats import Heartbeat, HeartbeatStore
@@ -38,14 +40,17 @@ def finished(tasks: TaskService, task_ids: list[str]) -> bool:
     return all(tasks.get(task_id).status in ("succeeded", "failed", "canceled") for task_id in task_ids)
 
 
-def assert_published_once(home: DaemonHome, tasks: TaskService, task_id: str, height: int, fps: int) -> None:
-    """Succeeded with one publish record and one published copy, a valid output and no temp file left."""
+def assert_published_once(
+    home: DaemonHome, tasks: TaskService, task_id: str, height: int, fps: int, storage: Path | None = None
+) -> None:
+    """Succeeded with one publish record and one published copy, a valid output and no temp file left
+    (``storage``: the local storage root, by default ``<data dir>/storage``)."""
     assert tasks.get(task_id).status == "succeeded", tasks.get(task_id).last_error
     generation = tasks.get(task_id).generation
     assert len(tasks.contents(task_id, kind="publish", generation=generation)) == 1
-    published = home.data_dir / "storage" / "published" / task_id
+    storage = storage or home.data_dir / "storage"
+    published = storage / "published" / task_id
     assert len(list(published.glob("*.mp4"))) == 1
-    storage = home.data_dir / "storage"
     video = storage / tasks.contents(task_id, kind="video", generation=generation)[0].path  # a storage key
     summary = summarize(video)
     assert check_video(summary, width=summary.width, height=height, fps=fps) == []
