@@ -1,28 +1,34 @@
-"""Outages survived through a real dagster-daemon (docs/ARCHITECTURE.md, liveness: outages): a full work
-disk fails the stage attempt with a clear error naming the disk and publishes nothing half-written, and the
-retry succeeds once space is freed."""
+"""Outages survived through a real dagster-daemon (docs/ARCHITECTURE.md, liveness: outages): PostgreSQL (app
+DB and Dagster instance) restarted mid-batch, after which every task publishes once; a full work disk fails
+the stage attempt with a clear error naming the disk and publishes nothing half-written, and the retry
+succeeds once space is freed."""
 
 from __future__ import annotations
 
 import errno
+import os
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from media_pipeline.store import TaskService
+from media_pipeline.store import TaskService, upgrade_db
 from media_pipeline_tests.orchestration.daemon import (
     OWNER,
     SMALL,
     app_db_url,
+    make_home,
     prepared_home,
     queue_assets,
     running_daemon,
+    use_postgres,
     wait_for,
 )
-from media_pipeline_tests.orchestration.run_support import assert_published_once, stage_state
+from media_pipeline_tests.orchestration.run_support import assert_published_once, finished, stage_state
+from media_pipeline_tests.pgserver import pg_server
 
 pytestmark = pytest.mark.slow
 
@@ -98,3 +104,45 @@ def test_a_full_work_disk_fails_the_attempt_clearly_and_the_retry_succeeds_once_
     assert retry.stage == "video" and retry.metadata["delaySeconds"] == 5
     assert error.startswith(f"the work disk is full: no space left on the file system of {work}"), error
     assert retry.message == error
+
+
+PG_DOWN_S = 10
+FAST_RESCUE = {"MEDIA_PIPELINE_HEARTBEAT_INTERVAL_S": "2", "MEDIA_PIPELINE_HEARTBEAT_TIMEOUT_S": "20"}
+"""A run whose worker died with the databases is rescued within 20 s of their return (45 s by default)."""
+
+
+@pytest.mark.postgres
+def test_postgres_restarted_mid_batch_the_daemon_recovers_and_every_task_publishes_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if os.environ.get("MEDIA_PIPELINE_TEST_SKIP_PG") == "1":
+        pytest.skip("MEDIA_PIPELINE_TEST_SKIP_PG=1")
+    with pg_server() as server:  # its own server: this test stops it
+        home = make_home(tmp_path, **FAST_RESCUE)
+        use_postgres(home, server.create_database("app"), server.create_database("dagster"))
+        monkeypatch.setenv("DAGSTER_HOME", str(home.dagster_home))
+        url = app_db_url(home)
+        upgrade_db(url)
+        ids = queue_assets(url, ["a", "b"], SMALL)
+        tasks = TaskService(url, OWNER)
+        with running_daemon(home) as daemon:
+            wait_for(
+                lambda: stage_state(tasks, ids[0], "images").status in ("processing", "completed"),
+                timeout=180,
+                what="the batch to be under way",
+            )
+            server.shut_down()  # both databases: the app DB and the Dagster instance
+            time.sleep(PG_DOWN_S)  # the outage itself (not a wait for an event)
+            server.resume()
+            resumed_at = time.monotonic()
+            wait_for(lambda: finished(tasks, ids), timeout=240, what="every task to finish")
+            recovered_s = time.monotonic() - resumed_at
+            assert daemon.poll() is None  # the daemon lived through it
+        for task_id in ids:
+            assert_published_once(home, tasks, task_id, height=240, fps=10)
+        retries = [
+            f"{log.stage}: {log.message[:120]}"
+            for task_id in ids
+            for log in tasks.logs(task_id, action="retry")
+        ]
+        print(f"\nPostgreSQL back -> batch published in {recovered_s:.0f} s; retries: {retries}")
