@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from media_pipeline.liveness import current
 from media_pipeline.retry_policy import classify
 from media_pipeline.storage.s3 import S3Storage
 from media_pipeline_tests.outage_proxy import OutageProxy
@@ -44,7 +45,9 @@ def test_an_upload_cut_by_a_30_s_outage_is_retried_once_and_leaves_no_orphan_par
         assert [upload["Key"] for upload in orphans] == [f"p/{KEY}"]  # its own abort could not get through
 
         assert proxy.up.wait(OUTAGE_S + 5)
+        moves = current().moves
         storage.upload(source, KEY)  # the retry
+        assert current().moves > moves and current().note.startswith(f"uploaded {KEY}")  # liveness
         assert time.monotonic() - began < OUTAGE_S + 60
 
     assert client.list_multipart_uploads(Bucket=s3_bucket).get("Uploads", []) == []
