@@ -47,13 +47,28 @@ class ProcessRef:
         return False
 
 
-def start_ticks(pid: int) -> int | None:
-    """Start time of ``pid`` (field 22 of /proc/<pid>/stat); None if it does not exist or is a zombie."""
+def child_processes(parent: int) -> list[ProcessRef]:
+    """The running processes whose parent is ``parent`` (read from /proc)."""
+    children = []
+    for entry in os.scandir("/proc"):
+        fields = _stat_fields(int(entry.name)) if entry.name.isdigit() else None
+        if fields is not None and int(fields[1]) == parent and fields[0] not in ("Z", "X"):
+            children.append(ProcessRef(int(entry.name), int(fields[19])))
+    return children
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """The fields of /proc/<pid>/stat after the command name (state first), or None if it is gone."""
     try:
         with open(f"/proc/{pid}/stat") as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
+            return handle.read().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
-    if fields[0] in ("Z", "X"):
+
+
+def start_ticks(pid: int) -> int | None:
+    """Start time of ``pid`` (field 22 of /proc/<pid>/stat); None if it does not exist or is a zombie."""
+    fields = _stat_fields(pid)
+    if fields is None or fields[0] in ("Z", "X"):
         return None
     return int(fields[19])

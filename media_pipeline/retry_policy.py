@@ -2,7 +2,8 @@
 
 Seed 001 §5: a transient failure is retried after 5, 10 and 30 s (3 retries, 4 attempts); a permanent one
 fails the task at once. Transient: HTTP 5xx/408/429, timeouts, connection errors, an ffmpeg timeout, a
-child process killed by a signal, a rescued (lost) worker and any unexpected exception. Permanent: invalid
+child process killed by a signal, a rescued (lost) worker, a full disk (ENOSPC: space may be freed) and any
+unexpected exception. Permanent: invalid
 settings, other HTTP 4xx, a missing voice or font, validation errors and too few credits for paid images
 (raised as ``PermanentError``, which the store's ``ValidationFailed`` and ``InsufficientCredits`` are, or
 as a pydantic ``ValidationError``).
@@ -10,6 +11,7 @@ as a pydantic ``ValidationError``).
 
 from __future__ import annotations
 
+import errno
 import sys
 from dataclasses import dataclass
 
@@ -47,9 +49,31 @@ class Verdict:
     retry_after_s: float | None = None
 
 
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+DISK_FULL_TEXT = "No space left on device"
+"""How a child process (ffmpeg, espeak-ng) reports ENOSPC on stderr."""
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True when ``exc`` or an exception it was raised from is a full disk (ENOSPC/EDQUOT), or a child
+    process said so on stderr."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in DISK_FULL_ERRNOS:
+            return True
+        if isinstance(current, ProcessFailed) and DISK_FULL_TEXT in current.stderr_tail:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def classify(exc: BaseException) -> Verdict:
     """The verdict for an exception raised by a stage (see the module docstring for the lists)."""
     message = f"{type(exc).__name__}: {exc}"
+    if is_disk_full(exc):
+        return Verdict(True, message)
     if isinstance(exc, DeferredError):
         return Verdict(True, message, exc.retry_after_s)
     if isinstance(exc, ProcessTimedOut):

@@ -26,6 +26,15 @@ DEFAULT_PLANS = {
     "business": PlanLimits(drafts_per_queue=5000, items_per_add=1000, runs_per_day=10000),
 }
 
+DEFAULT_STALL_LIMITS_S = {
+    "script": 600.0,  # an LLM call: 3 tries of at most llm_timeout_s each, with backoff
+    "images": 1200.0,  # one image per move; a generated video clip may poll for sora_timeout_s
+    "video": 600.0,  # ffmpeg reports out_time twice a second; the slowest step without it is a short pass
+    "thumbnail": 300.0,
+    "youtube_video": 900.0,  # bytes move per acknowledged chunk (youtube_chunk_size)
+}
+"""Stall limits that a 10-minute long-form render on a slow worker never reaches."""
+
 
 class Settings(BaseSettings):
     """All knobs of the system; every field maps to ``MEDIA_PIPELINE_<FIELD>``."""
@@ -218,6 +227,11 @@ class Settings(BaseSettings):
         description="Tries of one provider HTTP request within a stage attempt, before the stage-level "
         "retries (5, 10, 30 s) take over.",
     )
+    stall_limits_s: dict[str, float] = Field(
+        default_factory=dict,
+        description='Per stage, e.g. {"video": 300}: a run whose progress has not moved for this long is '
+        "ended and retried (docs/ARCHITECTURE.md, liveness); stages not named keep DEFAULT_STALL_LIMITS_S.",
+    )
 
     @model_validator(mode="after")
     def _secret_from_file(self) -> Self:
@@ -237,6 +251,12 @@ class Settings(BaseSettings):
         """The plan's name and limits (the default plan for None or a plan no longer configured)."""
         name = plan if plan in self.plans else self.default_plan
         return name, self.plans[name]
+
+    def stall_limit_s(self, stage: str) -> float:
+        """Seconds without progress after which a run of ``stage`` counts as stalled."""
+        return self.stall_limits_s.get(
+            stage, DEFAULT_STALL_LIMITS_S.get(stage, max(DEFAULT_STALL_LIMITS_S.values()))
+        )
 
     @property
     def resolved_data_dir(self) -> Path:

@@ -155,12 +155,22 @@ class PgServer:
         )
         if result.returncode != 0:
             raise PostgresUnavailable(f"initdb failed:\n{result.stdout}\n{result.stderr}")
+        self.resume()
+
+    def resume(self) -> None:
+        """Start the initialised server (again, after :meth:`shut_down`)."""
         options = {**SERVER_OPTIONS, "port": str(self.port), "unix_socket_directories": str(self.socket_dir)}
         option_string = " ".join(f"-c {key}={value}" for key, value in options.items())
         result = self._pg_ctl("-l", str(self.log_file), "-w", "-t", "60", "-o", option_string, "start")
         if result.returncode != 0:
             log = self.log_file.read_text(errors="replace") if self.log_file.exists() else ""
             raise PostgresUnavailable(f"pg_ctl start failed:\n{result.stdout}\n{result.stderr}\n{log}")
+
+    def shut_down(self) -> None:
+        """Stop the server keeping its data (``fast``: clients are disconnected), to :meth:`resume` later."""
+        result = self._pg_ctl("-m", "fast", "-w", "-t", "60", "stop")
+        if result.returncode != 0:
+            raise PostgresUnavailable(f"pg_ctl stop failed:\n{result.stdout}\n{result.stderr}")
 
     def stop(self) -> None:
         """Stop the server (immediate: its data is thrown away)."""

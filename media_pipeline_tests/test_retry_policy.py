@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 import httpx
 import pytest
 from pydantic import BaseModel, ValidationError
@@ -9,7 +11,7 @@ from pydantic import BaseModel, ValidationError
 from media_pipeline.errors import DeferredError, PermanentError, ProviderNotConfiguredError, TransientError
 from media_pipeline.media.process import ProcessFailed, ProcessTimedOut
 from media_pipeline.providers.retry import Backoff, RetryableError, call_with_retries
-from media_pipeline.retry_policy import BACKOFF_S, classify, is_transient_status, retry_delay
+from media_pipeline.retry_policy import BACKOFF_S, classify, is_disk_full, is_transient_status, retry_delay
 from media_pipeline.store.errors import InsufficientCredits
 
 
@@ -66,6 +68,26 @@ def test_transient_failures(exc: BaseException) -> None:
 )
 def test_permanent_failures(exc: BaseException) -> None:
     assert not classify(exc).transient
+
+
+def _raised_from(cause: BaseException) -> PermanentError:
+    try:
+        raise PermanentError("cannot write the story") from cause
+    except PermanentError as exc:
+        return exc
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        ProcessFailed("ffmpeg", 1, "av_interleaved_write_frame(): No space left on device"),
+        OSError(errno.ENOSPC, "No space left on device"),
+        _raised_from(OSError(errno.EDQUOT, "Disk quota exceeded")),
+    ],
+)
+def test_a_full_disk_is_transient_space_may_be_freed(exc: BaseException) -> None:
+    assert is_disk_full(exc) and classify(exc).transient
+    assert not is_disk_full(ProcessFailed("ffmpeg", 1, "Invalid data found when processing input"))
 
 
 def test_deferral_carries_the_delay() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from media_pipeline.liveness import Meter
+
 FFMPEG = "ffmpeg"
 FFPROBE = "ffprobe"
 
@@ -23,11 +25,14 @@ def progress_seconds(line: str) -> float | None:
 
 
 def progress_reader(on_seconds: Callable[[float], None]) -> Callable[[str], None]:
-    """An ``on_line`` callback for ``-progress pipe:1`` that reports seconds written to ``on_seconds``."""
+    """An ``on_line`` callback for ``-progress pipe:1`` that reports seconds written to ``on_seconds``
+    (and, as the run worker's liveness, each growth of ``out_time``)."""
+    meter = Meter("ffmpeg out_time", "s")
 
     def on_line(line: str) -> None:
         seconds = progress_seconds(line.strip())
         if seconds is not None:
+            meter.update(seconds)
             on_seconds(seconds)
 
     return on_line

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from media_pipeline.errors import PermanentError
+from media_pipeline.liveness import moved
 from media_pipeline.processes import ProcessRef
 
 STDERR_TAIL_LINES = 40
@@ -45,6 +46,7 @@ def watch_children(event: threading.Event, *, stop: bool = False) -> None:
 
 
 def _track(pid: int, child: ProcessRef | None) -> None:
+    moved(f"child {pid} {'ended' if child is None else 'started'}")  # a step of the work began or ended
     with _children_lock:
         if child is None:
             _children.pop(pid, None)

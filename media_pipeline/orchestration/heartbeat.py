@@ -1,5 +1,6 @@
 """The run worker's heartbeat: a thread that records, every few seconds, that the worker is alive, where it
-runs and which process groups (ffmpeg, espeak-ng) it has started, independent of what the stage is doing."""
+runs, which process groups (ffmpeg, espeak-ng) and helper processes it has started, and its progress mark
+(docs/ARCHITECTURE.md, liveness): a beating thread alone does not make a run alive, moving work does."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from media_pipeline.liveness import current
 from media_pipeline.media.process import running_children, watch_children
-from media_pipeline.processes import ProcessRef
+from media_pipeline.processes import ProcessRef, child_processes
 from media_pipeline.store.heartbeats import HeartbeatStore, RunWorker
 
 logger = logging.getLogger(__name__)
@@ -27,10 +29,12 @@ RunIdentity = tuple[str, str, int, str]
 
 
 def this_worker(run: RunIdentity) -> RunWorker:
-    """The record of the current process as the worker of ``run``, with its running child groups."""
+    """The record of the current process as the worker of ``run``, with its running child groups, its other
+    children (Dagster's compute-log helpers) and its progress mark."""
     run_id, task_id, generation, stage = run
     worker = ProcessRef.of(os.getpid())
     assert worker is not None  # the current process exists
+    children = tuple(running_children())
     return RunWorker(
         run_id=run_id,
         task_id=task_id,
@@ -38,7 +42,9 @@ def this_worker(run: RunIdentity) -> RunWorker:
         stage=stage,
         host=this_host(),
         worker=worker,
-        children=tuple(running_children()),
+        children=children,
+        helpers=tuple(ref for ref in child_processes(worker.pid) if ref not in children),
+        progress=current(),
     )
 
 

@@ -2,13 +2,17 @@
 Dagster instance (freeing its stage's run slot), its leftover processes on this host are ended by process
 group, and the stage failure counts as one transient attempt, so the retry policy goes on.
 
-A worker is gone when its heartbeat is older than ``heartbeat_timeout_s`` (any host), when it recorded one on
-this host and that process has exited, or when a started run never recorded a heartbeat within the timeout.
-Runs that end without their worker recording the outcome are recorded by the status writer sensor.
+A worker is gone when its heartbeat is older than ``heartbeat_timeout_s`` (any host: a frozen worker stops
+beating), when it recorded one on this host and that process has exited, or when a started run never
+recorded a heartbeat within the timeout. A worker that beats but whose progress mark has not moved for its
+stage's stall limit (a hung provider call, a stalled ffmpeg, a deadlock) is stalled and treated the same
+(docs/ARCHITECTURE.md, liveness). Runs that end without their worker recording the outcome are recorded by
+the status writer sensor.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -33,8 +37,17 @@ class LostRun:
     reason: str
 
 
-def lost_reason(beat: Heartbeat | None, started_at: datetime, now: datetime, timeout_s: float) -> str | None:
-    """Why the worker of a started run counts as gone (None while it counts as alive)."""
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """How long a worker may go without a heartbeat, and without progress (per stage)."""
+
+    heartbeat_timeout_s: float
+    stall_limit_s: Callable[[str], float]
+
+
+def lost_reason(beat: Heartbeat | None, started_at: datetime, now: datetime, limits: Limits) -> str | None:
+    """Why the worker of a started run counts as gone or stalled (None while it counts as alive)."""
+    timeout_s = limits.heartbeat_timeout_s
     if beat is None:
         age = (now - started_at).total_seconds()
         return f"no heartbeat {age:.0f} s after the run started" if age > timeout_s else None
@@ -43,13 +56,20 @@ def lost_reason(beat: Heartbeat | None, started_at: datetime, now: datetime, tim
     if beat.ended_at is None and worker.host == this_host() and not worker.worker.is_running():
         return f"{where} exited without reporting an outcome"
     age = (now - beat.last_sign_of_life()).total_seconds()
-    return f"no heartbeat for {age:.0f} s ({where})" if age > timeout_s else None
+    if age > timeout_s:
+        return f"no heartbeat for {age:.0f} s ({where})"
+    still = (now - beat.progressed_at).total_seconds()
+    limit = limits.stall_limit_s(worker.stage)
+    if beat.ended_at is None and still > limit:
+        last = f"; last: {worker.progress.note}" if worker.progress.note else ""
+        return f"stalled: no progress for {still:.0f} s (stall limit {limit:.0f} s, {where}{last})"
+    return None
 
 
 def find_lost_runs(
-    instance: dg.DagsterInstance, heartbeats: HeartbeatStore, now: datetime, timeout_s: float
+    instance: dg.DagsterInstance, heartbeats: HeartbeatStore, now: datetime, limits: Limits
 ) -> list[LostRun]:
-    """Started stage runs (launched by the queue sensors) whose worker is gone."""
+    """Started stage runs (launched by the queue sensors) whose worker is gone or stalled."""
     records = instance.get_run_records(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED]))
     lost = []
     for record in records:
@@ -58,7 +78,7 @@ def find_lost_runs(
             continue
         beat = heartbeats.get(run.run_id)
         started_at = datetime.fromtimestamp(record.start_time or record.create_timestamp.timestamp(), UTC)
-        reason = lost_reason(beat, started_at, now, timeout_s)
+        reason = lost_reason(beat, started_at, now, limits)
         if reason is not None:
             lost.append(LostRun(run, beat, reason))
     return lost
@@ -87,10 +107,12 @@ def rescue(instance: dg.DagsterInstance, app_db: AppDbResource, lost: LostRun) -
 
 @dg.sensor(minimum_interval_seconds=RESCUE_INTERVAL_S, default_status=dg.DefaultSensorStatus.RUNNING)
 def stale_run_rescue_sensor(context: dg.SensorEvaluationContext, app_db: AppDbResource) -> dg.SkipReason:
-    """Rescue started stage runs whose worker is gone (see the module docstring)."""
+    """Rescue started stage runs whose worker is gone or stalled (see the module docstring)."""
     heartbeats = app_db.heartbeats()
     now = datetime.now(UTC)
-    lost_runs = find_lost_runs(context.instance, heartbeats, now, app_db.config.settings.heartbeat_timeout_s)
+    settings = app_db.config.settings
+    limits = Limits(settings.heartbeat_timeout_s, settings.stall_limit_s)
+    lost_runs = find_lost_runs(context.instance, heartbeats, now, limits)
     for lost in lost_runs:
         killed = rescue(context.instance, app_db, lost)
         context.log.warning(f"rescued run {lost.run.run_id}: {lost.reason}; killed pids {killed}")

@@ -8,6 +8,7 @@ Python API (``materialize``) have no such tag and only read the task snapshot fr
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -19,12 +20,13 @@ import dagster as dg
 
 from media_pipeline.domain import Stage, TaskPaths, TaskSpec
 from media_pipeline.logcontext import install_log_context, log_context
+from media_pipeline.liveness import moved
 from media_pipeline.orchestration.heartbeat import heartbeat
 from media_pipeline.orchestration.metadata import file_metadata
 from media_pipeline.orchestration.resources import AppDbResource, StorageResource
 from media_pipeline.orchestration.tags import ATTEMPT_TAG, GENERATION_TAG
 from media_pipeline.orchestration.task_files import prepare_generation
-from media_pipeline.retry_policy import classify
+from media_pipeline.retry_policy import Verdict, classify, is_disk_full
 from media_pipeline.storage.workspace import TaskWorkspace, task_workspace
 from media_pipeline.store.render_jobs import job_id
 
@@ -47,7 +49,9 @@ class StageRun:
     _last_logged: float = -100.0
 
     def progress(self, percent: float, message: str = "") -> None:
-        """Report progress (0-100) to the app DB and, every 10 points, to the Dagster log."""
+        """Report progress (0-100) to the app DB and, every 10 points, to the Dagster log; each report is
+        a move of the worker's liveness mark (an image done, a render step)."""
+        moved(f"{self.stage} {percent:.0f}% {message}".rstrip())
         if self.state is not None:
             self.state.stage_progress(self.spec.task_id, self.spec.generation, self.stage, percent, message)
         if percent >= 100 or percent - self._last_logged >= 10:
@@ -150,7 +154,7 @@ def _write_failure(run: StageRun, exc: BaseException) -> None:
     if not isinstance(exc, Exception):
         run.state.stage_canceled(spec.task_id, spec.generation, run.stage, run.context.run.run_id)
         return
-    verdict = classify(exc)
+    verdict = _disk_full_verdict(run, exc) or classify(exc)
     run.state.stage_failed(
         spec.task_id,
         spec.generation,
@@ -161,3 +165,23 @@ def _write_failure(run: StageRun, exc: BaseException) -> None:
         retry_after_s=verdict.retry_after_s,
         attempt=run.attempt,
     )
+
+
+LOW_SPACE_BYTES = 1024 * 1024
+"""A failure while the work disk has less free space than this is taken for a full disk (a child process may
+not say why it could not write)."""
+
+
+def _disk_full_verdict(run: StageRun, exc: Exception) -> Verdict | None:
+    """A transient verdict naming the work disk when it is full (docs/ARCHITECTURE.md, liveness: outages):
+    the retry policy tries again, and succeeds once space is freed; None otherwise."""
+    where = run.work.scratch or run.paths.root
+    try:
+        free = shutil.disk_usage(where).free
+    except OSError:
+        free = None
+    if not is_disk_full(exc) and (free is None or free >= LOW_SPACE_BYTES):
+        return None
+    left = "unknown" if free is None else f"{free // 1024} KiB"
+    message = f"the work disk is full: no space left on the file system of {where} ({left} free): {exc}"
+    return Verdict(True, message)

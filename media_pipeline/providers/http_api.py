@@ -1,12 +1,15 @@
 """A small JSON-over-HTTP client for configured provider endpoints (LLM, image and video generators).
 
 Transient failures (5xx, 408, 429, timeouts, connection errors) are retried with backoff; other HTTP errors
-raise :class:`PermanentError` naming the endpoint, status and an excerpt of the body. The endpoints are
+raise :class:`PermanentError` naming the endpoint, status and an excerpt of the body. ``timeout_s`` bounds
+each socket operation and also each whole attempt (a total deadline: a server trickling its answer byte by
+byte is cut off, docs/ARCHITECTURE.md, liveness). The endpoints are
 operator-configured, so no address filtering applies here (user-supplied URLs go through ``safe_fetch``).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -36,7 +39,8 @@ def body_excerpt(response: httpx.Response, limit: int = 300) -> str:
 
 
 class HttpApi:
-    """Sends requests to ``base_url`` with fixed headers, a timeout and retries of transient failures."""
+    """Sends requests to ``base_url`` with fixed headers, a timeout (per socket operation and per attempt)
+    and retries of transient failures."""
 
     def __init__(
         self,
@@ -51,6 +55,7 @@ class HttpApi:
         self.base_url = base_url.rstrip("/")
         self.name = name
         self.backoff = backoff or Backoff()
+        self.timeout_s = timeout_s
         self._client = httpx.Client(
             headers=dict(headers or {}),
             timeout=httpx.Timeout(timeout_s),
@@ -80,7 +85,7 @@ class HttpApi:
 
         def attempt() -> httpx.Response:
             try:
-                response = self._client.request(method, url, **kwargs)
+                response = self._send(method, url, **kwargs)
             except (httpx.TimeoutException, httpx.TransportError) as exc:
                 raise RetryableError(f"{type(exc).__name__}: {exc}") from exc
             if is_transient_status(response.status_code):
@@ -92,6 +97,19 @@ class HttpApi:
             return response
 
         return call_with_retries(attempt, backoff=self.backoff, what=what)
+
+    def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """One attempt, read completely within ``timeout_s`` in total (RetryableError past it)."""
+        deadline = time.monotonic() + self.timeout_s
+        with self._client.stream(method, url, **kwargs) as streamed:
+            body = bytearray()
+            for chunk in streamed.iter_raw():
+                body += chunk
+                if time.monotonic() > deadline:
+                    raise RetryableError(f"no complete response within the {self.timeout_s:g} s deadline")
+        return httpx.Response(
+            streamed.status_code, headers=streamed.headers, content=bytes(body), request=streamed.request
+        )
 
     def json(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         """Send one request and return its JSON object body (PermanentError if it is not one)."""

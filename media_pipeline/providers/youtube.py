@@ -28,6 +28,7 @@ from PIL import Image
 
 from media_pipeline.domain import Script, TaskPaths, TaskSpec
 from media_pipeline.errors import PermanentError, ProviderNotConfiguredError, TransientError
+from media_pipeline.liveness import Meter
 from media_pipeline.media.thumbnail import MAX_BYTES as THUMBNAIL_MAX_BYTES
 from media_pipeline.providers.base import PublishInput, PublishResult
 from media_pipeline.providers.imaging import sniff_image_type
@@ -251,7 +252,9 @@ class YouTubePublisher:
         return self._run_upload(self._insert_request(client, body, video), record, paths)
 
     def _run_upload(self, request: Any, record: UploadRecord, paths: TaskPaths) -> str:
-        """Drive ``next_chunk()`` to the end, retrying transient failures on the same session."""
+        """Drive ``next_chunk()`` to the end, retrying transient failures on the same session; each
+        acknowledged chunk moves the worker's liveness mark."""
+        meter = Meter("uploaded to YouTube", "bytes")
 
         def step() -> dict[str, Any] | None:
             try:
@@ -261,6 +264,7 @@ class YouTubePublisher:
                     record.session_uri = request.resumable_uri
                     record.save(paths)
             if status is not None:
+                meter.update(status.resumable_progress)
                 log.info("uploaded %d%%", int(status.progress() * 100))
             return response
 

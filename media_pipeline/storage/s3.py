@@ -17,11 +17,13 @@ stored size is compared with the local file afterwards; downloads validate the c
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from media_pipeline.fsutil import atomic_path
+from media_pipeline.liveness import Meter
 from media_pipeline.storage.base import (
     SETTING,
     Storage,
@@ -130,16 +132,42 @@ class S3Storage(Storage):
             raise StorageConfigError(f"{SETTING}={self.url} (endpoint {endpoint}): {exc}") from exc
 
     def upload(self, local: Path, key: str) -> None:
-        """Upload ``local`` (multipart above the chunk size, CRC32 per part) and check the stored size."""
+        """Upload ``local`` (multipart above the chunk size, CRC32 per part) and check the stored size.
+
+        Multipart uploads of this key left by a failed attempt are aborted first, and a failed upload's are
+        aborted at once when the endpoint answers (docs/ARCHITECTURE.md, liveness: outages), so an outage
+        never leaves orphan parts behind once the upload has gone through. Bytes sent move the worker's
+        liveness mark."""
         target = self._key(key)
-        self._client.upload_file(
-            str(local), self.bucket, target, ExtraArgs={"ChecksumAlgorithm": "CRC32"}, Config=self._transfer
-        )
+        self._abort_incomplete(target)
+        meter = Meter(f"uploaded {key}", "bytes")
+        try:
+            self._client.upload_file(
+                str(local),
+                self.bucket,
+                target,
+                ExtraArgs={"ChecksumAlgorithm": "CRC32"},
+                Config=self._transfer,
+                Callback=meter.add,
+            )
+        except Exception:
+            with contextlib.suppress(Exception):  # the endpoint may still be down: the retry aborts them
+                self._abort_incomplete(target)
+            raise
         stored = self._client.head_object(Bucket=self.bucket, Key=target)["ContentLength"]
         expected = local.stat().st_size
         if stored != expected:
             self._client.delete_object(Bucket=self.bucket, Key=target)
             raise OSError(f"s3://{self.bucket}/{target} holds {stored} bytes, uploaded {expected}")
+
+    def _abort_incomplete(self, target: str) -> None:
+        """Abort the unfinished multipart uploads of exactly ``target``."""
+        listing = self._client.list_multipart_uploads(Bucket=self.bucket, Prefix=target)
+        for upload in listing.get("Uploads", []):
+            if upload["Key"] == target:
+                self._client.abort_multipart_upload(
+                    Bucket=self.bucket, Key=target, UploadId=upload["UploadId"]
+                )
 
     def download(self, key: str, local: Path) -> Path:
         """Download to a temp file beside ``local``, then rename."""

@@ -297,9 +297,16 @@ class RunHeartbeat(Base):
     pid: Mapped[int] = mapped_column(Integer)
     pid_start: Mapped[int] = mapped_column(BigInteger)
     children: Mapped[list[list[int]]] = mapped_column(JSONType, default=list)
+    # Other children of the worker (Dagster's compute-log ``tail -F`` and ``watch_orphans``): ended by pid.
+    helpers: Mapped[list[list[int]] | None] = mapped_column(JSONType, default=list)
     started_at: Mapped[datetime]
     beat_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+    # Progress-based liveness (docs/ARCHITECTURE.md, liveness): the worker's progress mark and when it
+    # last moved; a run whose mark stands still past its stage's stall limit is rescued.
+    progress_moves: Mapped[int | None] = mapped_column(BigInteger)
+    progress_note: Mapped[str | None] = mapped_column(String(200))
+    progressed_at: Mapped[datetime | None]
 
 
 class UserContent(Timestamps, Base):

@@ -4,16 +4,18 @@ and when a worker counts as lost."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from media_pipeline.liveness import ProgressMark, moved
 from media_pipeline.media.process import ProcessCancelled, run_process
-from media_pipeline.orchestration.heartbeat import heartbeat, this_host
+from media_pipeline.orchestration.heartbeat import heartbeat, this_host, this_worker
 from media_pipeline.orchestration.leftovers import end_abandoned_run
-from media_pipeline.orchestration.rescue import lost_reason
+from media_pipeline.orchestration.rescue import Limits, lost_reason
 from media_pipeline.processes import ProcessRef
 from media_pipeline.store import Owner, QueueService
 from media_pipeline.store.heartbeats import Heartbeat, HeartbeatStore, RunWorker
@@ -75,9 +77,20 @@ def test_an_abandoned_runs_recorded_group_is_killed_and_a_reused_pid_is_not(db_u
             process.wait()
 
 
-def _beat(host: str, pid: int, start: int, beat_at: datetime, ended_at: datetime | None = None) -> Heartbeat:
-    worker = RunWorker("r", "t", 1, "video", host, ProcessRef(pid, start))
-    return Heartbeat(worker=worker, started_at=beat_at, beat_at=beat_at, ended_at=ended_at)
+def _beat(
+    host: str,
+    pid: int,
+    start: int,
+    beat_at: datetime,
+    ended_at: datetime | None = None,
+    progressed_at: datetime | None = None,
+) -> Heartbeat:
+    worker = RunWorker("r", "t", 1, "video", host, ProcessRef(pid, start), progress=ProgressMark(7, "ffmpeg"))
+    moved_at = progressed_at or beat_at
+    return Heartbeat(worker, started_at=moved_at, beat_at=beat_at, ended_at=ended_at, progressed_at=moved_at)
+
+
+LIMITS = Limits(heartbeat_timeout_s=45, stall_limit_s={"video": 60, "script": 600}.__getitem__)
 
 
 def test_when_a_worker_counts_as_lost() -> None:
@@ -85,13 +98,70 @@ def test_when_a_worker_counts_as_lost() -> None:
     me = ProcessRef.of(os.getpid())
     assert me is not None
     fresh, old = now - timedelta(seconds=3), now - timedelta(seconds=50)
-    assert lost_reason(_beat(this_host(), me.pid, me.start, fresh), fresh, now, 45) is None
-    exited = lost_reason(_beat(this_host(), me.pid, me.start + 1, fresh), fresh, now, 45)
+    assert lost_reason(_beat(this_host(), me.pid, me.start, fresh), fresh, now, LIMITS) is None
+    exited = lost_reason(_beat(this_host(), me.pid, me.start + 1, fresh), fresh, now, LIMITS)
     assert exited is not None and "exited" in exited
-    assert lost_reason(_beat("other-host", 1, 1, fresh), fresh, now, 45) is None  # cannot check its pid
-    stale = lost_reason(_beat("other-host", 1, 1, old), old, now, 45)
+    assert lost_reason(_beat("other-host", 1, 1, fresh), fresh, now, LIMITS) is None  # cannot check its pid
+    stale = lost_reason(_beat("other-host", 1, 1, old), old, now, LIMITS)
     assert stale is not None and "no heartbeat for 50 s" in stale
     finished = _beat(this_host(), me.pid, me.start + 1, fresh, ended_at=fresh)  # worker exiting normally
-    assert lost_reason(finished, fresh, now, 45) is None
-    assert lost_reason(None, now - timedelta(seconds=10), now, 45) is None
-    assert "no heartbeat" in (lost_reason(None, old, now, 45) or "")
+    assert lost_reason(finished, fresh, now, LIMITS) is None
+    assert lost_reason(None, now - timedelta(seconds=10), now, LIMITS) is None
+    assert "no heartbeat" in (lost_reason(None, old, now, LIMITS) or "")
+
+
+def test_a_beating_worker_whose_progress_stands_still_past_its_stage_limit_is_stalled() -> None:
+    now = datetime.now(UTC)
+    fresh = now - timedelta(seconds=3)
+    moving = _beat("other-host", 1, 1, fresh, progressed_at=now - timedelta(seconds=59))
+    assert lost_reason(moving, fresh, now, LIMITS) is None
+    still = _beat("other-host", 1, 1, fresh, progressed_at=now - timedelta(seconds=61))
+    reason = lost_reason(still, fresh, now, LIMITS)
+    assert reason is not None and reason.startswith("stalled: no progress for 61 s (stall limit 60 s")
+    assert "last: ffmpeg" in reason
+    ended_ = _beat("other-host", 1, 1, fresh, ended_at=fresh, progressed_at=now - timedelta(seconds=61))
+    assert lost_reason(ended_, fresh, now, LIMITS) is None  # its stage code returned: not stalled
+
+
+def test_the_heartbeat_records_progress_moves_and_when_they_last_happened(db_url: str) -> None:
+    store = HeartbeatStore(db_url)
+    task_id = _task(db_url)
+    run = ("run-p", task_id, 1, "video")
+    with heartbeat(store, run, interval_s=3600):
+        first = store.get("run-p")
+        assert first is not None and first.progressed_at == first.started_at
+        store.beat(this_worker(run))  # nothing moved: progressed_at stays
+        same = store.get("run-p")
+        assert same is not None and same.progressed_at == first.progressed_at and same.beat_at > first.beat_at
+        moved("ffmpeg out_time 3.0 s")
+        store.beat(this_worker(run))
+        later = store.get("run-p")
+        assert later is not None and later.progressed_at == later.beat_at > first.progressed_at
+        assert later.worker.progress.note == "ffmpeg out_time 3.0 s"
+
+
+def test_a_frozen_workers_helper_processes_are_recorded_and_killed_by_pid(db_url: str) -> None:
+    """Helpers (like Dagster's compute-log ``tail -F``) share the worker's group: killed one by one, even
+    when stopped, and never the group they share with a bystander."""
+    store = HeartbeatStore(db_url)
+    task_id = _task(db_url)
+    helper = subprocess.Popen(["tail", "-F", "/dev/null"])  # this process's child, in its process group
+    bystander = None
+    try:
+        os.kill(helper.pid, signal.SIGSTOP)
+        pid_fd = os.pidfd_open(helper.pid)
+        run = ("run-h", task_id, 1, "video")
+        worker = this_worker(run)
+        assert ProcessRef.of(helper.pid) in worker.helpers
+        bystander = subprocess.Popen(["sleep", "60"])  # started later: same group, not recorded
+        lost = RunWorker(*run, this_host(), ProcessRef(2**22 + 9, 1), helpers=worker.helpers)
+        store.beat(lost)  # as the worker recorded it before it died
+        assert end_abandoned_run(store, "run-h") == [helper.pid]
+        assert ended(pid_fd)
+        assert bystander.poll() is None
+        os.close(pid_fd)
+    finally:
+        for process in (helper, bystander):
+            if process is not None:
+                process.kill()
+                process.wait()

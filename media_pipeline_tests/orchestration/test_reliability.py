@@ -14,10 +14,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from media_pipeline.media.probe import check_video, summarize
 from media_pipeline.orchestration.run_control import DagsterRunControl
 from media_pipeline.settings import Settings, get_settings
-from media_pipeline.store import StageStateView, TaskService
+from media_pipeline.store import TaskService
 from media_pipeline.store.heartbeats import Heartbeat, HeartbeatStore
 from media_pipeline_tests.media.proctools import ended
 from media_pipeline_tests.orchestration.daemon import (
@@ -33,41 +32,18 @@ from media_pipeline_tests.orchestration.daemon import (
     stop_group,
     wait_for,
 )
+from media_pipeline_tests.orchestration.run_support import (
+    LONG,
+    assert_published_once,
+    attempt_started,
+    finished,
+    rendering,
+    stage_state,
+)
 from media_pipeline_tests.providers.fakeserver import FakeServer, Recorded, Reply
 from media_pipeline_tests.providers.helpers import image_bytes
 
 pytestmark = pytest.mark.slow
-
-LONG = {"language": "en", "imageCount": 3, "targetDurationS": 40, "renderHeight": 480, "fps": 24}
-"""Long enough that its render is still running when the test kills it (a few seconds on 2 cores)."""
-
-
-def _stage(tasks: TaskService, task_id: str, stage: str) -> StageStateView:
-    return next(state for state in tasks.progress(task_id).stages if state.stage == stage)
-
-
-def _rendering(tasks: TaskService, heartbeats: HeartbeatStore, task_id: str) -> Heartbeat | None:
-    """The video run's heartbeat once it records a running ffmpeg of the segment render."""
-    video = _stage(tasks, task_id, "video")
-    if video.status != "processing" or video.run_id is None:
-        return None
-    beat = heartbeats.get(video.run_id)
-    rendering = "rendering" in (tasks.progress(task_id).message or "")
-    return beat if beat is not None and beat.worker.children and rendering else None
-
-
-def _assert_published_once(home: DaemonHome, tasks: TaskService, task_id: str, height: int, fps: int) -> None:
-    """Succeeded with one publish record and one published copy, a valid output and no temp file left."""
-    assert tasks.get(task_id).status == "succeeded", tasks.get(task_id).last_error
-    generation = tasks.get(task_id).generation
-    assert len(tasks.contents(task_id, kind="publish", generation=generation)) == 1
-    published = home.data_dir / "storage" / "published" / task_id
-    assert len(list(published.glob("*.mp4"))) == 1
-    storage = home.data_dir / "storage"
-    video = storage / tasks.contents(task_id, kind="video", generation=generation)[0].path  # a storage key
-    summary = summarize(video)
-    assert check_video(summary, width=summary.width, height=height, fps=fps) == []
-    assert [p for p in storage.rglob("*") if ".tmp" in p.name] == []
 
 
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -82,11 +58,11 @@ def test_a_killed_run_worker_is_rescued_and_the_task_publishes_once(
     heartbeats = HeartbeatStore(url)
 
     with running_daemon(home):
-        beat = wait_for(lambda: _rendering(tasks, heartbeats, task_id), timeout=240, what="the render to run")
+        beat = wait_for(lambda: rendering(tasks, heartbeats, task_id), timeout=240, what="the render to run")
         killed_at = datetime.now(UTC)
         os.kill(beat.worker.worker.pid, signal.SIGKILL)
         retried = wait_for(
-            lambda: (s := _stage(tasks, task_id, "video")).attempt == 1 and s.started_at is not None and s,
+            lambda: attempt_started(tasks, task_id, "video", 1),
             timeout=120,
             what="the next video attempt to start",
         )
@@ -102,7 +78,7 @@ def test_a_killed_run_worker_is_rescued_and_the_task_publishes_once(
         killed_run = instance.get_run_by_id(beat.worker.run_id)
         assert killed_run.status == dg.DagsterRunStatus.FAILURE
 
-    _assert_published_once(home, tasks, task_id, height=480, fps=24)
+    assert_published_once(home, tasks, task_id, height=480, fps=24)
     [retry] = tasks.logs(task_id, action="retry")  # one transient attempt: worker lost
     assert "worker" in retry.message and (retry.stage, retry.metadata["delaySeconds"]) == ("video", 5)
     print(f"\n{backend}: worker kill -> next attempt running: {detection_to_retry:.1f} s")
@@ -120,7 +96,7 @@ def test_after_a_whole_tree_kill_the_stuck_stage_is_rescued_on_restart(
     tasks, heartbeats = TaskService(url, OWNER), HeartbeatStore(url)
 
     with running_daemon(home) as daemon:
-        beat = wait_for(lambda: _rendering(tasks, heartbeats, first), timeout=240, what="the render to run")
+        beat = wait_for(lambda: rendering(tasks, heartbeats, first), timeout=240, what="the render to run")
         stop_group(daemon, signal.SIGKILL)
     instance = dg.DagsterInstance.get()
     assert instance.get_run_by_id(beat.worker.run_id).status == dg.DagsterRunStatus.STARTED  # stuck
@@ -128,7 +104,7 @@ def test_after_a_whole_tree_kill_the_stuck_stage_is_rescued_on_restart(
     restarted_at = datetime.now(UTC)
     with running_daemon(home):
         retried = wait_for(
-            lambda: (s := _stage(tasks, first, "video")).attempt == 1 and s.started_at is not None and s,
+            lambda: attempt_started(tasks, first, "video", 1),
             timeout=120,
             what="the rescued video stage to run again",
         )
@@ -141,8 +117,8 @@ def test_after_a_whole_tree_kill_the_stuck_stage_is_rescued_on_restart(
         assert instance.get_run_by_id(beat.worker.run_id).status == dg.DagsterRunStatus.FAILURE
         wait_for(lambda: not ffmpeg_for(home.data_dir), timeout=15, what="no ffmpeg left")
 
-    _assert_published_once(home, tasks, first, height=480, fps=24)
-    _assert_published_once(home, tasks, second, height=480, fps=24)
+    assert_published_once(home, tasks, first, height=480, fps=24)
+    assert_published_once(home, tasks, second, height=480, fps=24)
     [retry] = tasks.logs(first, action="retry")
     assert retry.message.startswith("rescued: ") and "exited" in retry.message
     to_retry = (retried.started_at - restarted_at).total_seconds()
@@ -201,10 +177,6 @@ def _images_home(
     return prepared_home("sqlite", tmp_path, monkeypatch, request, **provider)
 
 
-def _finished(tasks: TaskService, task_ids: list[str]) -> bool:
-    return all(tasks.get(task_id).status in ("succeeded", "failed", "canceled") for task_id in task_ids)
-
-
 def test_provider_outages_follow_the_retry_policy_through_real_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
@@ -223,7 +195,7 @@ def test_provider_outages_follow_the_retry_policy_through_real_runs(
         }
         tasks = TaskService(url, OWNER)
         with running_daemon(home):
-            wait_for(lambda: _finished(tasks, list(ids.values())), timeout=480, what="all tasks to finish")
+            wait_for(lambda: finished(tasks, list(ids.values())), timeout=480, what="all tasks to finish")
 
     def retries(title: str) -> list[float]:
         logs = sorted(tasks.logs(ids[title], action="retry", stage="images"), key=lambda log: log.id)
@@ -234,7 +206,7 @@ def test_provider_outages_follow_the_retry_policy_through_real_runs(
         return sorted(log.created_at for log in logs if not log.metadata.get("refused"))
 
     for title in plans:
-        _assert_published_once(home, tasks, ids[title], height=240, fps=10)
+        assert_published_once(home, tasks, ids[title], height=240, fps=10)
     assert retries("alpha-503x2") == [5, 10] and api.calls["alpha-503x2"] == 2 + 1
     assert retries("bravo-503x3") == [5, 10, 30]
     for title, delays in (("alpha-503x2", [5, 10]), ("bravo-503x3", [5, 10, 30])):
@@ -258,7 +230,7 @@ def test_stop_with_the_code_server_down_cancels_at_once_and_rerun_publishes(
     heartbeats = HeartbeatStore(url)
 
     with running_daemon(home) as daemon:
-        beat = wait_for(lambda: _rendering(tasks, heartbeats, task_id), timeout=240, what="the render to run")
+        beat = wait_for(lambda: rendering(tasks, heartbeats, task_id), timeout=240, what="the render to run")
         server = wait_for(lambda: code_server_pid(daemon), timeout=10, what="the code server")
         server_fd = os.pidfd_open(server)
         os.kill(server, signal.SIGKILL)
@@ -278,10 +250,10 @@ def test_stop_with_the_code_server_down_cancels_at_once_and_rerun_publishes(
 
         rerun = tasks.rerun(task_id)
         assert rerun.started and rerun.task.generation == 2
-        wait_for(lambda: _finished(tasks, [task_id]), timeout=300, what="the rerun to finish")
+        wait_for(lambda: finished(tasks, [task_id]), timeout=300, what="the rerun to finish")
         wait_for(lambda: not ffmpeg_for(home.data_dir), timeout=15, what="no ffmpeg left")
 
-    _assert_published_once(home, tasks, task_id, height=480, fps=24)
+    assert_published_once(home, tasks, task_id, height=480, fps=24)
     reused = tasks.logs(task_id, action="skip")
     assert sorted(log.stage for log in reused) == ["images", "script"]  # completed outputs reused
 
@@ -303,14 +275,12 @@ def test_stopping_one_task_leaves_another_tasks_render_running(
                 instance = dg.DagsterInstance.get()
 
                 def both_busy() -> Heartbeat | None:
-                    held_images = _stage(tasks, held, "images")
-                    rendering = _rendering(tasks, heartbeats, bystander)
-                    return (
-                        rendering if held_images.status == "processing" and api.calls["held-task"] else None
-                    )
+                    held_images = stage_state(tasks, held, "images")
+                    render = rendering(tasks, heartbeats, bystander)
+                    return render if held_images.status == "processing" and api.calls["held-task"] else None
 
                 wait_for(both_busy, timeout=240, what="a held image request and a running render")
-                held_run = _stage(tasks, held, "images").run_id
+                held_run = stage_state(tasks, held, "images").run_id
                 stopped = tasks.stop(held, DagsterRunControl(instance, heartbeats))
                 assert stopped.terminated_run_ids == [held_run]
                 wait_for(
@@ -318,11 +288,11 @@ def test_stopping_one_task_leaves_another_tasks_render_running(
                     timeout=60,
                     what="the held run to be canceled",
                 )
-                assert _stage(tasks, bystander, "video").status == "processing"
-                wait_for(lambda: _finished(tasks, [bystander]), timeout=300, what="the bystander to finish")
+                assert stage_state(tasks, bystander, "video").status == "processing"
+                wait_for(lambda: finished(tasks, [bystander]), timeout=300, what="the bystander to finish")
         finally:
             api.release.set()
 
     assert tasks.get(held).status == "canceled"
-    _assert_published_once(home, tasks, bystander, height=480, fps=24)
-    assert _stage(tasks, bystander, "video").attempt == 0 and tasks.logs(bystander, action="retry") == []
+    assert_published_once(home, tasks, bystander, height=480, fps=24)
+    assert stage_state(tasks, bystander, "video").attempt == 0 and tasks.logs(bystander, action="retry") == []

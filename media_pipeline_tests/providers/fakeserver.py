@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,13 +29,15 @@ class Recorded:
 @dataclass
 class Reply:
     """What to answer; ``send_length=False`` streams the body without Content-Length then closes;
-    ``drop=True`` closes the connection without any response."""
+    ``drop=True`` closes the connection without any response; ``trickle_s`` sends the body one byte at a
+    time with that pause after each (a stalled provider that never hits a socket timeout)."""
 
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     send_length: bool = True
     drop: bool = False
+    trickle_s: float = 0.0
 
     @classmethod
     def json(cls, payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
@@ -79,8 +82,15 @@ def _handler_class(server: FakeServer) -> type[BaseHTTPRequestHandler]:
                 self.send_header("Connection", "close")
                 self.close_connection = True
             self.end_headers()
-            if self.command != "HEAD":
+            if self.command == "HEAD":
+                return
+            if not reply.trickle_s:
                 self.wfile.write(reply.body)
+                return
+            for index in range(len(reply.body)):
+                self.wfile.write(reply.body[index : index + 1])
+                self.wfile.flush()
+                time.sleep(reply.trickle_s)
 
         do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _handle
 
