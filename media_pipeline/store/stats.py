@@ -41,15 +41,16 @@ class PipelineStats:
     retries: dict[str, int]
     """Per stage: transient failures that were retried (``retry`` logs)."""
     rescues: dict[str, int]
-    """Per stage: runs rescued after their worker was lost (failures marked ``RESCUED``)."""
+    """Per stage: runs rescued after their worker was lost or stalled (failures marked ``RESCUED``)."""
     stalls: dict[str, int]
     """Per stage: runs ended because they made no progress (failures marked ``STALLED``)."""
 
 
 RESCUED = "rescued:"
 """How a rescued run's failure starts (orchestration/rescue.py)."""
-STALLED = "stalled:"
-"""How a failure of a run ended for lack of progress starts (progress-based liveness, §4)."""
+STALLED = f"{RESCUED} stalled:"
+"""How the failure of a run ended for lack of progress starts (a rescue whose reason is a stall;
+orchestration/rescue.py, progress-based liveness)."""
 
 
 def _seconds_between(start: ColumnElement, end: ColumnElement, dialect: str) -> ColumnElement[float]:

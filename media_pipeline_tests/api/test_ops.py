@@ -103,11 +103,11 @@ def test_metrics_count_retries_rescues_stalls_and_the_oldest_waiting_task(
         assert pipeline.stage_started(first, 1, "script", run)
         assert pipeline.stage_failed(first, 1, "script", run, error, transient=True)
     assert pipeline.stage_started(second, 1, "script", "r3")
-    assert pipeline.stage_failed(second, 1, "script", "r3", "stalled: no progress for 600 s", transient=True)
+    assert pipeline.stage_failed(second, 1, "script", "r3", "rescued: stalled: no progress for 600 s", transient=True)
     samples = _samples(httpx.get(f"{api.base_url}/metrics").text)
     script, video = (("stage", "script"),), (("stage", "video"),)
     assert samples[("media_pipeline_stage_retries_total", script)] == 3
-    assert samples[("media_pipeline_stage_rescues_total", script)] == 1
+    assert samples[("media_pipeline_stage_rescues_total", script)] == 2  # a stalled run is rescued too
     assert samples[("media_pipeline_stage_stalls_total", script)] == 1
     assert samples[("media_pipeline_stage_retries_total", video)] == 0
     assert 0 <= samples[("media_pipeline_oldest_waiting_task_age_seconds", script)] < 60
