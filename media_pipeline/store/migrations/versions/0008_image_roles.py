@@ -1,7 +1,7 @@
 """The role of each paid image (who or what it shows; seed 003 §6): ``image_tasks.role``.
 
 Revision ID: 0008_image_roles
-Revises: 0006_queue_order
+Revises: 0007_library
 Create Date: 2026-12-05
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_image_roles"
-down_revision: str | None = "0006_queue_order"
+down_revision: str | None = "0007_library"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

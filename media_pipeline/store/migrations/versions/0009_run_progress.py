@@ -2,7 +2,7 @@
 the worker's helper processes (Dagster's compute-log ``tail -F`` / ``watch_orphans``).
 
 Revision ID: 0009_run_progress
-Revises: 0006_queue_order
+Revises: 0008_image_roles
 Create Date: 2026-12-05
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0009_run_progress"
-down_revision: str | None = "0006_queue_order"
+down_revision: str | None = "0008_image_roles"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -2,7 +2,7 @@
 tokens (sign-out), and the active tasks in queue order per workspace (fair dispatch).
 
 Revision ID: 0010_reliability_api
-Revises: 0006_queue_order
+Revises: 0009_run_progress
 Create Date: 2026-12-06
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0010_reliability_api"
-down_revision: str | None = "0006_queue_order"
+down_revision: str | None = "0009_run_progress"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

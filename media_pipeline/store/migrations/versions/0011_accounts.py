@@ -2,7 +2,7 @@
 of a workspace and pending OAuth connections (docs/ARCHITECTURE.md §10).
 
 Revision ID: 0011_accounts
-Revises: 0006_queue_order
+Revises: 0010_reliability_api
 Create Date: 2026-12-05
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0011_accounts"
-down_revision: str | None = "0006_queue_order"
+down_revision: str | None = "0010_reliability_api"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """Reviews: task status ``review``, ``task_reviews`` (who decided and when) and ``storyboard_edits``.
 
 Revision ID: 0012_review
-Revises: 0006_queue_order
+Revises: 0011_accounts
 Create Date: 2026-12-06
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012_review"
-down_revision: str | None = "0006_queue_order"
+down_revision: str | None = "0011_accounts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
