@@ -59,7 +59,9 @@ logger = logging.getLogger(__name__)
 API_VERSION = "1.0.0"
 JSON_BODY_LIMIT = 1024 * 1024
 PROGRESS_POLL_S = 0.5
-_UPLOAD_PATH = re.compile(r"^(/api/v1/videos/[^/]+/(uploads|review/scenes/\d+/image)|/api/library/[^/]+/files)$")
+_UPLOAD_PATH = re.compile(
+    r"^(/api/v1/videos/[^/]+/(uploads|review/scenes/\d+/image)|/api/library/[^/]+/files)$"
+)
 
 DESCRIPTION = """
 HTTP API of media_pipeline: the draft queue, videos and their render jobs, automation views, uploads.

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING
 import dagster as dg
 
 from media_pipeline.domain import Stage, TaskPaths, TaskSpec
-from media_pipeline.logcontext import install_log_context, log_context
 from media_pipeline.liveness import moved
+from media_pipeline.logcontext import install_log_context, log_context
 from media_pipeline.orchestration.heartbeat import heartbeat
 from media_pipeline.orchestration.metadata import file_metadata
 from media_pipeline.orchestration.resources import AppDbResource, StorageResource

@@ -103,7 +103,9 @@ def test_metrics_count_retries_rescues_stalls_and_the_oldest_waiting_task(
         assert pipeline.stage_started(first, 1, "script", run)
         assert pipeline.stage_failed(first, 1, "script", run, error, transient=True)
     assert pipeline.stage_started(second, 1, "script", "r3")
-    assert pipeline.stage_failed(second, 1, "script", "r3", "rescued: stalled: no progress for 600 s", transient=True)
+    assert pipeline.stage_failed(
+        second, 1, "script", "r3", "rescued: stalled: no progress for 600 s", transient=True
+    )
     samples = _samples(httpx.get(f"{api.base_url}/metrics").text)
     script, video = (("stage", "script"),), (("stage", "video"),)
     assert samples[("media_pipeline_stage_retries_total", script)] == 3
