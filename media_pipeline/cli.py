@@ -18,8 +18,6 @@ from media_pipeline.settings import get_settings
 
 def _demo(args: argparse.Namespace) -> object:
     from media_pipeline.domain import TaskSettings, TaskSpec
-    from media_pipeline.media.loudness import measure_loudness
-    from media_pipeline.media.probe import summarize
     from media_pipeline.pipeline import produce_task
 
     task_id = args.task_id or "demo-" + datetime.now(UTC).strftime("%Y%m%d%H%M%S")
@@ -41,13 +39,12 @@ def _demo(args: argparse.Namespace) -> object:
     started = datetime.now(UTC)
     result = produce_task(spec)
     elapsed = (datetime.now(UTC) - started).total_seconds()
-    summary = summarize(result.video)
     print(f"demo finished in {elapsed:.1f}s", file=sys.stderr)
-    print(json.dumps(summary.as_dict(), indent=2), file=sys.stderr)
-    loudness = measure_loudness(result.video)
+    print(json.dumps(result.analysis, indent=2), file=sys.stderr)
+    loudness = result.analysis["loudness"]
     print(
-        f"duration {summary.duration:.2f}s (target {spec.settings.duration_s:g}s), "
-        f"loudness {loudness.integrated_lufs:.1f} LUFS, true peak {loudness.true_peak_dbtp:.1f} dBTP",
+        f"duration {result.duration_s:.2f}s (target {spec.settings.duration_s:g}s), "
+        f"loudness {loudness['integrated_lufs']:.1f} LUFS, true peak {loudness['true_peak_dbtp']:.1f} dBTP",
         file=sys.stderr,
     )
     print(f"thumbnail: {result.thumbnail}", file=sys.stderr)
@@ -57,7 +54,7 @@ def _demo(args: argparse.Namespace) -> object:
 
 
 def _db_upgrade(args: argparse.Namespace) -> object:
-    from media_pipeline.store.db import upgrade_db
+    from media_pipeline.store import upgrade_db
 
     url = get_settings().resolved_app_db_url
     get_settings().resolved_data_dir.mkdir(parents=True, exist_ok=True)
@@ -67,7 +64,7 @@ def _db_upgrade(args: argparse.Namespace) -> object:
 
 
 def _youtube_auth(args: argparse.Namespace) -> object:
-    from media_pipeline.providers.youtube_auth import authorize
+    from media_pipeline.usecases import authorize_youtube
 
     settings = get_settings()
     secrets = args.client_secrets or settings.youtube_client_secrets_file
@@ -77,8 +74,7 @@ def _youtube_auth(args: argparse.Namespace) -> object:
     token = token or settings.youtube_token_file
     if secrets is None or token is None:
         raise SystemExit("give --client-secrets and --token-file (or MEDIA_PIPELINE_YOUTUBE_* settings)")
-    token.parent.mkdir(parents=True, exist_ok=True)
-    print(f"token written to {authorize(secrets, token, open_browser=not args.no_browser)}")
+    print(f"token written to {authorize_youtube(secrets, token, open_browser=not args.no_browser)}")
     return None
 
 
@@ -91,8 +87,7 @@ def _channel_setting_id(value: str) -> str:
 
 
 def _plan(args: argparse.Namespace) -> object:
-    from media_pipeline.store.db import ensure_migrated
-    from media_pipeline.store.plans import WorkspacePlans
+    from media_pipeline.store import WorkspacePlans, ensure_migrated
 
     settings = get_settings()
     ensure_migrated(settings.resolved_app_db_url)
@@ -131,7 +126,7 @@ def _token(args: argparse.Namespace) -> object:
 def _user_add(args: argparse.Namespace) -> object:
     import getpass
 
-    from media_pipeline.store.users import UserService
+    from media_pipeline.store import UserService
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass()
     owner = UserService(get_settings().resolved_app_db_url).add(args.username, password, args.workspace)

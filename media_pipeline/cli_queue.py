@@ -43,7 +43,7 @@ def _owner(args: argparse.Namespace) -> Owner:
 
 def _url() -> str:
     """The app DB URL, migrated to the latest schema once per process (migrations apply on start)."""
-    from media_pipeline.store.db import ensure_migrated
+    from media_pipeline.store import ensure_migrated
 
     url = get_settings().resolved_app_db_url
     ensure_migrated(url)

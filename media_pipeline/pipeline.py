@@ -19,6 +19,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
@@ -45,6 +46,8 @@ class PublishedTask:
     duration_s: float
     url: str
     publish: PublishResult
+    analysis: dict[str, Any]
+    """The video's published analysis (``analysis.json``: format, streams, loudness)."""
 
 
 def _instance(instance: dg.DagsterInstance | None) -> dg.DagsterInstance:
@@ -115,4 +118,5 @@ def published_task(task_id: str, *, settings: Settings | None = None) -> Publish
         duration_s=float(analysis["format"]["duration_s"]),
         url=publish.url,
         publish=publish,
+        analysis=analysis,
     )

@@ -12,7 +12,7 @@ import jwt
 
 from media_pipeline.api.errors import ApiError
 from media_pipeline.settings import Settings
-from media_pipeline.store.owner import Owner
+from media_pipeline.store import Owner
 
 ALGORITHM = "HS256"
 WORKSPACE_CLAIM = "workspace_id"

@@ -14,13 +14,19 @@ from media_pipeline.api.progress import ProgressHub
 from media_pipeline.orchestration.dagster_link import DagsterLink
 from media_pipeline.settings import Settings
 from media_pipeline.storage import Storage
-from media_pipeline.store import Owner, QueueService, ScheduleService, TaskService
-from media_pipeline.store.channels import ChannelService
-from media_pipeline.store.clock import Clock
-from media_pipeline.store.plans import WorkspacePlans
-from media_pipeline.store.render_jobs import RenderJobReader, job_id
-from media_pipeline.store.run_control import RunControl
-from media_pipeline.store.user_contents import UserContentService
+from media_pipeline.store import (
+    ChannelService,
+    Clock,
+    Owner,
+    QueueService,
+    RenderJobReader,
+    RunControl,
+    ScheduleService,
+    TaskService,
+    UserContentService,
+    WorkspacePlans,
+    job_id,
+)
 from media_pipeline.usecases import UseCases
 
 QUEUE_ID_CACHE_SIZE = 10_000

@@ -13,7 +13,7 @@ from media_pipeline.api.auth import DEFAULT_TTL_S, mint_token, unauthorized
 from media_pipeline.api.deps import Context
 from media_pipeline.api.errors import responses
 from media_pipeline.api.schemas import ApiModel
-from media_pipeline.store.users import MAX_PASSWORD_LEN, UserService
+from media_pipeline.store import MAX_PASSWORD_LEN, UserService
 
 router = APIRouter(prefix="/api/auth", tags=["auth"], responses=responses(400, 401, 413, 422))
 

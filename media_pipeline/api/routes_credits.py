@@ -21,8 +21,7 @@ from media_pipeline.api.schemas_credits import (
     LedgerEntry,
 )
 from media_pipeline.domain.models import TASK_ID_PATTERN
-from media_pipeline.store.credit_estimate import EstimateView, estimate
-from media_pipeline.store.credits import CreditAdmin, CreditBalanceView, CreditUsageView
+from media_pipeline.store import CreditAdmin, CreditBalanceView, CreditUsageView, EstimateView, estimate
 
 router = APIRouter(tags=["credits"], responses=responses(400, 401, 403, 422))
 

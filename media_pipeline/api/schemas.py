@@ -21,14 +21,14 @@ from pydantic.alias_generators import to_camel
 
 from media_pipeline.domain.models import CHANNEL_ID_PATTERN, TASK_ID_PATTERN, Privacy
 from media_pipeline.settings import PlanLimits
-from media_pipeline.store.enums import Repeat
-from media_pipeline.store.repeat import RepeatConfig
-from media_pipeline.store.views import (
+from media_pipeline.store import (
     ChannelView,
     DeletedContentView,
     LogView,
     PlanView,
     QueueView,
+    Repeat,
+    RepeatConfig,
     RerunResult,
     ScheduleView,
     StageStateView,

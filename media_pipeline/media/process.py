@@ -14,8 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from media_pipeline.errors import PermanentError
-from media_pipeline.processes import ProcessRef
+from media_pipeline.processes import ProcessFailed, ProcessRef, ProcessTimedOut
 
 STDERR_TAIL_LINES = 40
 GRACE_S = 3.0
@@ -52,26 +51,6 @@ def _track(pid: int, child: ProcessRef | None) -> None:
             _children[pid] = child
         for event in _children_watchers:
             event.set()
-
-
-class ProcessFailed(PermanentError):
-    """A child process exited with a non-zero status (or could not be started)."""
-
-    code = "PROCESS_FAILED"
-
-    def __init__(self, command: str, returncode: int | None, stderr_tail: str) -> None:
-        detail = stderr_tail.strip() or "(no stderr output)"
-        status = "could not start" if returncode is None else f"exited with status {returncode}"
-        super().__init__(f"{command} {status}: {detail}")
-        self.command = command
-        self.returncode = returncode
-        self.stderr_tail = stderr_tail
-
-
-class ProcessTimedOut(ProcessFailed):
-    """A child process ran longer than its timeout and was stopped."""
-
-    code = "PROCESS_TIMEOUT"
 
 
 class _DeadlinePassed(Exception):

@@ -18,8 +18,8 @@ from media_pipeline.errors import PermanentError
 from media_pipeline.fsutil import atomic_path
 from media_pipeline.media.ffgraph import run_graph
 from media_pipeline.media.fit import FitPlan, fit_to_target
-from media_pipeline.media.process import ProcessFailed
 from media_pipeline.media.text import speech_chunks
+from media_pipeline.processes import ProcessFailed
 
 SENTENCE_PAUSE_S = 0.25
 PCM_RATE = 24000  # every provider's audio is decoded to mono 16-bit PCM at this rate

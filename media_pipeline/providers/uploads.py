@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from media_pipeline.domain import Script, TaskPaths, TaskSpec
 from media_pipeline.errors import PermanentError
@@ -28,7 +28,19 @@ _UNSAFE_RE = re.compile(r"[^A-Za-z0-9_-]+")
 
 
 class UploadRejectedError(PermanentError):
-    """An upload that is too large, not an accepted image, or otherwise unusable."""
+    """An upload that is not an accepted image or otherwise unusable; ``details`` names the file."""
+
+    code = "UNSUPPORTED_MEDIA_TYPE"
+
+    def __init__(self, message: str, details: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.details = details
+
+
+class UploadTooLargeError(UploadRejectedError):
+    """An upload over the size limit; ``details`` holds the limit."""
+
+    code = "PAYLOAD_TOO_LARGE"
 
 
 @dataclass(frozen=True)
@@ -77,7 +89,9 @@ def store_upload(
     head = _first_bytes(chunks)
     sniffed = sniff_image_type(head)
     if sniffed is None:
-        raise UploadRejectedError(f"upload {filename!r} is not a JPEG, PNG, GIF or WebP image")
+        raise UploadRejectedError(
+            f"upload {filename!r} is not a JPEG, PNG, GIF or WebP image", {"file": filename}
+        )
     mime, ext = sniffed
     name = f"{safe_stem(filename)}-{secrets.token_hex(4)}{ext}"
     paths.uploads_dir.mkdir(parents=True, exist_ok=True)
@@ -87,15 +101,15 @@ def store_upload(
         for chunk in itertools.chain([head], chunks):
             size += len(chunk)
             if size > max_bytes:
-                raise UploadRejectedError(
-                    f"upload {filename!r} is larger than the limit of {max_bytes} bytes"
+                raise UploadTooLargeError(
+                    f"upload {filename!r} is larger than the limit of {max_bytes} bytes", {"limit": max_bytes}
                 )
             out.write(chunk)
         out.close()
         try:
             verify_image(tmp, f"upload {filename!r}")
         except PermanentError as exc:
-            raise UploadRejectedError(str(exc)) from exc
+            raise UploadRejectedError(str(exc), {"file": filename}) from exc
     return StoredUpload(name=name, path=final, mime=mime, size=size)
 
 

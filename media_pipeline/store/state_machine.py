@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from media_pipeline.domain.stages import STAGES, Stage
+from media_pipeline.domain.stages import STAGES, Stage, overall_progress
 from media_pipeline.retry_policy import retry_delay
 from media_pipeline.store.credits import release_generation
 from media_pipeline.store.enums import (
@@ -337,12 +337,6 @@ def cancel_run(session: Session, task: Task, state: TaskStageState, event: Stage
         return Decision.REPEATED  # a stale run of an earlier attempt
     changed, _ = cancel_task(session, task, event.now, f"{state.stage} run {event.run_id} canceled")
     return Decision.APPLIED if changed else Decision.REPEATED
-
-
-def overall_progress(stage: str, percent: float) -> float:
-    """Task progress (0-100) when ``stage`` is ``percent`` done: each stage is an equal share."""
-    share = min(max(percent, 0.0), 100.0) / 100.0
-    return round((STAGES.index(stage) + share) * 100.0 / len(STAGES), 2)
 
 
 # -- helpers -----------------------------------------------------------------------------------------
