@@ -23,9 +23,9 @@ from typing import Any
 
 import dagster as dg
 
-from media_pipeline.domain import STAGES, TaskPaths, TaskSpec
+from media_pipeline.domain import STAGES, Stage, TaskPaths, TaskSpec
 from media_pipeline.orchestration.assets import ASSETS, STAGE_ASSETS
-from media_pipeline.orchestration.partitions import task_partitions
+from media_pipeline.orchestration.partitions import TASK_PARTITIONS
 from media_pipeline.orchestration.resources import build_resources
 from media_pipeline.orchestration.task_files import prepare_generation
 from media_pipeline.providers.base import PublishResult
@@ -70,11 +70,11 @@ def materialize_stage(
     if unknown:
         raise ValueError(f"unknown stage(s) {unknown}; stages are {list(STAGES)}")
     instance = _instance(instance)
-    if not instance.has_dynamic_partition(task_partitions.name, task_id):
-        instance.add_dynamic_partitions(task_partitions.name, [task_id])
+    if not instance.has_dynamic_partition(TASK_PARTITIONS, task_id):
+        instance.add_dynamic_partitions(TASK_PARTITIONS, [task_id])
     return dg.materialize(
         ASSETS,
-        selection=[key for stage in wanted for key in STAGE_ASSETS[stage].keys],
+        selection=[key for stage in wanted for key in STAGE_ASSETS[Stage(stage)].keys],
         partition_key=task_id,
         instance=instance,
         resources=build_resources(settings),

@@ -78,7 +78,7 @@ def _start_thread(target: Callable[..., None], *args: object) -> threading.Threa
     return thread
 
 
-def stop_process_group(proc: subprocess.Popen, grace_s: float | None = None) -> None:
+def stop_process_group(proc: subprocess.Popen[str], grace_s: float | None = None) -> None:
     """SIGINT the child's process group, wait up to ``grace_s`` (default :data:`GRACE_S`) for the leader,
     then SIGKILL the group.
 
@@ -95,8 +95,14 @@ def stop_process_group(proc: subprocess.Popen, grace_s: float | None = None) -> 
     proc.wait()
 
 
+def _command(proc: subprocess.Popen[str]) -> str:
+    """The program name of ``proc`` (``run_process`` always starts it from an argv list)."""
+    args = proc.args
+    return str(args[0]) if isinstance(args, list) else str(args)
+
+
 def _wait(
-    proc: subprocess.Popen,
+    proc: subprocess.Popen[str],
     lines: queue.Queue[object] | None,
     on_line: Callable[[str], None] | None,
     deadline: float | None,
@@ -106,7 +112,7 @@ def _wait(
     stdout_open = lines is not None
     while True:
         if cancel is not None and cancel.is_set():
-            raise ProcessCancelled(f"{proc.args[0]} cancelled")
+            raise ProcessCancelled(f"{_command(proc)} cancelled")
         wait_s = _POLL_S
         if deadline is not None:
             remaining = deadline - time.monotonic()
@@ -169,7 +175,7 @@ def run_process(
 
 
 def _supervise(
-    proc: subprocess.Popen,
+    proc: subprocess.Popen[str],
     name: str,
     on_line: Callable[[str], None] | None,
     timeout: float | None,

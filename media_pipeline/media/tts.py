@@ -8,7 +8,7 @@ import tempfile
 import wave
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import ffmpeg
 from ffmpeg.nodes import Stream
@@ -63,14 +63,14 @@ class Narration:
     dropped: list[str] = field(default_factory=list)
     voice: str = ""
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (paths as strings)."""
         data = asdict(self)
         data["wav"] = str(self.wav)
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> Narration:
+    def from_dict(cls, data: dict[str, Any]) -> Narration:
         """Inverse of :meth:`as_dict`."""
         return cls(
             wav=Path(data["wav"]),
@@ -137,9 +137,9 @@ def _decode_to_wav(audio: bytes, out_wav: Path, identity: str) -> None:
         raw.flush()
         try:
             with atomic_path(out_wav) as tmp:
-                audio = trim_silence(ffmpeg.input(raw.name)["a:0"])
+                trimmed = trim_silence(ffmpeg.input(raw.name)["a:0"])
                 wav = {"ac": 1, "ar": PCM_RATE, "c:a": "pcm_s16le", "f": "wav"}
-                run_graph(audio.output(str(tmp), **wav), timeout=120)
+                run_graph(trimmed.output(str(tmp), **wav), timeout=120)
         except ProcessFailed as exc:
             raise PermanentError(f"narrator {identity} returned audio ffmpeg cannot decode: {exc}") from exc
     if wav_duration(out_wav) <= 0:

@@ -114,10 +114,10 @@ def images(
             run.add_content("image", path)
         run.progress(100, f"{len(produced)} images")
         metadata = {
-            "count": len(produced),
-            "source": source.name,
-            "styles": ", ".join(scene.style.value for scene in story.scenes),
-            "folder": run.location(run.paths.dir),
+            "count": dg.MetadataValue.int(len(produced)),
+            "source": dg.MetadataValue.text(source.name),
+            "styles": dg.MetadataValue.text(", ".join(scene.style.value for scene in story.scenes)),
+            "folder": dg.MetadataValue.text(run.location(run.paths.dir)),
             "preview": image_preview(produced[0]),
         }
     return dg.MaterializeResult(metadata=metadata)
@@ -288,7 +288,7 @@ def youtube_video(
 
     with stage_run(context, storage, app_db, Stage.YOUTUBE_VIDEO) as run:
         channel = run.spec.settings.channel_setting_id
-        if channel is not None:
+        if channel is not None and run.state is not None:  # no app DB: the Python API (produce_task)
             run.state.check_channel(run.spec.task_id, channel)
         target = publisher.publisher(channel)
         files = PublishInput(

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
@@ -66,7 +66,7 @@ class StageRun:
         return file_metadata(path, self.location(path))
 
     def add_content(
-        self, kind: str, path: Path, url: str | None = None, metadata: dict | None = None
+        self, kind: str, path: Path, url: str | None = None, metadata: dict[str, Any] | None = None
     ) -> None:
         """Record a produced file by its storage key (stored in the app DB ``contents`` table on
         completion)."""
@@ -90,7 +90,7 @@ def stage_run(
     with ExitStack() as beating:
         if state is not None:
             spec = state.task_spec(task_id)
-            if int(generation_tag) != spec.generation:
+            if generation_tag != str(spec.generation):
                 raise dg.Failure(f"run is for generation {generation_tag}, task is at {spec.generation}")
             if stage == Stage.SCRIPT:
                 prepare_generation(store, spec)
@@ -135,18 +135,18 @@ def _report_failure(run: StageRun, exc: BaseException) -> None:
     if run.state is None:
         return
     try:
-        _write_failure(run, exc)
+        _write_failure(run, run.state, exc)
     except Exception as report_error:
         run.context.log.error(f"could not record the {run.stage} failure in the app DB: {report_error!r}")
 
 
-def _write_failure(run: StageRun, exc: BaseException) -> None:
+def _write_failure(run: StageRun, state: PipelineState, exc: BaseException) -> None:
     spec = run.spec
     if not isinstance(exc, Exception):
-        run.state.stage_canceled(spec.task_id, spec.generation, run.stage, run.context.run.run_id)
+        state.stage_canceled(spec.task_id, spec.generation, run.stage, run.context.run.run_id)
         return
     verdict = classify(exc)
-    run.state.stage_failed(
+    state.stage_failed(
         spec.task_id,
         spec.generation,
         run.stage,

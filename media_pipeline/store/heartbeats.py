@@ -12,6 +12,7 @@ from sqlalchemy import delete
 from media_pipeline.processes import ProcessRef
 from media_pipeline.store.base import StoreBase
 from media_pipeline.store.models import RunHeartbeat
+from media_pipeline.store.queries import affected_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +91,7 @@ class HeartbeatStore(StoreBase):
             result = session.execute(
                 delete(RunHeartbeat).where(RunHeartbeat.ended_at.is_not(None), RunHeartbeat.ended_at < before)
             )
-            return result.rowcount
+            return affected_rows(result)
 
 
 def _refs(pairs: Sequence[Sequence[int]]) -> tuple[ProcessRef, ...]:

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnDefault,
     Integer,
     String,
     and_,
@@ -31,7 +32,8 @@ from sqlalchemy.orm import Session
 from media_pipeline.domain.stages import STAGES
 from media_pipeline.store.credits import release_generation
 from media_pipeline.store.enums import OPEN_STAGE_STATUSES, LogAction, LogLevel, StageStatus, TaskStatus
-from media_pipeline.store.models import Queue, Task, TaskLog, TaskSchedule, TaskStageState
+from media_pipeline.store.models import Queue, Task, TaskLog, TaskSchedule, TaskStageState, table_of
+from media_pipeline.store.queries import affected_rows
 from media_pipeline.store.repeat import next_occurrence
 from media_pipeline.store.user_contents import on_generation_ended
 
@@ -102,7 +104,7 @@ def insert_logs(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
         session.flush()
         columns = _LOG_COLUMNS
         session.execute(
-            insert(TaskLog.__table__), [{columns[key]: value for key, value in row.items()} for row in rows]
+            insert(table_of(TaskLog)), [{columns[key]: value for key, value in row.items()} for row in rows]
         )
 
 
@@ -179,7 +181,7 @@ def start_generations(
     when = literal(now, TaskStageState.created_at.type)
     for chunk in _chunks(task_ids):
         session.execute(
-            insert(TaskStageState.__table__).from_select(  # other columns: their (scalar) defaults
+            insert(table_of(TaskStageState)).from_select(  # other columns: their (scalar) defaults
                 ["task_id", "generation", "stage", "created_at", "updated_at"],
                 select(Task.id, Task.generation, stage.c.stage, when, when)
                 .select_from(Task)
@@ -193,8 +195,10 @@ def start_generations(
 
 
 _TASK_DEFAULTS = {
-    column.key: column.default.arg if column.default is not None and column.default.is_scalar else None
-    for column in Task.__table__.c
+    column.key: column.default.arg
+    if isinstance(column.default, ColumnDefault) and column.default.is_scalar
+    else None
+    for column in table_of(Task).c
 }
 
 
@@ -211,7 +215,7 @@ def write_tasks(session: Session, values: Mapping[Task, Mapping[str, Any]]) -> N
     if not values:
         return
     session.flush()  # pending changes first, so none is left on the objects for the values to replace
-    table = Task.__table__
+    table = table_of(Task)
     columns = list(next(iter(values.values())))
     stmt = (
         update(table)
@@ -245,7 +249,7 @@ def deactivate_schedules(session: Session, task_id: str, now: datetime) -> int:
         .values(is_active=False, next_run_at=None, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount
+    return affected_rows(result)
 
 
 def cancel_task(session: Session, task: Task, now: datetime, message: str) -> tuple[bool, list[str]]:

@@ -36,9 +36,10 @@ from media_pipeline.store.lifecycle import (
     task_row,
     write_tasks,
 )
-from media_pipeline.store.models import Queue, Task, TaskSchedule
+from media_pipeline.store.models import Queue, Task, TaskSchedule, table_of
 from media_pipeline.store.options import SettingsCache, build_draft, split_options, validate_defaults
 from media_pipeline.store.plans import check_runs_per_day, exceeded, plan_of
+from media_pipeline.store.queries import affected_rows
 from media_pipeline.store.views import AddResult, DeleteResult, QueueChange, QueueView, RunResult, TaskView
 
 DEFAULT_QUEUE_NAME = "Default Queue"
@@ -203,7 +204,7 @@ class QueueService(OwnedService):
                 )
             if created:
                 try:
-                    session.execute(insert(Task.__table__), list(created.values()))
+                    session.execute(insert(table_of(Task)), list(created.values()))
                 except IntegrityError as exc:
                     raise ConflictError("a concurrent change conflicted; reload and try again") from exc
             views = [
@@ -434,7 +435,7 @@ class QueueService(OwnedService):
             .execution_options(synchronize_session=False)
         )
         session.refresh(queue)
-        if result.rowcount != 1:
+        if affected_rows(result) != 1:
             raise ConflictError(
                 "the queue was changed meanwhile; reload it and try again",
                 {"expectedVersion": version, "currentVersion": queue.version},

@@ -419,8 +419,8 @@ class TaskService(OwnedService):
                 TaskStageState.id, TaskStageState.stage, TaskStageState.status, window=window
             )
 
-        chosen: dict[int, tuple[str, str]] = {}
-        room = Counter[tuple[str, str]]()
+        chosen: dict[int, tuple[str, StageStatus]] = {}
+        room = Counter[tuple[str, StageStatus]]()
         for state_id, stage, status in first_in_queue(session, current, limit * len(STAGES), *self._owned()):
             if status in TAB_COLUMNS and room[stage, status] < limit:
                 room[stage, status] += 1

@@ -94,6 +94,7 @@ class GoogleNarrator:
                 "speakingRate": speed,
             },
         }
+        auth: dict[str, dict[str, str | None]]
         if self._token is not None:
             auth = {"headers": {"Authorization": f"Bearer {self._token()}"}}
         else:
