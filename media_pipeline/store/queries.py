@@ -30,6 +30,15 @@ def owned_by(owner: Owner) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     return Task.user_id == owner.user_id, Task.workspace_id == owner.workspace_id
 
 
+IN_CHUNK = 5000
+"""Ids per ``IN (...)`` list of the set-based statements (well below SQLite's bound-parameter limit)."""
+
+
+def in_chunks(items: Sequence[str], size: int = IN_CHUNK) -> list[Sequence[str]]:
+    """``items`` in slices of at most ``size`` (one ``IN (...)`` list each)."""
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
 def affected_rows(result: Result[Any]) -> int:
     """Rows matched by an executed UPDATE or DELETE (``Session.execute`` types DML results as ``Result``;
     they are ``CursorResult``s)."""

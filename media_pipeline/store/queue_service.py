@@ -37,6 +37,7 @@ from media_pipeline.store.lifecycle import (
     write_tasks,
 )
 from media_pipeline.store.models import Queue, Task, TaskSchedule, table_of
+from media_pipeline.store.moves import move_task
 from media_pipeline.store.options import SettingsCache, build_draft, split_options, validate_defaults
 from media_pipeline.store.plans import check_runs_per_day, exceeded, plan_of
 from media_pipeline.store.queries import affected_rows
@@ -194,8 +195,7 @@ class QueueService(OwnedService):
                     user_id=self.owner.user_id,
                     workspace_id=self.owner.workspace_id,
                     queue_id=queue.id,
-                    asset_id=asset_id,
-                    status=TaskStatus.DRAFT,
+                    asset_id=asset_id,  # status: the column default, draft
                     queue_position=position + offset,
                     draft_expires_at=expires,
                     created_at=now,
@@ -482,7 +482,7 @@ class QueueService(OwnedService):
     @staticmethod
     def _schedule(task: Task, schedule: TaskSchedule, batch_id: str | None, now: datetime) -> dict[str, Any]:
         """Mark the draft scheduled; returns its log entry (``log_row``) for the caller to insert."""
-        task.status = TaskStatus.SCHEDULED
+        move_task(task, TaskStatus.SCHEDULED)
         task.batch_id = batch_id
         task.draft_expires_at = None
         task.message = "scheduled"
