@@ -6,7 +6,6 @@ import argparse
 import json
 import re
 import sys
-import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,9 +18,7 @@ from media_pipeline.settings import get_settings
 
 def _demo(args: argparse.Namespace) -> object:
     from media_pipeline.domain import TaskSettings, TaskSpec
-    from media_pipeline.media.loudness import measure_loudness
-    from media_pipeline.media.probe import summarize
-    from media_pipeline.pipeline import local_video, produce_task
+    from media_pipeline.pipeline import produce_task
 
     task_id = args.task_id or "demo-" + datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     korean = args.language == "ko"
@@ -42,15 +39,12 @@ def _demo(args: argparse.Namespace) -> object:
     started = datetime.now(UTC)
     result = produce_task(spec)
     elapsed = (datetime.now(UTC) - started).total_seconds()
-    with tempfile.TemporaryDirectory(prefix="media-pipeline-demo-") as folder:
-        video = local_video(result, Path(folder))  # object storage: a downloaded copy to probe
-        summary = summarize(video)
-        loudness = measure_loudness(video)
     print(f"demo finished in {elapsed:.1f}s", file=sys.stderr)
-    print(json.dumps(summary.as_dict(), indent=2), file=sys.stderr)
+    print(json.dumps(result.analysis, indent=2), file=sys.stderr)
+    loudness = result.analysis["loudness"]
     print(
-        f"duration {summary.duration:.2f}s (target {spec.settings.duration_s:g}s), "
-        f"loudness {loudness.integrated_lufs:.1f} LUFS, true peak {loudness.true_peak_dbtp:.1f} dBTP",
+        f"duration {result.duration_s:.2f}s (target {spec.settings.duration_s:g}s), "
+        f"loudness {loudness['integrated_lufs']:.1f} LUFS, true peak {loudness['true_peak_dbtp']:.1f} dBTP",
         file=sys.stderr,
     )
     print(f"thumbnail: {result.thumbnail}", file=sys.stderr)
@@ -60,7 +54,7 @@ def _demo(args: argparse.Namespace) -> object:
 
 
 def _db_upgrade(args: argparse.Namespace) -> object:
-    from media_pipeline.store.db import upgrade_db
+    from media_pipeline.store import upgrade_db
 
     url = get_settings().resolved_app_db_url
     get_settings().resolved_data_dir.mkdir(parents=True, exist_ok=True)
@@ -70,8 +64,7 @@ def _db_upgrade(args: argparse.Namespace) -> object:
 
 
 def _youtube_auth(args: argparse.Namespace) -> object:
-    from media_pipeline.providers.token_cipher import token_cipher
-    from media_pipeline.providers.youtube_auth import authorize
+    from media_pipeline.usecases import authorize_youtube
 
     settings = get_settings()
     secrets = args.client_secrets or settings.youtube_client_secrets_file
@@ -81,9 +74,7 @@ def _youtube_auth(args: argparse.Namespace) -> object:
     token = token or settings.youtube_token_file
     if secrets is None or token is None:
         raise SystemExit("give --client-secrets and --token-file (or MEDIA_PIPELINE_YOUTUBE_* settings)")
-    token.parent.mkdir(parents=True, exist_ok=True)
-    written = authorize(secrets, token, open_browser=not args.no_browser, cipher=token_cipher(settings))
-    print(f"token written to {written}")
+    print(f"token written to {authorize_youtube(secrets, token, settings, open_browser=not args.no_browser)}")
     return None
 
 
@@ -96,8 +87,7 @@ def _channel_setting_id(value: str) -> str:
 
 
 def _plan(args: argparse.Namespace) -> object:
-    from media_pipeline.store.db import ensure_migrated
-    from media_pipeline.store.plans import WorkspacePlans
+    from media_pipeline.store import WorkspacePlans, ensure_migrated
 
     settings = get_settings()
     ensure_migrated(settings.resolved_app_db_url)
@@ -136,7 +126,7 @@ def _token(args: argparse.Namespace) -> object:
 def _user_add(args: argparse.Namespace) -> object:
     import getpass
 
-    from media_pipeline.store.users import UserService
+    from media_pipeline.store import UserService
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass()
     users = UserService(get_settings().resolved_app_db_url)

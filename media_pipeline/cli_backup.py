@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from media_pipeline.settings import get_settings
 
 if TYPE_CHECKING:
-    from media_pipeline.store.backup import Manifest
+    from media_pipeline.store import Manifest
 
 
 def _summary(manifest: Manifest, path: Path) -> dict[str, object]:
@@ -25,10 +25,10 @@ def _summary(manifest: Manifest, path: Path) -> dict[str, object]:
 
 def _backup(args: argparse.Namespace) -> object:
     from media_pipeline.storage import open_storage
-    from media_pipeline.store.backup import backup
+    from media_pipeline.store import create_backup
 
     settings = get_settings()
-    manifest = backup(
+    manifest = create_backup(
         settings.resolved_app_db_url, open_storage(settings), args.dest, pg_bindir=args.pg_bindir
     )
     return _summary(manifest, args.dest)
@@ -36,12 +36,12 @@ def _backup(args: argparse.Namespace) -> object:
 
 def _restore(args: argparse.Namespace) -> object:
     from media_pipeline.storage import open_storage
-    from media_pipeline.store.backup import restore
+    from media_pipeline.store import restore_backup
 
     settings = get_settings()
     storage = open_storage(settings)
     url = settings.resolved_app_db_url
-    manifest = restore(args.src, url, storage, force=args.force, pg_bindir=args.pg_bindir)
+    manifest = restore_backup(args.src, url, storage, force=args.force, pg_bindir=args.pg_bindir)
     return _summary(manifest, args.src)
 
 

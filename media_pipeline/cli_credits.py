@@ -9,19 +9,18 @@ from typing import TYPE_CHECKING
 from media_pipeline.cli_queue import _url
 
 if TYPE_CHECKING:
-    from media_pipeline.store.credits import CreditBalanceView, CreditService, LedgerEntryView
+    from media_pipeline.store import CreditBalanceView, CreditService, LedgerEntryView
 
 
 def _grant(args: argparse.Namespace) -> dict[str, object]:
-    from media_pipeline.store.credits import CreditAdmin
+    from media_pipeline.store import CreditAdmin
 
     balance = CreditAdmin(_url()).grant(args.workspace, args.amount, args.note, granted_by=args.by)
     return {"workspaceId": args.workspace, "granted": args.amount, "balance": balance}
 
 
 def _service(args: argparse.Namespace) -> CreditService:
-    from media_pipeline.store import Owner
-    from media_pipeline.store.credits import CreditService
+    from media_pipeline.store import CreditService, Owner
 
     return CreditService(_url(), Owner(user_id=args.by, workspace_id=args.workspace))
 

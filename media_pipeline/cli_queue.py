@@ -43,7 +43,7 @@ def _owner(args: argparse.Namespace) -> Owner:
 
 def _url() -> str:
     """The app DB URL, migrated to the latest schema once per process (migrations apply on start)."""
-    from media_pipeline.store.db import ensure_migrated
+    from media_pipeline.store import ensure_migrated
 
     url = get_settings().resolved_app_db_url
     ensure_migrated(url)
@@ -89,7 +89,7 @@ def _options(text: str | None) -> dict[str, Any] | None:
 def _add(args: argparse.Namespace) -> AddResult:
     """Add drafts; library ids take their item's fields and images, like the API."""
     from media_pipeline.storage import open_storage
-    from media_pipeline.store.library import LibraryService
+    from media_pipeline.store import LibraryService
     from media_pipeline.usecases_library import LibraryCommands
 
     service = _queue(args)

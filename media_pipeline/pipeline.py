@@ -19,12 +19,13 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 
-from media_pipeline.domain import STAGES, TaskPaths, TaskSpec
+from media_pipeline.domain import STAGES, Stage, TaskPaths, TaskSpec
 from media_pipeline.orchestration.assets import ASSETS, STAGE_ASSETS
-from media_pipeline.orchestration.partitions import task_partitions
+from media_pipeline.orchestration.partitions import TASK_PARTITIONS
 from media_pipeline.orchestration.resources import build_resources
 from media_pipeline.orchestration.task_files import prepare_generation
 from media_pipeline.providers.base import PublishResult
@@ -47,6 +48,8 @@ class PublishedTask:
     duration_s: float
     url: str
     publish: PublishResult
+    analysis: dict[str, Any]
+    """The video's published analysis (``analysis.json``: format, streams, loudness)."""
 
     @property
     def video_location(self) -> str:
@@ -74,11 +77,11 @@ def materialize_stage(
     if unknown:
         raise ValueError(f"unknown stage(s) {unknown}; stages are {list(STAGES)}")
     instance = _instance(instance)
-    if not instance.has_dynamic_partition(task_partitions.name, task_id):
-        instance.add_dynamic_partitions(task_partitions.name, [task_id])
+    if not instance.has_dynamic_partition(TASK_PARTITIONS, task_id):
+        instance.add_dynamic_partitions(TASK_PARTITIONS, [task_id])
     return dg.materialize(
         ASSETS,
-        selection=[key for stage in wanted for key in STAGE_ASSETS[stage].keys],
+        selection=[key for stage in wanted for key in STAGE_ASSETS[Stage(stage)].keys],
         partition_key=task_id,
         instance=instance,
         resources=build_resources(settings),
@@ -123,6 +126,7 @@ def published_task(task_id: str, *, settings: Settings | None = None) -> Publish
         duration_s=float(analysis["format"]["duration_s"]),
         url=publish.url,
         publish=publish,
+        analysis=analysis,
     )
 
 

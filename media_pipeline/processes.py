@@ -1,4 +1,6 @@
-"""Identity of local processes: a pid plus its start time, so a recorded pid is never taken for a reused one.
+"""Identity of local processes: a pid plus its start time, so a recorded pid is never taken for a reused one;
+and the failures of a child process (``ProcessFailed``, ``ProcessTimedOut``), which the retry policy
+classifies without importing the media core (docs/ARCHITECTURE.md §4, retry policy).
 
 Used to record a run worker and its child process groups (heartbeats) and to end them later from another
 process (rescue, stop). Only recorded processes are ever signalled, never processes found by name.
@@ -11,6 +13,28 @@ import os
 import signal
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from media_pipeline.errors import PermanentError
+
+
+class ProcessFailed(PermanentError):
+    """A child process exited with a non-zero status (or could not be started)."""
+
+    code = "PROCESS_FAILED"
+
+    def __init__(self, command: str, returncode: int | None, stderr_tail: str) -> None:
+        detail = stderr_tail.strip() or "(no stderr output)"
+        status = "could not start" if returncode is None else f"exited with status {returncode}"
+        super().__init__(f"{command} {status}: {detail}")
+        self.command = command
+        self.returncode = returncode
+        self.stderr_tail = stderr_tail
+
+
+class ProcessTimedOut(ProcessFailed):
+    """A child process ran longer than its timeout and was stopped."""
+
+    code = "PROCESS_TIMEOUT"
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pydantic
 
 from media_pipeline.errors import DeferredError, PermanentError
-from media_pipeline.media.process import ProcessFailed, ProcessTimedOut
+from media_pipeline.processes import ProcessFailed, ProcessTimedOut
 
 BACKOFF_S: tuple[float, ...] = (5.0, 10.0, 30.0)
 """Delay before automatic retry 1, 2, 3 of a transient failure."""

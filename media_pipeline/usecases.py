@@ -9,7 +9,8 @@ the narration provider of its ``voice`` is configured. A refused command changes
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol, TypeVar
 
 from sqlalchemy import Engine
 
@@ -17,10 +18,13 @@ from media_pipeline.domain import MediaMode
 from media_pipeline.errors import PermanentError
 from media_pipeline.providers.image_sources import validate_image_source
 from media_pipeline.providers.narrators import validate_voice
-from media_pipeline.providers.uploads import has_uploads
+from media_pipeline.providers.token_cipher import token_cipher
+from media_pipeline.providers.uploads import StoredUpload, UploadTooLargeError, has_uploads, store_media
+from media_pipeline.providers.youtube_auth import authorize
 from media_pipeline.review_flow import StoryboardReviews
 from media_pipeline.settings import Settings
 from media_pipeline.storage import SETTING, Storage, StorageConfigError, open_storage
+from media_pipeline.storage.workspace import task_workspace
 from media_pipeline.store import (
     ConflictError,
     NotFoundError,
@@ -48,6 +52,14 @@ from media_pipeline.store.views import DeletedContentView, RenderJobView
 
 VERSION_ATTEMPTS = 5
 R = TypeVar("R")
+
+
+class IncomingFile(Protocol):
+    """What is needed of an uploaded file (Starlette's ``UploadFile``)."""
+
+    filename: str | None
+    size: int | None
+    file: BinaryIO
 
 
 def storage_problems(storage: Storage) -> list[dict[str, Any]]:
@@ -105,6 +117,35 @@ def _check_script(task: TaskView, script: str) -> None:
             "only an approved script can be rendered",
             {"script_id": script, "review_status": task.script_review.value},
         )
+
+
+def authorize_youtube(
+    client_secrets: Path, token_file: Path, settings: Settings, *, open_browser: bool
+) -> Path:
+    """Run the YouTube OAuth consent flow (operator command) and write the token, encrypted with the
+    server's token key, to ``token_file``."""
+    token_file.parent.mkdir(parents=True, exist_ok=True)
+    return authorize(client_secrets, token_file, open_browser=open_browser, cipher=token_cipher(settings))
+
+
+def receive_files(
+    files: Sequence[IncomingFile], folder: Path, max_bytes: int, *, clips: bool = False
+) -> list[StoredUpload]:
+    """Check and store every file in the local ``folder``, or none: ``UploadTooLargeError`` (code
+    ``PAYLOAD_TOO_LARGE``) for a file over ``max_bytes``, ``UploadRejectedError`` (``UNSUPPORTED_MEDIA_TYPE``)
+    for data that is empty or not an accepted image (or clip, with ``clips``)."""
+    stored: list[StoredUpload] = []
+    try:
+        for incoming in files:
+            name = incoming.filename or "upload"
+            if incoming.size is not None and incoming.size > max_bytes:
+                raise UploadTooLargeError(f"{name!r} is larger than {max_bytes} bytes", {"limit": max_bytes})
+            stored.append(store_media(folder, name, incoming.file, max_bytes=max_bytes, clips=clips))
+    except Exception:
+        for upload in stored:
+            upload.path.unlink(missing_ok=True)
+        raise
+    return stored
 
 
 def with_current_version(queues: QueueService, change: Callable[[int], R]) -> R:
@@ -249,6 +290,19 @@ class UseCases:
         self.tasks.reject_script(task_id)
         self.stop(task_id, generation=generation)
         return self.render_jobs.get(task_id, job)
+
+    def save_uploads(self, task_id: str, files: Sequence[IncomingFile]) -> list[StoredUpload]:
+        """Store every scene image of a mediaMode ``upload`` video, or none: ConflictError for another
+        mediaMode, ``UploadTooLargeError`` (code ``PAYLOAD_TOO_LARGE``) over ``upload_max_bytes``,
+        ``UploadRejectedError`` (``UNSUPPORTED_MEDIA_TYPE``) for data that is not a JPEG/PNG/GIF/WebP image.
+        On object storage the files are checked in a scratch folder and uploaded only when all passed."""
+        mode = self.tasks.get(task_id).task_settings().media_mode
+        if mode is not MediaMode.UPLOAD:
+            raise ConflictError("uploads are only used by mediaMode 'upload'", {"mediaMode": mode.value})
+        with task_workspace(self.storage, task_id, self.settings.scratch_dir) as work:
+            stored = receive_files(files, work.paths.uploads_dir, self.settings.upload_max_bytes)
+            work.publish([upload.path for upload in stored])
+        return stored
 
     def _latest_job(self, task_id: str, job: str) -> int:
         """The generation of ``job``; ConflictError unless it is the video's latest job."""

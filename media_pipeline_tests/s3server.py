@@ -9,15 +9,14 @@ from __future__ import annotations
 import itertools
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from media_pipeline_tests.net import free_port
+from media_pipeline_tests.serving import listens, wait_for
 
 TEST_REGION = "us-east-1"
 TEST_ACCESS_KEY = "media-pipeline-test"
@@ -91,14 +90,7 @@ def authenticating_s3_server() -> Iterator[S3Server]:
         start_new_session=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            with socket.socket() as sock:
-                if sock.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"moto server did not start (exit status {proc.poll()})")
-            time.sleep(0.05)
+        wait_for(lambda: listens(port), timeout=60, what="moto's S3 server", process=proc)
         yield S3Server(f"http://127.0.0.1:{port}")
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

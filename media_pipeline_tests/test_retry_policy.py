@@ -9,7 +9,7 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from media_pipeline.errors import DeferredError, PermanentError, ProviderNotConfiguredError, TransientError
-from media_pipeline.media.process import ProcessFailed, ProcessTimedOut
+from media_pipeline.processes import ProcessFailed, ProcessTimedOut
 from media_pipeline.providers.retry import Backoff, RetryableError, call_with_retries
 from media_pipeline.retry_policy import BACKOFF_S, classify, is_disk_full, is_transient_status, retry_delay
 from media_pipeline.store.errors import InsufficientCredits

@@ -28,10 +28,10 @@ from media_pipeline.store import (
 from media_pipeline.store.credits import CreditService
 from media_pipeline.store.errors import InsufficientCredits
 from media_pipeline.store.models import Task
+from media_pipeline.store.moves import IllegalTransition, move_task
 from media_pipeline.store.render_jobs import job_id
 from media_pipeline.store.review_models import EditKind, EditStatus, ReviewKind, ReviewStatus
 from media_pipeline.store.reviews import ReviewService
-from media_pipeline.store.state_machine import IllegalTransition, move_task
 from media_pipeline.usecases import UseCases
 from media_pipeline_tests.conftest import FakeClock
 from media_pipeline_tests.orchestration.paid_support import paid_settings

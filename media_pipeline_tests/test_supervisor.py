@@ -17,16 +17,10 @@ import pytest
 from media_pipeline.store import upgrade_db
 from media_pipeline.supervisor import group_alive
 from media_pipeline_tests.net import free_port
-from media_pipeline_tests.orchestration.daemon import REPO, wait_for
+from media_pipeline_tests.orchestration.daemon import REPO
+from media_pipeline_tests.serving import serves, wait_for
 
 pytestmark = pytest.mark.slow
-
-
-def _serves(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def test_up_serves_everything_and_stops_its_process_groups(tmp_path: Path) -> None:
@@ -64,10 +58,10 @@ def test_up_serves_everything_and_stops_its_process_groups(tmp_path: Path) -> No
         assert set(pids) == {"api", "dagster-webserver", "dagster-daemon"}
         assert f"console and API: http://127.0.0.1:{api_port}/" in lines
         assert f"Dagster UI:      http://127.0.0.1:{dagster_port}/" in lines
-        wait_for(lambda: _serves(f"http://127.0.0.1:{api_port}/health"), timeout=60, what="the API")
+        wait_for(lambda: serves(f"http://127.0.0.1:{api_port}/health"), timeout=60, what="the API")
         assert "media_pipeline" in httpx.get(f"http://127.0.0.1:{api_port}/").text
         wait_for(
-            lambda: _serves(f"http://127.0.0.1:{dagster_port}/server_info"), timeout=120, what="Dagster UI"
+            lambda: serves(f"http://127.0.0.1:{dagster_port}/server_info"), timeout=120, what="Dagster UI"
         )
 
         supervisor.send_signal(signal.SIGTERM)

@@ -50,9 +50,7 @@ from media_pipeline.domain.models import TaskSettings
 from media_pipeline.orchestration.dagster_link import DagsterLink
 from media_pipeline.settings import Settings, get_settings
 from media_pipeline.storage import open_storage
-from media_pipeline.store.clock import Clock
-from media_pipeline.store.db import make_engine, upgrade_db
-from media_pipeline.store.progress import ProgressReader
+from media_pipeline.store import Clock, ProgressReader, make_engine, upgrade_db
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ import jwt
 
 from media_pipeline.api.errors import ApiError
 from media_pipeline.settings import DEV_JWT_SECRET, Settings
-from media_pipeline.store.owner import Owner
+from media_pipeline.store import Owner
 
 ALGORITHM = "HS256"
 WORKSPACE_CLAIM = "workspace_id"

@@ -19,15 +19,21 @@ from media_pipeline.logcontext import add_log_fields
 from media_pipeline.orchestration.dagster_link import DagsterLink
 from media_pipeline.settings import Settings
 from media_pipeline.storage import Storage
-from media_pipeline.store import Owner, QueueService, ScheduleService, TaskService
-from media_pipeline.store.channels import ChannelService
-from media_pipeline.store.clock import Clock
-from media_pipeline.store.library import LibraryService
-from media_pipeline.store.plans import WorkspacePlans
-from media_pipeline.store.render_jobs import RenderJobReader, job_id
-from media_pipeline.store.revoked_tokens import RevokedTokens
-from media_pipeline.store.run_control import RunControl
-from media_pipeline.store.user_contents import UserContentService
+from media_pipeline.store import (
+    ChannelService,
+    Clock,
+    LibraryService,
+    Owner,
+    QueueService,
+    RenderJobReader,
+    RevokedTokens,
+    RunControl,
+    ScheduleService,
+    TaskService,
+    UserContentService,
+    WorkspacePlans,
+    job_id,
+)
 from media_pipeline.usecases import UseCases
 from media_pipeline.usecases_library import LibraryCommands
 

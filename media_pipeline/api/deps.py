@@ -14,8 +14,7 @@ from media_pipeline.api.context import ApiContext
 from media_pipeline.api.schemas import MAX_INT
 from media_pipeline.domain.models import TASK_ID_PATTERN
 from media_pipeline.logcontext import add_log_fields
-from media_pipeline.store import Owner, ValidationFailed
-from media_pipeline.store.users import UserService
+from media_pipeline.store import Owner, UserService, ValidationFailed
 
 bearer = HTTPBearer(
     auto_error=False,

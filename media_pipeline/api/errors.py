@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
 from media_pipeline.errors import MediaPipelineError
-from media_pipeline.store.errors import (
+from media_pipeline.store import (
     ConflictError,
     InsufficientCredits,
     LimitExceeded,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import Response
 from fastapi.responses import FileResponse, RedirectResponse
 
-from media_pipeline.store.render_jobs import StoredAsset
+from media_pipeline.store import StoredAsset
 
 
 def asset_response(asset: StoredAsset, *, filename: str | None = None) -> Response:

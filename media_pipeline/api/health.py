@@ -19,7 +19,7 @@ from sqlalchemy import Engine, text
 from media_pipeline.api.schemas import Check, Health
 from media_pipeline.orchestration.dagster_link import DagsterLink
 from media_pipeline.storage import Storage
-from media_pipeline.store.db import current_revision, head_revision
+from media_pipeline.store import current_revision, head_revision
 
 DB_TIMEOUT_S = 2.0
 DAGSTER_TIMEOUT_S = 3.0

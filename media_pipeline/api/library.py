@@ -13,11 +13,11 @@ from fastapi import Response
 
 from media_pipeline.api.file_responses import asset_response
 from media_pipeline.api.schemas_library import LibraryFile, LibraryItem
-from media_pipeline.api.uploads import IncomingFile, receive_files
+from media_pipeline.api.uploads import upload_errors
 from media_pipeline.settings import Settings
 from media_pipeline.storage import Storage, StoredObject
-from media_pipeline.store.render_jobs import StoredAsset
-from media_pipeline.store.views import LibraryItemView
+from media_pipeline.store import LibraryItemView, StoredAsset
+from media_pipeline.usecases import IncomingFile, receive_files
 from media_pipeline.usecases_library import LibraryCommands, is_image, media_type
 
 PLACEHOLDER_COLORS = ("#1e3a8a", "#065f46", "#7c2d12", "#581c87", "#134e4a", "#831843")
@@ -30,7 +30,8 @@ def save_files(
     image or clip); returns the item's files."""
     commands.library.get(item_id)  # NotFound for another owner's item
     with tempfile.TemporaryDirectory(prefix="media-pipeline-library-", dir=_scratch(settings)) as tmp:
-        stored = receive_files(files, Path(tmp), settings.upload_max_bytes, clips=True)
+        with upload_errors():
+            stored = receive_files(files, Path(tmp), settings.upload_max_bytes, clips=True)
         return commands.add_files(item_id, [upload.path for upload in stored])
 
 

@@ -13,9 +13,14 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 
 from media_pipeline.domain.stages import STAGES
-from media_pipeline.store.enums import OPEN_STAGE_STATUSES, TaskStatus
-from media_pipeline.store.errors import StoreUnavailable
-from media_pipeline.store.stats import PipelineStats, StageDurations, StatsReader
+from media_pipeline.store import (
+    OPEN_STAGE_STATUSES,
+    PipelineStats,
+    StageDurations,
+    StatsReader,
+    StoreUnavailable,
+    TaskStatus,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from media_pipeline.domain import TaskPaths
-from media_pipeline.media.hls import MASTER
+from media_pipeline.domain.paths import HLS_MASTER
 from media_pipeline.storage import Storage
 from media_pipeline.store import NotFoundError
 
@@ -59,7 +59,7 @@ class Playback:
         """Key folder of generation ``generation``'s ladder (current task folder or its history)."""
         keys = TaskPaths.keys(video_id)
         for folder in (keys.history_dir(generation) / "hls", keys.hls_dir):
-            if self.storage.exists(f"{folder.as_posix()}/{MASTER}"):
+            if self.storage.exists(f"{folder.as_posix()}/{HLS_MASTER}"):
                 return folder.as_posix()
         return None
 
@@ -70,7 +70,9 @@ class Playback:
                 "the video has no playback ladder yet", {"videoId": video_id, "generation": generation}
             )
         expires = int(time.time()) + self.expiry_s
-        return PlaybackLink(self._url(base_url, video_id, generation, MASTER, expires), expires, generation)
+        return PlaybackLink(
+            self._url(base_url, video_id, generation, HLS_MASTER, expires), expires, generation
+        )
 
     def _url(self, base_url: str, video_id: str, generation: int, name: str, expires: int) -> str:
         signature = _signature(self._secret, video_id, generation, name, expires)

@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 
 import anyio
 
-from media_pipeline.store.views import TaskProgress
+from media_pipeline.store import TaskProgress
 
 logger = logging.getLogger(__name__)
 

@@ -13,11 +13,15 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field
 
 from media_pipeline.api.schemas import UtcTimes
-from media_pipeline.domain.stages import NARRATION_SHARE, Stage
-from media_pipeline.store.enums import ContentKind, TaskStatus
-from media_pipeline.store.review_gate import REVIEW_AFTER
-from media_pipeline.store.state_machine import overall_progress
-from media_pipeline.store.views import PublishedView, RenderJobView, TaskProgress
+from media_pipeline.domain.stages import NARRATION_SHARE, Stage, overall_progress
+from media_pipeline.store import (
+    REVIEW_AFTER,
+    ContentKind,
+    PublishedView,
+    RenderJobView,
+    TaskProgress,
+    TaskStatus,
+)
 
 
 class JobStatus(StrEnum):

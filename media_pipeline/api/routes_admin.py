@@ -13,10 +13,14 @@ from pydantic.alias_generators import to_camel
 from media_pipeline.api.deps import AdminOwner, Context
 from media_pipeline.api.errors import responses
 from media_pipeline.api.schemas import ApiModel, Items, Page, UtcTimes
-from media_pipeline.store.accounts import UserView, WorkspaceAccounts
-from media_pipeline.store.audit import AuditEntryView, AuditLog
-from media_pipeline.store.owner import Owner
-from media_pipeline.store.users import MAX_PASSWORD_LEN
+from media_pipeline.store import (
+    MAX_PASSWORD_LEN,
+    AuditEntryView,
+    AuditLog,
+    Owner,
+    UserView,
+    WorkspaceAccounts,
+)
 
 router = APIRouter(prefix="/api/v1/admin", tags=["admin"], responses=responses(400, 401, 403, 404, 422))
 UserId = Annotated[str, Path(alias="userId", pattern=r"^u[0-9a-f]{12}$", max_length=64)]

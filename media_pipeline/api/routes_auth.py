@@ -16,7 +16,7 @@ from media_pipeline.api.auth import DEFAULT_SCOPES, DEFAULT_TTL_S, mint_token, u
 from media_pipeline.api.deps import Context, Credentials
 from media_pipeline.api.errors import ApiError, responses
 from media_pipeline.api.schemas import ApiModel
-from media_pipeline.store.users import MAX_PASSWORD_LEN, UserService
+from media_pipeline.store import MAX_PASSWORD_LEN, UserService
 
 router = APIRouter(prefix="/api/auth", tags=["auth"], responses=responses(400, 401, 413, 422))
 

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from media_pipeline.api.deps import Context, WriteOwner
 from media_pipeline.api.errors import responses
 from media_pipeline.api.schemas import ApiModel
-from media_pipeline.store.oauth_states import STATE_TTL
+from media_pipeline.store import STATE_TTL
 from media_pipeline.usecases_channels import ChannelConnections, ConnectRefused
 
 router = APIRouter(prefix="/api/channels", tags=["channels"])

@@ -13,7 +13,7 @@ from media_pipeline.api.errors import responses
 from media_pipeline.api.routes_channel_connect import connections
 from media_pipeline.api.schemas import Channel, ChannelBody, Items
 from media_pipeline.domain.models import CHANNEL_ID_PATTERN
-from media_pipeline.store.views import ChannelView
+from media_pipeline.store import ChannelView
 
 router = APIRouter(prefix="/api/channels", tags=["channels"], responses=responses(400, 401, 403, 404, 422))
 ChannelSettingId = Annotated[str, Path(alias="channelSettingId", pattern=CHANNEL_ID_PATTERN, max_length=64)]

@@ -11,8 +11,7 @@ from pydantic import AwareDatetime
 from media_pipeline.api.deps import Context, ReadOwner, WriteOwner
 from media_pipeline.api.errors import responses
 from media_pipeline.api.schemas import DeletedContent, Page, TaskId, UserContent
-from media_pipeline.store.enums import UserContentStatus, UserContentType
-from media_pipeline.store.views import DeletedContentView
+from media_pipeline.store import DeletedContentView, UserContentStatus, UserContentType
 
 router = APIRouter(prefix="/api/contents", tags=["contents"], responses=responses(400, 401, 403, 422))
 

@@ -22,10 +22,14 @@ from media_pipeline.api.schemas_credits import (
 )
 from media_pipeline.domain.image_plan import ImageMode
 from media_pipeline.domain.models import TASK_ID_PATTERN
-from media_pipeline.store.accounts import WorkspaceAccounts
-from media_pipeline.store.credit_estimate import EstimateView, estimate
-from media_pipeline.store.credits import CreditBalanceView, CreditUsageView
-from media_pipeline.store.errors import NotFoundError
+from media_pipeline.store import (
+    CreditBalanceView,
+    CreditUsageView,
+    EstimateView,
+    NotFoundError,
+    WorkspaceAccounts,
+    estimate,
+)
 
 router = APIRouter(tags=["credits"], responses=responses(400, 401, 403, 422))
 

@@ -15,8 +15,7 @@ from media_pipeline.api.file_responses import asset_response
 from media_pipeline.api.routes_render import JOB_ID_PATTERN
 from media_pipeline.api.schemas import Items
 from media_pipeline.api.schemas_credits import ImageJob
-from media_pipeline.store import ValidationFailed
-from media_pipeline.store.image_jobs import ImageJobView, JobStatus
+from media_pipeline.store import ImageJobView, JobStatus, ValidationFailed
 
 router = APIRouter(prefix="/api/v1/videos", tags=["image jobs"], responses=responses(400, 401, 403, 404, 422))
 JobId = Annotated[

@@ -16,8 +16,7 @@ from media_pipeline.api.schemas_library import LibraryFile, LibraryItem, Library
 from media_pipeline.api.uploads import MAX_FILES_PER_REQUEST
 from media_pipeline.domain.library import LIBRARY_ID_PATTERN
 from media_pipeline.domain.models import VideoType
-from media_pipeline.store.enums import TaskStatus
-from media_pipeline.store.render_jobs import job_id
+from media_pipeline.store import TaskStatus, job_id
 
 router = APIRouter(prefix="/api/library", tags=["library"], responses=responses(400, 401, 403, 422))
 LibraryId = Annotated[

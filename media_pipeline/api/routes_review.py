@@ -14,11 +14,17 @@ from pydantic import Field
 from media_pipeline.api.deps import Context, DownloadOwner, ReadOwner, VideoId, WriteOwner
 from media_pipeline.api.errors import ApiError, responses
 from media_pipeline.api.schemas import ApiModel, Items
-from media_pipeline.providers.uploads import UploadRejectedError
+from media_pipeline.api.uploads import upload_errors
 from media_pipeline.review_flow import StoryboardView
-from media_pipeline.store.enums import TaskStatus
-from media_pipeline.store.review_models import EditKind, EditStatus, ReviewKind, ReviewStatus
-from media_pipeline.store.reviews import EditView, WaitingReviewView
+from media_pipeline.store import (
+    EditKind,
+    EditStatus,
+    EditView,
+    ReviewKind,
+    ReviewStatus,
+    TaskStatus,
+    WaitingReviewView,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["reviews"], responses=responses(400, 401, 403, 404, 422))
 SceneIndex = Annotated[int, Path(ge=0, le=29, description="Scene index (0-based)")]
@@ -194,10 +200,8 @@ def replace_image(
     name = file.filename or "image"
     if file.size is not None and file.size > limit:
         raise ApiError(413, f"{name!r} is larger than {limit} bytes", {"limit": limit})
-    try:
+    with upload_errors():
         board = context.usecases(owner).reviews.replace_image(video_id, index, name, file.file)
-    except UploadRejectedError as exc:
-        raise ApiError(415, str(exc), {"file": name}) from exc
     return Storyboard.of(board)
 
 

@@ -29,7 +29,7 @@ def upload_images(
     context: Context,
     owner: WriteOwner,
 ) -> Items[StoredFile]:
-    stored = save_uploads(context.tasks(owner), context.settings, context.storage, video_id, files)
+    stored = save_uploads(context.usecases(owner), video_id, files)
     return Items[StoredFile](items=stored)
 
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from media_pipeline.api.deps import Context, ReadOwner
 from media_pipeline.api.errors import responses
 from media_pipeline.api.schemas import Plan
-from media_pipeline.store.views import PlanView
+from media_pipeline.store import PlanView
 
 router = APIRouter(prefix="/api/workspace", tags=["workspace"], responses=responses(401, 403))
 

@@ -21,14 +21,14 @@ from pydantic.alias_generators import to_camel
 
 from media_pipeline.domain.models import CHANNEL_ID_PATTERN, TASK_ID_PATTERN, Privacy
 from media_pipeline.settings import PlanLimits
-from media_pipeline.store.enums import Repeat
-from media_pipeline.store.repeat import RepeatConfig
-from media_pipeline.store.views import (
+from media_pipeline.store import (
     ChannelView,
     DeletedContentView,
     LogView,
     PlanView,
     QueueView,
+    Repeat,
+    RepeatConfig,
     RerunResult,
     ScheduleView,
     StageStateView,
@@ -105,7 +105,7 @@ class Progress(UtcTimes, TaskProgress):
     """Overall progress with the current generation's stages."""
 
     model_config = _CAMEL
-    stages: list[StageState]
+    stages: list[StageState]  # type: ignore[assignment]  # the wire subclass of the view's items
 
 
 class Log(UtcTimes, LogView):
@@ -130,18 +130,18 @@ class Tab(UtcTimes, StageTab):
     """Waiting and processing tasks of one stage."""
 
     model_config = _CAMEL
-    waiting: list[TabRow] = Field(default_factory=list)
-    processing: list[TabRow] = Field(default_factory=list)
+    waiting: list[TabRow] = Field(default_factory=list)  # type: ignore[assignment]  # the wire subclass of the view's items
+    processing: list[TabRow] = Field(default_factory=list)  # type: ignore[assignment]  # the wire subclass of the view's items
 
 
 class Tabs(UtcTimes, StageTabs):
     """The automation tabs: scheduled, per stage (in order), failed and done."""
 
     model_config = _CAMEL
-    scheduled: list[TabRow]
-    stages: dict[str, Tab]
-    failed: list[TabRow]
-    done: list[TabRow]
+    scheduled: list[TabRow]  # type: ignore[assignment]  # the wire subclass of the view's items
+    stages: dict[str, Tab]  # type: ignore[assignment]  # the wire subclass of the view's items
+    failed: list[TabRow]  # type: ignore[assignment]  # the wire subclass of the view's items
+    done: list[TabRow]  # type: ignore[assignment]  # the wire subclass of the view's items
 
 
 class StoppedProcessOut(StoppedProcess):
@@ -155,7 +155,7 @@ class Stopped(UtcTimes, StopResult):
 
     model_config = _CAMEL
     task: Task
-    ended_processes: list[StoppedProcessOut] = []
+    ended_processes: list[StoppedProcessOut] = []  # type: ignore[assignment]  # the wire subclass of the view's items
 
 
 class Rerun(UtcTimes, RerunResult):

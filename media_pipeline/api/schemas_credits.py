@@ -10,9 +10,14 @@ from pydantic.alias_generators import to_camel
 from media_pipeline.api.schemas import ApiModel, UtcTimes
 from media_pipeline.domain.image_plan import ImageMode, Role, default_roles
 from media_pipeline.domain.models import ImageStyle, MediaMode, VideoType
-from media_pipeline.store.credit_estimate import EstimateView
-from media_pipeline.store.credits import CreditBalanceView, CreditUsageView, LedgerEntryView
-from media_pipeline.store.image_jobs import ImageJobView, ImageTaskView
+from media_pipeline.store import (
+    CreditBalanceView,
+    CreditUsageView,
+    EstimateView,
+    ImageJobView,
+    ImageTaskView,
+    LedgerEntryView,
+)
 
 _CAMEL = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
 

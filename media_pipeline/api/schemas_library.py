@@ -9,7 +9,7 @@ from pydantic import Field, HttpUrl
 from media_pipeline.api.schemas import _CAMEL, ApiModel, UtcTimes
 from media_pipeline.domain.library import MAX_SOURCE_URLS, LibraryFields, LibraryProduct
 from media_pipeline.domain.models import VideoType
-from media_pipeline.store.views import LibraryItemView, LibraryTaskView, ThumbnailRef
+from media_pipeline.store import LibraryItemView, LibraryTaskView, ThumbnailRef
 
 CoverKind = Literal["upload", "thumbnail", "placeholder"]
 

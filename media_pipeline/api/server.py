@@ -7,7 +7,7 @@ import uvicorn
 from media_pipeline.api.app import create_app
 from media_pipeline.api.logging_config import configure_logging
 from media_pipeline.settings import Settings, get_settings
-from media_pipeline.store.db import ensure_migrated
+from media_pipeline.store import ensure_migrated
 
 
 def serve(settings: Settings | None = None, *, log_level: str = "info") -> None:

@@ -26,9 +26,15 @@ from media_pipeline.api.deps import principal_of
 from media_pipeline.api.errors import ApiError, http_status
 from media_pipeline.api.render_contract import ConnectedMessage, EventType, ProgressEvent
 from media_pipeline.domain.models import is_valid_task_id
-from media_pipeline.store import NotFoundError, Owner, StoreError, TaskProgress
-from media_pipeline.store.enums import OPEN_STATUSES, TERMINAL_STATUSES
-from media_pipeline.store.render_jobs import job_id as make_job_id
+from media_pipeline.store import (
+    OPEN_STATUSES,
+    TERMINAL_STATUSES,
+    NotFoundError,
+    Owner,
+    StoreError,
+    TaskProgress,
+)
+from media_pipeline.store import job_id as make_job_id
 
 router = APIRouter()
 NORMAL_CLOSURE = 1000

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import (
     AwareDatetime,
@@ -240,7 +240,7 @@ class TaskSettings(_Strict):
         """The narration provider and voice (``default_provider``'s default voice when ``voice`` is unset)."""
         return parse_voice(self.voice, default_provider)
 
-    def merged(self, partial: dict) -> TaskSettings:
+    def merged(self, partial: dict[str, Any]) -> TaskSettings:
         """A copy with ``partial`` (camelCase or snake_case keys) merged in and validated."""
         data = self.model_dump(mode="json", by_alias=True)
         data.update(partial)

@@ -8,6 +8,9 @@ from pathlib import Path
 
 from media_pipeline.domain.models import is_valid_task_id
 
+HLS_MASTER = "master.m3u8"
+"""File name of the HLS master playlist in a ladder folder (``TaskPaths.hls_dir``)."""
+
 
 def clip_of(scene_image: Path) -> Path:
     """The generated clip next to a scene image (``scene_XX.png`` -> ``scene_XX.mp4``)."""

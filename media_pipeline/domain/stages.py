@@ -21,3 +21,9 @@ STAGES: tuple[str, ...] = tuple(stage.value for stage in Stage)
 
 NARRATION_SHARE = 15.0
 """Percent of the video stage's progress spent on narration (TTS); the rest is composing."""
+
+
+def overall_progress(stage: str, percent: float) -> float:
+    """Task progress (0-100) when ``stage`` is ``percent`` done: each stage is an equal share."""
+    share = min(max(percent, 0.0), 100.0) / 100.0
+    return round((STAGES.index(stage) + share) * 100.0 / len(STAGES), 2)

@@ -34,7 +34,8 @@ def compile_graph(graph: OutputStream, *, loglevel: str = "error", progress: boo
     flags[flags.index("-loglevel") + 1] = loglevel
     if progress:
         flags += PROGRESS_ARGS
-    return graph.global_args(*flags).compile(cmd=FFMPEG)
+    argv: list[str] = graph.global_args(*flags).compile(cmd=FFMPEG)
+    return argv
 
 
 def run_graph(

@@ -10,7 +10,8 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont
 
 from media_pipeline.errors import PermanentError
-from media_pipeline.media.process import ProcessFailed, run_process
+from media_pipeline.media.process import run_process
+from media_pipeline.processes import ProcessFailed
 
 KNOWN_FONTS = (
     Path("/usr/share/fonts/truetype/nanum/NanumGothicBold.ttf"),

@@ -19,12 +19,12 @@ from typing import Any
 import ffmpeg
 from ffmpeg.nodes import OutputStream, Stream
 
+from media_pipeline.domain.paths import HLS_MASTER
 from media_pipeline.errors import PermanentError
 from media_pipeline.media.ffgraph import run_graph
 from media_pipeline.media.probe import VideoSummary
 
 SEGMENT_S = 6
-MASTER = "master.m3u8"
 RENDITION_PLAYLIST = "index.m3u8"
 
 
@@ -113,7 +113,7 @@ def _graph(source: Path, out: Path, ladder: list[Rendition], fps: float, has_aud
         "f": "hls", "hls_time": SEGMENT_S, "hls_playlist_type": "vod",
         "hls_flags": "independent_segments",
         "hls_segment_filename": str(out / "%v" / "segment_%03d.ts"),
-        "master_pl_name": MASTER, "var_stream_map": stream_map,
+        "master_pl_name": HLS_MASTER, "var_stream_map": stream_map,
     }  # fmt: skip
     return ffmpeg.output(*streams, str(out / "%v" / RENDITION_PLAYLIST), **options)
 

@@ -8,20 +8,22 @@ import struct
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from media_pipeline.errors import PermanentError
 from media_pipeline.media.ffmpeg import FFPROBE
 from media_pipeline.media.process import run_process
 
 
-def probe(path: Path) -> dict:
+def probe(path: Path) -> dict[str, Any]:
     """ffprobe's JSON description (format and streams) of a media file."""
     if not path.is_file():
         raise PermanentError(f"cannot probe {path}: no such file")
     lines: list[str] = []
     cmd = [FFPROBE, "-v", "error", "-print_format", "json", "-show_format", "-show_streams", str(path)]
     run_process(cmd, on_line=lines.append, timeout=60)
-    return json.loads("\n".join(lines))
+    described: dict[str, Any] = json.loads("\n".join(lines))
+    return described
 
 
 def _float(value: object) -> float | None:
@@ -86,7 +88,7 @@ class VideoSummary:
     faststart: bool
     bit_rate: int | None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """Plain dict (e.g. for Dagster metadata)."""
         return asdict(self)
 

@@ -14,9 +14,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
-from media_pipeline.errors import PermanentError
 from media_pipeline.liveness import moved
-from media_pipeline.processes import ProcessRef
+from media_pipeline.processes import ProcessFailed, ProcessRef, ProcessTimedOut
 
 STDERR_TAIL_LINES = 40
 GRACE_S = 3.0
@@ -56,26 +55,6 @@ def _track(pid: int, child: ProcessRef | None) -> None:
             event.set()
 
 
-class ProcessFailed(PermanentError):
-    """A child process exited with a non-zero status (or could not be started)."""
-
-    code = "PROCESS_FAILED"
-
-    def __init__(self, command: str, returncode: int | None, stderr_tail: str) -> None:
-        detail = stderr_tail.strip() or "(no stderr output)"
-        status = "could not start" if returncode is None else f"exited with status {returncode}"
-        super().__init__(f"{command} {status}: {detail}")
-        self.command = command
-        self.returncode = returncode
-        self.stderr_tail = stderr_tail
-
-
-class ProcessTimedOut(ProcessFailed):
-    """A child process ran longer than its timeout and was stopped."""
-
-    code = "PROCESS_TIMEOUT"
-
-
 class _DeadlinePassed(Exception):
     """Internal: the timeout of :func:`run_process` expired."""
 
@@ -101,7 +80,7 @@ def _start_thread(target: Callable[..., None], *args: object) -> threading.Threa
     return thread
 
 
-def stop_process_group(proc: subprocess.Popen, grace_s: float | None = None) -> None:
+def stop_process_group(proc: subprocess.Popen[str], grace_s: float | None = None) -> None:
     """SIGINT the child's process group, wait up to ``grace_s`` (default :data:`GRACE_S`) for the leader,
     then SIGKILL the group.
 
@@ -118,8 +97,14 @@ def stop_process_group(proc: subprocess.Popen, grace_s: float | None = None) -> 
     proc.wait()
 
 
+def _command(proc: subprocess.Popen[str]) -> str:
+    """The program name of ``proc`` (``run_process`` always starts it from an argv list)."""
+    args = proc.args
+    return str(args[0]) if isinstance(args, list) else str(args)
+
+
 def _wait(
-    proc: subprocess.Popen,
+    proc: subprocess.Popen[str],
     lines: queue.Queue[object] | None,
     on_line: Callable[[str], None] | None,
     deadline: float | None,
@@ -129,7 +114,7 @@ def _wait(
     stdout_open = lines is not None
     while True:
         if cancel is not None and cancel.is_set():
-            raise ProcessCancelled(f"{proc.args[0]} cancelled")
+            raise ProcessCancelled(f"{_command(proc)} cancelled")
         wait_s = _POLL_S
         if deadline is not None:
             remaining = deadline - time.monotonic()
@@ -192,7 +177,7 @@ def run_process(
 
 
 def _supervise(
-    proc: subprocess.Popen,
+    proc: subprocess.Popen[str],
     name: str,
     on_line: Callable[[str], None] | None,
     timeout: float | None,

@@ -19,7 +19,6 @@ from media_pipeline.errors import PermanentError
 from media_pipeline.fsutil import atomic_path, write_json_atomic
 from media_pipeline.media.ffgraph import run_graph
 from media_pipeline.media.fit import FitPlan, fit_to_target
-from media_pipeline.media.process import ProcessFailed
 from media_pipeline.media.text import speech_chunks
 from media_pipeline.media.words import (
     WordTime,
@@ -29,6 +28,7 @@ from media_pipeline.media.words import (
     marked_words,
     split_words,
 )
+from media_pipeline.processes import ProcessFailed
 
 SENTENCE_PAUSE_S = 0.25
 PCM_RATE = 24000  # every provider's audio is decoded to mono 16-bit PCM at this rate
@@ -98,14 +98,14 @@ class Narration:
     dropped: list[str] = field(default_factory=list)
     voice: str = ""
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """JSON-ready form (paths as strings)."""
         data = asdict(self)
         data["wav"] = str(self.wav)
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> Narration:
+    def from_dict(cls, data: dict[str, Any]) -> Narration:
         """Inverse of :meth:`as_dict`."""
         return cls(
             wav=Path(data["wav"]),
@@ -177,9 +177,9 @@ def _decode_to_wav(audio: bytes, out_wav: Path, identity: str, *, measure_cut: b
             if measure_cut:
                 cut = max(0.0, leading_silence(Path(raw.name)) - KEPT_EDGE_SILENCE_S)
             with atomic_path(out_wav) as tmp:
-                audio = trim_silence(ffmpeg.input(raw.name)["a:0"])
+                trimmed = trim_silence(ffmpeg.input(raw.name)["a:0"])
                 wav = {"ac": 1, "ar": PCM_RATE, "c:a": "pcm_s16le", "f": "wav"}
-                run_graph(audio.output(str(tmp), **wav), timeout=120)
+                run_graph(trimmed.output(str(tmp), **wav), timeout=120)
         except ProcessFailed as exc:
             raise PermanentError(f"narrator {identity} returned audio ffmpeg cannot decode: {exc}") from exc
     if wav_duration(out_wav) <= 0:

@@ -117,10 +117,10 @@ def images(
             run.add_content("image", path)
         run.progress(100, f"{len(produced)} images")
         metadata = {
-            "count": len(produced),
-            "source": source.name,
-            "styles": ", ".join(scene.style.value for scene in story.scenes),
-            "folder": run.location(run.paths.dir),
+            "count": dg.MetadataValue.int(len(produced)),
+            "source": dg.MetadataValue.text(source.name),
+            "styles": dg.MetadataValue.text(", ".join(scene.style.value for scene in story.scenes)),
+            "folder": dg.MetadataValue.text(run.location(run.paths.dir)),
             "preview": image_preview(produced[0]),
         }
     return dg.MaterializeResult(metadata=metadata)

@@ -26,8 +26,8 @@ def image_preview(path: Path, max_side: int = 240) -> dg.MetadataValue:
     """A small inline JPEG of ``path`` as markdown, rendered by the Dagster UI."""
     from PIL import Image
 
-    with Image.open(path) as image:
-        image = image.convert("RGB")
+    with Image.open(path) as opened:
+        image = opened.convert("RGB")
         image.thumbnail((max_side, max_side))
         buffer = io.BytesIO()
         image.save(buffer, format="JPEG", quality=70)
@@ -48,10 +48,10 @@ def video_metadata(
     return {
         **file_metadata(path, location),
         "duration_s": dg.MetadataValue.float(round(summary.duration, 3)),
-        "resolution": f"{summary.width}x{summary.height}",
-        "segments_rendered": render.segments_rendered,
-        "segments_cached": render.segments_cached,
-        "status": "cached" if render.segments_rendered == 0 else "rendered",
+        "resolution": dg.MetadataValue.text(f"{summary.width}x{summary.height}"),
+        "segments_rendered": dg.MetadataValue.int(render.segments_rendered),
+        "segments_cached": dg.MetadataValue.int(render.segments_cached),
+        "status": dg.MetadataValue.text("cached" if render.segments_rendered == 0 else "rendered"),
         **ffprobe_metadata(summary),
     }
 
@@ -59,9 +59,9 @@ def video_metadata(
 def narration_metadata(narration: Narration, target_s: float) -> dict[str, dg.MetadataValue]:
     """Who spoke, the target duration and how many sentences were dropped to meet it."""
     return {
-        "voice": narration.voice,
+        "voice": dg.MetadataValue.text(narration.voice),
         "target_duration_s": dg.MetadataValue.float(target_s),
-        "sentences_dropped": len(narration.dropped),
+        "sentences_dropped": dg.MetadataValue.int(len(narration.dropped)),
     }
 
 

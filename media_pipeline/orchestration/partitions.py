@@ -2,4 +2,7 @@
 
 import dagster as dg
 
-task_partitions = dg.DynamicPartitionsDefinition(name="tasks")
+TASK_PARTITIONS = "tasks"
+"""Name of the dynamic partitions definition (one key per task id)."""
+
+task_partitions = dg.DynamicPartitionsDefinition(name=TASK_PARTITIONS)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from media_pipeline.orchestration.jobs import STAGE_JOBS
-from media_pipeline.orchestration.partitions import task_partitions
+from media_pipeline.orchestration.partitions import TASK_PARTITIONS
 from media_pipeline.orchestration.resources import AppDbResource
 from media_pipeline.orchestration.stage_requests import has_run, new_partition_keys, stage_run_request
 from media_pipeline.store.housekeeping import FIRST_STAGE
@@ -31,7 +31,7 @@ def task_repeats_schedule(
     if not launches:
         return dg.SkipReason(summary)
     if new_keys := new_partition_keys(context.instance, launches):
-        context.instance.add_dynamic_partitions(task_partitions.name, new_keys)
+        context.instance.add_dynamic_partitions(TASK_PARTITIONS, new_keys)
     context.log.info(f"{summary}; launching {len(launches)} first stages")
     return [stage_run_request(item) for item in launches]
 

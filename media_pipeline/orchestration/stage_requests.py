@@ -4,7 +4,7 @@ invariant 1): one run key ``task:generation:stage:attempt`` per stage run, which
 import dagster as dg
 
 from media_pipeline.orchestration.jobs import stage_job_name
-from media_pipeline.orchestration.partitions import task_partitions
+from media_pipeline.orchestration.partitions import TASK_PARTITIONS
 from media_pipeline.orchestration.tags import (
     ATTEMPT_TAG,
     GENERATION_TAG,
@@ -44,4 +44,4 @@ def has_run(instance: dg.DagsterInstance, run_key: str) -> bool:
 def new_partition_keys(instance: dg.DagsterInstance, items: list[LaunchItem]) -> list[str]:
     """Task partitions of ``items`` not yet known to the instance, sorted."""
     known = instance.has_dynamic_partition
-    return sorted({item.task_id for item in items if not known(task_partitions.name, item.task_id)})
+    return sorted({item.task_id for item in items if not known(TASK_PARTITIONS, item.task_id)})

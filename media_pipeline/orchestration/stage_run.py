@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
 
@@ -72,7 +72,7 @@ class StageRun:
         return file_metadata(path, self.location(path))
 
     def add_content(
-        self, kind: str, path: Path, url: str | None = None, metadata: dict | None = None
+        self, kind: str, path: Path, url: str | None = None, metadata: dict[str, Any] | None = None
     ) -> None:
         """Record a produced file by its storage key (stored in the app DB ``contents`` table on
         completion)."""
@@ -99,7 +99,7 @@ def stage_run(
         beating.enter_context(log_context(videoId=task_id, **job))  # every log line of the run names them
         if state is not None:
             spec = state.task_spec(task_id)
-            if int(generation_tag) != spec.generation:
+            if generation_tag != str(spec.generation):
                 raise dg.Failure(f"run is for generation {generation_tag}, task is at {spec.generation}")
             if stage == Stage.SCRIPT:
                 prepare_generation(store, spec)
@@ -144,18 +144,18 @@ def _report_failure(run: StageRun, exc: BaseException) -> None:
     if run.state is None:
         return
     try:
-        _write_failure(run, exc)
+        _write_failure(run, run.state, exc)
     except Exception as report_error:
         run.context.log.error(f"could not record the {run.stage} failure in the app DB: {report_error!r}")
 
 
-def _write_failure(run: StageRun, exc: BaseException) -> None:
+def _write_failure(run: StageRun, state: PipelineState, exc: BaseException) -> None:
     spec = run.spec
     if not isinstance(exc, Exception):
-        run.state.stage_canceled(spec.task_id, spec.generation, run.stage, run.context.run.run_id)
+        state.stage_canceled(spec.task_id, spec.generation, run.stage, run.context.run.run_id)
         return
     verdict = _disk_full_verdict(run, exc) or classify(exc)
-    run.state.stage_failed(
+    state.stage_failed(
         spec.task_id,
         spec.generation,
         run.stage,

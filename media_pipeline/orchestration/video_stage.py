@@ -9,13 +9,14 @@ from pathlib import Path
 import dagster as dg
 
 from media_pipeline.domain import MediaMode, Script
+from media_pipeline.domain.paths import HLS_MASTER
 from media_pipeline.domain.stages import NARRATION_SHARE
 from media_pipeline.errors import PermanentError
 from media_pipeline.fsutil import write_json_atomic
 from media_pipeline.media.analysis import analyze
 from media_pipeline.media.caption_check import captions_outside
 from media_pipeline.media.captions import safe_area, write_captions
-from media_pipeline.media.hls import MASTER, Rendition, transcode_hls
+from media_pipeline.media.hls import Rendition, transcode_hls
 from media_pipeline.media.loudness import Loudness, measure_loudness
 from media_pipeline.media.music import generate_music
 from media_pipeline.media.probe import VideoSummary, check_video, summarize
@@ -168,7 +169,7 @@ def produce_playback(run: StageRun, video: ProducedVideo) -> Playback:
             RENDER_END + min(1.0, s / duration) * (100 - RENDER_END), "HLS ladder"
         ),
     )
-    master = paths.hls_dir / MASTER
+    master = paths.hls_dir / HLS_MASTER
     files = sorted(p for p in paths.hls_dir.rglob("*") if p.is_file() and p != master)
     files.sort(key=lambda p: p.suffix == ".m3u8")  # segments, then rendition playlists
     run.work.publish([paths.analysis_json, *files, master])

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from media_pipeline.domain import Script, TaskPaths, TaskSpec
 from media_pipeline.errors import PermanentError
@@ -28,11 +28,19 @@ _UNSAFE_RE = re.compile(r"[^A-Za-z0-9_-]+")
 
 
 class UploadRejectedError(PermanentError):
-    """An upload that is too large, not an accepted image, or otherwise unusable."""
+    """An upload that is not an accepted image or otherwise unusable; ``details`` names the file."""
+
+    code = "UNSUPPORTED_MEDIA_TYPE"
+
+    def __init__(self, message: str, details: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.details = details
 
 
 class UploadTooLargeError(UploadRejectedError):
-    """An upload over the size limit."""
+    """An upload over the size limit; ``details`` holds the limit."""
+
+    code = "PAYLOAD_TOO_LARGE"
 
 
 @dataclass(frozen=True)
@@ -99,7 +107,7 @@ def _write_limited(
             size += len(chunk)
             if size > max_bytes:
                 raise UploadTooLargeError(
-                    f"upload {filename!r} is larger than the limit of {max_bytes} bytes"
+                    f"upload {filename!r} is larger than the limit of {max_bytes} bytes", {"limit": max_bytes}
                 )
             out.write(chunk)
     return final, size
@@ -116,7 +124,7 @@ def store_media(
     chunks = _chunks(stream)
     head = _first_bytes(chunks)
     if not head:
-        raise UploadRejectedError(f"upload {filename!r} is empty (0 bytes)")
+        raise UploadRejectedError(f"upload {filename!r} is empty (0 bytes)", {"file": filename})
     image = sniff_image_type(head)
     sniffed = image or (sniff_clip_type(head) if clips else None)
     if sniffed is None:
@@ -125,7 +133,7 @@ def store_media(
             if clips
             else "JPEG, PNG, GIF or WebP image"
         )
-        raise UploadRejectedError(f"upload {filename!r} is not a {kinds}")
+        raise UploadRejectedError(f"upload {filename!r} is not a {kinds}", {"file": filename})
     mime, ext = sniffed
     final, size = _write_limited(folder, filename, ext, head, chunks, max_bytes)
     if image is not None:
@@ -133,7 +141,7 @@ def store_media(
             verify_image(final, f"upload {filename!r}")
         except PermanentError as exc:
             final.unlink(missing_ok=True)
-            raise UploadRejectedError(str(exc)) from exc
+            raise UploadRejectedError(str(exc), {"file": filename}) from exc
     return StoredUpload(name=final.name, path=final, mime=mime, size=size)
 
 

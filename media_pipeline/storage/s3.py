@@ -221,9 +221,10 @@ class S3Storage(Storage):
 
     def presigned_url(self, key: str, expires_s: int) -> str:
         """A presigned GET URL valid for ``expires_s`` seconds."""
-        return self._signer.generate_presigned_url(
+        url: str = self._signer.generate_presigned_url(
             "get_object", Params={"Bucket": self.bucket, "Key": self._key(key)}, ExpiresIn=expires_s
         )
+        return url
 
     def uri(self, key: str) -> str:
         """``s3://bucket/prefix/key`` (not a download URL: the bucket is private)."""

@@ -84,7 +84,7 @@ class Manifest:
             raise BackupError(f"{MANIFEST} is not a media-pipeline backup manifest: {exc}") from exc
 
 
-def backup(db_url: str, storage: Storage, dest: Path, *, pg_bindir: Path | None = None) -> Manifest:
+def create_backup(db_url: str, storage: Storage, dest: Path, *, pg_bindir: Path | None = None) -> Manifest:
     """Write a backup of the app DB ``db_url`` and the task files of ``storage`` into the new or empty
     folder ``dest``; returns its manifest."""
     if dest.exists() and any(dest.iterdir()):
@@ -110,7 +110,7 @@ def backup(db_url: str, storage: Storage, dest: Path, *, pg_bindir: Path | None 
     return manifest
 
 
-def restore(
+def restore_backup(
     src: Path, db_url: str, storage: Storage, *, force: bool = False, pg_bindir: Path | None = None
 ) -> Manifest:
     """Restore the backup in ``src`` into the app DB ``db_url`` and ``storage``: every checksum is

@@ -68,10 +68,10 @@ class OwnedService(StoreBase):
         """WHERE conditions limiting ``Task`` rows to this service's owner."""
         return owned_by(self.owner)
 
-    def _owned_tasks(self) -> Select[tuple[Task]]:
+    def _owned_tasks(self) -> Select[Task]:
         return select(Task).where(*self._owned())
 
-    def _owned_rows(self, model: type[M]) -> Select[tuple[M]]:
+    def _owned_rows(self, model: type[M]) -> Select[M]:
         """Rows of ``model`` (a table with a ``task_id`` column) that belong to the owner's tasks."""
         return select(model).join(Task, Task.id == model.task_id).where(*self._owned())
 

@@ -360,7 +360,7 @@ class CreditService(OwnedService):
                 )
             )
             return CreditUsageView(
-                task_id=task_id, consumed=int(consumed), reserved=self._reserved(session, task_id)
+                task_id=task_id, consumed=int(consumed or 0), reserved=self._reserved(session, task_id)
             )
 
     def _reserved(self, session: Session, task_id: str | None = None) -> int:

@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-READ_ONLY = "media_pipeline_read_only"
+READ_ONLY: Final = "media_pipeline_read_only"
 """Execution option: on SQLite, begin with a deferred (shared) transaction instead of BEGIN IMMEDIATE."""
 
 _MIGRATION_LOCK_KEY = zlib.crc32(b"media_pipeline.store.migrations")

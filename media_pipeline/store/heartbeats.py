@@ -14,6 +14,7 @@ from media_pipeline.liveness import ProgressMark
 from media_pipeline.processes import ProcessRef
 from media_pipeline.store.base import StoreBase
 from media_pipeline.store.models import RunHeartbeat
+from media_pipeline.store.queries import affected_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +106,7 @@ class HeartbeatStore(StoreBase):
             result = session.execute(
                 delete(RunHeartbeat).where(RunHeartbeat.ended_at.is_not(None), RunHeartbeat.ended_at < before)
             )
-            return result.rowcount
+            return affected_rows(result)
 
 
 def _pairs(refs: Sequence[ProcessRef]) -> list[list[int]]:

@@ -32,7 +32,7 @@ from media_pipeline.store.models import Queue, Task, TaskSchedule, TaskStageStat
 from media_pipeline.store.owner import Owner
 from media_pipeline.store.pipeline_state import LaunchItem
 from media_pipeline.store.plans import check_runs_per_day
-from media_pipeline.store.queries import owned_by
+from media_pipeline.store.queries import affected_rows, owned_by
 from media_pipeline.store.schedule_service import STARTABLE_STATUSES
 
 
@@ -56,8 +56,8 @@ def delete_expired_drafts(session: Session, now: datetime, owner: Owner | None =
             )
             .execution_options(synchronize_session=False)
         )
-        if result.rowcount:
-            deleted += result.rowcount
+        if affected_rows(result):
+            deleted += affected_rows(result)
             bump_queue_version(session, queue_id, now)
             compact_draft_positions(session, queue_id)
     return deleted
@@ -107,6 +107,7 @@ def fire_due_schedules(
     ).all()
     fired = 0
     for schedule_id, task_id, occurrence in due:
+        assert occurrence is not None  # next_run_at <= now excludes NULL
         task = session.scalars(
             select(Task).where(Task.id == task_id).with_for_update().execution_options(populate_existing=True)
         ).one()
@@ -129,7 +130,7 @@ def fire_due_schedules(
             )
             .execution_options(synchronize_session=False)
         )
-        if claimed.rowcount != 1:
+        if affected_rows(claimed) != 1:
             continue
         start_generation(session, task, now)
         _hold_first_stage(session, task, hold_until)
@@ -185,7 +186,7 @@ def _defer_to_next_day(
         .values(next_run_at=midnight, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    if moved.rowcount == 1:
+    if affected_rows(moved) == 1:
         add_log(
             session,
             task,

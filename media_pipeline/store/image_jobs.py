@@ -8,6 +8,7 @@ and a stop never interleave (docs/ARCHITECTURE.md §7).
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from enum import StrEnum
@@ -99,7 +100,6 @@ def _job_status(task: Task, job: ImageJob, images: Sequence[ImageTask]) -> JobSt
 
 
 def _image_view(image: ImageTask, image_url: ImageUrl | None) -> ImageTaskView:
-    made = image_url is not None and image.status is ImageStatus.COMPLETED
     return ImageTaskView(
         index=image.image_index,
         style=image.style,
@@ -108,7 +108,9 @@ def _image_view(image: ImageTask, image_url: ImageUrl | None) -> ImageTaskView:
         status=image.status,
         charge=image.charge,
         output_key=image.output_key,
-        url=image_url(image.task_id, image.generation, image.image_index) if made else None,
+        url=image_url(image.task_id, image.generation, image.image_index)
+        if image_url is not None and image.status is ImageStatus.COMPLETED
+        else None,
         error=image.error,
         attempts=image.attempts,
         started_at=image.started_at,
@@ -391,7 +393,9 @@ class ImageJobService(TaskFilesService):
             raise NotFoundError("image file not found", {"jobId": job, "index": index})
         return self._stored(key)
 
-    def _jobs(self, session: Session, task: Task, generations: Sequence[int] | None) -> list[ImageJobView]:
+    def _jobs(
+        self, session: Session, task: Task, generations: Sequence[int] | None
+    ) -> builtins.list[ImageJobView]:
         stmt = select(ImageJob).where(ImageJob.task_id == task.id)
         if generations is not None:
             stmt = stmt.where(ImageJob.generation.in_(generations))

@@ -144,7 +144,7 @@ class LibraryService(OwnedService):
 
     # -- helpers -------------------------------------------------------------------------------------
 
-    def _owned_items(self) -> Select[tuple[LibraryItem]]:
+    def _owned_items(self) -> Select[LibraryItem]:
         return select(LibraryItem).where(
             LibraryItem.user_id == self.owner.user_id, LibraryItem.workspace_id == self.owner.workspace_id
         )

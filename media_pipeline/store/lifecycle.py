@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    ColumnDefault,
     Integer,
     String,
     and_,
@@ -31,15 +32,13 @@ from sqlalchemy.orm import Session
 from media_pipeline.domain.stages import STAGES
 from media_pipeline.store.credits import release_generation
 from media_pipeline.store.enums import OPEN_STAGE_STATUSES, LogAction, LogLevel, StageStatus, TaskStatus
-from media_pipeline.store.models import Queue, Task, TaskLog, TaskSchedule, TaskStageState
+from media_pipeline.store.models import Queue, Task, TaskLog, TaskSchedule, TaskStageState, table_of
+from media_pipeline.store.moves import move_stage, move_stages, move_task, move_tasks
+from media_pipeline.store.queries import affected_rows, in_chunks
 from media_pipeline.store.repeat import next_occurrence
 from media_pipeline.store.user_contents import on_generation_ended
 
-_IN_CHUNK = 5000
-"""Ids per ``IN (...)`` list of the set-based statements (well below SQLite's bound-parameter limit)."""
-
 NEW_GENERATION: dict[str, Any] = {
-    "status": TaskStatus.QUEUED,
     "started_at": None,
     "finished_at": None,
     "draft_expires_at": None,
@@ -53,7 +52,8 @@ NEW_GENERATION: dict[str, Any] = {
     "progress": 0.0,
     "message": "queued",
 }
-"""Task columns of a newly queued generation (besides generation + 1, ``queued_at`` and ``updated_at``)."""
+"""Task columns of a newly queued generation (besides its status, generation + 1, ``queued_at`` and
+``updated_at``)."""
 
 CANCELABLE_STATUSES = (
     TaskStatus.DRAFT,
@@ -108,7 +108,7 @@ def insert_logs(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
         session.flush()
         columns = _LOG_COLUMNS
         session.execute(
-            insert(TaskLog.__table__), [{columns[key]: value for key, value in row.items()} for row in rows]
+            insert(table_of(TaskLog)), [{columns[key]: value for key, value in row.items()} for row in rows]
         )
 
 
@@ -148,31 +148,24 @@ def start_generations(
         if task.generation > 0:
             restarted[task.generation + 1].append(task.id)
     if restarted:
-        session.execute(
-            update(TaskStageState)
-            .where(
-                or_(
-                    *(
-                        and_(TaskStageState.task_id.in_(task_ids), TaskStageState.generation < generation)
-                        for generation, task_ids in restarted.items()
-                    )
-                ),
-                TaskStageState.status.in_(OPEN_STAGE_STATUSES),
+        older = or_(
+            *(
+                and_(TaskStageState.task_id.in_(task_ids), TaskStageState.generation < generation)
+                for generation, task_ids in restarted.items()
             )
-            .values(status=StageStatus.CANCELED, finished_at=now, updated_at=now)
-            .execution_options(synchronize_session=False)
+        )
+        move_stages(
+            session,
+            [older],
+            OPEN_STAGE_STATUSES,
+            StageStatus.CANCELED,
+            {"finished_at": now, "updated_at": now},
         )
     task_ids = [task.id for task in tasks]
     values = {**NEW_GENERATION, "queued_at": now, "updated_at": now}
     if batch_id is not None:
         values["batch_id"] = batch_id
-    for chunk in _chunks(task_ids):
-        session.execute(
-            update(Task)
-            .where(Task.id.in_(chunk))
-            .values(generation=Task.generation + 1, **values)
-            .execution_options(synchronize_session=False)
-        )
+    move_tasks(session, tasks, TaskStatus.QUEUED, {**values, "generation": Task.generation + 1})
     for task in tasks:  # the loaded objects as now stored (the rows are locked by the caller)
         # committed values: the UPDATE's autoflush left no pending change on them to keep
         inspect(task).dict.update(values, generation=task.generation + 1)
@@ -183,9 +176,9 @@ def start_generations(
         )
     ).subquery("stages")
     when = literal(now, TaskStageState.created_at.type)
-    for chunk in _chunks(task_ids):
+    for chunk in in_chunks(task_ids):
         session.execute(
-            insert(TaskStageState.__table__).from_select(  # other columns: their (scalar) defaults
+            insert(table_of(TaskStageState)).from_select(  # other columns: their (scalar) defaults
                 ["task_id", "generation", "stage", "created_at", "updated_at"],
                 select(Task.id, Task.generation, stage.c.stage, when, when)
                 .select_from(Task)
@@ -199,8 +192,10 @@ def start_generations(
 
 
 _TASK_DEFAULTS = {
-    column.key: column.default.arg if column.default is not None and column.default.is_scalar else None
-    for column in Task.__table__.c
+    column.key: column.default.arg
+    if isinstance(column.default, ColumnDefault) and column.default.is_scalar
+    else None
+    for column in table_of(Task).c
 }
 
 
@@ -217,7 +212,7 @@ def write_tasks(session: Session, values: Mapping[Task, Mapping[str, Any]]) -> N
     if not values:
         return
     session.flush()  # pending changes first, so none is left on the objects for the values to replace
-    table = Task.__table__
+    table = table_of(Task)
     columns = list(next(iter(values.values())))
     stmt = (
         update(table)
@@ -231,15 +226,12 @@ def write_tasks(session: Session, values: Mapping[Task, Mapping[str, Any]]) -> N
 
 def cancel_waiting_stages(session: Session, task: Task, now: datetime) -> None:
     """Close the current generation's waiting stages (after a failure; a retry reopens them)."""
-    session.execute(
-        update(TaskStageState)
-        .where(
-            TaskStageState.task_id == task.id,
-            TaskStageState.generation == task.generation,
-            TaskStageState.status == StageStatus.WAITING,
-        )
-        .values(status=StageStatus.CANCELED, next_retry_at=None, finished_at=now, updated_at=now)
-        .execution_options(synchronize_session=False)
+    move_stages(
+        session,
+        [TaskStageState.task_id == task.id, TaskStageState.generation == task.generation],
+        [StageStatus.WAITING],
+        StageStatus.CANCELED,
+        {"next_retry_at": None, "finished_at": now, "updated_at": now},
     )
 
 
@@ -251,7 +243,7 @@ def deactivate_schedules(session: Session, task_id: str, now: datetime) -> int:
         .values(is_active=False, next_run_at=None, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount
+    return affected_rows(result)
 
 
 def cancel_task(session: Session, task: Task, now: datetime, message: str) -> tuple[bool, list[str]]:
@@ -262,7 +254,7 @@ def cancel_task(session: Session, task: Task, now: datetime, message: str) -> tu
     """
     changed = False
     if task.status in CANCELABLE_STATUSES:
-        task.status = TaskStatus.CANCELED
+        move_task(task, TaskStatus.CANCELED)
         task.finished_at = now
         task.message = message
         task.locked_by = task.locked_at = None
@@ -277,7 +269,7 @@ def cancel_task(session: Session, task: Task, now: datetime, message: str) -> tu
     ).all()
     run_ids = [state.run_id for state in states if state.status is StageStatus.PROCESSING and state.run_id]
     for state in states:
-        state.status = StageStatus.CANCELED
+        move_stage(state, StageStatus.CANCELED)
         state.next_retry_at = None
         state.finished_at = state.updated_at = now
         changed = True
@@ -338,7 +330,3 @@ def next_draft_position(session: Session, queue_id: str) -> int:
         )
     )
     return 0 if last is None else last + 1
-
-
-def _chunks(items: Sequence[str], size: int = _IN_CHUNK) -> list[Sequence[str]]:
-    return [items[start : start + size] for start in range(0, len(items), size)]

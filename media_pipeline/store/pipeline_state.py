@@ -18,7 +18,7 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain.models import Privacy, ProductInfo, TaskSettings, TaskSpec
-from media_pipeline.domain.stages import STAGES, Stage
+from media_pipeline.domain.stages import STAGES, Stage, overall_progress
 from media_pipeline.errors import PermanentError
 from media_pipeline.store import state_machine
 from media_pipeline.store.base import StoreBase
@@ -33,7 +33,7 @@ from media_pipeline.store.errors import NotFoundError
 from media_pipeline.store.lifecycle import add_log
 from media_pipeline.store.models import Task, TaskSchedule, TaskStageState
 from media_pipeline.store.queries import current_stage_select, first_in_queue
-from media_pipeline.store.state_machine import Decision, StageEvent, overall_progress
+from media_pipeline.store.state_machine import Decision, StageEvent
 
 __all__ = ["STAGES", "ContentRecord", "LaunchItem", "PipelineState"]
 

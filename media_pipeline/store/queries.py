@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, Select, and_, case, exists, func, inspect, select
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Result,
+    Select,
+    SQLColumnExpression,
+    and_,
+    case,
+    exists,
+    func,
+    inspect,
+    select,
+)
 from sqlalchemy.orm import Session, aliased
 
 from media_pipeline.domain.stages import STAGES
@@ -19,12 +31,27 @@ def owned_by(owner: Owner) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     return Task.user_id == owner.user_id, Task.workspace_id == owner.workspace_id
 
 
-def stage_ordinal(stage_column: ColumnElement[str]) -> ColumnElement[int]:
+IN_CHUNK = 5000
+"""Ids per ``IN (...)`` list of the set-based statements (well below SQLite's bound-parameter limit)."""
+
+
+def in_chunks(items: Sequence[str], size: int = IN_CHUNK) -> list[Sequence[str]]:
+    """``items`` in slices of at most ``size`` (one ``IN (...)`` list each)."""
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def affected_rows(result: Result[Any]) -> int:
+    """Rows matched by an executed UPDATE or DELETE (``Session.execute`` types DML results as ``Result``;
+    they are ``CursorResult``s)."""
+    return cast(CursorResult[Any], result).rowcount
+
+
+def stage_ordinal(stage_column: SQLColumnExpression[str]) -> ColumnElement[int]:
     """The stage's index in ``STAGES`` as a SQL expression."""
     return case({stage: index for index, stage in enumerate(STAGES)}, value=stage_column)
 
 
-def current_stage_select(*columns: Any, window: type[Task] | None = None) -> Select[Any]:
+def current_stage_select(*columns: Any, window: type[Task] | None = None) -> Select[*tuple[Any, ...]]:
     """``columns`` of active tasks joined with the state of their current stage: the first stage
     (in ``STAGES`` order) of the task's current generation that is not completed. With ``window``
     (``queue_window``), of the tasks in it, and ``columns`` refer to ``window`` instead of ``Task``.
@@ -99,11 +126,11 @@ def queue_window(size: int, *conditions: ColumnElement[bool], per_workspace: boo
 
 def first_in_queue(
     session: Session,
-    build: Callable[[type[Task]], Select[Any]],
+    build: Callable[[type[Task]], Select[*tuple[Any, ...]]],
     limit: int,
     *conditions: ColumnElement[bool],
     per_workspace: bool = False,
-) -> list[Row[Any]]:
+) -> list[tuple[Any, ...]]:
     """The first ``limit`` rows, in ``QUEUE_ORDER``, of ``build(window)`` (at most one row per task, e.g.
     a ``current_stage_select`` with filters): the same rows as ``build`` over all active tasks, computed
     for the earliest ``queue_window`` of tasks first. A window that yields fewer than ``limit`` rows while
@@ -125,7 +152,7 @@ def first_in_queue(
             stmt = stmt.add_columns(turn).order_by(turn, *order)
         else:
             stmt = stmt.order_by(*order)
-        rows = session.execute(stmt.limit(limit)).all()
+        rows: Sequence[tuple[Any, ...]] = session.execute(stmt.limit(limit)).tuples().all()
         if len(rows) >= limit or not _more_follow(session, window, size, per_workspace, conditions):
             return list(rows)
         size *= WIDEN

@@ -36,9 +36,11 @@ from media_pipeline.store.lifecycle import (
     task_row,
     write_tasks,
 )
-from media_pipeline.store.models import Queue, Task, TaskSchedule
+from media_pipeline.store.models import Queue, Task, TaskSchedule, table_of
+from media_pipeline.store.moves import move_task
 from media_pipeline.store.options import SettingsCache, build_draft, split_options, validate_defaults
 from media_pipeline.store.plans import check_runs_per_day, exceeded, plan_of
+from media_pipeline.store.queries import affected_rows
 from media_pipeline.store.run_requests import earlier_run, record_run
 from media_pipeline.store.views import AddResult, DeleteResult, QueueChange, QueueView, RunResult, TaskView
 
@@ -221,8 +223,7 @@ class QueueService(OwnedService):
                     user_id=self.owner.user_id,
                     workspace_id=self.owner.workspace_id,
                     queue_id=queue.id,
-                    asset_id=asset_id,
-                    status=TaskStatus.DRAFT,
+                    asset_id=asset_id,  # status: the column default, draft
                     queue_position=position + offset,
                     draft_expires_at=expires,
                     created_at=now,
@@ -231,7 +232,7 @@ class QueueService(OwnedService):
                 )
             if created:
                 try:
-                    session.execute(insert(Task.__table__), list(created.values()))
+                    session.execute(insert(table_of(Task)), list(created.values()))
                 except IntegrityError as exc:
                     raise ConflictError("a concurrent change conflicted; reload and try again") from exc
             views = [
@@ -494,7 +495,7 @@ class QueueService(OwnedService):
             .execution_options(synchronize_session=False)
         )
         session.refresh(queue)
-        if result.rowcount != 1:
+        if affected_rows(result) != 1:
             raise ConflictError(
                 "the queue was changed meanwhile; reload it and try again",
                 {"expectedVersion": version, "currentVersion": queue.version},
@@ -541,7 +542,7 @@ class QueueService(OwnedService):
     @staticmethod
     def _schedule(task: Task, schedule: TaskSchedule, batch_id: str | None, now: datetime) -> dict[str, Any]:
         """Mark the draft scheduled; returns its log entry (``log_row``) for the caller to insert."""
-        task.status = TaskStatus.SCHEDULED
+        move_task(task, TaskStatus.SCHEDULED)
         task.batch_id = batch_id
         task.draft_expires_at = None
         task.message = "scheduled"

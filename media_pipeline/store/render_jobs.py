@@ -6,6 +6,7 @@ reads them. Starting and canceling jobs are use cases (``media_pipeline.usecases
 
 from __future__ import annotations
 
+import builtins
 import mimetypes
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -134,7 +135,7 @@ def _build(
         created_by=task.user_id,
         created_at=min(state.created_at for state in states),
         updated_at=updated_at,
-        started_at=min((state.started_at for state in started), default=None),
+        started_at=min((state.started_at for state in states if state.started_at is not None), default=None),
         finished_at=finished_at,
         stages=[StageStateView.model_validate(state) for state in states],
         assets=[_asset(content, asset_url) for content in contents],
@@ -289,7 +290,7 @@ class RenderJobReader(TaskFilesService):
 
     # -- helpers -------------------------------------------------------------------------------------
 
-    def _jobs(self, session: Session, task: Task, generations: Sequence[int]) -> list[RenderJobView]:
+    def _jobs(self, session: Session, task: Task, generations: Sequence[int]) -> builtins.list[RenderJobView]:
         states: dict[int, list[TaskStageState]] = defaultdict(list)
         for state in session.scalars(
             select(TaskStageState)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -45,7 +45,7 @@ class RepeatConfig(BaseModel):
         return None if value is None else sorted(set(value))
 
     @classmethod
-    def parse(cls, data: dict | Self | None) -> Self:
+    def parse(cls, data: dict[str, Any] | Self | None) -> Self:
         """A config from JSON (or an existing config, or None for defaults)."""
         if isinstance(data, cls):
             return data
@@ -96,7 +96,7 @@ def next_occurrence(
     repeat: Repeat | str,
     time_zone: str | ZoneInfo,
     after: datetime,
-    config: RepeatConfig | dict | None = None,
+    config: RepeatConfig | dict[str, Any] | None = None,
 ) -> datetime | None:
     """The first occurrence strictly after ``after`` and not before ``anchor`` (aware UTC), or None.
 

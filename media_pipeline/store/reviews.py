@@ -25,6 +25,7 @@ from media_pipeline.store.enums import LogAction, TaskStatus
 from media_pipeline.store.errors import ConflictError
 from media_pipeline.store.lifecycle import add_log, cancel_task
 from media_pipeline.store.models import Task, User
+from media_pipeline.store.moves import move_task
 from media_pipeline.store.review_gate import REVIEWED_STAGE
 from media_pipeline.store.review_models import (
     EditKind,
@@ -34,7 +35,6 @@ from media_pipeline.store.review_models import (
     StoryboardEdit,
     TaskReview,
 )
-from media_pipeline.store.state_machine import move_task
 from media_pipeline.store.views import _View
 
 REGENERATION_EXPIRY = timedelta(minutes=10)
@@ -273,7 +273,7 @@ class ReviewService(OwnedService):
             self._expire_stale(session, task, now)
             if self._pending(session, task):
                 raise ConflictError("an image is still being regenerated", {"taskId": task_id})
-            self._decide(review, ReviewStatus.APPROVED, now)
+            self._decide(review, now, approved=True)
             move_task(task, TaskStatus.QUEUED)
             task.message = f"{kind.value} approved"
             task.updated_at = now
@@ -298,7 +298,7 @@ class ReviewService(OwnedService):
             if self._decided(session, task, kind) is ReviewStatus.REJECTED:
                 return self._view(session, task)
             review = self._open_review(session, task, kind)
-            self._decide(review, ReviewStatus.REJECTED, now)
+            self._decide(review, now, approved=False)
             for edit in self._pending(session, task):
                 edit.status, edit.finished_at, edit.error = EditStatus.EXPIRED, now, "review rejected"
             cancel_task(session, task, now, f"rejected in {kind.value} review by {self.owner.user_id}")
@@ -307,8 +307,9 @@ class ReviewService(OwnedService):
 
     # -- helpers -------------------------------------------------------------------------------------
 
-    def _decide(self, review: TaskReview, status: ReviewStatus, now: datetime) -> None:
-        review.status, review.decided_at, review.decided_by = status, now, self.owner.user_id
+    def _decide(self, review: TaskReview, now: datetime, *, approved: bool) -> None:
+        review.status = ReviewStatus.APPROVED if approved else ReviewStatus.REJECTED
+        review.decided_at, review.decided_by = now, self.owner.user_id
 
     def _new_edit(
         self, task: Task, scene_index: int, kind: EditKind, status: EditStatus, now: datetime

@@ -6,7 +6,8 @@ attempt or a repeated report of the same run changes nothing (runs are counted o
 attempt); anything else is an illegal transition, which is refused, logged on the task (level warning,
 ``metadata.refused``) and never applied.
 
-All functions work inside the caller's transaction on rows it has locked (task, then stage state).
+All functions work inside the caller's transaction on rows it has locked (task, then stage state). Statuses
+are written through the one gate, ``store/moves.py`` (``TASK_MOVES``/``STAGE_MOVES``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from media_pipeline.domain.stages import STAGES, Stage
+from media_pipeline.domain.stages import STAGES, Stage, overall_progress
 from media_pipeline.retry_policy import retry_delay
 from media_pipeline.store.credits import release_generation
 from media_pipeline.store.enums import (
@@ -38,60 +39,10 @@ from media_pipeline.store.lifecycle import (
     end_generation_schedules,
 )
 from media_pipeline.store.models import Content, Task, TaskStageState
+from media_pipeline.store.moves import move_stage, move_task
 from media_pipeline.store.review_gate import open_review, review_due
 from media_pipeline.store.review_models import ReviewKind
 from media_pipeline.store.user_contents import on_generation_ended, on_stage_completed
-
-TASK_MOVES: dict[TaskStatus, frozenset[TaskStatus]] = {
-    TaskStatus.DRAFT: frozenset({TaskStatus.QUEUED, TaskStatus.SCHEDULED, TaskStatus.CANCELED}),
-    TaskStatus.SCHEDULED: frozenset({TaskStatus.QUEUED, TaskStatus.CANCELED}),
-    TaskStatus.QUEUED: frozenset(
-        {TaskStatus.RUNNING, TaskStatus.REVIEW, TaskStatus.FAILED, TaskStatus.CANCELED}
-    ),
-    TaskStatus.RUNNING: frozenset(
-        {TaskStatus.SUCCEEDED, TaskStatus.REVIEW, TaskStatus.FAILED, TaskStatus.CANCELED}
-    ),
-    TaskStatus.REVIEW: frozenset({TaskStatus.QUEUED, TaskStatus.CANCELED}),
-    TaskStatus.SUCCEEDED: frozenset({TaskStatus.QUEUED}),
-    TaskStatus.FAILED: frozenset({TaskStatus.QUEUED}),
-    TaskStatus.CANCELED: frozenset({TaskStatus.QUEUED}),
-}
-"""Legal task status changes (a finished task is queued again by retry, rerun or its schedule; a task
-waits in review after a stage that its ``review`` setting names, and an approval queues it again)."""
-
-STAGE_MOVES: dict[StageStatus, frozenset[StageStatus]] = {
-    StageStatus.WAITING: frozenset(
-        {StageStatus.PROCESSING, StageStatus.COMPLETED, StageStatus.FAILED, StageStatus.CANCELED}
-    ),
-    StageStatus.PROCESSING: frozenset(
-        {StageStatus.COMPLETED, StageStatus.WAITING, StageStatus.FAILED, StageStatus.CANCELED}
-    ),
-    StageStatus.COMPLETED: frozenset(),
-    StageStatus.FAILED: frozenset({StageStatus.WAITING}),
-    StageStatus.CANCELED: frozenset({StageStatus.WAITING}),
-}
-"""Legal stage status changes: waiting -> completed is a skip, waiting -> failed a run that failed before it
-started, processing -> waiting an automatic retry, failed/canceled -> waiting a manual retry."""
-
-
-class IllegalTransition(ValueError):
-    """A status change the state machine does not allow (a bug in the caller, never applied)."""
-
-
-def move_task(task: Task, status: TaskStatus) -> None:
-    """Set the task's status if the move is legal (staying is always legal); IllegalTransition otherwise."""
-    if status is not task.status and status not in TASK_MOVES[task.status]:
-        raise IllegalTransition(f"task {task.id}: {task.status.value} -> {status.value}")
-    task.status = status
-
-
-def move_stage(state: TaskStageState, status: StageStatus) -> None:
-    """Set the stage's status if the move is legal; IllegalTransition otherwise."""
-    if status not in STAGE_MOVES[state.status]:
-        raise IllegalTransition(
-            f"{state.stage} of task {state.task_id}: {state.status.value} -> {status.value}"
-        )
-    state.status = status
 
 
 class Decision(StrEnum):
@@ -348,12 +299,6 @@ def cancel_run(session: Session, task: Task, state: TaskStageState, event: Stage
         return Decision.REPEATED  # a stale run of an earlier attempt
     changed, _ = cancel_task(session, task, event.now, f"{state.stage} run {event.run_id} canceled")
     return Decision.APPLIED if changed else Decision.REPEATED
-
-
-def overall_progress(stage: str, percent: float) -> float:
-    """Task progress (0-100) when ``stage`` is ``percent`` done: each stage is an equal share."""
-    share = min(max(percent, 0.0), 100.0) / 100.0
-    return round((STAGES.index(stage) + share) * 100.0 / len(STAGES), 2)
 
 
 # -- helpers -----------------------------------------------------------------------------------------

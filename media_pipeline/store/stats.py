@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, case, func, select
+from sqlalchemy import ColumnElement, Connection, SQLColumnExpression, case, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from media_pipeline.store.base import StoreBase
@@ -53,7 +54,9 @@ STALLED = f"{RESCUED} stalled:"
 orchestration/rescue.py, progress-based liveness)."""
 
 
-def _seconds_between(start: ColumnElement, end: ColumnElement, dialect: str) -> ColumnElement[float]:
+def _seconds_between(
+    start: SQLColumnExpression[datetime | None], end: SQLColumnExpression[datetime | None], dialect: str
+) -> ColumnElement[Any]:
     if dialect == "postgresql":
         return func.extract("epoch", end - start)
     return (func.julianday(end) - func.julianday(start)) * 86400.0
@@ -67,14 +70,17 @@ class StatsReader(StoreBase):
         try:
             with self._read() as session:
                 connection = session.connection()
-                tasks = dict(
-                    connection.execute(select(Task.status, func.count()).group_by(Task.status)).all()
-                )
-                open_stages = connection.execute(
-                    current_stage_select(TaskStageState.stage, TaskStageState.status, func.count()).group_by(
-                        TaskStageState.stage, TaskStageState.status
+                counted = connection.execute(select(Task.status, func.count()).group_by(Task.status)).all()
+                tasks = {status: count for status, count in counted}
+                open_stages: Sequence[tuple[str, StageStatus, int]] = (
+                    connection.execute(
+                        current_stage_select(
+                            TaskStageState.stage, TaskStageState.status, func.count()
+                        ).group_by(TaskStageState.stage, TaskStageState.status)
                     )
-                ).all()
+                    .tuples()
+                    .all()
+                )
                 durations = self._durations(connection, bounds_s)
                 oldest = connection.execute(
                     current_stage_select(TaskStageState.stage, func.min(Task.queued_at))
@@ -120,15 +126,19 @@ class StatsReader(StoreBase):
             TaskStageState.started_at, TaskStageState.finished_at, connection.dialect.name
         )
         bucket_columns = [func.sum(case((seconds <= bound, 1), else_=0)) for bound in bounds_s]
-        rows = connection.execute(
-            select(TaskStageState.stage, func.count(), func.sum(seconds), *bucket_columns)
-            .where(
-                TaskStageState.status == StageStatus.COMPLETED,
-                TaskStageState.started_at.is_not(None),
-                TaskStageState.finished_at.is_not(None),
+        rows: Sequence[tuple[Any, ...]] = (
+            connection.execute(
+                select(TaskStageState.stage, func.count(), func.sum(seconds), *bucket_columns)
+                .where(
+                    TaskStageState.status == StageStatus.COMPLETED,
+                    TaskStageState.started_at.is_not(None),
+                    TaskStageState.finished_at.is_not(None),
+                )
+                .group_by(TaskStageState.stage)
             )
-            .group_by(TaskStageState.stage)
-        ).all()
+            .tuples()
+            .all()
+        )
         return {
             stage: StageDurations(int(count or 0), float(total or 0.0), tuple(int(n or 0) for n in at_most))
             for stage, count, total, *at_most in rows

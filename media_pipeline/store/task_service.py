@@ -35,6 +35,7 @@ from media_pipeline.store.lifecycle import (
     start_generation,
 )
 from media_pipeline.store.models import Content, Queue, Task, TaskLog, TaskSchedule, TaskStageState
+from media_pipeline.store.moves import move_stage, move_task
 from media_pipeline.store.plans import check_runs_per_day
 from media_pipeline.store.queries import current_stage_select, first_in_queue, stage_ordinal
 from media_pipeline.store.run_control import RunControl
@@ -321,7 +322,7 @@ class TaskService(OwnedService):
             if not unfinished:
                 raise ConflictError("the task has no stage left to retry", {"status": task.status.value})
             for state in unfinished:
-                state.status = StageStatus.WAITING
+                move_stage(state, StageStatus.WAITING)
                 state.error = state.next_retry_at = state.started_at = state.finished_at = None
                 state.updated_at = now
             if pricing is not None:
@@ -329,7 +330,7 @@ class TaskService(OwnedService):
             state = unfinished[0]
             state.attempt += 1
             state.auto_retries = 0
-            task.status = TaskStatus.QUEUED
+            move_task(task, TaskStatus.QUEUED)
             task.queued_at = now
             task.finished_at = task.last_error = None
             task.message = f"retry from {state.stage}"
@@ -419,8 +420,8 @@ class TaskService(OwnedService):
                 TaskStageState.id, TaskStageState.stage, TaskStageState.status, window=window
             )
 
-        chosen: dict[int, tuple[str, str]] = {}
-        room = Counter[tuple[str, str]]()
+        chosen: dict[int, tuple[str, StageStatus]] = {}
+        room = Counter[tuple[str, StageStatus]]()
         for state_id, stage, status in first_in_queue(session, current, limit * len(STAGES), *self._owned()):
             if status in TAB_COLUMNS and room[stage, status] < limit:
                 room[stage, status] += 1

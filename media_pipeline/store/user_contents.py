@@ -11,9 +11,11 @@ upload is not deleted from YouTube.
 
 from __future__ import annotations
 
+import builtins
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -75,13 +77,18 @@ def on_generation_ended(session: Session, task: Task, error: str | None, now: da
 
 def _youtube_url(session: Session, task: Task) -> str | None:
     """The URL of the generation's YouTube upload (None if it was published to the local folder)."""
-    for url, meta in session.execute(
-        select(Content.url, Content.meta).where(
-            Content.task_id == task.id,
-            Content.generation == task.generation,
-            Content.kind == ContentKind.PUBLISH,
+    published: Sequence[tuple[str | None, dict[str, Any]]] = (
+        session.execute(
+            select(Content.url, Content.meta).where(
+                Content.task_id == task.id,
+                Content.generation == task.generation,
+                Content.kind == ContentKind.PUBLISH,
+            )
         )
-    ):
+        .tuples()
+        .all()
+    )
+    for url, meta in published:
         if meta.get("uploaded_to_youtube"):
             return url
     return None
@@ -169,7 +176,7 @@ class UserContentService(TaskFilesService):
             self._storage.delete(keys)  # under the task lock: no new generation moves them meanwhile
         return result
 
-    def _generation_keys(self, task: Task, generation: int) -> list[str]:
+    def _generation_keys(self, task: Task, generation: int) -> builtins.list[str]:
         """Storage keys of the generation's files. For the current generation: everything in the task
         folder but its ``task.json`` settings snapshot, the creator's ``uploads/`` and older generations'
         ``history/`` (outputs, narration and render caches); for an older one: ``history/<generation>/``."""
@@ -184,7 +191,9 @@ class UserContentService(TaskFilesService):
             if (name := key[len(folder) :]) != keys.task_json.name and not name.startswith(kept)
         ]
 
-    def _files(self, session: Session, rows: Sequence[UserContent]) -> dict[tuple[str, int], list[Content]]:
+    def _files(
+        self, session: Session, rows: Sequence[UserContent]
+    ) -> dict[tuple[str, int], builtins.list[Content]]:
         found: dict[tuple[str, int], list[Content]] = defaultdict(list)
         wanted = {(row.task_id, row.generation) for row in rows}
         if not wanted:
@@ -198,7 +207,7 @@ class UserContentService(TaskFilesService):
                 found[(content.task_id, content.generation)].append(content)
         return found
 
-    def _view(self, row: UserContent, contents: list[Content]) -> UserContentView:
+    def _view(self, row: UserContent, contents: builtins.list[Content]) -> UserContentView:
         latest = {content.kind: content for content in contents}  # the newest record of each kind
         video = latest.get(ContentKind.VIDEO)
         return UserContentView.model_validate(row).model_copy(

@@ -25,7 +25,7 @@ from media_pipeline.api.auth import mint_token
 from media_pipeline.settings import Settings
 from media_pipeline.store import Owner, PipelineState
 from media_pipeline_tests.conftest import TEST_PLANS
-from media_pipeline_tests.store.test_task_service import FakeRunControl
+from media_pipeline_tests.store.support import FakeRunControl
 
 STARTUP_TIMEOUT_S = 15.0
 UPLOAD_LIMIT = 64 * 1024

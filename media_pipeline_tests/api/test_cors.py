@@ -12,8 +12,8 @@ from websockets.sync.client import connect
 from media_pipeline.settings import Settings
 from media_pipeline.store import Owner
 from media_pipeline_tests.api.conftest import LiveApi
+from media_pipeline_tests.api.socket_support import TIMEOUT_S, close_code, opening
 from media_pipeline_tests.api.support import add_jobs
-from media_pipeline_tests.api.test_progress_ws import TIMEOUT_S, close_code, opening
 
 APP = "https://app.example.com"
 EVIL = "https://evil.example.com"

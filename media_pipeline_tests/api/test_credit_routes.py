@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -26,6 +25,7 @@ from media_pipeline_tests.net import free_port
 from media_pipeline_tests.orchestration.paid_support import PAID_OPTIONS, make_images
 from media_pipeline_tests.providers.fake_images import PaidImagesFake
 from media_pipeline_tests.providers.fakeserver import FakeServer
+from media_pipeline_tests.serving import serves, wait_for
 from media_pipeline_tests.store.support import snapshot
 
 SECRET = "test-secret-0123456789abcdef0123456789"
@@ -146,14 +146,7 @@ def _api_process(env: dict[str, str]) -> Iterator[str]:
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:  # a separate process: nothing to wait on but its port
-            try:
-                httpx.get(f"{base}/health", timeout=5)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None and time.monotonic() < deadline, "server did not start"
-                time.sleep(0.1)
+        wait_for(lambda: serves(f"{base}/health"), timeout=START_TIMEOUT_S, what="the API", process=process)
         yield base
     finally:
         process.terminate()

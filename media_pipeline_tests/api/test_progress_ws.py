@@ -3,24 +3,19 @@ job_id, one shared poller for many clients, and errors as messages + close codes
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import httpx
 import pytest
-from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from media_pipeline.store import STAGES, Owner, PipelineState
 from media_pipeline_tests.api.conftest import LiveApi
+from media_pipeline_tests.api.socket_support import TIMEOUT_S, Message, close_code, opening, receive
 from media_pipeline_tests.api.support import add_jobs, queued_task
 from media_pipeline_tests.store.support import finish_stages
-
-TIMEOUT_S = 10.0
-Message = dict[str, Any]
 
 
 @contextmanager
@@ -39,10 +34,6 @@ def follow(
         yield websocket
 
 
-def receive(websocket: ClientConnection) -> Message:
-    return json.loads(websocket.recv(timeout=TIMEOUT_S))
-
-
 def receive_until(websocket: ClientConnection, matches: Callable[[Message], bool]) -> list[Message]:
     """Messages up to and including the first that ``matches``."""
     seen = []
@@ -52,24 +43,6 @@ def receive_until(websocket: ClientConnection, matches: Callable[[Message], bool
         if matches(seen[-1]):
             return seen
     raise AssertionError(f"no matching message in {seen}")
-
-
-def close_code(websocket: ClientConnection) -> tuple[int, list[Message]]:
-    """Read until the server closes; the close code and the messages before it."""
-    messages = []
-    try:
-        while True:
-            messages.append(receive(websocket))
-    except ConnectionClosed as closed:
-        assert closed.rcvd is not None
-        return closed.rcvd.code, messages
-
-
-def opening(websocket: ClientConnection) -> tuple[Message, Message]:
-    """The connected message and the snapshot."""
-    connected, snapshot = receive(websocket), receive(websocket)
-    assert connected["type"] == "connected" and snapshot["type"] == "snapshot"
-    return connected, snapshot
 
 
 def test_connected_then_snapshot_then_events(

@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -16,6 +15,7 @@ import httpx
 from media_pipeline.api.auth import mint_token
 from media_pipeline.settings import Settings
 from media_pipeline_tests.net import free_port
+from media_pipeline_tests.serving import serves, wait_for
 
 START_TIMEOUT_S = 30.0
 SECRET = "server-test-secret-0123456789abcdef"
@@ -38,15 +38,10 @@ def test_serve_runs_the_api_from_environment_settings(sqlite_template: Path, tmp
     ) as process:
         try:
             base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + START_TIMEOUT_S
-            while True:  # a separate process: nothing to wait on but its port
-                try:
-                    health = httpx.get(f"{base}/health", timeout=5)
-                    break
-                except httpx.TransportError:
-                    assert process.poll() is None and time.monotonic() < deadline, "server did not start"
-                    time.sleep(0.1)
-            assert health.json()["status"] == "ok"
+            wait_for(
+                lambda: serves(f"{base}/health"), timeout=START_TIMEOUT_S, what="the API", process=process
+            )
+            assert httpx.get(f"{base}/health").json()["status"] == "ok"
             token = mint_token("cli-user", "cli-ws", Settings(jwt_secret=SECRET))
             queue = httpx.get(
                 f"{base}/api/queue", headers={"Authorization": f"Bearer {token}", "X-Request-ID": "smoke-1"}

@@ -20,7 +20,7 @@ from media_pipeline.settings import Settings, get_settings
 from media_pipeline.store import Owner
 from media_pipeline.store.users import UserService
 from media_pipeline_tests.api.conftest import serving
-from media_pipeline_tests.store.test_task_service import FakeRunControl
+from media_pipeline_tests.store.support import FakeRunControl
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -11,13 +11,8 @@ import pytest
 
 from media_pipeline.store import Owner, TaskService, TaskStatus, upgrade_db
 from media_pipeline.store.users import UserService
-from media_pipeline_tests.orchestration.daemon import (
-    app_db_url,
-    make_home,
-    running_daemon,
-    running_webserver,
-    wait_for,
-)
+from media_pipeline_tests.orchestration.daemon import app_db_url, make_home, running_daemon, running_webserver
+from media_pipeline_tests.serving import wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -16,7 +16,8 @@ import pytest
 import media_pipeline.media
 from media_pipeline.media.ffgraph import QUIET_ARGS, compile_graph, lavfi_source, run_graph
 from media_pipeline.media.ffmpeg import FFMPEG, FFPROBE
-from media_pipeline.media.process import ProcessCancelled, ProcessTimedOut
+from media_pipeline.media.process import ProcessCancelled
+from media_pipeline.processes import ProcessTimedOut
 
 MEDIA_DIR = Path(media_pipeline.media.__file__).parent
 # Command-line flags that take a filter graph or an input: only ffmpeg-python writes them.

@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from media_pipeline.domain.paths import HLS_MASTER
 from media_pipeline.media.ffmpeg import FFPROBE
-from media_pipeline.media.hls import MASTER, SEGMENT_S, plan_ladder, transcode_hls
+from media_pipeline.media.hls import SEGMENT_S, plan_ladder, transcode_hls
 from media_pipeline.media.probe import summarize
-from media_pipeline.media.process import ProcessFailed, run_process
+from media_pipeline.media.process import run_process
+from media_pipeline.processes import ProcessFailed
 from media_pipeline_tests.media.clips import ffmpeg_cmd, make_clip
 
 
@@ -50,9 +52,10 @@ def test_transcode_writes_a_playable_ladder(tmp_path: Path) -> None:
     ladder = transcode_hls(source, summarize(source), out)
 
     assert [r.name for r in ladder] == ["720p", "480p"]
-    assert sorted(p.name for p in out.iterdir()) == sorted([MASTER, "720p", "480p"])  # replaced, not merged
+    # replaced, not merged
+    assert sorted(p.name for p in out.iterdir()) == sorted([HLS_MASTER, "720p", "480p"])
     assert out.stat().st_mode & 0o777 == 0o755  # as readable as the other outputs
-    master = (out / MASTER).read_text()
+    master = (out / HLS_MASTER).read_text()
     for rendition in ladder:
         assert rendition.playlist in master
         assert f"RESOLUTION={rendition.width}x{rendition.height}" in master

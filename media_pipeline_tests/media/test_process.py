@@ -9,7 +9,8 @@ import pytest
 
 from media_pipeline.errors import PermanentError
 from media_pipeline.media import process
-from media_pipeline.media.process import ProcessCancelled, ProcessFailed, ProcessTimedOut, run_process
+from media_pipeline.media.process import ProcessCancelled, run_process
+from media_pipeline.processes import ProcessFailed, ProcessTimedOut
 
 from .proctools import ended, live_group_members, process_group
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from media_pipeline.domain import Language
-from media_pipeline.media.process import ProcessFailed
 from media_pipeline.media.tts import Narration, sentence_wav, synthesize_narration, wav_duration
+from media_pipeline.processes import ProcessFailed
 from media_pipeline.providers.narrators.espeak import EspeakNarrator
 
 from .conftest import TinyTask, make_script

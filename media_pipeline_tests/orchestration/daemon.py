@@ -8,22 +8,19 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
-import httpx
 import pytest
 
 from media_pipeline.store import Owner, QueueService, upgrade_db
 from media_pipeline.store.credits import CreditAdmin
 from media_pipeline_tests.net import free_port
+from media_pipeline_tests.serving import serves, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
-T = TypeVar("T")
 OWNER = Owner(user_id="u1", workspace_id="w1")
 SMALL = {"language": "en", "imageCount": 2, "targetDurationS": 5, "renderHeight": 240, "fps": 10}
 """Options of a small, quick task (a 134x240 video at 10 fps)."""
@@ -133,17 +130,12 @@ def running_webserver(home: DaemonHome, timeout: float = 120) -> Iterator[str]:
         start_new_session=True,
     )
     try:
-        wait_for(lambda: _serving(url), timeout=timeout, what="dagster-webserver to serve")
+        wait_for(
+            lambda: serves(f"{url}/server_info"), timeout=timeout, what="dagster-webserver", process=process
+        )
         yield url
     finally:
         stop_group(process)
-
-
-def _serving(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/server_info", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def stop_group(process: subprocess.Popen, sig: signal.Signals = signal.SIGTERM) -> None:
@@ -187,18 +179,3 @@ def ffmpeg_for(data_dir: Path) -> list[int]:
         if argv and argv[0].endswith(b"ffmpeg") and any(str(data_dir).encode() in a for a in argv):
             pids.append(int(proc.name))
     return pids
-
-
-def wait_for(condition: Callable[[], T | None], *, timeout: float, what: str, interval: float = 0.25) -> T:
-    """Poll an external system's state until ``condition`` returns a truthy value (or fail after timeout).
-
-    Used only for state owned by other processes (daemon, run workers), where no event can be awaited.
-    """
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(interval)

@@ -21,8 +21,8 @@ from media_pipeline_tests.orchestration.daemon import (
     prepared_home,
     queue_assets,
     running_daemon,
-    wait_for,
 )
+from media_pipeline_tests.serving import wait_for
 from media_pipeline_tests.store.support import stage_state
 
 pytestmark = pytest.mark.slow

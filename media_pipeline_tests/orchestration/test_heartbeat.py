@@ -20,7 +20,7 @@ from media_pipeline.processes import ProcessRef
 from media_pipeline.store import Owner, QueueService
 from media_pipeline.store.heartbeats import Heartbeat, HeartbeatStore, RunWorker
 from media_pipeline_tests.media.proctools import ended, live_group_members
-from media_pipeline_tests.orchestration.daemon import wait_for
+from media_pipeline_tests.serving import wait_for
 from media_pipeline_tests.store.support import queue_tasks
 
 

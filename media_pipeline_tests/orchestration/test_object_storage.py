@@ -17,16 +17,9 @@ from media_pipeline.media.probe import check_video, summarize
 from media_pipeline.pipeline import produce_task
 from media_pipeline.settings import Settings, get_settings
 from media_pipeline.storage import open_storage
+from media_pipeline_tests.orchestration.layout import rule_based_keys
 
 SMALL = {"imageCount": 2, "targetDurationS": 5, "renderHeight": 320, "fps": 10, "language": "ko"}
-
-
-def rule_based_keys(task_id: str, scenes: int) -> set[str]:
-    """Every file a published task is made of (seed 001 layout) plus the analysis and the HLS master."""
-    names = ["task.json", "story.json", "narration.wav", "subtitles.srt", "subtitles.ass", "output.mp4"]
-    names += ["analysis.json", "hls/master.m3u8", "thumbnail.jpg", "publish.json"]
-    names += [f"scene_{i:02d}.png" for i in range(scenes)]
-    return {f"tasks/{task_id}/{name}" for name in names}
 
 
 @pytest.fixture

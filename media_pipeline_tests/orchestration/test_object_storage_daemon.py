@@ -18,9 +18,10 @@ from media_pipeline.storage import open_storage
 from media_pipeline.store import Owner, QueueService, TaskService, upgrade_db
 from media_pipeline_tests.api.conftest import serving
 from media_pipeline_tests.media.clips import ffmpeg_cmd
-from media_pipeline_tests.orchestration.daemon import app_db_url, make_home, running_daemon, wait_for
-from media_pipeline_tests.orchestration.test_object_storage import rule_based_keys
+from media_pipeline_tests.orchestration.daemon import app_db_url, make_home, running_daemon
+from media_pipeline_tests.orchestration.layout import rule_based_keys
 from media_pipeline_tests.s3server import S3Server
+from media_pipeline_tests.serving import wait_for
 
 pytestmark = pytest.mark.slow
 

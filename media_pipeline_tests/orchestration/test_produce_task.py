@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from media_pipeline.domain import TaskPaths, TaskSettings, TaskSpec
-from media_pipeline.errors import PermanentError
+from media_pipeline.errors import PermanentError, ProviderNotConfiguredError
 from media_pipeline.media.probe import check_video, summarize
 from media_pipeline.pipeline import materialize_stage, produce_task
 from media_pipeline.settings import get_settings
@@ -121,6 +121,17 @@ def test_loudness_check_blocks_publishing(settings, instance, monkeypatch: pytes
     assert evaluation.metadata["integrated_lufs"].value < -15
     assert _materialization(instance, "youtube_video") is None
     assert not (settings.resolved_storage_root / "published" / "silent").exists()
+
+
+@pytest.mark.slow
+def test_a_channel_is_resolved_without_the_app_db(settings, instance) -> None:
+    """The Python API has no app DB (no workspace to check the channel against): publishing asks the
+    channel's own token file, so an unauthorized channel fails with a clear error and publishes nothing."""
+    spec = _spec("chan", title="Channel", language="en", imageCount=1, channelSettingId="c0123456789ab")
+    with pytest.raises(ProviderNotConfiguredError, match="c0123456789ab is not authorized"):
+        produce_task(spec, instance=instance)
+    assert TaskPaths(settings.resolved_storage_root, "chan").output_mp4.exists()
+    assert not (settings.resolved_storage_root / "published" / "chan").exists()
 
 
 @pytest.mark.slow

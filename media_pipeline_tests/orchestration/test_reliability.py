@@ -30,7 +30,6 @@ from media_pipeline_tests.orchestration.daemon import (
     queue_assets,
     running_daemon,
     stop_group,
-    wait_for,
 )
 from media_pipeline_tests.orchestration.run_support import (
     LONG,
@@ -42,6 +41,7 @@ from media_pipeline_tests.orchestration.run_support import (
 )
 from media_pipeline_tests.providers.fakeserver import FakeServer, Recorded, Reply
 from media_pipeline_tests.providers.helpers import image_bytes
+from media_pipeline_tests.serving import wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -13,14 +13,8 @@ from dagster._core.scheduler.instigation import InstigatorType, TickStatus
 from media_pipeline.orchestration.tags import STAGE_TAG, TASK_TAG
 from media_pipeline.store import QueueService, ScheduleService, TaskService
 from media_pipeline.store.credits import CreditAdmin
-from media_pipeline_tests.orchestration.daemon import (
-    OWNER,
-    SMALL,
-    app_db_url,
-    prepared_home,
-    running_daemon,
-    wait_for,
-)
+from media_pipeline_tests.orchestration.daemon import OWNER, SMALL, app_db_url, prepared_home, running_daemon
+from media_pipeline_tests.serving import wait_for
 
 pytestmark = pytest.mark.slow
 

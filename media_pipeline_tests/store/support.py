@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -85,3 +86,38 @@ def active_run_ids(db: Engine | str, task_id: str) -> list[str]:
                 )
             )
         )
+
+
+class FakeRunControl:
+    """Records terminate requests; ``fail`` makes it raise."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.terminated: list[str] = []
+        self.fail = fail
+
+    def terminate(self, run_id: str) -> bool:
+        """Record ``run_id`` (or raise if ``fail``)."""
+        if self.fail:
+            raise RuntimeError("dagster is down")
+        self.terminated.append(run_id)
+        return True
+
+
+def race(*calls: Callable[[], Any]) -> list[Any]:
+    """Start ``calls`` together in threads; each result is the return value or the exception raised."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def worker(index: int, call: Callable[[], Any]) -> None:
+        barrier.wait(timeout=30)
+        try:
+            results[index] = call()
+        except Exception as exc:
+            results[index] = exc
+
+    threads = [threading.Thread(target=worker, args=item) for item in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, event, func, select, update
 
 from media_pipeline.settings import Settings
 from media_pipeline.store import (
@@ -26,30 +25,10 @@ from media_pipeline.store import (
 )
 from media_pipeline.store.db import session_factory
 from media_pipeline.store.models import Queue, TaskStageState
-from media_pipeline_tests.store.support import add_drafts, finish_stages, queue_tasks
+from media_pipeline_tests.store.support import add_drafts, finish_stages, queue_tasks, race
 from media_pipeline_tests.store.workers import run_queue
 
 ROUNDS = 3
-
-
-def race(*calls: Callable[[], Any]) -> list[Any]:
-    """Start ``calls`` together in threads; each result is the return value or the exception raised."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def worker(index: int, call: Callable[[], Any]) -> None:
-        barrier.wait(timeout=30)
-        try:
-            results[index] = call()
-        except Exception as exc:
-            results[index] = exc
-
-    threads = [threading.Thread(target=worker, args=item) for item in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 @pytest.fixture
@@ -96,15 +75,37 @@ def test_a_run_waiting_behind_a_concurrent_change_sees_the_new_version(
     queue = queue_service.get_or_create_default_queue()
     (late,) = services(QueueService, engines[:1], owner, clock, settings)
     outcome: list[Any] = []
+    # the late run's locking statement: SQLite's write lock / PostgreSQL's row lock on the queue
+    started, returned = _locking_statement(engines[0], ("BEGIN IMMEDIATE", "UPDATE queues"))
     with session_factory(db_engine).begin() as session:  # another caller, mid-transaction
         session.execute(update(Queue).where(Queue.id == queue.id).values(version=queue.version + 1))
         thread = threading.Thread(target=lambda: outcome.append(_try(lambda: late.run(queue.version))))
         thread.start()
-        time.sleep(0.3)
-        assert outcome == []  # blocked on the row lock (PostgreSQL) / write lock (SQLite)
+        assert started.wait(timeout=30)  # the late run reached the lock...
+        assert not returned.wait(timeout=1)  # ...and waits on it while this transaction holds it
+        assert outcome == []
     thread.join(timeout=30)
+    assert returned.is_set()
     assert isinstance(outcome[0], ConflictError)
     assert {task.status for task in queue_service.list_drafts().tasks} == {TaskStatus.DRAFT}
+
+
+def _locking_statement(engine: Engine, prefixes: tuple[str, ...]) -> tuple[threading.Event, threading.Event]:
+    """Events set when ``engine`` starts, and when it gets back from, its first statement that begins with
+    one of ``prefixes``."""
+    started, returned = threading.Event(), threading.Event()
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.startswith(prefixes):
+            started.set()
+
+    def after(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.startswith(prefixes) and started.is_set():
+            returned.set()
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    return started, returned
 
 
 def _try(call: Callable[[], Any]) -> Any:

@@ -6,12 +6,13 @@ import re
 import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy import Engine, event, inspect, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from media_pipeline.domain.models import TASK_ID_PATTERN
@@ -21,6 +22,7 @@ from media_pipeline.store.db import (
     current_revision,
     ensure_migrated,
     read_session,
+    resolve_engine,
     session_factory,
 )
 from media_pipeline.store.ids import new_task_id
@@ -192,10 +194,23 @@ def test_ensure_migrated_on_a_database_at_head_takes_no_write_lock(tmp_path: Pat
     # other processes write: it must only read the revision, never queue for the write lock to migrate.
     url = f"sqlite:///{tmp_path / 'app.db'}"
     upgrade_db(url)
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    reader = resolve_engine(url)  # the engine ensure_migrated reads with
     writer = make_engine(url)
     try:
         with writer.begin() as connection:  # BEGIN IMMEDIATE: holds SQLite's write lock
             connection.execute(text("UPDATE alembic_version SET version_num = version_num"))
-            ensure_migrated(url)
+            event.listen(reader, "before_cursor_execute", record)
+            try:
+                ensure_migrated(url)  # would wait for the lock (then fail) if it began a write transaction
+            finally:
+                event.remove(reader, "before_cursor_execute", record)
     finally:
         writer.dispose()
+    assert current_revision(reader) == HEAD
+    assert any("alembic_version" in statement for statement in statements), statements
+    assert not any(statement.startswith("BEGIN IMMEDIATE") for statement in statements), statements

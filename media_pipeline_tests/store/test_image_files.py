@@ -41,7 +41,12 @@ def test_a_made_image_is_served_from_the_task_storage(
     (task,) = queue_tasks(QueueService(db_engine, owner, settings=file_settings), 1, PAID)
     finish_stages(PipelineState(db_engine, settings=file_settings), task.id, ["script"])
     work = ImageWork(db_engine, settings=file_settings)
-    work.prepare(task.id, 1, [("ocean", "a"), ("ocean", "b")], Pricing.from_settings(file_settings))
+    work.prepare(
+        task.id,
+        1,
+        [("ocean", "subject", "a"), ("ocean", "subject", "b")],
+        Pricing.from_settings(file_settings),
+    )
     image = work.claim_next(task.id, 1)
     assert image is not None
     key = TaskPaths(Path(), task.id).scene_image(image.index).as_posix()

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from media_pipeline.store import LogAction, PipelineState, QueueService, StageStatus, TaskService, TaskStatus
 from media_pipeline.store.models import Task
-from media_pipeline.store.state_machine import IllegalTransition, move_task
+from media_pipeline.store.moves import IllegalTransition, move_task
 from media_pipeline_tests.store.support import finish_stages, queue_tasks, snapshot
 
 

@@ -27,10 +27,10 @@ from media_pipeline_tests.store.support import (
     add_drafts,
     finish_stages,
     queue_tasks,
+    race,
     snapshot,
     stage_state,
 )
-from media_pipeline_tests.store.test_concurrency import race
 
 
 def _states(task_service: TaskService, task_id: str) -> list[tuple[str, StageStatus]]:

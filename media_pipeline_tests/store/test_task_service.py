@@ -25,27 +25,13 @@ from media_pipeline.store import (
     ValidationFailed,
 )
 from media_pipeline_tests.store.support import (
+    FakeRunControl,
     active_run_ids,
     add_drafts,
     finish_stages,
     queue_tasks,
     snapshot,
 )
-
-
-class FakeRunControl:
-    """Records terminate requests; ``fail`` makes it raise."""
-
-    def __init__(self, fail: bool = False) -> None:
-        self.terminated: list[str] = []
-        self.fail = fail
-
-    def terminate(self, run_id: str) -> bool:
-        if self.fail:
-            raise RuntimeError("dagster is down")
-        self.terminated.append(run_id)
-        return True
-
 
 # -- stop -----------------------------------------------------------------------------------------------
 

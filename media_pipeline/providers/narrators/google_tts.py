@@ -122,6 +122,7 @@ class GoogleNarrator:
             },
             "enableTimePointing": ["SSML_MARK"],
         }
+        auth: dict[str, dict[str, str | None]]
         if self._token is not None:
             auth = {"headers": {"Authorization": f"Bearer {self._token()}"}}
         else:
