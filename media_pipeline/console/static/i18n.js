@@ -195,11 +195,6 @@ if (!MESSAGES[lang]) lang = "ko";
 
 export function currentLang() { return lang; }
 
-// A view's own labels ({ko: {...}, en: {...}}), merged in when its module loads.
-export function addMessages(messages) {
-  for (const [code, entries] of Object.entries(messages)) Object.assign(MESSAGES[code], entries);
-}
-
 export function setLang(next) {
   lang = MESSAGES[next] ? next : "ko";
   localStorage.setItem("mp.lang", lang);
