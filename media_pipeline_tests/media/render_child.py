@@ -7,6 +7,7 @@ thread, while that ffmpeg is still unreaped), so the parent's SIGINT lands there
 from __future__ import annotations
 
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -15,6 +16,9 @@ from media_pipeline.media.render import SEGMENT_WEIGHT, RenderSpec, render_video
 
 def main() -> None:
     """Render the job given as JSON in argv[1]."""
+    # Python leaves SIGINT ignored when it starts ignored (a child of a background job): the test's SIGINT
+    # must raise KeyboardInterrupt here whatever started the test run.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     job = json.loads(sys.argv[1])
     spec = RenderSpec(
         width=job["width"],

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -56,6 +57,19 @@ def _state(ref: ProcessRef) -> str | None:
         return None
 
 
+def _stop_groups(groups: Iterable[ProcessRef]) -> list[ProcessRef]:
+    """SIGSTOP each recorded child group still running; the ones stopped (a short step may have ended
+    between the heartbeat and now)."""
+    stopped = []
+    for ref in groups:
+        try:
+            os.killpg(ref.pid, signal.SIGSTOP)
+        except ProcessLookupError:
+            continue
+        stopped.append(ref)
+    return stopped
+
+
 def _run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest, freeze_worker: bool
 ) -> tuple[str, float]:
@@ -72,10 +86,11 @@ def _run(
         worker = beat.worker.worker
         helpers = [ref for ref in child_processes(worker.pid) if ref not in beat.worker.children]
         assert helpers, "the run worker has Dagster's compute-log helpers (tail -F, watch_orphans)"
-        groups = list(beat.worker.children)
+        groups = _stop_groups(beat.worker.children)
+        while not groups and not freeze_worker:  # the recorded step ended meanwhile: take the next one
+            beat = wait_for(lambda: rendering(tasks, heartbeats, task_id), timeout=240, what="the render")
+            groups = _stop_groups(beat.worker.children)
         frozen = [*groups, *helpers, worker] if freeze_worker else groups
-        for ref in groups:
-            os.killpg(ref.pid, signal.SIGSTOP)
         if freeze_worker:
             for ref in [*helpers, worker]:
                 os.kill(ref.pid, signal.SIGSTOP)
