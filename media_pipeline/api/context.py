@@ -11,7 +11,6 @@ from functools import cached_property
 from sqlalchemy import Engine
 
 from media_pipeline.api.auth import Principal, authenticate
-from media_pipeline.api.login_limits import LoginLimiter
 from media_pipeline.api.metrics import ApiMetrics
 from media_pipeline.api.playback import Playback
 from media_pipeline.api.progress import ProgressHub
@@ -29,6 +28,7 @@ from media_pipeline.store import (
     RevokedTokens,
     RunControl,
     ScheduleService,
+    SignInLimits,
     TaskService,
     UserContentService,
     WorkspacePlans,
@@ -78,9 +78,9 @@ class ApiContext:
         return RevokedTokens(self.engine, clock=self.clock, settings=self.settings)
 
     @cached_property
-    def login_limiter(self) -> LoginLimiter:
-        """Failed sign-ins per username and per address (this process)."""
-        return LoginLimiter(self.settings.login_max_failures, self.settings.login_window_s)
+    def sign_in_limits(self) -> SignInLimits:
+        """Failed sign-ins per username and per address (in the app DB: every API process)."""
+        return SignInLimits(self.engine, clock=self.clock, settings=self.settings)
 
     def authenticate(self, token: str | None) -> Principal:
         """The caller of a bearer token, refused (401) if signed out; its user id goes into the logs."""

@@ -53,8 +53,8 @@ class LoginResult(ApiModel):
 )
 async def login(body: LoginBody, context: Context, request: Request) -> LoginResult:
     address = request.client.host if request.client else "unknown"
-    limiter = context.login_limiter
-    wait_s = limiter.retry_after(body.username, address)
+    limits = context.sign_in_limits
+    wait_s = await run_in_threadpool(limits.retry_after, body.username, address)
     if wait_s is not None:  # the same answer whether the user exists or not
         raise ApiError(
             429, "too many failed sign-ins; try again later", {"retryAfterS": wait_s},
@@ -63,7 +63,7 @@ async def login(body: LoginBody, context: Context, request: Request) -> LoginRes
     users = UserService(context.engine, clock=context.clock, settings=context.settings)
     found = await run_in_threadpool(users.authenticate, body.username, body.password)
     if found is None:
-        limiter.failed(body.username, address)
+        await run_in_threadpool(limits.failed, body.username, address)
         raise unauthorized("wrong username or password")
     owner, username, is_admin = found
     scopes = (*DEFAULT_SCOPES, "admin") if is_admin else DEFAULT_SCOPES

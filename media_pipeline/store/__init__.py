@@ -85,6 +85,7 @@ if TYPE_CHECKING:  # the same names for type checkers, re-exported (test_package
     from media_pipeline.store.run_requests import idempotency_key as idempotency_key
     from media_pipeline.store.run_requests import version_key as version_key
     from media_pipeline.store.schedule_service import ScheduleService as ScheduleService
+    from media_pipeline.store.sign_in_limits import SignInLimits as SignInLimits
     from media_pipeline.store.stats import PipelineStats as PipelineStats
     from media_pipeline.store.stats import StageDurations as StageDurations
     from media_pipeline.store.stats import StatsReader as StatsReader
@@ -185,6 +186,7 @@ _EXPORTS = {
     "media_pipeline.store.run_control": ("RunControl",),
     "media_pipeline.store.run_requests": ("idempotency_key", "version_key"),
     "media_pipeline.store.schedule_service": ("ScheduleService",),
+    "media_pipeline.store.sign_in_limits": ("SignInLimits",),
     "media_pipeline.store.stats": ("PipelineStats", "StageDurations", "StatsReader"),
     "media_pipeline.store.task_service": ("TaskService",),
     "media_pipeline.store.user_contents": ("UserContentService",),

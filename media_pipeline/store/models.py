@@ -411,3 +411,15 @@ class RevokedToken(Base):
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime]
     revoked_at: Mapped[datetime]
+
+
+class SignInLimit(Base):
+    """Failed sign-ins of one ``user:<name>`` or ``address:<ip>`` key in the window that began at its first
+    failure (docs/ARCHITECTURE.md §11); shared by every API process on the app DB."""
+
+    __tablename__ = "sign_in_limits"
+    __table_args__ = (Index("ix_sign_in_limits_window_started_at", "window_started_at"),)
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    window_started_at: Mapped[datetime]
+    failures: Mapped[int] = mapped_column(Integer)
