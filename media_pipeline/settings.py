@@ -171,6 +171,12 @@ class Settings(BaseSettings):
     youtube_max_retries: int = Field(
         default=8, description="Consecutive transient failures before giving up."
     )
+    youtube_request_deadline_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="Total deadline of one YouTube request, one upload chunk included (a stalled chunk "
+        "fails as transient and the upload resumes).",
+    )
 
     # HTTP API.
     mode: Literal["development", "production"] = Field(

@@ -101,6 +101,7 @@ class YouTubePublisher:
         self.api_base_url = settings.youtube_api_base_url
         self.chunk_size = normalise_chunk_size(settings.youtube_chunk_size)
         self.category_id = settings.youtube_category_id
+        self.deadline_s = settings.youtube_request_deadline_s
         self.voice_provider = settings.tts_provider
         self.backoff = backoff or Backoff(attempts=settings.youtube_max_retries, base_s=2.0, max_s=120.0)
         self.clock = clock
@@ -119,7 +120,7 @@ class YouTubePublisher:
         credentials = self.tokens.load()
         token_before = credentials.token
         try:
-            client = build_youtube(credentials, api_base_url=self.api_base_url)
+            client = build_youtube(credentials, api_base_url=self.api_base_url, deadline_s=self.deadline_s)
             video_id, how = self._existing(client, record, paths, files.video)
             if video_id is None:
                 body = video_body(

@@ -7,6 +7,11 @@ rewrites the scheme and host of every Google API URL to the configured base.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import functools
+import socket
+import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -17,6 +22,10 @@ if TYPE_CHECKING:
 
 GOOGLE_API_SUFFIX = ".googleapis.com"
 DEFAULT_TIMEOUT_S = 120.0
+DEFAULT_DEADLINE_S = 300.0
+
+_expired: contextvars.ContextVar[threading.Event | None] = contextvars.ContextVar("expired", default=None)
+"""Set when the deadline of the request in progress in this thread has passed."""
 
 
 def rebase_url(uri: str, base_url: str) -> str:
@@ -28,9 +37,16 @@ def rebase_url(uri: str, base_url: str) -> str:
     return urlunsplit((base.scheme, base.netloc, target.path, target.query, target.fragment))
 
 
-def make_http(base_url: str | None, timeout_s: float = DEFAULT_TIMEOUT_S) -> httplib2.Http:
+def make_http(
+    base_url: str | None, timeout_s: float = DEFAULT_TIMEOUT_S, deadline_s: float = DEFAULT_DEADLINE_S
+) -> httplib2.Http:
     """The httplib2 transport for the API client.
 
+    - each request (an upload chunk included) is answered within ``deadline_s`` in total, or fails with
+      ``TimeoutError`` (transient: the publisher resumes the session); ``timeout_s`` bounds each socket
+      operation. At the deadline the request's sockets are shut down, which ends a read or write that a
+      stalled server holds, and httplib2's silent re-send finds connecting refused (docs/ARCHITECTURE.md §4,
+      provider deadlines);
     - 308 is not followed (it means "resume incomplete" in resumable uploads);
     - a chunk given as a stream is read into bytes first: httplib2 silently re-sends a request once when
       a kept-alive connection turns out closed, and a half-consumed stream would then go out empty;
@@ -44,11 +60,56 @@ def make_http(base_url: str | None, timeout_s: float = DEFAULT_TIMEOUT_S) -> htt
                 body = body.read()
             if base_url:
                 uri = rebase_url(uri, base_url)
-            return super().request(uri, method, body, *args, **kwargs)
+            kwargs["connection_type"] = _deadline_connections()[uri.partition(":")[0].lower()]
+            expired = threading.Event()
+            timer = threading.Timer(deadline_s, self._cut, args=(expired,))
+            token = _expired.set(expired)
+            timer.start()
+            try:
+                return super().request(uri, method, body, *args, **kwargs)
+            except Exception as exc:
+                if expired.is_set():
+                    raise TimeoutError(
+                        f"{method} {uri}: no answer within the {deadline_s:g} s deadline"
+                    ) from exc
+                raise
+            finally:
+                timer.cancel()
+                _expired.reset(token)
+
+        def _cut(self, expired: threading.Event) -> None:
+            """Shut down the open sockets: a blocked send or receive returns at once."""
+            expired.set()
+            for connection in list(self.connections.values()):
+                sock = connection.sock
+                if sock is not None:
+                    with contextlib.suppress(OSError):  # already closed
+                        sock.shutdown(socket.SHUT_RDWR)
 
     http = UploadHttp(timeout=timeout_s)
     http.redirect_codes = http.redirect_codes - {308}
     return http
+
+
+def _deadline_connection(base: type[Any]) -> type[Any]:
+    """``base`` (an httplib2 connection class) refusing to connect once the request's deadline passed."""
+
+    class DeadlineConnection(base):  # type: ignore[misc,valid-type]
+        def connect(self) -> None:
+            expired = _expired.get()
+            if expired is not None and expired.is_set():
+                raise TimeoutError("the request's deadline passed")
+            super().connect()
+
+    return DeadlineConnection
+
+
+@functools.cache
+def _deadline_connections() -> dict[str, type[Any]]:
+    """The deadline-aware connection class of each scheme."""
+    import httplib2
+
+    return {scheme: _deadline_connection(base) for scheme, base in httplib2.SCHEME_TO_CONNECTION.items()}
 
 
 @dataclass(frozen=True)
@@ -60,13 +121,19 @@ class YouTubeClient:
 
 
 def build_youtube(
-    credentials: Credentials, *, api_base_url: str | None = None, timeout_s: float = DEFAULT_TIMEOUT_S
+    credentials: Credentials,
+    *,
+    api_base_url: str | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    deadline_s: float = DEFAULT_DEADLINE_S,
 ) -> YouTubeClient:
     """A ``youtube`` v3 client from the bundled discovery document (no network access to build it)."""
     import google_auth_httplib2
     from googleapiclient.discovery import build
 
-    http = google_auth_httplib2.AuthorizedHttp(credentials, http=make_http(api_base_url, timeout_s))
+    http = google_auth_httplib2.AuthorizedHttp(
+        credentials, http=make_http(api_base_url, timeout_s, deadline_s)
+    )
     client_options = {"api_endpoint": api_base_url.rstrip("/") + "/"} if api_base_url else None
     service = build(
         "youtube",

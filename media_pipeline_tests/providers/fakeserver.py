@@ -29,14 +29,16 @@ class Recorded:
 @dataclass
 class Reply:
     """What to answer; ``send_length=False`` streams the body without Content-Length then closes;
-    ``drop=True`` closes the connection without any response; ``trickle_s`` sends the body one byte at a
-    time with that pause after each (a stalled provider that never hits a socket timeout)."""
+        ``drop=True`` closes the connection without any response; ``stall=True`` reads the request and never
+    answers (the connection stays open until the server stops); ``trickle_s`` sends the body one byte at a
+        time with that pause after each (a stalled provider that never hits a socket timeout)."""
 
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     send_length: bool = True
     drop: bool = False
+    stall: bool = False
     trickle_s: float = 0.0
 
     @classmethod
@@ -70,7 +72,9 @@ def _handler_class(server: FakeServer) -> type[BaseHTTPRequestHandler]:
             with server.lock:
                 server.requests.append(recorded)
             reply = server.app(recorded)
-            if reply.drop:
+            if reply.stall:
+                server.stopped.wait()
+            if reply.drop or reply.stall:
                 self.close_connection = True
                 return
             self.send_response(reply.status)
@@ -104,6 +108,8 @@ class FakeServer:
         self.app = app
         self.requests: list[Recorded] = []
         self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        """Set when the server stops (ends the stalled requests)."""
         self._httpd = ThreadingHTTPServer((host, 0), _handler_class(self))
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
@@ -118,6 +124,7 @@ class FakeServer:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self.stopped.set()
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)

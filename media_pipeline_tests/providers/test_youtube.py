@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -14,7 +15,7 @@ import httpx
 import pytest
 
 from media_pipeline.domain import TaskPaths
-from media_pipeline.errors import DeferredError, ProviderNotConfiguredError
+from media_pipeline.errors import DeferredError, ProviderNotConfiguredError, TransientError
 from media_pipeline.providers.base import PublishInput
 from media_pipeline.providers.publish_local import LocalFolderPublisher
 from media_pipeline.providers.publishers import build_publisher as build
@@ -47,8 +48,10 @@ class Env:
     sleeps: list[float]
 
     def publisher(self) -> YouTubePublisher:
-        backoff = Backoff(attempts=4, sleep=self.sleeps.append, rand=lambda: 0.0)
-        return YouTubePublisher(self.settings, backoff=backoff, clock=lambda: NOW)
+        return YouTubePublisher(self.settings, backoff=self.backoff(), clock=lambda: NOW)
+
+    def backoff(self) -> Backoff:
+        return Backoff(attempts=4, sleep=self.sleeps.append, rand=lambda: 0.0)
 
     def publish(self, **task_settings: Any) -> Any:
         task = make_task(**task_settings)
@@ -355,3 +358,48 @@ def test_a_channel_setting_publishes_with_its_own_token(env: Env, tmp_path: Path
     assert api_calls[0].headers["authorization"] == "Bearer channel-token"  # the fake then rotates it
     assert all(r.headers["authorization"] != "Bearer valid-token" for r in api_calls)
     assert json.loads(token.read_text())["token"] != "channel-token" and default_token.read_text() == before
+
+
+DEADLINE_S = 1.0
+MARGIN_S = 10.0
+
+
+def _stall_deadline(env: Env) -> None:
+    env.settings = env.settings.model_copy(update={"youtube_request_deadline_s": DEADLINE_S})
+
+
+def test_a_chunk_stalled_mid_upload_is_cut_at_its_deadline_and_resumed(env: Env) -> None:
+    _stall_deadline(env)
+    env.fake.fail("PUT", VIDEO_UPLOAD_PATH, Reply(stall=True), skip=1)  # reads the 2nd chunk, never answers
+
+    started = time.monotonic()
+    result = env.publish()
+
+    assert DEADLINE_S <= time.monotonic() - started < DEADLINE_S + MARGIN_S
+    stalled, *_ = [r for r in env.server.matching("PUT", VIDEO_UPLOAD_PATH) if r.body][1:]
+    assert stalled.headers["content-range"] == f"bytes {CHUNK}-{2 * CHUNK - 1}/{VIDEO_SIZE}"
+    assert len(env.server.matching("PUT", VIDEO_UPLOAD_PATH)) == 5  # 3 chunks, the stalled one, 1 query
+    assert env.sleeps == [1.0] and env.fake.status_queries == 1
+    assert env.sessions_started() == 1
+    assert uploaded_bytes(env) == env.files.video.read_bytes()
+    assert list(env.fake.videos) == [result.video_id]
+
+
+def test_a_server_that_keeps_stalling_fails_the_attempt_then_the_next_one_publishes_once(env: Env) -> None:
+    _stall_deadline(env)
+    attempts = env.backoff().attempts
+    for _ in range(attempts):  # the 2nd chunk, then each status query of a retry, stall
+        env.fake.fail("PUT", VIDEO_UPLOAD_PATH, Reply(stall=True), skip=1)
+
+    started = time.monotonic()
+    with pytest.raises(TransientError, match=f"uploading the video failed {attempts} times"):
+        env.publish()
+    assert attempts * DEADLINE_S <= time.monotonic() - started < attempts * DEADLINE_S + MARGIN_S
+    assert env.fake.accepted_ranges == [(0, CHUNK - 1)] and not env.fake.videos
+
+    result = env.publish()  # the fake answers again: the same session is resumed
+
+    assert env.sessions_started() == 1
+    assert uploaded_bytes(env) == env.files.video.read_bytes()
+    assert list(env.fake.videos) == [result.video_id]
+    assert "resumed" in result.detail
