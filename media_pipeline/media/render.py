@@ -10,6 +10,7 @@ parallel: 1080x1920, 37 s, 6 scenes took 28 s with a separate burn-in pass and ~
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import itertools
 import json
@@ -294,7 +295,10 @@ def render_segments(segments: list[Segment], meter: ProgressMeter, parallel: int
         return 0
     cancel = threading.Event()
     with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="segment") as pool:
-        futures: list[Future[None]] = [pool.submit(_render_segment, s, meter, cancel) for s in missing]
+        # Each in a copy of this context: its log lines keep the run's ids (docs/ARCHITECTURE.md §11).
+        futures: list[Future[None]] = [
+            pool.submit(contextvars.copy_context().run, _render_segment, s, meter, cancel) for s in missing
+        ]
         try:
             done, _ = wait(futures, return_when=FIRST_EXCEPTION)
             for future in done:

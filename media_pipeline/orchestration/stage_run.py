@@ -7,6 +7,7 @@ Python API (``materialize``) have no such tag and only read the task snapshot fr
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import time
@@ -20,7 +21,8 @@ import dagster as dg
 
 from media_pipeline.domain import Stage, TaskPaths, TaskSpec
 from media_pipeline.liveness import moved
-from media_pipeline.logcontext import install_log_context, log_context
+from media_pipeline.logcontext import add_log_fields, log_context
+from media_pipeline.logjson import json_lines_to_stderr
 from media_pipeline.orchestration.heartbeat import heartbeat
 from media_pipeline.orchestration.metadata import file_metadata
 from media_pipeline.orchestration.resources import AppDbResource, StorageResource
@@ -32,6 +34,15 @@ from media_pipeline.store.render_jobs import job_id
 
 if TYPE_CHECKING:
     from media_pipeline.store.pipeline_state import ContentRecord, PipelineState
+
+log = logging.getLogger(__name__)
+
+
+def say(context: dg.AssetExecutionContext, message: str) -> None:
+    """``message`` to the run's Dagster log (the UI) and to this module's logger: a JSON line on the run
+    worker's stderr with the run's ``videoId`` and ``jobId`` (docs/ARCHITECTURE.md §11)."""
+    context.log.info(message)
+    log.info(message)
 
 
 @dataclass
@@ -56,7 +67,7 @@ class StageRun:
             self.state.stage_progress(self.spec.task_id, self.spec.generation, self.stage, percent, message)
         if percent >= 100 or percent - self._last_logged >= 10:
             self._last_logged = percent
-            self.context.log.info(f"{self.stage}: {percent:.0f}% {message}".rstrip())
+            say(self.context, f"{self.stage}: {percent:.0f}% {message}".rstrip())
 
     @property
     def paths(self) -> TaskPaths:
@@ -93,11 +104,12 @@ def stage_run(
     attempt_tag = context.run.tags.get(ATTEMPT_TAG)
     attempt = None if attempt_tag is None else int(attempt_tag)
     state = app_db.state() if generation_tag is not None else None
-    install_log_context()
+    json_lines_to_stderr()
     with ExitStack() as beating:
         job = {} if generation_tag is None else {"jobId": job_id(task_id, int(generation_tag))}
         beating.enter_context(log_context(videoId=task_id, **job))  # every log line of the run names them
         if state is not None:
+            add_log_fields(userId=state.owner_id(task_id))
             spec = state.task_spec(task_id)
             if generation_tag != str(spec.generation):
                 raise dg.Failure(f"run is for generation {generation_tag}, task is at {spec.generation}")
@@ -125,14 +137,16 @@ def stage_run(
         else:
             spec = storage.read_spec(task_id)
         began = time.monotonic()
+        log.info("%s started (attempt %s)", stage, attempt)
         with task_workspace(store, task_id, storage.scratch_dir()) as work:
             run = StageRun(context=context, stage=stage, spec=spec, work=work, state=state, attempt=attempt)
             try:
                 yield run
             except (Exception, KeyboardInterrupt, dg.DagsterExecutionInterruptedError) as exc:
+                log.warning("%s failed: %r", stage, exc)
                 _report_failure(run, exc)
                 raise
-        context.log.info(f"{stage} done in {time.monotonic() - began:.2f}s")
+        say(context, f"{stage} done in {time.monotonic() - began:.2f}s")
         if state is not None:
             state.stage_completed(
                 task_id, spec.generation, stage, context.run.run_id, run.contents, attempt=attempt

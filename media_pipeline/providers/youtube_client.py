@@ -94,7 +94,7 @@ def make_http(
 def _deadline_connection(base: type[Any]) -> type[Any]:
     """``base`` (an httplib2 connection class) refusing to connect once the request's deadline passed."""
 
-    class DeadlineConnection(base):  # type: ignore[misc,valid-type]
+    class DeadlineConnection(base):
         def connect(self) -> None:
             expired = _expired.get()
             if expired is not None and expired.is_set():

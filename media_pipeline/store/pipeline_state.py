@@ -144,6 +144,11 @@ class PipelineState(StoreBase):
                 created_at=task.created_at,
             )
 
+    def owner_id(self, task_id: str) -> str | None:
+        """The user the task belongs to (the run's log lines name them), None if the task is gone."""
+        with self._read() as session:
+            return session.scalar(select(Task.user_id).where(Task.id == task_id))
+
     def publish_channel(self, task_id: str, channel_setting_id: str | None) -> str | None:
         """The channel setting a task publishes to: its own (PermanentError unless it belongs to the task's
         workspace) or else the workspace's default one (None if there is none)."""

@@ -19,8 +19,8 @@ from sqlalchemy import Engine, func, select
 
 from media_pipeline.api.app import create_app
 from media_pipeline.api.auth import InsecureSecret
-from media_pipeline.api.logging_config import json_handler
 from media_pipeline.logcontext import add_log_fields, log_context
+from media_pipeline.logjson import json_handler
 from media_pipeline.settings import Settings
 from media_pipeline.store.models import RevokedToken
 from media_pipeline.store.revoked_tokens import RevokedTokens

@@ -1,17 +1,36 @@
-"""Shared checks of daemon tests (reliability, liveness, outages): a stage's state, a running render's
-heartbeat and "published exactly once"."""
+"""Shared checks of daemon tests (reliability, liveness, outages): one small queued task and its end, a
+stage's state, a running render's heartbeat and "published exactly once"."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 from media_pipeline.media.probe import check_video, summarize
-from media_pipeline.store import StageStateView, TaskService
+from media_pipeline.store import StageStateView, TaskService, TaskView
 from media_pipeline.store.heartbeats import Heartbeat, HeartbeatStore
-from media_pipeline_tests.orchestration.daemon import DaemonHome
+from media_pipeline_tests.orchestration.daemon import OWNER, SMALL, DaemonHome, app_db_url, queue_assets
+from media_pipeline_tests.serving import wait_for
 
 LONG = {"language": "en", "imageCount": 3, "targetDurationS": 40, "renderHeight": 480, "fps": 24}
 """Long enough that its render is still running when the test kills it (a few seconds on 2 cores)."""
+
+
+def one_small_task(home: DaemonHome) -> tuple[str, TaskService]:
+    """One small task queued on ``home``'s app DB, and its owner's task service."""
+    url = app_db_url(home)
+    (task_id,) = queue_assets(url, ["a1"], SMALL)
+    return task_id, TaskService(url, OWNER)
+
+
+def task_ended(tasks: TaskService, task_id: str, daemon: subprocess.Popen, timeout: float) -> TaskView:
+    """The task once it has ended (fails after ``timeout`` s, or at once if the daemon exits)."""
+    return wait_for(
+        lambda: (row := tasks.get(task_id)).status in ("succeeded", "failed", "canceled") and row,
+        timeout=timeout,
+        what="the task to finish",
+        process=daemon,
+    )
 
 
 def stage_state(tasks: TaskService, task_id: str, stage: str) -> StageStateView:
