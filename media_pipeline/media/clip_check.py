@@ -50,12 +50,12 @@ def check_clip(path: Path, what: str, *, max_seconds: float) -> ClipInfo:
     except PermanentError as exc:
         raise BadClipError(f"{what} is not a readable video (corrupt or not a video container)") from exc
     video = next((s for s in info.get("streams", []) if s.get("codec_type") == "video"), None)
+    duration = _seconds((video or {}).get("duration")) or _seconds(info.get("format", {}).get("duration"))
+    if duration <= 0:
+        raise BadClipError(f"{what} lasts 0 s")
     if video is None:
         raise BadClipError(f"{what} has no video stream")
     width, height = int(video.get("width") or 0), int(video.get("height") or 0)
-    duration = _seconds(video.get("duration")) or _seconds(info.get("format", {}).get("duration"))
-    if duration <= 0:
-        raise BadClipError(f"{what} lasts 0 s")
     if duration > max_seconds:
         raise BadClipError(f"{what} lasts {duration:.1f} s, more than the limit of {max_seconds:g} s")
     if max(width, height) > MAX_LONG_SIDE or min(width, height) > MAX_SHORT_SIDE:
@@ -73,7 +73,8 @@ def _decode_start(path: Path, what: str) -> None:
     try:
         run_process(cmd, timeout=CHECK_TIMEOUT_S)
     except PermanentError as exc:
-        raise BadClipError(f"{what} does not decode: {exc}") from exc
+        last = str(exc).strip().splitlines()[-1:] or [""]
+        raise BadClipError(f"{what} does not decode (corrupt video data: {last[0][:200]})") from exc
 
 
 def usable_clips(clips: list[Path | None], *, max_seconds: float) -> tuple[list[Path | None], list[str]]:
