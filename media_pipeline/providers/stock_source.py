@@ -15,10 +15,11 @@ from media_pipeline.domain import Scene, SceneMedia, Script, TaskPaths, TaskSpec
 from media_pipeline.domain.media_credits import ClipCredit, MediaCredits
 from media_pipeline.errors import PermanentError, ProviderNotConfiguredError, TransientError
 from media_pipeline.fsutil import write_bytes_atomic
+from media_pipeline.media.clip_check import BadClipError
 from media_pipeline.providers.clip_media import adopt_clip, still_instead
 from media_pipeline.providers.http_api import secret_value
 from media_pipeline.providers.retry import Backoff
-from media_pipeline.providers.safe_fetch import FetchPolicy, SafeFetcher
+from media_pipeline.providers.safe_fetch import FetchPolicy, FetchRefusedError, SafeFetcher
 from media_pipeline.providers.stock_clips import PexelsClips, PixabayClips, StockClip
 from media_pipeline.settings import Settings
 
@@ -85,7 +86,8 @@ class StockClipSource:
                 continue
             try:
                 image, credit = self._clip_scene(task, script, scene, paths)
-            except PermanentError as exc:  # a bad or missing clip costs the scene its motion, not the task
+            except (BadClipError, NoStockClipError, FetchRefusedError) as exc:
+                # a bad or missing clip costs the scene its motion, not the task (a refused key fails it)
                 log.warning("scene %d keeps its still: %s", scene.index, exc)
                 image = still_instead(script, scene, task, paths, self.font)
                 credit = ClipCredit(scene=scene.index, error=str(exc))

@@ -38,7 +38,7 @@ def test_a_bad_clip_fails_with_a_clear_reason(kind: str, tmp_path: Path) -> None
 
 def test_a_clip_over_the_length_limit_fails(tmp_path: Path) -> None:
     clip = make_clip(tmp_path / "long.mp4", width=32, height=32, seconds=3.0, audio=False)
-    with pytest.raises(BadClipError, match="lasts 3.0 s, more than the limit of 2 s"):
+    with pytest.raises(BadClipError, match=r"lasts 3\.0 s, more than the limit of 2 s"):
         check_clip(clip, "upload 'long.mp4'", max_seconds=2)
 
 

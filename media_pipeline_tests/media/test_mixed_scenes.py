@@ -7,13 +7,14 @@ re-renders only the scene whose clip bytes changed."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
 
 from media_pipeline.media.kenburns import frame_counts
-from media_pipeline.media.process import run_process
 from media_pipeline.media.probe import check_video, summarize
+from media_pipeline.media.process import run_process
 from media_pipeline.media.render import RenderSpec, render_video
 from media_pipeline_tests.media.clips import command_output, ffmpeg_cmd
 from media_pipeline_tests.media.conftest import TinyTask
@@ -32,7 +33,7 @@ def frame_changes(video: Path, width: int, height: int) -> list[float]:
     raw = command_output(ffmpeg_cmd("-i", str(video), "-vf", crop, "-f", "rawvideo", "-"))
     size = PROBE_SIZE[0] * PROBE_SIZE[1]
     frames = [raw[i : i + size] for i in range(0, len(raw), size)]
-    return [sum(abs(a - b) for a, b in zip(x, y, strict=True)) / size for x, y in zip(frames, frames[1:])]
+    return [sum(abs(a - b) for a, b in zip(x, y, strict=True)) / size for x, y in itertools.pairwise(frames)]
 
 
 def moving_clip(out: Path, *, width: int, height: int, seconds: float, fps: int) -> Path:
