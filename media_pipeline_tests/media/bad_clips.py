@@ -25,9 +25,11 @@ def audio_only(out: Path) -> Path:
 
 
 def eight_k(out: Path) -> Path:
-    """One 7680x4320 frame (8K UHD)."""
-    args = ["-f", "lavfi", "-i", "testsrc=size=7680x4320:rate=1:duration=1", "-c:v", "libx264"]
-    run_process(ffmpeg_cmd(*args, "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(out)), timeout=120)
+    """One plain 7680x4320 frame (8K UHD; plain, so the file stays small)."""
+    args = ["-f", "lavfi", "-i", "color=c=navy:size=7680x4320:rate=1:duration=1", "-c:v", "libx264"]
+    run_process(
+        ffmpeg_cmd(*args, "-preset", "veryfast", "-crf", "51", "-pix_fmt", "yuv420p", str(out)), timeout=120
+    )
     return out
 
 
