@@ -92,6 +92,9 @@ const MESSAGES = {
     "review.decisions": "검토 기록", "review.kind.storyboard": "스토리보드", "review.kind.final": "최종 검토",
     "review.status.pending": "대기", "review.status.approved": "승인", "review.status.rejected": "반려",
     "review.by": "{user}, {when}", "review.openTask": "작업 페이지로",
+    "review.media": "장면 {n} 화면", "review.media.clip": "영상 클립", "review.media.still": "정지 이미지",
+    "review.keywords": "스톡 영상 검색어 (쉼표로 구분)", "review.saveMedia": "화면 저장",
+    "review.mediaSaved": "장면 {n}의 화면을 저장했습니다.",
   },
   en: {
     "nav.contents": "My contents", "contents.title": "My contents",
@@ -187,6 +190,9 @@ const MESSAGES = {
     "review.decisions": "Review record", "review.kind.storyboard": "Storyboard", "review.kind.final": "Final review",
     "review.status.pending": "Pending", "review.status.approved": "Approved", "review.status.rejected": "Rejected",
     "review.by": "{user}, {when}", "review.openTask": "Open the task page",
+    "review.media": "Scene {n} shows", "review.media.clip": "Video clip", "review.media.still": "Still image",
+    "review.keywords": "Stock clip search words (comma-separated)", "review.saveMedia": "Save media",
+    "review.mediaSaved": "Saved what scene {n} shows.",
   },
 };
 
