@@ -355,3 +355,12 @@ def test_a_channel_setting_publishes_with_its_own_token(env: Env, tmp_path: Path
     assert api_calls[0].headers["authorization"] == "Bearer channel-token"  # the fake then rotates it
     assert all(r.headers["authorization"] != "Bearer valid-token" for r in api_calls)
     assert json.loads(token.read_text())["token"] != "channel-token" and default_token.read_text() == before
+
+
+def test_stock_clip_credits_reach_the_description(env: Env) -> None:
+    line = "Video by Jane Doe on Pexels: https://www.pexels.com/video/clip-1/"
+    env.files = env.files.model_copy(update={"credits": [line]})
+    env.publish(mediaMode="stock")
+    (video,) = env.fake.videos.values()
+    assert video["snippet"]["description"] == f"About it.\n\n{line}\nmedia_pipeline:task-1:1"
+    assert video["status"]["containsSyntheticMedia"] is False  # stock footage is not synthetic
