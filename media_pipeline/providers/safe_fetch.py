@@ -187,9 +187,8 @@ class SafeFetcher:
             raise FetchRefusedError(f"{url}: HTTP {status}")
         content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
         if not content_type.startswith(self.policy.content_type_prefix):
-            wanted = (
-                "an image" if self.policy.content_type_prefix == "image/" else self.policy.content_type_prefix
-            )
+            prefix = self.policy.content_type_prefix
+            wanted = "an image" if prefix == "image/" else f"{prefix}*"
             raise FetchRefusedError(f"{url}: content type {content_type or 'missing'!r} is not {wanted}")
         declared = response.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.policy.max_bytes:
