@@ -124,7 +124,7 @@ class Settings(BaseSettings):
     pexels_api_key: SecretStr | None = None
     pixabay_base_url: str = "https://pixabay.com"
     pixabay_api_key: SecretStr | None = None
-    clip_max_bytes: int = Field(default=200 * 1024 * 1024, description="Largest stock or uploaded clip.")
+    clip_max_bytes: int = Field(default=100 * 1024 * 1024, description="Largest stock clip download.")
     clip_max_s: float = Field(default=300.0, gt=0, description="Longest stock or uploaded clip, seconds.")
     credit_prices: dict[str, int] = Field(
         default={"dalle3": 1, "imagen3": 1, "sora2": 4},
