@@ -11,6 +11,7 @@ no partial file is ever left.
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 import secrets
 import unicodedata
@@ -19,13 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from media_pipeline.domain import SceneMedia, Script, TaskPaths, TaskSpec
+from media_pipeline.domain import Scene, SceneMedia, Script, TaskPaths, TaskSpec
 from media_pipeline.errors import PermanentError
 from media_pipeline.fsutil import atomic_path, safe_child
 from media_pipeline.media.clip_check import BadClipError, check_clip
 from media_pipeline.providers.clip_media import adopt_clip, still_instead
 from media_pipeline.providers.imaging import SNIFF_BYTES, sniff_image_type, verify_image, write_scene_image
 from media_pipeline.storage import Storage
+
+log = logging.getLogger(__name__)
 
 CHUNK_BYTES = 64 * 1024
 MAX_STEM_CHARS = 60
@@ -215,23 +218,24 @@ class UploadImageSource:
         uploads = list_uploads(paths)
         if not uploads:
             raise PermanentError("upload mode needs at least one uploaded image or clip")
-        images = []
-        for scene in script.scenes:
-            upload = uploads[scene.index % len(uploads)]
-            if not is_clip(upload):
-                paths.scene_clip(scene.index).unlink(missing_ok=True)
-                what = f"upload {upload.name!r}"
-                images.append(
-                    write_scene_image(
-                        upload.path, task.settings.resolution, paths.scene_image(scene.index), what
-                    )
-                )
-                continue
-            try:
-                images.append(adopt_clip(upload.path, task, scene.index, paths, max_seconds=self.clip_max_s))
-            except BadClipError:
-                images.append(still_instead(script, scene, task, paths, self.font))
-                continue
-            if scene.media is SceneMedia.STILL:
-                paths.scene_clip(scene.index).unlink()
-        return images
+        return [
+            self._scene(task, script, scene, uploads[scene.index % len(uploads)], paths)
+            for scene in script.scenes
+        ]
+
+    def _scene(
+        self, task: TaskSpec, script: Script, scene: Scene, upload: StoredUpload, paths: TaskPaths
+    ) -> Path:
+        """The scene's image from ``upload``, and its clip for a clip upload shown in a clip scene."""
+        if not is_clip(upload):
+            paths.scene_clip(scene.index).unlink(missing_ok=True)
+            out = paths.scene_image(scene.index)
+            return write_scene_image(upload.path, task.settings.resolution, out, f"upload {upload.name!r}")
+        try:
+            image = adopt_clip(upload.path, task, scene.index, paths, max_seconds=self.clip_max_s)
+        except BadClipError as exc:
+            log.warning("scene %d keeps its still: %s", scene.index, exc)
+            return still_instead(script, scene, task, paths, self.font)
+        if scene.media is SceneMedia.STILL:
+            paths.scene_clip(scene.index).unlink()
+        return image
