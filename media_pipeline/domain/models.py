@@ -175,6 +175,11 @@ class TaskSettings(_Strict):
         description="YouTube channel setting to publish to (default: the server's token file).",
     )
     music: bool = False
+    clip_audio: bool = Field(
+        default=False,
+        alias="clipAudio",
+        description="Mix the clips' own sound under the narration (ducked like music), not dropping it.",
+    )
     image_urls: Annotated[list[HttpUrl], Field(max_length=30)] = Field(default=[], alias="imageUrls")
     requires_approval: bool = Field(default=False, alias="requiresApproval")
     review: ReviewSettings = Field(

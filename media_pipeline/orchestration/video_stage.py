@@ -111,6 +111,7 @@ def produce_video(run: StageRun, narrator: NarratorResource, font: Path, clip_ma
         fonts_dir=font.parent,
         music_wav=music,
         scene_clips=scene_clips,
+        clip_audio=settings.clip_audio,
     )
     result = render_video(
         spec,

@@ -3,11 +3,15 @@ render by ffprobe and by pixels: two clips made by ffmpeg (testsrc: a landscape 
 so it loops, and a portrait one at another frame rate, longer than its scene, so it is trimmed) between two
 Ken Burns stills. Clip scenes move every frame, still scenes only by the camera's slow move; every scene
 lasts its planned frames; audio and video end together; the segment cache reuses unchanged scenes and
-re-renders only the scene whose clip bytes changed."""
+re-renders only the scene whose clip bytes changed; the clips' own sound is dropped, or, when the task asks,
+heard in the clip scenes only, under the narration, and the mix stays at -14 LUFS."""
 
 from __future__ import annotations
 
 import itertools
+import re
+import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -36,11 +40,17 @@ def frame_changes(video: Path, width: int, height: int) -> list[float]:
     return [sum(abs(a - b) for a, b in zip(x, y, strict=True)) / size for x, y in itertools.pairwise(frames)]
 
 
+TONE_HZ = 12000
+"""The clips' own sound: a tone above anything in the narration (espeak-ng speaks at 22.05 kHz, so its
+voice has nothing above 11 kHz)."""
+
+
 def moving_clip(out: Path, *, width: int, height: int, seconds: float, fps: int) -> Path:
     """ffmpeg's testsrc scrolled sideways by a tenth of its width per frame (so every part of the picture
-    changes each frame), with a 440 Hz tone of its own, H.264/AAC."""
+    changes each frame), with a 12 kHz tone of its own, H.264/AAC."""
     video = f"testsrc=size={width}x{height}:rate={fps}:duration={seconds},scroll=horizontal=0.1"
-    args = ["-f", "lavfi", "-i", video, "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}"]
+    tone = f"sine=frequency={TONE_HZ}:duration={seconds},volume=0.5"
+    args = ["-f", "lavfi", "-i", video, "-f", "lavfi", "-i", tone]
     args += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest"]
     run_process(ffmpeg_cmd(*args, str(out)), timeout=120)
     return out
@@ -104,3 +114,29 @@ def test_the_segment_cache_covers_clips_by_their_bytes(
     changed = render_video(spec, tmp_path / "c.mp4", work)
     assert changed.segments_rendered == 1  # only the last scene's segment
     assert changed.segments_cached == first.segments_rendered - 1
+
+
+def tone_level_db(video: Path, start_s: float, seconds: float) -> float:
+    """The mean level (dBFS) of the 12 kHz band of ``video``'s audio in ``start_s .. start_s + seconds``."""
+    band = f"atrim={start_s:.3f}:{start_s + seconds:.3f},bandpass=f={TONE_HZ}:width_type=q:w=8,volumedetect"
+    argv = ["ffmpeg", "-hide_banner", "-nostdin", "-i", str(video), "-af", band, "-f", "null", "-"]
+    report = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=60).stderr
+    (mean,) = re.findall(r"mean_volume: (-?[\d.]+) dB", report)
+    return float(mean)
+
+
+def test_the_clips_sound_is_heard_in_their_scenes_only_when_asked(
+    tiny_task: TinyTask, clips: tuple[Path, Path], tmp_path: Path
+) -> None:
+    spec = mixed_spec(tiny_task, *clips)
+    silent = render_video(spec, tmp_path / "silent.mp4", tmp_path / "a")
+    heard = render_video(replace(spec, clip_audio=True), tmp_path / "heard.mp4", tmp_path / "a")
+
+    assert heard.segments_rendered == 0  # the pictures are the same: only the mix changed
+    assert abs(heard.master_loudness.integrated_lufs + 14) <= 1
+    bounds = list(itertools.accumulate(frame_counts(spec.scene_durations, spec.fps), initial=0))
+    windows = [(a / spec.fps + 0.1, (b - a) / spec.fps - 0.2) for a, b in itertools.pairwise(bounds)]
+    clip_scene, still_scene = windows[1], windows[2]
+    # measured: +15.6 dB in a clip scene; a still scene's band is unchanged (within the mixes' gain step)
+    assert tone_level_db(heard.path, *clip_scene) > tone_level_db(silent.path, *clip_scene) + 10
+    assert abs(tone_level_db(heard.path, *still_scene) - tone_level_db(silent.path, *still_scene)) < 1
