@@ -1,5 +1,6 @@
 """Use cases of the storyboard and final reviews (docs/ARCHITECTURE.md §4, reviews): the storyboard as the
-creator sees it (each scene's narration line next to its image), narration edits, one-scene image
+creator sees it (each scene's narration line next to its image), narration edits, a scene's media (still or
+clip) and stock keywords, one-scene image
 regeneration (one paid image) or replacement by an upload, and the approve/reject decisions.
 
 The store (``store/reviews.py``) guards status, owner and credits; this module does the file work on the
@@ -9,14 +10,16 @@ task storage: ``story.json`` and ``scene_XX.png`` are changed in place, the repl
 
 from __future__ import annotations
 
+import json
 import secrets
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 
-from media_pipeline.domain import Scene, Script, TaskPaths, TaskSpec
+from media_pipeline.domain import Scene, SceneMedia, Script, TaskPaths, TaskSpec
 from media_pipeline.domain.models import ProductInfo, TaskSettings
 from media_pipeline.providers.ai_images import GeneratedImageSource, scene_prompt
 from media_pipeline.providers.image_sources import build_image_source
@@ -41,6 +44,8 @@ class SceneView(BaseModel):
     narration: str
     caption: str
     image_version: int
+    media: SceneMedia
+    keywords: list[str]
 
 
 class StoryboardView(BaseModel):
@@ -93,19 +98,43 @@ class StoryboardReviews:
             )
 
         def apply() -> tuple[str | None, str | None]:
-            story = self._story(task_id)
-            scene = self._scene(story, task_id, index)
-            scenes = [
-                item.model_copy(update={"narration": line}) if item.index == index else item
-                for item in story.scenes
-            ]
-            updated = story.model_copy(update={"scenes": scenes})
-            key = self._keys(task_id).story_json.as_posix()
-            self.storage.write_bytes(key, updated.model_dump_json(indent=2).encode())
-            return scene.narration, line
+            return self._rewrite_scene(task_id, index, {"narration": line}).narration, line
 
         self.reviews.edit(task_id, index, EditKind.NARRATION, apply)
         return self.storyboard(task_id)
+
+    def edit_media(
+        self, task_id: str, index: int, media: SceneMedia, keywords: Sequence[str]
+    ) -> StoryboardView:
+        """Set scene ``index``'s media (still or clip) and stock keywords in ``story.json``
+        (docs/ARCHITECTURE.md §8, "Clips as scene media"); the edit records both as JSON."""
+        words = [word.strip() for word in keywords if word.strip()]
+        after = {"media": media.value, "keywords": words}
+        try:
+            Scene.model_validate({"index": index, "narration": "-", **after})
+        except ValidationError as exc:
+            raise ValidationFailed(
+                "the keywords are invalid", {"errors": exc.errors(include_url=False)}
+            ) from exc
+
+        def apply() -> tuple[str | None, str | None]:
+            scene = self._rewrite_scene(task_id, index, {"media": media, "keywords": words})
+            before = {"media": scene.media.value, "keywords": scene.keywords}
+            return json.dumps(before, ensure_ascii=False), json.dumps(after, ensure_ascii=False)
+
+        self.reviews.edit(task_id, index, EditKind.MEDIA, apply)
+        return self.storyboard(task_id)
+
+    def _rewrite_scene(self, task_id: str, index: int, update: dict[str, object]) -> Scene:
+        """Write ``story.json`` with ``update`` applied to scene ``index``; returns the scene as it was."""
+        story = self._story(task_id)
+        scene = self._scene(story, task_id, index)
+        scenes = [item.model_copy(update=update) if item.index == index else item for item in story.scenes]
+        updated = story.model_copy(update={"scenes": scenes})
+        self.storage.write_bytes(
+            self._keys(task_id).story_json.as_posix(), updated.model_dump_json(indent=2).encode()
+        )
+        return scene
 
     def regenerate(self, task_id: str, index: int) -> EditView:
         """Make a new image for scene ``index`` with the task's AI source: one paid image, reserved first
@@ -212,7 +241,7 @@ class StoryboardReviews:
             return StoryboardView(review=state, scenes=[])
         versions: dict[int, int] = {}
         for edit in state.edits:
-            if edit.kind is not EditKind.NARRATION and edit.status is EditStatus.DONE:
+            if edit.kind in (EditKind.REGENERATE, EditKind.UPLOAD) and edit.status is EditStatus.DONE:
                 versions[edit.scene_index] = versions.get(edit.scene_index, 0) + 1
         return StoryboardView(
             review=state,
@@ -222,6 +251,8 @@ class StoryboardReviews:
                     narration=scene.narration,
                     caption=scene.caption,
                     image_version=versions.get(scene.index, 0),
+                    media=scene.media,
+                    keywords=scene.keywords,
                 )
                 for scene in story.scenes
             ],

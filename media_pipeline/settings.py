@@ -119,6 +119,13 @@ class Settings(BaseSettings):
     images_timeout_s: float = 120.0
     sora_poll_interval_s: float = 10.0
     sora_timeout_s: float = 900.0
+    # Stock clips (mediaMode ``stock``; docs/ARCHITECTURE.md §8).
+    pexels_base_url: str = "https://api.pexels.com"
+    pexels_api_key: SecretStr | None = None
+    pixabay_base_url: str = "https://pixabay.com"
+    pixabay_api_key: SecretStr | None = None
+    clip_max_bytes: int = Field(default=100 * 1024 * 1024, description="Largest stock clip download.")
+    clip_max_s: float = Field(default=300.0, gt=0, description="Longest stock or uploaded clip, seconds.")
     credit_prices: dict[str, int] = Field(
         default={"dalle3": 1, "imagen3": 1, "sora2": 4},
         description="Credits per image for each mediaMode (JSON); a mode not listed costs 0 (local, upload, "

@@ -129,18 +129,20 @@ def authorize_youtube(
 
 
 def receive_files(
-    files: Sequence[IncomingFile], folder: Path, max_bytes: int, *, clips: bool = False
+    files: Sequence[IncomingFile], folder: Path, max_bytes: int, *, clip_max_s: float | None = None
 ) -> list[StoredUpload]:
     """Check and store every file in the local ``folder``, or none: ``UploadTooLargeError`` (code
     ``PAYLOAD_TOO_LARGE``) for a file over ``max_bytes``, ``UploadRejectedError`` (``UNSUPPORTED_MEDIA_TYPE``)
-    for data that is empty or not an accepted image (or clip, with ``clips``)."""
+    for data that is empty or not an accepted image (or clip up to ``clip_max_s`` seconds, when given)."""
     stored: list[StoredUpload] = []
     try:
         for incoming in files:
             name = incoming.filename or "upload"
             if incoming.size is not None and incoming.size > max_bytes:
                 raise UploadTooLargeError(f"{name!r} is larger than {max_bytes} bytes", {"limit": max_bytes})
-            stored.append(store_media(folder, name, incoming.file, max_bytes=max_bytes, clips=clips))
+            stored.append(
+                store_media(folder, name, incoming.file, max_bytes=max_bytes, clip_max_s=clip_max_s)
+            )
     except Exception:
         for upload in stored:
             upload.path.unlink(missing_ok=True)
@@ -292,15 +294,21 @@ class UseCases:
         return self.render_jobs.get(task_id, job)
 
     def save_uploads(self, task_id: str, files: Sequence[IncomingFile]) -> list[StoredUpload]:
-        """Store every scene image of a mediaMode ``upload`` video, or none: ConflictError for another
+        """Store every scene image or clip of a mediaMode ``upload`` video, or none: ConflictError for another
         mediaMode, ``UploadTooLargeError`` (code ``PAYLOAD_TOO_LARGE``) over ``upload_max_bytes``,
-        ``UploadRejectedError`` (``UNSUPPORTED_MEDIA_TYPE``) for data that is not a JPEG/PNG/GIF/WebP image.
+        ``UploadRejectedError`` (``UNSUPPORTED_MEDIA_TYPE``) for data that is not a JPEG/PNG/GIF/WebP image
+        or a clip that passes the clip checks (``media.clip_check``).
         On object storage the files are checked in a scratch folder and uploaded only when all passed."""
         mode = self.tasks.get(task_id).task_settings().media_mode
         if mode is not MediaMode.UPLOAD:
             raise ConflictError("uploads are only used by mediaMode 'upload'", {"mediaMode": mode.value})
         with task_workspace(self.storage, task_id, self.settings.scratch_dir) as work:
-            stored = receive_files(files, work.paths.uploads_dir, self.settings.upload_max_bytes)
+            stored = receive_files(
+                files,
+                work.paths.uploads_dir,
+                self.settings.upload_max_bytes,
+                clip_max_s=self.settings.clip_max_s,
+            )
             work.publish([upload.path for upload in stored])
         return stored
 

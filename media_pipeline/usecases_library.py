@@ -96,10 +96,10 @@ class LibraryCommands:
         self, asset_ids: Sequence[str], options: Mapping[str, Any] | None, version: int
     ) -> AddResult:
         """Add one draft per asset: a library id must be one of the owner's items (NotFoundError naming
-        every unknown one; nothing is added) and its draft takes the item's fields and images (copied to
-        the draft's uploads); any other id is a free-text asset reference, as before the library."""
+        every unknown one; nothing is added) and its draft takes the item's fields, images and clips (copied
+        to the draft's uploads); any other id is a free-text asset reference, as before the library."""
         items = self.library.resolve([asset for asset in asset_ids if is_library_id(asset)])
-        images = {item_id: [f.key for f in self.files(item_id) if is_image(f.key)] for item_id in items}
+        images = {item_id: [f.key for f in self.files(item_id)] for item_id in items}
         per_asset = {item_id: draft_options(item, bool(images[item_id])) for item_id, item in items.items()}
         result = self.queues.add_assets(asset_ids, options, version, per_asset=per_asset)
         created = set(result.created_ids)
@@ -117,7 +117,8 @@ class LibraryCommands:
         return result
 
     def _copy_images(self, task_id: str, keys: Sequence[str]) -> None:
-        """Copy library images into the task's uploads folder (mediaMode ``upload`` reads them there)."""
+        """Copy library images and clips into the task's uploads folder (mediaMode ``upload`` reads them
+        there)."""
         uploads = TaskPaths.keys(task_id).uploads_dir.as_posix()
         with tempfile.TemporaryDirectory(prefix="media-pipeline-library-") as tmp:
             for key in keys:

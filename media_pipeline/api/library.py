@@ -31,7 +31,9 @@ def save_files(
     commands.library.get(item_id)  # NotFound for another owner's item
     with tempfile.TemporaryDirectory(prefix="media-pipeline-library-", dir=_scratch(settings)) as tmp:
         with upload_errors():
-            stored = receive_files(files, Path(tmp), settings.upload_max_bytes, clips=True)
+            stored = receive_files(
+                files, Path(tmp), settings.upload_max_bytes, clip_max_s=settings.clip_max_s
+            )
         return commands.add_files(item_id, [upload.path for upload in stored])
 
 

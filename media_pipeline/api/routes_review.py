@@ -15,6 +15,7 @@ from media_pipeline.api.deps import Context, DownloadOwner, ReadOwner, VideoId, 
 from media_pipeline.api.errors import ApiError, responses
 from media_pipeline.api.schemas import ApiModel, Items
 from media_pipeline.api.uploads import upload_errors
+from media_pipeline.domain import SceneMedia
 from media_pipeline.review_flow import StoryboardView
 from media_pipeline.store import (
     EditKind,
@@ -44,7 +45,8 @@ class ReviewRecord(ApiModel):
 
 
 class StoryboardEdit(ApiModel):
-    """One storyboard edit (narration texts, or the storage keys of the replaced and the new image)."""
+    """One storyboard edit (narration texts, the storage keys of the replaced and the new image, or a scene's
+    media and keywords as JSON)."""
 
     id: int
     scene_index: int
@@ -65,12 +67,15 @@ class StoryboardEdit(ApiModel):
 
 
 class StoryboardScene(ApiModel):
-    """A scene: its narration line next to its current image."""
+    """A scene: its narration line next to its current image, and what it shows (``still`` or ``clip``,
+    when the mediaMode gives one) with its stock search ``keywords``."""
 
     index: int
     narration: str
     caption: str
     image_url: str
+    media: SceneMedia
+    keywords: list[str]
 
 
 class Storyboard(ApiModel):
@@ -105,6 +110,8 @@ class Storyboard(ApiModel):
                     caption=scene.caption,
                     image_url=f"/api/v1/videos/{state.task_id}/review/scenes/{scene.index}/image"
                     f"?v={state.generation}.{scene.image_version}",
+                    media=scene.media,
+                    keywords=scene.keywords,
                 )
                 for scene in board.scenes
             ],
@@ -115,6 +122,15 @@ class NarrationBody(ApiModel):
     """A scene's new narration line."""
 
     text: Annotated[str, Field(min_length=1, max_length=6000)]
+
+
+class SceneMediaBody(ApiModel):
+    """A scene's media: ``still`` keeps its image, ``clip`` shows its clip; ``keywords`` for stock search."""
+
+    media: SceneMedia
+    keywords: Annotated[list[Annotated[str, Field(min_length=1, max_length=40)]], Field(max_length=8)] = (
+        Field(default_factory=list)
+    )
 
 
 class Regenerated(ApiModel):
@@ -170,6 +186,18 @@ def edit_narration(
     video_id: VideoId, index: SceneIndex, body: NarrationBody, context: Context, owner: WriteOwner
 ) -> Storyboard:
     return Storyboard.of(context.usecases(owner).reviews.edit_narration(video_id, index, body.text))
+
+
+@router.put(
+    "/videos/{videoId}/review/scenes/{index}/media",
+    responses=responses(409),
+    summary="Choose a scene's media (still or clip) and its stock keywords (storyboard review only)",
+)
+def edit_media(
+    video_id: VideoId, index: SceneIndex, body: SceneMediaBody, context: Context, owner: WriteOwner
+) -> Storyboard:
+    reviews = context.usecases(owner).reviews
+    return Storyboard.of(reviews.edit_media(video_id, index, body.media, body.keywords))
 
 
 @router.post(

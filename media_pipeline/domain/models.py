@@ -43,7 +43,8 @@ class VideoType(StrEnum):
 
 
 class MediaMode(StrEnum):
-    """Where scene images come from (``local`` renders them with Pillow, offline)."""
+    """Where scene images come from (``local`` renders them with Pillow, offline; ``stock`` searches stock
+    video clips on Pexels and Pixabay, docs/ARCHITECTURE.md §8)."""
 
     LOCAL = "local"
     UPLOAD = "upload"
@@ -51,6 +52,18 @@ class MediaMode(StrEnum):
     DALLE3 = "dalle3"
     IMAGEN3 = "imagen3"
     SORA2 = "sora2"
+    STOCK = "stock"
+
+
+CLIP_MODES = frozenset({MediaMode.SORA2, MediaMode.STOCK, MediaMode.UPLOAD})
+"""The mediaModes whose scenes can show a clip (generated, stock, uploaded)."""
+
+
+class SceneMedia(StrEnum):
+    """What a scene shows: a still image (with Ken Burns motion) or a video clip."""
+
+    STILL = "still"
+    CLIP = "clip"
 
 
 class Language(StrEnum):
@@ -162,6 +175,11 @@ class TaskSettings(_Strict):
         description="YouTube channel setting to publish to (default: the server's token file).",
     )
     music: bool = False
+    clip_audio: bool = Field(
+        default=False,
+        alias="clipAudio",
+        description="Mix the clips' own sound under the narration (ducked like music), not dropping it.",
+    )
     image_urls: Annotated[list[HttpUrl], Field(max_length=30)] = Field(default=[], alias="imageUrls")
     requires_approval: bool = Field(default=False, alias="requiresApproval")
     review: ReviewSettings = Field(
@@ -282,6 +300,10 @@ class Scene(_Strict):
     image_prompt: Annotated[str, Field(max_length=1000)] = ""
     style: ImageStyle = ImageStyle.SUNSET
     role: Annotated[str, Field(max_length=40)] = ""
+    media: SceneMedia = SceneMedia.CLIP
+    """A clip when the mediaMode gives one (sora2, stock, an uploaded clip); ``still`` keeps the image."""
+    keywords: Annotated[list[Annotated[str, Field(min_length=1, max_length=40)]], Field(max_length=8)] = []
+    """Search words for stock clips (else the caption, then the image prompt)."""
 
 
 class Script(_Strict):

@@ -54,8 +54,13 @@ class TaskPaths:
         return self.dir / f"scene_{index:02d}.png"
 
     def scene_clip(self, index: int) -> Path:
-        """Generated video clip of scene ``index`` (``scene_XX.mp4``, mediaMode ``sora2``)."""
+        """Video clip of scene ``index`` (``scene_XX.mp4``: generated (sora2), stock or uploaded)."""
         return clip_of(self.scene_image(index))
+
+    @property
+    def media_credits_json(self) -> Path:
+        """Where each scene's clip came from (author, page, licence) or why it fell back to a still."""
+        return self.dir / "media_credits.json"
 
     @property
     def uploads_dir(self) -> Path:

@@ -1,5 +1,6 @@
-"""The final audio mix: compressed narration, background music at a fixed distance below it and ducked
-under speech (sidechain), normalised to the loudness target by measured gain and a true-peak-safe limiter.
+"""The final audio mix: compressed narration, background music (and the clips' own sound, when kept) at a
+fixed distance below it and ducked under speech (sidechain), normalised to the loudness target by measured
+gain and a true-peak-safe limiter.
 
 Measured gain + limiter rather than two-pass ``loudnorm``: espeak-ng speech peaks ~20 dB above its
 loudness, so ``loudnorm`` falls back to its dynamic mode; a gain step is exact and each measure/apply
@@ -19,6 +20,7 @@ from media_pipeline.media.loudness import TARGET_LUFS, Loudness, measure_loudnes
 
 MIX_RATE = 44100
 MUSIC_BELOW_VOICE_LU = 18.0  # music bed loudness relative to the narration, before ducking
+CLIP_SOUND_BELOW_VOICE_LU = 12.0  # the clips' own sound (when the task keeps it): ambience, above the music
 LIMIT_DBTP = -2.0  # limiter ceiling at 4x oversampling; leaves room for AAC overshoot under -1 dBTP
 SETTLE_LU = 0.3  # a normalisation pass closer than this to the target is final
 MAX_PASSES = 4
@@ -32,7 +34,7 @@ def _write(audio: Stream, out: Path) -> Path:
     return out
 
 
-def _mix_format(audio: Stream) -> Stream:
+def mix_format(audio: Stream) -> Stream:
     """``audio`` resampled to the mix's float mono at :data:`MIX_RATE`."""
     return audio.filter("aresample", MIX_RATE).filter(
         "aformat", sample_fmts="fltp", sample_rates=MIX_RATE, channel_layouts="mono"
@@ -41,17 +43,23 @@ def _mix_format(audio: Stream) -> Stream:
 
 def _voice(narration: Path, out: Path) -> Path:
     # Gentle speech compression: lowers the peak-to-loudness ratio so the limiter rarely has to act.
-    compressed = _mix_format(ffmpeg.input(str(narration)).audio).filter(
+    compressed = mix_format(ffmpeg.input(str(narration)).audio).filter(
         "acompressor", threshold="-30dB", ratio=4, attack=1, release=80, knee=4
     )
     return _write(compressed, out)
 
 
-def _mix(voice: Path, music: Path, music_gain_db: float, out: Path) -> Path:
+def _mix(voice: Path, beds: list[tuple[Path, float]], out: Path) -> Path:
+    """``voice`` over ``beds`` (each looped, at its gain in dB), the beds ducked under speech together."""
     split = ffmpeg.input(str(voice)).audio.filter_multi_output("asplit")
     spoken, key = split.stream(0), split.stream(1)
-    looped = ffmpeg.input(str(music), stream_loop=-1).audio
-    bed = _mix_format(looped).filter("volume", f"{music_gain_db:.2f}dB")
+    leveled = [
+        mix_format(ffmpeg.input(str(path), stream_loop=-1).audio).filter("volume", f"{gain_db:.2f}dB")
+        for path, gain_db in beds
+    ]
+    bed = (
+        leveled[0] if len(leveled) == 1 else ffmpeg.filter(leveled, "amix", inputs=len(leveled), normalize=0)
+    )
     ducked = ffmpeg.filter([bed, key], "sidechaincompress", threshold=0.02, ratio=6, attack=20, release=400)
     return _write(ffmpeg.filter([spoken, ducked], "amix", inputs=2, duration="first", normalize=0), out)
 
@@ -80,13 +88,22 @@ def normalize(source: Path, out: Path, target_lufs: float = TARGET_LUFS) -> Loud
     return result
 
 
-def master_audio(narration: Path, music: Path | None, work_dir: Path) -> tuple[Path, Loudness]:
-    """The publishable mix of ``narration`` (and looped ``music``) as ``work_dir/master.wav``."""
+def master_audio(
+    narration: Path, music: Path | None, work_dir: Path, clip_sound: Path | None = None
+) -> tuple[Path, Loudness]:
+    """The publishable mix of ``narration`` over looped ``music`` and the clips' ``clip_sound`` (each at its
+    distance below the voice, ducked under speech) as ``work_dir/master.wav``."""
     voice = _voice(narration, work_dir / "voice.wav")
     mix = voice
-    if music is not None:
-        music_gain = measure_loudness(voice).integrated_lufs - MUSIC_BELOW_VOICE_LU
-        mix = _mix(voice, music, music_gain - measure_loudness(music).integrated_lufs, work_dir / "mix.wav")
+    below = [(music, MUSIC_BELOW_VOICE_LU), (clip_sound, CLIP_SOUND_BELOW_VOICE_LU)]
+    if any(path is not None for path, _ in below):
+        voice_lufs = measure_loudness(voice).integrated_lufs
+        beds = [
+            (path, voice_lufs - distance - measure_loudness(path).integrated_lufs)
+            for path, distance in below
+            if path is not None
+        ]
+        mix = _mix(voice, beds, work_dir / "mix.wav")
     master = work_dir / "master.wav"
     loudness = normalize(mix, master)
     for intermediate in {voice, mix}:

@@ -28,6 +28,7 @@ from ffmpeg.nodes import OutputStream, Stream
 from media_pipeline.errors import PermanentError
 from media_pipeline.fsutil import atomic_path, remove_temp_files, write_bytes_atomic
 from media_pipeline.media.ass_split import split_ass
+from media_pipeline.media.clip_audio import clip_sound_track
 from media_pipeline.media.clips import clip_picture
 from media_pipeline.media.ffgraph import run_graph
 from media_pipeline.media.kenburns import FILTER_VERSION, frame_counts, kenburns, motion_for
@@ -76,6 +77,8 @@ class RenderSpec:
     fonts_dir: Path | None = None
     music_wav: Path | None = None
     scene_clips: list[Path | None] = field(default_factory=list)
+    clip_audio: bool = False
+    """Mix the clips' own sound under the narration (ducked like music) instead of dropping it."""
     crf: int = 23
     preset: str = "veryfast"
 
@@ -373,7 +376,13 @@ def render_video(
     )
     rendered = render_segments(segments, meter, parallel)
     concat = _concat_list(segments, work_dir)
-    master, loudness = master_audio(spec.narration_wav, spec.music_wav, work_dir)
+    clip_sound = None
+    if spec.clip_audio and any(spec.scene_clips):
+        frames = _scene_frames(spec, duration)
+        clip_sound = clip_sound_track(spec.scene_clips, frames, spec.fps, work_dir / "clip-sound.wav")
+    master, loudness = master_audio(spec.narration_wav, spec.music_wav, work_dir, clip_sound)
+    if clip_sound is not None:
+        clip_sound.unlink()
     with atomic_path(out) as tmp:
         _final_pass(concat, master, tmp, meter)
     meter.finish()

@@ -36,6 +36,7 @@ VIDEO_CHECK = "video_spec"
 LOUDNESS_CHECK = "video_loudness"
 THUMBNAIL_CHECK = "thumbnail_spec"
 CAPTIONS_CHECK = "video_captions"
+CLIPS_CHECK = "video_clip_scenes"
 
 
 def _load_script(path: Path) -> Script:
@@ -111,6 +112,7 @@ def images(
             )
         else:
             produced = source.produce(run.spec, story, run.paths)
+            _publish_clips(run, story)
         outputs = source.outputs if isinstance(source, GeneratedImageSource) else lambda path: [path]
         run.work.publish([made for path in produced for made in outputs(path)])
         for path in produced:
@@ -160,6 +162,12 @@ def images(
             description="burned-in captions drawn alone (ffmpeg subtitles + bbox) stay within the caption "
             "preset's safe area (shorts: clear of the bottom 22 % and the right-hand buttons)",
         ),
+        dg.AssetCheckSpec(
+            CLIPS_CHECK,
+            asset="video",
+            description="clip scenes decodable: every scene clip passes ffprobe and decodes (video stream, "
+            "more than 0 s, at most 4K); a scene whose clip does not shows its still instead",
+        ),
     ],
 )
 def video(
@@ -176,7 +184,7 @@ def video(
     from media_pipeline.orchestration.video_stage import produce_playback, produce_video
 
     with stage_run(context, storage, app_db, Stage.VIDEO) as run:
-        produced = produce_video(run, narrator, storage.font())
+        produced = produce_video(run, narrator, storage.font(), storage.config.settings.clip_max_s)
         if not produced.problems and not produced.loudness_problems:
             run.work.publish(produced.outputs)
         location = run.location(produced.path)
@@ -213,6 +221,13 @@ def video(
                     passed=not produced.caption_problems,
                     severity=dg.AssetCheckSeverity.WARN,
                     metadata={"problems": "; ".join(produced.caption_problems) or "none"},
+                ),
+                dg.AssetCheckResult(
+                    check_name=CLIPS_CHECK,
+                    asset_key="video",
+                    passed=not produced.clip_problems,
+                    severity=dg.AssetCheckSeverity.WARN,
+                    metadata={"problems": "; ".join(produced.clip_problems) or "none"},
                 ),
             ],
         )
@@ -271,6 +286,25 @@ def thumbnail(
     )
 
 
+def _publish_clips(run: StageRun, story: Script) -> None:
+    """Publish the scene clips an unpaid source made (stock, uploaded clips) and ``media_credits.json``;
+    those it did not make this time are deleted from the store, so a rerun never shows an earlier clip
+    (docs/ARCHITECTURE.md §8, "Clips as scene media")."""
+    files = [*(run.paths.scene_clip(scene.index) for scene in story.scenes), run.paths.media_credits_json]
+    run.work.publish([path for path in files if path.is_file()])
+    run.work.storage.delete([run.work.key(path) for path in files if not path.is_file()])
+
+
+def _credit_lines(run: StageRun) -> list[str]:
+    """The credit lines the task's stock clips ask for in the video description (none without clips)."""
+    from media_pipeline.domain.media_credits import MediaCredits
+
+    (credits,) = run.work.fetch_optional(run.paths.media_credits_json) or (None,)
+    if credits is None:
+        return []
+    return MediaCredits.model_validate_json(credits.read_bytes()).description_lines()
+
+
 def _thumbnail_source(run: StageRun, tmp: Path) -> Path:
     """The first scene image if it exists and opens; else a frame cut from the video at a third of it
     (written under ``tmp``)."""
@@ -312,6 +346,7 @@ def youtube_video(
             thumbnail=run.paths.thumbnail_jpg,
             subtitles=run.paths.subtitles_srt,
             story=run.paths.story_json,
+            credits=_credit_lines(run),
         )
         run.work.fetch(files.story, files.subtitles, files.thumbnail, files.video)
         # The resumable-upload record of an earlier attempt (possibly on another worker).

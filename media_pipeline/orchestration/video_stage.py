@@ -8,7 +8,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from media_pipeline.domain import MediaMode, Script
+from media_pipeline.domain import SceneMedia, Script
+from media_pipeline.domain.models import CLIP_MODES
 from media_pipeline.domain.paths import HLS_MASTER
 from media_pipeline.domain.stages import NARRATION_SHARE
 from media_pipeline.errors import PermanentError
@@ -16,6 +17,7 @@ from media_pipeline.fsutil import write_json_atomic
 from media_pipeline.media.analysis import analyze
 from media_pipeline.media.caption_check import captions_outside
 from media_pipeline.media.captions import safe_area, write_captions
+from media_pipeline.media.clip_check import usable_clips
 from media_pipeline.media.hls import Rendition, transcode_hls
 from media_pipeline.media.loudness import Loudness, measure_loudness
 from media_pipeline.media.music import generate_music
@@ -44,6 +46,8 @@ class ProducedVideo:
     """Files to publish, the video last."""
     caption_problems: list[str]
     """Where the burned-in captions left their preset's safe area (empty when they did not)."""
+    clip_problems: list[str]
+    """Scenes whose clip did not decode (each showed its still instead; empty when all did)."""
 
     @property
     def loudness_problems(self) -> list[str]:
@@ -57,9 +61,10 @@ class ProducedVideo:
             raise PermanentError("video failed its checks: " + "; ".join(problems))
 
 
-def produce_video(run: StageRun, narrator: NarratorResource, font: Path) -> ProducedVideo:
+def produce_video(run: StageRun, narrator: NarratorResource, font: Path, clip_max_s: float) -> ProducedVideo:
     """Synthesize narration fitted to the target duration, write SRT/ASS (the task's caption preset),
-    render output.mp4 and validate it with ffprobe, the EBU R128 meter and the captions' safe area.
+    render output.mp4 and validate it with ffprobe, the EBU R128 meter and the captions' safe area. Scene
+    clips longer than ``clip_max_s`` (or not decodable) fall back to the scene's still.
 
     Inputs are fetched into the run's workspace (story.json and the scene images only). The narration
     cache (``narration/``) and the per-segment render cache (``segments/``) stay in the workspace and are
@@ -70,10 +75,17 @@ def produce_video(run: StageRun, narrator: NarratorResource, font: Path) -> Prod
     run.work.fetch(paths.story_json)
     story = Script.model_validate_json(paths.story_json.read_bytes())
     run.work.fetch(*(paths.scene_image(i) for i in range(len(story.scenes))))
-    # sora2: each scene's generated clip is its moving picture (docs/ARCHITECTURE.md §8)
-    sora = settings.media_mode is MediaMode.SORA2
-    wanted = [paths.scene_clip(i) for i in range(len(story.scenes))] if sora else []
-    clips = set(run.work.fetch_optional(*wanted))
+    # A clip scene of a clip mode shows its clip, checked first (docs/ARCHITECTURE.md §8, "Clips as scene
+    # media"); a clip that fails the check leaves the scene its still.
+    clip_mode = settings.media_mode in CLIP_MODES
+    wanted = [
+        paths.scene_clip(scene.index) if clip_mode and scene.media is SceneMedia.CLIP else None
+        for scene in story.scenes
+    ]
+    present = set(run.work.fetch_optional(*(clip for clip in wanted if clip is not None)))
+    scene_clips, clip_problems = usable_clips(
+        [clip if clip in present else None for clip in wanted], max_seconds=clip_max_s
+    )
     width, height = settings.resolution
     narration = narrator.narrate(story, settings, paths.narration_dir, paths.narration_wav)
     run.progress(NARRATION_SHARE, f"narration {narration.duration:.1f}s")
@@ -98,7 +110,8 @@ def produce_video(run: StageRun, narrator: NarratorResource, font: Path) -> Prod
         subtitles_ass=paths.subtitles_ass,
         fonts_dir=font.parent,
         music_wav=music,
-        scene_clips=[clip if clip in clips else None for clip in wanted],
+        scene_clips=scene_clips,
+        clip_audio=settings.clip_audio,
     )
     result = render_video(
         spec,
@@ -128,6 +141,7 @@ def produce_video(run: StageRun, narrator: NarratorResource, font: Path) -> Prod
             safe_area(settings.caption_preset),
             font.parent,
         ),
+        clip_problems=clip_problems,
     )
 
 

@@ -49,6 +49,8 @@ class PublishInput(BaseModel):
     thumbnail: Path
     subtitles: Path
     story: Path
+    credits: list[str] = []
+    """Credit lines for the description (stock clips whose licence asks for one)."""
 
 
 class Publisher(Protocol):

@@ -19,7 +19,7 @@ def _local(settings: Settings) -> ImageSource:
 def _upload(settings: Settings) -> ImageSource:
     from media_pipeline.providers.uploads import UploadImageSource
 
-    return UploadImageSource()
+    return UploadImageSource(settings.clip_max_s, settings.font_path)
 
 
 def _crawl(settings: Settings) -> ImageSource:
@@ -51,6 +51,12 @@ def _sora(settings: Settings) -> ImageSource:
     return SoraImageSource(settings, backoff=_backoff(settings))
 
 
+def _stock(settings: Settings) -> ImageSource:
+    from media_pipeline.providers.stock_source import StockClipSource
+
+    return StockClipSource(settings, backoff=_backoff(settings))
+
+
 _BUILDERS: dict[MediaMode, Callable[[Settings], ImageSource]] = {
     MediaMode.LOCAL: _local,
     MediaMode.UPLOAD: _upload,
@@ -58,6 +64,7 @@ _BUILDERS: dict[MediaMode, Callable[[Settings], ImageSource]] = {
     MediaMode.DALLE3: _dalle,
     MediaMode.IMAGEN3: _imagen,
     MediaMode.SORA2: _sora,
+    MediaMode.STOCK: _stock,
 }
 
 

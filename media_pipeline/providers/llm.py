@@ -45,7 +45,8 @@ def build_messages(task: TaskSpec) -> list[dict[str, str]]:
         "narration (spoken text), a short on-screen caption and an English image_prompt describing a "
         "picture without any text in it; use the style given for each scene and show its role (what the "
         "picture is of); write title, description, "
-        "narrations and captions in the requested language; tags are short keywords."
+        "narrations and captions in the requested language; tags are short keywords; each scene's "
+        "keywords are 1-3 English words to search a stock video of it."
     )
     request: dict[str, Any] = {
         "title": task.title,

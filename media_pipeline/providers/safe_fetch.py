@@ -187,7 +187,9 @@ class SafeFetcher:
             raise FetchRefusedError(f"{url}: HTTP {status}")
         content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
         if not content_type.startswith(self.policy.content_type_prefix):
-            raise FetchRefusedError(f"{url}: content type {content_type or 'missing'!r} is not an image")
+            prefix = self.policy.content_type_prefix
+            wanted = "an image" if prefix == "image/" else f"{prefix}*"
+            raise FetchRefusedError(f"{url}: content type {content_type or 'missing'!r} is not {wanted}")
         declared = response.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.policy.max_bytes:
             raise FetchRefusedError(f"{url}: {declared} bytes is over the limit of {self.policy.max_bytes}")

@@ -1,13 +1,17 @@
-"""User-uploaded scene images, stored safely under ``tasks/{task_id}/uploads/`` (mediaMode ``upload``).
+"""User-uploaded scene images and clips, stored safely under ``tasks/{task_id}/uploads/`` (mediaMode
+``upload``).
 
-Uploads are untrusted: the type comes from the magic bytes (the file extension is ignored) and must decode
-with Pillow, the size limit is enforced while streaming, and names are reduced to a safe ASCII stem plus a
-random suffix, so nothing outside the uploads folder can be reached and no partial file is ever left.
+Uploads are untrusted: the type comes from the magic bytes (the file extension is ignored); an image must
+decode with Pillow, a clip must pass ffprobe and decode (``media.clip_check``: a video stream, more than
+0 s, within the length limit, at most 4K); the size limit is enforced while streaming, and names are
+reduced to a safe ASCII stem plus a random suffix, so nothing outside the uploads folder can be reached and
+no partial file is ever left.
 """
 
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 import secrets
 import unicodedata
@@ -16,11 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from media_pipeline.domain import Script, TaskPaths, TaskSpec
+from media_pipeline.domain import Scene, SceneMedia, Script, TaskPaths, TaskSpec
 from media_pipeline.errors import PermanentError
 from media_pipeline.fsutil import atomic_path, safe_child
+from media_pipeline.media.clip_check import BadClipError, check_clip
+from media_pipeline.providers.clip_media import adopt_clip, still_instead
 from media_pipeline.providers.imaging import SNIFF_BYTES, sniff_image_type, verify_image, write_scene_image
 from media_pipeline.storage import Storage
+
+log = logging.getLogger(__name__)
 
 CHUNK_BYTES = 64 * 1024
 MAX_STEM_CHARS = 60
@@ -114,34 +122,43 @@ def _write_limited(
 
 
 def store_media(
-    folder: Path, filename: str, stream: BinaryIO | bytes, *, max_bytes: int, clips: bool = False
+    folder: Path,
+    filename: str,
+    stream: BinaryIO | bytes,
+    *,
+    max_bytes: int,
+    clip_max_s: float | None = None,
 ) -> StoredUpload:
-    """Store one uploaded image (or, with ``clips``, also a video clip) in ``folder``.
+    """Store one uploaded image (or, with ``clip_max_s``, also a video clip up to that many seconds) in
+    ``folder``.
 
     Raises :class:`UploadRejectedError` (a PermanentError) if the data is empty, is not a JPEG/PNG/GIF/WebP
-    that decodes (or an MP4/MOV/WebM clip), or exceeds ``max_bytes``; then no file is left behind.
+    that decodes (or an MP4/MOV/WebM clip that passes ``check_clip``), or exceeds ``max_bytes``; then no
+    file is left behind.
     """
     chunks = _chunks(stream)
     head = _first_bytes(chunks)
     if not head:
         raise UploadRejectedError(f"upload {filename!r} is empty (0 bytes)", {"file": filename})
     image = sniff_image_type(head)
-    sniffed = image or (sniff_clip_type(head) if clips else None)
+    sniffed = image or (sniff_clip_type(head) if clip_max_s is not None else None)
     if sniffed is None:
         kinds = (
             "JPEG, PNG, GIF or WebP image or an MP4, MOV or WebM clip"
-            if clips
+            if clip_max_s is not None
             else "JPEG, PNG, GIF or WebP image"
         )
         raise UploadRejectedError(f"upload {filename!r} is not a {kinds}", {"file": filename})
     mime, ext = sniffed
     final, size = _write_limited(folder, filename, ext, head, chunks, max_bytes)
-    if image is not None:
-        try:
+    try:
+        if image is not None:
             verify_image(final, f"upload {filename!r}")
-        except PermanentError as exc:
-            final.unlink(missing_ok=True)
-            raise UploadRejectedError(str(exc), {"file": filename}) from exc
+        else:
+            check_clip(final, f"upload {filename!r}", max_seconds=clip_max_s or 0.0)
+    except PermanentError as exc:
+        final.unlink(missing_ok=True)
+        raise UploadRejectedError(str(exc), {"file": filename}) from exc
     return StoredUpload(name=final.name, path=final, mime=mime, size=size)
 
 
@@ -154,7 +171,8 @@ def store_upload(
 
 
 def list_uploads(paths: TaskPaths) -> list[StoredUpload]:
-    """The task's stored uploads in upload order (oldest first); temp files and non-images are skipped."""
+    """The task's stored uploads in upload order (oldest first); temp files and anything but images and
+    clips are skipped."""
     folder = paths.uploads_dir
     if not folder.is_dir():
         return []
@@ -163,7 +181,8 @@ def list_uploads(paths: TaskPaths) -> list[StoredUpload]:
         if path.name.startswith(".") or path.is_symlink() or not path.is_file():
             continue
         with path.open("rb") as handle:
-            sniffed = sniff_image_type(handle.read(SNIFF_BYTES))
+            head = handle.read(SNIFF_BYTES)
+        sniffed = sniff_image_type(head) or sniff_clip_type(head)
         if sniffed is None:
             continue
         stat = path.stat()
@@ -177,21 +196,46 @@ def has_uploads(storage: Storage, task_id: str) -> bool:
     return bool(storage.list_keys(TaskPaths.keys(task_id).uploads_dir.as_posix()))
 
 
+def is_clip(upload: StoredUpload) -> bool:
+    """True for an uploaded video clip."""
+    return upload.mime.startswith("video/")
+
+
 class UploadImageSource:
-    """mediaMode ``upload``: the task's uploaded images, cycled if there are fewer than scenes."""
+    """mediaMode ``upload``: the task's uploaded images and clips, cycled if there are fewer than scenes.
+    A clip is the scene's moving picture (its first frame the scene image) unless the scene asks for a
+    still; a clip that became unusable leaves the scene its Pillow still (docs/ARCHITECTURE.md §8)."""
 
     name = "upload"
 
+    def __init__(self, clip_max_s: float, font: Path | None = None) -> None:
+        self.clip_max_s = clip_max_s
+        self.font = font
+
     def produce(self, task: TaskSpec, script: Script, paths: TaskPaths) -> list[Path]:
-        """Cover-fit the uploads to the canvas as ``scene_XX.png`` (PermanentError if there are none)."""
+        """Cover-fit the uploads to the canvas as ``scene_XX.png`` (clips also as ``scene_XX.mp4``);
+        PermanentError if there are none."""
         uploads = list_uploads(paths)
         if not uploads:
-            raise PermanentError("upload mode needs at least one uploaded image")
-        images = []
-        for i in range(len(script.scenes)):
-            upload = uploads[i % len(uploads)]
-            what = f"upload {upload.name!r}"
-            images.append(
-                write_scene_image(upload.path, task.settings.resolution, paths.scene_image(i), what)
-            )
-        return images
+            raise PermanentError("upload mode needs at least one uploaded image or clip")
+        return [
+            self._scene(task, script, scene, uploads[scene.index % len(uploads)], paths)
+            for scene in script.scenes
+        ]
+
+    def _scene(
+        self, task: TaskSpec, script: Script, scene: Scene, upload: StoredUpload, paths: TaskPaths
+    ) -> Path:
+        """The scene's image from ``upload``, and its clip for a clip upload shown in a clip scene."""
+        if not is_clip(upload):
+            paths.scene_clip(scene.index).unlink(missing_ok=True)
+            out = paths.scene_image(scene.index)
+            return write_scene_image(upload.path, task.settings.resolution, out, f"upload {upload.name!r}")
+        try:
+            image = adopt_clip(upload.path, task, scene.index, paths, max_seconds=self.clip_max_s)
+        except BadClipError as exc:
+            log.warning("scene %d keeps its still: %s", scene.index, exc)
+            return still_instead(script, scene, task, paths, self.font)
+        if scene.media is SceneMedia.STILL:
+            paths.scene_clip(scene.index).unlink()
+        return image

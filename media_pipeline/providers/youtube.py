@@ -130,6 +130,7 @@ class YouTubePublisher:
                     category_id=self.category_id,
                     now=self.clock(),
                     voice_provider=self.voice_provider,
+                    credits=files.credits,
                 )
                 video_id, how = self._upload(client, body, files.video, record, paths), "uploaded"
             thumbnail_note = self._ensure_thumbnail(client, video_id, files.thumbnail, record, paths)

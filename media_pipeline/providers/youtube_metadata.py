@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,6 +13,7 @@ from media_pipeline.domain.voice import DEFAULT_PROVIDER
 
 TITLE_MAX_CHARS = 100
 DESCRIPTION_MAX_BYTES = 5000
+CREDITS_MAX_BYTES = 3000  # clip credits never push out the marker; the script's text is cut first
 TAGS_MAX_CHARS = 500
 _ANGLE_RE = re.compile(r"[<>]")
 
@@ -35,11 +37,17 @@ def _title(script: Script, task: TaskSpec) -> str:
     return (clean_text(script.title) or clean_text(task.title) or task.task_id)[:TITLE_MAX_CHARS]
 
 
-def _description(script: Script, marker: str) -> str:
-    tail = f"\n\n{marker}"
+def _description(script: Script, marker: str, credits: Sequence[str] = ()) -> str:
+    """The script's description, then the clip credits, then the marker (always kept); the description is
+    cut to fit 5000 bytes."""
+    lines: list[str] = []
+    for line in (clean_text(line) for line in credits):
+        if len("\n".join([*lines, line]).encode()) <= CREDITS_MAX_BYTES:
+            lines.append(line)
+    tail = "\n\n" + "\n".join([*lines, marker]) if lines else f"\n\n{marker}"
     budget = DESCRIPTION_MAX_BYTES - len(tail.encode())
     body = clean_text(script.description).encode()[:budget].decode("utf-8", "ignore").rstrip()
-    return f"{body}{tail}" if body else marker
+    return f"{body}{tail}" if body else tail.lstrip("\n")
 
 
 def _tags(script: Script, task: TaskSpec, marker: str) -> list[str]:
@@ -63,12 +71,14 @@ def video_body(
     category_id: str,
     now: datetime,
     voice_provider: str = DEFAULT_PROVIDER,
+    credits: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Snippet and status for ``videos.insert(part="snippet,status")``.
 
     ``selfDeclaredMadeForKids`` and ``containsSyntheticMedia`` are always sent (see
     :func:`~media_pipeline.domain.disclosure.disclosure`; ``voice_provider`` narrates tasks without a
-    ``voice``). A future ``publishAt`` schedules the video and forces ``privacyStatus=private``
+    ``voice``); ``credits`` (stock clip credit lines) go into the description above the marker. A future
+    ``publishAt`` schedules the video and forces ``privacyStatus=private``
     (YouTube's rule); a ``publishAt`` already in the past is dropped and the requested privacy
     applies at once.
     """
@@ -79,7 +89,7 @@ def video_body(
         status.update(privacyStatus=Privacy.PRIVATE.value, publishAt=rfc3339_utc(settings.publish_at))
     snippet = {
         "title": _title(script, task),
-        "description": _description(script, marker),
+        "description": _description(script, marker, credits),
         "tags": _tags(script, task, marker),
         "categoryId": category_id,
         "defaultLanguage": settings.language.value,

@@ -36,6 +36,8 @@ class EditKind(StrEnum):
     NARRATION = "narration"
     REGENERATE = "regenerate"
     UPLOAD = "upload"
+    MEDIA = "media"
+    """The scene's media (still or clip) or its stock keywords."""
 
 
 class EditStatus(StrEnum):

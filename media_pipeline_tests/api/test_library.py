@@ -1,7 +1,8 @@
 """The library API (``/api/library``): items with product fields, source URLs, uploaded images and clips
-(sniffed, size-limited, all or none, local folder and S3), cover, history, filters, delete (409 while a
-task made from it runs), per-owner isolation, and the queue taking library ids (unknown/foreign -> 404,
-nothing added); every bad input is a clear ``{code, message, details}`` and leaves nothing behind."""
+(sniffed, clips checked by ffprobe and decoding, size-limited, all or none, local folder and S3), cover,
+history, filters, delete (409 while a task made from it runs), per-owner isolation, and the queue taking
+library ids (unknown/foreign -> 404, nothing added); every bad input is a clear ``{code, message,
+details}`` and leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -20,9 +21,10 @@ from media_pipeline.store import PipelineState
 from media_pipeline_tests.api.conftest import UPLOAD_LIMIT, LiveApi
 from media_pipeline_tests.api.support import assert_error, produce, queue_of, run_jobs
 from media_pipeline_tests.conftest import TEST_PLANS
+from media_pipeline_tests.media import bad_clips
+from media_pipeline_tests.media.clips import make_clip
 
 SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-CLIP = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + bytes(64)
 PRODUCT = {
     "title": "텀블러 광고",
     "type": "product",
@@ -34,6 +36,20 @@ PRODUCT = {
     },
     "sourceUrls": ["https://shop.test/tumbler"],
 }
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """A good clip (ffmpeg testsrc) and the bad ones seed 004's checks refuse."""
+    tmp = tmp_path_factory.mktemp("clips")
+    made = {
+        "good": make_clip(tmp / "good.mp4", width=64, height=64, seconds=1.0),
+        "zero": bad_clips.zero_seconds(tmp / "zero.mp4"),
+        "audio": bad_clips.audio_only(tmp / "audio.mp4"),
+        "8k": bad_clips.eight_k(tmp / "8k.mp4"),
+        "garbled": bad_clips.garbled(tmp / "garbled.mp4", tmp),
+    }
+    return {name: path.read_bytes() for name, path in made.items()}
 
 
 @pytest.fixture
@@ -127,11 +143,13 @@ def test_create_list_filter_get_update_delete(client: httpx.Client, other_client
 
 @SQLITE
 @pytest.mark.parametrize("api_settings", ["local", "s3"], indirect=True)
-def test_files_are_sniffed_stored_listed_downloaded_and_deleted(api: LiveApi, client: httpx.Client) -> None:
+def test_files_are_sniffed_stored_listed_downloaded_and_deleted(
+    api: LiveApi, client: httpx.Client, clips: dict[str, bytes]
+) -> None:
     item = _create(client)
     first, second = _image("JPEG"), _image("PNG", (10, 200, 30))
     response = _upload(
-        client, item["id"], ("../../앞 표지.png", first), ("two.gif", second), ("clip.bin", CLIP)
+        client, item["id"], ("../../앞 표지.png", first), ("two.gif", second), ("clip.bin", clips["good"])
     )
     assert response.status_code == 201, response.text
     files = response.json()["items"]
@@ -148,7 +166,7 @@ def test_files_are_sniffed_stored_listed_downloaded_and_deleted(api: LiveApi, cl
     assert got["cover"] == "upload" and [f["name"] for f in got["files"]] == [f["name"] for f in files]
     with httpx.Client(base_url=api.base_url, headers=client.headers, follow_redirects=True) as follow:
         assert follow.get(f"/api/library/{item['id']}/cover").content == first
-        assert follow.get(files[2]["url"]).content == CLIP
+        assert follow.get(files[2]["url"]).content == clips["good"]
     assert client.delete(f"/api/library/{item['id']}/files/{files[0]['name']}").status_code == 204
     assert_error(client.delete(f"/api/library/{item['id']}/files/{files[0]['name']}"), 404, "NOT_FOUND")
     assert [f["name"] for f in client.get(f"/api/library/{item['id']}/files").json()["items"]] == [
@@ -158,20 +176,22 @@ def test_files_are_sniffed_stored_listed_downloaded_and_deleted(api: LiveApi, cl
     with httpx.Client(base_url=api.base_url, headers=client.headers, follow_redirects=True) as follow:
         assert follow.get(f"/api/library/{item['id']}/cover").content == second
 
-    # Adding the item to the queue copies its images into the draft's uploads (mediaMode upload).
+    # Adding the item to the queue copies its images and clips into the draft's uploads (mediaMode upload).
     added = _add(client, [item["id"]])
     assert added.status_code == 200, added.text
     (job,) = added.json()["jobs"]
     assert job["settings"]["mediaMode"] == "upload" and job["assetId"] == item["id"]
     uploads = storage.list_keys(TaskPaths.keys(job["id"]).uploads_dir.as_posix())
-    assert [Path(key).name for key in uploads] == sorted([files[1]["name"]])
+    assert [Path(key).name for key in uploads] == sorted([files[1]["name"], files[2]["name"]])
 
     assert client.delete(f"/api/library/{item['id']}").status_code == 200
     assert storage.list_keys(f"library/{item['id']}") == []
 
 
 @SQLITE
-def test_bad_input_is_refused_clearly_and_leaves_nothing(api: LiveApi, client: httpx.Client) -> None:
+def test_bad_input_is_refused_clearly_and_leaves_nothing(
+    api: LiveApi, client: httpx.Client, clips: dict[str, bytes]
+) -> None:
     bad_items = {
         "sourceUrls": (["javascript:alert(1)"], "URL scheme should be 'http' or 'https'"),
         "product.price": ({"name": "컵", "price": "만원"}, "price must be a number"),
@@ -192,6 +212,10 @@ def test_bad_input_is_refused_clearly_and_leaves_nothing(api: LiveApi, client: h
         (("notes.png", b"just some text, not an image"), 415, "UNSUPPORTED_MEDIA_TYPE", "is not a JPEG"),
         (("empty.png", b""), 415, "UNSUPPORTED_MEDIA_TYPE", "is empty"),
         (("big.png", _image() + bytes(UPLOAD_LIMIT)), 413, "PAYLOAD_TOO_LARGE", "larger than"),
+        (("zero.mp4", clips["zero"]), 415, "UNSUPPORTED_MEDIA_TYPE", "'zero.mp4' lasts 0 s"),
+        (("tone.mp4", clips["audio"]), 415, "UNSUPPORTED_MEDIA_TYPE", "'tone.mp4' has no video stream"),
+        (("8k.mp4", clips["8k"]), 415, "UNSUPPORTED_MEDIA_TYPE", "is 7680x4320, larger than 4K"),
+        (("bad.mp4", clips["garbled"]), 415, "UNSUPPORTED_MEDIA_TYPE", "'bad.mp4' does not decode"),
     ]
     for bad, status, code, message in cases:
         body = assert_error(_upload(client, item["id"], ok, bad), status, code)

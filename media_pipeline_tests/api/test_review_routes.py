@@ -1,6 +1,7 @@
 """Reviews over HTTP (SQLite and PostgreSQL): the storyboard with each scene's line and image, a line edit,
-one paid regeneration against the loopback DALL·E fake, an upload checked like every upload, approvals
-recorded once, the final review's reject, the waiting list; errors as {code, message, details}."""
+a scene's media choice (still or clip) with its stock keywords, one paid regeneration against the loopback
+DALL·E fake, an upload checked like every upload, approvals recorded once, the final review's reject, the
+waiting list; errors as {code, message, details}."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from media_pipeline.domain import Script, TaskPaths
 from media_pipeline.settings import Settings
+from media_pipeline.storage import open_storage
 from media_pipeline.store import Owner, PipelineState
 from media_pipeline_tests.api.conftest import UPLOAD_LIMIT, LiveApi
 from media_pipeline_tests.api.support import assert_error
@@ -156,3 +159,35 @@ def test_final_review_reject_publishes_nothing(
     assert (job["status"], job["error_code"], job["awaiting_approval"]) == ("CANCELED", "CANCELED", False)
     assert client.get("/api/v1/reviews").json()["items"] == []
     assert_error(client.post(f"/api/v1/videos/{in_review}/review/final/approve"), 409, "CONFLICT")
+
+
+def test_a_scene_media_choice_is_stored_in_the_storyboard(
+    client: httpx.Client, in_review: str, api: LiveApi, db_url: str
+) -> None:
+    board = _review(client, in_review)
+    assert {(scene["media"], tuple(scene["keywords"])) for scene in board["scenes"]} == {("clip", ())}
+    url = f"/api/v1/videos/{in_review}/review/scenes/1/media"
+
+    chosen = client.put(url, json={"media": "still", "keywords": ["calm", " lake "]})
+
+    assert chosen.status_code == 200, chosen.text
+    scene = chosen.json()["scenes"][1]
+    assert (scene["media"], scene["keywords"]) == ("still", ["calm", "lake"])
+    assert scene["imageUrl"] == board["scenes"][1]["imageUrl"]  # the image did not change
+    (edit,) = chosen.json()["edits"]
+    assert (edit["kind"], edit["sceneIndex"]) == ("media", 1)
+    assert edit["before"] == '{"media": "clip", "keywords": []}'
+    assert edit["after"] == '{"media": "still", "keywords": ["calm", "lake"]}'
+    story = open_storage(api.settings).read_bytes(TaskPaths.keys(in_review).story_json.as_posix())
+    stored = Script.model_validate_json(story).scenes[1]
+    assert (stored.media.value, stored.keywords) == ("still", ["calm", "lake"])
+
+    before = snapshot(PipelineState(db_url).engine)
+    for body in ({"media": "video"}, {"media": "clip", "keywords": ["x" * 41]}, {"keywords": ["a"]}):
+        assert_error(client.put(url, json=body), 422, "VALIDATION_ERROR")
+    assert_error(
+        client.put(f"/api/v1/videos/{in_review}/review/scenes/9/media", json={"media": "clip"}),
+        404,
+        "NOT_FOUND",
+    )
+    assert snapshot(PipelineState(db_url).engine) == before

@@ -1,5 +1,5 @@
-"""Uploads: sniffed types, sanitized names, size limits (413), mislabelled data (415), all-or-nothing,
-mediaMode check and tenancy; never a 500."""
+"""Uploads: sniffed types, sanitized names, size limits (413), mislabelled data (415), clips checked by
+ffprobe and decoding, all-or-nothing, mediaMode check and tenancy; never a 500."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from PIL import Image
 from media_pipeline.domain import TaskPaths
 from media_pipeline_tests.api.conftest import UPLOAD_LIMIT, LiveApi
 from media_pipeline_tests.api.support import add_jobs, assert_error
+from media_pipeline_tests.media import bad_clips
+from media_pipeline_tests.media.clips import make_clip
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
@@ -57,6 +59,24 @@ def test_upload_images_and_list_them(api: LiveApi, client: httpx.Client) -> None
     script = {"script_id": f"{task_id}-script"}
     created = client.post(f"/api/v2/videos/{task_id}/render-jobs", json=script)  # uploads present: may render
     assert created.status_code == 202, created.text
+
+
+def test_a_clip_is_stored_and_a_broken_one_refused_with_its_reason(
+    api: LiveApi, client: httpx.Client, tmp_path: Path
+) -> None:
+    task_id = _upload_task(client)
+    good = make_clip(tmp_path / "good.mp4", width=64, height=64, seconds=1.0).read_bytes()
+    broken = bad_clips.garbled(tmp_path / "broken.mp4", tmp_path).read_bytes()
+    url = f"/api/v1/videos/{task_id}/uploads"
+    refused = client.post(
+        url, files=[("files", ("a.mp4", good, "video/mp4")), ("files", ("b.mp4", broken, "video/mp4"))]
+    )
+    body = assert_error(refused, 415, "UNSUPPORTED_MEDIA_TYPE")
+    assert "upload 'b.mp4' does not decode" in body["message"]
+    assert _stored(api, task_id) == []  # all or nothing
+    stored = client.post(url, files={"files": ("a.mp4", good, "video/mp4")})
+    assert stored.status_code == 201, stored.text
+    assert [item["mime"] for item in stored.json()["items"]] == ["video/mp4"]
 
 
 @pytest.mark.parametrize(

@@ -169,6 +169,7 @@ def test_library_to_finished_videos(page: Page, console: Console, page_errors: C
         bulk = page.locator("#bulk-dialog")
         bulk.get_by_label("이미지 수").fill("0")
         bulk.get_by_label("공개 범위").select_option("unlisted")
+        bulk.get_by_label("클립 소리 유지").select_option("true")
         bulk.get_by_role("button", name="적용").click()
         expect(bulk.locator("[data-error-for=imageCount]")).to_have_text("1~30 사이의 숫자를 입력하세요.")
         bulk.get_by_label("이미지 수").fill("1")
@@ -186,6 +187,7 @@ def test_library_to_finished_videos(page: Page, console: Console, page_errors: C
             TITLES, "unlisted"
         )
         assert [jobs[title]["settings"]["mediaMode"] for title in TITLES] == ["upload", "crawl", "local"]
+        assert all(jobs[title]["settings"]["clipAudio"] for title in TITLES)
         assert jobs[TITLES[1]]["product"]["price"] == "19900"
         assert jobs[TITLES[1]]["type"] == "product"
 

@@ -1,10 +1,12 @@
 """Reviews in the browser, with the real stages run in-process (StageDriver) and DALL·E pointed at a
-loopback fake: a storyboard review with one edited line and one regenerated image (the provider called
-exactly once more, one more credit consumed), approved, then the final review approved -> published; and a
-final review rejected -> nothing published. The waiting task is in the automation tabs' review tab."""
+loopback fake: a storyboard review with one edited line, one scene switched to its still (with stock
+keywords) and one regenerated image (the provider called exactly once more, one more credit consumed),
+approved, then the final review approved -> published; and a final review rejected -> nothing published.
+The waiting task is in the automation tabs' review tab."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -112,6 +114,16 @@ def test_storyboard_review_then_final_approval_publishes(
         second.get_by_label("장면 2 내레이션").fill("A line the creator rewrote.")
         second.locator("[data-action=save-line]").click()
         expect(page.locator("#banner")).to_have_text("장면 2의 문장을 저장했습니다.")
+        first = page.locator('li.scene[data-scene="0"]')
+        expect(first.get_by_label("장면 1 화면")).to_have_value("clip")
+        first.get_by_label("장면 1 화면").select_option("still")
+        first.get_by_label("스톡 영상 검색어 (쉼표로 구분)").fill("calm, lake")
+        first.locator("[data-action=save-media]").click()
+        expect(page.locator("#banner")).to_have_text("장면 1의 화면을 저장했습니다.")
+        expect(first.get_by_label("장면 1 화면")).to_have_value("still")
+        story = console.settings.resolved_storage_root / "tasks" / task_id / "story.json"
+        scene = json.loads(story.read_text(encoding="utf-8"))["scenes"][0]
+        assert (scene["media"], scene["keywords"]) == ("still", ["calm", "lake"])
         page.locator('li.scene[data-scene="0"] [data-action=regenerate]').click()
         page.locator("dialog [data-confirm=yes]").click()
         expect(page.locator("#banner")).to_have_text("장면 1의 이미지를 다시 만들었습니다.")

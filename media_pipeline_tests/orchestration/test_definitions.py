@@ -55,6 +55,7 @@ def test_checks_on_video_and_thumbnail() -> None:
         ("video", "video_spec"),
         ("video", "video_loudness"),
         ("video", "video_captions"),
+        ("video", "video_clip_scenes"),
         ("thumbnail", "thumbnail_spec"),
     }
     loudness = defs.resolve_asset_graph().get_check_spec(

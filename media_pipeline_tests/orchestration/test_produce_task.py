@@ -92,6 +92,7 @@ def test_shortform_korean_task_end_to_end(settings, instance) -> None:
         "video_spec": True,
         "video_loudness": True,
         "video_captions": True,
+        "video_clip_scenes": True,
         "thumbnail_spec": True,
     }
     assert "\\1c&H" in paths.subtitles_ass.read_text(encoding="utf-8")  # the spoken word is highlighted

@@ -32,6 +32,7 @@ def test_webserver_shows_partitioned_assets_checks_running_sensors_and_schedules
     assert all(node["isPartitioned"] for node in nodes.values())
     assert sorted(c["name"] for c in nodes["video"]["assetChecksOrError"]["checks"]) == [
         "video_captions",
+        "video_clip_scenes",
         "video_loudness",
         "video_spec",
     ]

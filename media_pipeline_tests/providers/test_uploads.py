@@ -1,4 +1,5 @@
-"""Upload storage (untrusted names, types and sizes) and the upload image source."""
+"""Upload storage (untrusted names, types and sizes; clips checked by ffprobe and decoding) and the upload
+image source (images and clips)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,18 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from media_pipeline.domain import TaskPaths
+from media_pipeline.domain import SceneMedia, TaskPaths
 from media_pipeline.errors import PermanentError
 from media_pipeline.providers.uploads import (
     UploadImageSource,
     UploadRejectedError,
     list_uploads,
     safe_stem,
+    store_media,
     store_upload,
 )
+from media_pipeline_tests.media import bad_clips
+from media_pipeline_tests.media.clips import make_clip
 from media_pipeline_tests.providers.helpers import image_bytes, make_script, make_task
 
 LIMIT = 50_000
@@ -80,7 +84,7 @@ def test_upload_source_cycles_uploads_in_order(paths: TaskPaths) -> None:
     assert [u.name for u in list_uploads(paths)] == [first.name, second.name]
     task = make_task(mediaMode="upload")
 
-    images = UploadImageSource().produce(task, make_script(task), paths)
+    images = UploadImageSource(10).produce(task, make_script(task), paths)
 
     colours = []
     for image in images:
@@ -92,5 +96,36 @@ def test_upload_source_cycles_uploads_in_order(paths: TaskPaths) -> None:
 
 def test_upload_source_without_uploads_fails_clearly(paths: TaskPaths) -> None:
     task = make_task(mediaMode="upload")
-    with pytest.raises(PermanentError, match="upload mode needs at least one uploaded image"):
-        UploadImageSource().produce(task, make_script(task), paths)
+    with pytest.raises(PermanentError, match="upload mode needs at least one uploaded image or clip"):
+        UploadImageSource(10).produce(task, make_script(task), paths)
+
+
+def test_upload_source_shows_uploaded_clips_unless_the_scene_asks_for_a_still(
+    paths: TaskPaths, tmp_path: Path
+) -> None:
+    clip = make_clip(tmp_path / "c.mp4", width=320, height=180, seconds=1.0).read_bytes()
+    store_upload(paths, "red.png", image_bytes("PNG", (300, 300), "red"), max_bytes=LIMIT)
+    for name in ("one.mp4", "two.mp4"):
+        store_media(paths.uploads_dir, name, clip, max_bytes=LIMIT, clip_max_s=10)
+    assert [u.mime for u in list_uploads(paths)] == ["image/png", "video/mp4", "video/mp4"]
+    task = make_task(mediaMode="upload")
+    script = make_script(task)
+    still = script.scenes[2].model_copy(update={"media": SceneMedia.STILL})
+    script = script.model_copy(update={"scenes": [*script.scenes[:2], still]})
+
+    images = UploadImageSource(10).produce(task, script, paths)
+
+    assert [paths.scene_clip(i).is_file() for i in range(3)] == [False, True, False]
+    assert paths.scene_clip(1).read_bytes() == clip
+    for image in images:  # the clips' first frames, cover-fitted, are the scene images
+        with Image.open(image) as img:
+            assert img.size == (180, 320)
+
+
+def test_upload_source_gives_a_broken_clip_scene_its_still(paths: TaskPaths, tmp_path: Path) -> None:
+    paths.uploads_dir.mkdir(parents=True)
+    bad_clips.garbled(paths.uploads_dir / "broken.mp4", tmp_path)  # stored before the checks existed
+    task = make_task(mediaMode="upload")
+    images = UploadImageSource(10).produce(task, make_script(task), paths)
+    assert all(image.is_file() for image in images)
+    assert not any(paths.scene_clip(i).exists() for i in range(3))

@@ -403,3 +403,12 @@ def test_a_server_that_keeps_stalling_fails_the_attempt_then_the_next_one_publis
     assert uploaded_bytes(env) == env.files.video.read_bytes()
     assert list(env.fake.videos) == [result.video_id]
     assert "resumed" in result.detail
+
+
+def test_stock_clip_credits_reach_the_description(env: Env) -> None:
+    line = "Video by Jane Doe on Pexels: https://www.pexels.com/video/clip-1/"
+    env.files = env.files.model_copy(update={"credits": [line]})
+    env.publish(mediaMode="stock")
+    (video,) = env.fake.videos.values()
+    assert video["snippet"]["description"] == f"About it.\n\n{line}\nmedia_pipeline:task-1:1"
+    assert video["status"]["containsSyntheticMedia"] is False  # stock footage is not synthetic

@@ -39,7 +39,7 @@ const MESSAGES = {
     "bulk.cancel": "취소", "bulk.unchanged": "(변경 안 함)",
     "opt.type": "유형", "opt.mediaMode": "이미지 방식", "opt.language": "언어", "opt.voice": "음성",
     "opt.privacy": "공개 범위", "opt.targetDurationS": "길이(초)", "opt.imageCount": "이미지 수",
-    "opt.requiresApproval": "대본 승인 필요", "opt.music": "배경 음악",
+    "opt.requiresApproval": "대본 승인 필요", "opt.music": "배경 음악", "opt.clipAudio": "클립 소리 유지",
     "opt.captionPreset": "자막 스타일", "caption.classic": "기본 (하단)", "caption.shorts": "쇼츠 (단어 강조)",
     "opt.madeForKids": "아동용",
     "auto.title": "자동화", "tab.scheduled": "예약큐", "tab.script": "대본큐", "tab.images": "이미지큐",
@@ -92,6 +92,9 @@ const MESSAGES = {
     "review.decisions": "검토 기록", "review.kind.storyboard": "스토리보드", "review.kind.final": "최종 검토",
     "review.status.pending": "대기", "review.status.approved": "승인", "review.status.rejected": "반려",
     "review.by": "{user}, {when}", "review.openTask": "작업 페이지로",
+    "review.media": "장면 {n} 화면", "review.media.clip": "영상 클립", "review.media.still": "정지 이미지",
+    "review.keywords": "스톡 영상 검색어 (쉼표로 구분)", "review.saveMedia": "화면 저장",
+    "review.mediaSaved": "장면 {n}의 화면을 저장했습니다.",
   },
   en: {
     "nav.contents": "My contents", "contents.title": "My contents",
@@ -133,7 +136,7 @@ const MESSAGES = {
     "bulk.cancel": "Cancel", "bulk.unchanged": "(unchanged)",
     "opt.type": "Type", "opt.mediaMode": "Image source", "opt.language": "Language", "opt.voice": "Voice",
     "opt.privacy": "Privacy", "opt.targetDurationS": "Length (s)", "opt.imageCount": "Images",
-    "opt.requiresApproval": "Script approval", "opt.music": "Music",
+    "opt.requiresApproval": "Script approval", "opt.music": "Music", "opt.clipAudio": "Keep clip sound",
     "opt.captionPreset": "Captions", "caption.classic": "Classic (bottom)", "caption.shorts": "Shorts (word highlight)",
     "opt.madeForKids": "Made for kids",
     "auto.title": "Automation", "tab.scheduled": "Scheduled", "tab.script": "Script", "tab.images": "Images",
@@ -187,6 +190,9 @@ const MESSAGES = {
     "review.decisions": "Review record", "review.kind.storyboard": "Storyboard", "review.kind.final": "Final review",
     "review.status.pending": "Pending", "review.status.approved": "Approved", "review.status.rejected": "Rejected",
     "review.by": "{user}, {when}", "review.openTask": "Open the task page",
+    "review.media": "Scene {n} shows", "review.media.clip": "Video clip", "review.media.still": "Still image",
+    "review.keywords": "Stock clip search words (comma-separated)", "review.saveMedia": "Save media",
+    "review.mediaSaved": "Saved what scene {n} shows.",
   },
 };
 

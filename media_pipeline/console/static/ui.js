@@ -28,7 +28,7 @@ export function showError(scope, error, fallback) {
 export const STAGES = ["script", "images", "video", "thumbnail", "youtube_video"];
 export const OPTION_CHOICES = {
   type: ["shortform", "longform", "product"],
-  mediaMode: ["local", "upload", "crawl", "dalle3", "imagen3", "sora2"],
+  mediaMode: ["local", "upload", "crawl", "dalle3", "imagen3", "sora2", "stock"],
   language: ["ko", "en", "ja", "zh", "es", "fr", "de"],
   privacy: ["private", "unlisted", "public"],
   captionPreset: ["classic", "shorts"],

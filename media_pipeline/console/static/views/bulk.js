@@ -49,6 +49,7 @@ function controls(channels) {
     language: choice("language", OPTION_CHOICES.language),
     voice: h("input", { name: "voice", maxlength: 80 }),
     music: yesNo("music"),
+    clipAudio: yesNo("clipAudio"),
     privacy: choice("privacy", OPTION_CHOICES.privacy),
     publishAt: h("input", { name: "publishAt", type: "datetime-local" }),
     channelSettingId: choice("channelSettingId", channels.map((c) => c.id), (id) => channels.find((c) => c.id === id).name),
@@ -71,7 +72,7 @@ function readPartial(form, inputs, styleBoxes, product) {
       const number = Number(value);
       if (!Number.isInteger(number) || number < min || number > max) errors[key] = t("bulk.badNumber", { min, max });
       else partial[key] = number;
-    } else if (["music", "requiresApproval", "madeForKids"].includes(key)) partial[key] = value === "true";
+    } else if (["music", "clipAudio", "requiresApproval", "madeForKids"].includes(key)) partial[key] = value === "true";
     else if (key === "publishAt") partial[key] = new Date(value).toISOString();
     else if (key === "imageUrls") {
       const urls = lines(value);

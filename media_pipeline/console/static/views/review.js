@@ -1,5 +1,6 @@
 // Review page (docs/ARCHITECTURE.md §4, reviews): a storyboard review shows each scene's narration line next
-// to its image, with a line edit, a paid one-image regeneration and an upload to replace the image, then
+// to its image, with a line edit, a paid one-image regeneration, an upload to replace the image and the
+// scene's media choice (still or clip, stock keywords), then
 // approval (the video renders only after it); a final review plays the rendered video with approve/reject
 // (reject: nothing is published). Decisions list who approved or rejected and when.
 import { api, blobUrl } from "../api.js";
@@ -67,7 +68,7 @@ export function renderReview(main, taskId) {
             await load();
           });
         } }, t("review.regenerate"))),
-      h("label", { for: file.id }, t("review.upload", { n })), file, slot);
+      h("label", { for: file.id }, t("review.upload", { n })), file, mediaChoice(scene, () => card, slot), slot);
     file.addEventListener("change", () => {
       if (!file.files.length) return;
       const form = new FormData();
@@ -79,6 +80,25 @@ export function renderReview(main, taskId) {
       });
     });
     return card;
+  }
+
+  // What the scene shows (docs/ARCHITECTURE.md §8, "Clips as scene media"): its still or its clip, and the
+  // words a stock clip is searched by.
+  function mediaChoice(scene, card, slot) {
+    const n = scene.index + 1;
+    const media = h("select", { id: `media-${scene.index}`, name: "media" },
+      ["clip", "still"].map((value) => h("option", { value, selected: scene.media === value }, t(`review.media.${value}`))));
+    const words = h("input", { id: `keywords-${scene.index}`, name: "keywords", value: scene.keywords.join(", "), maxlength: 400 });
+    return h("div", { class: "scene-media" },
+      h("label", { for: media.id }, t("review.media", { n })), media,
+      h("label", { for: words.id }, t("review.keywords")), words,
+      h("span", { class: "error", role: "alert", "data-error-for": "keywords" }),
+      h("button", { type: "button", "data-action": "save-media", onclick: () => busy(card(), slot, async () => {
+        const keywords = words.value.split(",").map((word) => word.trim()).filter(Boolean);
+        await api.put(`${base}/scenes/${scene.index}/media`, { media: media.value, keywords });
+        banner(t("review.mediaSaved", { n }));
+        await load();
+      }) }, t("review.saveMedia")));
   }
 
   async function fileUrl(url) {
