@@ -85,6 +85,21 @@ def ass_escape(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class AssColours:
+    """Caption colours as ASS ``BBGGRR`` hex: the text, the spoken word's highlight (``shorts``) and the
+    outline; the defaults are white, gold and black (a brand kit may change them)."""
+
+    text: str = "FFFFFF"
+    highlight: str = "00D7FF"
+    outline: str = "000000"
+
+    @classmethod
+    def from_rgb(cls, text: str, highlight: str, outline: str) -> AssColours:
+        """Colours from ``#RRGGBB`` strings."""
+        return cls(*(f"{c[5:7]}{c[3:5]}{c[1:3]}".upper() for c in (text, highlight, outline)))
+
+
+@dataclass(frozen=True)
 class AssStyle:
     """One ``[V4+ Styles]`` line: colours are ASS ``&HAABBGGRR``; ``border_style`` 1 = outline + shadow,
     3 = opaque box; ``alignment`` is numpad-like (2 = bottom centre)."""
@@ -152,12 +167,15 @@ def write_ass(
     height: int,
     font_name: str,
     font_size: int | None = None,
+    colours: AssColours = AssColours(),
 ) -> Path:
     """Write the ``classic`` captions: bottom-centre outlined text, pre-wrapped with explicit ``\\N``."""
     layout = AssLayout.for_frame(width, height, font_size)
     style = AssStyle(
         font_name=font_name,
         font_size=layout.font_size,
+        primary=f"&H00{colours.text}",
+        outline_colour=f"&H00{colours.outline}",
         outline=layout.outline,
         shadow=layout.shadow,
         margin_l=layout.margin_h,
