@@ -14,7 +14,15 @@ from PIL import ImageFont
 
 from media_pipeline.domain import CaptionPreset, Language
 from media_pipeline.media.fonts import font_family
-from media_pipeline.media.subtitles import AssColours, AssStyle, ass_document, ass_escape, ass_event, write_ass
+from media_pipeline.media.subtitles import (
+    DEFAULT_COLOURS,
+    AssColours,
+    AssStyle,
+    ass_document,
+    ass_escape,
+    ass_event,
+    write_ass,
+)
 from media_pipeline.media.text import wrap_measured
 from media_pipeline.media.tts import Cue
 from media_pipeline.media.words import WordTime, align_words
@@ -236,7 +244,7 @@ def write_captions(
     height: int,
     font_path: Path,
     language: Language,
-    colours: AssColours = AssColours(),
+    colours: AssColours = DEFAULT_COLOURS,
 ) -> Path:
     """Write the burned-in captions of ``preset`` to ``path`` (ASS) in ``colours`` (a brand kit's)."""
     if preset is CaptionPreset.SHORTS:

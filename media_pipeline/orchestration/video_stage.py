@@ -19,10 +19,11 @@ from media_pipeline.media.captions import safe_area, write_captions
 from media_pipeline.media.hls import Rendition, transcode_hls
 from media_pipeline.media.loudness import Loudness, measure_loudness
 from media_pipeline.media.music import generate_music
-from media_pipeline.media.probe import VideoSummary, check_video, summarize
+from media_pipeline.media.probe import VideoSummary, check_video, media_duration, summarize
 from media_pipeline.media.render import RenderResult, RenderSpec, render_video
 from media_pipeline.media.subtitles import write_srt
 from media_pipeline.media.tts import Narration
+from media_pipeline.orchestration.brand_inputs import brand_inputs
 from media_pipeline.orchestration.resources import NarratorResource
 from media_pipeline.orchestration.stage_run import StageRun
 
@@ -57,9 +58,10 @@ class ProducedVideo:
             raise PermanentError("video failed its checks: " + "; ".join(problems))
 
 
-def produce_video(run: StageRun, narrator: NarratorResource, font: Path) -> ProducedVideo:
-    """Synthesize narration fitted to the target duration, write SRT/ASS (the task's caption preset),
-    render output.mp4 and validate it with ffprobe, the EBU R128 meter and the captions' safe area.
+def produce_video(run: StageRun, narrator: NarratorResource, default_font: Path) -> ProducedVideo:
+    """Synthesize narration fitted to the target duration, write SRT/ASS (the task's caption preset, or
+    its channel's brand kit: font, colours, preset, logo, intro/outro), render output.mp4 and validate it
+    with ffprobe, the EBU R128 meter and the captions' safe area.
 
     Inputs are fetched into the run's workspace (story.json and the scene images only). The narration
     cache (``narration/``) and the per-segment render cache (``segments/``) stay in the workspace and are
@@ -75,17 +77,20 @@ def produce_video(run: StageRun, narrator: NarratorResource, font: Path) -> Prod
     wanted = [paths.scene_clip(i) for i in range(len(story.scenes))] if sora else []
     clips = set(run.work.fetch_optional(*wanted))
     width, height = settings.resolution
+    brand = brand_inputs(run, default_font)
+    font = brand.font
     narration = narrator.narrate(story, settings, paths.narration_dir, paths.narration_wav)
     run.progress(NARRATION_SHARE, f"narration {narration.duration:.1f}s")
-    write_srt(narration.cues, paths.subtitles_srt)
+    write_srt(narration.cues, paths.subtitles_srt, offset=media_duration(brand.intro) if brand.intro else 0.0)
     write_captions(
-        settings.caption_preset,
+        brand.preset,
         narration.cues,
         paths.subtitles_ass,
         width=width,
         height=height,
         font_path=font,
         language=story.language,
+        colours=brand.colours,
     )
     music = generate_music(narration.duration, paths.music_wav) if settings.music else None
     spec = RenderSpec(
@@ -99,6 +104,9 @@ def produce_video(run: StageRun, narrator: NarratorResource, font: Path) -> Prod
         fonts_dir=font.parent,
         music_wav=music,
         scene_clips=[clip if clip in clips else None for clip in wanted],
+        logo=brand.logo,
+        intro=brand.intro,
+        outro=brand.outro,
     )
     result = render_video(
         spec,
@@ -125,7 +133,7 @@ def produce_video(run: StageRun, narrator: NarratorResource, font: Path) -> Prod
             paths.subtitles_ass,
             (width, height),
             settings.fps,
-            safe_area(settings.caption_preset),
+            safe_area(brand.preset),
             font.parent,
         ),
     )
