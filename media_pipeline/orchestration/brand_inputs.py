@@ -27,8 +27,9 @@ class BrandInputs:
     thumbnail_layout: ThumbnailLayout = ThumbnailLayout.BAND
 
 
-def brand_inputs(run: StageRun, default_font: Path) -> BrandInputs:
-    """The task's channel's kit (the task's own preset and ``default_font`` where the kit has none)."""
+def brand_inputs(run: StageRun, default_font: Path, *, clips: bool = True) -> BrandInputs:
+    """The task's channel's kit (the task's own preset and ``default_font`` where the kit has none);
+    the intro and outro are fetched only with ``clips``."""
     settings = run.spec.settings
     found = run.state.brand_kit(run.spec.task_id, settings.channel_setting_id) if run.state else None
     if found is None:
@@ -42,8 +43,8 @@ def brand_inputs(run: StageRun, default_font: Path) -> BrandInputs:
         colours=AssColours.from_rgb(kit.text_colour, kit.highlight_colour, kit.outline_colour),
         preset=kit.caption_preset or settings.caption_preset,
         logo=Logo(logo, kit.logo_placement) if logo else None,
-        intro=_fetch(run, kit, BrandFile.INTRO, folder),
-        outro=_fetch(run, kit, BrandFile.OUTRO, folder),
+        intro=_fetch(run, kit, BrandFile.INTRO, folder) if clips else None,
+        outro=_fetch(run, kit, BrandFile.OUTRO, folder) if clips else None,
         thumbnail_layout=kit.thumbnail_layout,
     )
 
