@@ -67,7 +67,16 @@ def png_logo(colour: tuple[int, int, int] = (255, 0, 0), size: tuple[int, int] =
 
 def make_clip(path: Path, seconds: float, *, size: str = "640x360", tone: bool = True) -> Path:
     """An MP4 clip of ``seconds`` (a test pattern; a 440 Hz tone when ``tone``)."""
-    cmd = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=30:duration={seconds}"]
+    cmd = [
+        "ffmpeg",
+        "-v",
+        "error",
+        "-y",
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc2=size={size}:rate=30:duration={seconds}",
+    ]
     if tone:
         cmd += ["-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}", "-c:a", "aac"]
     cmd += ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-shortest", str(path)]
