@@ -94,7 +94,7 @@ class BrandKits:
         if kind is BrandFile.LOGO:
             extension = check_logo(data)
             return StoredBrandFile(
-                key=brand_key(channel_setting_id, kind, extension), size=size, imageFormat=extension
+                key=brand_key(channel_setting_id, kind, extension), size=size, image_format=extension
             )
         sniffed = sniff_clip_type(data[:64])
         if sniffed is None:  # sniffed before ffprobe reads it: no playlists or other demuxers
@@ -107,7 +107,7 @@ class BrandKits:
             local.write_bytes(data)
             duration = check_clip(local)
         return StoredBrandFile(
-            key=brand_key(channel_setting_id, kind, extension), size=size, durationS=round(duration, 3)
+            key=brand_key(channel_setting_id, kind, extension), size=size, duration_s=round(duration, 3)
         )
 
     def preview(self, channel_setting_id: str, kit: BrandKit | None = None) -> bytes:
