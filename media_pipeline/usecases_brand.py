@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from media_pipeline.domain import CaptionPreset
-from media_pipeline.domain.brand import BrandFile, BrandKit, StoredBrandFile, brand_key
+from media_pipeline.domain.brand import BrandFile, BrandKit, StoredBrandFile, brand_key, brand_prefix
 from media_pipeline.errors import PermanentError
 from media_pipeline.media.brand import Logo, PreviewInputs, render_preview
 from media_pipeline.media.brand_files import BrandFileInvalid, check_clip, check_font, check_logo
@@ -84,6 +84,21 @@ class BrandKits:
             self.storage.delete([previous])
         files = {**current.files, kind: stored}
         return self.channels.put_brand_kit(channel_setting_id, current.model_copy(update={"files": files}))
+
+    def remove_file(self, channel_setting_id: str, kind: BrandFile) -> BrandKit:
+        """Remove the kit's ``kind`` file (the default font, no logo, no intro/outro from then on)."""
+        current = self.channels.brand_kit(channel_setting_id)
+        key = current.file_key(kind)
+        if key is None:
+            return current
+        files = {name: stored for name, stored in current.files.items() if name is not kind}
+        kit = self.channels.put_brand_kit(channel_setting_id, current.model_copy(update={"files": files}))
+        self.storage.delete([key])
+        return kit
+
+    def forget(self, channel_setting_id: str) -> None:
+        """Delete every stored file of a channel that was just deleted (its kit went with its row)."""
+        self.storage.delete(self.storage.list_keys(brand_prefix(channel_setting_id)))
 
     def _checked(self, channel_setting_id: str, kind: BrandFile, data: bytes) -> StoredBrandFile:
         size = len(data)

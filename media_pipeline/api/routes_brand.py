@@ -52,6 +52,13 @@ def upload_brand_file(
         return context.brand_kits(owner).upload(channel_setting_id, kind, file.file)
 
 
+@router.delete("/files/{kind}", summary="Remove one of the kit's files")
+def delete_brand_file(
+    channel_setting_id: ChannelSettingId, kind: Kind, context: Context, owner: WriteOwner
+) -> BrandKit:
+    return context.brand_kits(owner).remove_file(channel_setting_id, kind)
+
+
 @router.post(
     "/preview",
     response_class=Response,

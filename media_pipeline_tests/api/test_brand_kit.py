@@ -119,10 +119,28 @@ def test_uploads_are_stored_under_channel_keys_and_preview_shows_the_logo(
     assert red > 200 and green < 60 and blue < 60, inside_logo
 
 
+def test_removing_a_file_and_deleting_the_channel_remove_the_stored_files(
+    api: LiveApi, client: httpx.Client
+) -> None:
+    channel = _channel(client)
+    storage = open_storage(api.settings)
+    assert _upload(client, channel, "logo", "l.png", png_logo()).status_code == 200
+    assert _upload(client, channel, "font", "f.ttf", hangul_font()).status_code == 200
+    removed = client.delete(f"/api/channels/{channel}/brand-kit/files/logo")
+    assert (removed.status_code, sorted(removed.json()["files"])) == (200, ["font"])
+    assert storage.list_keys(f"channels/{channel}") == [f"channels/{channel}/brand/font.ttf"]
+    assert client.delete(f"/api/channels/{channel}").status_code == 204
+    assert storage.list_keys(f"channels/{channel}") == []
+
+
 def test_another_workspace_cannot_see_or_change_a_kit(api: LiveApi, client: httpx.Client) -> None:
     channel = _channel(client)
+    assert _upload(client, channel, "logo", "l.png", png_logo()).status_code == 200
     with api.client(Owner("user-9", "another-workspace")) as stranger:
         assert_error(stranger.get(f"/api/channels/{channel}/brand-kit"), 404, "NOT_FOUND")
         assert_error(stranger.put(f"/api/channels/{channel}/brand-kit", json={}), 404, "NOT_FOUND")
         assert_error(_upload(stranger, channel, "logo", "l.png", png_logo()), 404, "NOT_FOUND")
         assert_error(stranger.post(f"/api/channels/{channel}/brand-kit/preview"), 404, "NOT_FOUND")
+        assert_error(stranger.delete(f"/api/channels/{channel}/brand-kit/files/logo"), 404, "NOT_FOUND")
+        assert_error(stranger.delete(f"/api/channels/{channel}"), 404, "NOT_FOUND")
+    assert client.get(f"/api/channels/{channel}/brand-kit").json()["files"]["logo"]["imageFormat"] == "png"
