@@ -1,4 +1,4 @@
-// Labels of the brand kit panel (views/brandkit.js).
+// Labels of the brand kit panel (views/brandkit.js) and of its audit log action (views/admin.js).
 import { addMessages } from "../i18n.js";
 
 addMessages({
@@ -16,6 +16,7 @@ addMessages({
     "brand.layout": "썸네일 배치", "brand.layout.band": "가운데 띠", "brand.layout.top": "위", "brand.layout.bottom": "아래",
     "brand.save": "저장", "brand.saved": "브랜드 키트를 저장했습니다.", "brand.preview": "3초 미리보기",
     "brand.previewing": "미리보기를 만드는 중…", "brand.close": "닫기",
+    "audit.channel.brand_kit": "브랜드 키트 변경",
   },
   en: {
     "brand.open": "Brand kit", "brand.title": "Brand kit: {name}",
@@ -31,5 +32,6 @@ addMessages({
     "brand.layout": "Thumbnail layout", "brand.layout.band": "Centre band", "brand.layout.top": "Top", "brand.layout.bottom": "Bottom",
     "brand.save": "Save", "brand.saved": "Brand kit saved.", "brand.preview": "3-second preview",
     "brand.previewing": "Rendering the preview…", "brand.close": "Close",
+    "audit.channel.brand_kit": "Brand kit changed",
   },
 });
