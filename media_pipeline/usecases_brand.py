@@ -4,6 +4,7 @@ files (checked, stored under channel-scoped keys the server derives) and render 
 from __future__ import annotations
 
 import tempfile
+import threading
 from pathlib import Path
 from typing import BinaryIO
 
@@ -26,6 +27,9 @@ MAX_BYTES = {
     BrandFile.INTRO: 50 * 1024 * 1024,
     BrandFile.OUTRO: 50 * 1024 * 1024,
 }
+
+# Previews render on the API's own CPUs: one at a time per process, later requests wait their turn.
+_PREVIEW_SLOT = threading.Lock()
 
 
 class BrandFileTooLarge(PermanentError):
@@ -115,9 +119,7 @@ class BrandKits:
         if sniffed is None:  # sniffed before ffprobe reads it: no playlists or other demuxers
             raise BrandFileInvalid("the clip is not an MP4, MOV or WebM video")
         extension = sniffed[1].lstrip(".")
-        with tempfile.TemporaryDirectory(
-            prefix="media-pipeline-brand-", dir=self.settings.scratch_dir
-        ) as tmp:
+        with self._scratch() as tmp:
             local = Path(tmp) / f"clip.{extension}"
             local.write_bytes(data)
             duration = check_clip(local)
@@ -125,13 +127,20 @@ class BrandKits:
             key=brand_key(channel_setting_id, kind, extension), size=size, duration_s=round(duration, 3)
         )
 
+    def _scratch(self) -> tempfile.TemporaryDirectory[str]:
+        """A temporary folder under the configured scratch folder (created if missing)."""
+        if self.settings.scratch_dir is not None:
+            self.settings.scratch_dir.mkdir(parents=True, exist_ok=True)
+        return tempfile.TemporaryDirectory(prefix="media-pipeline-brand-", dir=self.settings.scratch_dir)
+
     def preview(self, channel_setting_id: str, kit: BrandKit | None = None) -> bytes:
         """A 3-second MP4 of ``kit``'s settings (default: the saved kit) with the saved font and logo."""
         saved = self.channels.brand_kit(channel_setting_id)
         kit = (kit or saved).model_copy(update={"files": saved.files})
-        with tempfile.TemporaryDirectory(
-            prefix="media-pipeline-brand-", dir=self.settings.scratch_dir
-        ) as tmp:
+        with (
+            _PREVIEW_SLOT,
+            self._scratch() as tmp,
+        ):
             work = Path(tmp)
             font_key, logo_key = kit.file_key(BrandFile.FONT), kit.file_key(BrandFile.LOGO)
             font = (
