@@ -65,6 +65,13 @@ def png_logo(colour: tuple[int, int, int] = (255, 0, 0), size: tuple[int, int] =
     return buffer.getvalue()
 
 
+def audio_only_mp4(path: Path, seconds: float = 1.0) -> Path:
+    """An MP4 with a tone and no video stream."""
+    cmd = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}"]
+    run_process([*cmd, "-c:a", "aac", "-f", "mp4", str(path)], on_line=lambda _line: None, timeout=120)
+    return path
+
+
 def make_clip(path: Path, seconds: float, *, size: str = "640x360", tone: bool = True) -> Path:
     """An MP4 clip of ``seconds`` (a test pattern; a 440 Hz tone when ``tone``)."""
     cmd = [

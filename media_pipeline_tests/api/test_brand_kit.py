@@ -14,7 +14,7 @@ from media_pipeline.storage import open_storage
 from media_pipeline.store import Owner
 from media_pipeline_tests.api.conftest import LiveApi
 from media_pipeline_tests.api.support import assert_error
-from media_pipeline_tests.brand_support import hangul_font, latin_font, make_clip, png_logo
+from media_pipeline_tests.brand_support import audio_only_mp4, hangul_font, latin_font, make_clip, png_logo
 
 
 def _channel(client: httpx.Client) -> str:
@@ -27,7 +27,9 @@ def _upload(client: httpx.Client, channel: str, kind: str, name: str, data: byte
     return client.post(f"/api/channels/{channel}/brand-kit/files/{kind}", files={"file": (name, data)})
 
 
-def test_bad_files_are_refused_with_a_clear_message(api: LiveApi, client: httpx.Client) -> None:
+def test_bad_files_are_refused_with_a_clear_message(
+    api: LiveApi, client: httpx.Client, tmp_path: Path
+) -> None:
     channel = _channel(client)
     error = assert_error(_upload(client, channel, "font", "latin.ttf", latin_font()), 422, "VALIDATION_ERROR")
     assert "lacks Hangul" in error["message"] and "2350 of the 2350 KS X 1001" in error["message"]
@@ -40,6 +42,12 @@ def test_bad_files_are_refused_with_a_clear_message(api: LiveApi, client: httpx.
     assert "not a PNG or JPEG" in error["message"]
     error = assert_error(_upload(client, channel, "intro", "intro.mp4", png_logo()), 422, "VALIDATION_ERROR")
     assert "not an MP4, MOV or WebM" in error["message"]
+    silent_picture = audio_only_mp4(tmp_path / "a.mp4").read_bytes()
+    error = assert_error(_upload(client, channel, "intro", "a.mp4", silent_picture), 422, "VALIDATION_ERROR")
+    assert "no video stream" in error["message"]
+    long_clip = make_clip(tmp_path / "long.mp4", 16, size="64x36", tone=False).read_bytes()
+    error = assert_error(_upload(client, channel, "outro", "long.mp4", long_clip), 422, "VALIDATION_ERROR")
+    assert "at most 15 s" in error["message"]
     assert_error(_upload(client, channel, "subtitles", "x.ttf", hangul_font()), 422, "VALIDATION_ERROR")
     assert client.get(f"/api/channels/{channel}/brand-kit").json()["files"] == {}
     assert open_storage(api.settings).list_keys(f"channels/{channel}") == []
