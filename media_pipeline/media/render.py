@@ -245,8 +245,8 @@ def split_scenes(counts: list[int], fps: int) -> list[Piece]:
 
 def plan_segments(spec: RenderSpec, work_dir: Path, narration_s: float) -> list[Segment]:
     """The scenes' segments (long scenes split, see :func:`split_scenes`), each named by a hash of its inputs
-    (image bytes, frames, size, fps, motion, its own subtitle cues, fonts, encoder settings), so unchanged
-    segments are reused."""
+    (image and logo bytes, frames, size, fps, motion, its own subtitle cues, font files, encoder settings),
+    so unchanged segments are reused."""
     codec = {"c:v": "libx264", "preset": spec.preset, "crf": spec.crf, "x264-params": X264_PARAMS}
     codec["pix_fmt"] = "yuv420p"
     pieces = split_scenes(_scene_frames(spec, narration_s), spec.fps)
@@ -254,6 +254,10 @@ def plan_segments(spec: RenderSpec, work_dir: Path, narration_s: float) -> list[
     starts = bounds[:-1]
     windows = [(start / spec.fps, end / spec.fps) for start, end in itertools.pairwise(bounds)]
     subtitles = split_ass(spec.subtitles_ass, windows, work_dir, SUBTITLES_PREFIX)
+    # A brand kit's font replaced by another of the same family changes no argv: its bytes are in the key.
+    fonts = (
+        [file_sha256(p) for p in sorted(spec.fonts_dir.iterdir()) if p.is_file()] if spec.fonts_dir else []
+    )
     segments = []
     for index, (piece, start) in enumerate(zip(pieces, starts, strict=True)):
         clip = _scene_clip(spec, piece.scene)
@@ -267,6 +271,7 @@ def plan_segments(spec: RenderSpec, work_dir: Path, narration_s: float) -> list[
             "version": FILTER_VERSION,
             "image": file_sha256(image),
             "logo": file_sha256(spec.logo.path) if spec.logo else None,
+            "fonts": fonts,
             "subtitles": file_sha256(subtitles[index]),
             "size": [spec.width, spec.height],
             "argv": _segment_output(named, piece.count, codec, "segment.mp4").get_args(),

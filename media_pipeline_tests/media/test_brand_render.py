@@ -1,5 +1,6 @@
 """A brand kit in a real render: the kit's font named in the ASS and drawn in its colour, the logo in its
-corner on every sampled frame, intro and outro joined (lengths add up, sound still at -14 LUFS)."""
+corner on every sampled frame, intro and outro joined (lengths add up, sound still at -14 LUFS); the font's
+bytes are part of the segment cache key."""
 
 from __future__ import annotations
 
@@ -11,13 +12,14 @@ from PIL import Image
 from media_pipeline.domain import CaptionPreset, Language
 from media_pipeline.domain.brand import Corner, LogoPlacement
 from media_pipeline.media.brand import LOGO_MARGIN, Logo, logo_width
+from media_pipeline.media.brand_files import ks_x_1001_syllables
 from media_pipeline.media.captions import write_captions
 from media_pipeline.media.loudness import measure_loudness
 from media_pipeline.media.probe import check_video, summarize
 from media_pipeline.media.process import run_process
-from media_pipeline.media.render import render_video
+from media_pipeline.media.render import plan_segments, render_video
 from media_pipeline.media.subtitles import AssColours
-from media_pipeline_tests.brand_support import hangul_font, make_clip, png_logo
+from media_pipeline_tests.brand_support import LATIN, box_font, hangul_font, make_clip, png_logo
 
 from .clips import ffmpeg_cmd
 from .conftest import TinyTask
@@ -103,3 +105,23 @@ def test_intro_and_outro_lengths_add_up_and_loudness_holds(
     assert summary.audio_duration is not None and abs(summary.audio_duration - expected) < 0.15
     loudness = measure_loudness(video)
     assert abs(loudness.integrated_lufs + 14) <= 1, loudness
+
+
+def test_a_replaced_font_of_the_same_family_renders_the_segments_again(
+    tiny_task: TinyTask, tmp_path: Path
+) -> None:
+    names = []
+    for index, font in enumerate(
+        (hangul_font("KitBoxes"), box_font("KitBoxes", LATIN + ks_x_1001_syllables()[:-1]))
+    ):
+        fonts = tmp_path / f"fonts{index}"
+        fonts.mkdir()
+        (fonts / "font.ttf").write_bytes(font)
+        spec = tiny_task.render_spec(fonts_dir=fonts)
+        names.append(
+            [
+                segment.path.name
+                for segment in plan_segments(spec, tmp_path / "work", tiny_task.narration.duration)
+            ]
+        )
+    assert len(names[0]) == len(names[1]) and not set(names[0]) & set(names[1])
