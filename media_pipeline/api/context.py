@@ -35,6 +35,7 @@ from media_pipeline.store import (
     job_id,
 )
 from media_pipeline.usecases import UseCases
+from media_pipeline.usecases_brand import BrandKits
 from media_pipeline.usecases_library import LibraryCommands
 
 QUEUE_ID_CACHE_SIZE = 10_000
@@ -103,6 +104,10 @@ class ApiContext:
     def channels(self, owner: Owner) -> ChannelService:
         """The owner's workspace channel settings."""
         return ChannelService(self.engine, owner, clock=self.clock, settings=self.settings)
+
+    def brand_kits(self, owner: Owner) -> BrandKits:
+        """The brand kits of the owner's workspace channels."""
+        return BrandKits(self.channels(owner), self.storage, self.settings)
 
     def user_contents(self, owner: Owner) -> UserContentService:
         """The owner's contents ("my contents")."""

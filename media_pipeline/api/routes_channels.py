@@ -49,8 +49,10 @@ def set_default_channel(
     "/{channelSettingId}",
     status_code=204,
     response_class=Response,
-    summary="Disconnect a channel: its token is revoked at Google and deleted with the channel setting",
+    summary="Disconnect a channel: its token is revoked at Google and deleted with the channel setting and "
+    "its brand kit's files",
 )
 def delete_channel(channel_setting_id: ChannelSettingId, context: Context, owner: WriteOwner) -> Response:
-    connections(context).disconnect(owner, channel_setting_id)
+    connections(context).disconnect(owner, channel_setting_id)  # NotFound for another workspace's channel
+    context.brand_kits(owner).forget(channel_setting_id)
     return Response(status_code=204)

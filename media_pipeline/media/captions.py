@@ -4,6 +4,7 @@ lines per page, lines broken only between words (Korean 어절)."""
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -13,7 +14,15 @@ from PIL import ImageFont
 
 from media_pipeline.domain import CaptionPreset, Language
 from media_pipeline.media.fonts import font_family
-from media_pipeline.media.subtitles import AssStyle, ass_document, ass_escape, ass_event, write_ass
+from media_pipeline.media.subtitles import (
+    DEFAULT_COLOURS,
+    AssColours,
+    AssStyle,
+    ass_document,
+    ass_escape,
+    ass_event,
+    write_ass,
+)
 from media_pipeline.media.text import wrap_measured
 from media_pipeline.media.tts import Cue
 from media_pipeline.media.words import WordTime, align_words
@@ -53,6 +62,7 @@ class ShortsLook:
     outline: float = 0.1
     text: str = "FFFFFF"  # white, as ASS BBGGRR hex
     highlight: str = "00D7FF"  # gold
+    outline_colour: str = "000000"
     bottom: float = 0.30  # the lowest line's bottom sits this far above the frame's bottom
     max_lines: int = 2
     safe_area: SafeArea = SHORTS_SAFE_AREA
@@ -157,6 +167,7 @@ class ShortsLayout:
             font_name=font_name,
             font_size=self.font_size,
             primary=f"&H00{self.look.text}",
+            outline_colour=f"&H00{self.look.outline_colour}",
             outline=self.outline,
             shadow=0,
             margin_l=self.margin_l,
@@ -233,10 +244,16 @@ def write_captions(
     height: int,
     font_path: Path,
     language: Language,
+    colours: AssColours = DEFAULT_COLOURS,
 ) -> Path:
-    """Write the burned-in captions of ``preset`` to ``path`` (ASS)."""
+    """Write the burned-in captions of ``preset`` to ``path`` (ASS) in ``colours`` (a brand kit's)."""
     if preset is CaptionPreset.SHORTS:
-        return write_shorts_ass(
-            cues, path, width=width, height=height, font_path=font_path, language=language
+        look = dataclasses.replace(
+            SHORTS, text=colours.text, highlight=colours.highlight, outline_colour=colours.outline
         )
-    return write_ass(cues, path, width=width, height=height, font_name=font_family(font_path))
+        return write_shorts_ass(
+            cues, path, width=width, height=height, font_path=font_path, language=language, look=look
+        )
+    return write_ass(
+        cues, path, width=width, height=height, font_name=font_family(font_path), colours=colours
+    )

@@ -28,6 +28,7 @@ from ffmpeg.nodes import OutputStream, Stream
 from media_pipeline.errors import PermanentError
 from media_pipeline.fsutil import atomic_path, remove_temp_files, write_bytes_atomic
 from media_pipeline.media.ass_split import split_ass
+from media_pipeline.media.brand import Logo, bookend, overlay_logo
 from media_pipeline.media.clip_audio import clip_sound_track
 from media_pipeline.media.clips import clip_picture
 from media_pipeline.media.ffgraph import run_graph
@@ -79,6 +80,11 @@ class RenderSpec:
     scene_clips: list[Path | None] = field(default_factory=list)
     clip_audio: bool = False
     """Mix the clips' own sound under the narration (ducked like music) instead of dropping it."""
+    logo: Logo | None = None
+    """A brand kit's watermark, drawn under the captions of every segment."""
+    intro: Path | None = None
+    outro: Path | None = None
+    """A brand kit's clips, joined before and after the rendered video."""
     crf: int = 23
     preset: str = "veryfast"
 
@@ -98,6 +104,9 @@ class RenderSpec:
             raise PermanentError(f"{len(self.scene_clips)} scene clips for {len(self.scene_images)} scenes")
         clips = [clip for clip in self.scene_clips if clip is not None]
         inputs = [*self.scene_images, *clips, self.narration_wav, self.subtitles_ass]
+        inputs += [path for path in (self.intro, self.outro) if path is not None]
+        if self.logo is not None:
+            inputs.append(self.logo.path)
         if self.music_wav is not None:
             inputs.append(self.music_wav)
         missing = [str(path) for path in inputs if not path.is_file()]
@@ -200,6 +209,11 @@ def burn_subtitles(spec: RenderSpec, video: Stream, start_frame: int, subtitles_
     )
 
 
+def _branded(spec: RenderSpec, video: Stream, logo_input: str | None) -> Stream:
+    """``video`` with the brand kit's logo, if the spec has one (``logo_input`` names its file)."""
+    return video if spec.logo is None else overlay_logo(video, spec.logo, spec.width, logo_input)
+
+
 def _segment_output(video: Stream, frames: int, codec: dict[str, Any], out: str) -> OutputStream:
     encode = {"frames:v": frames, **codec, "threads": SEGMENT_THREADS, "an": None, "f": "mp4"}
     return ffmpeg.output(video, out, **encode).global_args("-filter_complex_threads", str(SEGMENT_THREADS))
@@ -235,8 +249,8 @@ def split_scenes(counts: list[int], fps: int) -> list[Piece]:
 
 def plan_segments(spec: RenderSpec, work_dir: Path, narration_s: float) -> list[Segment]:
     """The scenes' segments (long scenes split, see :func:`split_scenes`), each named by a hash of its inputs
-    (image bytes, frames, size, fps, motion, its own subtitle cues, fonts, encoder settings), so unchanged
-    segments are reused."""
+    (image and logo bytes, frames, size, fps, motion, its own subtitle cues, font files, encoder settings),
+    so unchanged segments are reused."""
     codec = {"c:v": "libx264", "preset": spec.preset, "crf": spec.crf, "x264-params": X264_PARAMS}
     codec["pix_fmt"] = "yuv420p"
     pieces = split_scenes(_scene_frames(spec, narration_s), spec.fps)
@@ -244,23 +258,31 @@ def plan_segments(spec: RenderSpec, work_dir: Path, narration_s: float) -> list[
     starts = bounds[:-1]
     windows = [(start / spec.fps, end / spec.fps) for start, end in itertools.pairwise(bounds)]
     subtitles = split_ass(spec.subtitles_ass, windows, work_dir, SUBTITLES_PREFIX)
+    # A brand kit's font replaced by another of the same family changes no argv: its bytes are in the key.
+    fonts = (
+        [file_sha256(p) for p in sorted(spec.fonts_dir.iterdir()) if p.is_file()] if spec.fonts_dir else []
+    )
     segments = []
     for index, (piece, start) in enumerate(zip(pieces, starts, strict=True)):
         clip = _scene_clip(spec, piece.scene)
         image = clip or spec.scene_images[piece.scene]
         picture = _clip if clip else _kenburns
         # The argv of the segment with file names only: everything but the input files' bytes.
-        named = burn_subtitles(spec, picture(spec, piece, "image"), start, subtitles[index].name)
+        named = burn_subtitles(
+            spec, _branded(spec, picture(spec, piece, "image"), "logo"), start, subtitles[index].name
+        )
         key_source = {
             "version": FILTER_VERSION,
             "image": file_sha256(image),
+            "logo": file_sha256(spec.logo.path) if spec.logo else None,
+            "fonts": fonts,
             "subtitles": file_sha256(subtitles[index]),
             "size": [spec.width, spec.height],
             "argv": _segment_output(named, piece.count, codec, "segment.mp4").get_args(),
         }
         key = hashlib.sha256(json.dumps(key_source, sort_keys=True).encode()).hexdigest()[:24]
         motion = picture(spec, piece, str(image))
-        video = burn_subtitles(spec, motion, start, str(subtitles[index].resolve()))
+        video = burn_subtitles(spec, _branded(spec, motion, None), start, str(subtitles[index].resolve()))
         path = work_dir / f"{SEGMENT_PREFIX}{index:02d}-{key}.mp4"
         seconds = piece.count / spec.fps
         segments.append(
@@ -383,8 +405,13 @@ def render_video(
     master, loudness = master_audio(spec.narration_wav, spec.music_wav, work_dir, clip_sound)
     if clip_sound is not None:
         clip_sound.unlink()
-    with atomic_path(out) as tmp:
+    bookended = spec.intro is not None or spec.outro is not None
+    main = work_dir / "main.mp4" if bookended else out
+    with atomic_path(main) as tmp:
         _final_pass(concat, master, tmp, meter)
+    if bookended:  # the brand kit's intro and outro (docs/ARCHITECTURE.md §9, "Brand kits")
+        bookend(main, spec.intro, spec.outro, out, fps=spec.fps, audio=AUDIO_CODEC)
+        main.unlink()
     meter.finish()
     _prune(work_dir, segments)
     return RenderResult(

@@ -41,12 +41,16 @@ def ass_time(seconds: float) -> str:
     return f"{h:d}:{m:02d}:{s:02d}.{cs:02d}"
 
 
-def write_srt(cues: Iterable[Cue], path: Path, *, max_units: int = SRT_LINE_UNITS) -> Path:
-    """Write numbered SRT cues (lines pre-wrapped to ``max_units``) to ``path`` atomically."""
+def write_srt(
+    cues: Iterable[Cue], path: Path, *, max_units: int = SRT_LINE_UNITS, offset: float = 0.0
+) -> Path:
+    """Write numbered SRT cues (lines pre-wrapped to ``max_units``, times shifted by ``offset`` seconds,
+    e.g. a brand kit's intro) to ``path`` atomically."""
     blocks = []
     for number, cue in enumerate(cues, start=1):
         lines = "\n".join(wrap_text(cue.text, max_units))
-        blocks.append(f"{number}\n{srt_time(cue.start)} --> {srt_time(cue.end)}\n{lines}\n")
+        start, end = srt_time(cue.start + offset), srt_time(cue.end + offset)
+        blocks.append(f"{number}\n{start} --> {end}\n{lines}\n")
     return write_bytes_atomic(path, "\n".join(blocks).encode("utf-8"))
 
 
@@ -82,6 +86,24 @@ def ass_escape(text: str) -> str:
     """Literal text for an ASS event (no override blocks or escapes from user text)."""
     text = " ".join(text.split())
     return text.replace("\\", "\u29f5").replace("{", "(").replace("}", ")")
+
+
+@dataclass(frozen=True)
+class AssColours:
+    """Caption colours as ASS ``BBGGRR`` hex: the text, the spoken word's highlight (``shorts``) and the
+    outline; the defaults are white, gold and black (a brand kit may change them)."""
+
+    text: str = "FFFFFF"
+    highlight: str = "00D7FF"
+    outline: str = "000000"
+
+    @classmethod
+    def from_rgb(cls, text: str, highlight: str, outline: str) -> AssColours:
+        """Colours from ``#RRGGBB`` strings."""
+        return cls(*(f"{c[5:7]}{c[3:5]}{c[1:3]}".upper() for c in (text, highlight, outline)))
+
+
+DEFAULT_COLOURS = AssColours()
 
 
 @dataclass(frozen=True)
@@ -152,12 +174,15 @@ def write_ass(
     height: int,
     font_name: str,
     font_size: int | None = None,
+    colours: AssColours = DEFAULT_COLOURS,
 ) -> Path:
     """Write the ``classic`` captions: bottom-centre outlined text, pre-wrapped with explicit ``\\N``."""
     layout = AssLayout.for_frame(width, height, font_size)
     style = AssStyle(
         font_name=font_name,
         font_size=layout.font_size,
+        primary=f"&H00{colours.text}",
+        outline_colour=f"&H00{colours.outline}",
         outline=layout.outline,
         shadow=layout.shadow,
         margin_l=layout.margin_h,

@@ -254,15 +254,20 @@ def thumbnail(
     when no scene image fits (missing or unreadable), from a frame cut from the video."""
     from media_pipeline.media.probe import check_thumbnail
     from media_pipeline.media.thumbnail import make_thumbnail
+    from media_pipeline.orchestration.brand_inputs import brand_inputs
 
     with stage_run(context, storage, app_db, Stage.THUMBNAIL) as run, tempfile.TemporaryDirectory() as tmp:
         source = _thumbnail_source(run, Path(tmp))
+        brand = brand_inputs(
+            run, storage.font(), clips=False
+        )  # the channel's font and layout (ARCHITECTURE §9)
         out = make_thumbnail(
             source,
             run.spec.title,
             run.paths.thumbnail_jpg,
             vertical=run.spec.settings.vertical,
-            font=storage.font(),
+            font=brand.font,
+            layout=brand.thumbnail_layout,
         )
         size, problems = check_thumbnail(out, vertical=run.spec.settings.vertical)
         run.work.publish([out])

@@ -21,10 +21,11 @@ from media_pipeline.media.clip_check import usable_clips
 from media_pipeline.media.hls import Rendition, transcode_hls
 from media_pipeline.media.loudness import Loudness, measure_loudness
 from media_pipeline.media.music import generate_music
-from media_pipeline.media.probe import VideoSummary, check_video, summarize
+from media_pipeline.media.probe import VideoSummary, check_video, media_duration, summarize
 from media_pipeline.media.render import RenderResult, RenderSpec, render_video
 from media_pipeline.media.subtitles import write_srt
 from media_pipeline.media.tts import Narration
+from media_pipeline.orchestration.brand_inputs import brand_inputs
 from media_pipeline.orchestration.resources import NarratorResource
 from media_pipeline.orchestration.stage_run import StageRun
 
@@ -61,10 +62,13 @@ class ProducedVideo:
             raise PermanentError("video failed its checks: " + "; ".join(problems))
 
 
-def produce_video(run: StageRun, narrator: NarratorResource, font: Path, clip_max_s: float) -> ProducedVideo:
-    """Synthesize narration fitted to the target duration, write SRT/ASS (the task's caption preset),
-    render output.mp4 and validate it with ffprobe, the EBU R128 meter and the captions' safe area. Scene
-    clips longer than ``clip_max_s`` (or not decodable) fall back to the scene's still.
+def produce_video(
+    run: StageRun, narrator: NarratorResource, default_font: Path, clip_max_s: float
+) -> ProducedVideo:
+    """Synthesize narration fitted to the target duration, write SRT/ASS (the task's caption preset, or
+    its channel's brand kit: font, colours, preset, logo, intro/outro), render output.mp4 and validate it
+    with ffprobe, the EBU R128 meter and the captions' safe area. Scene clips longer than ``clip_max_s``
+    (or not decodable) fall back to the scene's still.
 
     Inputs are fetched into the run's workspace (story.json and the scene images only). The narration
     cache (``narration/``) and the per-segment render cache (``segments/``) stay in the workspace and are
@@ -87,17 +91,20 @@ def produce_video(run: StageRun, narrator: NarratorResource, font: Path, clip_ma
         [clip if clip in present else None for clip in wanted], max_seconds=clip_max_s
     )
     width, height = settings.resolution
+    brand = brand_inputs(run, default_font)
+    font = brand.font
     narration = narrator.narrate(story, settings, paths.narration_dir, paths.narration_wav)
     run.progress(NARRATION_SHARE, f"narration {narration.duration:.1f}s")
-    write_srt(narration.cues, paths.subtitles_srt)
+    write_srt(narration.cues, paths.subtitles_srt, offset=media_duration(brand.intro) if brand.intro else 0.0)
     write_captions(
-        settings.caption_preset,
+        brand.preset,
         narration.cues,
         paths.subtitles_ass,
         width=width,
         height=height,
         font_path=font,
         language=story.language,
+        colours=brand.colours,
     )
     music = generate_music(narration.duration, paths.music_wav) if settings.music else None
     spec = RenderSpec(
@@ -112,6 +119,9 @@ def produce_video(run: StageRun, narrator: NarratorResource, font: Path, clip_ma
         music_wav=music,
         scene_clips=scene_clips,
         clip_audio=settings.clip_audio,
+        logo=brand.logo,
+        intro=brand.intro,
+        outro=brand.outro,
     )
     result = render_video(
         spec,
@@ -138,7 +148,7 @@ def produce_video(run: StageRun, narrator: NarratorResource, font: Path, clip_ma
             paths.subtitles_ass,
             (width, height),
             settings.fps,
-            safe_area(settings.caption_preset),
+            safe_area(brand.preset),
             font.parent,
         ),
         clip_problems=clip_problems,

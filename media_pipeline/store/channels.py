@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from media_pipeline.domain.brand import BrandKit
 from media_pipeline.store.audit import record
 from media_pipeline.store.base import OwnedService
 from media_pipeline.store.errors import NotFoundError, ValidationFailed
@@ -49,6 +50,12 @@ def check_channel(
         raise ValidationFailed(
             message, {"errors": [{"field": field, "message": message, "type": "not_found"}]}
         )
+
+
+def channel_brand_kit(session: Session, channel_setting_id: str) -> BrandKit | None:
+    """The channel's brand kit, or None when it has none (or the channel does not exist)."""
+    stored = session.scalar(select(ChannelSetting.brand_kit).where(ChannelSetting.id == channel_setting_id))
+    return None if stored is None else BrandKit.model_validate(stored)
 
 
 class ChannelService(OwnedService):
@@ -126,6 +133,23 @@ class ChannelService(OwnedService):
             record(session, self.owner, "channel.disconnect", row.id, self.now(), name=row.name)
             session.delete(row)
         self._settings.channel_token_file(channel_setting_id).unlink(missing_ok=True)
+
+    def brand_kit(self, channel_setting_id: str) -> BrandKit:
+        """The channel's brand kit (the defaults when none was saved); NotFoundError for another
+        workspace's channel."""
+        with self._read() as session:
+            row = self._channel(session, channel_setting_id)
+            return BrandKit.model_validate(row.brand_kit or {})
+
+    def put_brand_kit(self, channel_setting_id: str, kit: BrandKit) -> BrandKit:
+        """Store the channel's brand kit (audited without its file keys)."""
+        now = self.now()
+        with self._write() as session:
+            row = self._channel(session, channel_setting_id)
+            row.brand_kit = kit.model_dump(mode="json", by_alias=True)
+            row.updated_at = now
+            record(session, self.owner, "channel.brand_kit", row.id, now, files=sorted(kit.files))
+            return kit
 
     def _add(self, session: Session, name: str, youtube_channel_id: str | None) -> ChannelSetting:
         now = self.now()

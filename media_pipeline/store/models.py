@@ -240,6 +240,8 @@ class ChannelSetting(Timestamps, Base):
     name: Mapped[str] = mapped_column(String(100))
     youtube_channel_id: Mapped[str | None] = mapped_column(String(64))
     is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    brand_kit: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    """The channel's brand kit (``domain.brand.BrandKit`` as JSON; None: no kit)."""
 
 
 class TaskLog(Base):

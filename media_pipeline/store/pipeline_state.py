@@ -17,12 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from media_pipeline.domain.brand import BrandKit
 from media_pipeline.domain.models import Privacy, ProductInfo, TaskSettings, TaskSpec
 from media_pipeline.domain.stages import STAGES, Stage, overall_progress
 from media_pipeline.errors import PermanentError
 from media_pipeline.store import state_machine
 from media_pipeline.store.base import StoreBase
-from media_pipeline.store.channels import channel_in_workspace, default_channel
+from media_pipeline.store.channels import channel_brand_kit, channel_in_workspace, default_channel
 from media_pipeline.store.clock import as_utc
 from media_pipeline.store.enums import (
     ContentKind,
@@ -161,6 +162,16 @@ class PipelineState(StoreBase):
                     f"channel setting {channel_setting_id!r} not found in the task's workspace"
                 )
             return channel_setting_id
+
+    def brand_kit(self, task_id: str, channel_setting_id: str | None) -> tuple[str, BrandKit] | None:
+        """The brand kit of the channel the task publishes to (see :meth:`publish_channel`) with that
+        channel's id; None when the channel has no kit (docs/ARCHITECTURE.md §9, "Brand kits")."""
+        channel = self.publish_channel(task_id, channel_setting_id)
+        if channel is None:
+            return None
+        with self._read() as session:
+            kit = channel_brand_kit(session, channel)
+        return None if kit is None else (channel, kit)
 
     # -- stage events (the transitions themselves live in store/state_machine.py) ------------------------
 

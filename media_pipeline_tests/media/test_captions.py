@@ -22,6 +22,7 @@ from media_pipeline.media.captions import (
     write_captions,
 )
 from media_pipeline.media.ffmpeg import FFMPEG
+from media_pipeline.media.subtitles import AssColours
 from media_pipeline.media.tts import Cue
 from media_pipeline.media.words import WordTime, align_words, detect_silences
 from media_pipeline_tests.media.conftest import TinyTask
@@ -205,3 +206,21 @@ def test_classic_subtitles_fail_the_shorts_safe_area(tmp_path: Path, font: Path)
     )
     problems = captions_outside(ass, SIZE, 10, SHORTS_SAFE_AREA, font.parent)
     assert len(problems) == 1 and "outside the safe area" in problems[0]
+
+
+def test_a_brand_kit_colours_the_shorts_text_highlight_and_outline(tmp_path: Path, font: Path) -> None:
+    colours = AssColours.from_rgb("#112233", "#FF8800", "#0000FF")
+    assert colours == AssColours(text="332211", highlight="0088FF", outline="FF0000")  # ASS is BBGGRR
+    ass = write_captions(
+        CaptionPreset.SHORTS,
+        [Cue(0.0, 1.0, "하나 둘", [WordTime(0.0, 0.5, "하나"), WordTime(0.5, 1.0, "둘")])],
+        tmp_path / "c.ass",
+        width=SIZE[0],
+        height=SIZE[1],
+        font_path=font,
+        language=Language.KO,
+        colours=colours,
+    ).read_text(encoding="utf-8")
+    style = next(line for line in ass.splitlines() if line.startswith("Style:")).split(",")
+    assert (style[3], style[5]) == ("&H00332211", "&H00FF0000")  # primary and outline colours
+    assert "{\\1c&H0088FF&}하나{\\1c&H332211&}" in ass

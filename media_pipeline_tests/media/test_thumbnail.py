@@ -1,4 +1,4 @@
-"""Thumbnails: cover-cropped size, JPEG, at most 2 MB."""
+"""Thumbnails: cover-cropped size, JPEG, at most 2 MB; the brand kit layouts place the title band."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from media_pipeline.domain.brand import ThumbnailLayout
 from media_pipeline.media.thumbnail import QUALITIES, make_thumbnail
+from media_pipeline_tests.brand_support import hangul_font
 
 from .conftest import TinyTask
 
@@ -39,3 +41,39 @@ def test_quality_is_lowered_until_the_jpeg_fits(tmp_path: Path, font: Path) -> N
         tmp_path / "noise.png", "Noise", tmp_path / "n.jpg", vertical=False, font=font, max_bytes=limit
     )
     assert 0 < out.stat().st_size <= limit
+
+
+def _darkest_rows(path: Path) -> float:
+    """Where the darkened title band sits: the mean row (0 top .. 1 bottom) of the darkest rows."""
+    with Image.open(path) as image:
+        grey = image.convert("L")
+    width, height = grey.size
+    means = [sum(grey.crop((0, y, width, y + 1)).tobytes()) / width for y in range(height)]
+    darkest = sorted(range(height), key=means.__getitem__)[: height // 10]
+    return sum(darkest) / len(darkest) / height
+
+
+def test_layouts_place_the_title_band(tmp_path: Path) -> None:
+    font = tmp_path / "font.ttf"
+    font.write_bytes(hangul_font())
+    Image.new("RGB", (640, 360), (255, 255, 255)).save(tmp_path / "white.png")
+    places = {
+        layout: _darkest_rows(
+            make_thumbnail(
+                tmp_path / "white.png",
+                "제목",
+                tmp_path / f"{layout}.jpg",
+                vertical=True,
+                font=font,
+                layout=layout,
+            )
+        )
+        for layout in ThumbnailLayout
+    }
+    assert (
+        places[ThumbnailLayout.TOP]
+        < 0.3
+        < places[ThumbnailLayout.BAND]
+        < 0.7
+        < places[ThumbnailLayout.BOTTOM]
+    )

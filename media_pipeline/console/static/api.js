@@ -72,9 +72,10 @@ export async function request(method, path, body, options = {}) {
   return data;
 }
 
-// A protected file as an object URL (media elements cannot send the Authorization header).
-export async function blobUrl(path) {
-  const response = await send("GET", path, undefined, { headers: { Accept: "*/*" } });
+// A protected file as an object URL (media elements cannot send the Authorization header); ``method`` and
+// ``body`` for a file made on request (e.g. a brand kit preview).
+export async function blobUrl(path, { method = "GET", body } = {}) {
+  const response = await send(method, path, body, { headers: { Accept: "*/*" } });
   if (!response.ok) throw new ApiError(response.status, await response.json().catch(() => null));
   return URL.createObjectURL(await response.blob());
 }

@@ -1,11 +1,13 @@
 // YouTube channels (docs/ARCHITECTURE.md §10): connect one through Google's consent page (the API runs the
 // OAuth web-server flow and redirects back here with ?connected=<id> or ?error=<code>), see each channel's
-// title, choose the default channel, disconnect (the token is revoked at Google and deleted).
+// title, choose the default channel, disconnect (the token is revoked at Google and deleted), and edit each
+// channel's brand kit (views/brandkit.js).
 import { api, request } from "../api.js";
 import { confirmDialog, h } from "../dom.js";
 import { t } from "../i18n.js";
 import { banner, showError } from "../ui.js";
 import "./accounts_i18n.js";
+import { renderBrandKit } from "./brandkit.js";
 
 // The ?connected= / ?error= the OAuth callback put in the hash, removed so a reload does not repeat it.
 function takeOutcome() {
@@ -17,6 +19,7 @@ function takeOutcome() {
 export function renderChannels(main) {
   const rows = h("tbody", { id: "channel-rows" });
   const error = h("p", { class: "error", role: "alert", id: "channels-error" });
+  const brandPanel = h("section", { class: "card", id: "brand-kit", hidden: true });
   const outcome = takeOutcome();
 
   const connectButton = h("button", { type: "button", class: "primary", id: "channel-connect", onclick: async () => {
@@ -35,6 +38,10 @@ export function renderChannels(main) {
       h("td", { "data-label": t("admin.state") },
         t(channel.authorized ? "channels.authorized" : "channels.unauthorized")),
       h("td", { class: "actions", "data-label": t("admin.actions") },
+        h("button", { type: "button", "data-action": "brand", onclick: () => {
+          brandPanel.hidden = false;
+          renderBrandKit(brandPanel, channel, () => { brandPanel.hidden = true; brandPanel.replaceChildren(); });
+        } }, t("brand.open")),
         channel.isDefault ? null : h("button", { type: "button", "data-action": "default", onclick: async () => {
           try { await request("PUT", `/api/channels/${channel.id}/default`); load(); }
           catch (err) { showError(tr, err, slot); }
@@ -68,7 +75,7 @@ export function renderChannels(main) {
     h("section", { class: "card" }, h("p", { class: "muted" }, t("channels.note")), connectButton), error,
     h("table", { class: "responsive", id: "channel-table" }, h("thead", {}, h("tr", {},
       ["channels.name", "channels.default", "admin.state", "admin.actions"].map((key) => h("th", { scope: "col" }, t(key))))),
-    rows));
+    rows), brandPanel);
   load();
   return null;
 }
