@@ -134,6 +134,9 @@ class Settings(BaseSettings):
         default=[], description="CIDR ranges crawlable even though private (e.g. an internal image CDN)."
     )
     upload_max_bytes: int = 20 * 1024 * 1024
+    music_max_bytes: int = Field(
+        default=30 * 1024 * 1024, description="Largest music track upload (MP3/AAC/M4A/WAV), in bytes."
+    )
 
     # Publishing.
     publisher: str = Field(
