@@ -11,6 +11,7 @@ from functools import cached_property
 from sqlalchemy import Engine
 
 from media_pipeline.api.auth import Principal, authenticate
+from media_pipeline.api.library import scratch_folder
 from media_pipeline.api.login_limits import LoginLimiter
 from media_pipeline.api.metrics import ApiMetrics
 from media_pipeline.api.playback import Playback
@@ -23,6 +24,7 @@ from media_pipeline.store import (
     ChannelService,
     Clock,
     LibraryService,
+    MusicLibrary,
     Owner,
     QueueService,
     RenderJobReader,
@@ -36,6 +38,7 @@ from media_pipeline.store import (
 )
 from media_pipeline.usecases import UseCases
 from media_pipeline.usecases_library import LibraryCommands
+from media_pipeline.usecases_music import MusicCommands
 
 QUEUE_ID_CACHE_SIZE = 10_000
 
@@ -114,6 +117,12 @@ class ApiContext:
             asset_url=asset_url,
             storage=self.storage,
         )
+
+    def music(self, owner: Owner) -> MusicCommands:
+        """The workspace's music library with the tracks' audio."""
+        service = MusicLibrary(self.engine, owner, clock=self.clock, settings=self.settings)
+        scratch = scratch_folder(self.settings)
+        return MusicCommands(service, self.storage, max_bytes=self.settings.music_max_bytes, scratch=scratch)
 
     def library(self, owner: Owner) -> LibraryCommands:
         """The owner's library items with their files and the draft queue."""
