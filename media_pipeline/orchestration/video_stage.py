@@ -4,7 +4,7 @@ then the analysis and the HLS ladder of the result (the ``playback`` asset)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import dagster as dg
 
@@ -19,7 +19,8 @@ from media_pipeline.media.captions import safe_area, write_captions
 from media_pipeline.media.hls import Rendition, transcode_hls
 from media_pipeline.media.loudness import Loudness, measure_loudness
 from media_pipeline.media.music import generate_music
-from media_pipeline.media.probe import VideoSummary, check_video, summarize
+from media_pipeline.media.music_track import fit_track
+from media_pipeline.media.probe import VideoSummary, check_video, media_duration, summarize
 from media_pipeline.media.render import RenderResult, RenderSpec, render_video
 from media_pipeline.media.subtitles import write_srt
 from media_pipeline.media.tts import Narration
@@ -87,7 +88,7 @@ def produce_video(run: StageRun, narrator: NarratorResource, font: Path) -> Prod
         font_path=font,
         language=story.language,
     )
-    music = generate_music(narration.duration, paths.music_wav) if settings.music else None
+    music = _music(run, narration.duration) if settings.music else None
     spec = RenderSpec(
         width=width,
         height=height,
@@ -129,6 +130,20 @@ def produce_video(run: StageRun, narrator: NarratorResource, font: Path) -> Prod
             font.parent,
         ),
     )
+
+
+def _music(run: StageRun, duration: float) -> Path:
+    """The task's music bed as ``music.wav``: its library track fitted to ``duration`` (looped with a
+    crossfade or trimmed with a fade-out), else the generated pad (docs/ARCHITECTURE.md §12)."""
+    paths, settings = run.paths, run.spec.settings
+    key = None if run.state is None else run.state.music_track_key(run.spec.task_id, settings)
+    if key is None:
+        return generate_music(duration, paths.music_wav)
+    track = run.work.storage.download(key, paths.dir / f"track{PurePosixPath(key).suffix}")
+    try:
+        return fit_track(track, media_duration(track), duration, paths.music_wav)
+    finally:
+        track.unlink(missing_ok=True)
 
 
 @dataclass
