@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from media_pipeline.fsutil import atomic_path
-from media_pipeline.media.music_track import TrackRejectedError, inspect_track
+from media_pipeline.media.music_track import TrackInfo, TrackRejectedError, inspect_track
 from media_pipeline.providers.uploads import CHUNK_BYTES, UploadTooLargeError
 from media_pipeline.storage import Storage
 from media_pipeline.store import MusicLibrary, MusicTrackView, ValidationFailed
@@ -18,8 +18,9 @@ from media_pipeline.store.music import music_key, validated_fields
 from media_pipeline.usecases import IncomingFile
 
 
-def _receive(incoming: IncomingFile, folder: Path, max_bytes: int) -> Path:
-    """The upload written to ``folder/upload`` (UploadTooLargeError past ``max_bytes``; nothing left)."""
+def receive_upload(incoming: IncomingFile, folder: Path, max_bytes: int) -> Path:
+    """The upload written to ``folder/upload``: UploadTooLargeError past ``max_bytes`` (nothing left),
+    ValidationFailed on ``file`` when it is empty."""
     name = incoming.filename or "upload"
     if incoming.size is not None and incoming.size > max_bytes:
         raise UploadTooLargeError(f"{name!r} is larger than {max_bytes} bytes", {"limit": max_bytes})
@@ -30,11 +31,21 @@ def _receive(incoming: IncomingFile, folder: Path, max_bytes: int) -> Path:
             if size > max_bytes:
                 raise UploadTooLargeError(f"{name!r} is larger than {max_bytes} bytes", {"limit": max_bytes})
             out.write(chunk)
+    if size == 0:
+        raise _rejected(f"{name!r} is empty (0 bytes)")
     return target
 
 
 def _rejected(message: str) -> ValidationFailed:
     return ValidationFailed(message, {"errors": [{"field": "file", "message": message, "type": "audio"}]})
+
+
+def check_audio(local: Path, name: str) -> TrackInfo:
+    """``inspect_track`` with its refusal as a ValidationFailed on ``file`` (422)."""
+    try:
+        return inspect_track(local, name)
+    except TrackRejectedError as exc:
+        raise _rejected(str(exc)) from exc
 
 
 class MusicCommands:
@@ -52,13 +63,8 @@ class MusicCommands:
         kept when any step fails."""
         checked = validated_fields(fields)
         with tempfile.TemporaryDirectory(prefix="media-pipeline-music-", dir=self.scratch) as tmp:
-            local = _receive(incoming, Path(tmp), self.max_bytes)
-            if local.stat().st_size == 0:
-                raise _rejected(f"{incoming.filename or 'upload'!r} is empty (0 bytes)")
-            try:
-                info = inspect_track(local, incoming.filename or "upload")
-            except TrackRejectedError as exc:
-                raise _rejected(str(exc)) from exc
+            local = receive_upload(incoming, Path(tmp), self.max_bytes)
+            info = check_audio(local, incoming.filename or "upload")
             track_id = MusicLibrary.new_id()
             key = music_key(self.library.owner.workspace_id, track_id, info.ext)
             self.storage.upload(local, key)

@@ -23,6 +23,7 @@ from media_pipeline.storage import Storage
 from media_pipeline.store import (
     ChannelService,
     Clock,
+    ClonedVoices,
     LibraryService,
     MusicLibrary,
     Owner,
@@ -39,6 +40,7 @@ from media_pipeline.store import (
 from media_pipeline.usecases import UseCases
 from media_pipeline.usecases_library import LibraryCommands
 from media_pipeline.usecases_music import MusicCommands
+from media_pipeline.usecases_voices import VoiceCloning
 
 QUEUE_ID_CACHE_SIZE = 10_000
 
@@ -123,6 +125,11 @@ class ApiContext:
         service = MusicLibrary(self.engine, owner, clock=self.clock, settings=self.settings)
         scratch = scratch_folder(self.settings)
         return MusicCommands(service, self.storage, max_bytes=self.settings.music_max_bytes, scratch=scratch)
+
+    def voices(self, owner: Owner) -> VoiceCloning:
+        """The workspace's cloned voices and the voice provider."""
+        service = ClonedVoices(self.engine, owner, clock=self.clock, settings=self.settings)
+        return VoiceCloning(service, self.settings, scratch=scratch_folder(self.settings))
 
     def library(self, owner: Owner) -> LibraryCommands:
         """The owner's library items with their files and the draft queue."""
