@@ -98,7 +98,8 @@ class Settings(BaseSettings):
         default="mp3", description="Audio container asked of the OpenAI-compatible endpoint (not raw pcm)."
     )
     elevenlabs_base_url: str = Field(
-        default="https://api.elevenlabs.io", description="An ElevenLabs-compatible API (voices, cloning, TTS)."
+        default="https://api.elevenlabs.io",
+        description="An ElevenLabs-compatible API (voices, cloning, TTS).",
     )
     elevenlabs_api_key: SecretStr | None = None
     elevenlabs_model: str = Field(default="eleven_multilingual_v2", description="ElevenLabs model_id.")

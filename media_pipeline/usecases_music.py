@@ -51,7 +51,9 @@ def check_audio(local: Path, name: str) -> TrackInfo:
 class MusicCommands:
     """The workspace's tracks together with their audio in the task storage."""
 
-    def __init__(self, library: MusicLibrary, storage: Storage, *, max_bytes: int, scratch: Path | None) -> None:
+    def __init__(
+        self, library: MusicLibrary, storage: Storage, *, max_bytes: int, scratch: Path | None
+    ) -> None:
         self.library = library
         self.storage = storage
         self.max_bytes = max_bytes
@@ -70,7 +72,12 @@ class MusicCommands:
             self.storage.upload(local, key)
             try:
                 return self.library.add(
-                    track_id, checked, key=key, mime=info.mime, size=local.stat().st_size, duration_s=info.duration_s
+                    track_id,
+                    checked,
+                    key=key,
+                    mime=info.mime,
+                    size=local.stat().st_size,
+                    duration_s=info.duration_s,
                 )
             except Exception:
                 self.storage.delete([key])

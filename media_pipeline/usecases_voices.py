@@ -10,7 +10,13 @@ from pathlib import Path
 from media_pipeline.errors import PermanentError, ProviderNotConfiguredError, TransientError
 from media_pipeline.providers.elevenlabs_api import ElevenLabsApi, ProviderVoice
 from media_pipeline.settings import Settings
-from media_pipeline.store import ClonedVoices, ClonedVoiceView, ConflictError, StoreUnavailable, ValidationFailed
+from media_pipeline.store import (
+    ClonedVoices,
+    ClonedVoiceView,
+    ConflictError,
+    StoreUnavailable,
+    ValidationFailed,
+)
 from media_pipeline.store.voices import check_consent
 from media_pipeline.usecases import IncomingFile
 from media_pipeline.usecases_music import check_audio, receive_upload
@@ -41,7 +47,9 @@ class VoiceCloning:
         finally:
             api.close()
 
-    def clone(self, name: str, consent_by: str, statement: str, given: bool, sample: IncomingFile) -> ClonedVoiceView:
+    def clone(
+        self, name: str, consent_by: str, statement: str, given: bool, sample: IncomingFile
+    ) -> ClonedVoiceView:
         """Clone a voice from ``sample`` (an uploaded file) with the recorded consent; ValidationFailed
         without consent or for a sample that is not audio, nothing recorded nor sent then."""
         check_consent(name, consent_by, statement, given)

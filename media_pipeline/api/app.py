@@ -25,7 +25,6 @@ from media_pipeline.api import (
     routes_images,
     routes_library,
     routes_music,
-    routes_voices,
     routes_ops,
     routes_playback,
     routes_queue,
@@ -33,6 +32,7 @@ from media_pipeline.api import (
     routes_review,
     routes_uploads,
     routes_videos,
+    routes_voices,
     routes_workspace,
     ws_progress,
 )

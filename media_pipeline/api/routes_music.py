@@ -76,18 +76,24 @@ def get_track(track_id: TrackId, context: Context, owner: ReadOwner) -> MusicTra
 
 
 @router.patch("/{trackId}", responses=responses(404), summary="Change a track's title, moods or licence note")
-def patch_track(track_id: TrackId, body: MusicTrackPatch, context: Context, owner: WriteOwner) -> MusicTrackOut:
+def patch_track(
+    track_id: TrackId, body: MusicTrackPatch, context: Context, owner: WriteOwner
+) -> MusicTrackOut:
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     return _out(context.music(owner).library.update(track_id, changes))
 
 
-@router.delete("/{trackId}", status_code=204, responses=responses(404), summary="Delete a track and its audio")
+@router.delete(
+    "/{trackId}", status_code=204, responses=responses(404), summary="Delete a track and its audio"
+)
 def delete_track(track_id: TrackId, context: Context, owner: WriteOwner) -> Response:
     context.music(owner).delete(track_id)
     return Response(status_code=204)
 
 
-@router.get("/{trackId}/audio", response_class=Response, responses=responses(404), summary="The track's audio")
+@router.get(
+    "/{trackId}/audio", response_class=Response, responses=responses(404), summary="The track's audio"
+)
 def track_audio(track_id: TrackId, context: Context, owner: DownloadOwner) -> Response:
     view = context.music(owner).library.get(track_id)
     return stored_response(context.storage, context.settings, view.storage_key)

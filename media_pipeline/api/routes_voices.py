@@ -58,7 +58,9 @@ def provider_voices(context: Context, owner: ReadOwner) -> Items[ProviderVoiceOu
     voices = context.voices(owner).provider_voices()
     return Items[ProviderVoiceOut](
         items=[
-            ProviderVoiceOut(voice=f"elevenlabs:{v.voice_id}", voice_id=v.voice_id, name=v.name, category=v.category)
+            ProviderVoiceOut(
+                voice=f"elevenlabs:{v.voice_id}", voice_id=v.voice_id, name=v.name, category=v.category
+            )
             for v in voices
         ]
     )

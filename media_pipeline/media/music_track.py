@@ -60,7 +60,11 @@ def inspect_track(path: Path, name: str) -> TrackInfo:
         raise TrackRejectedError(f"{name!r} is not MP3, AAC, M4A or WAV audio (found {fmt or 'nothing'})")
     codecs, mime, ext = accepted
     audio = [s for s in streams if s.get("codec_type") == "audio"]
-    pictures = [s for s in streams if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")]
+    pictures = [
+        s
+        for s in streams
+        if s.get("codec_type") == "video" and not s.get("disposition", {}).get("attached_pic")
+    ]
     if not audio or audio[0].get("codec_name") not in codecs:
         raise TrackRejectedError(f"{name!r} has no {'/'.join(sorted(codecs))} audio stream")
     if pictures:
@@ -71,7 +75,8 @@ def inspect_track(path: Path, name: str) -> TrackInfo:
         raise TrackRejectedError(f"{name!r} has no duration") from exc
     if not MIN_TRACK_S <= duration <= MAX_TRACK_S:
         raise TrackRejectedError(
-            f"{name!r} lasts {duration:.1f} s; a track must last {MIN_TRACK_S:.0f} s to {MAX_TRACK_S / 60:.0f} min"
+            f"{name!r} lasts {duration:.1f} s; a track must last "
+            f"{MIN_TRACK_S:.0f} s to {MAX_TRACK_S / 60:.0f} min"
         )
     return TrackInfo(mime, ext, duration)
 
@@ -99,7 +104,9 @@ def fit_track(track: Path, track_s: float, duration: float, out_wav: Path) -> Pa
     mono = f"aresample={SAMPLE_RATE},aformat=sample_rates={SAMPLE_RATE}:channel_layouts=mono"
     steps = [f"[{i}:a]{mono}[c{i}]" for i in range(count)]
     for i in range(1, count):
-        steps.append(f"[{'c0' if i == 1 else f'x{i - 1}'}][c{i}]acrossfade=d={crossfade_s(track_s):.3f}[x{i}]")
+        steps.append(
+            f"[{'c0' if i == 1 else f'x{i - 1}'}][c{i}]acrossfade=d={crossfade_s(track_s):.3f}[x{i}]"
+        )
     fade = min(MAX_FADE_OUT_S, duration / 4)
     joined = "c0" if count == 1 else f"x{count - 1}"
     steps.append(f"[{joined}]atrim=end={duration:.3f},afade=t=out:st={duration - fade:.3f}:d={fade:.3f}[out]")
@@ -107,6 +114,19 @@ def fit_track(track: Path, track_s: float, duration: float, out_wav: Path) -> Pa
     inputs = [arg for _ in range(count) for arg in ("-i", str(track))]
     with atomic_path(out_wav) as tmp:
         graph = ";".join(steps)
-        cmd = [FFMPEG, *QUIET_ARGS, *inputs, "-filter_complex", graph, "-map", "[out]", "-c:a", "pcm_s16le", "-f", "wav", str(tmp)]
+        cmd = [
+            FFMPEG,
+            *QUIET_ARGS,
+            *inputs,
+            "-filter_complex",
+            graph,
+            "-map",
+            "[out]",
+            "-c:a",
+            "pcm_s16le",
+            "-f",
+            "wav",
+            str(tmp),
+        ]
         run_process(cmd, timeout=300)
     return out_wav

@@ -80,7 +80,9 @@ class ElevenLabsApi:
 
     def add_voice(self, name: str, samples: Sequence[Path]) -> str:
         """Clone a voice from ``samples`` (instant voice cloning); returns its ``voice_id``."""
-        files = [("files", (sample.name, sample.read_bytes(), "application/octet-stream")) for sample in samples]
+        files = [
+            ("files", (sample.name, sample.read_bytes(), "application/octet-stream")) for sample in samples
+        ]
         answer = self._api.json("POST", "v1/voices/add", data={"name": name}, files=files)
         voice_id = answer.get("voice_id")
         if not isinstance(voice_id, str) or not voice_id:

@@ -86,7 +86,9 @@ def validated_fields(data: Mapping[str, Any]) -> MusicFields:
         raise ValidationFailed("invalid music track", {"errors": field_errors(exc)}) from exc
 
 
-def task_track(session: Session, workspace_id: str, task_id: str, settings: TaskSettings) -> MusicTrack | None:
+def task_track(
+    session: Session, workspace_id: str, task_id: str, settings: TaskSettings
+) -> MusicTrack | None:
     """The library track a task plays: ``musicTrackId`` (PermanentError if it is not in the workspace), or
     one of the tracks tagged ``musicMood`` picked per task (None when none has it: the generated pad)."""
     if settings.music_track_id is not None:
@@ -105,7 +107,9 @@ def task_track(session: Session, workspace_id: str, task_id: str, settings: Task
 class MusicLibrary(OwnedService):
     """The workspace's tracks (shared by its users): add, list, get, update, delete."""
 
-    def add(self, track_id: str, fields: MusicFields, *, key: str, mime: str, size: int, duration_s: float) -> MusicTrackView:
+    def add(
+        self, track_id: str, fields: MusicFields, *, key: str, mime: str, size: int, duration_s: float
+    ) -> MusicTrackView:
         """Record an already stored track."""
         now = self.now()
         row = MusicTrack(

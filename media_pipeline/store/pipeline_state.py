@@ -99,7 +99,9 @@ def _with_channel_defaults(session: Session, workspace_id: str, settings: TaskSe
     if channel is None or channel.workspace_id != workspace_id:
         return settings
     defaults = {"made_for_kids": channel.made_for_kids, "voice": channel.voice}
-    unset = {key: value for key, value in defaults.items() if value is not None and getattr(settings, key) is None}
+    unset = {
+        key: value for key, value in defaults.items() if value is not None and getattr(settings, key) is None
+    }
     return settings.model_copy(update=unset)
 
 

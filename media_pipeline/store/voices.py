@@ -46,12 +46,16 @@ def check_consent(name: str, consent_by: str, statement: str, given: bool) -> No
     if not consent_by.strip():
         problems.append(("consentBy", "the name of the speaker who consents is required"))
     if len(statement.strip()) < MIN_STATEMENT_CHARS:
-        problems.append(("consentStatement", f"the consent statement must have at least {MIN_STATEMENT_CHARS} characters"))
+        problems.append(
+            ("consentStatement", f"the consent statement must have at least {MIN_STATEMENT_CHARS} characters")
+        )
     if not given:
         problems.append(("consent", "a voice is cloned only with the speaker's consent (consent=true)"))
     if problems:
         errors = [{"field": field, "message": message, "type": "consent"} for field, message in problems]
-        raise ValidationFailed("voice cloning refused: " + "; ".join(m for _, m in problems), {"errors": errors})
+        raise ValidationFailed(
+            "voice cloning refused: " + "; ".join(m for _, m in problems), {"errors": errors}
+        )
 
 
 class ClonedVoices(OwnedService):

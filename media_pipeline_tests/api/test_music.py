@@ -46,12 +46,18 @@ def test_tracks_are_sniffed_stored_listed_patched_played_and_deleted(
     response = _upload(client, "../../song.wav", data)  # the name lies about the type and the folder
     assert response.status_code == 201, response.text
     track = response.json()
-    assert (track["mime"], track["moods"], track["licence"]) == ("audio/mpeg", ["calm", "piano"], "CC BY 4.0, artist X")
+    assert (track["mime"], track["moods"], track["licence"]) == (
+        "audio/mpeg",
+        ["calm", "piano"],
+        "CC BY 4.0, artist X",
+    )
     assert abs(track["durationS"] - 6) < 0.1 and "storageKey" not in track
     storage = open_storage(api.settings)
     assert storage.list_keys("music/ws-1") == [f"music/ws-1/{track['id']}.mp3"]
 
-    assert [t["id"] for t in client.get("/api/music", params={"mood": "calm"}).json()["items"]] == [track["id"]]
+    assert [t["id"] for t in client.get("/api/music", params={"mood": "calm"}).json()["items"]] == [
+        track["id"]
+    ]
     assert client.get("/api/music", params={"mood": "epic"}).json()["items"] == []
     patched = client.patch(f"/api/music/{track['id']}", json={"moods": ["Epic"], "title": "큰 곡"})
     assert patched.status_code == 200 and patched.json()["moods"] == ["epic"]
@@ -94,7 +100,11 @@ def test_a_task_picks_by_mood_deterministically_or_by_id(
     queue = client.get("/api/queue").json()
     added = client.post(
         f"/api/queue/{queue['id']}/jobs",
-        json={"assetIds": ["a", "b"], "version": queue["version"], "options": {"music": True, "musicMood": "calm"}},
+        json={
+            "assetIds": ["a", "b"],
+            "version": queue["version"],
+            "options": {"music": True, "musicMood": "calm"},
+        },
     )
     assert added.status_code == 200, added.text
     tasks = [job["id"] for job in added.json()["jobs"]]

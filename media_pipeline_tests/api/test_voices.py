@@ -49,7 +49,13 @@ def api_settings(tmp_path: Path, provider: FakeServer) -> Settings:
 
 
 def _clone(client: httpx.Client, sample: bytes, **fields: str) -> httpx.Response:
-    form = {"name": "지수", "consentBy": "Kim Jisu", "consentStatement": STATEMENT, "consent": "true", **fields}
+    form = {
+        "name": "지수",
+        "consentBy": "Kim Jisu",
+        "consentStatement": STATEMENT,
+        "consent": "true",
+        **fields,
+    }
     return client.post("/api/voices", files={"file": ("jisu.mp3", sample, "audio/mpeg")}, data=form)
 
 
@@ -67,7 +73,11 @@ def test_cloning_needs_consent_and_records_it(
     response = _clone(client, sample)
     assert response.status_code == 201, response.text
     voice = response.json()
-    assert (voice["consentBy"], voice["consentStatement"], voice["recordedBy"]) == ("Kim Jisu", STATEMENT, "user-1")
+    assert (voice["consentBy"], voice["consentStatement"], voice["recordedBy"]) == (
+        "Kim Jisu",
+        STATEMENT,
+        "user-1",
+    )
     assert voice["voice"] == f"elevenlabs:{voice['providerVoiceId']}" and voice["consentAt"].endswith("Z")
     assert fake.samples[voice["providerVoiceId"]] == [sample]
     assert [v["id"] for v in client.get("/api/voices").json()["items"]] == [voice["id"]]
@@ -81,11 +91,17 @@ def test_channel_defaults_fill_what_the_task_leaves_unset(
 ) -> None:
     channel = client.post("/api/channels", json={"name": "키즈 채널"}).json()
     patched = client.patch(
-        f"/api/channels/{channel['id']}", json={"madeForKids": True, "voice": "elevenlabs:21m00Tcm4TlvDq8ikWAM"}
+        f"/api/channels/{channel['id']}",
+        json={"madeForKids": True, "voice": "elevenlabs:21m00Tcm4TlvDq8ikWAM"},
     )
     assert patched.status_code == 200, patched.text
-    assert (patched.json()["madeForKids"], patched.json()["voice"]) == (True, "elevenlabs:21m00Tcm4TlvDq8ikWAM")
-    assert_error(client.patch(f"/api/channels/{channel['id']}", json={"voice": "nope:x"}), 422, "VALIDATION_ERROR")
+    assert (patched.json()["madeForKids"], patched.json()["voice"]) == (
+        True,
+        "elevenlabs:21m00Tcm4TlvDq8ikWAM",
+    )
+    assert_error(
+        client.patch(f"/api/channels/{channel['id']}", json={"voice": "nope:x"}), 422, "VALIDATION_ERROR"
+    )
     queue = client.get("/api/queue").json()
     own = {"channelSettingId": channel["id"], "madeForKids": False, "voice": "espeak:ko"}
     plain = {"channelSettingId": channel["id"]}

@@ -13,7 +13,9 @@ from media_pipeline_tests.media.test_music_track import make_track
 
 
 def _pick(page: Page, name: str, data: bytes, mime: str) -> None:
-    page.locator("#music-upload input[type=file]").set_input_files([{"name": name, "mimeType": mime, "buffer": data}])
+    page.locator("#music-upload input[type=file]").set_input_files(
+        [{"name": name, "mimeType": mime, "buffer": data}]
+    )
 
 
 def test_music_page_upload_play_tag_pick_delete(
@@ -64,7 +66,9 @@ def test_music_page_upload_play_tag_pick_delete(
     page.locator("#bulk-open").click()
     dialog = page.locator("#bulk-dialog")
     dialog.get_by_label("음악 곡").select_option(track["id"])
-    expect(dialog.get_by_label("음악 분위기").locator("option")).to_have_text(["(변경 안 함)", "calm", "epic"])
+    expect(dialog.get_by_label("음악 분위기").locator("option")).to_have_text(
+        ["(변경 안 함)", "calm", "epic"]
+    )
     dialog.get_by_role("button", name="적용").click()
     expect(dialog).to_have_count(0)
     with console.client(console.alice) as api:

@@ -19,7 +19,12 @@ from .conftest import TinyTask
 
 TONE_HZ = 1234  # the track's pitch: far from the narration's and the pad's energy
 
-_ENCODERS = {".mp3": ["-c:a", "libmp3lame"], ".m4a": ["-c:a", "aac"], ".wav": ["-c:a", "pcm_s16le"], ".aac": ["-c:a", "aac", "-f", "adts"]}
+_ENCODERS = {
+    ".mp3": ["-c:a", "libmp3lame"],
+    ".m4a": ["-c:a", "aac"],
+    ".wav": ["-c:a", "pcm_s16le"],
+    ".aac": ["-c:a", "aac", "-f", "adts"],
+}
 
 
 def make_track(path: Path, seconds: float) -> Path:
@@ -39,7 +44,10 @@ def _band_db(path: Path, start: float, end: float, hz: int = TONE_HZ) -> float:
     return -200.0 if match[1] == "-inf" else float(match[1])
 
 
-@pytest.mark.parametrize(("suffix", "mime"), [(".mp3", "audio/mpeg"), (".m4a", "audio/mp4"), (".wav", "audio/wav"), (".aac", "audio/aac")])
+@pytest.mark.parametrize(
+    ("suffix", "mime"),
+    [(".mp3", "audio/mpeg"), (".m4a", "audio/mp4"), (".wav", "audio/wav"), (".aac", "audio/aac")],
+)
 def test_real_audio_is_accepted_with_its_type_and_length(suffix: str, mime: str, tmp_path: Path) -> None:
     info = inspect_track(make_track(tmp_path / f"t{suffix}", 6), "t")
     assert (info.mime, info.ext) == (mime, suffix)
@@ -49,9 +57,9 @@ def test_real_audio_is_accepted_with_its_type_and_length(suffix: str, mime: str,
 def test_renamed_short_and_video_files_are_refused(tmp_path: Path) -> None:
     renamed = tmp_path / "song.mp3"
     renamed.write_bytes(b"ID3" + b"not really audio " * 200)
-    with pytest.raises(TrackRejectedError, match="not a readable audio file|not MP3"):
+    with pytest.raises(TrackRejectedError, match=r"not a readable audio file|not MP3"):
         inspect_track(renamed, "song.mp3")
-    with pytest.raises(TrackRejectedError, match="lasts 2.0 s"):
+    with pytest.raises(TrackRejectedError, match=r"lasts 2\.0 s"):
         inspect_track(make_track(tmp_path / "short.wav", 2), "short.wav")
     clip = make_clip(tmp_path / "clip.mp4", width=64, height=64, seconds=6)
     with pytest.raises(TrackRejectedError):
@@ -78,7 +86,9 @@ def test_the_master_carries_the_track_under_the_voice_at_minus_14_lufs(
     tiny_task: TinyTask, tmp_path: Path
 ) -> None:
     narration = tmp_path / "late.wav"  # 3 s of silence before the speech: the track plays undocked there
-    run_process(ffmpeg_cmd("-i", str(tiny_task.paths.narration_wav), "-af", "adelay=3s:all=1", str(narration)))
+    run_process(
+        ffmpeg_cmd("-i", str(tiny_task.paths.narration_wav), "-af", "adelay=3s:all=1", str(narration))
+    )
     duration = media_duration(narration)
     fitted = fit_track(make_track(tmp_path / "t.m4a", 6), 6.0, duration, tmp_path / "music.wav")
     with_track, loudness = master_audio(narration, fitted, tmp_path)

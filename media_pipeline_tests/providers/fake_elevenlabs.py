@@ -31,7 +31,9 @@ def multipart_fields(request: Recorded) -> list[tuple[str, str | None, bytes]]:
     parts = []
     for part in message.iter_parts():
         payload = part.get_payload(decode=True)
-        parts.append((str(part.get_param("name", header="content-disposition")), part.get_filename(), payload or b""))
+        parts.append(
+            (str(part.get_param("name", header="content-disposition")), part.get_filename(), payload or b"")
+        )
     return parts
 
 
@@ -47,7 +49,14 @@ class FakeElevenLabs:
         if request.headers.get("xi-api-key") != self.key:
             return _error(401, "invalid_api_key", "Invalid API key")
         if request.method == "GET" and request.path == "/v1/voices":
-            voices = [{"voice_id": vid, "name": name, "category": "premade" if vid in ("21m00Tcm4TlvDq8ikWAM",) else "cloned"} for vid, name in self.voices.items()]
+            voices = [
+                {
+                    "voice_id": vid,
+                    "name": name,
+                    "category": "premade" if vid in ("21m00Tcm4TlvDq8ikWAM",) else "cloned",
+                }
+                for vid, name in self.voices.items()
+            ]
             return Reply.json({"voices": voices})
         if request.method == "POST" and request.path == "/v1/voices/add":
             return self._add(request)
@@ -84,4 +93,10 @@ class FakeElevenLabs:
             "character_start_times_seconds": starts,
             "character_end_times_seconds": [t + SECONDS_PER_CHAR for t in starts],
         }
-        return Reply.json({"audio_base64": base64.b64encode(audio).decode(), "alignment": alignment, "normalized_alignment": alignment})
+        return Reply.json(
+            {
+                "audio_base64": base64.b64encode(audio).decode(),
+                "alignment": alignment,
+                "normalized_alignment": alignment,
+            }
+        )

@@ -23,7 +23,9 @@ from media_pipeline_tests.providers.fake_tts import SECONDS_PER_CHAR, failing_fi
 from media_pipeline_tests.providers.fakeserver import FakeServer, Reply
 
 
-def _settings(make: Callable[..., Settings], server: FakeServer, key: str = "xi-test-key", **extra: object) -> Settings:
+def _settings(
+    make: Callable[..., Settings], server: FakeServer, key: str = "xi-test-key", **extra: object
+) -> Settings:
     return make(elevenlabs_base_url=server.base_url, elevenlabs_api_key=SecretStr(key), **extra)
 
 
@@ -39,15 +41,22 @@ def test_clone_list_and_speak_with_word_timings(
         voice_id = api.add_voice("지수 목소리", [sample])
         assert {v.voice_id: v.name for v in api.voices()}[voice_id] == "지수 목소리"
         api.close()
-        narrator = build_narrator(parse_voice(f"elevenlabs:{voice_id}"), Language.KO, settings, backoff=fast_backoff)
+        narrator = build_narrator(
+            parse_voice(f"elevenlabs:{voice_id}"), Language.KO, settings, backoff=fast_backoff
+        )
         text = "오늘은 좋은 날씨 입니다"
         wav = sentence_wav(narrator, text, 1.0, tmp_path)
     add = server.matching("POST", "/v1/voices/add")[0]
-    assert [(name, filename) for name, filename, _ in multipart_fields(add)] == [("name", None), ("files", "sample.mp3")]
+    assert [(name, filename) for name, filename, _ in multipart_fields(add)] == [
+        ("name", None),
+        ("files", "sample.mp3"),
+    ]
     assert fake.samples[voice_id] == [sample.read_bytes()]
     (tts,) = server.matching("POST", "/v1/text-to-speech/")
     assert tts.path == f"/v1/text-to-speech/{voice_id}/with-timestamps"
-    assert tts.json()["model_id"] == "eleven_multilingual_v2" and tts.query["output_format"] == "mp3_44100_128"
+    assert (
+        tts.json()["model_id"] == "eleven_multilingual_v2" and tts.query["output_format"] == "mp3_44100_128"
+    )
     assert all(request.headers["xi-api-key"] == "xi-test-key" for request in server.requests)
     words = sentence_words(wav, text)
     assert [w.text for w in words] == text.split()
@@ -61,11 +70,13 @@ def test_wrong_key_and_unknown_model_are_permanent(
 ) -> None:
     with FakeServer(FakeElevenLabs()) as server:
         wrong = ElevenLabsApi(_settings(make_settings, server, key="nope"), backoff=fast_backoff)
-        with pytest.raises(PermanentError, match="401.*invalid_api_key"):
+        with pytest.raises(PermanentError, match=r"401.*invalid_api_key"):
             wrong.voices()
         settings = _settings(make_settings, server, elevenlabs_model="eleven_nonexistent")
-        narrator = build_narrator(parse_voice("elevenlabs:21m00Tcm4TlvDq8ikWAM"), Language.EN, settings, backoff=fast_backoff)
-        with pytest.raises(PermanentError, match="400.*model_not_found"):
+        narrator = build_narrator(
+            parse_voice("elevenlabs:21m00Tcm4TlvDq8ikWAM"), Language.EN, settings, backoff=fast_backoff
+        )
+        with pytest.raises(PermanentError, match=r"400.*model_not_found"):
             sentence_wav(narrator, "Hello there.", 1.0, tmp_path)
         empty = ElevenLabsApi(_settings(make_settings, server), backoff=fast_backoff)
         blank = tmp_path / "blank.mp3"
@@ -78,7 +89,9 @@ def test_wrong_key_and_unknown_model_are_permanent(
 def test_429_and_5xx_are_retried_and_an_outage_is_transient(
     make_settings: Callable[..., Settings], fast_backoff: Backoff, sleeps: list[float], tmp_path: Path
 ) -> None:
-    flaky = failing_first(FakeElevenLabs(), Reply(429, b"too many", {"Retry-After": "4"}), Reply(503, b"busy"))
+    flaky = failing_first(
+        FakeElevenLabs(), Reply(429, b"too many", {"Retry-After": "4"}), Reply(503, b"busy")
+    )
     with FakeServer(flaky) as server:
         voices = ElevenLabsApi(_settings(make_settings, server), backoff=fast_backoff).voices()
     assert [v.voice_id for v in voices] == ["21m00Tcm4TlvDq8ikWAM"] and len(server.requests) == 3
@@ -91,4 +104,6 @@ def test_missing_key_or_voice_names_the_setting(make_settings: Callable[..., Set
     with pytest.raises(ProviderNotConfiguredError, match="ELEVENLABS_API_KEY"):
         build_narrator(parse_voice("elevenlabs:abc"), Language.EN, make_settings())
     with pytest.raises(ProviderNotConfiguredError, match="ELEVENLABS_VOICE"):
-        build_narrator(parse_voice("elevenlabs"), Language.EN, make_settings(elevenlabs_api_key=SecretStr("k")))
+        build_narrator(
+            parse_voice("elevenlabs"), Language.EN, make_settings(elevenlabs_api_key=SecretStr("k"))
+        )
