@@ -16,7 +16,7 @@ from media_pipeline.store import PipelineState
 from media_pipeline_tests.api.conftest import UPLOAD_LIMIT, LiveApi
 from media_pipeline_tests.api.support import assert_error
 from media_pipeline_tests.conftest import TEST_PLANS
-from media_pipeline_tests.media.test_music_track import make_track
+from media_pipeline_tests.media.clips import make_track
 from media_pipeline_tests.providers.fake_elevenlabs import FakeElevenLabs
 from media_pipeline_tests.providers.fakeserver import FakeServer
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from playwright.sync_api import Page, expect
 
 from media_pipeline_tests.console.conftest import Console, ConsoleErrors, screenshot, sign_in, wait_js
-from media_pipeline_tests.media.test_music_track import make_track
+from media_pipeline_tests.media.clips import make_track
 
 
 def _pick(page: Page, name: str, data: bytes, mime: str) -> None:

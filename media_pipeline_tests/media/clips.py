@@ -51,3 +51,21 @@ def mean_colour(video: Path, at_s: float, crop: str) -> tuple[int, int, int]:
 def colour_distance(a: tuple[int, int, int], b: tuple[int, int, int]) -> int:
     """The sum of the channel differences of two colours (0-765)."""
     return sum(abs(x - y) for x, y in zip(a, b, strict=True))
+
+
+TONE_HZ = 1234
+"""The pitch of :func:`make_track`: far from the narration's and the pad's energy."""
+
+_ENCODERS = {
+    ".mp3": ["-c:a", "libmp3lame"],
+    ".m4a": ["-c:a", "aac"],
+    ".wav": ["-c:a", "pcm_s16le"],
+    ".aac": ["-c:a", "aac", "-f", "adts"],
+}
+
+
+def make_track(path: Path, seconds: float) -> Path:
+    """A ``TONE_HZ`` tone with a slow tremolo, encoded by the file's extension."""
+    source = f"aevalsrc=exprs='0.4*sin(2*PI*{TONE_HZ}*t)*(0.7+0.3*sin(2*PI*0.5*t))':s=44100:d={seconds}"
+    run_process(ffmpeg_cmd("-f", "lavfi", "-i", source, *_ENCODERS[path.suffix], str(path)))
+    return path

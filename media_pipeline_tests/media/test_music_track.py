@@ -14,24 +14,8 @@ from media_pipeline.media.music_track import TrackRejectedError, crossfade_s, fi
 from media_pipeline.media.probe import media_duration
 from media_pipeline.media.process import run_process
 
-from .clips import ffmpeg_cmd, make_clip
+from .clips import TONE_HZ, ffmpeg_cmd, make_clip, make_track
 from .conftest import TinyTask
-
-TONE_HZ = 1234  # the track's pitch: far from the narration's and the pad's energy
-
-_ENCODERS = {
-    ".mp3": ["-c:a", "libmp3lame"],
-    ".m4a": ["-c:a", "aac"],
-    ".wav": ["-c:a", "pcm_s16le"],
-    ".aac": ["-c:a", "aac", "-f", "adts"],
-}
-
-
-def make_track(path: Path, seconds: float) -> Path:
-    """A ``TONE_HZ`` tone with a slow tremolo, encoded by the file's extension."""
-    source = f"aevalsrc=exprs='0.4*sin(2*PI*{TONE_HZ}*t)*(0.7+0.3*sin(2*PI*0.5*t))':s=44100:d={seconds}"
-    run_process(ffmpeg_cmd("-f", "lavfi", "-i", source, *_ENCODERS[path.suffix], str(path)))
-    return path
 
 
 def _band_db(path: Path, start: float, end: float, hz: int = TONE_HZ) -> float:
