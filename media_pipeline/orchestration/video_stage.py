@@ -88,7 +88,7 @@ def produce_video(run: StageRun, narrator: NarratorResource, font: Path) -> Prod
         font_path=font,
         language=story.language,
     )
-    music = _music(run, narration.duration) if settings.music else None
+    music = music_bed(run, narration.duration) if settings.music else None
     spec = RenderSpec(
         width=width,
         height=height,
@@ -132,7 +132,7 @@ def produce_video(run: StageRun, narrator: NarratorResource, font: Path) -> Prod
     )
 
 
-def _music(run: StageRun, duration: float) -> Path:
+def music_bed(run: StageRun, duration: float) -> Path:
     """The task's music bed as ``music.wav``: its library track fitted to ``duration`` (looped with a
     crossfade or trimmed with a fade-out), else the generated pad (docs/ARCHITECTURE.md §12)."""
     paths, settings = run.paths, run.spec.settings

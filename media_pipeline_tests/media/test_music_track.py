@@ -3,7 +3,6 @@ trimmed with a fade-out) and the mastered mix with a track (present under the vo
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -14,18 +13,8 @@ from media_pipeline.media.music_track import TrackRejectedError, crossfade_s, fi
 from media_pipeline.media.probe import media_duration
 from media_pipeline.media.process import run_process
 
-from .clips import TONE_HZ, ffmpeg_cmd, make_clip, make_track
+from .clips import band_db, ffmpeg_cmd, make_clip, make_track
 from .conftest import TinyTask
-
-
-def _band_db(path: Path, start: float, end: float, hz: int = TONE_HZ) -> float:
-    """Mean volume of ``path`` between ``start`` and ``end`` s in a narrow band around ``hz``."""
-    graph = f"atrim={start}:{end},bandpass=f={hz}:width_type=q:w=8,volumedetect"
-    cmd = ffmpeg_cmd("-i", str(path), "-af", graph, "-f", "null", "-")
-    cmd[cmd.index("-loglevel") + 1] = "info"
-    match = re.search(r"mean_volume: (-?[\d.]+|-inf) dB", run_process(cmd))
-    assert match is not None
-    return -200.0 if match[1] == "-inf" else float(match[1])
 
 
 @pytest.mark.parametrize(
@@ -55,15 +44,15 @@ def test_a_short_track_loops_with_a_crossfade_to_the_exact_length(tmp_path: Path
     out = fit_track(track, 6.0, 14.0, tmp_path / "music.wav")
     assert abs(media_duration(out) - 14.0) < 0.01
     seam = 6.0 - crossfade_s(6.0) / 2  # the middle of the first crossfade: no gap, no dip
-    assert abs(_band_db(out, seam - 0.2, seam + 0.2) - _band_db(out, 2.0, 3.0)) < 4
-    assert _band_db(out, 13.9, 14.0) < _band_db(out, 9.0, 10.0) - 20  # faded out at the end
+    assert abs(band_db(out, seam - 0.2, seam + 0.2) - band_db(out, 2.0, 3.0)) < 4
+    assert band_db(out, 13.9, 14.0) < band_db(out, 9.0, 10.0) - 20  # faded out at the end
 
 
 def test_a_long_track_is_trimmed_with_a_fade_out(tmp_path: Path) -> None:
     track = make_track(tmp_path / "t.mp3", 20)
     out = fit_track(track, media_duration(track), 8.0, tmp_path / "music.wav")
     assert abs(media_duration(out) - 8.0) < 0.01
-    assert _band_db(out, 7.9, 8.0) < _band_db(out, 3.0, 4.0) - 20
+    assert band_db(out, 7.9, 8.0) < band_db(out, 3.0, 4.0) - 20
 
 
 def test_the_master_carries_the_track_under_the_voice_at_minus_14_lufs(
@@ -81,5 +70,5 @@ def test_the_master_carries_the_track_under_the_voice_at_minus_14_lufs(
     kept = with_track.rename(tmp_path / "with-track.wav")
     voice_only, _ = master_audio(narration, None, tmp_path)
     # The track's pitch is in the mix before the speech, where the voice-only master is silent.
-    assert _band_db(kept, 0.5, 2.5) > _band_db(voice_only, 0.5, 2.5) + 30
+    assert band_db(kept, 0.5, 2.5) > band_db(voice_only, 0.5, 2.5) + 30
     assert measure_loudness(kept).problems() == []
