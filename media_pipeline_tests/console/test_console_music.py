@@ -1,6 +1,7 @@
 """The music page in the browser: a bad mood and a fake audio file are refused (the browser's check, then
 the server's 422 message), a real track is uploaded with its moods and licence note, plays from the API,
-has its moods edited, shows up in the bulk-settings music picker, and is deleted after confirmation."""
+has its moods edited, shows up in the bulk-settings music picker, and is deleted after confirmation; a
+channel's video defaults (made for kids, voice) are set on the channels page."""
 
 from __future__ import annotations
 
@@ -80,3 +81,23 @@ def test_music_page_upload_play_tag_pick_delete(
     page.locator("#music-rows tr[data-track-id]").get_by_role("button", name="삭제").click()
     page.locator("dialog [data-confirm=yes]").click()
     expect(page.locator("#music-rows")).to_contain_text("올린 곡이 없습니다.")
+
+
+def test_channel_video_defaults(page: Page, console: Console, page_errors: ConsoleErrors) -> None:
+    with console.client(console.alice) as api:
+        channel = api.post("/api/channels", json={"name": "키즈 채널"}).json()
+    sign_in(page, console, console.alice)
+    page.get_by_role("link", name="채널").click()
+    row = page.locator(f"#channel-rows tr[data-channel-id={channel['id']}]")
+    row.get_by_label("아동용 기본값").select_option("true")
+    row.get_by_label("기본 음성").fill("nope:x")
+    page_errors.allow_status(422)
+    row.get_by_role("button", name="기본값 저장").click()
+    expect(row.locator(".error")).not_to_have_text("")  # the server's 422 on voice
+    row.get_by_label("기본 음성").fill("elevenlabs:21m00Tcm4TlvDq8ikWAM")
+    row.get_by_role("button", name="기본값 저장").click()
+    expect(page.locator("#banner")).to_have_text("'키즈 채널' 채널의 기본값을 저장했습니다.")
+    with console.client(console.alice) as api:
+        saved = api.get(f"/api/channels/{channel['id']}").json()
+    assert (saved["madeForKids"], saved["voice"]) == (True, "elevenlabs:21m00Tcm4TlvDq8ikWAM")
+    screenshot(page, "channel-defaults")

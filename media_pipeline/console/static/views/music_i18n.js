@@ -1,4 +1,5 @@
-// Labels of the music page and the music picker of the bulk-settings dialog (views/music.js, views/bulk.js).
+// Labels of the music page, the music picker of the bulk-settings dialog and the channels' video defaults
+// (views/music.js, views/bulk.js, views/channels.js).
 import { addMessages } from "../i18n.js";
 
 addMessages({
@@ -14,6 +15,9 @@ addMessages({
     "music.badMood": "분위기는 영문 소문자, 숫자, '-'로 30자까지입니다: {mood}",
     "music.tooLarge": "파일이 너무 큽니다.", "music.actions": "작업",
     "opt.musicMood": "음악 분위기", "opt.musicTrackId": "음악 곡",
+    "channels.defaults": "영상 기본값", "channels.kids": "아동용 기본값", "channels.kidsUnset": "아동용: 정하지 않음",
+    "channels.voice": "기본 음성", "channels.saveDefaults": "기본값 저장",
+    "channels.defaultsSaved": "'{name}' 채널의 기본값을 저장했습니다.",
   },
   en: {
     "nav.music": "Music", "music.title": "Music library",
@@ -27,5 +31,8 @@ addMessages({
     "music.badMood": "Moods are up to 30 lower-case letters, digits or '-': {mood}",
     "music.tooLarge": "The file is too large.", "music.actions": "Actions",
     "opt.musicMood": "Music mood", "opt.musicTrackId": "Music track",
+    "channels.defaults": "Video defaults", "channels.kids": "Made for kids default", "channels.kidsUnset": "Made for kids: not set",
+    "channels.voice": "Default voice", "channels.saveDefaults": "Save defaults",
+    "channels.defaultsSaved": "Saved the defaults of '{name}'.",
   },
 });
