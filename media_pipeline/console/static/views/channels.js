@@ -8,6 +8,7 @@ import { t } from "../i18n.js";
 import { banner, showError } from "../ui.js";
 import "./accounts_i18n.js";
 import "./music_i18n.js";
+import { voicesSection } from "./voices.js";
 
 // The ?connected= / ?error= the OAuth callback put in the hash, removed so a reload does not repeat it.
 function takeOutcome() {
@@ -95,7 +96,7 @@ export function renderChannels(main) {
     h("table", { class: "responsive", id: "channel-table" }, h("thead", {}, h("tr", {},
       ["channels.name", "channels.default", "admin.state", "channels.defaults", "admin.actions"]
         .map((key) => h("th", { scope: "col" }, t(key))))),
-    rows), voiceList);
+    rows), voiceList, voicesSection(load));
   load();
   return null;
 }

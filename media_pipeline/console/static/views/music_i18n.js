@@ -1,5 +1,5 @@
 // Labels of the music page, the music picker of the bulk-settings dialog and the channels' video defaults
-// (views/music.js, views/bulk.js, views/channels.js).
+// and cloned voices (views/music.js, views/bulk.js, views/channels.js, views/voices.js).
 import { addMessages } from "../i18n.js";
 
 addMessages({
@@ -18,6 +18,13 @@ addMessages({
     "channels.defaults": "영상 기본값", "channels.kids": "아동용 기본값", "channels.kidsUnset": "아동용: 정하지 않음",
     "channels.voice": "기본 음성", "channels.saveDefaults": "기본값 저장",
     "channels.defaultsSaved": "'{name}' 채널의 기본값을 저장했습니다.",
+    "voices.title": "복제 음성", "voices.note": "본인의 동의를 받은 녹음(5초 이상)으로만 음성을 복제합니다. 동의한 사람, 동의 문구와 시각을 기록합니다.",
+    "voices.file": "녹음 파일", "voices.name": "음성 이름", "voices.consentBy": "동의한 사람(화자)",
+    "voices.statement": "동의 문구", "voices.consent": "화자가 음성 복제에 동의했습니다.", "voices.clone": "음성 복제",
+    "voices.cloned": "'{name}' 음성을 복제했습니다.", "voices.empty": "복제한 음성이 없습니다.",
+    "voices.consentRecord": "{who} 동의 ({when})", "voices.needName": "음성 이름을 입력하세요.",
+    "voices.needSpeaker": "동의한 사람의 이름을 입력하세요.", "voices.needStatement": "동의 문구를 {n}자 이상 입력하세요.",
+    "voices.needConsent": "화자의 동의 없이는 복제할 수 없습니다.",
   },
   en: {
     "nav.music": "Music", "music.title": "Music library",
@@ -34,5 +41,12 @@ addMessages({
     "channels.defaults": "Video defaults", "channels.kids": "Made for kids default", "channels.kidsUnset": "Made for kids: not set",
     "channels.voice": "Default voice", "channels.saveDefaults": "Save defaults",
     "channels.defaultsSaved": "Saved the defaults of '{name}'.",
+    "voices.title": "Cloned voices", "voices.note": "Voices are cloned only from a recording (5 s or longer) whose speaker consented; who consented, the statement and the time are recorded.",
+    "voices.file": "Recording", "voices.name": "Voice name", "voices.consentBy": "Consenting speaker",
+    "voices.statement": "Consent statement", "voices.consent": "The speaker consented to cloning their voice.", "voices.clone": "Clone voice",
+    "voices.cloned": "Cloned the voice '{name}'.", "voices.empty": "No cloned voices yet.",
+    "voices.consentRecord": "consent of {who} ({when})", "voices.needName": "Enter a voice name.",
+    "voices.needSpeaker": "Enter the consenting speaker's name.", "voices.needStatement": "Enter a consent statement of at least {n} characters.",
+    "voices.needConsent": "A voice is never cloned without the speaker's consent.",
   },
 });
