@@ -22,6 +22,8 @@ from media_pipeline.store.models import MusicTrack
 from media_pipeline.store.options import field_errors
 
 MUSIC_PREFIX = "music"
+TRACK_FIELD = "musicTrackId"
+"""The task setting (and API field) naming a library track."""
 
 
 def music_key(workspace_id: str, track_id: str, ext: str) -> str:
@@ -84,6 +86,18 @@ def validated_fields(data: Mapping[str, Any]) -> MusicFields:
         return MusicFields.model_validate(dict(data))
     except ValidationError as exc:
         raise ValidationFailed("invalid music track", {"errors": field_errors(exc)}) from exc
+
+
+def check_track(session: Session, workspace_id: str, track_id: object) -> None:
+    """ValidationFailed on ``musicTrackId`` unless ``track_id`` is None or a track of the workspace (drafts
+    naming a track are checked when added or edited, like their channel)."""
+    if track_id is None:
+        return
+    track = session.get(MusicTrack, str(track_id))
+    if track is None or track.workspace_id != workspace_id:
+        message = f"music track {track_id!r} not found in this workspace"
+        error = {"field": TRACK_FIELD, "message": message, "type": "not_found"}
+        raise ValidationFailed(message, {"errors": [error]})
 
 
 def task_track(

@@ -117,8 +117,14 @@ def test_a_task_picks_by_mood_deterministically_or_by_id(
     assert pipeline.music_track_key(tasks[0], TaskSettings(music=True, musicMood="sad")) is None  # the pad
     with pytest.raises(ValueError, match="not both"):
         TaskSettings(musicMood="calm", musicTrackId=other)
-    bad = client.post(
-        f"/api/queue/{queue['id']}/jobs",
-        json={"assetIds": ["c"], "version": added.json()["version"], "options": {"musicTrackId": "../x"}},
-    )
-    assert_error(bad, 422, "VALIDATION_ERROR")
+    version = added.json()["version"]
+    with api.client(Owner(user_id="u9", workspace_id="ws-9")) as stranger:
+        foreign = _upload(stranger, "song.mp3", data).json()["id"]
+    for track_id in ("../x", "mus000000000000", foreign):  # malformed, unknown, another workspace's
+        bad = client.post(
+            f"/api/queue/{queue['id']}/jobs",
+            json={"assetIds": ["c"], "version": version, "options": {"musicTrackId": track_id}},
+        )
+        fields = [e["field"] for e in assert_error(bad, 422, "VALIDATION_ERROR")["details"]["errors"]]
+        assert any(field.endswith("musicTrackId") for field in fields), fields
+    assert len(client.get(f"/api/queue/{queue['id']}/jobs").json()["jobs"]) == 2  # nothing was added
