@@ -5,12 +5,14 @@ list; a channel's voice and madeForKids defaults reach the tasks that leave them
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from pydantic import SecretStr
 
+from media_pipeline.providers.youtube_metadata import video_body
 from media_pipeline.settings import Settings
 from media_pipeline.store import PipelineState
 from media_pipeline_tests.api.conftest import UPLOAD_LIMIT, LiveApi
@@ -19,6 +21,7 @@ from media_pipeline_tests.conftest import TEST_PLANS
 from media_pipeline_tests.media.clips import make_track
 from media_pipeline_tests.providers.fake_elevenlabs import FakeElevenLabs
 from media_pipeline_tests.providers.fakeserver import FakeServer
+from media_pipeline_tests.providers.helpers import make_script
 
 STATEMENT = "I, Kim Jisu, agree that my voice is cloned to narrate this channel's videos."
 SQLITE = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -114,6 +117,14 @@ def test_channel_defaults_fill_what_the_task_leaves_unset(
         assert added.status_code == 200, added.text
         queue = {"id": queue["id"], "version": added.json()["version"]}
         ids.extend(added.json()["createdIds"])
-    inherited, overridden = (pipeline.task_spec(task_id).settings for task_id in ids)
+    specs = [pipeline.task_spec(task_id) for task_id in ids]
+    inherited, overridden = (spec.settings for spec in specs)
     assert (inherited.made_for_kids, inherited.voice) == (True, "elevenlabs:21m00Tcm4TlvDq8ikWAM")
     assert (overridden.made_for_kids, overridden.voice) == (False, "espeak:ko")
+    # What videos.insert states for each (the publish stage's body of the resolved spec).
+    statuses = [
+        video_body(spec, make_script(spec), "m", category_id="27", now=datetime.now(UTC))["status"]
+        for spec in specs
+    ]
+    assert [s["selfDeclaredMadeForKids"] for s in statuses] == [True, False]
+    assert [s["containsSyntheticMedia"] for s in statuses] == [True, False]  # a cloned voice is synthetic
