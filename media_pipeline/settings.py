@@ -97,6 +97,13 @@ class Settings(BaseSettings):
     tts_response_format: Literal["mp3", "opus", "aac", "flac", "wav"] = Field(
         default="mp3", description="Audio container asked of the OpenAI-compatible endpoint (not raw pcm)."
     )
+    elevenlabs_base_url: str = Field(
+        default="https://api.elevenlabs.io",
+        description="An ElevenLabs-compatible API (voices, cloning, TTS).",
+    )
+    elevenlabs_api_key: SecretStr | None = None
+    elevenlabs_model: str = Field(default="eleven_multilingual_v2", description="ElevenLabs model_id.")
+    elevenlabs_voice: str | None = Field(default=None, description="Default ElevenLabs voice_id.")
     tts_google_base_url: str = "https://texttospeech.googleapis.com"
     tts_google_api_key: SecretStr | None = None
     tts_google_credentials_file: Path | None = Field(
@@ -141,6 +148,9 @@ class Settings(BaseSettings):
         default=[], description="CIDR ranges crawlable even though private (e.g. an internal image CDN)."
     )
     upload_max_bytes: int = 20 * 1024 * 1024
+    music_max_bytes: int = Field(
+        default=30 * 1024 * 1024, description="Largest music track upload (MP3/AAC/M4A/WAV), in bytes."
+    )
 
     # Publishing.
     publisher: str = Field(

@@ -11,6 +11,7 @@ from functools import cached_property
 from sqlalchemy import Engine
 
 from media_pipeline.api.auth import Principal, authenticate
+from media_pipeline.api.library import scratch_folder
 from media_pipeline.api.metrics import ApiMetrics
 from media_pipeline.api.playback import Playback
 from media_pipeline.api.progress import ProgressHub
@@ -21,7 +22,9 @@ from media_pipeline.storage import Storage
 from media_pipeline.store import (
     ChannelService,
     Clock,
+    ClonedVoices,
     LibraryService,
+    MusicLibrary,
     Owner,
     QueueService,
     RenderJobReader,
@@ -37,6 +40,8 @@ from media_pipeline.store import (
 from media_pipeline.usecases import UseCases
 from media_pipeline.usecases_brand import BrandKits
 from media_pipeline.usecases_library import LibraryCommands
+from media_pipeline.usecases_music import MusicCommands
+from media_pipeline.usecases_voices import VoiceCloning
 
 QUEUE_ID_CACHE_SIZE = 10_000
 
@@ -119,6 +124,17 @@ class ApiContext:
             asset_url=asset_url,
             storage=self.storage,
         )
+
+    def music(self, owner: Owner) -> MusicCommands:
+        """The workspace's music library with the tracks' audio."""
+        service = MusicLibrary(self.engine, owner, clock=self.clock, settings=self.settings)
+        scratch = scratch_folder(self.settings)
+        return MusicCommands(service, self.storage, max_bytes=self.settings.music_max_bytes, scratch=scratch)
+
+    def voices(self, owner: Owner) -> VoiceCloning:
+        """The workspace's cloned voices and the voice provider."""
+        service = ClonedVoices(self.engine, owner, clock=self.clock, settings=self.settings)
+        return VoiceCloning(service, self.settings, scratch=scratch_folder(self.settings))
 
     def library(self, owner: Owner) -> LibraryCommands:
         """The owner's library items with their files and the draft queue."""

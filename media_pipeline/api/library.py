@@ -29,7 +29,7 @@ def save_files(
     """Store every uploaded image/clip of the item or none (413 oversized, 415 empty or not an accepted
     image or clip); returns the item's files."""
     commands.library.get(item_id)  # NotFound for another owner's item
-    with tempfile.TemporaryDirectory(prefix="media-pipeline-library-", dir=_scratch(settings)) as tmp:
+    with tempfile.TemporaryDirectory(prefix="media-pipeline-library-", dir=scratch_folder(settings)) as tmp:
         with upload_errors():
             stored = receive_files(
                 files, Path(tmp), settings.upload_max_bytes, clip_max_s=settings.clip_max_s
@@ -37,7 +37,8 @@ def save_files(
         return commands.add_files(item_id, [upload.path for upload in stored])
 
 
-def _scratch(settings: Settings) -> Path | None:
+def scratch_folder(settings: Settings) -> Path | None:
+    """Where uploads are checked (``MEDIA_PIPELINE_SCRATCH_DIR``, created; None: the system's temp)."""
     if settings.scratch_dir is None:
         return None
     settings.scratch_dir.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Response
 from media_pipeline.api.deps import Context, ReadOwner, WriteOwner
 from media_pipeline.api.errors import responses
 from media_pipeline.api.routes_channel_connect import connections
-from media_pipeline.api.schemas import Channel, ChannelBody, Items
+from media_pipeline.api.schemas import Channel, ChannelBody, ChannelDefaultsPatch, Items
 from media_pipeline.domain.models import CHANNEL_ID_PATTERN
 from media_pipeline.store import ChannelView
 
@@ -32,6 +32,18 @@ def create_channel(body: ChannelBody, context: Context, owner: WriteOwner) -> Ch
 @router.get("/{channelSettingId}", response_model=Channel, summary="One channel setting")
 def get_channel(channel_setting_id: ChannelSettingId, context: Context, owner: ReadOwner) -> ChannelView:
     return context.channels(owner).get(channel_setting_id)
+
+
+@router.patch(
+    "/{channelSettingId}",
+    response_model=Channel,
+    summary="Set the channel's task defaults (madeForKids, voice); tasks that set their own keep theirs",
+)
+def patch_channel(
+    channel_setting_id: ChannelSettingId, body: ChannelDefaultsPatch, context: Context, owner: WriteOwner
+) -> ChannelView:
+    changes = body.model_dump(exclude_unset=True)
+    return context.channels(owner).update_defaults(channel_setting_id, changes)
 
 
 @router.put(

@@ -16,10 +16,12 @@ from pydantic import (
     Field,
     SerializerFunctionWrapHandler,
     field_serializer,
+    field_validator,
 )
 from pydantic.alias_generators import to_camel
 
 from media_pipeline.domain.models import CHANNEL_ID_PATTERN, TASK_ID_PATTERN, Privacy
+from media_pipeline.domain.voice import VOICE_PATTERN, parse_voice
 from media_pipeline.settings import PlanLimits
 from media_pipeline.store import (
     ChannelView,
@@ -314,6 +316,20 @@ class ChannelBody(ApiModel):
 
     name: Annotated[str, Field(min_length=1, max_length=100)]
     youtube_channel_id: Annotated[str, Field(max_length=64)] | None = None
+
+
+class ChannelDefaultsPatch(ApiModel):
+    """Task defaults of a channel: ``madeForKids`` (sent as YouTube's selfDeclaredMadeForKids when a task
+    does not say) and ``voice`` (e.g. a cloned ``elevenlabs:<voiceId>``); null clears one."""
+
+    made_for_kids: bool | None = None
+    voice: Annotated[str, Field(pattern=VOICE_PATTERN, max_length=80)] | None = None
+
+    @field_validator("voice")
+    @classmethod
+    def _known_provider(cls, value: str | None) -> str | None:
+        parse_voice(value)
+        return value
 
 
 # -- automation ------------------------------------------------------------------------------------------

@@ -31,15 +31,18 @@ class Disclosure:
 
 
 def disclosure(settings: TaskSettings, default_voice_provider: str = DEFAULT_PROVIDER) -> Disclosure:
-    """The flags of a task: synthetic when its images/clips come from an AI model or its voice is a
-    realistic synthetic one, unless the creator overrode it (the override's reason is kept)."""
+    """The flags of a task: made for kids as its settings say (the publish stage fills an unset value from
+    the channel's setting; still unset: false, never left out); synthetic when its images/clips come from
+    an AI model or its voice is a realistic synthetic one, unless the creator overrode it (the override's
+    reason is kept)."""
+    kids = bool(settings.made_for_kids)
     if settings.synthetic_media is not None:
         override = settings.synthetic_media
-        return Disclosure(settings.made_for_kids, override.contains, (f"creator: {override.reason}",))
+        return Disclosure(kids, override.contains, (f"creator: {override.reason}",))
     reasons = []
     if settings.media_mode in AI_MODES:
         reasons.append(f"AI media ({settings.media_mode.value})")
     voice = settings.voice_ref(default_voice_provider)
     if voice.provider not in ROBOTIC_VOICE_PROVIDERS:
         reasons.append(f"synthetic voice ({voice})")
-    return Disclosure(settings.made_for_kids, bool(reasons), tuple(reasons))
+    return Disclosure(kids, bool(reasons), tuple(reasons))

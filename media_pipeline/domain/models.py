@@ -26,6 +26,7 @@ from media_pipeline.domain.image_plan import (
     default_roles,
     plan_images,
 )
+from media_pipeline.domain.music import MOOD_PATTERN, MUSIC_TRACK_ID_PATTERN
 from media_pipeline.domain.voice import DEFAULT_PROVIDER, VoiceRef, parse_voice
 
 TASK_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
@@ -180,6 +181,15 @@ class TaskSettings(_Strict):
         alias="clipAudio",
         description="Mix the clips' own sound under the narration (ducked like music), not dropping it.",
     )
+    music_mood: Annotated[str, Field(pattern=MOOD_PATTERN)] | None = Field(
+        default=None,
+        alias="musicMood",
+        description="With music: a library track tagged with this mood (chosen per task); default: the "
+        "generated pad.",
+    )
+    music_track_id: Annotated[str, Field(pattern=MUSIC_TRACK_ID_PATTERN)] | None = Field(
+        default=None, alias="musicTrackId", description="With music: this library track."
+    )
     image_urls: Annotated[list[HttpUrl], Field(max_length=30)] = Field(default=[], alias="imageUrls")
     requires_approval: bool = Field(default=False, alias="requiresApproval")
     review: ReviewSettings = Field(
@@ -194,8 +204,10 @@ class TaskSettings(_Strict):
     )
     fps: Annotated[int, Field(ge=10, le=60)] = 30
     caption_preset: CaptionPreset = Field(default=CaptionPreset.CLASSIC, alias="captionPreset")
-    made_for_kids: bool = Field(
-        default=False, alias="madeForKids", description="Sent as YouTube's selfDeclaredMadeForKids."
+    made_for_kids: bool | None = Field(
+        default=None,
+        alias="madeForKids",
+        description="Sent as YouTube's selfDeclaredMadeForKids; unset: the channel's setting, else false.",
     )
     synthetic_media: SyntheticMediaOverride | None = Field(
         default=None,
@@ -213,6 +225,8 @@ class TaskSettings(_Strict):
     def _check_mode_inputs(self) -> Self:
         if self.media_mode is MediaMode.CRAWL and not self.image_urls:
             raise ValueError("mediaMode 'crawl' needs at least one URL in imageUrls")
+        if self.music_mood is not None and self.music_track_id is not None:
+            raise ValueError("choose music by musicMood or by musicTrackId, not both")
         if self.image_mode is ImageMode.SINGLE and len(self.styles) * len(self.effective_roles) > MAX_IMAGES:
             raise ValueError(f"imageMode 'SINGLE' makes styles × roles images: at most {MAX_IMAGES}")
         return self

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-NARRATION_PROVIDERS = ("espeak", "openai", "google")
+NARRATION_PROVIDERS = ("espeak", "openai", "google", "elevenlabs")
 DEFAULT_PROVIDER = "espeak"
 VOICE_PATTERN = r"^(?:[a-z]+:)?[A-Za-z0-9_+\-.]{1,60}$"
 _VOICE_RE = re.compile(VOICE_PATTERN)

@@ -4,7 +4,7 @@ then the analysis and the HLS ladder of the result (the ``playback`` asset)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import dagster as dg
 
@@ -21,6 +21,7 @@ from media_pipeline.media.clip_check import usable_clips
 from media_pipeline.media.hls import Rendition, transcode_hls
 from media_pipeline.media.loudness import Loudness, measure_loudness
 from media_pipeline.media.music import generate_music
+from media_pipeline.media.music_track import fit_track
 from media_pipeline.media.probe import VideoSummary, check_video, media_duration, summarize
 from media_pipeline.media.render import RenderResult, RenderSpec, render_video
 from media_pipeline.media.subtitles import write_srt
@@ -106,7 +107,7 @@ def produce_video(
         language=story.language,
         colours=brand.colours,
     )
-    music = generate_music(narration.duration, paths.music_wav) if settings.music else None
+    music = music_bed(run, narration.duration) if settings.music else None
     spec = RenderSpec(
         width=width,
         height=height,
@@ -153,6 +154,20 @@ def produce_video(
         ),
         clip_problems=clip_problems,
     )
+
+
+def music_bed(run: StageRun, duration: float) -> Path:
+    """The task's music bed as ``music.wav``: its library track fitted to ``duration`` (looped with a
+    crossfade or trimmed with a fade-out), else the generated pad (docs/ARCHITECTURE.md §12)."""
+    paths, settings = run.paths, run.spec.settings
+    key = None if run.state is None else run.state.music_track_key(run.spec.task_id, settings)
+    if key is None:
+        return generate_music(duration, paths.music_wav)
+    track = run.work.storage.download(key, paths.dir / f"track{PurePosixPath(key).suffix}")
+    try:
+        return fit_track(track, media_duration(track), duration, paths.music_wav)
+    finally:
+        track.unlink(missing_ok=True)
 
 
 @dataclass

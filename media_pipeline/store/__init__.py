@@ -60,6 +60,8 @@ if TYPE_CHECKING:  # the same names for type checkers, re-exported (test_package
     from media_pipeline.store.image_jobs import ImageTaskView as ImageTaskView
     from media_pipeline.store.image_jobs import JobStatus as JobStatus
     from media_pipeline.store.library import LibraryService as LibraryService
+    from media_pipeline.store.music import MusicLibrary as MusicLibrary
+    from media_pipeline.store.music import MusicTrackView as MusicTrackView
     from media_pipeline.store.oauth_states import STATE_TTL as STATE_TTL
     from media_pipeline.store.owner import Owner as Owner
     from media_pipeline.store.pipeline_state import ContentRecord as ContentRecord
@@ -119,6 +121,8 @@ if TYPE_CHECKING:  # the same names for type checkers, re-exported (test_package
     from media_pipeline.store.views import TaskView as TaskView
     from media_pipeline.store.views import ThumbnailRef as ThumbnailRef
     from media_pipeline.store.views import UserContentView as UserContentView
+    from media_pipeline.store.voices import ClonedVoices as ClonedVoices
+    from media_pipeline.store.voices import ClonedVoiceView as ClonedVoiceView
 
 _EXPORTS = {
     "media_pipeline.domain.stages": ("STAGES", "Stage"),
@@ -171,6 +175,8 @@ _EXPORTS = {
     "media_pipeline.store.housekeeping": ("Housekeeping",),
     "media_pipeline.store.image_jobs": ("ImageJobView", "ImageTaskView", "JobStatus"),
     "media_pipeline.store.library": ("LibraryService",),
+    "media_pipeline.store.music": ("MusicLibrary", "MusicTrackView"),
+    "media_pipeline.store.voices": ("ClonedVoiceView", "ClonedVoices"),
     "media_pipeline.store.oauth_states": ("STATE_TTL",),
     "media_pipeline.store.owner": ("Owner",),
     "media_pipeline.store.pipeline_state": ("ContentRecord", "LaunchItem", "PipelineState"),

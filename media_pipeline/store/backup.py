@@ -28,15 +28,16 @@ from sqlalchemy.engine import URL
 from media_pipeline.storage import Storage, StorageKeyError, StoredObject, validate_key
 from media_pipeline.store.db import resolve_engine
 from media_pipeline.store.errors import StoreError
+from media_pipeline.store.music import MUSIC_PREFIX
 
 FORMAT = 1
 MANIFEST = "manifest.json"
 FILES = "files"
 SQLITE_SNAPSHOT = "app.sqlite3"
 PG_SNAPSHOT = "app.pgdump"
-PREFIXES = ("tasks", "published")
-"""The storage folders a backup copies: task files and the local publisher's copies (docs/ARCHITECTURE.md
-§7)."""
+PREFIXES = ("tasks", "published", MUSIC_PREFIX)
+"""The storage folders a backup copies: task files, the local publisher's copies (docs/ARCHITECTURE.md §7)
+and the music library's tracks (§12)."""
 
 
 class BackupError(StoreError):

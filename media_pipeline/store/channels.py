@@ -126,6 +126,19 @@ class ChannelService(OwnedService):
             session.flush()
             return self._view(row)
 
+    def update_defaults(self, channel_setting_id: str, changes: dict[str, object]) -> ChannelView:
+        """Set the channel's task defaults (``made_for_kids``, ``voice``; None clears one), audited."""
+        now = self.now()
+        with self._write() as session:
+            row = self._channel(session, channel_setting_id)
+            for key in ("made_for_kids", "voice"):
+                if key in changes:
+                    setattr(row, key, changes[key])
+            row.updated_at = now
+            record(session, self.owner, "channel.defaults", row.id, now, **changes)
+            session.flush()
+            return self._view(row)
+
     def delete(self, channel_setting_id: str) -> None:
         """Delete the setting and its token file; tasks still naming it fail at publish with a clear error."""
         with self._write() as session:

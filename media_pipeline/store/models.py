@@ -242,6 +242,10 @@ class ChannelSetting(Timestamps, Base):
     is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
     brand_kit: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     """The channel's brand kit (``domain.brand.BrandKit`` as JSON; None: no kit)."""
+    made_for_kids: Mapped[bool | None] = mapped_column(Boolean)
+    """The channel's ``selfDeclaredMadeForKids`` for tasks that do not set ``madeForKids`` (§9)."""
+    voice: Mapped[str | None] = mapped_column(String(80))
+    """The narration voice of tasks that set none (e.g. a cloned ``elevenlabs:<voice id>``; §12)."""
 
 
 class TaskLog(Base):
@@ -362,6 +366,42 @@ class LibraryItem(Timestamps, Base):
     type: Mapped[VideoType] = mapped_column(StrEnumType(VideoType))
     product: Mapped[dict[str, Any] | None]
     source_urls: Mapped[list[str]] = mapped_column(JSONType, default=list)
+
+
+class MusicTrack(Timestamps, Base):
+    """A licensed music track of a workspace's music library (docs/ARCHITECTURE.md §12); the audio lives
+    in the task storage under ``storage_key`` (``music/<workspace>/<id>.<ext>``)."""
+
+    __tablename__ = "music_tracks"
+    __table_args__ = (Index("ix_music_tracks_workspace_id", "workspace_id"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(100))
+    moods: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    licence: Mapped[str] = mapped_column(String(500))
+    storage_key: Mapped[str] = mapped_column(String(300))
+    mime: Mapped[str] = mapped_column(String(40))
+    size: Mapped[int] = mapped_column(Integer)
+    duration_s: Mapped[float] = mapped_column(Float)
+
+
+class ClonedVoice(Timestamps, Base):
+    """A voice cloned at the ElevenLabs-compatible provider from a sample, with the speaker's recorded
+    consent: who gave it, when, and the statement they agreed to (docs/ARCHITECTURE.md §12)."""
+
+    __tablename__ = "cloned_voices"
+    __table_args__ = (Index("ix_cloned_voices_workspace_id", "workspace_id"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64))
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(100))
+    provider_voice_id: Mapped[str] = mapped_column(String(100))
+    consent_by: Mapped[str] = mapped_column(String(200))
+    consent_statement: Mapped[str] = mapped_column(Text)
+    consent_at: Mapped[datetime]
 
 
 class WorkspaceSetting(Timestamps, Base):

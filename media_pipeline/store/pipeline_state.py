@@ -32,7 +32,8 @@ from media_pipeline.store.enums import (
 )
 from media_pipeline.store.errors import NotFoundError
 from media_pipeline.store.lifecycle import add_log
-from media_pipeline.store.models import Task, TaskSchedule, TaskStageState
+from media_pipeline.store.models import ChannelSetting, Task, TaskSchedule, TaskStageState
+from media_pipeline.store.music import task_track
 from media_pipeline.store.queries import current_stage_select, first_in_queue
 from media_pipeline.store.state_machine import Decision, StageEvent
 
@@ -91,6 +92,20 @@ def _with_schedule(session: Session, task: Task) -> TaskSettings:
     return settings.model_copy(update={key: value for key, value in overrides.items() if value is not None})
 
 
+def _with_channel_defaults(session: Session, workspace_id: str, settings: TaskSettings) -> TaskSettings:
+    """``settings`` with the publishing channel's defaults (the task's channel, else the workspace's
+    default) for what the task leaves unset: ``made_for_kids`` and ``voice`` (docs/ARCHITECTURE.md §12)."""
+    channel_id = settings.channel_setting_id or default_channel(session, workspace_id)
+    channel = None if channel_id is None else session.get(ChannelSetting, channel_id)
+    if channel is None or channel.workspace_id != workspace_id:
+        return settings
+    defaults = {"made_for_kids": channel.made_for_kids, "voice": channel.voice}
+    unset = {
+        key: value for key, value in defaults.items() if value is not None and getattr(settings, key) is None
+    }
+    return settings.model_copy(update=unset)
+
+
 def _check_stage(stage: str) -> None:
     if stage not in STAGES:
         raise ValueError(f"unknown stage {stage!r}; expected one of {STAGES}")
@@ -139,7 +154,7 @@ class PipelineState(StoreBase):
                 task_id=task.id,
                 title=task.title,
                 generation=max(task.generation, 1),
-                settings=_with_schedule(session, task),
+                settings=_with_channel_defaults(session, task.workspace_id, _with_schedule(session, task)),
                 product=None if task.product is None else ProductInfo.model_validate(task.product),
                 description=task.description,
                 created_at=task.created_at,
@@ -149,6 +164,14 @@ class PipelineState(StoreBase):
         """The user the task belongs to (the run's log lines name them), None if the task is gone."""
         with self._read() as session:
             return session.scalar(select(Task.user_id).where(Task.id == task_id))
+
+    def music_track_key(self, task_id: str, settings: TaskSettings) -> str | None:
+        """The storage key of the library track the task plays (``store/music.task_track``), None for the
+        generated pad; PermanentError for a ``musicTrackId`` not in the task's workspace."""
+        with self._read() as session:
+            workspace = session.scalar(select(Task.workspace_id).where(Task.id == task_id))
+            track = None if workspace is None else task_track(session, workspace, task_id, settings)
+            return None if track is None else track.storage_key
 
     def publish_channel(self, task_id: str, channel_setting_id: str | None) -> str | None:
         """The channel setting a task publishes to: its own (PermanentError unless it belongs to the task's

@@ -38,6 +38,7 @@ from media_pipeline.store.lifecycle import (
 )
 from media_pipeline.store.models import Queue, Task, TaskSchedule, table_of
 from media_pipeline.store.moves import move_task
+from media_pipeline.store.music import TRACK_FIELD, check_track
 from media_pipeline.store.options import SettingsCache, build_draft, split_options, validate_defaults
 from media_pipeline.store.plans import check_runs_per_day, exceeded, plan_of
 from media_pipeline.store.queries import affected_rows
@@ -97,6 +98,13 @@ def _live(now: datetime) -> ColumnElement[bool]:
     return or_(Task.draft_expires_at.is_(None), Task.draft_expires_at > now)
 
 
+def check_references(session: Session, workspace_id: str, settings: Mapping[str, Any]) -> None:
+    """ValidationFailed unless the channel and the music track ``settings`` name (camelCase keys) are the
+    workspace's own."""
+    check_channel(session, workspace_id, settings.get(CHANNEL_FIELD))
+    check_track(session, workspace_id, settings.get(TRACK_FIELD))
+
+
 class QueueService(OwnedService):
     """The owner's default draft queue.
 
@@ -129,7 +137,7 @@ class QueueService(OwnedService):
             raise ValidationFailed("invalid queue update", {"errors": errors})
         with self._write() as session:
             queue = self._bump(session, version)
-            check_channel(session, self.owner.workspace_id, (defaults or {}).get(CHANNEL_FIELD))
+            check_references(session, self.owner.workspace_id, defaults or {})
             if name is not None:
                 queue.name = name.strip()
             if defaults is not None:
@@ -200,7 +208,7 @@ class QueueService(OwnedService):
                 default_title=asset_ids[0],
                 cache=cache,
             )  # even if all exist
-            check_channel(session, self.owner.workspace_id, probe.settings.get(CHANNEL_FIELD))
+            check_references(session, self.owner.workspace_id, probe.settings)
             new_assets = [asset_id for asset_id in asset_ids if asset_id not in existing]
             self._check_draft_limit(session, queue.id, len(new_assets))
             position = next_draft_position(session, queue.id)
@@ -281,7 +289,7 @@ class QueueService(OwnedService):
                     errors.extend({**error, "scope": "queueDefaults"} for error in exc.errors)
             if errors:
                 raise ValidationFailed("invalid options", {"errors": errors})
-            check_channel(session, self.owner.workspace_id, settings_partial.get(CHANNEL_FIELD))
+            check_references(session, self.owner.workspace_id, settings_partial)
             stamps = {
                 "draft_expires_at": now + timedelta(days=self._settings.draft_ttl_days),
                 "updated_at": now,

@@ -182,6 +182,8 @@ class ChannelView(_View):
     youtube_channel_id: str | None
     authorized: bool
     is_default: bool = False
+    made_for_kids: bool | None = None
+    voice: str | None = None
     created_at: datetime
     updated_at: datetime
 

@@ -58,7 +58,8 @@ def test_drafts_to_done_video_in_the_browser(page: Page, console: Console) -> No
     assert [jobs[title]["settings"]["privacy"] for _, title in DRAFTS] == ["unlisted", "unlisted", "private"]
     presets = [jobs[title]["settings"]["captionPreset"] for _, title in DRAFTS]
     assert presets == ["shorts", "shorts", "classic"]
-    assert [jobs[title]["settings"]["madeForKids"] for _, title in DRAFTS] == [True, True, False]
+    # madeForKids left unset: the channel decides at publish time (docs/ARCHITECTURE.md §12)
+    assert [jobs[title]["settings"]["madeForKids"] for _, title in DRAFTS] == [True, True, None]
     assert defaults["language"] == "en" and defaults["privacy"] == "unlisted" and defaults["fps"] == 10
 
     page.locator(".draft", has_text=DRAFTS[2][1]).drag_to(page.locator(".draft", has_text=DRAFTS[0][1]))

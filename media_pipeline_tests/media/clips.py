@@ -3,6 +3,7 @@ the quiet ffmpeg argv the tests use for their own reference commands."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -51,3 +52,31 @@ def mean_colour(video: Path, at_s: float, crop: str) -> tuple[int, int, int]:
 def colour_distance(a: tuple[int, int, int], b: tuple[int, int, int]) -> int:
     """The sum of the channel differences of two colours (0-765)."""
     return sum(abs(x - y) for x, y in zip(a, b, strict=True))
+
+
+TONE_HZ = 1234
+"""The pitch of :func:`make_track`: far from the narration's and the pad's energy."""
+
+_ENCODERS = {
+    ".mp3": ["-c:a", "libmp3lame"],
+    ".m4a": ["-c:a", "aac"],
+    ".wav": ["-c:a", "pcm_s16le"],
+    ".aac": ["-c:a", "aac", "-f", "adts"],
+}
+
+
+def make_track(path: Path, seconds: float) -> Path:
+    """A ``TONE_HZ`` tone with a slow tremolo, encoded by the file's extension."""
+    source = f"aevalsrc=exprs='0.4*sin(2*PI*{TONE_HZ}*t)*(0.7+0.3*sin(2*PI*0.5*t))':s=44100:d={seconds}"
+    run_process(ffmpeg_cmd("-f", "lavfi", "-i", source, *_ENCODERS[path.suffix], str(path)))
+    return path
+
+
+def band_db(path: Path, start: float, end: float, hz: int = TONE_HZ) -> float:
+    """Mean volume of ``path`` between ``start`` and ``end`` s in a narrow band around ``hz``."""
+    graph = f"atrim={start}:{end},bandpass=f={hz}:width_type=q:w=8,volumedetect"
+    cmd = ffmpeg_cmd("-i", str(path), "-af", graph, "-f", "null", "-")
+    cmd[cmd.index("-loglevel") + 1] = "info"
+    match = re.search(r"mean_volume: (-?[\d.]+|-inf) dB", run_process(cmd))
+    assert match is not None
+    return -200.0 if match[1] == "-inf" else float(match[1])

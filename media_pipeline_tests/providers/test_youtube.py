@@ -172,6 +172,14 @@ def test_policy_flags_follow_the_task(env: Env) -> None:
     assert status["selfDeclaredMadeForKids"] is True and status["containsSyntheticMedia"] is True
 
 
+def test_unset_made_for_kids_is_sent_as_false_and_a_cloned_voice_is_synthetic(env: Env) -> None:
+    env.publish(voice="elevenlabs:cl0000000001")  # no madeForKids from the task nor (here) a channel
+
+    (start,) = env.server.matching("POST", VIDEO_UPLOAD_PATH)
+    status = start.json()["status"]
+    assert status["selfDeclaredMadeForKids"] is False and status["containsSyntheticMedia"] is True
+
+
 def test_fake_rejects_an_upload_without_policy_flags(env: Env) -> None:
     metadata = {
         "snippet": {"title": "t"},

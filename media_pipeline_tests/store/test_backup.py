@@ -68,7 +68,7 @@ def target(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.M
 
 def _populate(target: Target, scratch: Path) -> list[str]:
     """Tasks in four states (scheduled, succeeded, queued, draft), a weekly repeat, ledger entries and
-    two files per task; returns the task ids."""
+    two files per task and a music track; returns the task ids."""
     CreditAdmin(target.db_url).grant(OWNER.workspace_id, 40, note="welcome")
     CreditAdmin(target.db_url).grant(OWNER.workspace_id, 2, note="bonus")
     queue = QueueService(target.db_url, OWNER)
@@ -86,6 +86,9 @@ def _populate(target: Target, scratch: Path) -> list[str]:
             local.parent.mkdir(parents=True, exist_ok=True)
             local.write_bytes(payload + task_id.encode())
             target.storage.upload(local, f"tasks/{task_id}/{name}")
+    track = scratch / "track.mp3"  # a music library track (docs/ARCHITECTURE.md §12)
+    track.write_bytes(b"ID3 a track")
+    target.storage.upload(track, f"music/{OWNER.workspace_id}/mus000000000001.mp3")
     return task_ids
 
 
@@ -105,7 +108,7 @@ def _system(target: Target, task_ids: list[str], scratch: Path) -> dict[str, Any
 
 
 def _keys(storage: Storage) -> list[str]:
-    return storage.list_keys("tasks")
+    return storage.list_keys("tasks") + storage.list_keys("music")
 
 
 def _wipe(target: Target) -> None:
@@ -119,12 +122,12 @@ def test_backup_wipe_restore_finds_every_task_schedule_ledger_entry_and_file(
     task_ids = _populate(target, tmp_path / "scratch")
     before = _system(target, task_ids, tmp_path / "before")
     assert {t["status"] for t in before["tasks"]} == {"scheduled", "succeeded", "queued", "draft"}
-    assert len(before["schedules"]) == 1 and before["ledger"][1] == 2 and len(before["files"]) == 8
+    assert len(before["schedules"]) == 1 and before["ledger"][1] == 2 and len(before["files"]) == 9
 
     dest = tmp_path / "backup"
     assert main(["backup", str(dest), *target.pg_args]) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert summary["files"] == 8 and summary["database"] in ("sqlite", "postgresql")
+    assert summary["files"] == 9 and summary["database"] in ("sqlite", "postgresql")
     manifest = json.loads((dest / "manifest.json").read_text())
     assert sorted(item["key"] for item in manifest["files"]) == sorted(before["files"])
 

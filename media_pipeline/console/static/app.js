@@ -12,6 +12,7 @@ import { renderContents } from "./views/contents.js";
 import { renderAdmin } from "./views/admin.js";
 import { renderChannels } from "./views/channels.js";
 import { renderLibrary } from "./views/library.js";
+import { renderMusic } from "./views/music.js";
 import { drawerChrome } from "./views/drawer.js";
 import { headerBalance, renderCredits } from "./views/credits.js";
 import { renderImageJob } from "./views/imagejob.js";
@@ -25,6 +26,7 @@ const ROUTES = [
   { pattern: /^#\/schedules$/, nav: "schedules", render: renderSchedules },
   { pattern: /^#\/contents$/, nav: "contents", render: renderContents },
   { pattern: /^#\/channels(?:\?.*)?$/, nav: "channels", render: renderChannels },
+  { pattern: /^#\/music$/, nav: "music", render: renderMusic },
   { pattern: /^#\/admin$/, nav: "admin", render: renderAdmin },
   { pattern: /^#\/tasks\/([A-Za-z0-9_-]+)\/images$/, nav: "automation", render: renderImageJob },
   { pattern: /^#\/credits(?:\/([A-Za-z0-9_-]+))?$/, nav: "credits", render: renderCredits },
@@ -40,7 +42,7 @@ function renderChrome(active) {
   const nav = document.getElementById("nav");
   nav.replaceChildren(...(current ? [
     ["library", "#/library"], ["queue", "#/queue"], ["automation", "#/automation"], ["schedules", "#/schedules"],
-    ["contents", "#/contents"], ["credits", "#/credits"], ["channels", "#/channels"],
+    ["contents", "#/contents"], ["credits", "#/credits"], ["channels", "#/channels"], ["music", "#/music"],
     ...(current.user.isAdmin ? [["admin", "#/admin"]] : []),
   ].map(([name, href]) => h("a", { href, "aria-current": name === active ? "page" : null }, t(`nav.${name}`)))
     .concat(h("a", { href: "/docs", target: "_blank", rel: "noopener" }, t("nav.docs"))) : []));

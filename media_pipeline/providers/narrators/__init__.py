@@ -30,6 +30,10 @@ def build_narrator(
         from media_pipeline.providers.narrators.google_tts import GoogleNarrator
 
         return GoogleNarrator(settings, ref.name, language, backoff=backoff)
+    if ref.provider == "elevenlabs":
+        from media_pipeline.providers.narrators.elevenlabs import ElevenLabsNarrator
+
+        return ElevenLabsNarrator(settings, ref.name, backoff=backoff)
     raise ProviderNotConfiguredError(f"unknown narration provider {ref.provider!r}")
 
 

@@ -5,6 +5,7 @@ import { field, h, nextId, select } from "../dom.js";
 import { t } from "../i18n.js";
 import { OPTION_CHOICES } from "../ui.js";
 import "./library_i18n.js";
+import "./music_i18n.js";
 
 const STYLES = ["sunset", "ocean", "forest", "neon", "mono", "pastel"];
 const NUMBERS = { imageCount: [1, 30], targetDurationS: [5, 600] };
@@ -40,7 +41,8 @@ function choice(name, values, labels = (v) => v) {
 function yesNo(name) { return choice(name, ["true", "false"], (v) => t(v === "true" ? "yes" : "no")); }
 
 // The dialog's controls by option name.
-function controls(channels) {
+function controls(channels, tracks) {
+  const moods = [...new Set(tracks.flatMap((track) => track.moods))].sort();
   return {
     type: choice("type", OPTION_CHOICES.type),
     mediaMode: choice("mediaMode", OPTION_CHOICES.mediaMode),
@@ -50,6 +52,8 @@ function controls(channels) {
     voice: h("input", { name: "voice", maxlength: 80 }),
     music: yesNo("music"),
     clipAudio: yesNo("clipAudio"),
+    musicMood: choice("musicMood", moods),
+    musicTrackId: choice("musicTrackId", tracks.map((track) => track.id), (id) => tracks.find((track) => track.id === id).title),
     privacy: choice("privacy", OPTION_CHOICES.privacy),
     publishAt: h("input", { name: "publishAt", type: "datetime-local" }),
     channelSettingId: choice("channelSettingId", channels.map((c) => c.id), (id) => channels.find((c) => c.id === id).name),
@@ -97,8 +101,9 @@ function readPartial(form, inputs, styleBoxes, product) {
 // Opens the dialog for ``ids``; ``apply(partial, saveAsDefault)`` sends it (throws ApiError), ``onConflict``
 // handles a 409 (the dialog closes).
 export async function openBulkDialog(ids, { apply, onConflict }) {
-  const channels = await api.get("/api/channels").then((body) => body.items).catch(() => []);
-  const inputs = controls(channels);
+  const [channels, tracks] = await Promise.all(["/api/channels", "/api/music"].map((path) =>
+    api.get(path).then((body) => body.items).catch(() => [])));
+  const inputs = controls(channels, tracks);
   const styleBoxes = STYLES.map((style) => h("input", { type: "checkbox", name: "styles", value: style }));
   const product = {
     name: h("input", { name: "productName", maxlength: 200 }), price: h("input", { name: "productPrice", inputmode: "decimal", maxlength: 20 }),

@@ -1,13 +1,16 @@
 // YouTube channels (docs/ARCHITECTURE.md §10): connect one through Google's consent page (the API runs the
 // OAuth web-server flow and redirects back here with ?connected=<id> or ?error=<code>), see each channel's
-// title, choose the default channel, disconnect (the token is revoked at Google and deleted), and edit each
-// channel's brand kit (views/brandkit.js).
+// title, choose the default channel, set its task defaults (made for kids, narration voice, e.g. a cloned one;
+// §12), disconnect (the token is revoked at Google and deleted), and edit each channel's brand kit
+// (views/brandkit.js).
 import { api, request } from "../api.js";
-import { confirmDialog, h } from "../dom.js";
+import { confirmDialog, h, nextId } from "../dom.js";
 import { t } from "../i18n.js";
 import { banner, showError } from "../ui.js";
 import "./accounts_i18n.js";
 import { renderBrandKit } from "./brandkit.js";
+import "./music_i18n.js";
+import { voicesSection } from "./voices.js";
 
 // The ?connected= / ?error= the OAuth callback put in the hash, removed so a reload does not repeat it.
 function takeOutcome() {
@@ -29,6 +32,27 @@ export function renderChannels(main) {
     } catch (err) { showError(main, err, error); }
   } }, t("channels.connect"));
 
+  const voiceList = h("datalist", { id: nextId("cloned-voices") });
+
+  // The channel's task defaults: madeForKids (unset / yes / no) and voice, saved with PATCH.
+  function defaults(channel, tr, slot) {
+    const kids = h("select", { name: "madeForKids", "aria-label": t("channels.kids") },
+      [["", t("channels.kidsUnset")], ["true", t("yes")], ["false", t("no")]].map(([value, text]) =>
+        h("option", { value, selected: String(channel.madeForKids ?? "") === value }, text)));
+    const voice = h("input", { name: "voice", value: channel.voice || "", maxlength: 80, list: voiceList.id,
+      placeholder: "elevenlabs:…", "aria-label": t("channels.voice") });
+    const save = h("button", { type: "button", "data-action": "save-defaults", onclick: async () => {
+      try {
+        await api.patch(`/api/channels/${channel.id}`, {
+          madeForKids: kids.value === "" ? null : kids.value === "true", voice: voice.value.trim() || null,
+        });
+        banner(t("channels.defaultsSaved", { name: channel.name }));
+      } catch (err) { showError(tr, err, slot); }
+    } }, t("channels.saveDefaults"));
+    return h("td", { "data-label": t("channels.defaults"), class: "channel-defaults" },
+      h("div", { class: "row" }, kids, voice, save));
+  }
+
   function row(channel) {
     const slot = h("span", { class: "error", role: "alert" });
     const tr = h("tr", { dataset: { channelId: channel.id } },
@@ -36,7 +60,8 @@ export function renderChannels(main) {
       h("td", { "data-label": t("channels.default"), class: "channel-default" },
         channel.isDefault ? h("span", { class: "chip" }, t("channels.isDefault")) : null),
       h("td", { "data-label": t("admin.state") },
-        t(channel.authorized ? "channels.authorized" : "channels.unauthorized")),
+        t(channel.authorized ? "channels.authorized" : "channels.unauthorized")));
+    tr.append(defaults(channel, tr, slot),
       h("td", { class: "actions", "data-label": t("admin.actions") },
         h("button", { type: "button", "data-action": "brand", onclick: () => {
           brandPanel.hidden = false;
@@ -59,9 +84,11 @@ export function renderChannels(main) {
 
   async function load() {
     try {
-      const list = await api.get("/api/channels");
+      const [list, voices] = await Promise.all([api.get("/api/channels"),
+        api.get("/api/voices").catch(() => ({ items: [] }))]);
+      voiceList.replaceChildren(...voices.items.map((v) => h("option", { value: v.voice }, v.name)));
       rows.replaceChildren(...(list.items.length ? list.items.map(row)
-        : [h("tr", {}, h("td", { colspan: 4, class: "muted" }, t("channels.empty")))]));
+        : [h("tr", {}, h("td", { colspan: 5, class: "muted" }, t("channels.empty")))]));
       if (outcome.connected) {
         const made = list.items.find((channel) => channel.id === outcome.connected);
         if (made) banner(t("channels.connected", { name: made.name }));
@@ -74,8 +101,9 @@ export function renderChannels(main) {
   main.replaceChildren(h("h1", {}, t("channels.title")),
     h("section", { class: "card" }, h("p", { class: "muted" }, t("channels.note")), connectButton), error,
     h("table", { class: "responsive", id: "channel-table" }, h("thead", {}, h("tr", {},
-      ["channels.name", "channels.default", "admin.state", "admin.actions"].map((key) => h("th", { scope: "col" }, t(key))))),
-    rows), brandPanel);
+      ["channels.name", "channels.default", "admin.state", "channels.defaults", "admin.actions"]
+        .map((key) => h("th", { scope: "col" }, t(key))))),
+    rows), brandPanel, voiceList, voicesSection(load));
   load();
   return null;
 }
