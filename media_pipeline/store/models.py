@@ -240,6 +240,8 @@ class ChannelSetting(Timestamps, Base):
     name: Mapped[str] = mapped_column(String(100))
     youtube_channel_id: Mapped[str | None] = mapped_column(String(64))
     is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    # Where its videos go (``PublishTarget`` values); None: YouTube only (docs/ARCHITECTURE.md §10).
+    publish_targets: Mapped[list[str] | None] = mapped_column(JSONType)
 
 
 class TaskLog(Base):
