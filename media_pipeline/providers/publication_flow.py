@@ -171,17 +171,21 @@ def summary(outcomes: list[Outcome]) -> str:
     return "; ".join(parts)
 
 
-def primary_result(outcomes: list[Outcome], primary: PublishTarget, detail: str) -> PublishResult | None:
-    """The primary target's result (for ``publish.json``), None unless it is published."""
-    for outcome in outcomes:
-        pub = outcome.publication
-        if pub.target == primary and pub.status is PublicationStatus.PUBLISHED and pub.url:
-            return PublishResult(
-                target=str(primary),
-                url=pub.url,
-                video_id=pub.post_id,
-                published_at=pub.updated_at or pub.created_at,
-                uploaded_to_youtube=primary is PublishTarget.YOUTUBE,
-                detail=detail,
-            )
-    return None
+def publish_result(
+    outcomes: list[Outcome], primary: PublishTarget | None, detail: str
+) -> PublishResult | None:
+    """The result for ``publish.json``: the primary target's publication, else the first published one;
+    None if nothing is published."""
+    published = [o.publication for o in outcomes if o.publication.status is PublicationStatus.PUBLISHED]
+    published.sort(key=lambda pub: pub.target != primary)
+    if not published:
+        return None
+    pub = published[0]
+    return PublishResult(
+        target=str(pub.target),
+        url=pub.url or "",
+        video_id=pub.post_id,
+        published_at=pub.updated_at or pub.created_at or datetime.now().astimezone(),
+        uploaded_to_youtube=pub.target is PublishTarget.YOUTUBE,
+        detail=detail,
+    )
