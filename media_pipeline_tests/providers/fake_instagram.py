@@ -7,8 +7,7 @@ to be an MP4 (else the container ends in ``ERROR``); ``GET /{container-id}?field
 ``GET /{ig-user-id}/content_publishing_limit``; ``POST /{ig-user-id}/media_publish`` with a ``FINISHED``
 ``creation_id`` (error 9 / 2207042 once ``quota_total`` posts were made in the window, a second publish of
 the same container refused); ``GET /{media-id}?fields=permalink``; ``GET /{ig-user-id}/media``;
-``GET /refresh_access_token``. ``posts`` counts published media. ``hold_after_post`` makes the request
-after a publish wait for ``release`` (a test kills the client then).
+``GET /refresh_access_token``. ``posts`` counts published media.
 """
 
 from __future__ import annotations
@@ -53,10 +52,6 @@ class FakeInstagram:
         self.reject_with = ""
         self.fetched: list[int] = []
         self.posts_in_window = 0
-        self.hold_after_post = False
-        self.posted = threading.Event()
-        self.release = threading.Event()
-        self._hold_next = False
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -73,15 +68,8 @@ class FakeInstagram:
         self.posts_in_window = 0
 
     def __call__(self, request: Recorded) -> Reply:
-        if self._hold_next:
-            self._hold_next = False
-            self.release.wait(30)
-            return Reply(drop=True)
         with self._lock:
-            reply = self._dispatch(request)
-        if self.hold_after_post and self.posted.is_set() and not self.release.is_set():
-            self._hold_next = True
-        return reply
+            return self._dispatch(request)
 
     def _dispatch(self, request: Recorded) -> Reply:
         if not request.path.startswith("/v21.0/"):
@@ -121,7 +109,7 @@ class FakeInstagram:
         container_id = f"1789{next(self._ids):011d}"
         container = Container(form["caption"])
         try:
-            with urllib.request.urlopen(form["video_url"], timeout=10) as answer:  # noqa: S310 (loopback)
+            with urllib.request.urlopen(form["video_url"], timeout=10) as answer:
                 head = answer.read()
         except OSError as exc:
             head = b""
@@ -145,5 +133,4 @@ class FakeInstagram:
         self.media[media_id] = {"id": media_id, "caption": container.caption, "permalink": permalink}
         self.posts.append(media_id)
         self.posts_in_window += 1
-        self.posted.set()
         return Reply.json({"id": media_id})

@@ -12,7 +12,6 @@ in order, each the announced size but the last, the total equal to ``video_size`
 then 201). A complete upload becomes one post (``posts``) unless the video is refused (not an MP4, or
 ``reject_with``): ``FAILED`` with ``fail_reason``. ``daily_posts`` caps the creator's posts
 (``spam_risk_too_many_posts``) until :meth:`reset_quota`; a revoked token answers ``access_token_invalid``.
-``hold_after_post`` makes the request after a post wait for ``release`` (a test kills the client then).
 """
 
 from __future__ import annotations
@@ -70,10 +69,6 @@ class FakeTikTok:
         self.posts: list[str] = []
         self.daily_posts = 15
         self.reject_with = ""
-        self.hold_after_post = False
-        self.posted = threading.Event()
-        self.release = threading.Event()
-        self._hold_next = False
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
@@ -100,15 +95,8 @@ class FakeTikTok:
     # -- dispatch -----------------------------------------------------------------------------------------
 
     def __call__(self, request: Recorded) -> Reply:
-        if self._hold_next:
-            self._hold_next = False
-            self.release.wait(30)
-            return Reply(drop=True)
         with self._lock:
-            reply = self._dispatch(request)
-        if self.hold_after_post and self.posted.is_set() and not self.release.is_set():
-            self._hold_next = True
-        return reply
+            return self._dispatch(request)
 
     def _dispatch(self, request: Recorded) -> Reply:
         if request.path == "/v2/oauth/token/":
@@ -228,7 +216,6 @@ class FakeTikTok:
             upload.post_id = str(7_000_000 + next(self._ids))
             self.posts.append(upload.publish_id)
             self.daily_posts -= 1
-            self.posted.set()
 
     def _status(self, token: str, body: dict[str, Any]) -> Reply:
         upload = self.uploads.get(str(body.get("publish_id")))

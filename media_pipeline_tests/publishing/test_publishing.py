@@ -1,0 +1,198 @@
+"""One task published to YouTube, TikTok and Instagram Reels through their loopback fakes, each publication
+with its own record (docs/ARCHITECTURE.md §10, publications): crashes, quotas, revoked tokens, rejections."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from media_pipeline.domain.publication import PublicationStatus, PublishTarget
+from media_pipeline.errors import DeferredError, TransientError
+from media_pipeline.store.publication_models import ConnectionStatus
+from media_pipeline.store.publish_connections import PublishConnections
+from media_pipeline_tests.conftest import FakeClock
+from media_pipeline_tests.publishing.support import ALL_TARGETS, World, open_world, write_config
+
+YOUTUBE, TIKTOK, INSTAGRAM = ALL_TARGETS
+SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def world(tmp_path: Path, db_url: str, s3_bucket: str, mp4: Path, clock: FakeClock) -> Iterator[World]:
+    with open_world(tmp_path, db_url, s3_bucket, mp4, clock) as opened:
+        yield opened
+
+
+def statuses(world: World) -> dict[PublishTarget, PublicationStatus]:
+    return {target: pub.status for target, pub in world.publications().items()}
+
+
+def test_one_task_is_published_to_all_three_targets(world: World) -> None:
+    report = world.run()
+
+    assert report.error is None, report.summary
+    assert statuses(world) == dict.fromkeys(ALL_TARGETS, PublicationStatus.PUBLISHED)
+    assert world.posts() == dict.fromkeys(ALL_TARGETS, 1)
+    pubs = world.publications()
+    (video_id,) = world.youtube.videos
+    assert (
+        pubs[YOUTUBE].post_id == video_id
+        and pubs[YOUTUBE].url == f"https://www.youtube.com/watch?v={video_id}"
+    )
+    (upload,) = world.tiktok.uploads.values()
+    assert bytes(upload.data) == world.paths.output_mp4.read_bytes()
+    assert upload.post_info["privacy_level"] == "PUBLIC_TO_EVERYONE"
+    assert upload.post_info["disable_stitch"] is True  # the creator has stitches off
+    assert upload.post_info["title"] == "Cats at home\n\n#cats #dailylife"
+    assert pubs[TIKTOK].url == f"https://www.tiktok.com/@fakecreator/video/{pubs[TIKTOK].post_id}"
+    (media,) = world.instagram.media.values()
+    assert media["caption"] == "Cats at home\n\n#cats #dailylife"
+    assert world.instagram.fetched == [world.paths.output_mp4.stat().st_size]  # fetched from the bucket
+    assert (
+        pubs[INSTAGRAM].url == media["permalink"] and pubs[INSTAGRAM].remote_id in world.instagram.containers
+    )
+    assert report.result is not None and report.result.target == "youtube"
+
+    again = world.run()  # a repeated stage run posts nothing
+    assert again.error is None and world.posts() == dict.fromkeys(ALL_TARGETS, 1)
+
+
+@SQLITE_ONLY
+@pytest.mark.parametrize("target", ALL_TARGETS, ids=str)
+def test_a_worker_killed_right_after_a_publish_call_is_resumed_without_a_second_post(
+    world: World, target: PublishTarget, tmp_path: Path
+) -> None:
+    hold = world.holds[target]
+    hold.armed = True
+    config = write_config(world, tmp_path / "child.json")
+    child = subprocess.Popen([sys.executable, "-m", "media_pipeline_tests.publishing.child", str(config)])
+    try:
+        assert hold.posted.wait(60), "the child never made its publish call"
+        os.kill(child.pid, signal.SIGKILL)
+        assert child.wait(30) == -signal.SIGKILL
+    finally:
+        hold.release.set()
+        if child.poll() is None:
+            child.kill()
+    assert world.posts()[target] == 1
+
+    report = world.run()
+
+    assert report.error is None, report.summary
+    assert world.posts() == dict.fromkeys(ALL_TARGETS, 1)
+    assert statuses(world) == dict.fromkeys(ALL_TARGETS, PublicationStatus.PUBLISHED)
+
+
+@SQLITE_ONLY
+def test_tiktok_quota_defers_tiktok_only_and_it_is_published_after_the_reset(
+    world: World, clock: FakeClock
+) -> None:
+    world.tiktok.daily_posts = 0
+
+    report = world.run()
+
+    assert isinstance(report.error, DeferredError) and report.error.retry_after_s == 24 * 3600
+    assert statuses(world) == {
+        YOUTUBE: PublicationStatus.PUBLISHED,
+        TIKTOK: PublicationStatus.DEFERRED,
+        INSTAGRAM: PublicationStatus.PUBLISHED,
+    }
+    tiktok = world.publications()[TIKTOK]
+    assert tiktok.deferred_until == clock() + __import__("datetime").timedelta(hours=24)
+    assert "spam_risk_too_many_posts" in (tiktok.error or "")
+
+    clock.advance(hours=1)  # an early retry leaves it deferred and calls nobody
+    calls = len(world.tiktok.uploads)
+    early = world.run()
+    assert isinstance(early.error, DeferredError) and early.error.retry_after_s == 23 * 3600
+    assert len(world.tiktok.uploads) == calls
+
+    clock.advance(hours=23)
+    world.tiktok.reset_quota()
+    world.tiktok.issue()  # the stored token is still valid on the platform
+    done = world.run()
+
+    assert done.error is None, done.summary
+    assert world.posts() == dict.fromkeys(ALL_TARGETS, 1)
+    assert statuses(world)[TIKTOK] is PublicationStatus.PUBLISHED
+
+
+@SQLITE_ONLY
+def test_a_revoked_tiktok_token_asks_for_a_reconnect_and_the_others_publish(world: World) -> None:
+    world.tiktok.revoke_all()
+
+    report = world.run()
+
+    assert report.error is None  # nothing retried: the publication waits for a reconnect
+    assert statuses(world)[TIKTOK] is PublicationStatus.FAILED
+    assert "access_token_invalid" in (world.publications()[TIKTOK].error or "")
+    assert world.posts() == {YOUTUBE: 1, TIKTOK: 0, INSTAGRAM: 1}
+    connections = PublishConnections(world.db_url, settings=world.settings)
+    assert connections.status(world.channel_id, TIKTOK) is ConnectionStatus.RECONNECT
+    assert connections.status(world.channel_id, INSTAGRAM) is ConnectionStatus.CONNECTED
+
+
+@SQLITE_ONLY
+def test_a_revoked_instagram_token_asks_for_a_reconnect(world: World) -> None:
+    world.instagram.revoke_all()
+
+    report = world.run()
+
+    assert report.error is None
+    assert statuses(world)[INSTAGRAM] is PublicationStatus.FAILED
+    assert "190" in (world.publications()[INSTAGRAM].error or "")
+    connections = PublishConnections(world.db_url, settings=world.settings)
+    assert connections.status(world.channel_id, INSTAGRAM) is ConnectionStatus.RECONNECT
+    assert connections.status(world.channel_id, TIKTOK) is ConnectionStatus.CONNECTED
+
+
+@SQLITE_ONLY
+def test_videos_the_platforms_reject_fail_with_their_reason_and_are_not_sent_again(world: World) -> None:
+    world.tiktok.reject_with = "duration_check_failed"
+    world.instagram.reject_with = "Error: The video's aspect ratio is not supported (2207026)"
+
+    report = world.run()
+
+    assert report.error is None
+    pubs = world.publications()
+    assert pubs[TIKTOK].status is PublicationStatus.FAILED and "duration_check_failed" in (
+        pubs[TIKTOK].error or ""
+    )
+    assert pubs[INSTAGRAM].status is PublicationStatus.FAILED and "aspect ratio" in (
+        pubs[INSTAGRAM].error or ""
+    )
+    requests = len(world.tiktok.uploads), len(world.instagram.containers)
+    world.run()
+    assert (len(world.tiktok.uploads), len(world.instagram.containers)) == requests
+
+
+@SQLITE_ONLY
+def test_instagram_publishing_limit_defers_instagram(world: World) -> None:
+    world.instagram.posts_in_window = world.instagram.quota_total
+
+    report = world.run()
+
+    assert isinstance(report.error, DeferredError)
+    assert statuses(world)[INSTAGRAM] is PublicationStatus.DEFERRED
+    assert world.posts() == {YOUTUBE: 1, TIKTOK: 1, INSTAGRAM: 0}
+    assert len(world.instagram.containers) == 1  # the container is kept and published after the wait
+
+
+@SQLITE_ONLY
+def test_a_platform_outage_is_transient_and_keeps_what_is_known(world: World) -> None:
+    world.tiktok.base_url = world.tiktok.base_url  # the upload URL still points at the fake
+    world.holds[TIKTOK].app = lambda request: __import__(
+        "media_pipeline_tests.providers.fakeserver", fromlist=["Reply"]
+    ).Reply(503)
+
+    report = world.run()
+
+    assert isinstance(report.error, TransientError)
+    assert statuses(world)[TIKTOK] is PublicationStatus.PENDING
+    assert statuses(world)[YOUTUBE] is statuses(world)[INSTAGRAM] is PublicationStatus.PUBLISHED
