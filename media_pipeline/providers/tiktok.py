@@ -149,13 +149,12 @@ class TikTokPublisher:
         token = self.access_token()
         if publication.remote_id and publication.status is PublicationStatus.PROCESSING:
             return self._await(publication, save, token)
-        if (
-            publication.remote_id
-            and self._status(token, publication.remote_id)["status"] == "PUBLISH_COMPLETE"
-        ):
-            return self._await(publication, save, token)  # the upload did finish before the crash
-        creator = self._post(token, "/v2/post/publish/creator_info/query/", {}, "creator info")
         video_size = files.video.stat().st_size
+        if publication.remote_id and self._upload_finished(token, publication.remote_id, video_size):
+            publication.status = PublicationStatus.PROCESSING  # the crash came after the last chunk
+            save(publication)
+            return self._await(publication, save, token)
+        creator = self._post(token, "/v2/post/publish/creator_info/query/", {}, "creator info")
         chunk_size, ranges = chunks(video_size, self.chunk_size)
         body = {
             "post_info": self._post_info(task, script, creator),
@@ -216,6 +215,14 @@ class TikTokPublisher:
             publication.url = f"https://www.tiktok.com/@{account}/video/{publication.post_id}"
         publication.status = PublicationStatus.PUBLISHED
         return save(publication)
+
+    def _upload_finished(self, token: str, publish_id: str, video_size: int) -> bool:
+        """Whether the recorded post received all its bytes (then TikTok goes on with it); an unfinished or
+        failed one is never published, so a new post may start."""
+        status = self._status(token, publish_id)
+        if status.get("status") == "FAILED":
+            return False
+        return status.get("status") != "PROCESSING_UPLOAD" or status.get("uploaded_bytes") == video_size
 
     def _status(self, token: str, publish_id: str) -> dict[str, Any]:
         return self._post(token, "/v2/post/publish/status/fetch/", {"publish_id": publish_id}, "status fetch")

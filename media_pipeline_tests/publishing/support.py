@@ -43,11 +43,15 @@ def make_mp4(path: Path, seconds: float = 1.0) -> Path:
     """A real vertical H.264/AAC MP4 (faststart), as the video stage makes them, only smaller."""
     path.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"testsrc=size=180x320:rate=30:duration={seconds}",
-         "-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}", "-c:v", "libx264", "-preset",
-         "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", "-movflags", "+faststart", str(path)],
+        [
+            *("ffmpeg", "-v", "error", "-y"),
+            *("-f", "lavfi", "-i", f"testsrc=size=180x320:rate=30:duration={seconds}"),
+            *("-f", "lavfi", "-i", f"sine=frequency=440:duration={seconds}"),
+            *("-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac"),
+            *("-shortest", "-movflags", "+faststart", str(path)),
+        ],
         check=True,
-    )  # fmt: skip
+    )
     return path
 
 
@@ -73,10 +77,14 @@ class HoldAfterPost:
 
 
 IS_POST: dict[PublishTarget, Callable[[Recorded, Reply], bool]] = {
-    PublishTarget.YOUTUBE: lambda q, r: q.method == "PUT" and q.path == VIDEO_UPLOAD_PATH and r.status in (200, 201),
-    PublishTarget.TIKTOK: lambda q, r: q.method == "PUT" and q.path.startswith("/upload/") and r.status == 201,
+    PublishTarget.YOUTUBE: lambda q, r: (
+        q.method == "PUT" and q.path == VIDEO_UPLOAD_PATH and r.status in (200, 201)
+    ),
+    PublishTarget.TIKTOK: lambda q, r: (
+        q.method == "PUT" and q.path.startswith("/upload/") and r.status == 201
+    ),
     PublishTarget.INSTAGRAM: lambda q, r: q.path.endswith("/media_publish") and r.status == 200,
-}  # fmt: skip
+}
 
 
 @dataclass
@@ -203,7 +211,11 @@ def open_world(
         connections.connect(channel.id, PublishTarget.INSTAGRAM, instagram.user_id, "fakeig")
         _write_tokens(settings, channel.id, instagram.user_id, clock())
         tiktok.issue()
-        task = TaskSpec(task_id=row.id, title="Cats at home", settings={"privacy": "public", "tags": ["cats"], "language": "en", "imageCount": 3})  # fmt: skip
+        task = TaskSpec(
+            task_id=row.id,
+            title="Cats at home",
+            settings={"privacy": "public", "tags": ["cats"], "language": "en", "imageCount": 3},
+        )
         script = make_script(task).model_copy(update={"tags": ["cats", "daily life"]})
         paths = TaskPaths(tmp_path / "work", task.task_id)
         paths.dir.mkdir(parents=True)
@@ -221,13 +233,20 @@ def _write_tokens(settings: Settings, channel_id: str, ig_user: str, now: dateti
     cipher = require_cipher(settings)
     tokens = {
         PublishTarget.TIKTOK: SocialToken(
-            access_token="tt-access", refresh_token="tt-refresh", expires_at=now + timedelta(hours=20),
-            account_id="open-fake", account_name="fakecreator", scope=TIKTOK_SCOPE,
+            access_token="tt-access",
+            refresh_token="tt-refresh",
+            expires_at=now + timedelta(hours=20),
+            account_id="open-fake",
+            account_name="fakecreator",
+            scope=TIKTOK_SCOPE,
         ),
         PublishTarget.INSTAGRAM: SocialToken(
-            access_token="ig-access", expires_at=now + timedelta(days=50), account_id=ig_user, account_name="fakeig"
+            access_token="ig-access",
+            expires_at=now + timedelta(days=50),
+            account_id=ig_user,
+            account_name="fakeig",
         ),
-    }  # fmt: skip
+    }
     for target, token in tokens.items():
         SocialTokenFile(settings.target_token_file(channel_id, target.value), cipher, target.value).save(
             token

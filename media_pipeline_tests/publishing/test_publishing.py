@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from media_pipeline.errors import DeferredError, TransientError
 from media_pipeline.store.publication_models import ConnectionStatus
 from media_pipeline.store.publish_connections import PublishConnections
 from media_pipeline_tests.conftest import FakeClock
+from media_pipeline_tests.providers.fakeserver import Reply
 from media_pipeline_tests.publishing.support import ALL_TARGETS, World, open_world, write_config
 
 YOUTUBE, TIKTOK, INSTAGRAM = ALL_TARGETS
@@ -104,7 +106,7 @@ def test_tiktok_quota_defers_tiktok_only_and_it_is_published_after_the_reset(
         INSTAGRAM: PublicationStatus.PUBLISHED,
     }
     tiktok = world.publications()[TIKTOK]
-    assert tiktok.deferred_until == clock() + __import__("datetime").timedelta(hours=24)
+    assert tiktok.deferred_until == clock() + timedelta(hours=24)
     assert "spam_risk_too_many_posts" in (tiktok.error or "")
 
     clock.advance(hours=1)  # an early retry leaves it deferred and calls nobody
@@ -186,10 +188,7 @@ def test_instagram_publishing_limit_defers_instagram(world: World) -> None:
 
 @SQLITE_ONLY
 def test_a_platform_outage_is_transient_and_keeps_what_is_known(world: World) -> None:
-    world.tiktok.base_url = world.tiktok.base_url  # the upload URL still points at the fake
-    world.holds[TIKTOK].app = lambda request: __import__(
-        "media_pipeline_tests.providers.fakeserver", fromlist=["Reply"]
-    ).Reply(503)
+    world.holds[TIKTOK].app = lambda request: Reply(503)  # TikTok is down for this attempt
 
     report = world.run()
 
