@@ -101,6 +101,7 @@ class World:
     tiktok: FakeTikTok
     instagram: FakeInstagram
     holds: dict[PublishTarget, HoldAfterPost]
+    servers: dict[PublishTarget, FakeServer]
     clock: Callable[[], datetime]
 
     @property
@@ -167,10 +168,6 @@ def job_from_config(config: dict[str, Any]) -> tuple[Settings, PublishJob]:
     return Settings(**config["settings"]), job
 
 
-def _serve(stack: ExitStack, app: App) -> str:
-    return stack.enter_context(FakeServer(app)).base_url
-
-
 @contextmanager
 def open_world(
     tmp_path: Path, db_url: str, bucket: str, video: Path, clock: Callable[[], datetime]
@@ -182,7 +179,8 @@ def open_world(
         for target, app in zip(ALL_TARGETS, (youtube, tiktok, instagram), strict=True)
     }
     with ExitStack() as stack:
-        yt_url, tt_url, ig_url = (_serve(stack, holds[target]) for target in ALL_TARGETS)
+        servers = {target: stack.enter_context(FakeServer(holds[target])) for target in ALL_TARGETS}
+        yt_url, tt_url, ig_url = (servers[target].base_url for target in ALL_TARGETS)
         youtube.base_url, tiktok.base_url = yt_url, tt_url
         overrides: dict[str, Any] = {
             "data_dir": str(tmp_path / "var"),
@@ -223,7 +221,18 @@ def open_world(
         paths.thumbnail_jpg.write_bytes(image_bytes("JPEG", (128, 72)))
         open_storage(settings).upload(paths.output_mp4, TaskPaths.keys(task.task_id).output_mp4.as_posix())
         yield World(
-            overrides, db_url, task, script, paths, channel.id, youtube, tiktok, instagram, holds, clock
+            overrides,
+            db_url,
+            task,
+            script,
+            paths,
+            channel.id,
+            youtube,
+            tiktok,
+            instagram,
+            holds,
+            servers,
+            clock,
         )
 
 

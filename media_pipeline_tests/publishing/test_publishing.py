@@ -15,9 +15,12 @@ import pytest
 
 from media_pipeline.domain.publication import PublicationStatus, PublishTarget
 from media_pipeline.errors import DeferredError, TransientError
+from media_pipeline.media.probe import media_duration
+from media_pipeline.providers.tiktok import chunks
 from media_pipeline.store.publication_models import ConnectionStatus
 from media_pipeline.store.publish_connections import PublishConnections
 from media_pipeline_tests.conftest import FakeClock
+from media_pipeline_tests.providers.fake_tiktok import MB
 from media_pipeline_tests.providers.fakeserver import Reply
 from media_pipeline_tests.publishing.support import ALL_TARGETS, World, open_world, write_config
 
@@ -195,3 +198,46 @@ def test_a_platform_outage_is_transient_and_keeps_what_is_known(world: World) ->
     assert isinstance(report.error, TransientError)
     assert statuses(world)[TIKTOK] is PublicationStatus.PENDING
     assert statuses(world)[YOUTUBE] is statuses(world)[INSTAGRAM] is PublicationStatus.PUBLISHED
+
+
+@pytest.mark.parametrize(
+    ("size", "chunk", "expected"),
+    [
+        (4 * MB, 10 * MB, (4 * MB, [(0, 4 * MB - 1)])),  # under 5 MB: one whole chunk
+        (12 * MB, 5 * MB, (5 * MB, [(0, 5 * MB - 1), (5 * MB, 12 * MB - 1)])),  # trailing bytes in the last
+        (12 * MB, 1 * MB, (5 * MB, [(0, 5 * MB - 1), (5 * MB, 12 * MB - 1)])),  # clamped up to 5 MB
+        (
+            200 * MB,
+            100 * MB,
+            (64 * MB, [(0, 64 * MB - 1), (64 * MB, 128 * MB - 1), (128 * MB, 200 * MB - 1)]),
+        ),
+    ],
+)
+def test_tiktok_chunking_follows_the_media_transfer_rules(
+    size: int, chunk: int, expected: tuple[int, list[tuple[int, int]]]
+) -> None:
+    assert chunks(size, chunk) == expected
+
+
+@SQLITE_ONLY
+def test_a_video_over_5_mb_is_uploaded_to_tiktok_in_ordered_chunks(world: World) -> None:
+    video = world.paths.output_mp4
+    with video.open("ab") as handle:  # a top-level "free" box keeps it a valid MP4
+        padding = 11 * MB
+        handle.write((padding).to_bytes(4, "big") + b"free" + bytes(padding - 8))
+    assert media_duration(video) > 0.5
+    world.overrides["tiktok_chunk_size"] = 5 * MB
+    world.overrides["publish_poll_timeout_s"] = 60
+
+    report = world.run()
+
+    assert report.error is None, report.summary
+    size = video.stat().st_size
+    puts = world.servers[TIKTOK].matching("PUT", "/upload/")
+    assert [r.headers["content-range"] for r in puts] == [
+        f"bytes 0-{5 * MB - 1}/{size}",
+        f"bytes {5 * MB}-{size - 1}/{size}",
+    ]
+    (upload,) = world.tiktok.uploads.values()
+    assert (upload.chunk_size, upload.total_chunk_count) == (5 * MB, 2)
+    assert bytes(upload.data) == video.read_bytes()
