@@ -354,8 +354,8 @@ def _publish_targets(
     publisher: PublisherResource,
     channel: str | None,
     script: Script,
-    files: PublishInput,
-) -> tuple[PublishResult, str]:
+    files: "PublishInput",
+) -> "tuple[PublishResult, str]":
     """Every target of the channel setting, each with its publication record (docs/ARCHITECTURE.md §10);
     raises the stage's error (primary failed, transient, deferred) once every target had its turn."""
     from media_pipeline.errors import PermanentError
