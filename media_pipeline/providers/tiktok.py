@@ -132,12 +132,11 @@ class TikTokPublisher:
     ) -> None:
         self.tokens = tokens
         self.base_url = base_url.rstrip("/")
-        self.client_key = client_key
-        self.client_secret = client_secret
         self.chunk_size = chunk_size
         self.poll_interval_s = poll_interval_s
         self.poll_timeout_s = poll_timeout_s
         self.http = http or SocialHttp("TikTok", classify)
+        self.oauth = TikTokOAuth(self.http, base_url, client_key, client_secret)
         self.clock = clock
 
     # -- the publication ----------------------------------------------------------------------------------
@@ -248,13 +247,23 @@ class TikTokPublisher:
     def _refresh(self, token: SocialToken) -> SocialToken:
         if not token.refresh_token:
             raise ReconnectRequired("the TikTok token expired and has no refresh token; connect again")
-        answer = self.exchange({"grant_type": "refresh_token", "refresh_token": token.refresh_token})
+        answer = self.oauth.exchange({"grant_type": "refresh_token", "refresh_token": token.refresh_token})
         fresh = token_from_answer(answer, self.clock(), token.account_name)
         self.tokens.save(fresh)
         return fresh
 
+
+class TikTokOAuth:
+    """TikTok's token endpoint (``POST /v2/oauth/token/`` with the client credentials)."""
+
+    def __init__(self, http: SocialHttp, base_url: str, client_key: str, client_secret: str) -> None:
+        self.http = http
+        self.base_url = base_url.rstrip("/")
+        self.client_key = client_key
+        self.client_secret = client_secret
+
     def exchange(self, form: dict[str, str]) -> dict[str, Any]:
-        """``POST /v2/oauth/token/`` with the client credentials; ReconnectRequired if TikTok refuses."""
+        """The token answer for ``form`` (a grant); ReconnectRequired if TikTok refuses it."""
         response = self.http.request(
             "POST",
             f"{self.base_url}/v2/oauth/token/",

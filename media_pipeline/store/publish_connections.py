@@ -4,6 +4,9 @@ publications). A refused token marks its connection ``reconnect``; the other tar
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,6 +18,17 @@ from media_pipeline.store.publication_models import ConnectionStatus, PublishCon
 
 DEFAULT_TARGETS = (PublishTarget.YOUTUBE,)
 """A channel setting that lists no targets publishes to YouTube only (as before publications)."""
+
+
+class ConnectionView(BaseModel):
+    """A connected account: who it is and whether it must be connected again."""
+
+    target: PublishTarget
+    account_id: str
+    account_name: str
+    status: ConnectionStatus
+    error: str | None
+    updated_at: datetime
 
 
 class PublishConnections(StoreBase):
@@ -40,6 +54,26 @@ class PublishConnections(StoreBase):
         with self._read() as session:
             row = session.get(PublishConnection, (channel_setting_id, target))
             return None if row is None else row.status
+
+    def list(self, channel_setting_id: str) -> list[ConnectionView]:
+        """The channel setting's connected accounts, by target."""
+        with self._read() as session:
+            rows = session.scalars(
+                select(PublishConnection)
+                .where(PublishConnection.channel_setting_id == channel_setting_id)
+                .order_by(PublishConnection.target)
+            ).all()
+            return [
+                ConnectionView(
+                    target=row.target,
+                    account_id=row.account_id,
+                    account_name=row.account_name,
+                    status=row.status,
+                    error=row.error,
+                    updated_at=row.updated_at,
+                )
+                for row in rows
+            ]
 
     def connect(
         self, channel_setting_id: str, target: PublishTarget, account_id: str, account_name: str
