@@ -52,8 +52,18 @@ class FakeInstagram:
         self.reject_with = ""
         self.fetched: list[int] = []
         self.posts_in_window = 0
+        self.codes: dict[str, str] = {}  # code -> redirect_uri
+        self.app_secret = "ig-secret"
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+
+    def consent(self, query: dict[str, str], app_id: str) -> str:
+        """What the consent page does for an authorization URL's query: checks it, returns a code."""
+        assert query["client_id"] == app_id and query["response_type"] == "code" and query["state"]
+        assert "instagram_business_content_publish" in query["scope"].split(",")
+        code = f"ig-code-{next(self._ids)}"
+        self.codes[code] = query["redirect_uri"]
+        return code
 
     def revoke_all(self) -> None:
         """The user removed the app: every token is refused."""
@@ -72,6 +82,8 @@ class FakeInstagram:
             return self._dispatch(request)
 
     def _dispatch(self, request: Recorded) -> Reply:
+        if request.path == "/oauth/access_token":
+            return self._short_token(request)
         if not request.path.startswith("/v21.0/"):
             return graph_error(2500, "Unknown path components", 400)
         if request.headers.get("authorization", "").removeprefix("Bearer ") not in self.tokens:
@@ -88,6 +100,17 @@ class FakeInstagram:
             return Reply.json({"data": [{"config": config, "quota_usage": self.posts_in_window}]})
         if request.method == "GET" and path == f"{user}/media":
             return Reply.json({"data": list(self.media.values())})
+        if request.method == "GET" and path == "/access_token":
+            if (
+                request.query.get("grant_type") != "ig_exchange_token"
+                or request.query.get("client_secret") != self.app_secret
+            ):
+                return graph_error(100, "grant_type ig_exchange_token and the app secret are required")
+            token = f"ig-long-{next(self._ids)}"
+            self.tokens.add(token)
+            return Reply.json({"access_token": token, "token_type": "bearer", "expires_in": 5184000})
+        if request.method == "GET" and path == "/me":
+            return Reply.json({"user_id": self.user_id, "username": "fakeig", "id": self.user_id})
         if request.method == "GET" and path == "/refresh_access_token":
             token = f"ig-access-{next(self._ids)}"
             self.tokens.add(token)
@@ -102,6 +125,22 @@ class FakeInstagram:
         if request.method == "GET" and item in self.media:
             return Reply.json({"id": item, "permalink": self.media[item]["permalink"]})
         return graph_error(100, "Unsupported request", 400)
+
+    def _short_token(self, request: Recorded) -> Reply:
+        form = {key: values[-1] for key, values in parse_qs(request.body.decode()).items()}
+        redirect_uri = self.codes.pop(form.get("code", ""), None)
+        if form.get("client_secret") != self.app_secret or form.get("grant_type") != "authorization_code":
+            return Reply.json(
+                {"error_type": "OAuthException", "code": 400, "error_message": "bad client"}, 400
+            )
+        if redirect_uri is None or redirect_uri != form.get("redirect_uri"):
+            return Reply.json({"error_type": "OAuthException", "code": 400, "error_message": "bad code"}, 400)
+        token = f"ig-short-{next(self._ids)}"
+        self.tokens.add(token)
+        permissions = "instagram_business_basic,instagram_business_content_publish"
+        return Reply.json(
+            {"data": [{"access_token": token, "user_id": self.user_id, "permissions": permissions}]}
+        )
 
     def _create(self, form: dict[str, str]) -> Reply:
         if form.get("media_type") != "REELS" or not form.get("video_url") or "caption" not in form:

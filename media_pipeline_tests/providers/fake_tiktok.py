@@ -84,9 +84,14 @@ class FakeTikTok:
         self.tokens.clear()
         self.refresh_tokens.clear()
 
-    def issue_code(self, code: str, redirect_uri: str, verifier: str) -> None:
-        """An authorization code the consent page would hand out (PKCE: hex SHA-256 of the verifier)."""
-        self.codes[code] = (redirect_uri, hashlib.sha256(verifier.encode()).hexdigest())
+    def consent(self, query: dict[str, str]) -> str:
+        """What the consent page does for an authorization URL's query: checks it, returns a code bound
+        to its ``redirect_uri`` and PKCE challenge (TikTok: hex SHA-256 of the verifier)."""
+        assert query["client_key"] == self.client_key and query["response_type"] == "code"
+        assert "video.publish" in query["scope"].split(",") and query["state"]
+        code = f"tt-code-{next(self._ids)}"
+        self.codes[code] = (query["redirect_uri"], query["code_challenge"])
+        return code
 
     def reset_quota(self, daily_posts: int = 15) -> None:
         """The creator's 24 h window moved on."""
@@ -108,6 +113,8 @@ class FakeTikTok:
             return tiktok_error("access_token_invalid", "The access token is invalid or not found", 401)
         if "video.publish" not in self.tokens[token].split(","):
             return tiktok_error("scope_not_authorized", "video.publish not granted", 401)
+        if request.path == "/v2/user/info/" and request.method == "GET":
+            return ok({"user": {"open_id": "open-fake", "display_name": "Fake Creator"}})
         if (
             request.method != "POST"
             or request.headers.get("content-type") != "application/json; charset=UTF-8"
