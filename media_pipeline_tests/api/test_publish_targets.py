@@ -24,8 +24,6 @@ from media_pipeline_tests.providers.fake_tiktok import FakeTikTok
 from media_pipeline_tests.providers.fakeserver import FakeServer
 from media_pipeline_tests.providers.oauth_support import query_of
 
-APP_ID = "ig-app"
-
 
 @pytest.fixture
 def fakes() -> Iterator[tuple[FakeTikTok, FakeInstagram, str, str]]:
@@ -48,7 +46,7 @@ def api_settings(
             "tiktok_client_secret": SecretStr(tiktok.client_secret),
             "tiktok_api_base_url": tt_url,
             "tiktok_auth_uri": f"{tt_url}/v2/auth/authorize/",
-            "instagram_app_id": APP_ID,
+            "instagram_app_id": instagram.app_id,
             "instagram_app_secret": SecretStr(instagram.app_secret),
             "instagram_graph_url": f"{ig_url}/v21.0",
             "instagram_token_uri": f"{ig_url}/oauth/access_token",
@@ -100,9 +98,7 @@ def test_targets_are_chosen_and_both_accounts_connect(
     done = callback(client, "tiktok", code=tiktok.consent(consent), state=consent["state"])
     assert done == {"connected": channel, "target": "tiktok"}
     ig_consent = start(client, channel, "instagram")
-    ig_done = callback(
-        client, "instagram", code=instagram.consent(ig_consent, APP_ID), state=ig_consent["state"]
-    )
+    ig_done = callback(client, "instagram", code=instagram.consent(ig_consent), state=ig_consent["state"])
     assert ig_done == {"connected": channel, "target": "instagram"}
 
     listed = client.get(f"/api/channels/{channel}/targets").json()["connections"]

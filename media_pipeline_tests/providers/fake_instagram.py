@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
+from media_pipeline_tests.providers.fake_tiktok import consent_redirect
 from media_pipeline_tests.providers.fakeserver import Recorded, Reply
 
 
@@ -53,13 +54,13 @@ class FakeInstagram:
         self.fetched: list[int] = []
         self.posts_in_window = 0
         self.codes: dict[str, str] = {}  # code -> redirect_uri
-        self.app_secret = "ig-secret"
+        self.app_id, self.app_secret = "ig-app", "ig-secret"
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
-    def consent(self, query: dict[str, str], app_id: str) -> str:
+    def consent(self, query: dict[str, str]) -> str:
         """What the consent page does for an authorization URL's query: checks it, returns a code."""
-        assert query["client_id"] == app_id and query["response_type"] == "code" and query["state"]
+        assert query["client_id"] == self.app_id and query["response_type"] == "code" and query["state"]
         assert "instagram_business_content_publish" in query["scope"].split(",")
         code = f"ig-code-{next(self._ids)}"
         self.codes[code] = query["redirect_uri"]
@@ -82,6 +83,8 @@ class FakeInstagram:
             return self._dispatch(request)
 
     def _dispatch(self, request: Recorded) -> Reply:
+        if request.path == "/oauth/authorize":  # the consent page: the user agrees at once
+            return consent_redirect(request.query, self.consent(request.query))
         if request.path == "/oauth/access_token":
             return self._short_token(request)
         if not request.path.startswith("/v21.0/"):

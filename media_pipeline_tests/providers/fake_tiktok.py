@@ -22,7 +22,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from media_pipeline_tests.providers.fakeserver import Recorded, Reply
 
@@ -34,6 +34,14 @@ PRIVACY_OPTIONS = ["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"]
 def tiktok_error(code: str, message: str, status: int) -> Reply:
     """TikTok's error envelope."""
     return Reply.json({"data": {}, "error": {"code": code, "message": message, "log_id": "fake"}}, status)
+
+
+def consent_redirect(query: dict[str, str], code: str) -> Reply:
+    """The consent page's redirect back to the app with ``code`` and the ``state`` it was given."""
+    return Reply(
+        302,
+        headers={"Location": f"{query['redirect_uri']}?{urlencode({'code': code, 'state': query['state']})}"},
+    )
 
 
 def ok(data: dict[str, Any]) -> Reply:
@@ -104,6 +112,8 @@ class FakeTikTok:
             return self._dispatch(request)
 
     def _dispatch(self, request: Recorded) -> Reply:
+        if request.path == "/v2/auth/authorize/":  # the consent page: the user agrees at once
+            return consent_redirect(request.query, self.consent(request.query))
         if request.path == "/v2/oauth/token/":
             return self._token(request)
         if request.path.startswith("/upload/"):

@@ -6,12 +6,13 @@ import { confirmDialog, h } from "../dom.js";
 import { t } from "../i18n.js";
 import { banner, showError } from "../ui.js";
 import "./accounts_i18n.js";
+import { targetsCell } from "./publish_targets.js";
 
 // The ?connected= / ?error= the OAuth callback put in the hash, removed so a reload does not repeat it.
 function takeOutcome() {
   const query = new URLSearchParams(location.hash.split("?")[1] || "");
   if (query.size) history.replaceState(null, "", "#/channels");
-  return { connected: query.get("connected"), error: query.get("error") };
+  return { connected: query.get("connected"), target: query.get("target"), error: query.get("error") };
 }
 
 export function renderChannels(main) {
@@ -34,6 +35,7 @@ export function renderChannels(main) {
         channel.isDefault ? h("span", { class: "chip" }, t("channels.isDefault")) : null),
       h("td", { "data-label": t("admin.state") },
         t(channel.authorized ? "channels.authorized" : "channels.unauthorized")),
+      targetsCell(channel),
       h("td", { class: "actions", "data-label": t("admin.actions") },
         channel.isDefault ? null : h("button", { type: "button", "data-action": "default", onclick: async () => {
           try { await request("PUT", `/api/channels/${channel.id}/default`); load(); }
@@ -54,10 +56,12 @@ export function renderChannels(main) {
     try {
       const list = await api.get("/api/channels");
       rows.replaceChildren(...(list.items.length ? list.items.map(row)
-        : [h("tr", {}, h("td", { colspan: 4, class: "muted" }, t("channels.empty")))]));
+        : [h("tr", {}, h("td", { colspan: 5, class: "muted" }, t("channels.empty")))]));
       if (outcome.connected) {
         const made = list.items.find((channel) => channel.id === outcome.connected);
-        if (made) banner(t("channels.connected", { name: made.name }));
+        const platform = outcome.target && t(`targets.${outcome.target}`);
+        if (made) banner(platform ? t("channels.connectedTarget", { name: made.name, platform })
+          : t("channels.connected", { name: made.name }));
         outcome.connected = null;
       }
     } catch (err) { showError(main, err, error); }
@@ -67,7 +71,7 @@ export function renderChannels(main) {
   main.replaceChildren(h("h1", {}, t("channels.title")),
     h("section", { class: "card" }, h("p", { class: "muted" }, t("channels.note")), connectButton), error,
     h("table", { class: "responsive", id: "channel-table" }, h("thead", {}, h("tr", {},
-      ["channels.name", "channels.default", "admin.state", "admin.actions"].map((key) => h("th", { scope: "col" }, t(key))))),
+      ["channels.name", "channels.default", "admin.state", "targets.title", "admin.actions"].map((key) => h("th", { scope: "col" }, t(key))))),
     rows));
   load();
   return null;
