@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 
 from media_pipeline.domain import Script, TaskPaths, TaskSpec
-from media_pipeline.domain.publication import PublishTarget
+from media_pipeline.domain.publication import Publication, PublishTarget
 from media_pipeline.errors import PermanentError, ProviderNotConfiguredError
 from media_pipeline.providers.base import Publisher, PublishInput, PublishResult
 from media_pipeline.providers.publication_flow import (
@@ -25,8 +25,10 @@ from media_pipeline.providers.publication_flow import (
 from media_pipeline.providers.social_tokens import SocialTokenFile
 from media_pipeline.settings import Settings
 from media_pipeline.storage import Storage
+from media_pipeline.store.owner import Owner
 from media_pipeline.store.publications import Publications
 from media_pipeline.store.publish_connections import PublishConnections
+from media_pipeline.store.task_service import TaskService
 
 
 @dataclass
@@ -148,3 +150,9 @@ class Publishing:
             poll_timeout_s=s.publish_poll_timeout_s,
             clock=self.clock,
         )
+
+
+def publications_of(db: Engine | str, settings: Settings, owner: Owner, task_id: str) -> list[Publication]:
+    """Every publication of the owner's task (NotFoundError for another owner's), newest generation first."""
+    TaskService(db, owner, settings=settings).get(task_id)
+    return Publications(db, settings=settings).for_task(task_id)

@@ -49,12 +49,6 @@ class PublishConnections(StoreBase):
             row.updated_at = self.now()
         return unique
 
-    def status(self, channel_setting_id: str, target: PublishTarget) -> ConnectionStatus | None:
-        """The connection's status; None if the target was never connected."""
-        with self._read() as session:
-            row = session.get(PublishConnection, (channel_setting_id, target))
-            return None if row is None else row.status
-
     def list(self, channel_setting_id: str) -> list[ConnectionView]:
         """The channel setting's connected accounts, by target."""
         with self._read() as session:

@@ -14,9 +14,10 @@ import pytest
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
-from media_pipeline.domain.publication import PublishTarget
+from media_pipeline.domain.publication import Publication, PublicationStatus, PublishTarget
 from media_pipeline.settings import Settings
 from media_pipeline.store import Owner
+from media_pipeline.store.publications import Publications
 from media_pipeline.store.publish_connections import PublishConnections
 from media_pipeline_tests.api.conftest import LiveApi
 from media_pipeline_tests.providers.fake_instagram import FakeInstagram
@@ -163,3 +164,30 @@ def test_bad_targets_are_422_and_other_workspaces_get_404(
         assert other.get(f"/api/channels/{channel}/targets").status_code == 404
         assert other.put(f"/api/channels/{channel}/targets", json={"targets": ["tiktok"]}).status_code == 404
         assert other.post(f"/api/channels/{channel}/connections/tiktok").status_code == 404
+
+
+def test_a_videos_publications_are_listed_for_its_owner_only(api: LiveApi, client: httpx.Client) -> None:
+    queue = client.get("/api/queue").json()
+    added = client.post(
+        f"/api/queue/{queue['id']}/jobs", json={"assetIds": ["a"], "version": queue["version"]}
+    )
+    task_id = added.json()["createdIds"][0]
+    book = Publications(api.db_url, settings=api.settings)
+    book.save(
+        Publication(
+            task_id=task_id,
+            generation=1,
+            target=PublishTarget.TIKTOK,
+            status=PublicationStatus.FAILED,
+            error="TikTok rejected the video: duration_check_failed",
+        )
+    )
+
+    (item,) = client.get(f"/api/v1/videos/{task_id}/publications").json()["items"]
+    assert (item["target"], item["status"], item["generation"]) == ("tiktok", "failed", 1)
+    assert "duration_check_failed" in item["error"]
+    stranger = Owner(user_id="user-9", workspace_id="ws-9")
+    with httpx.Client(
+        base_url=api.base_url, headers={"Authorization": f"Bearer {api.token(stranger)}"}
+    ) as other:
+        assert other.get(f"/api/v1/videos/{task_id}/publications").status_code == 404
