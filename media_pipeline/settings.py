@@ -184,6 +184,11 @@ class Settings(BaseSettings):
     instagram_graph_url: str = "https://graph.instagram.com/v21.0"
     instagram_auth_uri: str = "https://www.instagram.com/oauth/authorize"
     instagram_token_uri: str = "https://api.instagram.com/oauth/access_token"
+    public_base_url: str | None = Field(
+        default=None,
+        description="The API's public origin (https://host): Instagram fetches videos of the local task "
+        "storage from signed links there.",
+    )
     publish_poll_interval_s: float = Field(
         default=5.0, description="Pause between status polls of a TikTok post or an Instagram container."
     )

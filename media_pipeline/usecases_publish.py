@@ -25,6 +25,7 @@ from media_pipeline.providers.publication_flow import (
 from media_pipeline.providers.social_tokens import SocialTokenFile
 from media_pipeline.settings import Settings
 from media_pipeline.storage import Storage
+from media_pipeline.storage.signed_links import signed_video_url
 from media_pipeline.store.owner import Owner
 from media_pipeline.store.publications import Publications
 from media_pipeline.store.publish_connections import PublishConnections
@@ -101,7 +102,7 @@ class Publishing:
             if target is PublishTarget.TIKTOK:
                 made[target] = lambda: self._tiktok(channel)
             elif target is PublishTarget.INSTAGRAM:
-                made[target] = lambda: self._instagram(channel, job.video_key)
+                made[target] = lambda: self._instagram(channel, job.video_key, job.task.task_id)
             else:
                 made[PublishTarget.YOUTUBE] = lambda: PrimaryTarget(self.primary(channel), job.paths)
         return made
@@ -129,17 +130,22 @@ class Publishing:
             clock=self.clock,
         )
 
-    def _instagram(self, channel: str, video_key: str) -> TargetPublisher:
+    def _instagram(self, channel: str, video_key: str, task_id: str) -> TargetPublisher:
         from media_pipeline.providers.instagram import InstagramPublisher
 
         def video_url() -> str:
-            url = self.storage.presigned_url(video_key, self.settings.storage_presign_expiry_s)
-            if url is None:
+            expiry = self.settings.storage_presign_expiry_s
+            url = self.storage.presigned_url(video_key, expiry)
+            if url is not None:
+                return url
+            if self.settings.public_base_url is None:
                 raise PermanentError(
-                    "Instagram fetches the video from a URL: publishing Reels needs the task storage on "
-                    "object storage (MEDIA_PIPELINE_STORAGE_URL=s3://...)"
+                    "Instagram fetches the video from a URL: set MEDIA_PIPELINE_PUBLIC_BASE_URL (the API's "
+                    "public origin) or put the task storage on object storage"
                 )
-            return url
+            expires = int(self.clock().timestamp()) + expiry
+            secret = self.settings.jwt_secret.get_secret_value()
+            return signed_video_url(self.settings.public_base_url, secret, task_id, expires)
 
         s = self.settings
         return InstagramPublisher(

@@ -52,6 +52,7 @@ class FakeInstagram:
         self.quota_total = 50
         self.reject_with = ""
         self.fetched: list[int] = []
+        self.fetched_urls: list[str] = []
         self.posts_in_window = 0
         self.codes: dict[str, str] = {}  # code -> redirect_uri
         self.app_id, self.app_secret = "ig-app", "ig-secret"
@@ -157,6 +158,7 @@ class FakeInstagram:
             head = b""
             container.status = f"Error: the video could not be fetched ({exc})"
         self.fetched.append(len(head))
+        self.fetched_urls.append(form["video_url"])
         if head[4:8] != b"ftyp" or self.reject_with:
             container.status_code = "ERROR"
             container.status = container.status or self.reject_with or "Error: unsupported format (2207026)"

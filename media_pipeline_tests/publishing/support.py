@@ -1,6 +1,7 @@
 """A publishing world for the tests: the loopback fakes of YouTube, TikTok and Instagram, a real app DB
 with a task and a channel setting that publishes to all three (tokens encrypted), the task storage on the
-loopback S3 server (Instagram fetches the presigned video URL), and a real MP4 from ffmpeg."""
+loopback S3 server (Instagram fetches the presigned video URL) or a local folder, and a real MP4 from
+ffmpeg."""
 
 from __future__ import annotations
 
@@ -170,7 +171,7 @@ def job_from_config(config: dict[str, Any]) -> tuple[Settings, PublishJob]:
 
 @contextmanager
 def open_world(
-    tmp_path: Path, db_url: str, bucket: str, video: Path, clock: Callable[[], datetime]
+    tmp_path: Path, db_url: str, storage_url: str, video: Path, clock: Callable[[], datetime]
 ) -> Iterator[World]:
     """Fakes served on loopback, the task and its channel in the DB, tokens and files in place."""
     youtube, tiktok, instagram = FakeYouTube(), FakeTikTok(), FakeInstagram()
@@ -184,7 +185,7 @@ def open_world(
         youtube.base_url, tiktok.base_url = yt_url, tt_url
         overrides: dict[str, Any] = {
             "data_dir": str(tmp_path / "var"),
-            "storage_url": f"s3://{bucket}/media",
+            "storage_url": storage_url,
             "youtube_channels_dir": str(tmp_path / "channels"),
             "youtube_api_base_url": yt_url,
             "youtube_token_uri": f"{yt_url}/token",

@@ -12,14 +12,17 @@ from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
+from media_pipeline.api.app import create_app
 from media_pipeline.domain.publication import PublicationStatus, PublishTarget
 from media_pipeline.errors import DeferredError, TransientError
 from media_pipeline.media.probe import media_duration
 from media_pipeline.providers.tiktok import chunks
 from media_pipeline.store.publication_models import ConnectionStatus
 from media_pipeline.store.publish_connections import PublishConnections
+from media_pipeline_tests.api.conftest import serving
 from media_pipeline_tests.conftest import FakeClock
 from media_pipeline_tests.providers.fake_tiktok import MB
 from media_pipeline_tests.providers.fakeserver import Reply
@@ -31,7 +34,7 @@ SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 @pytest.fixture
 def world(tmp_path: Path, db_url: str, s3_bucket: str, mp4: Path, clock: FakeClock) -> Iterator[World]:
-    with open_world(tmp_path, db_url, s3_bucket, mp4, clock) as opened:
+    with open_world(tmp_path, db_url, f"s3://{s3_bucket}/media", mp4, clock) as opened:
         yield opened
 
 
@@ -251,3 +254,36 @@ def test_a_video_over_5_mb_is_uploaded_to_tiktok_in_ordered_chunks(world: World)
     (upload,) = world.tiktok.uploads.values()
     assert (upload.chunk_size, upload.total_chunk_count) == (5 * MB, 2)
     assert bytes(upload.data) == video.read_bytes()
+
+
+@SQLITE_ONLY
+def test_instagram_fetches_a_local_storage_video_from_the_apis_signed_link(
+    tmp_path: Path, db_url: str, mp4: Path, clock: FakeClock
+) -> None:
+    with (
+        open_world(tmp_path, db_url, str(tmp_path / "storage"), mp4, clock) as world,
+        serving(create_app(world.settings, engine_url=db_url)) as base_url,
+    ):
+        world.overrides["public_base_url"] = base_url
+        report = world.run()
+        link = world.instagram.fetched_urls[0]
+        assert link.startswith(f"{base_url}/api/v1/published-videos/{world.task.task_id}?exp=")
+        assert httpx.get(link.replace("sig=", "sig=x")).status_code == 403
+        assert httpx.get(link.replace(world.task.task_id, "t-other")).status_code == 403
+
+    assert report.error is None, report.summary
+    assert world.instagram.fetched == [mp4.stat().st_size]
+    assert statuses(world)[INSTAGRAM] is PublicationStatus.PUBLISHED
+
+
+@SQLITE_ONLY
+def test_without_a_public_url_a_local_storage_video_cannot_go_to_instagram(
+    tmp_path: Path, db_url: str, mp4: Path, clock: FakeClock
+) -> None:
+    with open_world(tmp_path, db_url, str(tmp_path / "storage"), mp4, clock) as world:
+        report = world.run()
+
+    assert report.error is None  # YouTube and TikTok published; Instagram failed with the reason
+    assert statuses(world)[INSTAGRAM] is PublicationStatus.FAILED
+    assert "MEDIA_PIPELINE_PUBLIC_BASE_URL" in (world.publications()[INSTAGRAM].error or "")
+    assert world.posts() == {YOUTUBE: 1, TIKTOK: 1, INSTAGRAM: 0}
