@@ -5,8 +5,9 @@ Steps, each recorded in the publication before the next starts:
 1. ``POST /{ig-user-id}/media`` with ``media_type=REELS``, ``video_url`` (a URL Instagram can fetch: a
    presigned object URL) and ``caption`` (title and hashtags); the container id is saved (``processing``).
 2. ``GET /{container-id}?fields=status_code,status`` until ``FINISHED`` (``ERROR``: failed with the reason).
-3. ``GET /{ig-user-id}/content_publishing_limit``: a full quota defers the publication (the window moves,
-   so it is checked again after ``LIMIT_RECHECK_S``).
+3. ``GET /{ig-user-id}/content_publishing_limit``: a full quota defers the publication by the quota's
+   window (``config.quota_duration``, 24 h): every post now counted has left the moving window by then, so
+   one deferral (one stage retry, docs/ARCHITECTURE.md §4) is always enough.
 4. ``POST /{ig-user-id}/media_publish`` with ``creation_id``, then the post's ``permalink``.
 
 After a crash the recorded container is polled again: ``PUBLISHED`` means the publish call went through
@@ -35,7 +36,8 @@ from media_pipeline.providers.social_tokens import ReconnectRequired, SocialToke
 from media_pipeline.providers.tiktok import caption
 
 CAPTION_LIMIT = 2200
-LIMIT_RECHECK_S = 3600.0
+RATE_LIMIT_S = 3600.0  # app and user rate limits (codes 4, 17, 32, 613) without a Retry-After
+QUOTA_WINDOW_S = 86400.0  # the publishing limit's moving window when the answer does not state it
 RECONNECT_CODES = frozenset({190, 102, 10, 200})
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 613})
 PUBLISH_LIMIT = (9, 2207042)
@@ -58,8 +60,10 @@ def classify(response: httpx.Response) -> Exception | None:
     message = f"Instagram error {code}/{subcode}: {reason}"
     if code in RECONNECT_CODES or response.status_code == 401:
         return ReconnectRequired(message)
-    if code in RATE_LIMIT_CODES or (code, subcode) == PUBLISH_LIMIT or response.status_code == 429:
-        return DeferredError(message, retry_after_seconds(response) or LIMIT_RECHECK_S)
+    if (code, subcode) == PUBLISH_LIMIT:
+        return DeferredError(message, QUOTA_WINDOW_S)
+    if code in RATE_LIMIT_CODES or response.status_code == 429:
+        return DeferredError(message, retry_after_seconds(response) or RATE_LIMIT_S)
     return PermanentError(message)
 
 
@@ -146,11 +150,13 @@ class InstagramPublisher:
             params={"fields": "config,quota_usage"},
         )
         for entry in answer.get("data", []):
-            total = int((entry.get("config") or {}).get("quota_total", 0))
+            config = entry.get("config") or {}
+            total = int(config.get("quota_total", 0))
+            window = float(config.get("quota_duration") or QUOTA_WINDOW_S)
             if total and int(entry.get("quota_usage", 0)) >= total:
                 raise DeferredError(
-                    f"Instagram publishing limit reached ({entry['quota_usage']}/{total} in 24 h)",
-                    LIMIT_RECHECK_S,
+                    f"Instagram publishing limit reached ({entry['quota_usage']}/{total} in {window:g} s)",
+                    window,
                 )
 
     def _adopt(self, publication: Publication, save: Save, token: SocialToken, text: str) -> Publication:

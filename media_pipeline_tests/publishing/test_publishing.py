@@ -191,15 +191,27 @@ def test_videos_the_platforms_reject_fail_with_their_reason_and_are_not_sent_aga
 
 
 @SQLITE_ONLY
-def test_instagram_publishing_limit_defers_instagram(world: World) -> None:
+def test_instagram_publishing_limit_defers_instagram_until_the_window_moved(
+    world: World, clock: FakeClock
+) -> None:
     world.instagram.posts_in_window = world.instagram.quota_total
 
     report = world.run()
 
-    assert isinstance(report.error, DeferredError)
+    assert isinstance(report.error, DeferredError) and report.error.retry_after_s == 86400
     assert statuses(world)[INSTAGRAM] is PublicationStatus.DEFERRED
     assert world.posts() == {YOUTUBE: 1, TIKTOK: 1, INSTAGRAM: 0}
-    assert len(world.instagram.containers) == 1  # the container is kept and published after the wait
+    assert len(world.instagram.containers) == 1
+
+    clock.advance(hours=24)  # the window moved past every post it counted; the container expired meanwhile
+    world.instagram.reset_quota()
+    (container,) = world.instagram.containers
+    world.instagram.expire(container)
+    done = world.run()
+
+    assert done.error is None, done.summary
+    assert world.posts() == dict.fromkeys(ALL_TARGETS, 1)
+    assert world.publications()[INSTAGRAM].remote_id != container  # a fresh container was published
 
 
 @SQLITE_ONLY
