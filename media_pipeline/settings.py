@@ -193,7 +193,9 @@ class Settings(BaseSettings):
         default=5.0, description="Pause between status polls of a TikTok post or an Instagram container."
     )
     publish_poll_timeout_s: float = Field(
-        default=900.0, description="How long one attempt polls before it fails as transient."
+        default=600.0,
+        description="How long one attempt polls before it fails as transient (under the publish stage's "
+        "stall limit; each status change also counts as progress).",
     )
 
     # HTTP API.

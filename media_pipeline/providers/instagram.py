@@ -127,14 +127,12 @@ class InstagramPublisher:
         return self._published(publication, save, token.access_token, str(answer["id"]))
 
     def _await_container(self, token: str, container_id: str) -> None:
-        seen: dict[str, Any] = {}
-
-        def done() -> bool:
-            seen.update(self._container_status(token, container_id))
-            return seen.get("status_code") != "IN_PROGRESS"
-
-        poll_until(
-            done, what="Instagram container", interval_s=self.poll_interval_s, timeout_s=self.poll_timeout_s
+        seen = poll_until(
+            lambda: self._container_status(token, container_id),
+            lambda answer: answer.get("status_code") != "IN_PROGRESS",
+            what="Instagram container",
+            interval_s=self.poll_interval_s,
+            timeout_s=self.poll_timeout_s,
         )
         if seen.get("status_code") != "FINISHED":
             raise PermanentError(

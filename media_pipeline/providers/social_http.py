@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 
 from media_pipeline.errors import TransientError
+from media_pipeline.liveness import moved
 from media_pipeline.providers.http_api import retry_after_seconds
 from media_pipeline.providers.retry import Backoff, RetryableError, call_with_retries
 
@@ -90,16 +91,26 @@ def _json_bytes(payload: Any) -> bytes:
 
 
 def poll_until(
-    check: Callable[[], bool],
+    fetch: Callable[[], dict[str, Any]],
+    finished: Callable[[dict[str, Any]], bool],
     *,
     what: str,
     interval_s: float,
     timeout_s: float,
     sleep: Callable[[float], None] = time.sleep,
-) -> None:
-    """Call ``check`` until it returns True; TransientError (tried again by the stage) after ``timeout_s``."""
+) -> dict[str, Any]:
+    """Fetch the platform's status until ``finished`` accepts it; the last answer. Each change of the
+    answer moves the run's progress mark (docs/ARCHITECTURE.md §4, liveness); TransientError (tried again
+    by the stage) after ``timeout_s``."""
     deadline = time.monotonic() + timeout_s
-    while not check():
+    previous: dict[str, Any] | None = None
+    while True:
+        answer = fetch()
+        if answer != previous:
+            moved(f"{what}: {answer.get('status') or answer.get('status_code')}")
+            previous = answer
+        if finished(answer):
+            return answer
         if time.monotonic() >= deadline:
             raise TransientError(f"{what}: still not done after {timeout_s:g} s")
         sleep(interval_s)

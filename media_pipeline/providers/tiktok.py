@@ -196,14 +196,12 @@ class TikTokPublisher:
 
     def _await(self, publication: Publication, save: Save, token: str) -> Publication:
         publish_id = publication.remote_id or ""
-        seen: dict[str, Any] = {}
-
-        def done() -> bool:
-            seen.update(self._status(token, publish_id))
-            return seen.get("status") in ("PUBLISH_COMPLETE", "FAILED")
-
-        poll_until(
-            done, what="TikTok publish status", interval_s=self.poll_interval_s, timeout_s=self.poll_timeout_s
+        seen = poll_until(
+            lambda: self._status(token, publish_id),
+            lambda answer: answer.get("status") in ("PUBLISH_COMPLETE", "FAILED"),
+            what="TikTok publish status",
+            interval_s=self.poll_interval_s,
+            timeout_s=self.poll_timeout_s,
         )
         if seen["status"] == "FAILED":
             raise PermanentError(f"TikTok rejected the video: {seen.get('fail_reason') or 'no reason given'}")
