@@ -16,6 +16,8 @@ import httpx
 import pytest
 
 from media_pipeline.api.app import create_app
+from media_pipeline.domain import Privacy
+from media_pipeline.domain.models import InteractionSettings
 from media_pipeline.domain.publication import PublicationStatus, PublishTarget
 from media_pipeline.errors import DeferredError, TransientError
 from media_pipeline.media.probe import media_duration
@@ -299,3 +301,30 @@ def test_without_a_public_url_a_local_storage_video_cannot_go_to_instagram(
     assert statuses(world)[INSTAGRAM] is PublicationStatus.FAILED
     assert "MEDIA_PIPELINE_PUBLIC_BASE_URL" in (world.publications()[INSTAGRAM].error or "")
     assert world.posts() == {YOUTUBE: 1, TIKTOK: 1, INSTAGRAM: 0}
+
+
+@SQLITE_ONLY
+def test_a_refused_tiktok_refresh_asks_for_a_reconnect(world: World, clock: FakeClock) -> None:
+    world.tiktok.revoke_all()
+    clock.advance(hours=21)  # the access token is about to expire: it is refreshed first, and refused
+
+    report = world.run()
+
+    assert report.error is None
+    assert "invalid_grant" in (world.publications()[TIKTOK].error or "")
+    assert connection_states(world)[TIKTOK] is ConnectionStatus.RECONNECT
+    assert world.posts() == {YOUTUBE: 1, TIKTOK: 0, INSTAGRAM: 1}
+
+
+@SQLITE_ONLY
+def test_the_tasks_privacy_and_interactions_shape_the_tiktok_post(world: World) -> None:
+    settings = world.task.settings.model_copy(
+        update={"privacy": Privacy.PRIVATE, "interactions": InteractionSettings(comments=False, duet=True)}
+    )
+    world.task = world.task.model_copy(update={"settings": settings})
+
+    assert world.run().error is None
+
+    (upload,) = world.tiktok.uploads.values()
+    assert upload.post_info["privacy_level"] == "SELF_ONLY"
+    assert (upload.post_info["disable_comment"], upload.post_info["disable_duet"]) == (True, False)
