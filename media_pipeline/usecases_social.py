@@ -15,7 +15,7 @@ from media_pipeline.domain.publication import SOCIAL_TARGETS, PublishTarget
 from media_pipeline.errors import PermanentError, ProviderNotConfiguredError, TransientError
 from media_pipeline.providers.social_connect import authorization_url, exchange_code
 from media_pipeline.providers.social_tokens import SocialTokenFile
-from media_pipeline.providers.token_cipher import require_cipher
+from media_pipeline.providers.token_cipher import require_cipher, token_cipher
 from media_pipeline.settings import Settings
 from media_pipeline.store.channels import ChannelService
 from media_pipeline.store.clock import Clock, utcnow
@@ -98,12 +98,12 @@ class SocialConnections:
         """The channel setting now connected to ``target``; ConnectRefused for an unknown, used, expired,
         foreign or other platform's state, a denied consent or a code the platform refuses."""
         pending = self.states.take(state, nonce) if state else None
-        cipher = require_cipher(self.settings)
+        cipher = token_cipher(self.settings)
         try:
-            payload = json.loads(cipher.decrypt(pending.code_verifier)) if pending else None
+            payload = json.loads(cipher.decrypt(pending.code_verifier)) if pending and cipher else None
         except (PermanentError, ValueError):
             payload = None
-        if not isinstance(payload, dict) or payload.get("target") != target:
+        if cipher is None or not isinstance(payload, dict) or payload.get("target") != target:
             raise ConnectRefused(STATE_INVALID, "the connection request is invalid, used or expired")
         if error or not code:
             raise ConnectRefused(DENIED, f"the {target} account did not allow the connection")

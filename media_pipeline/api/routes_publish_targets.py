@@ -132,6 +132,7 @@ def start_connection(
     summary="The platform's redirect back: finishes the connection, then redirects to the console",
     response_class=RedirectResponse,
     status_code=303,
+    responses=responses(422),
 )
 async def social_callback(
     target: Social,
