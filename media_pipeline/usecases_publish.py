@@ -77,7 +77,7 @@ class Publishing:
     def run(self, job: PublishJob) -> PublishReport:
         """Publish to every target; see ``publication_flow`` for what is retried, deferred or final."""
         channel = job.channel_setting_id
-        targets = self.targets(job)
+        targets = self._targets(job)
         primary = next((t for t in targets if t in (PublishTarget.YOUTUBE, PublishTarget.LOCAL)), None)
 
         def reconnect(target: PublishTarget, reason: str) -> None:
@@ -91,7 +91,7 @@ class Publishing:
         result = publish_result(outcomes, primary, line)
         return PublishReport(outcomes, stage_error(outcomes, primary), result, line)
 
-    def targets(self, job: PublishJob) -> Mapping[PublishTarget, Callable[[], TargetPublisher]]:
+    def _targets(self, job: PublishJob) -> Mapping[PublishTarget, Callable[[], TargetPublisher]]:
         """Each target of the channel setting (YouTube or the local folder alone without a channel)."""
         channel = job.channel_setting_id
         if channel is None:
