@@ -194,6 +194,32 @@ class Settings(BaseSettings):
         description="Total deadline of one YouTube request, one upload chunk included (a stalled chunk "
         "fails as transient and the upload resumes).",
     )
+    # TikTok and Instagram Reels (docs/ARCHITECTURE.md §10, publications).
+    tiktok_client_key: str | None = None
+    tiktok_client_secret: SecretStr | None = None
+    tiktok_api_base_url: str = "https://open.tiktokapis.com"
+    tiktok_auth_uri: str = "https://www.tiktok.com/v2/auth/authorize/"
+    tiktok_chunk_size: int = Field(
+        default=10 * 1024 * 1024, description="FILE_UPLOAD chunk size, clamped to TikTok's 5-64 MB."
+    )
+    instagram_app_id: str | None = None
+    instagram_app_secret: SecretStr | None = None
+    instagram_graph_url: str = "https://graph.instagram.com/v21.0"
+    instagram_auth_uri: str = "https://www.instagram.com/oauth/authorize"
+    instagram_token_uri: str = "https://api.instagram.com/oauth/access_token"
+    public_base_url: str | None = Field(
+        default=None,
+        description="The API's public origin (https://host): Instagram fetches videos of the local task "
+        "storage from signed links there.",
+    )
+    publish_poll_interval_s: float = Field(
+        default=5.0, description="Pause between status polls of a TikTok post or an Instagram container."
+    )
+    publish_poll_timeout_s: float = Field(
+        default=600.0,
+        description="How long one attempt polls before it fails as transient (under the publish stage's "
+        "stall limit; each status change also counts as progress).",
+    )
 
     # HTTP API.
     mode: Literal["development", "production"] = Field(
@@ -290,6 +316,10 @@ class Settings(BaseSettings):
         """The token file of a channel setting (its id is validated by the caller: ``c`` + hex)."""
         folder = self.youtube_channels_dir or self.resolved_data_dir / "youtube"
         return folder.expanduser().resolve() / f"{channel_setting_id}.json"
+
+    def target_token_file(self, channel_setting_id: str, target: str) -> Path:
+        """The token file of a channel setting's TikTok or Instagram account (encrypted JSON)."""
+        return self.channel_token_file(channel_setting_id).with_suffix(f".{target}.json")
 
     @property
     def resolved_storage_root(self) -> Path:

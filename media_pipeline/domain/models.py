@@ -138,6 +138,14 @@ class ReviewSettings(_Strict):
     final: bool = False
 
 
+class InteractionSettings(_Strict):
+    """What viewers may do with the post on platforms that ask (TikTok: comments, duets, stitches)."""
+
+    comments: bool = True
+    duet: bool = True
+    stitch: bool = True
+
+
 class TaskSettings(_Strict):
     """Options of one video task; JSON uses camelCase aliases (``mediaMode``), Python snake_case."""
 
@@ -174,6 +182,10 @@ class TaskSettings(_Strict):
         default=None,
         alias="channelSettingId",
         description="YouTube channel setting to publish to (default: the server's token file).",
+    )
+    interactions: InteractionSettings = Field(
+        default=InteractionSettings(),
+        description="Allow comments, duets and stitches where the platform asks (TikTok).",
     )
     music: bool = False
     clip_audio: bool = Field(

@@ -8,6 +8,7 @@ is built inside the stage (on object storage the workspace is deleted when the s
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
@@ -30,6 +31,9 @@ from media_pipeline.orchestration.resources import (
     StorageResource,
 )
 from media_pipeline.orchestration.stage_run import StageRun, stage_run
+
+if TYPE_CHECKING:
+    from media_pipeline.providers.base import PublishInput, PublishResult
 
 GROUP = "video_production"
 VIDEO_CHECK = "video_spec"
@@ -337,7 +341,8 @@ def youtube_video(
     app_db: AppDbResource,
     publisher: PublisherResource,
 ) -> dg.MaterializeResult:
-    """The published video: uploaded to YouTube, or copied to the storage's published/ folder."""
+    """The published video: uploaded to YouTube (and TikTok, Instagram Reels as the channel setting lists),
+    or copied to the storage's published/ folder."""
     from media_pipeline.providers.base import PublishInput
     from media_pipeline.providers.youtube_record import RECORD_NAME
 
@@ -345,7 +350,6 @@ def youtube_video(
         channel = run.spec.settings.channel_setting_id
         if run.state is not None:  # the task's channel, checked, or its workspace's default
             channel = run.state.publish_channel(run.spec.task_id, channel)
-        target = publisher.publisher(channel)
         files = PublishInput(
             video=run.paths.output_mp4,
             thumbnail=run.paths.thumbnail_jpg,
@@ -357,8 +361,13 @@ def youtube_video(
         # The resumable-upload record of an earlier attempt (possibly on another worker).
         record = run.paths.dir / RECORD_NAME
         run.work.fetch_optional(record)
+        script = _load_script(run.paths.story_json)
         try:
-            result = target.publish(run.spec, _load_script(run.paths.story_json), files, run.paths)
+            if run.state is None:  # no task row (no publication records): the primary target alone
+                result = publisher.publisher(channel).publish(run.spec, script, files, run.paths)
+                detail = result.detail
+            else:
+                result, detail = _publish_targets(run, storage, publisher, channel, script, files)
         finally:
             run.work.publish([p for p in (record,) if p.exists()])
         write_json_atomic(run.paths.publish_json, result.model_dump(mode="json"))
@@ -366,17 +375,40 @@ def youtube_video(
         run.add_content(
             "publish", run.paths.publish_json, url=result.url, metadata=result.model_dump(mode="json")
         )
-        run.progress(100, result.detail)
+        run.progress(100, detail)
     return dg.MaterializeResult(
         metadata={
             "url": dg.MetadataValue.url(result.url),
             "target": result.target,
             "uploaded_to_youtube": result.uploaded_to_youtube,
             "video_id": result.video_id or "",
-            "detail": result.detail,
+            "detail": detail,
             "published_at": result.published_at.isoformat(),
         }
     )
+
+
+def _publish_targets(
+    run: StageRun,
+    storage: StorageResource,
+    publisher: PublisherResource,
+    channel: str | None,
+    script: Script,
+    files: "PublishInput",
+) -> "tuple[PublishResult, str]":
+    """Every target of the channel setting, each with its publication record (docs/ARCHITECTURE.md §10);
+    raises the stage's error (primary failed, transient, deferred) once every target had its turn."""
+    from media_pipeline.errors import PermanentError
+    from media_pipeline.usecases_publish import PublishJob
+
+    job = PublishJob(run.spec, script, files, run.paths, run.work.key(files.video), channel)
+    report = publisher.publishing(storage.storage()).run(job)
+    run.context.log.info(f"publications: {report.summary}")
+    if report.error is not None:
+        raise report.error
+    if report.result is None:
+        raise PermanentError(f"no publication succeeded: {report.summary}")
+    return report.result, report.summary
 
 
 STAGE_ASSETS: dict[Stage, dg.AssetsDefinition] = {

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from media_pipeline.store.housekeeping import Housekeeping
     from media_pipeline.store.image_jobs import ImageWork
     from media_pipeline.store.pipeline_state import PipelineState
+    from media_pipeline.usecases_publish import Publishing
 
 
 class PipelineConfig(dg.ConfigurableResource):
@@ -188,6 +189,13 @@ class PublisherResource(dg.ConfigurableResource):
         from media_pipeline.storage import open_storage
 
         return build_publisher(self.config.settings, open_storage(self.config.settings), channel_setting_id)
+
+    def publishing(self, storage: Storage) -> Publishing:
+        """Every target of a channel setting with its publication records (docs/ARCHITECTURE.md §10)."""
+        from media_pipeline.store.clock import utcnow
+        from media_pipeline.usecases_publish import Publishing
+
+        return Publishing(self.config.settings, storage, self.config.app_db_url, self.publisher, clock=utcnow)
 
 
 def build_resources(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:

@@ -246,6 +246,8 @@ class ChannelSetting(Timestamps, Base):
     """The channel's ``selfDeclaredMadeForKids`` for tasks that do not set ``madeForKids`` (§9)."""
     voice: Mapped[str | None] = mapped_column(String(80))
     """The narration voice of tasks that set none (e.g. a cloned ``elevenlabs:<voice id>``; §12)."""
+    # Where its videos go (``PublishTarget`` values); None: YouTube only (docs/ARCHITECTURE.md §10).
+    publish_targets: Mapped[list[str] | None] = mapped_column(JSONType)
 
 
 class TaskLog(Base):

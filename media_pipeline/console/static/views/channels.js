@@ -11,12 +11,13 @@ import "./accounts_i18n.js";
 import { renderBrandKit } from "./brandkit.js";
 import "./music_i18n.js";
 import { voicesSection } from "./voices.js";
+import { targetsCell } from "./publish_targets.js";
 
 // The ?connected= / ?error= the OAuth callback put in the hash, removed so a reload does not repeat it.
 function takeOutcome() {
   const query = new URLSearchParams(location.hash.split("?")[1] || "");
   if (query.size) history.replaceState(null, "", "#/channels");
-  return { connected: query.get("connected"), error: query.get("error") };
+  return { connected: query.get("connected"), target: query.get("target"), error: query.get("error") };
 }
 
 export function renderChannels(main) {
@@ -60,7 +61,8 @@ export function renderChannels(main) {
       h("td", { "data-label": t("channels.default"), class: "channel-default" },
         channel.isDefault ? h("span", { class: "chip" }, t("channels.isDefault")) : null),
       h("td", { "data-label": t("admin.state") },
-        t(channel.authorized ? "channels.authorized" : "channels.unauthorized")));
+        t(channel.authorized ? "channels.authorized" : "channels.unauthorized")),
+      targetsCell(channel));
     tr.append(defaults(channel, tr, slot),
       h("td", { class: "actions", "data-label": t("admin.actions") },
         h("button", { type: "button", "data-action": "brand", onclick: () => {
@@ -91,7 +93,9 @@ export function renderChannels(main) {
         : [h("tr", {}, h("td", { colspan: 5, class: "muted" }, t("channels.empty")))]));
       if (outcome.connected) {
         const made = list.items.find((channel) => channel.id === outcome.connected);
-        if (made) banner(t("channels.connected", { name: made.name }));
+        const platform = outcome.target && t(`targets.${outcome.target}`);
+        if (made) banner(platform ? t("channels.connectedTarget", { name: made.name, platform })
+          : t("channels.connected", { name: made.name }));
         outcome.connected = null;
       }
     } catch (err) { showError(main, err, error); }
@@ -101,7 +105,7 @@ export function renderChannels(main) {
   main.replaceChildren(h("h1", {}, t("channels.title")),
     h("section", { class: "card" }, h("p", { class: "muted" }, t("channels.note")), connectButton), error,
     h("table", { class: "responsive", id: "channel-table" }, h("thead", {}, h("tr", {},
-      ["channels.name", "channels.default", "admin.state", "channels.defaults", "admin.actions"]
+      ["channels.name", "channels.default", "admin.state", "targets.title", "channels.defaults", "admin.actions"]
         .map((key) => h("th", { scope: "col" }, t(key))))),
     rows), brandPanel, voiceList, voicesSection(load));
   load();
