@@ -156,7 +156,9 @@ class Settings(BaseSettings):
         default=48, ge=0, le=720, description="Refresh a publication hourly (not daily) for its first hours."
     )
     performance_early_interval_s: float = Field(
-        default=55 * 60.0, gt=0, description="Refresh interval in the first hours (an hourly tick catches it)."
+        default=55 * 60.0,
+        gt=0,
+        description="Refresh interval in the first hours (an hourly tick catches it).",
     )
     performance_late_interval_s: float = Field(
         default=23 * 3600.0, gt=0, description="Refresh interval afterwards (a daily refresh)."

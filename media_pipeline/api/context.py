@@ -24,6 +24,7 @@ from media_pipeline.store import (
     Clock,
     LibraryService,
     Owner,
+    PerformanceService,
     QueueService,
     RenderJobReader,
     RevokedTokens,
@@ -103,6 +104,10 @@ class ApiContext:
     def channels(self, owner: Owner) -> ChannelService:
         """The owner's workspace channel settings."""
         return ChannelService(self.engine, owner, clock=self.clock, settings=self.settings)
+
+    def performance(self, owner: Owner) -> PerformanceService:
+        """How the owner's published videos did (docs/ARCHITECTURE.md §12)."""
+        return PerformanceService(self.engine, owner, clock=self.clock, settings=self.settings)
 
     def user_contents(self, owner: Owner) -> UserContentService:
         """The owner's contents ("my contents")."""

@@ -4,7 +4,6 @@ source and upserts them in the app DB; its freshness check fails when a publicat
 ``performance_stale_h``. ``video_performance_schedule`` requests a run for every task with a publication
 due (hourly in the first hours after publishing, daily afterwards, up to ``performance_max_age_days``)."""
 
-
 from datetime import UTC, datetime, timedelta
 
 import dagster as dg
@@ -95,7 +94,6 @@ def video_performance(
 video_performance_job = dg.define_asset_job(
     "video_performance_job",
     selection=[video_performance],
-    partitions_def=task_partitions,
     executor_def=dg.in_process_executor,
     tags={"media_pipeline/kind": "performance"},
 )

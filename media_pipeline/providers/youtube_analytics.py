@@ -95,12 +95,14 @@ class YouTubeAnalyticsSource:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         token_file = (
-            settings.channel_token_file(channel_setting_id) if channel_setting_id else settings.youtube_token_file
+            settings.channel_token_file(channel_setting_id)
+            if channel_setting_id
+            else settings.youtube_token_file
         )
         if token_file is None or not token_file.is_file():
             raise ProviderNotConfiguredError(
-                f"YouTube channel {channel_setting_id or '(server token)'} is not connected; connect it again "
-                "to read its analytics"
+                f"YouTube channel {channel_setting_id or '(server token)'} is not connected; connect it "
+                "again to read its analytics"
             )
         self.tokens = TokenStore(token_file, settings.youtube_token_uri, token_cipher(settings))
         self.api_base_url = settings.youtube_analytics_base_url
@@ -110,18 +112,22 @@ class YouTubeAnalyticsSource:
         """``reports.query`` for the video by day; one call (a day report of one video is small)."""
         credentials = self.tokens.load()
         token_before = credentials.token
-        request = build_analytics(credentials, self.api_base_url).reports().query(
-            ids="channel==MINE",
-            startDate=start.isoformat(),
-            endDate=end.isoformat(),
-            metrics=",".join(METRICS),
-            dimensions="day",
-            filters=f"video=={publication.remote_id}",
-            sort="day",
+        request = (
+            build_analytics(credentials, self.api_base_url)
+            .reports()
+            .query(
+                ids="channel==MINE",
+                startDate=start.isoformat(),
+                endDate=end.isoformat(),
+                metrics=",".join(METRICS),
+                dimensions="day",
+                filters=f"video=={publication.remote_id}",
+                sort="day",
+            )
         )
         try:
             response = request.execute()
-        except Exception as exc:  # noqa: BLE001 - mapped to our error classes just below
+        except Exception as exc:
             raise_unless_retryable(exc, what="YouTube Analytics reports.query", now=self.clock())
             raise TransientError(f"YouTube Analytics reports.query failed: {exc}") from exc
         finally:

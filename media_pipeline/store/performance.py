@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -48,7 +48,7 @@ class PerformanceStore(StoreBase):
 
     def publications(self, now: datetime, task_id: str | None = None) -> list[Publication]:
         """The publications to follow (of one task, if given), oldest first."""
-        stmt: Select[tuple[UserContent, Task]] = (
+        stmt = (
             select(UserContent, Task)
             .join(Task, Task.id == UserContent.task_id)
             .where(
@@ -62,7 +62,7 @@ class PerformanceStore(StoreBase):
             stmt = stmt.where(UserContent.task_id == task_id)
         with self._read() as session:
             found = []
-            for item, task in session.execute(stmt).tuples():
+            for item, task in session.execute(stmt):
                 remote_id = youtube_video_id(item.youtube_url or "")
                 if remote_id is None or item.published_at is None:
                     continue
@@ -100,7 +100,9 @@ class PerformanceStore(StoreBase):
     def _interval(self, publication: Publication, now: datetime) -> timedelta:
         early = now - publication.published_at < timedelta(hours=self._settings.performance_hourly_h)
         seconds = (
-            self._settings.performance_early_interval_s if early else self._settings.performance_late_interval_s
+            self._settings.performance_early_interval_s
+            if early
+            else self._settings.performance_late_interval_s
         )
         return timedelta(seconds=seconds)
 

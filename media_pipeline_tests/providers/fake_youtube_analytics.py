@@ -61,7 +61,9 @@ class FakeYouTubeAnalytics(FakeYouTube):
         if request.headers.get("authorization", "").removeprefix("Bearer ") not in self.valid_tokens:
             return google_error(401, "authError", "Invalid Credentials")
         if self.quota_exceeded:
-            return _usage_error("quotaExceeded", "The request cannot be completed because you have exceeded your quota.")
+            return _usage_error(
+                "quotaExceeded", "The request cannot be completed because you have exceeded your quota."
+            )
         problem = _invalid(request.query)
         if problem:
             return google_error(400, "badRequest", problem)
@@ -93,7 +95,11 @@ class FakeYouTubeAnalytics(FakeYouTube):
 
 
 def _usage_error(reason: str, message: str) -> Reply:
-    error = {"code": 403, "message": message, "errors": [{"message": message, "domain": "usageLimits", "reason": reason}]}
+    error = {
+        "code": 403,
+        "message": message,
+        "errors": [{"message": message, "domain": "usageLimits", "reason": reason}],
+    }
     return Reply.json({"error": error}, status=403)
 
 

@@ -1,8 +1,10 @@
-"""Builders shared by the provider tests: a small task and script, encoded images."""
+"""Builders shared by the provider tests: a small task and script, encoded images, OAuth token files."""
 
 from __future__ import annotations
 
 import io
+import json
+from pathlib import Path
 from typing import Any
 
 from PIL import Image
@@ -47,3 +49,22 @@ def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (64, 48), color: str 
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, format=fmt)
     return buffer.getvalue()
+
+
+def write_token(path: Path, token_uri: str, *, token: str | None = "valid-token") -> Path:
+    """An authorized-user token file (upload + readonly scopes) for the OAuth fake at ``token_uri``;
+    ``token=None`` leaves the access token out (refreshed on first use)."""
+    info = {
+        "refresh_token": "refresh-1",
+        "client_id": "client.apps.googleusercontent.com",
+        "client_secret": "secret",
+        "token_uri": token_uri,
+        "scopes": [
+            "https://www.googleapis.com/auth/youtube.upload",
+            "https://www.googleapis.com/auth/youtube.readonly",
+        ],
+    }
+    if token is not None:
+        info.update(token=token, expiry="2099-01-01T00:00:00Z")
+    path.write_text(json.dumps(info))
+    return path

@@ -30,7 +30,7 @@ from media_pipeline_tests.providers.fake_youtube import (
     google_error,
 )
 from media_pipeline_tests.providers.fakeserver import FakeServer, Reply
-from media_pipeline_tests.providers.helpers import image_bytes, make_script, make_task
+from media_pipeline_tests.providers.helpers import image_bytes, make_script, make_task, write_token
 
 CHUNK = 256 * 1024
 VIDEO_SIZE = 2 * CHUNK + 123_456  # three chunks
@@ -59,23 +59,6 @@ class Env:
 
     def record(self) -> dict[str, Any]:
         return json.loads(UploadRecord.path(self.paths).read_text())
-
-
-def write_token(path: Path, token_uri: str, *, token: str | None = "valid-token") -> Path:
-    info = {
-        "refresh_token": "refresh-1",
-        "client_id": "client.apps.googleusercontent.com",
-        "client_secret": "secret",
-        "token_uri": token_uri,
-        "scopes": [
-            "https://www.googleapis.com/auth/youtube.upload",
-            "https://www.googleapis.com/auth/youtube.readonly",
-        ],
-    }
-    if token is not None:
-        info.update(token=token, expiry="2099-01-01T00:00:00Z")
-    path.write_text(json.dumps(info))
-    return path
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from media_pipeline.providers.youtube_analytics import METRICS
 from media_pipeline.settings import Settings
 from media_pipeline_tests.providers.fake_youtube_analytics import REPORTS_PATH, FakeYouTubeAnalytics
 from media_pipeline_tests.providers.fakeserver import FakeServer
-from media_pipeline_tests.providers.test_youtube import write_token
+from media_pipeline_tests.providers.helpers import write_token
 
 PUBLICATION = Publication(
     content_id="m1",
@@ -58,7 +58,9 @@ def _daily(env: Env, start: date = date(2026, 11, 30), end: date = date(2026, 12
 
 def test_daily_metrics_are_read_by_day_for_the_video(env: Env) -> None:
     env.fake.set_day("vid123", date(2026, 11, 30), views=10, averageViewPercentage=55.5, likes=2)
-    env.fake.set_day("vid123", date(2026, 12, 1), views=25, estimatedMinutesWatched=7.5, averageViewDuration=18)
+    env.fake.set_day(
+        "vid123", date(2026, 12, 1), views=25, estimatedMinutesWatched=7.5, averageViewDuration=18
+    )
     env.fake.set_day("vid123", date(2026, 12, 9), views=99)  # outside the range
     env.fake.set_day("other", date(2026, 12, 1), views=1000)  # another video
 

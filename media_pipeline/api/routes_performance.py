@@ -1,0 +1,44 @@
+"""How published videos did (docs/ARCHITECTURE.md §12): one item's daily series and totals, and the channel
+summary (views per day, top and bottom videos, groups by task settings with counts)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from media_pipeline.api.deps import Context, ReadOwner
+from media_pipeline.api.errors import responses
+from media_pipeline.api.schemas_performance import ChannelSummary, ContentPerformance
+from media_pipeline.domain.models import CHANNEL_ID_PATTERN
+from media_pipeline.store import ChannelSummaryView, ContentPerformanceView
+
+router = APIRouter(tags=["performance"], responses=responses(400, 401, 403, 422))
+
+
+@router.get(
+    "/api/contents/{contentId}/performance",
+    response_model=ContentPerformance,
+    responses=responses(404),
+    summary="A published item's metrics per day and target, with totals",
+)
+def content_performance(
+    content_id: Annotated[str, Path(alias="contentId", max_length=64)], context: Context, owner: ReadOwner
+) -> ContentPerformanceView:
+    return context.performance(owner).content(content_id)
+
+
+@router.get(
+    "/api/performance/summary",
+    response_model=ChannelSummary,
+    summary="Views per day, top and bottom videos and groups by task settings over the last days",
+)
+def channel_summary(
+    context: Context,
+    owner: ReadOwner,
+    days: Annotated[int, Query(ge=1, le=365, description="Window length in days, today included.")] = 28,
+    channel_setting_id: Annotated[
+        str | None, Query(alias="channelSettingId", pattern=CHANNEL_ID_PATTERN, max_length=64)
+    ] = None,
+) -> ChannelSummaryView:
+    return context.performance(owner).summary(days, channel_setting_id)
