@@ -24,9 +24,15 @@ YOUTUBE = "youtube"
 
 
 def youtube_video_id(url: str) -> str | None:
-    """The video id of a YouTube watch URL (``https://www.youtube.com/watch?v=ID``)."""
-    values = parse_qs(urlsplit(url).query).get("v")
-    return values[0] if values else None
+    """The video id of a YouTube URL: ``https://www.youtube.com/watch?v=ID``, ``https://youtu.be/ID`` or
+    ``https://www.youtube.com/shorts/ID``."""
+    parts = urlsplit(url)
+    if values := parse_qs(parts.query).get("v"):
+        return values[0]
+    path = parts.path.strip("/")
+    if parts.hostname == "youtu.be" and path:
+        return path
+    return path.removeprefix("shorts/") if path.startswith("shorts/") else None
 
 
 @dataclass(frozen=True)

@@ -201,33 +201,23 @@ class PerformanceService(OwnedService):
         window = [since + timedelta(days=offset) for offset in range(days)]
         with self._read() as session:
             items = self._published(session, channel_setting_id)
-            ids = [item.id for item, _, _ in items]
             rows = session.scalars(
                 select(PerformanceDay).where(
-                    PerformanceDay.content_id.in_(ids),
+                    PerformanceDay.content_id.in_([item.id for item, _, _ in items]),
                     PerformanceDay.day >= since,
                     PerformanceDay.day <= until,
                 )
             ).all()
-        by_content: dict[str, list[PerformanceDay]] = defaultdict(list)
-        for row in rows:
-            by_content[row.content_id].append(row)
-        videos = []
-        for item, _, _ in items:
-            per_day: dict[date, int] = defaultdict(int)
-            for row in by_content[item.id]:
-                per_day[row.day] += row.views
-            total = totals(by_content[item.id])
-            videos.append(
-                VideoPerformanceView(
-                    content_id=item.id,
-                    task_id=item.task_id,
-                    title=item.title,
-                    published_at=item.published_at,
-                    views=total.views,
-                    average_view_percentage=total.average_view_percentage,
-                    daily_views=[per_day[day] for day in window],
-                )
+            by_content: dict[str, list[PerformanceDay]] = defaultdict(list)
+            for row in rows:
+                by_content[row.content_id].append(row)
+            videos = [_video(item, by_content[item.id], window) for item, _, _ in items]
+            groups = _groups(
+                [
+                    (video, setting_values(task, line))
+                    for video, (_, task, line) in zip(videos, items, strict=True)
+                ],
+                by_content,
             )
         ranked = sorted(videos, key=lambda video: (-video.views, video.content_id))
         return ChannelSummaryView(
@@ -240,13 +230,7 @@ class PerformanceService(OwnedService):
             videos=videos,
             top=ranked[:TOP_N],
             bottom=ranked[::-1][:TOP_N],
-            groups=_groups(
-                [
-                    (video, setting_values(task, line))
-                    for video, (_, task, line) in zip(videos, items, strict=True)
-                ],
-                by_content,
-            ),
+            groups=groups,
         )
 
     def _published(
@@ -274,6 +258,23 @@ class PerformanceService(OwnedService):
             for entry in unique.values()
             if (entry[1].settings.get(CHANNEL_FIELD) or fallback) == channel_setting_id
         ]
+
+
+def _video(item: UserContent, rows: list[PerformanceDay], window: list[date]) -> VideoPerformanceView:
+    """A video of the summary: totals of its ``rows`` and its views on each day of ``window``."""
+    per_day: dict[date, int] = defaultdict(int)
+    for row in rows:
+        per_day[row.day] += row.views
+    total = totals(rows)
+    return VideoPerformanceView(
+        content_id=item.id,
+        task_id=item.task_id,
+        title=item.title,
+        published_at=item.published_at,
+        views=total.views,
+        average_view_percentage=total.average_view_percentage,
+        daily_views=[per_day[day] for day in window],
+    )
 
 
 def _groups(
