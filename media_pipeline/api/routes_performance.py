@@ -1,5 +1,6 @@
 """How published videos did (docs/ARCHITECTURE.md §12): one item's daily series and totals, and the channel
-summary (views per day, top and bottom videos, groups by task settings with counts)."""
+summary (views per day, top and bottom videos, groups by task settings with counts); "more like this"
+makes a library item with a video's task settings."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from media_pipeline.api.deps import Context, ReadOwner
+from media_pipeline.api.deps import Context, ReadOwner, WriteOwner
 from media_pipeline.api.errors import responses
+from media_pipeline.api.library import item_out
+from media_pipeline.api.schemas_library import LibraryItem
 from media_pipeline.api.schemas_performance import ChannelSummary, ContentPerformance
 from media_pipeline.domain.models import CHANNEL_ID_PATTERN
 from media_pipeline.store import ChannelSummaryView, ContentPerformanceView
@@ -42,3 +45,15 @@ def channel_summary(
     ] = None,
 ) -> ChannelSummaryView:
     return context.performance(owner).summary(days, channel_setting_id)
+
+
+@router.post(
+    "/api/contents/{contentId}/more-like-this",
+    status_code=201,
+    responses=responses(404),
+    summary="A new library item with the title, type and task settings of the item's video",
+)
+def more_like_this(
+    content_id: Annotated[str, Path(alias="contentId", max_length=64)], context: Context, owner: WriteOwner
+) -> LibraryItem:
+    return item_out(context.library(owner).library.like_content(content_id), [])

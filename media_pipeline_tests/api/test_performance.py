@@ -72,7 +72,7 @@ def test_the_summary_plots_views_ranks_videos_and_groups_settings_with_counts(
     assert by_title["Long"]["dailyViews"] == [0, 0, 0, 0, 0, 100, 20]
     assert by_title["Unread"]["views"] == 0
     assert [video["title"] for video in body["top"]] == ["Long", "Short A", "Short B", "Unread"]
-    assert [video["title"] for video in body["bottom"]][0] == "Unread"
+    assert body["bottom"][0]["title"] == "Unread"
     groups = {(g["setting"], g["value"]): g for g in body["groups"]}
     assert (groups[("length", "20s")]["count"], groups[("length", "20s")]["views"]) == (2, 6)
     assert (groups[("length", "60s")]["count"], groups[("length", "60s")]["views"]) == (1, 120)

@@ -1,5 +1,5 @@
-"""Video performance: ``performance_days`` (one row per publication and day) and ``performance_fetches``
-(the refresh state of each publication).
+"""Video performance: ``performance_days`` (one row per publication and day), ``performance_fetches``
+(the refresh state of each publication) and ``library_items.settings`` ("more like this").
 
 Revision ID: 0018_video_performance
 Revises: 0012_review
@@ -12,11 +12,14 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0018_video_performance"
 down_revision: str | None = "0012_review"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+JSON = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
 def _content_fk(table: str) -> sa.ForeignKeyConstraint:
@@ -63,7 +66,12 @@ def upgrade() -> None:
         _content_fk("performance_fetches"),
     )
 
+    with op.batch_alter_table("library_items") as batch:
+        batch.add_column(sa.Column("settings", JSON, nullable=True))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("library_items") as batch:
+        batch.drop_column("settings")
     op.drop_table("performance_fetches")
     op.drop_table("performance_days")
