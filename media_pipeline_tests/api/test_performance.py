@@ -92,3 +92,40 @@ def test_summary_bad_input_is_refused(client: httpx.Client) -> None:
         client.get("/api/performance/summary", params={"channelSettingId": "../x"}), 422, "VALIDATION_ERROR"
     )
     assert client.get("/api/performance/summary").json()["videos"] == []
+
+
+def test_more_like_this_makes_a_library_item_whose_draft_has_the_settings(
+    api: LiveApi, client: httpx.Client, other_client: httpx.Client, owner: Owner
+) -> None:
+    video = publish_video(
+        api.db_url,
+        owner,
+        "Autumn",
+        "vidA",
+        datetime.now(UTC) - timedelta(days=1),
+        voice="espeak:en",
+        captionPreset="shorts",
+        targetDurationS=20,
+        publishAt="2030-01-01T00:00:00Z",
+    )
+
+    created = client.post(f"/api/contents/{video.content_id}/more-like-this")
+
+    assert created.status_code == 201, created.text
+    item = created.json()
+    assert (item["title"], item["type"]) == ("Autumn", "shortform")
+    assert item["settings"]["voice"] == "espeak:en"
+    assert "publishAt" not in item["settings"]
+    queue = client.get("/api/queue").json()
+    added = client.post(
+        f"/api/queue/{queue['id']}/jobs", json={"assetIds": [item["id"]], "version": queue["version"]}
+    )
+    assert added.status_code in (200, 201), added.text
+    [draft] = added.json()["jobs"]
+    settings = client.get(f"/api/v1/videos/{draft['id']}").json()["settings"]
+    assert (settings["voice"], settings["captionPreset"], settings["targetDurationS"]) == (
+        "espeak:en",
+        "shorts",
+        20.0,
+    )
+    assert_error(other_client.post(f"/api/contents/{video.content_id}/more-like-this"), 404, "NOT_FOUND")

@@ -13,15 +13,16 @@ function dayTimes(since, count) {
   return Array.from({ length: count }, (_, index) => start + index * DAY_S);
 }
 
-// A line chart of ``values`` per day since ``since`` in ``container``, ``width`` pixels wide; returns the
-// uPlot instance (destroy() it when the page goes).
-export function dayChart(container, { since, values, label, width }) {
+// A line chart of ``values`` per day since ``since`` in ``container``, ``width`` pixels wide, its series and
+// its x axis named ``label`` and ``dayLabel`` in the legend; returns the uPlot instance (destroy() it when the
+// page goes).
+export function dayChart(container, { since, values, label, dayLabel, width }) {
   const options = {
     width,
     height: 220,
     tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "UTC"),
     scales: { y: { range: (_, min, max) => [0, Math.max(1, max)] } },
-    series: [{}, { label, stroke: STROKE, fill: FILL, width: 2, points: { show: values.length <= 45 } }],
+    series: [{ label: dayLabel }, { label, stroke: STROKE, fill: FILL, width: 2, points: { show: values.length <= 45 } }],
     axes: [{}, { size: 56 }],
   };
   return new uPlot(options, [dayTimes(since, values.length), values], container);

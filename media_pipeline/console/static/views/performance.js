@@ -15,7 +15,10 @@ function fmtNumber(value) { return new Intl.NumberFormat(currentLang() === "ko" 
 
 function fmtPct(value) { return value === null || value === undefined ? t("perf.noPct") : `${value.toFixed(1)}%`; }
 
-function groupValue(setting, value) { return setting === "firstLineLength" ? t(`perf.bucket.${value}`) : value; }
+function groupValue(setting, value) {
+  if (setting === "firstLineLength") return t(`perf.bucket.${value}`);
+  return setting === "type" ? t(`type.${value}`) : value;
+}
 
 // "N views · average view percentage P" with the sparkline of the video's daily views; ``charts`` collects the
 // uPlot instances to destroy.
@@ -105,6 +108,7 @@ export function renderPerformance(main) {
         since: summary.since,
         values: summary.viewsPerDay.map((day) => day.views),
         label: t("perf.views"),
+        dayLabel: t("perf.day"),
         width: Math.max(240, Math.min(chartBox.clientWidth || main.clientWidth - 32, 1100)),
       }));
     } catch (err) {
