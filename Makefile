@@ -65,6 +65,9 @@ $(CONSOLE_VENDOR)/.installed: package.json package-lock.json
 	mkdir -p $(CONSOLE_VENDOR)
 	cp node_modules/hls.js/dist/hls.mjs $(CONSOLE_VENDOR)/hls.mjs
 	cp node_modules/hls.js/LICENSE $(CONSOLE_VENDOR)/hls.LICENSE
+	cp node_modules/uplot/dist/uPlot.esm.js $(CONSOLE_VENDOR)/uPlot.esm.js
+	cp node_modules/uplot/dist/uPlot.min.css $(CONSOLE_VENDOR)/uPlot.min.css
+	cp node_modules/uplot/LICENSE $(CONSOLE_VENDOR)/uPlot.LICENSE
 	touch $@
 
 dagster-home:

@@ -5,14 +5,25 @@ import dagster as dg
 from media_pipeline.orchestration.assets import ASSETS
 from media_pipeline.orchestration.jobs import STAGE_JOBS, produce_task_job
 from media_pipeline.orchestration.launch_job import launch_task_job
+from media_pipeline.orchestration.performance import (
+    video_performance,
+    video_performance_job,
+    video_performance_schedule,
+)
 from media_pipeline.orchestration.resources import build_resources
 from media_pipeline.orchestration.schedules import SCHEDULES, cleanup_drafts_job
 from media_pipeline.orchestration.sensors import SENSORS
 
 defs = dg.Definitions(
-    assets=ASSETS,
-    jobs=[*STAGE_JOBS.values(), produce_task_job, launch_task_job, cleanup_drafts_job],
+    assets=[*ASSETS, video_performance],
+    jobs=[
+        *STAGE_JOBS.values(),
+        produce_task_job,
+        launch_task_job,
+        cleanup_drafts_job,
+        video_performance_job,
+    ],
     sensors=SENSORS,
-    schedules=SCHEDULES,
+    schedules=[*SCHEDULES, video_performance_schedule],
     resources=build_resources(),
 )

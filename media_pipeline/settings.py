@@ -163,6 +163,29 @@ class Settings(BaseSettings):
     )
     youtube_client_secrets_file: Path | None = None
     youtube_api_base_url: str | None = Field(default=None, description="Override for tests (loopback fake).")
+    youtube_analytics_base_url: str | None = Field(
+        default=None, description="YouTube Analytics API override for tests (serves its discovery document)."
+    )
+    performance_max_age_days: int = Field(
+        default=90, ge=1, le=3650, description="Publications younger than this get their metrics refreshed."
+    )
+    performance_hourly_h: int = Field(
+        default=48, ge=0, le=720, description="Refresh a publication hourly (not daily) for its first hours."
+    )
+    performance_early_interval_s: float = Field(
+        default=55 * 60.0,
+        gt=0,
+        description="Refresh interval in the first hours (an hourly tick catches it).",
+    )
+    performance_late_interval_s: float = Field(
+        default=23 * 3600.0, gt=0, description="Refresh interval afterwards (a daily refresh)."
+    )
+    performance_stale_h: float = Field(
+        default=26.0, gt=0, description="The freshness check fails for metrics older than this."
+    )
+    performance_cron: str = Field(
+        default="0 * * * *", description="When the performance schedule ticks (it picks what is due)."
+    )
     youtube_token_uri: str | None = Field(
         default=None, description="OAuth token endpoint override for tests (google-auth ignores the file's)."
     )

@@ -31,9 +31,10 @@ def is_image(key: str) -> bool:
 
 
 def draft_options(item: LibraryItemView, has_images: bool) -> dict[str, Any]:
-    """The options a draft takes from ``item``: title, type, product, source URLs as ``imageUrls`` and
-    the image source (``upload`` with uploaded images, else ``crawl`` with source URLs)."""
-    options: dict[str, Any] = {"title": item.title, "type": item.type.value}
+    """The options a draft takes from ``item``: its task settings ("more like this"), title, type, product,
+    source URLs as ``imageUrls`` and the image source (``upload`` with uploaded images, else ``crawl`` with
+    source URLs)."""
+    options: dict[str, Any] = {**(item.settings or {}), "title": item.title, "type": item.type.value}
     if item.product is not None:
         options["product"] = LibraryProduct.model_validate(item.product).product_info()
     if item.source_urls:

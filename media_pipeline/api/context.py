@@ -26,6 +26,7 @@ from media_pipeline.store import (
     LibraryService,
     MusicLibrary,
     Owner,
+    PerformanceService,
     QueueService,
     RenderJobReader,
     RevokedTokens,
@@ -113,6 +114,10 @@ class ApiContext:
     def brand_kits(self, owner: Owner) -> BrandKits:
         """The brand kits of the owner's workspace channels."""
         return BrandKits(self.channels(owner), self.storage, self.settings)
+
+    def performance(self, owner: Owner) -> PerformanceService:
+        """How the owner's published videos did (docs/ARCHITECTURE.md §13)."""
+        return PerformanceService(self.engine, owner, clock=self.clock, settings=self.settings)
 
     def user_contents(self, owner: Owner) -> UserContentService:
         """The owner's contents ("my contents")."""

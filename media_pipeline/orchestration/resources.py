@@ -1,6 +1,6 @@
 """Dagster resources, one per external system, all built in one place (``build_resources``) from settings:
 task file storage (local folder or S3-compatible), the app DB, the script writer, the image source, the
-narrator and the publisher.
+narrator, the publisher and the metrics sources.
 
 Each resource reads the same ``PipelineConfig`` (the ``MEDIA_PIPELINE_*`` settings with the storage root,
 app DB URL and font given to this code location). The app DB is migrated when its resource is set up for
@@ -22,10 +22,12 @@ from media_pipeline.settings import Settings, get_settings
 if TYPE_CHECKING:
     from media_pipeline.media.tts import Narration
     from media_pipeline.providers.base import ImageSource, Publisher, ScriptWriter
+    from media_pipeline.providers.metrics import MetricsSource
     from media_pipeline.storage import Storage
     from media_pipeline.store.heartbeats import HeartbeatStore
     from media_pipeline.store.housekeeping import Housekeeping
     from media_pipeline.store.image_jobs import ImageWork
+    from media_pipeline.store.performance import PerformanceStore
     from media_pipeline.store.pipeline_state import PipelineState
     from media_pipeline.usecases_publish import Publishing
 
@@ -126,6 +128,12 @@ class AppDbResource(dg.ConfigurableResource):
 
         return Housekeeping(self.config.app_db_url)
 
+    def performance(self) -> PerformanceStore:
+        """Publications and their daily metrics (docs/ARCHITECTURE.md §13)."""
+        from media_pipeline.store.performance import PerformanceStore
+
+        return PerformanceStore(self.config.app_db_url, settings=self.config.settings)
+
 
 class ScriptWriterResource(dg.ConfigurableResource):
     """Writes a task's script: the offline template writer, or an LLM endpoint when configured."""
@@ -198,6 +206,18 @@ class PublisherResource(dg.ConfigurableResource):
         return Publishing(self.config.settings, storage, self.config.app_db_url, self.publisher, clock=utcnow)
 
 
+class MetricsResource(dg.ConfigurableResource):
+    """Reads how published videos did: one metrics source per publish target (YouTube Analytics, ...)."""
+
+    config: PipelineConfig
+
+    def source(self, target: str, channel_setting_id: str | None) -> MetricsSource:
+        """The metrics source of ``target`` for the channel setting the video went to."""
+        from media_pipeline.providers.metrics import build_metrics_source
+
+        return build_metrics_source(target, self.config.settings, channel_setting_id)
+
+
 def build_resources(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:
     """Every resource of the code location, for the current environment (or ``settings``)."""
     settings = settings or get_settings()
@@ -214,4 +234,5 @@ def build_resources(settings: Settings | None = None) -> dict[str, dg.Configurab
         "image_source": ImageSourceResource(config=config),
         "narrator": NarratorResource(config=config),
         "publisher": PublisherResource(config=config),
+        "metrics": MetricsResource(config=config),
     }

@@ -5,9 +5,10 @@ Works on any storage backend: keys are the rule-based task paths relative to the
 
 from __future__ import annotations
 
+import re
 from fnmatch import fnmatch
 
-from media_pipeline.domain import TaskPaths, TaskSpec
+from media_pipeline.domain import Script, TaskPaths, TaskSpec
 from media_pipeline.storage import Storage, StorageKeyError
 
 _OUTPUT_GLOBS = (
@@ -34,6 +35,17 @@ def read_spec(storage: Storage, task_id: str) -> TaskSpec:
     except StorageKeyError as exc:
         raise FileNotFoundError(f"task {task_id} has no task.json in {storage.url}") from exc
     return TaskSpec.model_validate_json(data)
+
+
+def first_line_chars(storage: Storage, task_id: str) -> int | None:
+    """Characters of the first sentence the script narrates (None: the task has no readable script)."""
+    try:
+        story = Script.model_validate_json(storage.read_bytes(TaskPaths.keys(task_id).story_json.as_posix()))
+    except (StorageKeyError, ValueError):
+        return None
+    if not story.scenes:
+        return None
+    return len(re.split(r"(?<=[.!?。])\s+", story.scenes[0].narration.strip(), maxsplit=1)[0])
 
 
 def prepare_generation(storage: Storage, spec: TaskSpec) -> None:

@@ -64,6 +64,17 @@ if TYPE_CHECKING:  # the same names for type checkers, re-exported (test_package
     from media_pipeline.store.music import MusicTrackView as MusicTrackView
     from media_pipeline.store.oauth_states import STATE_TTL as STATE_TTL
     from media_pipeline.store.owner import Owner as Owner
+    from media_pipeline.store.performance_views import ChannelSummaryView as ChannelSummaryView
+    from media_pipeline.store.performance_views import ContentPerformanceView as ContentPerformanceView
+    from media_pipeline.store.performance_views import DayViewsView as DayViewsView
+    from media_pipeline.store.performance_views import PerformanceDayView as PerformanceDayView
+    from media_pipeline.store.performance_views import PerformanceService as PerformanceService
+    from media_pipeline.store.performance_views import PerformanceTotalsView as PerformanceTotalsView
+    from media_pipeline.store.performance_views import (
+        PublicationPerformanceView as PublicationPerformanceView,
+    )
+    from media_pipeline.store.performance_views import SettingGroupView as SettingGroupView
+    from media_pipeline.store.performance_views import VideoPerformanceView as VideoPerformanceView
     from media_pipeline.store.pipeline_state import ContentRecord as ContentRecord
     from media_pipeline.store.pipeline_state import LaunchItem as LaunchItem
     from media_pipeline.store.pipeline_state import PipelineState as PipelineState
@@ -180,6 +191,17 @@ _EXPORTS = {
     "media_pipeline.store.oauth_states": ("STATE_TTL",),
     "media_pipeline.store.owner": ("Owner",),
     "media_pipeline.store.pipeline_state": ("ContentRecord", "LaunchItem", "PipelineState"),
+    "media_pipeline.store.performance_views": (
+        "ChannelSummaryView",
+        "ContentPerformanceView",
+        "DayViewsView",
+        "PerformanceDayView",
+        "PerformanceService",
+        "PerformanceTotalsView",
+        "PublicationPerformanceView",
+        "SettingGroupView",
+        "VideoPerformanceView",
+    ),
     "media_pipeline.store.plans": ("WorkspacePlans",),
     "media_pipeline.store.progress": ("ProgressReader",),
     "media_pipeline.store.queue_service": ("QueueService",),

@@ -19,11 +19,13 @@ from media_pipeline.store.base import OwnedService, dedupe
 from media_pipeline.store.enums import ACTIVE_STATUSES, ContentKind, TaskStatus
 from media_pipeline.store.errors import ConflictError, NotFoundError, ValidationFailed
 from media_pipeline.store.ids import new_id
-from media_pipeline.store.models import Content, LibraryItem, Task
+from media_pipeline.store.models import Content, LibraryItem, Task, UserContent
 from media_pipeline.store.options import field_errors
 from media_pipeline.store.views import LibraryItemView, LibraryTaskView, ThumbnailRef
 
 LIBRARY_PREFIX = "library"
+NOT_REPEATED = frozenset({"publishAt"})
+"""Task settings "more like this" does not copy (a publish time belongs to one video)."""
 
 
 def library_prefix(item_id: str) -> str:
@@ -54,6 +56,34 @@ class LibraryService(OwnedService):
             **fields.stored(),
         )
         with self._write() as session:
+            session.add(item)
+            session.flush()
+            return self._views(session, [item])[0]
+
+    def like_content(self, content_id: str) -> LibraryItemView:
+        """ "More like this": a new item with the title, type and task settings (but not the publish time)
+        of the task that made the owner's content item ``content_id``; NotFoundError if it is not theirs."""
+        with self._write() as session:
+            task = session.scalars(
+                self._owned_tasks()
+                .join(UserContent, UserContent.task_id == Task.id)
+                .where(UserContent.id == content_id)
+            ).first()
+            if task is None:
+                raise NotFoundError(f"content {content_id!r} not found", {"contentId": content_id})
+            now = self.now()
+            item = LibraryItem(
+                id=new_id("lib"),
+                user_id=self.owner.user_id,
+                workspace_id=self.owner.workspace_id,
+                title=task.title,
+                type=task.type,
+                product=None,
+                source_urls=[],
+                settings={key: value for key, value in task.settings.items() if key not in NOT_REPEATED},
+                created_at=now,
+                updated_at=now,
+            )
             session.add(item)
             session.flush()
             return self._views(session, [item])[0]

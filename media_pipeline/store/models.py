@@ -368,6 +368,8 @@ class LibraryItem(Timestamps, Base):
     type: Mapped[VideoType] = mapped_column(StrEnumType(VideoType))
     product: Mapped[dict[str, Any] | None]
     source_urls: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    settings: Mapped[dict[str, Any] | None]
+    """Task settings a draft made from the item starts with ("more like this", docs/ARCHITECTURE.md §13)."""
 
 
 class MusicTrack(Timestamps, Base):

@@ -427,6 +427,7 @@ class LibraryItemView(_View):
     type: VideoType
     product: dict[str, Any] | None
     source_urls: list[str]
+    settings: dict[str, Any] | None = None
     created_at: datetime
     updated_at: datetime
     history: list[LibraryTaskView] = []
@@ -435,7 +436,7 @@ class LibraryItemView(_View):
     @classmethod
     def row_fields(cls) -> tuple[str, ...]:
         """The fields read from the ``library_items`` row."""
-        return ("id", "title", "type", "product", "source_urls", "created_at", "updated_at")
+        return ("id", "title", "type", "product", "source_urls", "settings", "created_at", "updated_at")
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -1,5 +1,5 @@
-"""The Definitions object loads and exposes the partitioned assets (five stages + playback), checks, jobs
-and sensors."""
+"""The Definitions object loads and exposes the partitioned assets (five stages + playback, and
+video_performance), checks, jobs, sensors and schedules."""
 
 import itertools
 import json
@@ -23,7 +23,8 @@ def test_definitions_validate() -> None:
 def test_five_partitioned_assets_in_order() -> None:
     graph = defs.resolve_asset_graph()
     keys = {key.to_user_string() for key in graph.get_all_asset_keys()}
-    assert keys == {*STAGES, "playback"}
+    assert keys == {*STAGES, "playback", "video_performance"}
+    assert graph.get(dg.AssetKey("video_performance")).parent_keys == set()
     for upstream, downstream in itertools.pairwise(STAGES):
         parents = {k.to_user_string() for k in graph.get(dg.AssetKey(downstream)).parent_keys}
         assert parents == {upstream}
@@ -57,6 +58,7 @@ def test_checks_on_video_and_thumbnail() -> None:
         ("video", "video_captions"),
         ("video", "video_clip_scenes"),
         ("thumbnail", "thumbnail_spec"),
+        ("video_performance", "performance_freshness"),
     }
     loudness = defs.resolve_asset_graph().get_check_spec(
         dg.AssetCheckKey(dg.AssetKey("video"), "video_loudness")
@@ -87,6 +89,8 @@ def test_repeats_and_cleanup_are_schedules_running_in_utc() -> None:
     repeats = defs.resolve_schedule_def("task_repeats_schedule")
     assert (repeats.cron_schedule, repeats.job_name) == ("* * * * *", "script_job")
     assert defs.resolve_schedule_def("cleanup_drafts_job_schedule").cron_schedule == "17 * * * *"
+    performance = defs.resolve_schedule_def("video_performance_schedule")
+    assert (performance.cron_schedule, performance.job_name) == ("0 * * * *", "video_performance_job")
     for schedule in defs.schedules:
         assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING, schedule.name
         assert schedule.execution_timezone == "UTC", schedule.name

@@ -1,4 +1,4 @@
-"""Builders shared by the provider tests: a small task and script, encoded images."""
+"""Builders shared by the provider tests: a small task and script, encoded images, OAuth token files."""
 
 from __future__ import annotations
 
@@ -52,7 +52,8 @@ def image_bytes(fmt: str = "JPEG", size: tuple[int, int] = (64, 48), color: str 
 
 
 def write_token(path: Path, token_uri: str, *, token: str | None = "valid-token") -> Path:
-    """A YouTube authorized-user token file (plain JSON) for the loopback fake."""
+    """An authorized-user token file (upload + readonly scopes) for the OAuth fake at ``token_uri``;
+    ``token=None`` leaves the access token out (refreshed on first use)."""
     info = {
         "refresh_token": "refresh-1",
         "client_id": "client.apps.googleusercontent.com",

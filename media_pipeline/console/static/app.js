@@ -9,6 +9,7 @@ import { renderAutomation } from "./views/automation.js";
 import { renderTask } from "./views/task.js";
 import { renderSchedules } from "./views/schedules.js";
 import { renderContents } from "./views/contents.js";
+import { renderPerformance } from "./views/performance.js";
 import { renderAdmin } from "./views/admin.js";
 import { renderChannels } from "./views/channels.js";
 import { renderLibrary } from "./views/library.js";
@@ -25,6 +26,7 @@ const ROUTES = [
   { pattern: /^#\/tasks\/([A-Za-z0-9_-]+)$/, nav: "automation", render: renderTask },
   { pattern: /^#\/schedules$/, nav: "schedules", render: renderSchedules },
   { pattern: /^#\/contents$/, nav: "contents", render: renderContents },
+  { pattern: /^#\/performance$/, nav: "performance", render: renderPerformance },
   { pattern: /^#\/channels(?:\?.*)?$/, nav: "channels", render: renderChannels },
   { pattern: /^#\/music$/, nav: "music", render: renderMusic },
   { pattern: /^#\/admin$/, nav: "admin", render: renderAdmin },
@@ -42,7 +44,8 @@ function renderChrome(active) {
   const nav = document.getElementById("nav");
   nav.replaceChildren(...(current ? [
     ["library", "#/library"], ["queue", "#/queue"], ["automation", "#/automation"], ["schedules", "#/schedules"],
-    ["contents", "#/contents"], ["credits", "#/credits"], ["channels", "#/channels"], ["music", "#/music"],
+    ["contents", "#/contents"], ["performance", "#/performance"], ["credits", "#/credits"], ["channels", "#/channels"],
+    ["music", "#/music"],
     ...(current.user.isAdmin ? [["admin", "#/admin"]] : []),
   ].map(([name, href]) => h("a", { href, "aria-current": name === active ? "page" : null }, t(`nav.${name}`)))
     .concat(h("a", { href: "/docs", target: "_blank", rel: "noopener" }, t("nav.docs"))) : []));

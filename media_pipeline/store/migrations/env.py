@@ -10,6 +10,7 @@ from media_pipeline.settings import get_settings
 from media_pipeline.store import (  # noqa: F401  (register their tables on Base)
     account_models,
     credit_models,
+    performance_models,
     publication_models,
     review_models,
 )

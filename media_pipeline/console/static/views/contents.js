@@ -1,11 +1,13 @@
 // "My contents" (seed 001 §13): every generation with its progress (script -> video -> published / failed),
 // thumbnail, duration, YouTube link, script text, downloads, HLS playback, filters and delete (§13.6: files
-// and records go, the task stays, a YouTube upload stays on YouTube).
+// and records go, the task stays, a YouTube upload stays on YouTube). A published video also shows its views
+// and average view percentage with a sparkline of the last days, and "more like this".
 import { api, blobUrl } from "../api.js";
 import { confirmDialog, h, nextId } from "../dom.js";
 import { fmtDate, t } from "../i18n.js";
 import { hlsPlayer } from "../player.js";
 import { banner, showError } from "../ui.js";
+import { moreLikeThis, performanceLine } from "./performance.js";
 
 const PAGE = 20;
 const STEPS = ["script", "video", "published"];
@@ -42,6 +44,8 @@ function progressSteps(item) {
 export function renderContents(main) {
   const objectUrls = [];
   const players = [];
+  const charts = [];
+  let performance = new Map();
   let closed = false;
   let offset = 0;
   const error = h("p", { class: "error", role: "alert", id: "contents-error" });
@@ -116,6 +120,11 @@ export function renderContents(main) {
       buttons.push(h("button", { type: "button", "data-download": file.kind, onclick: () => download(file, item, slot) },
         t(`contents.download.${file.kind}`)));
     }
+    const perf = item.status === "published" ? performance.get(item.id) : null;
+    if (perf) {
+      buttons.push(h("button", { type: "button", "data-action": "more-like-this", onclick: () => moreLikeThis(perf, list, slot) },
+        t("perf.moreLikeThis")));
+    }
     buttons.push(h("button", { type: "button", class: "danger", "data-action": "delete", onclick: () => remove(item, slot) },
       t("contents.delete")));
     return h("li", { class: "card content", dataset: { contentId: item.id, taskId: item.taskId, step: stepOf(item) } },
@@ -130,6 +139,7 @@ export function renderContents(main) {
         item.youtubeUrl && /^https:\/\//.test(item.youtubeUrl)
           ? h("p", {}, h("a", { href: item.youtubeUrl, target: "_blank", rel: "noopener", "data-field": "youtube" }, t("task.youtube")))
           : null,
+        perf ? performanceLine(perf, charts) : null,
         details, h("div", { class: "row" }, ...buttons), playSlot, slot));
   }
 
@@ -143,9 +153,13 @@ export function renderContents(main) {
     if (until) params.set("until", until);
     const previous = objectUrls.splice(0);
     try {
-      const page = await api.get(`/api/contents?${params}`);
+      const [page, summary] = await Promise.all([api.get(`/api/contents?${params}`),
+        api.get("/api/performance/summary?days=28")]);
+      performance = new Map(summary.videos.map((video) => [video.contentId, video]));
+      const previousCharts = charts.splice(0);
       const cards = await Promise.all(page.items.map(card));
       if (closed) return;
+      for (const chart of previousCharts) chart.destroy();
       for (const player of players.splice(0)) player.destroy();
       for (const url of previous) URL.revokeObjectURL(url);
       list.replaceChildren(...(cards.length ? cards : [h("li", { class: "muted" }, t("contents.empty"))]));
@@ -166,6 +180,7 @@ export function renderContents(main) {
   return () => {
     closed = true;
     for (const player of players) player.destroy();
+    for (const chart of charts) chart.destroy();
     for (const url of objectUrls) URL.revokeObjectURL(url);
   };
 }

@@ -1,0 +1,40 @@
+// Labels of the performance dashboard and the contents page's performance line (views/performance.js,
+// views/contents.js).
+import { addMessages } from "../i18n.js";
+
+addMessages({
+  ko: {
+    "nav.performance": "성과", "perf.title": "채널 성과", "perf.days": "기간", "perf.daysN": "최근 {n}일",
+    "perf.channel": "채널", "perf.allChannels": "모든 채널", "perf.show": "보기",
+    "perf.viewsPerDay": "일별 조회수", "perf.data": "표로 보기", "perf.day": "날짜", "perf.views": "조회수",
+    "perf.top": "조회수 상위 영상", "perf.bottom": "조회수 하위 영상", "perf.groups": "설정별 비교",
+    "perf.groupsNote": "영상 수가 적은 그룹의 차이는 우연일 수 있습니다. 개수를 함께 보세요.",
+    "perf.setting": "설정", "perf.value": "값", "perf.count": "영상 수", "perf.avgViews": "영상당 평균 조회수",
+    "perf.avgPct": "평균 시청 비율", "perf.none": "아직 게시된 영상의 성과가 없습니다.",
+    "perf.line": "조회수 {views} · 평균 시청 비율 {pct}", "perf.noPct": "-",
+    "perf.sparkline": "{title}의 최근 {n}일 조회수: {values}", "perf.moreLikeThis": "비슷한 영상 만들기",
+    "perf.created": "'{title}' 설정으로 라이브러리 항목을 만들었습니다.",
+    "perf.setting.type": "유형", "perf.setting.length": "길이", "perf.setting.voice": "목소리",
+    "perf.setting.captionPreset": "자막 스타일", "perf.setting.mediaMode": "이미지 소스", "perf.setting.style": "이미지 스타일",
+    "perf.setting.firstLineLength": "첫 문장 길이",
+    "perf.bucket.short": "짧음 (20자 이하)", "perf.bucket.medium": "보통 (21~50자)", "perf.bucket.long": "김 (51자 이상)",
+    "perf.bucket.unknown": "알 수 없음",
+  },
+  en: {
+    "nav.performance": "Performance", "perf.title": "Channel performance", "perf.days": "Period", "perf.daysN": "Last {n} days",
+    "perf.channel": "Channel", "perf.allChannels": "All channels", "perf.show": "Show",
+    "perf.viewsPerDay": "Views per day", "perf.data": "Show as a table", "perf.day": "Day", "perf.views": "Views",
+    "perf.top": "Most viewed videos", "perf.bottom": "Least viewed videos", "perf.groups": "Compared by settings",
+    "perf.groupsNote": "Differences between groups of few videos may be chance: read them with their counts.",
+    "perf.setting": "Setting", "perf.value": "Value", "perf.count": "Videos", "perf.avgViews": "Average views per video",
+    "perf.avgPct": "Average view percentage", "perf.none": "No performance data of published videos yet.",
+    "perf.line": "{views} views · average view percentage {pct}", "perf.noPct": "-",
+    "perf.sparkline": "Views of {title} over the last {n} days: {values}", "perf.moreLikeThis": "More like this",
+    "perf.created": "Created a library item with the settings of '{title}'.",
+    "perf.setting.type": "Type", "perf.setting.length": "Length", "perf.setting.voice": "Voice",
+    "perf.setting.captionPreset": "Caption style", "perf.setting.mediaMode": "Image source", "perf.setting.style": "Image style",
+    "perf.setting.firstLineLength": "First line length",
+    "perf.bucket.short": "Short (up to 20 characters)", "perf.bucket.medium": "Medium (21-50)", "perf.bucket.long": "Long (51 or more)",
+    "perf.bucket.unknown": "Unknown",
+  },
+});
