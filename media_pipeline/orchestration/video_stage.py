@@ -1,134 +1,47 @@
-"""The video stage's work: narration, subtitles, optional music, render, ffprobe and loudness validation;
-then the analysis and the HLS ladder of the result (the ``playback`` asset)."""
+"""The video stage's Dagster side: fetch the inputs into the run's workspace, run the video recipe
+(``media/recipe.py``) and the playback files (``media/playback.py``) with the stage's progress, publish
+the results (docs/ARCHITECTURE.md §5, the video stage)."""
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 
 from media_pipeline.domain import MediaMode, Script
-from media_pipeline.domain.paths import HLS_MASTER
-from media_pipeline.domain.stages import NARRATION_SHARE
-from media_pipeline.errors import PermanentError
-from media_pipeline.fsutil import write_json_atomic
-from media_pipeline.media.analysis import analyze
-from media_pipeline.media.caption_check import captions_outside
-from media_pipeline.media.captions import safe_area, write_captions
-from media_pipeline.media.hls import Rendition, transcode_hls
-from media_pipeline.media.loudness import Loudness, measure_loudness
-from media_pipeline.media.music import generate_music
-from media_pipeline.media.probe import VideoSummary, check_video, summarize
-from media_pipeline.media.render import RenderResult, RenderSpec, render_video
-from media_pipeline.media.subtitles import write_srt
-from media_pipeline.media.tts import Narration
+from media_pipeline.media.hls import Rendition
+from media_pipeline.media.playback import make_playback
+from media_pipeline.media.recipe import RENDER_END, ProducedVideo, VideoInputs, make_video
 from media_pipeline.orchestration.resources import NarratorResource
 from media_pipeline.orchestration.stage_run import StageRun
 
-RENDER_END = 80.0  # the render ends here; analysis and the HLS ladder take the rest
-
-
-@dataclass
-class ProducedVideo:
-    """A rendered video with its render counts, ffprobe summary and spec problems (empty when valid)."""
-
-    path: Path
-    render: RenderResult
-    summary: VideoSummary
-    problems: list[str]
-    narration: Narration
-    target_s: float
-    loudness: Loudness
-    outputs: list[Path]
-    """Files to publish, the video last."""
-    caption_problems: list[str]
-    """Where the burned-in captions left their preset's safe area (empty when they did not)."""
-
-    @property
-    def loudness_problems(self) -> list[str]:
-        """Why the audio may not be published (empty when within the loudness target)."""
-        return self.loudness.problems()
-
-    def raise_if_invalid(self) -> None:
-        """Fail the stage when the video does not meet the spec or the loudness target."""
-        problems = [*self.problems, *self.loudness_problems]
-        if problems:
-            raise PermanentError("video failed its checks: " + "; ".join(problems))
-
 
 def produce_video(run: StageRun, narrator: NarratorResource, font: Path) -> ProducedVideo:
-    """Synthesize narration fitted to the target duration, write SRT/ASS (the task's caption preset),
-    render output.mp4 and validate it with ffprobe, the EBU R128 meter and the captions' safe area.
+    """Fetch story.json, the scene images (and, ``sora2``, the scene clips) and run the video recipe.
 
-    Inputs are fetched into the run's workspace (story.json and the scene images only). The narration
-    cache (``narration/``) and the per-segment render cache (``segments/``) stay in the workspace and are
-    not uploaded: on object storage a cold worker (retry, another machine) rebuilds them from the inputs,
-    which costs one render but keeps every upload to the files the task is made of.
+    The narration cache (``narration/``) and the per-segment render cache (``segments/``) stay in the
+    workspace and are not uploaded: on object storage a cold worker (retry, another machine) rebuilds them
+    from the inputs, which costs one render but keeps every upload to the files the task is made of.
     """
     paths, settings = run.paths, run.spec.settings
     run.work.fetch(paths.story_json)
     story = Script.model_validate_json(paths.story_json.read_bytes())
-    run.work.fetch(*(paths.scene_image(i) for i in range(len(story.scenes))))
+    scenes = range(len(story.scenes))
+    run.work.fetch(*(paths.scene_image(i) for i in scenes))
     # sora2: each scene's generated clip is its moving picture (docs/ARCHITECTURE.md §8)
-    sora = settings.media_mode is MediaMode.SORA2
-    wanted = [paths.scene_clip(i) for i in range(len(story.scenes))] if sora else []
-    clips = set(run.work.fetch_optional(*wanted))
-    width, height = settings.resolution
-    narration = narrator.narrate(story, settings, paths.narration_dir, paths.narration_wav)
-    run.progress(NARRATION_SHARE, f"narration {narration.duration:.1f}s")
-    write_srt(narration.cues, paths.subtitles_srt)
-    write_captions(
-        settings.caption_preset,
-        narration.cues,
-        paths.subtitles_ass,
-        width=width,
-        height=height,
-        font_path=font,
-        language=story.language,
+    wanted = [paths.scene_clip(i) for i in scenes] if settings.media_mode is MediaMode.SORA2 else []
+    inputs = VideoInputs(
+        story,
+        settings,
+        paths,
+        font,
+        clips=frozenset(run.work.fetch_optional(*wanted)),
+        tts_speed=narrator.speed,
     )
-    music = generate_music(narration.duration, paths.music_wav) if settings.music else None
-    spec = RenderSpec(
-        width=width,
-        height=height,
-        fps=settings.fps,
-        scene_images=[paths.scene_image(i) for i in range(len(story.scenes))],
-        scene_durations=narration.scene_durations,
-        narration_wav=narration.wav,
-        subtitles_ass=paths.subtitles_ass,
-        fonts_dir=font.parent,
-        music_wav=music,
-        scene_clips=[clip if clip in clips else None for clip in wanted],
-    )
-    result = render_video(
-        spec,
-        paths.output_mp4,
-        paths.segments_dir,
-        on_progress=lambda pct: run.progress(
-            NARRATION_SHARE + pct * (RENDER_END - NARRATION_SHARE) / 100, "rendering"
-        ),
-    )
-    summary = summarize(result.path)
-    problems = check_video(summary, width=width, height=height, fps=settings.fps)
-    subtitles = [paths.subtitles_srt, paths.subtitles_ass]
-    outputs = [narration.wav, *subtitles, *([music] if music else []), result.path]
-    return ProducedVideo(
-        path=result.path,
-        render=result,
-        summary=summary,
-        problems=problems,
-        narration=narration,
-        target_s=settings.duration_s,
-        loudness=measure_loudness(result.path),
-        outputs=outputs,
-        caption_problems=captions_outside(
-            paths.subtitles_ass,
-            (width, height),
-            settings.fps,
-            safe_area(settings.caption_preset),
-            font.parent,
-        ),
-    )
+    with closing(narrator.narrator(settings, story.language)) as voice:
+        return make_video(inputs, voice, run.progress)
 
 
 @dataclass
@@ -154,23 +67,14 @@ class Playback:
 
 
 def produce_playback(run: StageRun, video: ProducedVideo) -> Playback:
-    """Analyse the (valid) video into analysis.json and transcode its HLS ladder into hls/; publish the
-    segments and rendition playlists before the master playlist, so a reader that finds the master finds
-    everything it names."""
+    """Make the playback files of the (valid) video and publish them, the master playlist last."""
     paths = run.paths
-    analysis = analyze(video.path)
-    write_json_atomic(paths.analysis_json, analysis)
-    duration = max(video.summary.duration, 0.001)
-    renditions = transcode_hls(
+    files = make_playback(
         video.path,
         video.summary,
+        paths.analysis_json,
         paths.hls_dir,
-        on_seconds=lambda s: run.progress(
-            RENDER_END + min(1.0, s / duration) * (100 - RENDER_END), "HLS ladder"
-        ),
+        lambda share: run.progress(RENDER_END + share * (100 - RENDER_END), "HLS ladder"),
     )
-    master = paths.hls_dir / HLS_MASTER
-    files = sorted(p for p in paths.hls_dir.rglob("*") if p.is_file() and p != master)
-    files.sort(key=lambda p: p.suffix == ".m3u8")  # segments, then rendition playlists
-    run.work.publish([paths.analysis_json, *files, master])
-    return Playback(analysis, renditions, run.location(master))
+    run.work.publish(files.files)
+    return Playback(files.analysis, files.renditions, run.location(files.master))
