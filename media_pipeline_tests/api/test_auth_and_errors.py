@@ -13,7 +13,8 @@ import httpx
 import jwt
 import pytest
 
-from media_pipeline.api.auth import authenticate, mint_token
+from media_pipeline.api.auth import authenticate
+from media_pipeline.usecases_tokens import mint_token
 from media_pipeline.api.errors import ApiError
 from media_pipeline.api.logging_config import json_handler
 from media_pipeline.store import Owner

@@ -10,7 +10,7 @@ from alembic import command
 from prometheus_client.parser import text_string_to_metric_families
 
 from media_pipeline.api.app import create_app
-from media_pipeline.api.auth import mint_token
+from media_pipeline.usecases_tokens import mint_token
 from media_pipeline.settings import Settings
 from media_pipeline.store import STAGES, Owner, PipelineState
 from media_pipeline.store.db import alembic_config, current_revision, head_revision

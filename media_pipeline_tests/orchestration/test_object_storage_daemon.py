@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from media_pipeline.api.app import create_app
-from media_pipeline.api.auth import mint_token
+from media_pipeline.usecases_tokens import mint_token
 from media_pipeline.media.probe import check_video, summarize
 from media_pipeline.media.process import run_process
 from media_pipeline.settings import Settings
