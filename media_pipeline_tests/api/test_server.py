@@ -12,8 +12,8 @@ from pathlib import Path
 
 import httpx
 
-from media_pipeline.usecases_tokens import mint_token
 from media_pipeline.settings import Settings
+from media_pipeline.usecases_tokens import mint_token
 from media_pipeline_tests.net import free_port
 from media_pipeline_tests.serving import serves, wait_for
 
