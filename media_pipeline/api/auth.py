@@ -1,7 +1,8 @@
-"""Verifying JWT bearer tokens (minted by ``usecases_tokens.py``; HS256, PyJWT): ``sub`` is the user id, ``workspace_id`` the workspace; the pair is the
-``Owner`` every service call is scoped by. ``scope`` lists ``read`` and/or ``write`` (writes need ``write``).
-``jti`` identifies a token for sign-out (the revocation list, ``store/revoked_tokens.py``). Outside
-development mode the API refuses to start without a secret of ``MIN_SECRET_LENGTH`` characters.
+"""Verifying the JWT bearer tokens that ``usecases_tokens.py`` mints (HS256, PyJWT): ``sub`` is the user id,
+``workspace_id`` the workspace; the pair is the ``Owner`` every service call is scoped by. ``scope`` lists
+``read`` and/or ``write`` (writes need ``write``). ``jti`` identifies a token for sign-out (the revocation
+list, ``store/revoked_tokens.py``). Outside development mode the API refuses to start without a secret of
+``MIN_SECRET_LENGTH`` characters.
 """
 
 from __future__ import annotations
