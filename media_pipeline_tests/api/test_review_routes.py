@@ -74,6 +74,8 @@ def test_storyboard_edit_regenerate_and_approve(
     assert (job["status"], job["step"], job["awaiting_approval"]) == ("RUNNING", "STORYBOARD_REVIEW", True)
     waiting = client.get("/api/v1/reviews").json()["items"]
     assert [(item["videoId"], item["kind"]) for item in waiting] == [(in_review, "storyboard")]
+    assert waiting[0]["actions"] == client.get(f"/api/v1/videos/{in_review}").json()["actions"]
+    assert {name for name, allowed in waiting[0]["actions"].items() if allowed} == {"stop", "review"}
 
     edited = client.put(f"/api/v1/videos/{in_review}/review/scenes/0/narration", json={"text": "New line."})
     assert edited.status_code == 200, edited.text
