@@ -138,13 +138,8 @@ class WaitingReview(ApiModel):
     @classmethod
     def of(cls, item: WaitingReviewView) -> WaitingReview:
         """The wire form."""
-        return cls(
-            video_id=item.task_id,
-            title=item.title,
-            kind=item.kind,
-            requested_at=item.requested_at,
-            actions=item.actions,
-        )
+        fields = item.model_dump(include={"title", "kind", "requested_at", "actions"})
+        return cls(video_id=item.task_id, **fields)
 
 
 @router.get("/reviews", summary="The videos waiting for a storyboard or final review, longest waiting first")
