@@ -39,6 +39,7 @@ from media_pipeline_tests.providers.fakeserver import FakeServer
 from media_pipeline_tests.providers.helpers import image_bytes
 from media_pipeline_tests.review_support import (
     assert_ledger_balances,
+    assert_refused_unchanged,
     queue_review_task,
     run_stage,
     to_storyboard_review,
@@ -168,32 +169,28 @@ def test_review_commands_outside_a_review_change_nothing(
     usecases: UseCases, db_url: str, owner: Owner, settings: Settings
 ) -> None:
     task_id = queue_review_task(db_url, owner, settings, credits=10)
-    before = snapshot(resolve_engine(db_url))
-    for command in (
+    assert_refused_unchanged(
+        db_url,
+        ConflictError,
         lambda: usecases.reviews.approve(task_id, ReviewKind.STORYBOARD),
         lambda: usecases.reviews.reject(task_id, ReviewKind.FINAL),
         lambda: usecases.reviews.reviews.begin_regeneration(task_id, 0, "ocean", "scene 0 "),
-    ):
-        with pytest.raises(ConflictError):
-            command()
-    assert snapshot(resolve_engine(db_url)) == before
+    )
 
 
 def test_another_owner_sees_no_review(
     db_url: str, in_review: str, settings: Settings, clock: FakeClock
 ) -> None:
     stranger = UseCases(db_url, Owner(user_id="u-9", workspace_id="ws-9"), settings=settings, clock=clock)
-    before = snapshot(resolve_engine(db_url))
-    for command in (
+    assert_refused_unchanged(
+        db_url,
+        NotFoundError,
         lambda: stranger.reviews.storyboard(in_review),
         lambda: stranger.reviews.approve(in_review, ReviewKind.STORYBOARD),
         lambda: stranger.reviews.regenerate(in_review, 0),
         lambda: stranger.reviews.edit_narration(in_review, 0, "mine now"),
         lambda: stranger.reviews.scene_image(in_review, 0),
-    ):
-        with pytest.raises(NotFoundError):
-            command()
-    assert snapshot(resolve_engine(db_url)) == before
+    )
 
 
 def test_regeneration_needs_credits(
