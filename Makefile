@@ -14,11 +14,12 @@ demo: system-deps install dagster-home ## Produce a real video on the embedded d
 	$(BIN)/media-pipeline db-upgrade
 	$(BIN)/media-pipeline demo
 
-test: system-deps-pg install console-deps ## Lint, import contracts, mypy, then the whole test suite (SQLite and a throwaway PostgreSQL)
+test: system-deps-pg install console-deps ## Lint, import contracts, mypy, ESLint (console), then the whole test suite (SQLite and a throwaway PostgreSQL)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy
+	npx --no-install eslint media_pipeline/console/static
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-fast: install console-deps ## The suite without the slow end-to-end tests

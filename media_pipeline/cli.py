@@ -96,10 +96,11 @@ def _plan(args: argparse.Namespace) -> object:
 
 
 def _api(args: argparse.Namespace) -> object:
-    from media_pipeline.api.server import serve
+    import os
 
-    serve(get_settings())
-    return None
+    # The API is its own program (docs/ARCHITECTURE.md §1: the CLI does not import the API); this process
+    # becomes it, keeping its pid and signals.
+    os.execv(sys.executable, [sys.executable, "-m", "media_pipeline.api"])
 
 
 def _up(args: argparse.Namespace) -> object:
@@ -114,7 +115,7 @@ def _up(args: argparse.Namespace) -> object:
 
 
 def _token(args: argparse.Namespace) -> object:
-    from media_pipeline.api.auth import mint_token
+    from media_pipeline.usecases_tokens import mint_token
 
     scopes = ["read"] if args.read_only else ["read", "write"]
     if args.admin:

@@ -44,7 +44,7 @@ def services(settings: Settings, dagster_home: Path, dagster_port: int) -> list[
     workspace = dagster_home / "workspace.yaml"
     workspace.write_text(WORKSPACE, encoding="utf-8")
     return [
-        Service("api", [sys.executable, "-m", "media_pipeline.cli", "api"]),
+        Service("api", [sys.executable, "-m", "media_pipeline.api"]),
         Service(
             "dagster-webserver",
             [

@@ -31,6 +31,8 @@ from media_pipeline.store import (
     upgrade_db,
 )
 from media_pipeline_tests.pgserver import PgServer, pg_server
+from media_pipeline_tests.providers.fake_images import PaidImagesFake
+from media_pipeline_tests.providers.fakeserver import FakeServer
 from media_pipeline_tests.s3server import S3Server, s3_server
 
 SKIP_PG = os.environ.get("MEDIA_PIPELINE_TEST_SKIP_PG") == "1"
@@ -86,6 +88,14 @@ def s3_bucket(s3: S3Server, monkeypatch: pytest.MonkeyPatch) -> str:
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     return s3.create_bucket()
+
+
+@pytest.fixture
+def dalle_fake() -> Iterator[tuple[FakeServer, PaidImagesFake]]:
+    """A loopback fake of the OpenAI Images API (DALL·E) for this test: its server and recorded state."""
+    images = PaidImagesFake()
+    with FakeServer(images) as server:
+        yield server, images
 
 
 @pytest.fixture(scope="session")

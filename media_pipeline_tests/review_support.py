@@ -4,8 +4,10 @@ stage runs report them, and the credit ledger's balance rules."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
+import pytest
 from sqlalchemy import Engine, select
 
 from media_pipeline.domain import Stage
@@ -23,6 +25,7 @@ from media_pipeline.store.credit_models import CreditAccount, CreditLedgerEntry,
 from media_pipeline.store.credits import CreditAdmin
 from media_pipeline.usecases import UseCases
 from media_pipeline_tests.orchestration.paid_support import make_images, story_of
+from media_pipeline_tests.store.support import snapshot
 
 REVIEW_OPTIONS = {
     "mediaMode": "dalle3",
@@ -93,3 +96,12 @@ def assert_ledger_balances(db: Engine | str, workspace_id: str) -> dict[str, int
     per_image = Counter((entry.task_id, entry.generation, entry.image_index, entry.kind) for entry in entries)
     assert all(count == 1 for count in per_image.values()), per_image  # no image paid or refunded twice
     return dict(totals)
+
+
+def assert_refused_unchanged(db_url: str, error: type[Exception], *commands: Callable[[], object]) -> None:
+    """Each of ``commands`` raises ``error`` and the app DB is left exactly as it was."""
+    before = snapshot(resolve_engine(db_url))
+    for command in commands:
+        with pytest.raises(error):
+            command()
+    assert snapshot(resolve_engine(db_url)) == before

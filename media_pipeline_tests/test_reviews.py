@@ -1,11 +1,10 @@
 """Storyboard and final reviews through the use cases (SQLite and PostgreSQL, the real DALL·E client
-against a loopback fake): the review status gates the next stage, edits, one paid regeneration, uploads,
+against a loopback dalle_fake): the review status gates the next stage, edits, one paid regeneration, uploads,
 approvals recorded once, rejections publish nothing, and the credit ledger balances after each."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -40,6 +39,7 @@ from media_pipeline_tests.providers.fakeserver import FakeServer
 from media_pipeline_tests.providers.helpers import image_bytes
 from media_pipeline_tests.review_support import (
     assert_ledger_balances,
+    assert_refused_unchanged,
     queue_review_task,
     run_stage,
     to_storyboard_review,
@@ -48,15 +48,8 @@ from media_pipeline_tests.store.support import snapshot, stage_state
 
 
 @pytest.fixture
-def fake() -> Iterator[tuple[FakeServer, PaidImagesFake]]:
-    images = PaidImagesFake()
-    with FakeServer(images) as server:
-        yield server, images
-
-
-@pytest.fixture
-def settings(tmp_path: Path, fake: tuple[FakeServer, PaidImagesFake]) -> Settings:
-    return paid_settings(tmp_path, fake[0].base_url)
+def settings(tmp_path: Path, dalle_fake: tuple[FakeServer, PaidImagesFake]) -> Settings:
+    return paid_settings(tmp_path, dalle_fake[0].base_url)
 
 
 @pytest.fixture
@@ -113,7 +106,7 @@ def test_edit_line_and_regenerate_one_image_pay_exactly_one_credit(
     db_url: str,
     settings: Settings,
     owner: Owner,
-    fake: tuple[FakeServer, PaidImagesFake],
+    dalle_fake: tuple[FakeServer, PaidImagesFake],
 ) -> None:
     storage = open_storage(settings)
     original = storage.read_bytes(f"tasks/{in_review}/scene_01.png")
@@ -123,7 +116,7 @@ def test_edit_line_and_regenerate_one_image_pay_exactly_one_credit(
     assert [scene.narration for scene in story.scenes][2] == "A better closing line."
 
     edit = usecases.reviews.regenerate(in_review, 1)
-    assert fake[1].paid == [0, 1, 2, 1]  # the provider was called exactly once more, for scene 1
+    assert dalle_fake[1].paid == [0, 1, 2, 1]  # the provider was called exactly once more, for scene 1
     assert (edit.kind, edit.status, edit.image_index) == (EditKind.REGENERATE, EditStatus.DONE, 3)
     assert edit.before is not None and storage.read_bytes(edit.before) == original  # old image kept
     assert edit.after is not None and storage.exists(edit.after)
@@ -141,9 +134,13 @@ def test_edit_line_and_regenerate_one_image_pay_exactly_one_credit(
 
 
 def test_a_failed_regeneration_is_refunded(
-    usecases: UseCases, in_review: str, db_url: str, owner: Owner, fake: tuple[FakeServer, PaidImagesFake]
+    usecases: UseCases,
+    in_review: str,
+    db_url: str,
+    owner: Owner,
+    dalle_fake: tuple[FakeServer, PaidImagesFake],
 ) -> None:
-    fake[1].failures[0] = openai_error(400, "content policy")
+    dalle_fake[1].failures[0] = openai_error(400, "content policy")
     edit = usecases.reviews.regenerate(in_review, 0)
     assert edit.status is EditStatus.FAILED and "content policy" in (edit.error or "")
     assert usecases.credits.balance().balance == 7
@@ -172,32 +169,28 @@ def test_review_commands_outside_a_review_change_nothing(
     usecases: UseCases, db_url: str, owner: Owner, settings: Settings
 ) -> None:
     task_id = queue_review_task(db_url, owner, settings, credits=10)
-    before = snapshot(resolve_engine(db_url))
-    for command in (
+    assert_refused_unchanged(
+        db_url,
+        ConflictError,
         lambda: usecases.reviews.approve(task_id, ReviewKind.STORYBOARD),
         lambda: usecases.reviews.reject(task_id, ReviewKind.FINAL),
         lambda: usecases.reviews.reviews.begin_regeneration(task_id, 0, "ocean", "scene 0 "),
-    ):
-        with pytest.raises(ConflictError):
-            command()
-    assert snapshot(resolve_engine(db_url)) == before
+    )
 
 
 def test_another_owner_sees_no_review(
     db_url: str, in_review: str, settings: Settings, clock: FakeClock
 ) -> None:
     stranger = UseCases(db_url, Owner(user_id="u-9", workspace_id="ws-9"), settings=settings, clock=clock)
-    before = snapshot(resolve_engine(db_url))
-    for command in (
+    assert_refused_unchanged(
+        db_url,
+        NotFoundError,
         lambda: stranger.reviews.storyboard(in_review),
         lambda: stranger.reviews.approve(in_review, ReviewKind.STORYBOARD),
         lambda: stranger.reviews.regenerate(in_review, 0),
         lambda: stranger.reviews.edit_narration(in_review, 0, "mine now"),
         lambda: stranger.reviews.scene_image(in_review, 0),
-    ):
-        with pytest.raises(NotFoundError):
-            command()
-    assert snapshot(resolve_engine(db_url)) == before
+    )
 
 
 def test_regeneration_needs_credits(
@@ -298,9 +291,9 @@ def test_a_retry_does_not_reserve_a_failed_regeneration_again(
     db_url: str,
     settings: Settings,
     owner: Owner,
-    fake: tuple[FakeServer, PaidImagesFake],
+    dalle_fake: tuple[FakeServer, PaidImagesFake],
 ) -> None:
-    fake[1].failures[0] = openai_error(400, "content policy")
+    dalle_fake[1].failures[0] = openai_error(400, "content policy")
     assert usecases.reviews.regenerate(in_review, 0).status is EditStatus.FAILED
     usecases.reviews.approve(in_review, ReviewKind.STORYBOARD)
     state = PipelineState(db_url, settings=settings)

@@ -1,26 +1,23 @@
-"""JWT bearer tokens (HS256, PyJWT): ``sub`` is the user id, ``workspace_id`` the workspace; the pair is the
-``Owner`` every service call is scoped by. ``scope`` lists ``read`` and/or ``write`` (writes need ``write``).
-``jti`` identifies a token for sign-out (the revocation list, ``store/revoked_tokens.py``). Outside
-development mode the API refuses to start without a secret of ``MIN_SECRET_LENGTH`` characters.
+"""Verifying the JWT bearer tokens that ``usecases_tokens.py`` mints (HS256, PyJWT): ``sub`` is the user id,
+``workspace_id`` the workspace; the pair is the ``Owner`` every service call is scoped by. ``scope`` lists
+``read`` and/or ``write`` (writes need ``write``). ``jti`` identifies a token for sign-out (the revocation
+list, ``store/revoked_tokens.py``). Outside development mode the API refuses to start without a secret of
+``MIN_SECRET_LENGTH`` characters.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import jwt
 
 from media_pipeline.api.errors import ApiError
 from media_pipeline.settings import DEV_JWT_SECRET, Settings
 from media_pipeline.store import Owner
+from media_pipeline.usecases_tokens import ALGORITHM, DEFAULT_SCOPES, WORKSPACE_CLAIM
 
-ALGORITHM = "HS256"
-WORKSPACE_CLAIM = "workspace_id"
-DEFAULT_SCOPES = ("read", "write")
-DEFAULT_TTL_S = 24 * 3600
 LEEWAY_S = 30
 MIN_SECRET_LENGTH = 32
 
@@ -49,28 +46,6 @@ class Principal:
     scopes: frozenset[str]
     token_id: str | None = None
     expires_at: datetime | None = None
-
-
-def mint_token(
-    user_id: str,
-    workspace_id: str,
-    settings: Settings,
-    ttl_s: int = DEFAULT_TTL_S,
-    scopes: Iterable[str] = DEFAULT_SCOPES,
-) -> str:
-    """A signed token for ``user_id`` in ``workspace_id`` valid for ``ttl_s`` seconds (dev/CLI use)."""
-    Owner(user_id, workspace_id)  # same limits as the services
-    now = datetime.now(UTC)
-    claims = {
-        "sub": user_id,
-        WORKSPACE_CLAIM: workspace_id,
-        "iss": settings.jwt_issuer,
-        "iat": now,
-        "exp": now + timedelta(seconds=ttl_s),
-        "jti": uuid.uuid4().hex,
-        "scope": " ".join(scopes),
-    }
-    return jwt.encode(claims, settings.jwt_secret.get_secret_value(), algorithm=ALGORITHM)
 
 
 def unauthorized(message: str) -> ApiError:

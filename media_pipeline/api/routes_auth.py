@@ -12,11 +12,12 @@ from fastapi import APIRouter, Request, Response
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
-from media_pipeline.api.auth import DEFAULT_SCOPES, DEFAULT_TTL_S, mint_token, unauthorized
+from media_pipeline.api.auth import unauthorized
 from media_pipeline.api.deps import Context, Credentials
 from media_pipeline.api.errors import ApiError, responses
 from media_pipeline.api.schemas import ApiModel
 from media_pipeline.store import MAX_PASSWORD_LEN, UserService
+from media_pipeline.usecases_tokens import DEFAULT_SCOPES, DEFAULT_TTL_S, mint_token
 
 router = APIRouter(prefix="/api/auth", tags=["auth"], responses=responses(400, 401, 413, 422))
 

@@ -23,6 +23,7 @@ from media_pipeline.store import (
     EditView,
     ReviewKind,
     ReviewStatus,
+    TaskActions,
     TaskStatus,
     WaitingReviewView,
 )
@@ -148,11 +149,13 @@ class WaitingReview(ApiModel):
     title: str
     kind: ReviewKind
     requested_at: datetime
+    actions: TaskActions
 
     @classmethod
     def of(cls, item: WaitingReviewView) -> WaitingReview:
         """The wire form."""
-        return cls(video_id=item.task_id, title=item.title, kind=item.kind, requested_at=item.requested_at)
+        fields = item.model_dump(include={"title", "kind", "requested_at", "actions"})
+        return cls(video_id=item.task_id, **fields)
 
 
 @router.get("/reviews", summary="The videos waiting for a storyboard or final review, longest waiting first")

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 import dagster as dg
 from pydantic import PrivateAttr
 
-from media_pipeline.domain import MediaMode, Script, TaskSettings, TaskSpec
+from media_pipeline.domain import Language, MediaMode, TaskSettings, TaskSpec
 from media_pipeline.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from media_pipeline.media.tts import Narration
+    from media_pipeline.media.tts import Narrator
     from media_pipeline.providers.base import ImageSource, Publisher, ScriptWriter
     from media_pipeline.providers.metrics import MetricsSource
     from media_pipeline.storage import Storage
@@ -166,24 +166,18 @@ class NarratorResource(dg.ConfigurableResource):
 
     config: PipelineConfig
 
-    def narrate(self, story: Script, settings: TaskSettings, work_dir: Path, out_wav: Path) -> Narration:
-        """The narration of ``story`` for a task with ``settings``, written to ``out_wav``."""
-        from contextlib import closing
+    @property
+    def speed(self) -> float:
+        """The narration speed (``MEDIA_PIPELINE_TTS_SPEED``; 1.0 = normal)."""
+        return self.config.settings.tts_speed
 
-        from media_pipeline.media.tts import synthesize_narration
+    def narrator(self, settings: TaskSettings, language: Language) -> Narrator:
+        """The narrator of the task's ``voice`` (or the configured provider) speaking ``language``; the
+        caller closes it."""
         from media_pipeline.providers.narrators import build_narrator
 
         config = self.config.settings
-        voice = settings.voice_ref(config.tts_provider)
-        with closing(build_narrator(voice, story.language, config)) as narrator:
-            return synthesize_narration(
-                story,
-                narrator,
-                work_dir,
-                out_wav,
-                target_s=settings.duration_s,
-                speed=config.tts_speed,
-            )
+        return build_narrator(settings.voice_ref(config.tts_provider), language, config)
 
 
 class PublisherResource(dg.ConfigurableResource):

@@ -14,6 +14,7 @@ if TYPE_CHECKING:  # the same names for type checkers, re-exported (test_package
     from media_pipeline.domain.stages import Stage as Stage
     from media_pipeline.store.accounts import UserView as UserView
     from media_pipeline.store.accounts import WorkspaceAccounts as WorkspaceAccounts
+    from media_pipeline.store.actions import TaskActions as TaskActions
     from media_pipeline.store.audit import AuditEntryView as AuditEntryView
     from media_pipeline.store.audit import AuditLog as AuditLog
     from media_pipeline.store.backup import Manifest as Manifest
@@ -139,6 +140,7 @@ _EXPORTS = {
     "media_pipeline.domain.stages": ("STAGES", "Stage"),
     "media_pipeline.store.accounts": ("UserView", "WorkspaceAccounts"),
     "media_pipeline.store.audit": ("AuditEntryView", "AuditLog"),
+    "media_pipeline.store.actions": ("TaskActions",),
     "media_pipeline.store.backup": ("Manifest", "create_backup", "restore_backup"),
     "media_pipeline.store.channels": ("ChannelService",),
     "media_pipeline.store.clock": ("Clock",),

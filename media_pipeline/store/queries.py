@@ -152,7 +152,7 @@ def first_in_queue(
             stmt = stmt.add_columns(turn).order_by(turn, *order)
         else:
             stmt = stmt.order_by(*order)
-        rows: Sequence[tuple[Any, ...]] = session.execute(stmt.limit(limit)).tuples().all()
+        rows: Sequence[tuple[Any, ...]] = session.execute(stmt.limit(limit)).all()
         if len(rows) >= limit or not _more_follow(session, window, size, per_workspace, conditions):
             return list(rows)
         size *= WIDEN

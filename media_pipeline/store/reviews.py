@@ -14,10 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from pydantic import computed_field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain.stages import Stage
+from media_pipeline.store.actions import TaskActions, task_actions
 from media_pipeline.store.base import OwnedService
 from media_pipeline.store.credit_models import Charge, ImageJob, ImageStatus, ImageTask
 from media_pipeline.store.credits import consume, refund, reserve_extra_image
@@ -93,6 +95,12 @@ class WaitingReviewView(_View):
     title: str
     kind: ReviewKind
     requested_at: datetime
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def actions(self) -> TaskActions:
+        """The commands a task waiting for a review allows (docs/ARCHITECTURE.md §3, task actions)."""
+        return task_actions(TaskStatus.REVIEW)
 
 
 @dataclass(frozen=True)

@@ -72,15 +72,11 @@ class StatsReader(StoreBase):
                 connection = session.connection()
                 counted = connection.execute(select(Task.status, func.count()).group_by(Task.status)).all()
                 tasks = {status: count for status, count in counted}
-                open_stages: Sequence[tuple[str, StageStatus, int]] = (
-                    connection.execute(
-                        current_stage_select(
-                            TaskStageState.stage, TaskStageState.status, func.count()
-                        ).group_by(TaskStageState.stage, TaskStageState.status)
+                open_stages: Sequence[tuple[str, StageStatus, int]] = connection.execute(
+                    current_stage_select(TaskStageState.stage, TaskStageState.status, func.count()).group_by(
+                        TaskStageState.stage, TaskStageState.status
                     )
-                    .tuples()
-                    .all()
-                )
+                ).all()
                 durations = self._durations(connection, bounds_s)
                 oldest = connection.execute(
                     current_stage_select(TaskStageState.stage, func.min(Task.queued_at))
@@ -126,19 +122,15 @@ class StatsReader(StoreBase):
             TaskStageState.started_at, TaskStageState.finished_at, connection.dialect.name
         )
         bucket_columns = [func.sum(case((seconds <= bound, 1), else_=0)) for bound in bounds_s]
-        rows: Sequence[tuple[Any, ...]] = (
-            connection.execute(
-                select(TaskStageState.stage, func.count(), func.sum(seconds), *bucket_columns)
-                .where(
-                    TaskStageState.status == StageStatus.COMPLETED,
-                    TaskStageState.started_at.is_not(None),
-                    TaskStageState.finished_at.is_not(None),
-                )
-                .group_by(TaskStageState.stage)
+        rows: Sequence[tuple[Any, ...]] = connection.execute(
+            select(TaskStageState.stage, func.count(), func.sum(seconds), *bucket_columns)
+            .where(
+                TaskStageState.status == StageStatus.COMPLETED,
+                TaskStageState.started_at.is_not(None),
+                TaskStageState.finished_at.is_not(None),
             )
-            .tuples()
-            .all()
-        )
+            .group_by(TaskStageState.stage)
+        ).all()
         return {
             stage: StageDurations(int(count or 0), float(total or 0.0), tuple(int(n or 0) for n in at_most))
             for stage, count, total, *at_most in rows

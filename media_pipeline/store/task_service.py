@@ -13,12 +13,12 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain.stages import STAGES, Stage
+from media_pipeline.store.actions import task_actions
 from media_pipeline.store.base import OwnedService
 from media_pipeline.store.clock import as_utc
 from media_pipeline.store.credits import Pricing, reserve_generations, reserve_unmade
 from media_pipeline.store.enums import (
     ACTIVE_STATUSES,
-    TERMINAL_STATUSES,
     ContentKind,
     LogAction,
     LogLevel,
@@ -313,7 +313,7 @@ class TaskService(OwnedService):
             task = self._task(session, task_id, lock=True)
             if task.status in ACTIVE_STATUSES:
                 return TaskView.model_validate(task)
-            if task.status is not TaskStatus.FAILED:
+            if not task_actions(task.status).retry:
                 raise ConflictError(
                     f"only failed tasks can be retried (task is {task.status.value})",
                     {"status": task.status.value},
@@ -354,7 +354,7 @@ class TaskService(OwnedService):
             task = self._task(session, task_id, lock=True)
             if task.status in ACTIVE_STATUSES:
                 return RerunResult(task=TaskView.model_validate(task), started=False)
-            if task.status not in TERMINAL_STATUSES:
+            if not task_actions(task.status).rerun:
                 raise ConflictError(
                     f"a {task.status.value} task cannot be re-run; only finished tasks can",
                     {"status": task.status.value},

@@ -77,17 +77,13 @@ def on_generation_ended(session: Session, task: Task, error: str | None, now: da
 
 def _youtube_url(session: Session, task: Task) -> str | None:
     """The URL of the generation's YouTube upload (None if it was published to the local folder)."""
-    published: Sequence[tuple[str | None, dict[str, Any]]] = (
-        session.execute(
-            select(Content.url, Content.meta).where(
-                Content.task_id == task.id,
-                Content.generation == task.generation,
-                Content.kind == ContentKind.PUBLISH,
-            )
+    published: Sequence[tuple[str | None, dict[str, Any]]] = session.execute(
+        select(Content.url, Content.meta).where(
+            Content.task_id == task.id,
+            Content.generation == task.generation,
+            Content.kind == ContentKind.PUBLISH,
         )
-        .tuples()
-        .all()
-    )
+    ).all()
     for url, meta in published:
         if meta.get("uploaded_to_youtube"):
             return url

@@ -9,6 +9,7 @@ from pydantic import AliasChoices, BaseModel, ConfigDict, Field, computed_field
 
 from media_pipeline.domain.models import TaskSettings, VideoType
 from media_pipeline.settings import PlanLimits
+from media_pipeline.store.actions import TaskActions, task_actions
 from media_pipeline.store.enums import (
     ContentKind,
     LogAction,
@@ -76,6 +77,12 @@ class TaskView(_View):
     def task_settings(self) -> TaskSettings:
         """The settings as the domain model."""
         return TaskSettings.model_validate(self.settings)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def actions(self) -> TaskActions:
+        """The commands the task's status allows (docs/ARCHITECTURE.md §3, task actions)."""
+        return task_actions(self.status)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -251,6 +258,12 @@ class TabItem(_View):
     next_run_at: datetime | None = None
     """The next schedule occurrence (scheduled tab)."""
     updated_at: datetime
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def actions(self) -> TaskActions:
+        """The commands the task's status allows (docs/ARCHITECTURE.md §3, task actions)."""
+        return task_actions(self.task_status)
 
 
 class StageTab(_View):

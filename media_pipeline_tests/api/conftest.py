@@ -21,9 +21,9 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from media_pipeline.api.app import create_app
-from media_pipeline.api.auth import mint_token
 from media_pipeline.settings import Settings
 from media_pipeline.store import Owner, PipelineState
+from media_pipeline.usecases_tokens import mint_token
 from media_pipeline_tests.conftest import TEST_PLANS
 from media_pipeline_tests.store.support import FakeRunControl
 

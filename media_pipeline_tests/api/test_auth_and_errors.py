@@ -13,10 +13,11 @@ import httpx
 import jwt
 import pytest
 
-from media_pipeline.api.auth import authenticate, mint_token
+from media_pipeline.api.auth import authenticate
 from media_pipeline.api.errors import ApiError
 from media_pipeline.logjson import json_handler
 from media_pipeline.store import Owner
+from media_pipeline.usecases_tokens import mint_token
 from media_pipeline_tests.api.conftest import LiveApi
 from media_pipeline_tests.api.support import assert_error
 

@@ -16,9 +16,9 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy import Engine
 
-from media_pipeline.api.auth import mint_token
 from media_pipeline.settings import Settings
 from media_pipeline.store import Owner
+from media_pipeline.usecases_tokens import mint_token
 from media_pipeline_tests.api.conftest import LiveApi
 from media_pipeline_tests.api.support import add_jobs, assert_error, queue_of
 from media_pipeline_tests.net import free_port

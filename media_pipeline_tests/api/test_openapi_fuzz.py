@@ -25,8 +25,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from media_pipeline.api.app import create_app
-from media_pipeline.api.auth import mint_token
 from media_pipeline.settings import Settings
+from media_pipeline.usecases_tokens import mint_token
 from media_pipeline_tests.api.conftest import serving
 from media_pipeline_tests.api.support import add_jobs, queue_of, queued_task
 

@@ -10,10 +10,10 @@ from alembic import command
 from prometheus_client.parser import text_string_to_metric_families
 
 from media_pipeline.api.app import create_app
-from media_pipeline.api.auth import mint_token
 from media_pipeline.settings import Settings
 from media_pipeline.store import STAGES, Owner, PipelineState
 from media_pipeline.store.db import alembic_config, current_revision, head_revision
+from media_pipeline.usecases_tokens import mint_token
 from media_pipeline_tests.api.conftest import LiveApi, serving
 from media_pipeline_tests.api.support import add_jobs, queued_task
 from media_pipeline_tests.store.support import finish_stages

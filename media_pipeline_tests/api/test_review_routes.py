@@ -5,7 +5,6 @@ waiting list; errors as {code, message, details}."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -32,20 +31,13 @@ from media_pipeline_tests.store.support import snapshot
 
 
 @pytest.fixture
-def fake() -> Iterator[tuple[FakeServer, PaidImagesFake]]:
-    images = PaidImagesFake()
-    with FakeServer(images) as server:
-        yield server, images
-
-
-@pytest.fixture
-def api_settings(tmp_path: Path, fake: tuple[FakeServer, PaidImagesFake]) -> Settings:
+def api_settings(tmp_path: Path, dalle_fake: tuple[FakeServer, PaidImagesFake]) -> Settings:
     return Settings(
         data_dir=tmp_path,
         plans=TEST_PLANS,
         upload_max_bytes=UPLOAD_LIMIT,
         jwt_secret="test-secret-0123456789abcdef0123456789",
-        images_base_url=f"{fake[0].base_url}/v1",
+        images_base_url=f"{dalle_fake[0].base_url}/v1",
         images_api_key=SecretStr("sk-test"),
         credit_prices={"dalle3": 1},
     )
@@ -69,7 +61,7 @@ def test_storyboard_edit_regenerate_and_approve(
     in_review: str,
     db_url: str,
     owner: Owner,
-    fake: tuple[FakeServer, PaidImagesFake],
+    dalle_fake: tuple[FakeServer, PaidImagesFake],
     api: LiveApi,
 ) -> None:
     board = _review(client, in_review)
@@ -85,6 +77,8 @@ def test_storyboard_edit_regenerate_and_approve(
     assert (job["status"], job["step"], job["awaiting_approval"]) == ("RUNNING", "STORYBOARD_REVIEW", True)
     waiting = client.get("/api/v1/reviews").json()["items"]
     assert [(item["videoId"], item["kind"]) for item in waiting] == [(in_review, "storyboard")]
+    assert waiting[0]["actions"] == client.get(f"/api/v1/videos/{in_review}").json()["actions"]
+    assert {name for name, allowed in waiting[0]["actions"].items() if allowed} == {"stop", "review"}
 
     edited = client.put(f"/api/v1/videos/{in_review}/review/scenes/0/narration", json={"text": "New line."})
     assert edited.status_code == 200, edited.text
@@ -92,7 +86,7 @@ def test_storyboard_edit_regenerate_and_approve(
     regenerated = client.post(f"/api/v1/videos/{in_review}/review/scenes/1/regenerate")
     assert regenerated.status_code == 200, regenerated.text
     assert regenerated.json()["edit"]["status"] == "done"
-    assert fake[1].paid == [0, 1, 2, 1]
+    assert dalle_fake[1].paid == [0, 1, 2, 1]
     new_url = regenerated.json()["storyboard"]["scenes"][1]["imageUrl"]
     assert new_url != board["scenes"][1]["imageUrl"]
     assert client.get("/api/v1/credits").json()["balance"] == 6
@@ -107,7 +101,7 @@ def test_storyboard_edit_regenerate_and_approve(
     assert again.status_code == 200 and again.json()["reviews"] == approved.json()["reviews"]
     assert snapshot(PipelineState(db_url).engine) == before
     assert_error(client.post(f"/api/v1/videos/{in_review}/review/scenes/1/regenerate"), 409, "CONFLICT")
-    assert fake[1].paid == [0, 1, 2, 1]
+    assert dalle_fake[1].paid == [0, 1, 2, 1]
     assert assert_ledger_balances(db_url, owner.workspace_id) == {"grant": 10, "reserve": 4, "consume": 4}
 
 

@@ -1,4 +1,4 @@
-"""``serve(settings)`` as the CLI runs it: a separate process configured by MEDIA_PIPELINE_* variables,
+"""``media-pipeline api``: a separate process configured by MEDIA_PIPELINE_* variables,
 answering on api_host:api_port with JSON log lines carrying request ids."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import httpx
 
-from media_pipeline.api.auth import mint_token
 from media_pipeline.settings import Settings
+from media_pipeline.usecases_tokens import mint_token
 from media_pipeline_tests.net import free_port
 from media_pipeline_tests.serving import serves, wait_for
 
@@ -32,10 +32,8 @@ def test_serve_runs_the_api_from_environment_settings(sqlite_template: Path, tmp
         "MEDIA_PIPELINE_JWT_SECRET": SECRET,
     }
     env.pop("DAGSTER_HOME", None)
-    code = "from media_pipeline.api.server import serve; serve()"
-    with subprocess.Popen(
-        [sys.executable, "-c", code], env=env, stderr=subprocess.PIPE, text=True
-    ) as process:
+    argv = [sys.executable, "-m", "media_pipeline.cli", "api"]  # becomes ``python -m media_pipeline.api``
+    with subprocess.Popen(argv, env=env, stderr=subprocess.PIPE, text=True) as process:
         try:
             base = f"http://127.0.0.1:{port}"
             wait_for(

@@ -3,6 +3,7 @@ queue conflicts and per-user isolation. The orchestrator's side is played by ``P
 
 from __future__ import annotations
 
+import json
 import os
 
 import httpx
@@ -211,3 +212,26 @@ def test_task_page_shows_the_error_text_as_it_happens(page: Page, console: Conso
     )
     state.stage_failed(task_id, 1, "script", "run-x", "ProviderError: the writer is down", transient=False)
     wait_js(page, "window.seenMessages.some((text) => text === 'ProviderError: the writer is down')", 30)
+
+
+def test_task_buttons_follow_the_actions_the_server_sends(page: Page, console: Console) -> None:
+    with console.client(console.alice) as api:
+        (task_id,) = _queued(api, "버튼 작업")
+        queued = api.get(f"/api/v1/videos/{task_id}").json()
+    sign_in(page, console, console.alice)
+    page.goto(f"{console.base_url}/#/tasks/{task_id}")
+    status = page.locator("#task-status")
+    expect(status).to_contain_text("대기 · 생성 1")
+    expect(status.locator('[data-action="stop"]')).to_be_visible()
+    expect(status.locator('[data-action="retry"], [data-action="rerun"]')).to_have_count(0)
+    # The same queued task, the server allowing retry instead of stop: the page follows the field.
+    allowed = {**queued["actions"], "stop": False, "retry": True}
+    body = json.dumps({**queued, "actions": allowed})
+    page.route(
+        f"**/api/v1/videos/{task_id}",
+        lambda route: route.fulfill(status=200, content_type="application/json", body=body),
+    )
+    page.reload()
+    expect(status.locator('[data-action="retry"]')).to_be_visible()
+    expect(status.locator('[data-action="stop"]')).to_have_count(0)
+    expect(page.locator("#task-state")).to_have_text("대기")

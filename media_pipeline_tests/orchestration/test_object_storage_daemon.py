@@ -10,12 +10,12 @@ import httpx
 import pytest
 
 from media_pipeline.api.app import create_app
-from media_pipeline.api.auth import mint_token
 from media_pipeline.media.probe import check_video, summarize
 from media_pipeline.media.process import run_process
 from media_pipeline.settings import Settings
 from media_pipeline.storage import open_storage
 from media_pipeline.store import Owner, QueueService, TaskService, upgrade_db
+from media_pipeline.usecases_tokens import mint_token
 from media_pipeline_tests.api.conftest import serving
 from media_pipeline_tests.media.clips import ffmpeg_cmd
 from media_pipeline_tests.orchestration.daemon import app_db_url, make_home, running_daemon

@@ -212,6 +212,15 @@ export function addMessages(extra) {
   for (const [name, labels] of Object.entries(extra)) Object.assign(MESSAGES[name] ||= {}, labels);
 }
 
+// The same, written as one pair per label ({key: [ko, en]}): each key once, its two languages side by side.
+export function addMessagePairs(pairs) {
+  const entries = Object.entries(pairs);
+  addMessages({
+    ko: Object.fromEntries(entries.map(([key, [ko]]) => [key, ko])),
+    en: Object.fromEntries(entries.map(([key, [, en]]) => [key, en])),
+  });
+}
+
 export function t(key, vars = {}) {
   const text = MESSAGES[lang][key] ?? MESSAGES.ko[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name) => String(vars[name] ?? ""));

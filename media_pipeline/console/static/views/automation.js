@@ -10,6 +10,8 @@ import { confirmWithCost, creditsChanged, planCosts, retryCosts } from "./credit
 const TABS = ["scheduled", "review", ...STAGES, "failed", "done"];
 const REFRESH_MS = 10000;
 const FALLBACK_POLL_MS = 5000;
+// The commands with a button, in button order; a task's `actions` (from the server) say which it allows.
+export const TASK_COMMANDS = ["stop", "retry", "rerun"];
 
 export async function taskAction(kind, taskId, title, errorSlot) {
   // what a rerun (every image again) or a retry (the images not made) of a paid task costs (views/credits.js)
@@ -38,13 +40,13 @@ function rowsOf(data, tab) {
 
 function scheduledRow(task) {
   return { taskId: task.id, title: task.title, taskStatus: task.status, stage: null, stageStatus: null,
-    progress: task.progress, error: task.lastError, updatedAt: task.updatedAt };
+    progress: task.progress, error: task.lastError, updatedAt: task.updatedAt, actions: task.actions };
 }
 
 // A task waiting for a storyboard or final review (its stage slot is free while it waits).
 function reviewRow(item) {
   return { taskId: item.videoId, title: item.title, taskStatus: "review", stage: item.kind === "final" ? "thumbnail" : "images",
-    stageStatus: null, progress: 0, error: t(`review.waiting.${item.kind}`), updatedAt: item.requestedAt };
+    stageStatus: null, progress: 0, error: t(`review.waiting.${item.kind}`), updatedAt: item.requestedAt, actions: item.actions };
 }
 
 export function renderAutomation(main, tabName) {
@@ -88,13 +90,10 @@ export function renderAutomation(main, tabName) {
   function actions(row) {
     const slot = h("span", { class: "error", role: "alert" });
     const buttons = [h("a", { class: "button", href: `#/tasks/${row.taskId}` }, t("act.open"))];
-    const live = ["queued", "running", "scheduled", "review"].includes(row.taskStatus);
-    if (row.taskStatus === "review") buttons.push(h("a", { class: "button", href: `#/review/${row.taskId}`, "data-action": "review" }, t("act.review")));
+    if (row.actions.review) buttons.push(h("a", { class: "button", href: `#/review/${row.taskId}`, "data-action": "review" }, t("act.review")));
     const act = (kind) => h("button", { type: "button", class: kind === "stop" ? "danger" : "", "data-action": kind,
       onclick: async () => { if (await taskAction(kind, row.taskId, row.title, slot)) refresh(); } }, t(`act.${kind}`));
-    if (live) buttons.push(act("stop"));
-    if (row.taskStatus === "failed") buttons.push(act("retry"));
-    if (["failed", "succeeded", "canceled"].includes(row.taskStatus)) buttons.push(act("rerun"));
+    for (const kind of TASK_COMMANDS) if (row.actions[kind]) buttons.push(act(kind));
     return h("td", { class: "actions", "data-label": t("col.actions") }, ...buttons, slot);
   }
 

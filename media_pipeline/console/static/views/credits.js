@@ -4,42 +4,41 @@
 // messages of a Run refused for lack of credits (402 INSUFFICIENT_CREDITS: ui.js showError gives the numbers).
 import { api, session } from "../api.js";
 import { h, nextId } from "../dom.js";
-import { addMessages, fmtDate, t } from "../i18n.js";
+import { addMessagePairs, fmtDate, t } from "../i18n.js";
 import { showError } from "../ui.js";
 
-addMessages({
-  ko: {
-    "nav.credits": "크레딧", "credits.title": "크레딧", "credits.balance": "크레딧 {balance}",
-    "credits.balanceHeld": "크레딧 {balance} · 예약 {reserved}", "credits.balanceLabel": "크레딧 잔액과 내역",
-    "credits.short": "크레딧이 부족합니다: 필요 {required}, 보유 {available}. 크레딧을 충전한 뒤 다시 실행하세요.",
-    "credits.single": "{styles} 스타일 × {roles} 역할 = {images}장 · {credits} 크레딧",
-    "credits.batch": "{images}장 ({styles} 스타일 × {roles} 역할 순환) · {credits} 크레딧",
-    "credits.times": "{n}개 × {line}", "credits.estimate": "예상 비용",
-    "credits.retry": "만들지 못한 이미지 {images}장 다시 예약 · {credits} 크레딧",
-    "credits.total": "합계 {credits} 크레딧 · 현재 잔액 {balance}",
-    "credits.notEnough": "잔액이 {missing} 크레딧 부족합니다. 실행하면 거절됩니다.",
-    "credits.ledger": "크레딧 내역", "credits.video": "영상 ID", "credits.filter": "찾기", "credits.all": "전체 보기",
-    "credits.empty": "내역이 없습니다.", "credits.kind": "종류", "credits.amount": "크레딧",
-    "credits.after": "잔액", "credits.image": "이미지", "credits.note": "메모", "credits.total.n": "{n}건",
-    "credits.kind.grant": "충전", "credits.kind.reserve": "예약", "credits.kind.consume": "사용",
-    "credits.kind.refund": "환불", "credits.imageN": "#{n}", "credits.prev": "이전", "credits.next": "다음",
-  },
-  en: {
-    "nav.credits": "Credits", "credits.title": "Credits", "credits.balance": "{balance} credits",
-    "credits.balanceHeld": "{balance} credits · {reserved} held", "credits.balanceLabel": "Credit balance and ledger",
-    "credits.short": "Not enough credits: {required} needed, {available} available. Add credits and run again.",
-    "credits.single": "{styles} styles × {roles} roles = {images} images · {credits} credits",
-    "credits.batch": "{images} images (round-robin over {styles} styles × {roles} roles) · {credits} credits",
-    "credits.times": "{n} × {line}", "credits.estimate": "Estimated cost",
-    "credits.retry": "{images} images not made, reserved again · {credits} credits",
-    "credits.total": "Total {credits} credits · balance {balance}",
-    "credits.notEnough": "The balance is {missing} credits short; the Run will be refused.",
-    "credits.ledger": "Credit ledger", "credits.video": "Video ID", "credits.filter": "Filter", "credits.all": "Show all",
-    "credits.empty": "No entries.", "credits.kind": "Kind", "credits.amount": "Credits",
-    "credits.after": "Balance", "credits.image": "Image", "credits.note": "Note", "credits.total.n": "{n} entries",
-    "credits.kind.grant": "grant", "credits.kind.reserve": "reserve", "credits.kind.consume": "consume",
-    "credits.kind.refund": "refund", "credits.imageN": "#{n}", "credits.prev": "Previous", "credits.next": "Next",
-  },
+addMessagePairs({
+  "nav.credits": ["크레딧", "Credits"],
+  "credits.title": ["크레딧", "Credits"],
+  "credits.balance": ["크레딧 {balance}", "{balance} credits"],
+  "credits.balanceHeld": ["크레딧 {balance} · 예약 {reserved}", "{balance} credits · {reserved} held"],
+  "credits.balanceLabel": ["크레딧 잔액과 내역", "Credit balance and ledger"],
+  "credits.short": ["크레딧이 부족합니다: 필요 {required}, 보유 {available}. 크레딧을 충전한 뒤 다시 실행하세요.", "Not enough credits: {required} needed, {available} available. Add credits and run again."],
+  "credits.single": ["{styles} 스타일 × {roles} 역할 = {images}장 · {credits} 크레딧", "{styles} styles × {roles} roles = {images} images · {credits} credits"],
+  "credits.batch": ["{images}장 ({styles} 스타일 × {roles} 역할 순환) · {credits} 크레딧", "{images} images (round-robin over {styles} styles × {roles} roles) · {credits} credits"],
+  "credits.times": ["{n}개 × {line}", "{n} × {line}"],
+  "credits.estimate": ["예상 비용", "Estimated cost"],
+  "credits.retry": ["만들지 못한 이미지 {images}장 다시 예약 · {credits} 크레딧", "{images} images not made, reserved again · {credits} credits"],
+  "credits.total": ["합계 {credits} 크레딧 · 현재 잔액 {balance}", "Total {credits} credits · balance {balance}"],
+  "credits.notEnough": ["잔액이 {missing} 크레딧 부족합니다. 실행하면 거절됩니다.", "The balance is {missing} credits short; the Run will be refused."],
+  "credits.ledger": ["크레딧 내역", "Credit ledger"],
+  "credits.video": ["영상 ID", "Video ID"],
+  "credits.filter": ["찾기", "Filter"],
+  "credits.all": ["전체 보기", "Show all"],
+  "credits.empty": ["내역이 없습니다.", "No entries."],
+  "credits.kind": ["종류", "Kind"],
+  "credits.amount": ["크레딧", "Credits"],
+  "credits.after": ["잔액", "Balance"],
+  "credits.image": ["이미지", "Image"],
+  "credits.note": ["메모", "Note"],
+  "credits.total.n": ["{n}건", "{n} entries"],
+  "credits.kind.grant": ["충전", "grant"],
+  "credits.kind.reserve": ["예약", "reserve"],
+  "credits.kind.consume": ["사용", "consume"],
+  "credits.kind.refund": ["환불", "refund"],
+  "credits.imageN": ["#{n}", "#{n}"],
+  "credits.prev": ["이전", "Previous"],
+  "credits.next": ["다음", "Next"],
 });
 
 export const PAID_MODES = ["dalle3", "imagen3", "sora2"];

@@ -4,33 +4,31 @@
 // progress; the refund shows once the job settles. A reload or a later visit finds the running job again.
 import { api, blobUrl, wsUrl } from "../api.js";
 import { confirmDialog, h } from "../dom.js";
-import { addMessages, t } from "../i18n.js";
+import { addMessagePairs, t } from "../i18n.js";
 import { banner, showError } from "../ui.js";
 import { creditsChanged } from "./credits.js";
 
-addMessages({
-  ko: {
-    "imagejob.title": "이미지 생성", "imagejob.open": "이미지 생성 보기", "imagejob.none": "이 영상에는 유료 이미지 작업이 없습니다.",
-    "imagejob.back": "작업으로 돌아가기", "imagejob.image": "이미지 {n}", "imagejob.made": "완료 {done}/{total}",
-    "imagejob.credits": "예약 {reserved} · 사용 {consumed} · 환불 {refunded} 크레딧",
-    "imagejob.stop": "이번 이미지까지만 생성", "imagejob.confirmStop": "지금 만드는 이미지까지만 만들고 멈출까요? 나머지 이미지의 크레딧은 환불됩니다.",
-    "imagejob.stopping": "지금 만드는 이미지를 마치면 멈춥니다.", "imagejob.stopRequested": "중지를 요청했습니다.",
-    "imagejob.refunded": "환불된 크레딧 {n}", "imagejob.attempts": "시도 {n}회", "imagejob.role": "역할 {role}",
-    "imagejob.style": "스타일 {style}",
-    "imagejob.status.PENDING": "대기", "imagejob.status.PROCESSING": "생성 중", "imagejob.status.COMPLETED": "완료",
-    "imagejob.status.FAILED": "실패", "imagejob.status.CANCELED": "취소(환불)",
-  },
-  en: {
-    "imagejob.title": "Image generation", "imagejob.open": "Image generation", "imagejob.none": "This video has no paid image job.",
-    "imagejob.back": "Back to the task", "imagejob.image": "Image {n}", "imagejob.made": "{done}/{total} made",
-    "imagejob.credits": "{reserved} held · {consumed} used · {refunded} refunded credits",
-    "imagejob.stop": "Stop after this image", "imagejob.confirmStop": "Finish the image in progress and stop? The other images' credits are refunded.",
-    "imagejob.stopping": "Stops once the image in progress is done.", "imagejob.stopRequested": "Stop requested.",
-    "imagejob.refunded": "{n} credits refunded", "imagejob.attempts": "{n} attempts", "imagejob.role": "role {role}",
-    "imagejob.style": "style {style}",
-    "imagejob.status.PENDING": "waiting", "imagejob.status.PROCESSING": "generating", "imagejob.status.COMPLETED": "done",
-    "imagejob.status.FAILED": "failed", "imagejob.status.CANCELED": "canceled (refunded)",
-  },
+addMessagePairs({
+  "imagejob.title": ["이미지 생성", "Image generation"],
+  "imagejob.open": ["이미지 생성 보기", "Image generation"],
+  "imagejob.none": ["이 영상에는 유료 이미지 작업이 없습니다.", "This video has no paid image job."],
+  "imagejob.back": ["작업으로 돌아가기", "Back to the task"],
+  "imagejob.image": ["이미지 {n}", "Image {n}"],
+  "imagejob.made": ["완료 {done}/{total}", "{done}/{total} made"],
+  "imagejob.credits": ["예약 {reserved} · 사용 {consumed} · 환불 {refunded} 크레딧", "{reserved} held · {consumed} used · {refunded} refunded credits"],
+  "imagejob.stop": ["이번 이미지까지만 생성", "Stop after this image"],
+  "imagejob.confirmStop": ["지금 만드는 이미지까지만 만들고 멈출까요? 나머지 이미지의 크레딧은 환불됩니다.", "Finish the image in progress and stop? The other images' credits are refunded."],
+  "imagejob.stopping": ["지금 만드는 이미지를 마치면 멈춥니다.", "Stops once the image in progress is done."],
+  "imagejob.stopRequested": ["중지를 요청했습니다.", "Stop requested."],
+  "imagejob.refunded": ["환불된 크레딧 {n}", "{n} credits refunded"],
+  "imagejob.attempts": ["시도 {n}회", "{n} attempts"],
+  "imagejob.role": ["역할 {role}", "role {role}"],
+  "imagejob.style": ["스타일 {style}", "style {style}"],
+  "imagejob.status.PENDING": ["대기", "waiting"],
+  "imagejob.status.PROCESSING": ["생성 중", "generating"],
+  "imagejob.status.COMPLETED": ["완료", "done"],
+  "imagejob.status.FAILED": ["실패", "failed"],
+  "imagejob.status.CANCELED": ["취소(환불)", "canceled (refunded)"],
 });
 
 const ACTIVE = ["PENDING", "PROCESSING"];

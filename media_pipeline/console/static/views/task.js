@@ -5,12 +5,9 @@ import { confirmDialog, h } from "../dom.js";
 import { fmtDate, t } from "../i18n.js";
 import { banner, showError } from "../ui.js";
 import { hlsPlayer } from "../player.js";
-import { taskAction } from "./automation.js";
+import { TASK_COMMANDS, taskAction } from "./automation.js";
 import { logViewer } from "./logs.js";
 import { creditsChanged } from "./credits.js";
-
-// A v2 render job's id is `{video_id}-g{generation}`.
-const generationOf = (job) => Number(job.job_id.slice(job.job_id.lastIndexOf("-g") + 2));
 
 export function renderTask(main, taskId) {
   const jobsUrl = `/api/v2/videos/${taskId}/render-jobs`;
@@ -43,14 +40,13 @@ export function renderTask(main, taskId) {
     const slot = h("span", { class: "error", role: "alert" });
     const act = (kind) => h("button", { type: "button", "data-action": kind, class: kind === "stop" ? "danger" : "",
       onclick: async () => { if (await taskAction(kind, task.id, task.title, slot)) load(); } }, t(`act.${kind}`));
+    // Which buttons: the server's `actions` of the task (never the status rules again here).
     const buttons = [];
-    if (task.status === "review") buttons.push(h("a", { class: "button primary", id: "open-review", href: `#/review/${task.id}` }, t("act.review")));
-    if (["queued", "running", "scheduled", "review"].includes(task.status)) buttons.push(act("stop"));
-    if (task.status === "failed") buttons.push(act("retry"));
-    if (["failed", "succeeded", "canceled"].includes(task.status)) buttons.push(act("rerun"));
+    if (task.actions.review) buttons.push(h("a", { class: "button primary", id: "open-review", href: `#/review/${task.id}` }, t("act.review")));
+    for (const kind of TASK_COMMANDS) if (task.actions[kind]) buttons.push(act(kind));
     status.replaceChildren(
       h("p", {}, h("strong", { id: "task-state" }, t(`status.${task.status}`)),
-        task.step ? ` · ${t(`stage.${task.step}`)}` : "", job ? ` · ${t("task.generation", { n: generationOf(job) })}` : ""),
+        task.step ? ` · ${t(`stage.${task.step}`)}` : "", job ? ` · ${t("task.generation", { n: task.generation })}` : ""),
       h("progress", { max: 100, value: task.progress, id: "task-progress", "aria-label": t("col.progress") }),
       h("p", { id: "task-message" }, task.lastError || task.message || ""), creditsLine(usage),
       h("p", { class: "muted" }, `${t("col.updated")}: ${fmtDate(task.updatedAt)}`),
