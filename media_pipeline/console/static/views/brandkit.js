@@ -22,7 +22,7 @@ function select(name, values, current, label) {
 
 function storedText(stored) {
   if (!stored) return t("brand.stored", { what: t("brand.none") });
-  const what = stored.family || stored.imageFormat || (stored.durationS !== null ? `${stored.durationS} s` : "");
+  const what = stored.family || stored.imageFormat || (typeof stored.durationS === "number" ? `${stored.durationS} s` : "");
   return t("brand.stored", { what });
 }
 
