@@ -127,7 +127,7 @@ def make_video(inputs: VideoInputs, narrator: Narrator, on_progress: Progress = 
         language=story.language,
         colours=inputs.colours,
     )
-    music = _music_bed(inputs, narration.duration) if settings.music else None
+    music = music_bed(inputs.music_track, narration.duration, paths.music_wav) if settings.music else None
     spec = RenderSpec(
         width=width,
         height=height,
@@ -174,11 +174,9 @@ def make_video(inputs: VideoInputs, narrator: Narrator, on_progress: Progress = 
     )
 
 
-def _music_bed(inputs: VideoInputs, duration: float) -> Path:
-    """``music.wav``: the library track fitted to ``duration`` (looped with a crossfade or trimmed with a
-    fade-out), else the generated pad (docs/ARCHITECTURE.md §12)."""
-    out = inputs.paths.music_wav
-    track = inputs.music_track
+def music_bed(track: Path | None, duration: float, out: Path) -> Path:
+    """``out`` (``music.wav``): a library ``track`` fitted to ``duration`` (looped with a crossfade or
+    trimmed with a fade-out), else the generated pad (docs/ARCHITECTURE.md §12)."""
     if track is None:
         return generate_music(duration, out)
     return fit_track(track, media_duration(track), duration, out)

@@ -55,7 +55,7 @@ def produce_video(
         logo=brand.logo,
         intro=brand.intro,
         outro=brand.outro,
-        music_track=_music_track(run) if settings.music else None,
+        music_track=music_track(run) if settings.music else None,
     )
     try:
         with closing(narrator.narrator(settings, story.language)) as voice:
@@ -65,7 +65,7 @@ def produce_video(
             inputs.music_track.unlink(missing_ok=True)
 
 
-def _music_track(run: StageRun) -> Path | None:
+def music_track(run: StageRun) -> Path | None:
     """The task's library music track downloaded into its workspace (docs/ARCHITECTURE.md §12), None for
     the generated pad."""
     key = None if run.state is None else run.state.music_track_key(run.spec.task_id, run.spec.settings)

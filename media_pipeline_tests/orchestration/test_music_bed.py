@@ -14,7 +14,8 @@ from sqlalchemy import Engine
 from media_pipeline.domain import TaskSpec
 from media_pipeline.media.probe import media_duration
 from media_pipeline.orchestration.stage_run import StageRun
-from media_pipeline.orchestration.video_stage import music_bed
+from media_pipeline.media.recipe import music_bed
+from media_pipeline.orchestration.video_stage import music_track
 from media_pipeline.settings import Settings
 from media_pipeline.storage import open_storage
 from media_pipeline.storage.workspace import task_workspace
@@ -52,13 +53,17 @@ def test_the_bed_is_the_tasks_library_track_fitted_else_the_pad(
         spec = TaskSpec(task_id=task_id, title="t", settings={"music": True, **options})
         with task_workspace(storage, task_id) as work:
             run = StageRun(context=cast(Any, None), stage="video", spec=spec, work=work, state=state)
-            return music_bed(run, 14.0)
+            track = music_track(run)
+            try:
+                return music_bed(track, 14.0, run.paths.music_wav)
+            finally:
+                if track is not None:
+                    track.unlink()
 
     wav = bed(musicMood="calm")
     assert abs(media_duration(wav) - 14.0) < 0.01
     with_track = band_db(wav, 1.0, 12.0)  # the track's pitch, looped over the whole bed
     assert with_track > -40
-    assert not list(wav.parent.glob("track.*"))  # the fetched track is not left behind
     pad = bed(musicMood="sad")  # no track has that mood: the generated pad (rewrites music.wav)
     assert abs(media_duration(pad) - 14.0) < 0.01
     assert band_db(pad, 1.0, 12.0) < with_track - 20
