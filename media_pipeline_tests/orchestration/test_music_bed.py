@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 
 from media_pipeline.domain import TaskSpec
 from media_pipeline.media.probe import media_duration
-from media_pipeline.orchestration.stage_run import StageRun
 from media_pipeline.media.recipe import music_bed
+from media_pipeline.orchestration.stage_run import StageRun
 from media_pipeline.orchestration.video_stage import music_track
 from media_pipeline.settings import Settings
 from media_pipeline.storage import open_storage
