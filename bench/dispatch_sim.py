@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import heapq
+import json
 import random
 import sqlite3
 import time
@@ -247,40 +248,54 @@ SELECTIONS: dict[str, Selection] = {"head-of-line (before)": head_of_line, "sele
 
 
 def simulate(work_dir: Path, heavy: int, tasks: int, light: int, horizon_h: float) -> dict[str, Any]:
-    """Seed one SQLite database, then simulate every selection in ``SELECTIONS`` on a copy of it."""
+    """Seed one SQLite database (or reuse the one seeded before with the same sizes), then simulate every
+    selection in ``SELECTIONS`` on a copy of it; the fixed selection first, and the others only for as long
+    as it took (comparing one-task workspaces' waits needs no more)."""
     work_dir.mkdir(parents=True, exist_ok=True)
-    template = work_dir / "dispatch_sim-seed.db"
-    _remove(template)
-    upgrade_db(f"sqlite:///{template}")
     per = tasks // heavy
     limits = PlanLimits(drafts_per_queue=per, items_per_add=per, runs_per_day=per)
     settings = Settings(plans={"sim": limits}, default_plan="sim", data_dir=work_dir / "data")
-    clock = FakeClock()
-    seeded = time.monotonic()
-    light_ids = seed(f"sqlite:///{template}", heavy, tasks, light, settings, clock)
-    seed_s = time.monotonic() - seeded
-    runs = {}
-    for name, select in SELECTIONS.items():
+    template = work_dir / f"dispatch_sim-seed-{heavy}-{tasks}-{light}.db"
+    seeded = seeded_template(template, heavy, tasks, light, settings)
+    runs: dict[str, dict[str, Any]] = {}
+    for name, select in reversed(SELECTIONS.items()):
         path = work_dir / "dispatch_sim.db"
         _remove(path)
         with sqlite3.connect(template) as source, sqlite3.connect(path) as copy:
             source.backup(copy)
         engine = make_engine(f"sqlite:///{path}")
-        run_clock = FakeClock(clock.now)
+        clock = FakeClock(datetime.fromisoformat(seeded["clock"]))
+        hours = min([horizon_h, *(run["simulated_h"] for run in runs.values())])
         try:
-            state = PipelineState(engine, clock=run_clock, settings=settings)
-            outcome = Simulation(state, run_clock, settings, select).run(light_ids, horizon_h)
+            state = PipelineState(engine, clock=clock, settings=settings)
+            outcome = Simulation(state, clock, settings, select).run(seeded["light_ids"], hours)
         finally:
             engine.dispose()
         runs[name] = outcome.__dict__
         print(name, dict(zip(FIGURES, markdown_column(outcome.__dict__), strict=True)), flush=True)
     return {
-        "seed_s": seed_s,
+        "seed_s": seeded["seed_s"],
         "tasks": per * heavy + light,
         "workspaces": heavy + light,
         "horizon_h": horizon_h,
-        "runs": runs,
+        "runs": {name: runs[name] for name in SELECTIONS},
     }
+
+
+def seeded_template(template: Path, heavy: int, tasks: int, light: int, settings: Settings) -> dict[str, Any]:
+    """The seeded database at ``template``, seeded now unless a finished seeding left it (its light task
+    ids, the clock after seeding and the seeding time are kept beside it, in ``<template>.json``)."""
+    record = template.with_suffix(".json")
+    if record.exists() and template.exists():
+        return dict(json.loads(record.read_text()))
+    _remove(template)
+    upgrade_db(f"sqlite:///{template}")
+    clock = FakeClock()
+    started = time.monotonic()
+    light_ids = seed(f"sqlite:///{template}", heavy, tasks, light, settings, clock)
+    seeded = {"light_ids": light_ids, "clock": clock.now.isoformat(), "seed_s": time.monotonic() - started}
+    record.write_text(json.dumps(seeded))
+    return seeded
 
 
 def _remove(path: Path) -> None:
