@@ -5,22 +5,25 @@ real state machine on a fake clock, with stage durations from the orchestration 
 
 What is real: the app DB (SQLite file) with ``HEAVY_WORKSPACES`` workspaces holding ``TASKS`` queued tasks
 plus ``LIGHT_WORKSPACES`` workspaces with one task each, queued *last*; ``PipelineState.launchable`` as the
-two dispatch sensors call it (first stage / later stages, ``sensor_max_runs_per_tick`` per tick each, no
-second run for a run key); ``stage_run_request`` for each run's tags; ``stage_started`` /
-``stage_completed`` for every transition. What is modelled: Dagster's run queue (queued runs dequeued by
-``dagster/priority`` tag, then creation order, at most ``STAGE_SLOTS`` runs per stage, as the instance's
-``tag_concurrency_limits`` say), a sensor tick every ``TICK_S``, the run worker's start-up and each stage's
-duration (uniform ±20 % around the measured medians). Time only moves forward from event to event, so a
-simulated day costs a few minutes.
+two dispatch sensors call it, through the sensors' own selection ``select_launches`` (first stage / later
+stages, ``sensor_max_runs_per_tick`` per tick each, no second run for a run key; the selection before the
+head-of-line fix is simulated too, for comparison); ``stage_run_request`` for each run's tags;
+``stage_started`` / ``stage_completed`` for every transition. What is modelled: Dagster's run queue
+(queued runs dequeued by ``dagster/priority`` tag, then creation order, at most ``STAGE_SLOTS`` runs per
+stage, as the instance's ``tag_concurrency_limits`` say), a sensor tick every ``TICK_S``, the run worker's
+start-up and each stage's duration (uniform ±20 % around the measured medians). Time only moves forward
+from event to event, so a simulated day costs a few minutes.
 """
 
 from __future__ import annotations
 
 import argparse
 import heapq
+import json
 import random
+import sqlite3
 import time
-from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,6 +31,7 @@ from typing import Any
 
 from bench.common import BenchOptions, Section, median, table
 from media_pipeline.domain import STAGES
+from media_pipeline.orchestration.launch_selection import Launchable, RunKeysWithRun, select_launches
 from media_pipeline.orchestration.stage_requests import stage_run_request
 from media_pipeline.settings import PlanLimits, Settings
 from media_pipeline.store import Owner, QueueService
@@ -45,12 +49,15 @@ HEAVY_WORKSPACES, TASKS, LIGHT_WORKSPACES, HORIZON_H = 990, 100_000, 10, 24.0
 QUICK = {"heavy": 40, "tasks": 2_000, "light": 5, "horizon_h": 3.0}
 PRIORITY_TAG = "dagster/priority"
 
+Selection = Callable[[Launchable, RunKeysWithRun, bool, int, int], list[LaunchItem]]
+"""A dispatch sensor's choice: (launchable, with-run lookup, first stage?, limit, max window) → requests."""
+
 
 class FakeClock:
     """The simulation's time: starts at a fixed instant, moved by the event loop."""
 
-    def __init__(self) -> None:
-        self.now = datetime(2026, 12, 1, tzinfo=UTC)
+    def __init__(self, start: datetime = datetime(2026, 12, 1, tzinfo=UTC)) -> None:
+        self.now = start
 
     def __call__(self) -> datetime:
         return self.now
@@ -105,15 +112,19 @@ def seed(url: str, heavy: int, tasks: int, light: int, settings: Settings, clock
 class Simulation:
     """Sensors, run queue and run workers around the real app DB, driven by a heap of timed events."""
 
-    def __init__(self, state: PipelineState, clock: FakeClock, settings: Settings, seed_: int = 7) -> None:
+    def __init__(
+        self, state: PipelineState, clock: FakeClock, settings: Settings, select: Selection, seed_: int = 7
+    ) -> None:
         self.state = state
         self.clock = clock
         self.limit = settings.sensor_max_runs_per_tick
+        self.max_window = settings.sensor_launchable_window_max
+        self.select = select
         self.random = random.Random(seed_)
         self.events: list[_Event] = []
         self.order = 0
         self.with_run: set[str] = set()
-        self.run_queue: list[tuple[int, int, LaunchItem]] = []
+        self.run_queues: dict[str, list[tuple[int, int, LaunchItem]]] = {stage: [] for stage in STAGES}
         self.busy = dict.fromkeys(STAGES, 0)
         self.dirty = True
         self.published_at: dict[str, datetime] = {}
@@ -127,36 +138,36 @@ class Simulation:
             self.events, _Event(self.clock.now + timedelta(seconds=delay_s), self.order, kind, item)
         )
 
+    def launchable(self, window: int) -> list[LaunchItem]:
+        """The real query at the fake clock's instant, timed."""
+        started = time.perf_counter()
+        items = self.state.launchable(self.clock.now, window)
+        self.launchable_ms.append((time.perf_counter() - started) * 1000)
+        return items
+
     def tick(self) -> None:
-        """Both dispatch sensors: launchable stages without a run get a run (in the order returned)."""
+        """Both dispatch sensors, each requesting the stages the selection picks (``select_launches`` is
+        the sensors' own); a run is queued in its stage's run queue under its ``dagster/priority``."""
         if self.dirty:  # the real sensors long-poll; nothing changed means the same answer
-            started = time.perf_counter()
-            launchable = self.state.launchable(self.clock.now, self.limit * 2)
-            self.launchable_ms.append((time.perf_counter() - started) * 1000)
+            self.dirty = False
             for first in (True, False):
-                items = [item for item in launchable if (item.stage == STAGES[0]) == first][: self.limit]
-                for item in items:
-                    if item.run_key in self.with_run:
-                        continue
+                chosen = self.select(
+                    self.launchable, self.with_run.intersection, first, self.limit, self.max_window
+                )
+                self.dirty |= len(chosen) == self.limit  # more may be waiting: the next tick looks again
+                for item in chosen:
                     self.with_run.add(item.run_key)
                     priority = int(stage_run_request(item).tags.get(PRIORITY_TAG, 0))
                     self.order += 1
-                    heapq.heappush(self.run_queue, (-priority, self.order, item))
-            self.dirty = False
+                    heapq.heappush(self.run_queues[item.stage], (-priority, self.order, item))
         self.at(TICK_S, "tick")
 
     def dequeue(self) -> None:
         """The run coordinator: start queued runs by priority then age while their stage has a slot."""
-        waiting: deque[tuple[int, int, LaunchItem]] = deque()
-        while self.run_queue:
-            entry = heapq.heappop(self.run_queue)
-            if self.busy[entry[2].stage] < STAGE_SLOTS:
-                self.busy[entry[2].stage] += 1
-                self.at(WORKER_START_S, "start", entry[2])
-            else:
-                waiting.append(entry)
-        for entry in waiting:
-            heapq.heappush(self.run_queue, entry)
+        for stage, queue in self.run_queues.items():
+            while queue and self.busy[stage] < STAGE_SLOTS:
+                self.busy[stage] += 1
+                self.at(WORKER_START_S, "start", heapq.heappop(queue)[2])
         self.at(DEQUEUE_S, "dequeue")
 
     def start(self, item: LaunchItem) -> None:
@@ -216,61 +227,124 @@ class Simulation:
         )
 
 
+def head_of_line(
+    launchable: Launchable, with_run: RunKeysWithRun, first: bool, limit: int, max_window: int
+) -> list[LaunchItem]:
+    """The sensors' selection before the fix (for comparison): the first ``limit`` stages of a window of
+    ``2 × limit``, and only then those with a run dropped."""
+    items = [item for item in launchable(2 * limit) if (item.stage == STAGES[0]) == first][:limit]
+    taken = set(with_run([item.run_key for item in items]))
+    return [item for item in items if item.run_key not in taken]
+
+
+def fair(
+    launchable: Launchable, with_run: RunKeysWithRun, first: bool, limit: int, max_window: int
+) -> list[LaunchItem]:
+    """The sensors' selection (``select_launches``)."""
+    return select_launches(launchable, with_run, first=first, limit=limit, max_window=max_window)
+
+
+SELECTIONS: dict[str, Selection] = {"head-of-line (before)": head_of_line, "select_launches (after)": fair}
+
+
 def simulate(work_dir: Path, heavy: int, tasks: int, light: int, horizon_h: float) -> dict[str, Any]:
-    """One simulation on a fresh SQLite database."""
+    """Seed one SQLite database (or reuse the one seeded before with the same sizes), then simulate every
+    selection in ``SELECTIONS`` on a copy of it; the fixed selection first, and the others only for as long
+    as it took (comparing one-task workspaces' waits needs no more)."""
     work_dir.mkdir(parents=True, exist_ok=True)
-    path = work_dir / "dispatch_sim.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    url = f"sqlite:///{path}"
-    upgrade_db(url)
     per = tasks // heavy
     limits = PlanLimits(drafts_per_queue=per, items_per_add=per, runs_per_day=per)
     settings = Settings(plans={"sim": limits}, default_plan="sim", data_dir=work_dir / "data")
+    template = work_dir / f"dispatch_sim-seed-{heavy}-{tasks}-{light}.db"
+    seeded = seeded_template(template, heavy, tasks, light, settings)
+    runs: dict[str, dict[str, Any]] = {}
+    for name, select in reversed(SELECTIONS.items()):
+        path = work_dir / "dispatch_sim.db"
+        _remove(path)
+        with sqlite3.connect(template) as source, sqlite3.connect(path) as copy:
+            source.backup(copy)
+        engine = make_engine(f"sqlite:///{path}")
+        clock = FakeClock(datetime.fromisoformat(seeded["clock"]))
+        hours = min([horizon_h, *(run["simulated_h"] for run in runs.values())])
+        try:
+            state = PipelineState(engine, clock=clock, settings=settings)
+            outcome = Simulation(state, clock, settings, select).run(seeded["light_ids"], hours)
+        finally:
+            engine.dispose()
+        runs[name] = outcome.__dict__
+        print(name, dict(zip(FIGURES, markdown_column(outcome.__dict__), strict=True)), flush=True)
+    return {
+        "seed_s": seeded["seed_s"],
+        "tasks": per * heavy + light,
+        "workspaces": heavy + light,
+        "horizon_h": horizon_h,
+        "runs": {name: runs[name] for name in SELECTIONS},
+    }
+
+
+def seeded_template(template: Path, heavy: int, tasks: int, light: int, settings: Settings) -> dict[str, Any]:
+    """The seeded database at ``template``, seeded now unless a finished seeding left it (its light task
+    ids, the clock after seeding and the seeding time are kept beside it, in ``<template>.json``)."""
+    record = template.with_suffix(".json")
+    if record.exists() and template.exists():
+        return dict(json.loads(record.read_text()))
+    _remove(template)
+    upgrade_db(f"sqlite:///{template}")
     clock = FakeClock()
-    seeded = time.monotonic()
-    light_ids = seed(url, heavy, tasks, light, settings, clock)
-    seed_s = time.monotonic() - seeded
-    engine = make_engine(url)
-    try:
-        outcome = Simulation(PipelineState(engine, clock=clock, settings=settings), clock, settings).run(
-            light_ids, horizon_h
-        )
-    finally:
-        engine.dispose()
-    return {"seed_s": seed_s, "tasks": per * heavy + light, "workspaces": heavy + light, **outcome.__dict__}
+    started = time.monotonic()
+    light_ids = seed(f"sqlite:///{template}", heavy, tasks, light, settings, clock)
+    seeded = {"light_ids": light_ids, "clock": clock.now.isoformat(), "seed_s": time.monotonic() - started}
+    record.write_text(json.dumps(seeded))
+    return seeded
+
+
+def _remove(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def _h(value: float | None) -> str:
     return "not within the horizon" if value is None else f"{value:.2f} h"
 
 
-def markdown(result: dict[str, Any]) -> str:
-    """The report of one simulation."""
-    starts = [value for value in result["light_first_start_h"] if value is not None]
-    done = [value for value in result["light_published_h"] if value is not None]
-    missing = len(result["light_published_h"]) - len(done)
-    rows = [
-        ["tasks / workspaces", f"{result['tasks']:,} / {result['workspaces']:,}"],
-        ["simulated hours", f"{result['simulated_h']:.1f}"],
-        ["published", f"{result['published']:,}"],
-        ["throughput after the first hour, videos/h", f"{result['published_per_h_after_warmup'] or 0:.1f}"],
-        ["one-task workspaces: longest wait to first stage start", _h(max(starts) if starts else None)],
-        [
-            "one-task workspaces: longest wait to published",
-            _h(max(done) if done and not missing else None)
-            + (f" ({missing} not published)" if missing else ""),
-        ],
-        [
-            "launchable calls / median ms",
-            f"{result['launchable_calls']:,} / {result['launchable_ms_median']:.1f}",
-        ],
-        ["wall s (seed / simulation)", f"{result['seed_s']:.0f} / {result['wall_s']:.0f}"],
+def markdown_column(run: dict[str, Any]) -> list[str]:
+    """One simulation's figures, in the order of ``FIGURES``."""
+    starts = [value for value in run["light_first_start_h"] if value is not None]
+    done = [value for value in run["light_published_h"] if value is not None]
+    missing = len(run["light_published_h"]) - len(done)
+    unstarted = len(run["light_first_start_h"]) - len(starts)
+    return [
+        f"{run['simulated_h']:.1f}",
+        f"{run['published']:,}",
+        f"{run['published_per_h_after_warmup'] or 0:.1f}",
+        _h(max(starts) if starts and not unstarted else None)
+        + (f" ({unstarted} not started)" if unstarted else ""),
+        _h(max(done) if done and not missing else None) + (f" ({missing} not published)" if missing else ""),
+        f"{run['launchable_calls']:,} / {run['launchable_ms_median']:.1f}",
+        f"{run['wall_s']:.0f}",
     ]
+
+
+FIGURES = [
+    "simulated hours",
+    "published",
+    "throughput after the first hour, videos/h",
+    "one-task workspaces: longest wait to first stage start",
+    "one-task workspaces: longest wait to published",
+    "launchable queries / median ms",
+    "simulation wall s",
+]
+
+
+def markdown(result: dict[str, Any]) -> str:
+    """The report: one column per selection."""
+    columns = {name: markdown_column(run) for name, run in result["runs"].items()}
+    rows = [[figure, *(column[index] for column in columns.values())] for index, figure in enumerate(FIGURES)]
     return (
-        f"One stage slot each (`tag_concurrency_limits`), sensor tick {TICK_S:g} s, run start-up "
-        f"{WORKER_START_S:g} s, stage durations {STAGE_S} s ±20 %; the one-task workspaces queued after "
-        "everything else.\n\n" + table(["figure", "value"], rows)
+        f"{result['tasks']:,} tasks in {result['workspaces']:,} workspaces (the one-task workspaces queued "
+        f"after everything else; seeding {result['seed_s']:.0f} s), horizon {result['horizon_h']:g} h; one "
+        f"stage slot each (`tag_concurrency_limits`), sensor tick {TICK_S:g} s, run start-up "
+        f"{WORKER_START_S:g} s, stage durations {STAGE_S} s ±20 %.\n\n" + table(["figure", *columns], rows)
     )
 
 

@@ -278,6 +278,14 @@ class Settings(BaseSettings):
     default_plan: str = Field(default="free", description="Plan of workspaces without one of their own.")
     draft_ttl_days: int = Field(default=30, ge=1, description="Drafts untouched this long expire.")
     sensor_max_runs_per_tick: int = 25
+    sensor_launchable_window_max: int = Field(
+        default=4000,
+        ge=1,
+        description="How far down the fair dispatch order a dispatch sensor looks for stages without a run "
+        "(docs/ARCHITECTURE.md §4): keep it above the number of workspaces with queued tasks, or those "
+        "queued last wait while earlier ones' runs fill the window; it also caps how many runs wait for "
+        "their stage's slot.",
+    )
     sensor_long_poll_s: float = Field(
         default=3.0,
         description="How long a dispatch sensor tick waits for new work (see sensors.py); keep it below the "

@@ -7,29 +7,32 @@ key that already has a run from the repeats schedule is not requested again).
 
 import time
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import dagster as dg
 
-from media_pipeline.domain import Stage
 from media_pipeline.orchestration.jobs import STAGE_JOBS
+from media_pipeline.orchestration.launch_selection import remembering, select_launches
 from media_pipeline.orchestration.leftovers import end_abandoned_run
 from media_pipeline.orchestration.partitions import task_partitions
 from media_pipeline.orchestration.rescue import stale_run_rescue_sensor
 from media_pipeline.orchestration.resources import AppDbResource
-from media_pipeline.orchestration.stage_requests import has_run, new_partition_keys, stage_run_request
+from media_pipeline.orchestration.stage_requests import (
+    new_partition_keys,
+    run_keys_with_run,
+    stage_run_request,
+)
 from media_pipeline.orchestration.tags import ATTEMPT_TAG, GENERATION_TAG, STAGE_TAG, TASK_TAG
 from media_pipeline.store.pipeline_state import LaunchItem
 
 DISPATCH_INTERVAL_S = 1
 STATUS_INTERVAL_S = 2
 STATUS_LOOKBACK = timedelta(seconds=30)
-FIRST_STAGE = Stage.SCRIPT
 LONG_POLL_STEP_S = 0.2
 
 
 def _dispatch(context: dg.SensorEvaluationContext, app_db: AppDbResource, first: bool) -> dg.SensorResult:
-    limit = app_db.config.settings.sensor_max_runs_per_tick
-    items = _wait_for_launchable(context, app_db, first, limit)
+    items = _wait_for_launchable(context, app_db, first)
     new_keys = new_partition_keys(context.instance, items)
     requests = [stage_run_request(item) for item in items]
     return dg.SensorResult(
@@ -40,10 +43,10 @@ def _dispatch(context: dg.SensorEvaluationContext, app_db: AppDbResource, first:
 
 
 def _wait_for_launchable(
-    context: dg.SensorEvaluationContext, app_db: AppDbResource, first: bool, limit: int
+    context: dg.SensorEvaluationContext, app_db: AppDbResource, first: bool
 ) -> list[LaunchItem]:
-    """Launchable stages (first stage or later ones) without a run yet, long-polling the app DB until one
-    is new.
+    """Launchable stages (first stage or later ones) without a run yet (``select_launches``), long-polling
+    the app DB until one is new.
 
     Dagster's sensor daemon starts a tick at most every 5 s whatever ``minimum_interval_seconds`` says
     (``MIN_INTERVAL_LOOP_TIME`` in dagster/_daemon/sensor.py), and skips a loop while the previous tick
@@ -53,16 +56,17 @@ def _wait_for_launchable(
     Stages whose run exists but has not started yet are left out, whoever requested the run (this sensor
     or the repeats schedule, whose runs Dagster would not dedupe against this sensor's).
     """
-    state = app_db.state()
-    deadline = time.monotonic() + app_db.config.settings.sensor_long_poll_s
-    with_run: dict[str, bool] = {}
+    state, settings = app_db.state(), app_db.config.settings
+    deadline = time.monotonic() + settings.sensor_long_poll_s
+    with_run = remembering(partial(run_keys_with_run, context.instance))
     while True:
-        launchable = state.launchable(datetime.now(UTC), limit * 2)
-        items = [item for item in launchable if (item.stage == FIRST_STAGE) == first][:limit]
-        for item in items:
-            if item.run_key not in with_run:
-                with_run[item.run_key] = has_run(context.instance, item.run_key)
-        fresh = [item for item in items if not with_run[item.run_key]]
+        fresh = select_launches(
+            partial(state.launchable, datetime.now(UTC)),
+            with_run,
+            first=first,
+            limit=settings.sensor_max_runs_per_tick,
+            max_window=settings.sensor_launchable_window_max,
+        )
         if fresh or time.monotonic() >= deadline:
             return fresh
         time.sleep(LONG_POLL_STEP_S)

@@ -1,6 +1,8 @@
 """Run requests for stage runs, shared by the queue sensors and the repeats schedule (docs/ARCHITECTURE.md
 invariant 1): one run key ``task:generation:stage:attempt`` per stage run, whichever of them requests it."""
 
+from collections.abc import Collection
+
 import dagster as dg
 
 from media_pipeline.orchestration.jobs import stage_job_name
@@ -14,6 +16,8 @@ from media_pipeline.orchestration.tags import (
     TASK_TAG,
 )
 from media_pipeline.store.pipeline_state import LaunchItem
+
+RUN_KEY_CHUNK = 500
 
 
 def stage_run_request(item: LaunchItem) -> dg.RunRequest:
@@ -39,6 +43,17 @@ def has_run(instance: dg.DagsterInstance, run_key: str) -> bool:
     """Whether any sensor or schedule already created a run with ``run_key`` (Dagster itself dedupes run
     keys only per sensor, and per tick for schedules)."""
     return bool(instance.get_run_ids(filters=dg.RunsFilter(tags={RUN_KEY_TAG: run_key}), limit=1))
+
+
+def run_keys_with_run(instance: dg.DagsterInstance, run_keys: Collection[str]) -> set[str]:
+    """Of ``run_keys``, those that any sensor or schedule already created a run for (one query per
+    ``RUN_KEY_CHUNK`` keys)."""
+    keys = list(run_keys)
+    found: set[str] = set()
+    for start in range(0, len(keys), RUN_KEY_CHUNK):
+        filters = dg.RunsFilter(tags={RUN_KEY_TAG: keys[start : start + RUN_KEY_CHUNK]})
+        found.update(run.tags[RUN_KEY_TAG] for run in instance.get_runs(filters=filters))
+    return found
 
 
 def new_partition_keys(instance: dg.DagsterInstance, items: list[LaunchItem]) -> list[str]:

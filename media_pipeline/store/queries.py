@@ -13,6 +13,7 @@ from sqlalchemy import (
     SQLColumnExpression,
     and_,
     case,
+    distinct,
     exists,
     func,
     inspect,
@@ -141,8 +142,10 @@ def first_in_queue(
     workspaces: ordered by their task's ``turn``, its place among its workspace's active tasks in
     ``QUEUE_ORDER`` (running ones included, so a workspace with work in flight waits its turn), then
     ``QUEUE_ORDER``; each row ends with its ``turn``. A window of each workspace's first ``size`` tasks
-    gives exactly the rows of the full statement: a task beyond it has a later turn than any in it."""
-    size = limit
+    gives exactly the rows of the full statement: a task beyond it has a later turn than any in it. Its
+    first window holds each workspace's first ``limit / workspaces`` tasks (rounded up), so that with many
+    workspaces the stages of ``limit × workspaces`` tasks are not computed for ``limit`` rows."""
+    size = _first_window(session, limit, conditions) if per_workspace else limit
     while True:
         window = queue_window(size, *conditions, per_workspace=per_workspace)
         order = (window.queued_at, window.queue_position, window.id)
@@ -156,6 +159,17 @@ def first_in_queue(
         if len(rows) >= limit or not _more_follow(session, window, size, per_workspace, conditions):
             return list(rows)
         size *= WIDEN
+
+
+def _first_window(session: Session, limit: int, conditions: tuple[ColumnElement[bool], ...]) -> int:
+    """Tasks per workspace that give ``limit`` turns' worth of tasks if every workspace had enough."""
+    workspaces = (
+        session.scalar(
+            select(func.count(distinct(Task.workspace_id))).where(ACTIVE_ONLY, *conditions).select_from(Task)
+        )
+        or 1
+    )
+    return max(1, -(-limit // workspaces))
 
 
 def _more_follow(

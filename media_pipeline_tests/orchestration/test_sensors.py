@@ -29,7 +29,7 @@ from media_pipeline.settings import get_settings
 from media_pipeline.store import Owner, PipelineState, QueueService, TaskService
 from media_pipeline_tests.conftest import FakeClock
 from media_pipeline_tests.orchestration.sensor_support import app_db_resource, tick
-from media_pipeline_tests.store.support import stage_state
+from media_pipeline_tests.store.support import finish_stages, stage_state
 
 OWNER = Owner(user_id="u1", workspace_id="w1")
 pytestmark = pytest.mark.usefixtures("no_long_poll")
@@ -75,6 +75,25 @@ def test_run_requests_per_tick_are_bounded(db_url, pipeline, instance, monkeypat
     _queue(db_url, 5)
     result, _ = tick(queued_tasks_sensor, instance, app_db_resource(db_url, tmp_path))
     assert len(result.run_requests) == 2
+
+
+def test_waiting_runs_do_not_block_another_workspaces_ready_stage(
+    db_url, instance, monkeypatch, tmp_path
+) -> None:
+    """Head-of-line blocking: more stages than one tick's limit wait for their slot with a run each; the
+    ready stage of a workspace queued after them is requested in the next tick."""
+    monkeypatch.setenv("MEDIA_PIPELINE_SENSOR_MAX_RUNS_PER_TICK", "2")
+    get_settings.cache_clear()
+    state = PipelineState(db_url)
+    for index in range(5):
+        (task_id,) = _queue(db_url, 1, Owner(user_id=f"u{index}", workspace_id=f"w{index}"))
+        finish_stages(state, task_id, ["script", "images"])
+        create_run_for_test(instance, job_name="video_job", tags={RUN_KEY_TAG: f"{task_id}:1:video:0"})
+    (small,) = _queue(db_url, 1, Owner(user_id="u-b", workspace_id="w-b"))
+    finish_stages(state, small, ["script"])
+
+    result, _ = tick(stage_chain_sensor, instance, app_db_resource(db_url, tmp_path))
+    assert [r.run_key for r in result.run_requests] == [f"{small}:1:images:0"]
 
 
 def test_chain_tick_long_polls_until_a_stage_without_run_appears(
