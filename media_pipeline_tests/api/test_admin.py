@@ -16,7 +16,9 @@ PASSWORD = "a long enough password"
 
 
 def _login(api: LiveApi, username: str, password: str = PASSWORD) -> httpx.Response:
-    return httpx.post(f"{api.base_url}/api/auth/login", json={"username": username, "password": password})
+    return httpx.post(
+        f"{api.base_url}/api/auth/login", json={"username": username, "password": password}, timeout=30
+    )
 
 
 def _signed_in(api: LiveApi, username: str, password: str = PASSWORD) -> httpx.Client:

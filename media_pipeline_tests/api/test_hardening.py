@@ -47,7 +47,9 @@ def test_production_mode_needs_a_real_secret(tmp_path: Path, db_url: str) -> Non
 
 
 def _login(api: LiveApi, username: str, password: str) -> httpx.Response:
-    return httpx.post(f"{api.base_url}/api/auth/login", json={"username": username, "password": password})
+    return httpx.post(
+        f"{api.base_url}/api/auth/login", json={"username": username, "password": password}, timeout=30
+    )
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

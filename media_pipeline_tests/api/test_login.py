@@ -24,7 +24,9 @@ def users(api: LiveApi) -> UserService:
 
 def test_login_issues_a_token_the_api_accepts(api: LiveApi, users: UserService) -> None:
     owner = users.add("alice", PASSWORD, "studio")
-    login = httpx.post(f"{api.base_url}/api/auth/login", json={"username": "alice", "password": PASSWORD})
+    login = httpx.post(
+        f"{api.base_url}/api/auth/login", json={"username": "alice", "password": PASSWORD}, timeout=30
+    )
     assert login.status_code == 200
     body = login.json()
     assert body["user"] == {
@@ -43,13 +45,17 @@ def test_login_refuses_wrong_credentials_alike(
     api: LiveApi, users: UserService, username: str, password: str
 ) -> None:
     users.add("alice", PASSWORD)
-    login = httpx.post(f"{api.base_url}/api/auth/login", json={"username": username, "password": password})
+    login = httpx.post(
+        f"{api.base_url}/api/auth/login", json={"username": username, "password": password}, timeout=30
+    )
     assert login.status_code == 401
     assert login.json() == {"code": "UNAUTHORIZED", "message": "wrong username or password", "details": {}}
 
 
 def test_login_validates_the_body(api: LiveApi) -> None:
-    login = httpx.post(f"{api.base_url}/api/auth/login", json={"username": "", "password": "x", "extra": 1})
+    login = httpx.post(
+        f"{api.base_url}/api/auth/login", json={"username": "", "password": "x", "extra": 1}, timeout=30
+    )
     assert login.status_code == 422
     fields = {error["field"] for error in login.json()["details"]["errors"]}
     assert fields == {"username", "extra"}

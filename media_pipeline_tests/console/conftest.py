@@ -64,7 +64,9 @@ class Console:
     def client(self, user: User) -> httpx.Client:
         """An API client signed in as ``user`` through the login route."""
         login = httpx.post(
-            f"{self.base_url}/api/auth/login", json={"username": user.username, "password": PASSWORD}
+            f"{self.base_url}/api/auth/login",
+            json={"username": user.username, "password": PASSWORD},
+            timeout=30,  # password hashing is CPU-bound: slow when the machine is busy
         )
         login.raise_for_status()
         token = login.json()["accessToken"]
@@ -207,14 +209,15 @@ def screenshot(page: Page, name: str, *, audit: bool = True) -> list[Path]:
     return paths
 
 
-def wait_js(page: Page, expression: str, timeout_s: float = 60.0) -> object:
+def wait_js(page: Page, expression: str, timeout_s: float = 60.0, *, describe: str | None = None) -> object:
     """Poll ``expression`` in the page until it is truthy (``wait_for_function`` evaluates strings, which
-    the console's Content-Security-Policy forbids)."""
+    the console's Content-Security-Policy forbids). On timeout the error carries ``describe``'s value."""
     deadline = time.monotonic() + timeout_s
     while True:
         value = page.evaluate(expression)
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {expression}")
+            state = page.evaluate(describe) if describe else None
+            raise AssertionError(f"timed out after {timeout_s:.0f}s waiting for {expression}; state: {state}")
         page.wait_for_timeout(100)

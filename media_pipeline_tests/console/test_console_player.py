@@ -15,6 +15,15 @@ from media_pipeline_tests.media.clips import make_clip
 from media_pipeline_tests.store.support import finish_stages
 
 PLAYER = "document.querySelector('#player')"
+PLAYER_STATE = (
+    "(() => { const v = document.querySelector('#player'); const b = v.buffered;"
+    " return { width: v.videoWidth, ready: v.readyState, network: v.networkState, time: v.currentTime,"
+    " paused: v.paused, ended: v.ended, error: v.error && v.error.message,"
+    " frames: v.getVideoPlaybackQuality().totalVideoFrames,"
+    " buffered: Array.from({ length: b.length }, (_, i) => [b.start(i), b.end(i)]),"
+    " note: document.querySelector('#media .error')?.textContent,"
+    " quality: document.querySelector('#media [data-role=quality]').value }; })()"
+)
 
 
 def test_quality_menu_switches_rendition_and_seeking_fetches_segments(page: Page, console: Console) -> None:
@@ -43,8 +52,10 @@ def test_quality_menu_switches_rendition_and_seeking_fetches_segments(page: Page
     quality = page.locator("#media [data-role=quality]")
     expect(quality.locator("option")).to_have_text(["자동", "480p", "720p"])
     quality.select_option(label="480p")
+    # Paused, the picture itself changes to the chosen rendition (the player redraws after the switch).
+    wait_js(page, f"{PLAYER}.videoWidth === 480", describe=PLAYER_STATE)
     page.evaluate(f"() => {{ const v = {PLAYER}; v.muted = true; return v.play(); }}")
-    wait_js(page, f"{PLAYER}.videoWidth === 480 && {PLAYER}.getVideoPlaybackQuality().totalVideoFrames > 0")
+    wait_js(page, f"{PLAYER}.getVideoPlaybackQuality().totalVideoFrames > 0", describe=PLAYER_STATE)
     page.evaluate(f"{PLAYER}.currentTime = 2.5")
     wait_js(page, f"{PLAYER}.currentTime > 2.6")
     assert any("/480p/segment_" in url for url in requests), requests

@@ -16,6 +16,8 @@ export function hlsPlayer(videoId, { id, label }) {
     h("figcaption", { class: "row" }, h("label", { class: "inline" }, t("player.quality"), quality), note));
   let hls = null;
   let closed = false;
+  let chosen = -1; // the viewer's rendition (-1: automatic)
+  let redraw = false; // seek once the chosen rendition's first fragment is buffered
 
   // Renditions are named by their short side, as the ladder names them (480p, 720p, ...).
   function levels() {
@@ -31,6 +33,15 @@ export function hlsPlayer(videoId, { id, label }) {
       if (Hls.isSupported()) {
         hls = new Hls({ enableWorker: false, capLevelToPlayerSize: false });
         hls.on(Hls.Events.MANIFEST_PARSED, levels);
+        // A switch flushes the buffer and refills it from the new rendition, but the element keeps showing
+        // the old picture (paused, or before a refill that starts after the current time); a seek in place
+        // redraws from the new rendition.
+        hls.on(Hls.Events.FRAG_BUFFERED, (_, { frag }) => {
+          if (!redraw || frag.type !== "main" || frag.level !== chosen) return;
+          redraw = false;
+          const start = video.buffered.length ? video.buffered.start(0) : 0;
+          video.currentTime = Math.max(video.currentTime, start);
+        });
         hls.on(Hls.Events.ERROR, (_, data) => { if (data.fatal) note.textContent = t("player.error", { detail: data.details }); });
         hls.loadSource(masterUrl);
         hls.attachMedia(video);
@@ -44,7 +55,12 @@ export function hlsPlayer(videoId, { id, label }) {
     }
   }
 
-  quality.addEventListener("change", () => { if (hls) hls.currentLevel = Number(quality.value); });
+  quality.addEventListener("change", () => {
+    chosen = Number(quality.value);
+    if (!hls) return;
+    redraw = chosen !== -1;
+    hls.currentLevel = chosen;
+  });
   start();
   return {
     element: figure,
