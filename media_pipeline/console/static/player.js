@@ -39,8 +39,8 @@ export function hlsPlayer(videoId, { id, label }) {
         hls.on(Hls.Events.FRAG_BUFFERED, (_, { frag }) => {
           if (!redraw || frag.type !== "main" || frag.level !== chosen) return;
           redraw = false;
-          const start = video.buffered.length ? video.buffered.start(0) : 0;
-          video.currentTime = Math.max(video.currentTime, start);
+          const first = video.buffered.length ? video.buffered.start(0) : 0;
+          video.currentTime = Math.max(video.currentTime, first);
         });
         hls.on(Hls.Events.ERROR, (_, data) => { if (data.fatal) note.textContent = t("player.error", { detail: data.details }); });
         hls.loadSource(masterUrl);
