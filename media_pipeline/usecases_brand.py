@@ -11,8 +11,9 @@ from typing import BinaryIO
 from media_pipeline.domain import CaptionPreset
 from media_pipeline.domain.brand import BrandFile, BrandKit, StoredBrandFile, brand_key, brand_prefix
 from media_pipeline.errors import PermanentError
-from media_pipeline.media.brand import Logo, PreviewInputs, render_preview
+from media_pipeline.media.brand import Logo
 from media_pipeline.media.brand_files import BrandFileInvalid, check_clip, check_font, check_logo
+from media_pipeline.media.brand_preview import PreviewInputs, render_preview
 from media_pipeline.media.fonts import find_font
 from media_pipeline.media.subtitles import AssColours
 from media_pipeline.providers.uploads import sniff_clip_type

@@ -1,6 +1,6 @@
 """A brand kit applied to the picture (docs/ARCHITECTURE.md §9, "Brand kits"): the logo watermark overlaid
 with its opacity, the intro and outro joined around the rendered video (scaled to the frame, their sound
-loudness-normalised to the same target), and the kit's 3-second preview."""
+loudness-normalised to the same target); the kit's preview is ``media/brand_preview.py``."""
 
 from __future__ import annotations
 
@@ -10,22 +10,15 @@ from pathlib import Path
 import ffmpeg
 from ffmpeg.nodes import Stream
 
-from media_pipeline.domain import CaptionPreset, Language
 from media_pipeline.domain.brand import Corner, LogoPlacement
 from media_pipeline.fsutil import atomic_path
-from media_pipeline.media.captions import write_captions
 from media_pipeline.media.ffgraph import lavfi_source, run_graph
 from media_pipeline.media.loudness import TARGET_LUFS
 from media_pipeline.media.mastering import LIMIT_DBTP
 from media_pipeline.media.probe import media_duration, probe
-from media_pipeline.media.subtitles import AssColours
-from media_pipeline.media.tts import Cue
 
 # The logo keeps this fraction of the frame's width clear of the edges it sits in.
 LOGO_MARGIN = 0.04
-PREVIEW_SECONDS = 3.0
-PREVIEW_SIZE = (540, 960)
-PREVIEW_TEXT = "브랜드 키트 미리보기"
 TIMEOUT_S = 1800
 VIDEO_CODEC = {"c:v": "libx264", "preset": "veryfast", "crf": 23, "pix_fmt": "yuv420p"}
 
@@ -103,51 +96,6 @@ def bookend(
     with atomic_path(out) as tmp:
         graph = ffmpeg.output(
             joined[0], joined[1], str(tmp), **VIDEO_CODEC, **audio, movflags="+faststart", f="mp4"
-        )
-        run_graph(graph, timeout=TIMEOUT_S)
-    return out
-
-
-@dataclass(frozen=True)
-class PreviewInputs:
-    """What a brand kit preview shows: the caption font and colours, the preset and the logo."""
-
-    font: Path
-    colours: AssColours
-    preset: CaptionPreset
-    logo: Logo | None
-
-
-def render_preview(inputs: PreviewInputs, out: Path, work_dir: Path, *, fps: int = 30) -> Path:
-    """A :data:`PREVIEW_SECONDS` MP4 (540x960, silent AAC track): a sample caption line in the kit's font,
-    colours and preset over a plain background, with the logo."""
-    width, height = PREVIEW_SIZE
-    cue = Cue(0.2, PREVIEW_SECONDS - 0.2, PREVIEW_TEXT)
-    ass = write_captions(
-        inputs.preset,
-        [cue],
-        work_dir / "preview.ass",
-        width=width,
-        height=height,
-        font_path=inputs.font,
-        language=Language.KO,
-        colours=inputs.colours,
-    )
-    video: Stream = lavfi_source("color", c="0x2E3A4F", s=f"{width}x{height}", r=fps, d=PREVIEW_SECONDS)
-    if inputs.logo is not None:
-        video = overlay_logo(video, inputs.logo, width)
-    video = video.filter("subtitles", filename=str(ass.resolve()), fontsdir=str(inputs.font.parent.resolve()))
-    silence = lavfi_source("anullsrc", r=48000, cl="mono")
-    with atomic_path(out) as tmp:
-        graph = ffmpeg.output(
-            video,
-            silence,
-            str(tmp),
-            **VIDEO_CODEC,
-            t=PREVIEW_SECONDS,
-            **{"c:a": "aac"},
-            movflags="+faststart",
-            f="mp4",
         )
         run_graph(graph, timeout=TIMEOUT_S)
     return out
