@@ -2,18 +2,21 @@
 the ``video_performance`` asset materialized in process reads every target's metrics from its loopback fake
 (YouTube Analytics by day; TikTok and Instagram lifetime counters stored as daily differences), a revoked
 TikTok token marks its connection ``reconnect`` without holding back the others, and the API answers a
-series per target."""
+series per target. Quota answers of TikTok and Instagram defer their publication only."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
+import httpx
 import pytest
 from sqlalchemy import select
 
+from media_pipeline.api.app import create_app
 from media_pipeline.domain.publication import PublicationStatus
 from media_pipeline.orchestration.partitions import TASK_PARTITIONS
 from media_pipeline.orchestration.performance import video_performance
@@ -27,6 +30,8 @@ from media_pipeline.store.models import Task, UserContent
 from media_pipeline.store.performance_models import PerformanceDay, PerformanceFetch
 from media_pipeline.store.publication_models import ConnectionStatus
 from media_pipeline.store.publish_connections import PublishConnections
+from media_pipeline.usecases_tokens import mint_token
+from media_pipeline_tests.api.conftest import serving
 from media_pipeline_tests.conftest import FakeClock
 from media_pipeline_tests.orchestration.conftest import instance  # noqa: F401  (fixture)
 from media_pipeline_tests.publishing.support import ALL_TARGETS, OWNER, World, open_world
@@ -148,6 +153,29 @@ def test_every_target_gets_its_rows_and_lifetime_counters_become_daily_differenc
     assert found["tiktok"] == {today - timedelta(days=1): (120, 9), today: (30, 1)}
     assert found["instagram"] == {today - timedelta(days=1): (300, 20), today: (60, 6)}
 
+    body = content_performance(world, content_id)
+    series = {pub["target"]: [(d["day"], d["views"]) for d in pub["days"]] for pub in body["publications"]}
+    yesterday = (today - timedelta(days=1)).isoformat()
+    assert series == {
+        "youtube": [(today.isoformat(), 40)],
+        "tiktok": [(yesterday, 120), (today.isoformat(), 30)],
+        "instagram": [(yesterday, 300), (today.isoformat(), 60)],
+    }
+    remote = {pub["target"]: pub["remoteId"] for pub in body["publications"]}
+    assert remote == {"youtube": video_id, "tiktok": tiktok_id, "instagram": media_id}
+    assert body["totals"]["views"] == 40 + 150 + 360  # the rows add up to the latest lifetime counters
+
+
+def content_performance(world: World, content_id: str) -> dict[str, Any]:
+    """``GET /api/contents/{id}/performance`` as the task's owner, from the API served on loopback."""
+    token = mint_token(OWNER.user_id, OWNER.workspace_id, world.settings)
+    with serving(create_app(world.settings, engine_url=world.db_url)) as base_url:
+        response = httpx.get(
+            f"{base_url}/api/contents/{content_id}/performance", headers={"Authorization": f"Bearer {token}"}
+        )
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
 
 @SQLITE_ONLY
 def test_a_revoked_tiktok_token_marks_the_connection_and_leaves_the_others_updated(
@@ -175,3 +203,25 @@ def test_a_revoked_tiktok_token_marks_the_connection_and_leaves_the_others_updat
         fetch = session.get(PerformanceFetch, (content_id, "tiktok"))
         assert fetch is not None and fetch.fetched_at is None and fetch.deferred_until is not None
     assert tiktok_id not in "".join(str(q) for q in world.tiktok.queries)
+
+
+@SQLITE_ONLY
+def test_rate_limits_defer_tiktok_and_instagram_and_youtube_is_still_read(
+    world: World,
+    instance: dg.DagsterInstance,  # noqa: F811
+) -> None:
+    today = datetime.now(UTC).date()
+    content_id = add_content(world, datetime.now(UTC) - timedelta(hours=2))
+    video_id, _, _ = post_ids(world)
+    world.youtube.set_day(video_id, today, views=5)
+    world.tiktok.query_rate_limited = True
+    world.instagram.insights_rate_limited = True
+
+    assert materialize(world, instance).success
+
+    assert rows(world, content_id) == {"youtube": {today: (5, 0)}}
+    with session_factory(make_engine(world.db_url))() as session:
+        for target, error in (("tiktok", "rate_limit_exceeded"), ("instagram", "error 4/")):
+            fetch = session.get(PerformanceFetch, (content_id, target))
+            assert fetch is not None and fetch.deferred_until is not None and error in (fetch.error or "")
+            assert fetch.deferred_until > datetime.now(UTC)
