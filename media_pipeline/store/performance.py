@@ -67,7 +67,7 @@ def _publication(
     )
 
 
-def _minus(lifetime: float | None, before: float | None) -> Any:
+def _minus(lifetime: float | None, before: Any) -> Any:
     """The day's share of a lifetime counter (None stays None: the platform does not report it)."""
     if lifetime is None:
         return None
