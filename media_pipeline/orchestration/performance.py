@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
-from media_pipeline.domain.publication import PublishTarget
 from media_pipeline.errors import DeferredError, MediaPipelineError, TransientError
 from media_pipeline.orchestration.partitions import TASK_PARTITIONS, task_partitions
 from media_pipeline.orchestration.resources import AppDbResource, MetricsResource, StorageResource
@@ -40,6 +39,7 @@ def video_performance(
     one row per publication and day. Quota answers defer a publication (not the run); the next tick after
     the deferral tries again."""
     from media_pipeline.orchestration.task_files import first_line_chars
+    from media_pipeline.domain.publication import PublishTarget
     from media_pipeline.providers.social_tokens import ReconnectRequired
 
     store = app_db.performance()
