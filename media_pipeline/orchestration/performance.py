@@ -38,8 +38,8 @@ def video_performance(
     """The daily metrics of the task's publications (views, watch time, retention, engagement), upserted
     one row per publication and day. Quota answers defer a publication (not the run); the next tick after
     the deferral tries again."""
-    from media_pipeline.orchestration.task_files import first_line_chars
     from media_pipeline.domain.publication import PublishTarget
+    from media_pipeline.orchestration.task_files import first_line_chars
     from media_pipeline.providers.social_tokens import ReconnectRequired
 
     store = app_db.performance()
