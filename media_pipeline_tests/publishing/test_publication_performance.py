@@ -21,6 +21,7 @@ from media_pipeline.domain.publication import PublicationStatus
 from media_pipeline.orchestration.partitions import TASK_PARTITIONS
 from media_pipeline.orchestration.performance import video_performance
 from media_pipeline.orchestration.resources import build_resources
+from media_pipeline.providers.social_tokens import channel_token_file
 from media_pipeline.settings import get_settings
 from media_pipeline.store import make_engine, session_factory
 from media_pipeline.store.channels import CHANNEL_FIELD
@@ -225,3 +226,20 @@ def test_rate_limits_defer_tiktok_and_instagram_and_youtube_is_still_read(
             fetch = session.get(PerformanceFetch, (content_id, target))
             assert fetch is not None and fetch.deferred_until is not None and error in (fetch.error or "")
             assert fetch.deferred_until > datetime.now(UTC)
+
+
+@SQLITE_ONLY
+def test_a_tiktok_connection_without_video_list_is_marked_for_a_reconnect_before_any_call(
+    world: World,
+    instance: dg.DagsterInstance,  # noqa: F811
+) -> None:
+    add_content(world, datetime.now(UTC) - timedelta(hours=2))
+    tokens = channel_token_file(world.settings, world.channel_id, "tiktok")
+    tokens.save(tokens.load().model_copy(update={"scope": "user.info.basic,video.publish"}))
+
+    assert materialize(world, instance).success
+
+    connections = PublishConnections(world.db_url, settings=world.settings)
+    [tiktok] = [c for c in connections.list(world.channel_id) if c.target == TIKTOK]
+    assert tiktok.status is ConnectionStatus.RECONNECT and "video.list" in (tiktok.error or "")
+    assert world.tiktok.queries == []
