@@ -22,7 +22,7 @@ from media_pipeline.providers.publication_flow import (
     stage_error,
     summary,
 )
-from media_pipeline.providers.social_tokens import SocialTokenFile
+from media_pipeline.providers.social_tokens import SocialTokenFile, channel_token_file
 from media_pipeline.settings import Settings
 from media_pipeline.storage import Storage
 from media_pipeline.storage.signed_links import signed_video_url
@@ -108,10 +108,7 @@ class Publishing:
         return made
 
     def _tokens(self, channel: str, target: PublishTarget) -> SocialTokenFile:
-        from media_pipeline.providers.token_cipher import require_cipher
-
-        path = self.settings.target_token_file(channel, target.value)
-        return SocialTokenFile(path, require_cipher(self.settings), target.value)
+        return channel_token_file(self.settings, channel, target.value)
 
     def _tiktok(self, channel: str) -> TargetPublisher:
         from media_pipeline.providers.tiktok import TikTokPublisher

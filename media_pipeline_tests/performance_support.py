@@ -25,9 +25,11 @@ def publish_video(
     published_at: datetime,
     *,
     video_type: VideoType = VideoType.SHORTFORM,
+    target: str = "youtube",
     **settings: Any,
 ) -> Publication:
-    """A succeeded task whose generation 1 was uploaded to YouTube as ``video_id`` at ``published_at``."""
+    """A succeeded task whose generation 1 was published to ``target`` as ``video_id`` at ``published_at``
+    (the item keeps a YouTube URL only for ``youtube``)."""
     task_id = new_task_id()
     with session_factory(make_engine(db_url)).begin() as session:
         queue_id = session.scalar(
@@ -66,7 +68,7 @@ def publish_video(
                 type=UserContentType.VIDEO,
                 title=title,
                 status=UserContentStatus.PUBLISHED,
-                youtube_url=f"https://www.youtube.com/watch?v={video_id}",
+                youtube_url=f"https://www.youtube.com/watch?v={video_id}" if target == "youtube" else None,
                 published_at=published_at,
             )
         )
@@ -74,7 +76,7 @@ def publish_video(
         content_id=content_id,
         task_id=task_id,
         workspace_id=owner.workspace_id,
-        target="youtube",
+        target=target,
         remote_id=video_id,
         published_at=published_at,
     )

@@ -20,7 +20,7 @@ FRESHNESS_CHECK = "performance_freshness"
 @dg.asset(
     partitions_def=task_partitions,
     group_name=GROUP,
-    kinds={"youtube"},
+    kinds={"youtube", "tiktok", "instagram"},
     check_specs=[
         dg.AssetCheckSpec(
             FRESHNESS_CHECK,
@@ -38,7 +38,9 @@ def video_performance(
     """The daily metrics of the task's publications (views, watch time, retention, engagement), upserted
     one row per publication and day. Quota answers defer a publication (not the run); the next tick after
     the deferral tries again."""
+    from media_pipeline.domain.publication import PublishTarget
     from media_pipeline.orchestration.task_files import first_line_chars
+    from media_pipeline.providers.social_tokens import ReconnectRequired
 
     store = app_db.performance()
     task_id = context.partition_key
@@ -47,24 +49,30 @@ def video_performance(
     days = 0
     problems: dict[str, str] = {}
     for publication in store.publications(now, task_id):
+        key = f"{publication.content_id}/{publication.target}"
         try:
             source = metrics.source(publication.target, publication.channel_setting_id)
             series = source.daily(publication, publication.published_at.date(), now.date())
         except DeferredError as exc:
             store.defer(publication, now + timedelta(seconds=exc.retry_after_s), str(exc))
-            problems[publication.content_id] = f"deferred: {exc}"
+            problems[key] = f"deferred: {exc}"
             continue
         except TransientError as exc:
             store.defer(publication, None, str(exc))
-            problems[publication.content_id] = f"retry next tick: {exc}"
+            problems[key] = f"retry next tick: {exc}"
             continue
         except MediaPipelineError as exc:  # reconnect the channel, or a refusal: not before a day passes
             store.defer_a_day(publication, now, str(exc))
-            problems[publication.content_id] = str(exc)
+            if isinstance(exc, ReconnectRequired) and publication.channel_setting_id:
+                target = PublishTarget(publication.target)
+                app_db.publish_connections().mark_reconnect(publication.channel_setting_id, target, str(exc))
+            problems[key] = str(exc)
             continue
-        days += store.record(publication, series, now, line_chars)
-    for content_id, problem in problems.items():
-        context.log.warning(f"{content_id}: {problem}")
+        # lifetime counters: the day's values are differences (docs/ARCHITECTURE.md §13, lifetime sources)
+        record = store.record_snapshots if source.cumulative else store.record
+        days += record(publication, series, now, line_chars)
+    for key, problem in problems.items():
+        context.log.warning(f"{key}: {problem}")
     stale = store.stale(task_id, datetime.now(UTC))
     return dg.MaterializeResult(
         metadata={"days_written": days, "problems": dg.MetadataValue.json(problems)},

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from media_pipeline.store.image_jobs import ImageWork
     from media_pipeline.store.performance import PerformanceStore
     from media_pipeline.store.pipeline_state import PipelineState
+    from media_pipeline.store.publish_connections import PublishConnections
     from media_pipeline.usecases_publish import Publishing
 
 
@@ -133,6 +134,12 @@ class AppDbResource(dg.ConfigurableResource):
         from media_pipeline.store.performance import PerformanceStore
 
         return PerformanceStore(self.config.app_db_url, settings=self.config.settings)
+
+    def publish_connections(self) -> PublishConnections:
+        """The channel settings' TikTok / Instagram connections (docs/ARCHITECTURE.md §10)."""
+        from media_pipeline.store.publish_connections import PublishConnections
+
+        return PublishConnections(self.config.app_db_url, settings=self.config.settings)
 
 
 class ScriptWriterResource(dg.ConfigurableResource):

@@ -191,22 +191,27 @@ class InstagramPublisher:
 
     def access_token(self) -> SocialToken:
         """The account's token, refreshed (long-lived tokens last 60 days) when it is about to expire."""
-        token = self.tokens.load()
-        if not token.expiring(self.clock()):
-            return token
-        answer = self._call(
-            token.access_token,
-            "GET",
-            "/refresh_access_token",
-            "token refresh",
-            params={"grant_type": "ig_refresh_token"},
-        )
-        fresh = token.model_copy(
-            update={
-                "access_token": answer["access_token"],
-                "expires_at": self.clock()
-                + timedelta(seconds=int(answer.get("expires_in", LONG_LIVED.total_seconds()))),
-            }
-        )
-        self.tokens.save(fresh)
-        return fresh
+        return instagram_token(self.tokens, self.http, self.graph_url, self.clock())
+
+
+def instagram_token(tokens: SocialTokenFile, http: SocialHttp, graph_url: str, now: datetime) -> SocialToken:
+    """The account's token; refreshed (``GET /refresh_access_token``) and saved when about to expire."""
+    token = tokens.load()
+    if not token.expiring(now):
+        return token
+    response = http.request(
+        "GET",
+        f"{graph_url.rstrip('/')}/refresh_access_token",
+        token=token.access_token,
+        what="token refresh",
+        params={"grant_type": "ig_refresh_token"},
+    )
+    answer = response.json()
+    fresh = token.model_copy(
+        update={
+            "access_token": answer["access_token"],
+            "expires_at": now + timedelta(seconds=int(answer.get("expires_in", LONG_LIVED.total_seconds()))),
+        }
+    )
+    tokens.save(fresh)
+    return fresh

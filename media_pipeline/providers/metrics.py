@@ -17,10 +17,14 @@ class MetricsSource(Protocol):
     """Reads a platform's daily metrics of one publication.
 
     Raises DeferredError when the platform's quota or rate limit says "later",
-    ProviderNotConfiguredError when the channel must be connected again, TransientError for outages.
+    ProviderNotConfiguredError when the channel must be connected again (``ReconnectRequired`` for a
+    refused TikTok / Instagram token: its connection is marked ``reconnect``), TransientError for outages.
     """
 
     target: str
+    cumulative: bool
+    """True: ``daily`` answers one snapshot of lifetime counters (the store derives the day's values as
+    differences, docs/ARCHITECTURE.md §13); False: the platform's own daily values."""
 
     def daily(self, publication: Publication, start: date, end: date) -> list[DailyMetrics]:
         """One entry per day from ``start`` to ``end`` (inclusive) that the platform reports."""
@@ -33,7 +37,23 @@ def _youtube(settings: Settings, channel_setting_id: str | None) -> MetricsSourc
     return YouTubeAnalyticsSource(settings, channel_setting_id)
 
 
-METRICS_SOURCES: dict[str, Callable[[Settings, str | None], MetricsSource]] = {"youtube": _youtube}
+def _tiktok(settings: Settings, channel_setting_id: str | None) -> MetricsSource:
+    from media_pipeline.providers.tiktok_metrics import TikTokMetricsSource
+
+    return TikTokMetricsSource(settings, channel_setting_id)
+
+
+def _instagram(settings: Settings, channel_setting_id: str | None) -> MetricsSource:
+    from media_pipeline.providers.instagram_metrics import InstagramMetricsSource
+
+    return InstagramMetricsSource(settings, channel_setting_id)
+
+
+METRICS_SOURCES: dict[str, Callable[[Settings, str | None], MetricsSource]] = {
+    "youtube": _youtube,
+    "tiktok": _tiktok,
+    "instagram": _instagram,
+}
 """The metrics source of each publish target, built for a channel setting (None: the server's token)."""
 
 

@@ -19,9 +19,12 @@ from media_pipeline.providers.social_tokens import SocialToken
 from media_pipeline.settings import Settings
 
 SCOPES = {
-    PublishTarget.TIKTOK: "user.info.basic,video.publish",
-    PublishTarget.INSTAGRAM: "instagram_business_basic,instagram_business_content_publish",
+    PublishTarget.TIKTOK: "user.info.basic,video.publish,video.list",
+    PublishTarget.INSTAGRAM: (
+        "instagram_business_basic,instagram_business_content_publish,instagram_business_manage_insights"
+    ),
 }
+"""Publishing, and reading the posts' metrics (docs/ARCHITECTURE.md §13)."""
 
 
 def _client(settings: Settings, target: PublishTarget) -> tuple[str, str]:

@@ -12,7 +12,8 @@ from pydantic import BaseModel, ValidationError
 
 from media_pipeline.errors import PermanentError
 from media_pipeline.fsutil import atomic_path
-from media_pipeline.providers.token_cipher import TokenCipher
+from media_pipeline.providers.token_cipher import TokenCipher, require_cipher
+from media_pipeline.settings import Settings
 
 REFRESH_MARGIN = timedelta(minutes=5)
 """An access token this close to its expiry is refreshed before use."""
@@ -64,3 +65,9 @@ class SocialTokenFile:
         with atomic_path(self.path) as tmp:
             tmp.write_text(self.cipher.encrypt(token.model_dump_json()), encoding="utf-8")
             os.chmod(tmp, 0o600)
+
+
+def channel_token_file(settings: Settings, channel_setting_id: str, target: str) -> SocialTokenFile:
+    """The encrypted token file of the channel setting's ``target`` account (the key must be set)."""
+    path = settings.target_token_file(channel_setting_id, target)
+    return SocialTokenFile(path, require_cipher(settings), target)

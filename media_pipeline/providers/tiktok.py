@@ -235,20 +235,23 @@ class TikTokPublisher:
 
     def access_token(self) -> str:
         """A valid access token (refreshed and saved when it is about to expire)."""
-        token = self.tokens.load()
-        if SCOPE not in token.scope.split(","):
-            raise ReconnectRequired(f"the TikTok account did not grant {SCOPE}; connect again")
-        if token.expiring(self.clock()):
-            token = self._refresh(token)
-        return token.access_token
+        return tiktok_access_token(self.tokens, self.oauth, SCOPE, self.clock())
 
-    def _refresh(self, token: SocialToken) -> SocialToken:
-        if not token.refresh_token:
-            raise ReconnectRequired("the TikTok token expired and has no refresh token; connect again")
-        answer = self.oauth.exchange({"grant_type": "refresh_token", "refresh_token": token.refresh_token})
-        fresh = token_from_answer(answer, self.clock(), token.account_name)
-        self.tokens.save(fresh)
-        return fresh
+
+def tiktok_access_token(tokens: SocialTokenFile, oauth: TikTokOAuth, scope: str, now: datetime) -> str:
+    """The account's access token if it granted ``scope`` (else ReconnectRequired), refreshed through
+    ``oauth`` and saved when it is about to expire."""
+    token = tokens.load()
+    if scope not in token.scope.split(","):
+        raise ReconnectRequired(f"the TikTok account did not grant {scope}; connect again")
+    if not token.expiring(now):
+        return token.access_token
+    if not token.refresh_token:
+        raise ReconnectRequired("the TikTok token expired and has no refresh token; connect again")
+    answer = oauth.exchange({"grant_type": "refresh_token", "refresh_token": token.refresh_token})
+    fresh = token_from_answer(answer, now, token.account_name)
+    tokens.save(fresh)
+    return fresh.access_token
 
 
 class TikTokOAuth:

@@ -86,6 +86,7 @@ class YouTubeAnalyticsSource:
     """The daily metrics of a video on the channel whose token is used (``ids=channel==MINE``)."""
 
     target = "youtube"
+    cumulative = False
 
     def __init__(
         self,

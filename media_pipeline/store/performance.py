@@ -3,24 +3,31 @@ due, upserting their daily metrics, deferrals and errors, and which are stale (t
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain.performance import METRIC_FIELDS, DailyMetrics, Publication
+from media_pipeline.domain.publication import PublicationStatus, PublishTarget
 from media_pipeline.store.base import StoreBase
 from media_pipeline.store.channels import CHANNEL_FIELD, default_channel
+from media_pipeline.store.clock import as_utc
 from media_pipeline.store.enums import UserContentStatus
 from media_pipeline.store.models import Task, UserContent
 from media_pipeline.store.performance_models import PerformanceDay, PerformanceFetch
+from media_pipeline.store.publication_models import PublicationRow
 
 YOUTUBE = "youtube"
+ADDITIVE_FIELDS = ("views", "estimated_minutes_watched", "likes", "comments", "shares", "subscribers_gained")
+"""The metrics that add up over days (a lifetime counter is their sum); the others are averages."""
+METRIC_TARGETS = (PublishTarget.YOUTUBE, PublishTarget.TIKTOK, PublishTarget.INSTAGRAM)
+"""The publish targets whose performance is followed (the local folder has none)."""
 
 
 def youtube_video_id(url: str) -> str | None:
@@ -45,6 +52,29 @@ class StalePublication:
     error: str | None
 
 
+def _publication(
+    session: Session, item: UserContent, task: Task, target: str, remote_id: str, published_at: datetime
+) -> Publication:
+    channel = task.settings.get(CHANNEL_FIELD) or default_channel(session, task.workspace_id)
+    return Publication(
+        content_id=item.id,
+        task_id=task.id,
+        workspace_id=task.workspace_id,
+        target=target,
+        remote_id=remote_id,
+        published_at=as_utc(published_at),
+        channel_setting_id=channel,
+    )
+
+
+def _minus(lifetime: float | None, before: Any) -> Any:
+    """The day's share of a lifetime counter (None stays None: the platform does not report it)."""
+    if lifetime is None:
+        return None
+    difference = lifetime - (before or 0)
+    return int(difference) if isinstance(lifetime, int) else difference
+
+
 def _insert(session: Session) -> Any:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
@@ -53,38 +83,65 @@ class PerformanceStore(StoreBase):
     """Publications younger than ``performance_max_age_days`` and their refresh state (every workspace)."""
 
     def publications(self, now: datetime, task_id: str | None = None) -> list[Publication]:
-        """The publications to follow (of one task, if given), oldest first."""
+        """The publications to follow (of one task, if given), oldest first: the published rows of the
+        ``publications`` table (every target), plus the YouTube URL of content items published before that
+        table existed (no ``youtube`` row for their generation)."""
+        since = now - timedelta(days=self._settings.performance_max_age_days)
+        with self._read() as session:
+            found = [*self._recorded(session, since, task_id), *self._legacy(session, since, task_id)]
+            found.sort(key=lambda item: (item.published_at, item.content_id, item.target))
+            return found
+
+    def _recorded(self, session: Session, since: datetime, task_id: str | None) -> list[Publication]:
+        published_at = func.coalesce(UserContent.published_at, PublicationRow.updated_at)
+        stmt = (
+            select(PublicationRow, UserContent, Task)
+            .join(
+                UserContent,
+                (UserContent.task_id == PublicationRow.task_id)
+                & (UserContent.generation == PublicationRow.generation),
+            )
+            .join(Task, Task.id == PublicationRow.task_id)
+            .where(
+                PublicationRow.status == PublicationStatus.PUBLISHED,
+                PublicationRow.target.in_(METRIC_TARGETS),
+                PublicationRow.post_id.is_not(None),
+                published_at >= since,
+            )
+        )
+        if task_id is not None:
+            stmt = stmt.where(PublicationRow.task_id == task_id)
+        return [
+            _publication(
+                session, item, task, row.target.value, row.post_id or "", item.published_at or row.updated_at
+            )
+            for row, item, task in session.execute(stmt)
+        ]
+
+    def _legacy(self, session: Session, since: datetime, task_id: str | None) -> list[Publication]:
+        recorded = select(PublicationRow.id).where(
+            PublicationRow.task_id == UserContent.task_id,
+            PublicationRow.generation == UserContent.generation,
+            PublicationRow.target == PublishTarget.YOUTUBE,
+        )
         stmt = (
             select(UserContent, Task)
             .join(Task, Task.id == UserContent.task_id)
             .where(
                 UserContent.status == UserContentStatus.PUBLISHED,
                 UserContent.youtube_url.is_not(None),
-                UserContent.published_at >= now - timedelta(days=self._settings.performance_max_age_days),
+                UserContent.published_at >= since,
+                ~recorded.exists(),
             )
-            .order_by(UserContent.published_at, UserContent.id)
         )
         if task_id is not None:
             stmt = stmt.where(UserContent.task_id == task_id)
-        with self._read() as session:
-            found = []
-            for item, task in session.execute(stmt):
-                remote_id = youtube_video_id(item.youtube_url or "")
-                if remote_id is None or item.published_at is None:
-                    continue
-                channel = task.settings.get(CHANNEL_FIELD) or default_channel(session, task.workspace_id)
-                found.append(
-                    Publication(
-                        content_id=item.id,
-                        task_id=task.id,
-                        workspace_id=task.workspace_id,
-                        target=YOUTUBE,
-                        remote_id=remote_id,
-                        published_at=item.published_at,
-                        channel_setting_id=channel,
-                    )
-                )
-            return found
+        found = []
+        for item, task in session.execute(stmt):
+            remote_id = youtube_video_id(item.youtube_url or "")
+            if remote_id is not None and item.published_at is not None:
+                found.append(_publication(session, item, task, YOUTUBE, remote_id, item.published_at))
+        return found
 
     def due_tasks(self, now: datetime) -> list[str]:
         """Tasks with a publication due for a refresh: never read, or read longer ago than its interval
@@ -124,28 +181,69 @@ class PerformanceStore(StoreBase):
         """Upsert one row per reported day (values replaced) and mark the publication fresh; the number
         of days written."""
         with self._write() as session:
-            if days:
-                insert = _insert(session)
-                rows = [
-                    {**asdict(day), "content_id": publication.content_id, "target": publication.target}
-                    for day in days
-                ]
-                stmt = insert(PerformanceDay).values([{**row, "fetched_at": now} for row in rows])
-                session.execute(
-                    stmt.on_conflict_do_update(
-                        index_elements=["content_id", "target", "day"],
-                        set_={name: stmt.excluded[name] for name in (*METRIC_FIELDS, "fetched_at")},
-                    )
-                )
-            self._set_fetch(
-                session,
-                publication,
-                fetched_at=now,
-                deferred_until=None,
-                error=None,
-                first_line_chars=first_line_chars,
-            )
+            self._upsert(session, publication, days, now)
+            self._fresh(session, publication, now, first_line_chars)
         return len(days)
+
+    def record_snapshots(
+        self,
+        publication: Publication,
+        snapshots: list[DailyMetrics],
+        now: datetime,
+        first_line_chars: int | None,
+    ) -> int:
+        """Store each snapshot of lifetime counters as its day's row: each additive metric is the snapshot
+        minus the sum of the earlier days' rows (so the rows always add up to the latest lifetime value;
+        a later snapshot of the same day replaces it); averages are kept as reported. Marks the
+        publication fresh; the number of days written."""
+        with self._write() as session:
+            for snapshot in snapshots:
+                self._record_snapshot(session, publication, snapshot, now)
+            self._fresh(session, publication, now, first_line_chars)
+        return len(snapshots)
+
+    def _record_snapshot(
+        self, session: Session, publication: Publication, snapshot: DailyMetrics, now: datetime
+    ) -> None:
+        earlier = session.execute(
+            select(*(func.sum(getattr(PerformanceDay, name)) for name in ADDITIVE_FIELDS)).where(
+                PerformanceDay.content_id == publication.content_id,
+                PerformanceDay.target == publication.target,
+                PerformanceDay.day < snapshot.day,
+            )
+        ).one()
+        differences = {
+            name: _minus(getattr(snapshot, name), before)
+            for name, before in zip(ADDITIVE_FIELDS, earlier, strict=True)
+        }
+        self._upsert(session, publication, [replace(snapshot, **differences)], now)
+
+    def _upsert(
+        self, session: Session, publication: Publication, days: list[DailyMetrics], now: datetime
+    ) -> None:
+        if not days:
+            return
+        insert = _insert(session)
+        keys = {"content_id": publication.content_id, "target": publication.target, "fetched_at": now}
+        stmt = insert(PerformanceDay).values([{**asdict(day), **keys} for day in days])
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["content_id", "target", "day"],
+                set_={name: stmt.excluded[name] for name in (*METRIC_FIELDS, "fetched_at")},
+            )
+        )
+
+    def _fresh(
+        self, session: Session, publication: Publication, now: datetime, first_line_chars: int | None
+    ) -> None:
+        self._set_fetch(
+            session,
+            publication,
+            fetched_at=now,
+            deferred_until=None,
+            error=None,
+            first_line_chars=first_line_chars,
+        )
 
     def defer(self, publication: Publication, until: datetime | None, error: str) -> None:
         """Remember why the refresh did not happen and until when not to try again (None: next tick)."""

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from pydantic import Field
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain import TaskSettings
@@ -236,15 +236,16 @@ class PerformanceService(OwnedService):
     def _published(
         self, session: Session, channel_setting_id: str | None
     ) -> list[tuple[UserContent, Task, int | None]]:
-        """The owner's published items (optionally of one channel setting), with their task and the length
-        of the first narration line."""
+        """The owner's published items on any target (optionally of one channel setting), with their task
+        and the length of the first narration line."""
         found = session.execute(
             select(UserContent, Task, PerformanceFetch.first_line_chars)
             .join(Task, Task.id == UserContent.task_id)
             .outerjoin(PerformanceFetch, PerformanceFetch.content_id == UserContent.id)
             .where(
                 UserContent.published_at.is_not(None),
-                UserContent.youtube_url.is_not(None),
+                # on YouTube (a URL), or followed on any target (docs/ARCHITECTURE.md §13)
+                or_(UserContent.youtube_url.is_not(None), PerformanceFetch.content_id.is_not(None)),
                 *self._owned(),
             )
             .order_by(UserContent.published_at, UserContent.id)

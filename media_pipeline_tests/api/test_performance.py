@@ -85,6 +85,22 @@ def test_the_summary_plots_views_ranks_videos_and_groups_settings_with_counts(
     assert unread.content_id in {video["contentId"] for video in body["videos"]}
 
 
+def test_the_summary_counts_items_followed_only_on_tiktok(
+    api: LiveApi, client: httpx.Client, owner: Owner
+) -> None:
+    now = datetime.now(UTC)
+    reel = publish_video(api.db_url, owner, "Only TikTok", "7001", now - timedelta(days=1), target="tiktok")
+    never_read = publish_video(api.db_url, owner, "Unread", "7002", now - timedelta(days=1), target="tiktok")
+    record_views(api.db_url, reel, {now.date(): 12}, now)
+
+    body = client.get("/api/performance/summary", params={"days": 7}).json()
+
+    assert [(video["title"], video["views"]) for video in body["videos"]] == [("Only TikTok", 12)]
+    assert never_read.content_id not in {video["contentId"] for video in body["videos"]}
+    [series] = client.get(f"/api/contents/{reel.content_id}/performance").json()["publications"]
+    assert (series["target"], series["remoteId"], series["days"][0]["views"]) == ("tiktok", "7001", 12)
+
+
 def test_summary_bad_input_is_refused(client: httpx.Client) -> None:
     assert_error(client.get("/api/performance/summary", params={"days": 0}), 422, "VALIDATION_ERROR")
     assert_error(client.get("/api/performance/summary", params={"days": 400}), 422, "VALIDATION_ERROR")

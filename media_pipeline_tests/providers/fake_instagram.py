@@ -8,6 +8,10 @@ to be an MP4 (else the container ends in ``ERROR``); ``GET /{container-id}?field
 ``creation_id`` (error 9 / 2207042 once ``quota_total`` posts were made in the window, a second publish of
 the same container refused); ``GET /{media-id}?fields=permalink``; ``GET /{ig-user-id}/media``;
 ``GET /refresh_access_token``. ``posts`` counts published media.
+
+Insights: ``GET /{media-id}/insights?metric=...`` (Reel metrics only, else error 100) answers each metric's
+lifetime value (:meth:`set_insights`; watch times in milliseconds); ``insights_rate_limited`` answers
+error 4 (application request limit).
 """
 
 from __future__ import annotations
@@ -21,6 +25,12 @@ from urllib.parse import parse_qs
 
 from media_pipeline_tests.providers.fake_tiktok import consent_redirect
 from media_pipeline_tests.providers.fakeserver import Recorded, Reply
+
+REEL_METRICS = frozenset(
+    {"comments", "ig_reels_avg_watch_time", "ig_reels_video_view_total_time", "likes", "reach", "saved"}
+    | {"shares", "total_interactions", "views"}
+)
+"""The metrics of a Reel's insights."""
 
 
 def graph_error(code: int, message: str, status: int = 400, subcode: int | None = None) -> Reply:
@@ -54,6 +64,8 @@ class FakeInstagram:
         self.fetched: list[int] = []
         self.fetched_urls: list[str] = []
         self.posts_in_window = 0
+        self.insights: dict[str, dict[str, int]] = {}  # media id -> lifetime metric values
+        self.insights_rate_limited = False
         self.codes: dict[str, str] = {}  # code -> redirect_uri
         self.app_id, self.app_secret = "ig-app", "ig-secret"
         self._ids = itertools.count(1)
@@ -74,6 +86,10 @@ class FakeInstagram:
     def expire(self, container_id: str) -> None:
         """The container was not published within 24 h."""
         self.containers[container_id].status_code = "EXPIRED"
+
+    def set_insights(self, media_id: str, **values: int) -> None:
+        """The Reel's lifetime insights now (``views=...``, ``ig_reels_avg_watch_time=...`` in ms)."""
+        self.insights.setdefault(media_id, {}).update(values)
 
     def reset_quota(self) -> None:
         """The 24 h window moved past every earlier post."""
@@ -120,6 +136,8 @@ class FakeInstagram:
             self.tokens.add(token)
             return Reply.json({"access_token": token, "token_type": "bearer", "expires_in": 5184000})
         item = path.strip("/")
+        if request.method == "GET" and item.endswith("/insights"):
+            return self._insights(item.removesuffix("/insights"), request.query.get("metric", ""))
         if request.method == "GET" and item in self.containers:
             container = self.containers[item]
             container.polls += 1
@@ -178,3 +196,24 @@ class FakeInstagram:
         self.posts.append(media_id)
         self.posts_in_window += 1
         return Reply.json({"id": media_id})
+
+    def _insights(self, media_id: str, metric: str) -> Reply:
+        if self.insights_rate_limited:
+            return graph_error(4, "Application request limit reached", 403)
+        if media_id not in self.media:
+            return graph_error(100, "Unsupported get request. Object does not exist", 400, 33)
+        names = metric.split(",")
+        if not metric or not set(names) <= REEL_METRICS:
+            return graph_error(100, f"(#100) metric must be one of {sorted(REEL_METRICS)}")
+        values = self.insights.get(media_id, {})
+        data = [
+            {
+                "name": name,
+                "period": "lifetime",
+                "values": [{"value": values[name]}],
+                "id": f"{media_id}/insights/{name}/lifetime",
+            }
+            for name in names
+            if name in values
+        ]
+        return Reply.json({"data": data})

@@ -12,6 +12,10 @@ in order, each the announced size but the last, the total equal to ``video_size`
 then 201). A complete upload becomes one post (``posts``) unless the video is refused (not an MP4, or
 ``reject_with``): ``FAILED`` with ``fail_reason``. ``daily_posts`` caps the creator's posts
 (``spam_risk_too_many_posts``) until :meth:`reset_quota`; a revoked token answers ``access_token_invalid``.
+
+Display API: ``POST /v2/video/query/?fields=...`` (scope ``video.list``, known fields, ``id`` among them, a
+JSON body ``{"filters": {"video_ids": [...]}}`` of 1-20 ids) answers the posts' lifetime counters
+(:meth:`set_counters`); ``query_rate_limited`` answers 429 ``rate_limit_exceeded``.
 """
 
 from __future__ import annotations
@@ -29,6 +33,13 @@ from media_pipeline_tests.providers.fakeserver import Recorded, Reply
 MB = 1024 * 1024
 _RANGE_RE = re.compile(r"^bytes (\d+)-(\d+)/(\d+)$")
 PRIVACY_OPTIONS = ["PUBLIC_TO_EVERYONE", "MUTUAL_FOLLOW_FRIENDS", "SELF_ONLY"]
+SCOPES = "user.info.basic,video.publish,video.list"
+VIDEO_FIELDS = frozenset(
+    {"id", "create_time", "cover_image_url", "share_url", "video_description", "duration", "height", "width"}
+    | {"title", "embed_html", "embed_link", "like_count", "comment_count", "share_count", "view_count"}
+)
+"""The Display API's video object fields."""
+COUNTERS = ("view_count", "like_count", "comment_count", "share_count")
 
 
 def tiktok_error(code: str, message: str, status: int) -> Reply:
@@ -77,14 +88,19 @@ class FakeTikTok:
         self.posts: list[str] = []
         self.daily_posts = 15
         self.reject_with = ""
+        self.counters: dict[str, dict[str, int]] = {}  # post id -> lifetime counters
+        self.query_rate_limited = False
+        self.queries: list[dict[str, Any]] = []
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
     # -- test helpers -------------------------------------------------------------------------------------
 
-    def issue(self, access_token: str = "tt-access", refresh_token: str = "tt-refresh") -> None:
-        """A live session with ``video.publish``."""
-        self.tokens[access_token] = "user.info.basic,video.publish"
+    def issue(
+        self, access_token: str = "tt-access", refresh_token: str = "tt-refresh", scope: str = SCOPES
+    ) -> None:
+        """A live session with ``scope`` (by default ``video.publish`` and ``video.list``)."""
+        self.tokens[access_token] = scope
         self.refresh_tokens.add(refresh_token)
 
     def revoke_all(self) -> None:
@@ -100,6 +116,10 @@ class FakeTikTok:
         code = f"tt-code-{next(self._ids)}"
         self.codes[code] = (query["redirect_uri"], query["code_challenge"])
         return code
+
+    def set_counters(self, post_id: str, **counters: int) -> None:
+        """The post's lifetime counters now (``view_count=...``, ``like_count=...``)."""
+        self.counters.setdefault(post_id, dict.fromkeys(COUNTERS, 0)).update(counters)
 
     def reset_quota(self, daily_posts: int = 15) -> None:
         """The creator's 24 h window moved on."""
@@ -121,8 +141,9 @@ class FakeTikTok:
         token = request.headers.get("authorization", "").removeprefix("Bearer ")
         if token not in self.tokens:
             return tiktok_error("access_token_invalid", "The access token is invalid or not found", 401)
-        if "video.publish" not in self.tokens[token].split(","):
-            return tiktok_error("scope_not_authorized", "video.publish not granted", 401)
+        scope = "video.list" if request.path == "/v2/video/query/" else "video.publish"
+        if scope not in self.tokens[token].split(","):
+            return tiktok_error("scope_not_authorized", f"{scope} not granted", 401)
         if request.path == "/v2/user/info/" and request.method == "GET":
             return ok({"user": {"open_id": "open-fake", "display_name": "Fake Creator"}})
         if (
@@ -147,6 +168,8 @@ class FakeTikTok:
             return self._init(token, body)
         if request.path == "/v2/post/publish/status/fetch/":
             return self._status(token, body)
+        if request.path == "/v2/video/query/":
+            return self._query(request.query, body)
         return tiktok_error("invalid_params", "unknown path", 404)
 
     def _token(self, request: Recorded) -> Reply:
@@ -176,7 +199,7 @@ class FakeTikTok:
                 "expires_in": 86400,
                 "refresh_expires_in": 31536000,
                 "open_id": "open-fake",
-                "scope": "user.info.basic,video.publish",
+                "scope": SCOPES,
                 "token_type": "Bearer",
             }
         )
@@ -247,6 +270,24 @@ class FakeTikTok:
         if upload.status == "PUBLISH_COMPLETE":
             data["publicaly_available_post_id"] = [int(upload.post_id or 0)]
         return ok(data)
+
+    def _query(self, query: dict[str, str], body: dict[str, Any]) -> Reply:
+        if self.query_rate_limited:
+            return tiktok_error("rate_limit_exceeded", "Too many requests", 429)
+        fields = query.get("fields", "").split(",")
+        ids = (body.get("filters") or {}).get("video_ids")
+        if "id" not in fields or not set(fields) <= VIDEO_FIELDS:
+            return tiktok_error("invalid_params", "fields must name video object fields", 400)
+        if not isinstance(ids, list) or not 1 <= len(ids) <= 20 or not all(isinstance(i, str) for i in ids):
+            return tiktok_error("invalid_params", "filters.video_ids must list 1-20 ids", 400)
+        self.queries.append({"fields": fields, "video_ids": ids})
+        posted = {upload.post_id for upload in self.uploads.values() if upload.status == "PUBLISH_COMPLETE"}
+        videos = [
+            {name: value for name, value in {"id": i, **self.counters.get(i, {})}.items() if name in fields}
+            for i in ids
+            if i in posted
+        ]
+        return ok({"videos": videos, "cursor": 0, "has_more": False})
 
 
 def _post_info_problem(post: dict[str, Any]) -> str:

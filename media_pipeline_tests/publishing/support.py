@@ -1,7 +1,7 @@
-"""A publishing world for the tests: the loopback fakes of YouTube, TikTok and Instagram, a real app DB
-with a task and a channel setting that publishes to all three (tokens encrypted), the task storage on the
-loopback S3 server (Instagram fetches the presigned video URL) or a local folder, and a real MP4 from
-ffmpeg."""
+"""A publishing world for the tests: the loopback fakes of YouTube (and its Analytics), TikTok and Instagram,
+a real app DB with a task and a channel setting that publishes to all three (tokens encrypted), the task
+storage on the loopback S3 server (Instagram fetches the presigned video URL) or a local folder, and a real
+MP4 from ffmpeg."""
 
 from __future__ import annotations
 
@@ -31,13 +31,14 @@ from media_pipeline.store.publish_connections import PublishConnections
 from media_pipeline.usecases_publish import Publishing, PublishJob, PublishReport
 from media_pipeline_tests.providers.fake_instagram import FakeInstagram
 from media_pipeline_tests.providers.fake_tiktok import FakeTikTok
-from media_pipeline_tests.providers.fake_youtube import VIDEO_UPLOAD_PATH, FakeYouTube
+from media_pipeline_tests.providers.fake_youtube import VIDEO_UPLOAD_PATH
+from media_pipeline_tests.providers.fake_youtube_analytics import FakeYouTubeAnalytics
 from media_pipeline_tests.providers.fakeserver import App, FakeServer, Recorded, Reply
 from media_pipeline_tests.providers.helpers import image_bytes, make_script, write_token
 
 OWNER = Owner(user_id="user-1", workspace_id="ws-1")
 ALL_TARGETS = [PublishTarget.YOUTUBE, PublishTarget.TIKTOK, PublishTarget.INSTAGRAM]
-TIKTOK_SCOPE = "user.info.basic,video.publish"
+TIKTOK_SCOPE = "user.info.basic,video.publish,video.list"
 
 
 def make_mp4(path: Path, seconds: float = 1.0) -> Path:
@@ -98,7 +99,7 @@ class World:
     script: Script
     paths: TaskPaths
     channel_id: str
-    youtube: FakeYouTube
+    youtube: FakeYouTubeAnalytics
     tiktok: FakeTikTok
     instagram: FakeInstagram
     holds: dict[PublishTarget, HoldAfterPost]
@@ -174,7 +175,7 @@ def open_world(
     tmp_path: Path, db_url: str, storage_url: str, video: Path, clock: Callable[[], datetime]
 ) -> Iterator[World]:
     """Fakes served on loopback, the task and its channel in the DB, tokens and files in place."""
-    youtube, tiktok, instagram = FakeYouTube(), FakeTikTok(), FakeInstagram()
+    youtube, tiktok, instagram = FakeYouTubeAnalytics(), FakeTikTok(), FakeInstagram()
     holds = {
         target: HoldAfterPost(app, IS_POST[target])
         for target, app in zip(ALL_TARGETS, (youtube, tiktok, instagram), strict=True)
@@ -188,6 +189,7 @@ def open_world(
             "storage_url": storage_url,
             "youtube_channels_dir": str(tmp_path / "channels"),
             "youtube_api_base_url": yt_url,
+            "youtube_analytics_base_url": yt_url,
             "youtube_token_uri": f"{yt_url}/token",
             "token_encryption_key": Fernet.generate_key().decode(),
             "tiktok_client_key": tiktok.client_key,
