@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from media_pipeline.api.app import create_app
 from media_pipeline.settings import Settings, get_settings
@@ -161,6 +161,7 @@ def page(browser: Browser, page_errors: ConsoleErrors, console: Console) -> Iter
     )
     page = context.new_page()
     page.set_default_timeout(20_000)
+    expect.set_options(timeout=20_000)  # the same bound for assertions (5 s by default): CI machines are busy
     page.on("console", page_errors.on_console)
     page.on("pageerror", lambda error: page_errors.messages.append(f"uncaught: {error}"))
     yield page
