@@ -122,10 +122,13 @@ def run_rounds(case_dir: Path, variants: dict[str, Timeline], options: BenchOpti
     return runs
 
 
-def _decode_only(segment: Segment, fps: int) -> OutputStream:
-    """The clip's frames of ``segment`` decoded and brought to ``fps``, to the null muxer."""
+def _decode_only(segment: Segment, scene_start: int, fps: int) -> OutputStream:
+    """What the segment decodes of its clip, brought to ``fps``, to the null muxer: the clip from its start
+    to the segment's last frame (a later piece of a split scene trims off the earlier pieces' frames after
+    decoding and scaling them, see ``media/clips.py``); ``scene_start`` is the scene's first frame."""
     looped = ffmpeg.input(str(segment.image), stream_loop=-1).video.filter("fps", fps=fps)
-    return looped.output("-", **{"frames:v": segment.frames}, f="null")
+    decoded = segment.start_frame - scene_start + segment.frames
+    return looped.output("-", **{"frames:v": decoded}, f="null")
 
 
 def profile_scenes(variants: dict[str, Timeline], work_dir: Path) -> dict[str, dict[str, dict[str, float]]]:
@@ -142,13 +145,14 @@ def profile_scenes(variants: dict[str, Timeline], work_dir: Path) -> dict[str, d
         spec = timeline.render_spec()
         segments = plan_segments(spec, work_dir / variant, media_duration(spec.narration_wav))
         chosen = [s for s in segments if (s.scene in clip_scenes) == on_clip_scenes]
+        scene_starts = {s.scene: s.start_frame for s in reversed(segments)}
         steps = {label: BenchTimes() for label, _ in STEPS[:3]}
         decode = BenchTimes()
         for segment in chosen:
             for label, build in STEPS[:3]:
                 steps[label].add(run_benchmarked(build(timeline, segment, out)))
             if variant == "clips":
-                decode.add(run_benchmarked(_decode_only(segment, timeline.fps)))
+                decode.add(run_benchmarked(_decode_only(segment, scene_starts[segment.scene], timeline.fps)))
         totals[group] = {label: dataclasses.asdict(times) for label, times in steps.items()}
         if variant == "clips":
             totals[group]["decode"] = dataclasses.asdict(decode)
