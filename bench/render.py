@@ -42,8 +42,9 @@ def contenders_for(case: Case) -> tuple[str, ...]:
     return (*OURS_CONTENDERS, "moviepy") if case.moviepy else OURS_CONTENDERS
 
 
-def _measure(contender: str, timeline_file: Path, run_dir: Path, timeline: Timeline) -> dict[str, Any]:
-    """One measured render plus the ffprobe validation of its output."""
+def measure_render(contender: str, timeline_file: Path, run_dir: Path, timeline: Timeline) -> dict[str, Any]:
+    """One measured render in a fresh worker plus the ffprobe validation of its output (kept as
+    ``run_dir/last.mp4``)."""
     out = run_dir / "out.mp4"
     work = run_dir / "work"
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -81,12 +82,12 @@ def _run_all(
     for case in cases:
         for contender in NEEDS_PRIMING & set(contenders_for(case)):
             print(f"[render] priming {case.name}/{contender}", flush=True)
-            _measure(contender, timelines[case.name], root / case.name / contender, loaded[case.name])
+            measure_render(contender, timelines[case.name], root / case.name / contender, loaded[case.name])
     runs: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for run in range(options.runs):
         for case in cases:
             for contender in contenders_for(case):
-                record = _measure(
+                record = measure_render(
                     contender, timelines[case.name], root / case.name / contender, loaded[case.name]
                 )
                 runs[case.name, contender].append(record)

@@ -28,6 +28,7 @@ from bench.machine import describe, machine_info, now_iso
 
 MODULES = {
     "render": "bench.render",
+    "clips_render": "bench.clips_render",
     "memory": "bench.memory",
     "orchestration": "bench.orchestration",
     "queue_ops": "bench.queue_ops",

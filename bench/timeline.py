@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from media_pipeline.domain import ImageStyle, Language, TaskPaths, TaskSettings, TaskSpec, VideoType
@@ -65,6 +65,8 @@ class Timeline:
     subtitles_ass: str
     font: str
     cues: list[dict]
+    scene_clips: list[str | None] = field(default_factory=list)
+    """Per scene: a video clip shown instead of the still's Ken Burns move (empty: stills only)."""
 
     @property
     def duration_s(self) -> float:
@@ -78,7 +80,7 @@ class Timeline:
 
     def cue_list(self) -> list[Cue]:
         """The subtitle cues."""
-        return [Cue(**cue) for cue in self.cues]
+        return [Cue.from_dict(cue) for cue in self.cues]
 
     def render_spec(self) -> RenderSpec:
         """The media core's render spec (default encoder settings: libx264 veryfast, CRF 23)."""
@@ -92,6 +94,7 @@ class Timeline:
             narration_wav=Path(self.narration_wav),
             subtitles_ass=Path(self.subtitles_ass),
             fonts_dir=font.parent,
+            scene_clips=[Path(p) if p else None for p in self.scene_clips],
         )
 
     def save(self, path: Path) -> Path:
