@@ -8,10 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import ffmpeg
+
 from media_pipeline.errors import PermanentError
-from media_pipeline.media.ffmpeg import FFMPEG
+from media_pipeline.media.ffgraph import run_graph
 from media_pipeline.media.probe import probe
-from media_pipeline.media.process import run_process
 
 MAX_LONG_SIDE = 3840
 MAX_SHORT_SIDE = 2160
@@ -68,10 +69,9 @@ def check_clip(path: Path, what: str, *, max_seconds: float) -> ClipInfo:
 
 def _decode_start(path: Path, what: str) -> None:
     """Decode the first frames of the video stream (``-xerror``: any decoding error fails)."""
-    cmd = [FFMPEG, "-nostdin", "-v", "error", "-xerror", "-i", str(path), "-map", "0:v:0"]
-    cmd += ["-frames:v", str(DECODE_FRAMES), "-f", "null", "-"]
+    first = ffmpeg.input(str(path))["v:0"].output("-", f="null", **{"frames:v": DECODE_FRAMES})
     try:
-        run_process(cmd, timeout=CHECK_TIMEOUT_S)
+        run_graph(first.global_args("-xerror"), timeout=CHECK_TIMEOUT_S)
     except PermanentError as exc:
         last = str(exc).strip().splitlines()[-1:] or [""]
         raise BadClipError(f"{what} does not decode (corrupt video data: {last[0][:200]})") from exc

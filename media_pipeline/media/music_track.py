@@ -9,13 +9,13 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import ffmpeg
+
 from media_pipeline.errors import PermanentError
 from media_pipeline.fsutil import atomic_path
-from media_pipeline.media.ffgraph import QUIET_ARGS
-from media_pipeline.media.ffmpeg import FFMPEG
+from media_pipeline.media.ffgraph import run_graph
 from media_pipeline.media.music import SAMPLE_RATE
 from media_pipeline.media.probe import probe
-from media_pipeline.media.process import run_process
 
 MIN_TRACK_S = 5.0
 MAX_TRACK_S = 20 * 60.0
@@ -101,32 +101,23 @@ def fit_track(track: Path, track_s: float, duration: float, out_wav: Path) -> Pa
     if duration <= 0:
         raise PermanentError(f"music duration must be positive, got {duration}")
     count = loops_needed(track_s, duration)
-    mono = f"aresample={SAMPLE_RATE},aformat=sample_rates={SAMPLE_RATE}:channel_layouts=mono"
-    steps = [f"[{i}:a]{mono}[c{i}]" for i in range(count)]
-    for i in range(1, count):
-        steps.append(
-            f"[{'c0' if i == 1 else f'x{i - 1}'}][c{i}]acrossfade=d={crossfade_s(track_s):.3f}[x{i}]"
-        )
+    # One input per copy: acrossfade must read each copy from its start (an asplit stalls it). Each input
+    # is offset to where its copy starts in the bed, which also keeps the copies distinct nodes of the
+    # graph (ffmpeg-python merges identical ones).
+    step = track_s - crossfade_s(track_s)
+    copies = [
+        ffmpeg.input(str(track), itsoffset=f"{i * step:.3f}")
+        .audio.filter("aresample", SAMPLE_RATE)
+        .filter("aformat", sample_rates=SAMPLE_RATE, channel_layouts="mono")
+        for i in range(count)
+    ]
+    joined = copies[0]
+    for copy in copies[1:]:
+        joined = ffmpeg.filter([joined, copy], "acrossfade", d=f"{crossfade_s(track_s):.3f}")
     fade = min(MAX_FADE_OUT_S, duration / 4)
-    joined = "c0" if count == 1 else f"x{count - 1}"
-    steps.append(f"[{joined}]atrim=end={duration:.3f},afade=t=out:st={duration - fade:.3f}:d={fade:.3f}[out]")
-    # One input per copy: acrossfade must read each copy from its start (an asplit stalls it).
-    inputs = [arg for _ in range(count) for arg in ("-i", str(track))]
+    bed = joined.filter("atrim", end=f"{duration:.3f}").filter(
+        "afade", t="out", st=f"{duration - fade:.3f}", d=f"{fade:.3f}"
+    )
     with atomic_path(out_wav) as tmp:
-        graph = ";".join(steps)
-        cmd = [
-            FFMPEG,
-            *QUIET_ARGS,
-            *inputs,
-            "-filter_complex",
-            graph,
-            "-map",
-            "[out]",
-            "-c:a",
-            "pcm_s16le",
-            "-f",
-            "wav",
-            str(tmp),
-        ]
-        run_process(cmd, timeout=300)
+        run_graph(bed.output(str(tmp), acodec="pcm_s16le", f="wav"), timeout=300)
     return out_wav
