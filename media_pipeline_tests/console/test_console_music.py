@@ -93,7 +93,7 @@ def test_channel_video_defaults(page: Page, console: Console, page_errors: Conso
     row.get_by_label("기본 음성").fill("nope:x")
     page_errors.allow_status(422)
     row.get_by_role("button", name="기본값 저장").click()
-    expect(row.locator(".error")).not_to_have_text("")  # the server's 422 on voice
+    expect(row.locator(".actions > .error")).not_to_have_text("")  # the server's 422 on voice
     row.get_by_label("기본 음성").fill("elevenlabs:21m00Tcm4TlvDq8ikWAM")
     row.get_by_role("button", name="기본값 저장").click()
     expect(page.locator("#banner")).to_have_text("'키즈 채널' 채널의 기본값을 저장했습니다.")
