@@ -26,7 +26,7 @@ from media_pipeline.store import STATE_TTL
 from media_pipeline.usecases_channels import ConnectRefused
 from media_pipeline.usecases_social import PublishSetup, SocialConnections
 
-router = APIRouter(prefix="/api/channels", tags=["channels"])
+router = APIRouter(prefix="/api/channels", tags=["channels"], responses=responses(400))
 COOKIE = "mp_social_nonce"
 CALLBACK_PREFIX = "/api/channels/oauth/"
 Social = Literal["tiktok", "instagram"]

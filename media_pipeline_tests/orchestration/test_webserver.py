@@ -28,7 +28,8 @@ def test_webserver_shows_partitioned_assets_checks_running_sensors_and_schedules
         data = httpx.post(f"{url}/graphql", json={"query": QUERY}, timeout=30).json()["data"]
 
     nodes = {"/".join(n["assetKey"]["path"]): n for n in data["assetNodes"]}
-    assert set(nodes) == {"script", "images", "video", "playback", "thumbnail", "youtube_video"}
+    production = {"script", "images", "video", "playback", "thumbnail", "youtube_video"}
+    assert set(nodes) == production | {"video_performance"}
     assert all(node["isPartitioned"] for node in nodes.values())
     assert sorted(c["name"] for c in nodes["video"]["assetChecksOrError"]["checks"]) == [
         "video_captions",
@@ -37,6 +38,8 @@ def test_webserver_shows_partitioned_assets_checks_running_sensors_and_schedules
         "video_spec",
     ]
     assert [c["name"] for c in nodes["thumbnail"]["assetChecksOrError"]["checks"]] == ["thumbnail_spec"]
+    checks = nodes["video_performance"]["assetChecksOrError"]["checks"]
+    assert [c["name"] for c in checks] == ["performance_freshness"]
     sensors = {s["name"]: s["sensorState"]["status"] for s in data["sensorsOrError"]["results"]}
     assert sensors == {
         "stale_run_rescue_sensor": "RUNNING",
@@ -51,4 +54,5 @@ def test_webserver_shows_partitioned_assets_checks_running_sensors_and_schedules
     assert schedules == {
         "task_repeats_schedule": ("* * * * *", "RUNNING"),
         "cleanup_drafts_job_schedule": ("17 * * * *", "RUNNING"),
+        "video_performance_schedule": ("0 * * * *", "RUNNING"),
     }

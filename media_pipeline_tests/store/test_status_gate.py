@@ -10,9 +10,18 @@ import media_pipeline.store as store
 
 STORE = Path(store.__file__).parent
 GATE = STORE / "moves.py"
-OTHER_STATUSES = frozenset({"EditStatus", "ImageStatus", "ReviewStatus", "UserContentStatus"})
-"""Status enums of other things (storyboard edits, images, reviews, user contents), which the gate does not
-cover."""
+OTHER_STATUSES = frozenset(
+    {
+        "ConnectionStatus",
+        "EditStatus",
+        "ImageStatus",
+        "PublicationStatus",
+        "ReviewStatus",
+        "UserContentStatus",
+    }
+)
+"""Status enums of other things (publish connections, storyboard edits, images, publications, reviews, user
+contents), which the gate does not cover."""
 GATED = frozenset({"TaskStatus", "StageStatus"})
 
 

@@ -56,16 +56,16 @@ export function renderReview(main, taskId) {
       h("div", { class: "row" },
         h("button", { type: "button", "data-action": "save-line", onclick: () => busy(card, slot, async () => {
           await api.put(`${base}/scenes/${scene.index}/narration`, { text: text.value });
+          await load(); // the page shows the result before it says so
           banner(t("review.lineSaved", { n }));
-          await load();
         }) }, t("review.saveLine")),
         h("button", { type: "button", "data-action": "regenerate", onclick: async () => {
           if (!(await confirmDialog(t("review.confirmRegenerate", { n }), t("yes"), t("no")))) return;
           await busy(card, slot, async () => {
             const result = await api.post(`${base}/scenes/${scene.index}/regenerate`);
             if (result.edit.status !== "done") throw new Error(result.edit.error || "failed");
-            banner(t("review.regenerated", { n }));
             await load();
+            banner(t("review.regenerated", { n }));
           });
         } }, t("review.regenerate"))),
       h("label", { for: file.id }, t("review.upload", { n })), file, mediaChoice(scene, () => card, slot), slot);
@@ -75,8 +75,8 @@ export function renderReview(main, taskId) {
       form.append("file", file.files[0]);
       busy(card, slot, async () => {
         await api.upload(`${base}/scenes/${scene.index}/image`, form);
-        banner(t("review.replaced", { n }));
         await load();
+        banner(t("review.replaced", { n }));
       });
     });
     return card;
@@ -96,8 +96,8 @@ export function renderReview(main, taskId) {
       h("button", { type: "button", "data-action": "save-media", onclick: () => busy(card(), slot, async () => {
         const keywords = words.value.split(",").map((word) => word.trim()).filter(Boolean);
         await api.put(`${base}/scenes/${scene.index}/media`, { media: media.value, keywords });
-        banner(t("review.mediaSaved", { n }));
         await load();
+        banner(t("review.mediaSaved", { n }));
       }) }, t("review.saveMedia")));
   }
 
@@ -114,28 +114,32 @@ export function renderReview(main, taskId) {
         if (!(await confirmDialog(t(`review.confirm.${verdict}.${kind}`), t("yes"), t("no")))) return;
         await busy(content, slot, async () => {
           await api.post(`${base}/${kind}/${verdict}`);
-          banner(t(`review.done.${verdict}`));
           await load();
+          banner(t(`review.done.${verdict}`));
         });
       } }, t(`review.${verdict}.${kind}`));
     return [button, slot];
   }
 
-  async function draw(board) {
+  // Loads overlap (each action reloads; scene images are fetched one by one): only the newest may draw, or
+  // an older board fetched before a save would replace the saved one.
+  async function draw(board, mine) {
+    const current = () => !closed && mine === latest;
     const parts = [h("p", { id: "review-state" }, board.waiting ? t(`review.waiting.${board.waiting}`)
       : t("review.notWaiting", { status: t(`status.${board.status}`) }))];
     if (board.waiting === "storyboard") {
       const cards = [];
       for (const scene of board.scenes) cards.push(await sceneCard(scene));
+      if (!current()) return;
       parts.push(h("p", { class: "muted" }, t("review.storyboardNote")), h("ol", { class: "scenes", id: "scenes" }, cards),
         h("div", { class: "row" }, ...decide("storyboard", "approve")));
-    } else if (board.waiting === "final") {
+    } else if (board.waiting === "final" && current()) {
       const player = hlsPlayer(taskId, { id: "review-player", label: t("review.video") });
       players.push(player);
       parts.push(player.element, h("div", { class: "row" }, ...decide("final", "approve"), ...decide("final", "reject")));
     }
     parts.push(decisions(board), h("p", {}, h("a", { href: `#/tasks/${taskId}` }, t("review.openTask"))));
-    if (!closed) content.replaceChildren(...parts.filter(Boolean));
+    if (current()) content.replaceChildren(...parts.filter(Boolean));
   }
 
   function release() {
@@ -143,14 +147,16 @@ export function renderReview(main, taskId) {
     for (const made of objectUrls.splice(0)) URL.revokeObjectURL(made);
   }
 
+  let latest = 0; // the newest load
   async function load() {
+    const mine = ++latest;
     try {
       const board = await api.get(base);
-      if (closed) return;
+      if (closed || mine !== latest) return;
       document.getElementById("review-title").textContent = t("review.title", { title: board.title });
       const previous = objectUrls.splice(0);
       for (const player of players.splice(0)) player.destroy();
-      await draw(board);
+      await draw(board, mine);
       for (const made of previous) URL.revokeObjectURL(made);
       error.textContent = "";
     } catch (err) {
