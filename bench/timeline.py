@@ -98,8 +98,12 @@ class Timeline:
         )
 
     def save(self, path: Path) -> Path:
-        """Write as JSON."""
-        path.write_text(json.dumps(asdict(self), ensure_ascii=False, indent=2), encoding="utf-8")
+        """Write as JSON; a timeline without clips leaves ``scene_clips`` out, so checkouts from before
+        clips (``bench/render_ab.py --before``) read it too."""
+        data = asdict(self)
+        if not any(self.scene_clips):
+            del data["scene_clips"]
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
         return path
 
     @classmethod
