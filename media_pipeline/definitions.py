@@ -6,13 +6,17 @@ from media_pipeline.orchestration.assets import ASSETS
 from media_pipeline.orchestration.jobs import STAGE_JOBS, produce_task_job
 from media_pipeline.orchestration.launch_job import launch_task_job
 from media_pipeline.orchestration.performance import (
+    performance_schedule,
     video_performance,
     video_performance_job,
-    video_performance_schedule,
 )
 from media_pipeline.orchestration.resources import build_resources
 from media_pipeline.orchestration.schedules import SCHEDULES, cleanup_drafts_job
 from media_pipeline.orchestration.sensors import SENSORS
+from media_pipeline.settings import get_settings
+
+settings = get_settings()
+"""The settings the code location runs with: read here, at the entry point, and passed down."""
 
 defs = dg.Definitions(
     assets=[*ASSETS, video_performance],
@@ -24,6 +28,6 @@ defs = dg.Definitions(
         video_performance_job,
     ],
     sensors=SENSORS,
-    schedules=[*SCHEDULES, video_performance_schedule],
-    resources=build_resources(),
+    schedules=[*SCHEDULES, performance_schedule(settings.performance_cron)],
+    resources=build_resources(settings),
 )

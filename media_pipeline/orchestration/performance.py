@@ -11,7 +11,6 @@ import dagster as dg
 from media_pipeline.errors import DeferredError, MediaPipelineError, TransientError
 from media_pipeline.orchestration.partitions import TASK_PARTITIONS, task_partitions
 from media_pipeline.orchestration.resources import AppDbResource, MetricsResource, StorageResource
-from media_pipeline.settings import get_settings
 
 GROUP = "performance"
 FRESHNESS_CHECK = "performance_freshness"
@@ -107,23 +106,32 @@ video_performance_job = dg.define_asset_job(
 )
 
 
-@dg.schedule(
-    job=video_performance_job,
-    cron_schedule=get_settings().performance_cron,
-    execution_timezone="UTC",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-)
-def video_performance_schedule(
-    context: dg.ScheduleEvaluationContext, app_db: AppDbResource
-) -> list[dg.RunRequest] | dg.SkipReason:
-    """One run per task with a publication due at this tick (run key: task and tick time, so a repeated
-    evaluation of the same tick names the same runs)."""
-    tick_time = context.scheduled_execution_time or datetime.now(UTC)
-    due = app_db.performance().due_tasks(tick_time)
-    if not due:
-        return dg.SkipReason("no publication due")
-    known = context.instance.has_dynamic_partition
-    if new_keys := sorted(task_id for task_id in due if not known(TASK_PARTITIONS, task_id)):
-        context.instance.add_dynamic_partitions(TASK_PARTITIONS, new_keys)
-    stamp = tick_time.astimezone(UTC).strftime("%Y%m%dT%H%M")
-    return [dg.RunRequest(run_key=f"performance:{task_id}:{stamp}", partition_key=task_id) for task_id in due]
+def performance_schedule(cron: str) -> dg.ScheduleDefinition:
+    """The schedule that refreshes ``video_performance`` on ``cron`` (UTC; the entry point reads it from
+    the settings, docs/ARCHITECTURE.md §13)."""
+
+    @dg.schedule(
+        name="video_performance_schedule",
+        job=video_performance_job,
+        cron_schedule=cron,
+        execution_timezone="UTC",
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+    )
+    def video_performance_schedule(
+        context: dg.ScheduleEvaluationContext, app_db: AppDbResource
+    ) -> list[dg.RunRequest] | dg.SkipReason:
+        """One run per task with a publication due at this tick (run key: task and tick time, so a repeated
+        evaluation of the same tick names the same runs)."""
+        tick_time = context.scheduled_execution_time or datetime.now(UTC)
+        due = app_db.performance().due_tasks(tick_time)
+        if not due:
+            return dg.SkipReason("no publication due")
+        known = context.instance.has_dynamic_partition
+        if new_keys := sorted(task_id for task_id in due if not known(TASK_PARTITIONS, task_id)):
+            context.instance.add_dynamic_partitions(TASK_PARTITIONS, new_keys)
+        stamp = tick_time.astimezone(UTC).strftime("%Y%m%dT%H%M")
+        return [
+            dg.RunRequest(run_key=f"performance:{task_id}:{stamp}", partition_key=task_id) for task_id in due
+        ]
+
+    return video_performance_schedule

@@ -16,8 +16,8 @@ from media_pipeline.domain.performance import Publication
 from media_pipeline.orchestration.partitions import TASK_PARTITIONS
 from media_pipeline.orchestration.performance import (
     FRESHNESS_CHECK,
+    performance_schedule,
     video_performance,
-    video_performance_schedule,
 )
 from media_pipeline.orchestration.resources import build_resources
 from media_pipeline.settings import Settings, get_settings
@@ -147,6 +147,8 @@ def test_the_schedule_asks_for_due_publications_hourly_early_then_daily(env: Env
     late = _published(env, hours_ago=24 * 10, video_id="late")
     too_old = _published(env, hours_ago=24 * 100, video_id="old")
     store = PerformanceStore(env.db_url, settings=env.settings)
+    schedule = performance_schedule(env.settings.performance_cron)
+    assert (schedule.name, schedule.cron_schedule) == ("video_performance_schedule", "0 * * * *")
 
     def evaluate(at: datetime) -> list[str]:
         with dg.build_schedule_context(
@@ -154,7 +156,7 @@ def test_the_schedule_asks_for_due_publications_hourly_early_then_daily(env: Env
             scheduled_execution_time=at,
             resources={"app_db": build_resources(env.settings)["app_db"]},
         ) as context:
-            result = video_performance_schedule(context)
+            result = schedule(context)
         return [] if isinstance(result, dg.SkipReason) else [r.partition_key for r in result]
 
     assert sorted(evaluate(now)) == sorted([early.task_id, late.task_id])  # never read; too old: not followed
