@@ -132,7 +132,7 @@ def _stop(args: argparse.Namespace) -> StopResult:
     (as in the HTTP API: if the instance cannot be loaded, the task is still canceled in the app DB)."""
     from media_pipeline.orchestration.dagster_link import DagsterLink
 
-    dagster = DagsterLink()
+    dagster = DagsterLink(_url())
     try:
         return _usecases(args, dagster.run_control()).stop(args.task_id)
     finally:

@@ -143,8 +143,9 @@ def create_app(
     check_secret(settings)  # outside development mode, no start with a missing or short JWT secret
     storage = open_storage(settings)
     storage.check()  # fail at start-up, naming the setting, if the task storage cannot be used
-    engine = make_engine(engine_url or settings.resolved_app_db_url)
-    dagster = DagsterLink()
+    app_db_url = engine_url or settings.resolved_app_db_url
+    engine = make_engine(app_db_url)
+    dagster = DagsterLink(app_db_url)
     metrics = ApiMetrics(engine)
     context = ApiContext(
         settings=settings,

@@ -20,7 +20,8 @@ logger = logging.getLogger(__name__)
 class DagsterLink:
     """Lazily created ``DagsterInstance`` shared by run control and health checks (thread-safe)."""
 
-    def __init__(self) -> None:
+    def __init__(self, app_db_url: str) -> None:
+        self._app_db_url = app_db_url  # where run control finds the runs' recorded process groups
         self._lock = threading.Lock()
         self._instance: Any = None
 
@@ -50,10 +51,9 @@ class DagsterLink:
         if instance is None:
             return None
         from media_pipeline.orchestration.run_control import DagsterRunControl
-        from media_pipeline.settings import get_settings
         from media_pipeline.store.heartbeats import HeartbeatStore
 
-        return DagsterRunControl(instance, HeartbeatStore(get_settings().resolved_app_db_url))
+        return DagsterRunControl(instance, HeartbeatStore(self._app_db_url))
 
     def check(self) -> dict[str, Any]:
         """Health of the instance: its run storage answers a query."""
