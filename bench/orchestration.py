@@ -143,6 +143,8 @@ class BatchResult:
     peaks_mb: dict[str, float]
     failed: list[str] = field(default_factory=list)
     load: dict[str, list[float]] = field(default_factory=dict)
+    unstarted: dict[str, int] = field(default_factory=dict)
+    """Stage runs that ended without starting, by "stage status"."""
 
 
 @contextmanager
@@ -226,7 +228,15 @@ def _event_times(instance: dg.DagsterInstance, run_id: str) -> dict[str, float]:
     }
 
 
-def _analyse(backend, instance, records, makespan, peaks) -> BatchResult:
+def _analyse(backend, instance, all_records, makespan, peaks) -> BatchResult:
+    # a stage run that never started (canceled while queued, e.g. a second request for a stage that already
+    # ran) has no start time: count it, measure the runs that did the work
+    records = [r for r in all_records if r.start_time is not None]
+    unstarted: dict[str, int] = {}
+    for record in all_records:
+        if record.start_time is None:
+            key = f"{_stage(record)} {record.dagster_run.status.value}"
+            unstarted[key] = unstarted.get(key, 0) + 1
     by_task: dict[str, dict[str, dg.RunRecord]] = {}
     for record in records:
         tags = record.dagster_run.tags
@@ -266,6 +276,7 @@ def _analyse(backend, instance, records, makespan, peaks) -> BatchResult:
         },
         video_sum_s=video_sum,
         peaks_mb=peaks,
+        unstarted=unstarted,
     )
 
 
@@ -376,7 +387,10 @@ def _batch_markdown(results: list[BatchResult], options: dict) -> list[str]:
         "",
         "Handoff = next stage's run started − max(its upstream run ended, the stage's slot was freed by the "
         "previous run of that stage): the orchestration's own latency. Raw gap = next started − upstream "
-        "ended, which also counts waiting behind other tasks for the one-run-per-stage slot.",
+        "ended, which also counts waiting behind other tasks for the one-run-per-stage slot. Stage runs that "
+        "ended without starting (left out of the figures): "
+        + ("; ".join(f"{r.backend} {r.unstarted}" for r in results if r.unstarted) or "none")
+        + ".",
         "",
     ]
 
