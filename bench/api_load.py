@@ -80,6 +80,8 @@ class Sizes:
     clients: int
     subscribers: int
     duration_s: float
+    workers: int = os.cpu_count() or 1
+    """API worker processes: the README's recommendation, one per core the API may use."""
 
 
 @dataclass
@@ -176,6 +178,7 @@ def api_process(url: str, sizes: Sizes, data_dir: Path) -> Iterator[tuple[str, p
         "MEDIA_PIPELINE_DATA_DIR": str(data_dir),
         "MEDIA_PIPELINE_PLANS": json.dumps(bench_settings(sizes, data_dir).model_dump(mode="json")["plans"]),
         "MEDIA_PIPELINE_DEFAULT_PLAN": "bench",
+        "MEDIA_PIPELINE_API_WORKERS": str(sizes.workers),
     }
     data_dir.mkdir(parents=True, exist_ok=True)
     log = (data_dir / "api.log").open("wb")
@@ -338,6 +341,11 @@ async def subscribe(base: str, token: str, task_id: str, recorder: Recorder, sto
         recorder.error("websocket", repr(exc))
 
 
+def tree_cpu_s(process: psutil.Process) -> float:
+    """CPU seconds (user + system) used so far by the API process and its workers."""
+    return sum(sum(p.cpu_times()[:2]) for p in [process, *process.children(recursive=True)])
+
+
 async def sample_memory(process: psutil.Process, stop_at: float, peaks: list[float]) -> None:
     """Peak RSS (MB) of the API process and its children, sampled at 4 Hz."""
     while time.monotonic() < stop_at:
@@ -376,7 +384,7 @@ async def load(base: str, workspaces: list[Workspace], sizes: Sizes, api: psutil
             )
             for index in range(sizes.subscribers)
         ]
-        cpu_before = api.cpu_times()
+        cpu_before = tree_cpu_s(api)
         started = time.monotonic()
         stop_at = started + sizes.duration_s
         peaks: list[float] = []
@@ -384,14 +392,14 @@ async def load(base: str, workspaces: list[Workspace], sizes: Sizes, api: psutil
             sample_memory(api, stop_at, peaks), *(creator.act(stop_at) for creator in creators)
         )
         elapsed = time.monotonic() - started
-        cpu_after = api.cpu_times()
+        cpu_after = tree_cpu_s(api)
         for task in subscribers:
             task.cancel()
         await asyncio.gather(*subscribers, return_exceptions=True)
     finally:
         await asyncio.gather(*(client.aclose() for client in clients))
     requests = sum(len(values) for name, values in recorder.latencies.items() if name != "sign in")
-    cpu_s = (cpu_after.user + cpu_after.system) - (cpu_before.user + cpu_before.system)
+    cpu_s = cpu_after - cpu_before
     return {
         "latencies": dict(recorder.latencies),
         "errors": dict(recorder.errors),
@@ -495,7 +503,8 @@ def markdown(summaries: list[dict[str, Any]], sizes: Sizes) -> str:
         ["API peak RSS MB", _fmt(med("api_rss_mb")), "≤ 500"],
     ]
     head = (
-        f"{sizes.tasks:,} tasks in {sizes.workspaces} workspaces on PostgreSQL, {sizes.clients} clients "
+        f"{sizes.tasks:,} tasks in {sizes.workspaces} workspaces on PostgreSQL, {sizes.workers} API "
+        f"worker(s), {sizes.clients} clients "
         f"(think time {THINK_S:g} s mean) and {sizes.subscribers:,} progress subscribers for "
         f"{sizes.duration_s:g} s; medians of {len(summaries)} run(s).\n\n"
     )
@@ -518,9 +527,11 @@ def markdown(summaries: list[dict[str, Any]], sizes: Sizes) -> str:
     )
 
 
-def main(results: dict[str, Section], options: BenchOptions) -> None:
-    """bench.run_all entry point."""
+def main(results: dict[str, Section], options: BenchOptions, *, workers: int | None = None) -> None:
+    """bench.run_all entry point; ``workers`` overrides the API worker count (default: one per core)."""
     sizes = Sizes(**QUICK) if options.quick else Sizes(WORKSPACES, TASKS, CLIENTS, SUBSCRIBERS, DURATION_S)
+    if workers:
+        sizes.workers = workers
     runs = [run_once(sizes, options.work_dir / "api_load" / f"run{index}") for index in range(options.runs)]
     summaries = [summarize(run) for run in runs]
     results["api_load"] = Section(
@@ -544,7 +555,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a small smoke-test size")
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--workers", type=int, help="API worker processes (default: one per core)")
     parsed = parser.parse_args()
     found: dict[str, Section] = {}
-    main(found, BenchOptions(runs=parsed.runs, quick=parsed.quick))
+    main(found, BenchOptions(runs=parsed.runs, quick=parsed.quick), workers=parsed.workers)
     print(found["api_load"].markdown)

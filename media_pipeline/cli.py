@@ -99,7 +99,9 @@ def _api(args: argparse.Namespace) -> object:
     import os
 
     # The API is its own program (docs/ARCHITECTURE.md §1: the CLI does not import the API); this process
-    # becomes it, keeping its pid and signals.
+    # becomes it, keeping its pid and signals. It reads its settings from the environment.
+    if args.workers is not None:
+        os.environ["MEDIA_PIPELINE_API_WORKERS"] = str(args.workers)
     os.execv(sys.executable, [sys.executable, "-m", "media_pipeline.api"])
 
 
@@ -160,7 +162,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     auth.add_argument("--no-browser", action="store_true")
     auth.set_defaults(handler=_youtube_auth)
-    sub.add_parser("api", help="serve the HTTP API (settings api_host/api_port)").set_defaults(handler=_api)
+    api = sub.add_parser("api", help="serve the HTTP API (settings api_host/api_port/api_workers)")
+    api.add_argument(
+        "--workers", type=int, help="worker processes, 1 to 64 (default: setting api_workers, 1)"
+    )
+    api.set_defaults(handler=_api)
     up = sub.add_parser("up", help="start API + console, Dagster webserver and daemon; Ctrl-C stops all")
     up.add_argument("--dagster-port", type=int, default=3000)
     up.set_defaults(handler=_up)

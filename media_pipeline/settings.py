@@ -263,6 +263,13 @@ class Settings(BaseSettings):
     login_window_s: float = Field(default=300.0, gt=0, description="Window of the sign-in rate limit.")
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    api_workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="API worker processes sharing api_port (one per core the API may use; see README). "
+        "With more than one, each worker builds its app from these MEDIA_PIPELINE_* variables.",
+    )
     cors_allowed_origins: list[str] = Field(
         default=[],
         description="Browser origins (e.g. https://app.example.com) allowed to call the API and open the "

@@ -166,6 +166,7 @@ def create_app(
             threading.Thread(target=context.run_control, name="dagster-warmup", daemon=True).start()
         yield
         await context.hub.close()
+        metrics.close()
         dagster.close()
         engine.dispose()
 

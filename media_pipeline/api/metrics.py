@@ -1,13 +1,23 @@
 """Prometheus metrics of one app: HTTP latencies (recorded per request) and app DB gauges/histograms/counters
 (tasks by status, queue lengths, age of the oldest waiting task, stage durations, retries, rescues, stalls)
-computed from the database at scrape time. ``deploy/grafana/media_pipeline.json`` charts them."""
+computed from the database at scrape time. ``deploy/grafana/media_pipeline.json`` charts them.
+
+With several API worker processes (``api_workers``) the HTTP metrics are prometheus_client's multiprocess
+mode: each worker writes its values to files in ``PROMETHEUS_MULTIPROC_DIR`` and a scrape, answered by any
+worker, sums them (docs/ARCHITECTURE.md §11)."""
 
 from __future__ import annotations
 
 import logging
+import os
+import re
+import shutil
+import tempfile
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
 
-from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_latest, multiprocess
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
@@ -104,23 +114,72 @@ class AppDbCollector(Collector):
         return family
 
 
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+"""prometheus_client's switch to multiprocess mode (read by the library when it is imported)."""
+
+_LIVE_FILE = re.compile(r"gauge_live\w*_(\d+)\.db")
+
+
+@contextmanager
+def shared_metrics_dir() -> Iterator[Path]:
+    """The multiprocess metrics directory for the worker processes started inside the block: the operator's
+    ``PROMETHEUS_MULTIPROC_DIR`` emptied first (files of an earlier run would be summed too), else a new
+    temporary directory removed afterwards. Set before the workers start, so they import prometheus_client
+    in multiprocess mode."""
+    given = os.environ.get(MULTIPROC_ENV)
+    if given:
+        for stale in Path(given).glob("*.db"):
+            stale.unlink()
+        yield Path(given)
+        return
+    made = Path(tempfile.mkdtemp(prefix="media_pipeline_metrics_"))
+    os.environ[MULTIPROC_ENV] = str(made)
+    try:
+        yield made
+    finally:
+        del os.environ[MULTIPROC_ENV]
+        shutil.rmtree(made, ignore_errors=True)
+
+
+def forget_dead_workers(directory: Path) -> None:
+    """Drop the live gauges of worker processes that are gone (a killed worker cannot do it itself)."""
+    for path in directory.glob("gauge_live*.db"):
+        found = _LIVE_FILE.fullmatch(path.name)
+        if found is None:
+            continue
+        pid = int(found.group(1))
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            multiprocess.mark_process_dead(pid, str(directory))
+        except PermissionError:
+            pass  # alive, another user's
+
+
 class ApiMetrics:
-    """The registry of one app instance (never the process-global one, so apps and tests stay apart)."""
+    """The registry of one app instance (never the process-global one, so apps and tests stay apart); in
+    multiprocess mode the HTTP metrics go to the shared files instead and are read back from all of them."""
 
     def __init__(self, engine: Engine) -> None:
-        self.registry = CollectorRegistry()
+        shared = os.environ.get(MULTIPROC_ENV)
+        self._shared_dir = Path(shared) if shared else None
+        own = None if self._shared_dir else CollectorRegistry()
         self.http_latency = Histogram(
             f"{PREFIX}_http_request_duration_seconds",
             "HTTP request latency by route template and status",
             ["method", "route", "status"],
             buckets=HTTP_BUCKETS_S,
-            registry=self.registry,
+            registry=own,
         )
         self.websocket_clients = Gauge(
             f"{PREFIX}_progress_websocket_clients",
             "Connected render-progress WebSocket clients",
-            registry=self.registry,
+            registry=own,
+            multiprocess_mode="livesum",
         )
+        self.registry = own or CollectorRegistry()
+        if self._shared_dir:
+            multiprocess.MultiProcessCollector(self.registry, str(self._shared_dir))
         self.registry.register(AppDbCollector(engine))
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
@@ -129,4 +188,11 @@ class ApiMetrics:
 
     def render(self) -> bytes:
         """The text exposition format (queries the app DB)."""
+        if self._shared_dir:
+            forget_dead_workers(self._shared_dir)
         return generate_latest(self.registry)
+
+    def close(self) -> None:
+        """This process stops serving: in multiprocess mode its live gauges leave the sum."""
+        if self._shared_dir:
+            multiprocess.mark_process_dead(os.getpid(), str(self._shared_dir))
