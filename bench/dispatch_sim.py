@@ -113,7 +113,13 @@ class Simulation:
     """Sensors, run queue and run workers around the real app DB, driven by a heap of timed events."""
 
     def __init__(
-        self, state: PipelineState, clock: FakeClock, settings: Settings, select: Selection, seed_: int = 7
+        self,
+        state: PipelineState,
+        clock: FakeClock,
+        settings: Settings,
+        select: Selection,
+        video_slots: int = STAGE_SLOTS,
+        seed_: int = 7,
     ) -> None:
         self.state = state
         self.clock = clock
@@ -126,6 +132,7 @@ class Simulation:
         self.with_run: set[str] = set()
         self.run_queues: dict[str, list[tuple[int, int, LaunchItem]]] = {stage: [] for stage in STAGES}
         self.busy = dict.fromkeys(STAGES, 0)
+        self.slots = {stage: video_slots if stage == "video" else STAGE_SLOTS for stage in STAGES}
         self.dirty = True
         self.published_at: dict[str, datetime] = {}
         self.first_start: dict[str, datetime] = {}
@@ -165,7 +172,7 @@ class Simulation:
     def dequeue(self) -> None:
         """The run coordinator: start queued runs by priority then age while their stage has a slot."""
         for stage, queue in self.run_queues.items():
-            while queue and self.busy[stage] < STAGE_SLOTS:
+            while queue and self.busy[stage] < self.slots[stage]:
                 self.busy[stage] += 1
                 self.at(WORKER_START_S, "start", heapq.heappop(queue)[2])
         self.at(DEQUEUE_S, "dequeue")
@@ -247,10 +254,20 @@ def fair(
 SELECTIONS: dict[str, Selection] = {"head-of-line (before)": head_of_line, "select_launches (after)": fair}
 
 
-def simulate(work_dir: Path, heavy: int, tasks: int, light: int, horizon_h: float) -> dict[str, Any]:
-    """Seed one SQLite database (or reuse the one seeded before with the same sizes), then simulate every
-    selection in ``SELECTIONS`` on a copy of it; the fixed selection first, and the others only for as long
-    as it took (comparing one-task workspaces' waits needs no more)."""
+def simulate(
+    work_dir: Path,
+    heavy: int,
+    tasks: int,
+    light: int,
+    horizon_h: float,
+    *,
+    video_slots: int = STAGE_SLOTS,
+    selections: tuple[str, ...] = tuple(SELECTIONS),
+) -> dict[str, Any]:
+    """Seed one SQLite database (or reuse the one seeded before with the same sizes), then simulate each of
+    ``selections`` (names in ``SELECTIONS``) on a copy of it; the fixed selection first, and the others only
+    for as long as it took (comparing one-task workspaces' waits needs no more). The video stage has
+    ``video_slots`` slots (its ``tag_concurrency_limits`` value), every other stage one."""
     work_dir.mkdir(parents=True, exist_ok=True)
     per = tasks // heavy
     limits = PlanLimits(drafts_per_queue=per, items_per_add=per, runs_per_day=per)
@@ -258,7 +275,7 @@ def simulate(work_dir: Path, heavy: int, tasks: int, light: int, horizon_h: floa
     template = work_dir / f"dispatch_sim-seed-{heavy}-{tasks}-{light}.db"
     seeded = seeded_template(template, heavy, tasks, light, settings)
     runs: dict[str, dict[str, Any]] = {}
-    for name, select in reversed(SELECTIONS.items()):
+    for name, select in reversed([(name, SELECTIONS[name]) for name in selections]):
         path = work_dir / "dispatch_sim.db"
         _remove(path)
         with sqlite3.connect(template) as source, sqlite3.connect(path) as copy:
@@ -268,7 +285,7 @@ def simulate(work_dir: Path, heavy: int, tasks: int, light: int, horizon_h: floa
         hours = min([horizon_h, *(run["simulated_h"] for run in runs.values())])
         try:
             state = PipelineState(engine, clock=clock, settings=settings)
-            outcome = Simulation(state, clock, settings, select).run(seeded["light_ids"], hours)
+            outcome = Simulation(state, clock, settings, select, video_slots).run(seeded["light_ids"], hours)
         finally:
             engine.dispose()
         runs[name] = outcome.__dict__
@@ -278,7 +295,8 @@ def simulate(work_dir: Path, heavy: int, tasks: int, light: int, horizon_h: floa
         "tasks": per * heavy + light,
         "workspaces": heavy + light,
         "horizon_h": horizon_h,
-        "runs": {name: runs[name] for name in SELECTIONS},
+        "video_slots": video_slots,
+        "runs": {name: runs[name] for name in selections},
     }
 
 
@@ -342,27 +360,41 @@ def markdown(result: dict[str, Any]) -> str:
     rows = [[figure, *(column[index] for column in columns.values())] for index, figure in enumerate(FIGURES)]
     return (
         f"{result['tasks']:,} tasks in {result['workspaces']:,} workspaces (the one-task workspaces queued "
-        f"after everything else; seeding {result['seed_s']:.0f} s), horizon {result['horizon_h']:g} h; one "
-        f"stage slot each (`tag_concurrency_limits`), sensor tick {TICK_S:g} s, run start-up "
+        f"after everything else; seeding {result['seed_s']:.0f} s), horizon {result['horizon_h']:g} h; "
+        f"{result.get('video_slots', STAGE_SLOTS)} video slot(s), one slot for each other stage "
+        f"(`tag_concurrency_limits`), sensor tick {TICK_S:g} s, run start-up "
         f"{WORKER_START_S:g} s, stage durations {STAGE_S} s ±20 %.\n\n" + table(["figure", *columns], rows)
     )
 
 
-def main(results: dict[str, Section], options: BenchOptions) -> None:
+def main(
+    results: dict[str, Section],
+    options: BenchOptions,
+    *,
+    video_slots: int = STAGE_SLOTS,
+    selections: tuple[str, ...] = tuple(SELECTIONS),
+) -> None:
     """bench.run_all entry point (one simulation: the result is deterministic up to timing)."""
     sizes = (
         QUICK
         if options.quick
         else {"heavy": HEAVY_WORKSPACES, "tasks": TASKS, "light": LIGHT_WORKSPACES, "horizon_h": HORIZON_H}
     )
-    result = simulate(options.work_dir / "dispatch_sim", **sizes)
+    result = simulate(
+        options.work_dir / "dispatch_sim", **sizes, video_slots=video_slots, selections=selections
+    )
     results["dispatch_sim"] = Section(title="Dispatcher simulation", markdown=markdown(result), data=result)
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2,000 tasks, 3 simulated hours")
+    parser.add_argument("--video-slots", type=int, default=STAGE_SLOTS, help="video stage slots (default 1)")
+    parser.add_argument(
+        "--after-only", action="store_true", help="simulate select_launches only (not the old selection)"
+    )
     parsed = parser.parse_args()
     found: dict[str, Section] = {}
-    main(found, BenchOptions(runs=1, quick=parsed.quick))
+    chosen = ("select_launches (after)",) if parsed.after_only else tuple(SELECTIONS)
+    main(found, BenchOptions(runs=1, quick=parsed.quick), video_slots=parsed.video_slots, selections=chosen)
     print(found["dispatch_sim"].markdown)
