@@ -57,7 +57,7 @@ def download_file(
 )
 def approve_script(video_id: VideoId, context: Context, owner: WriteOwner) -> TaskView:
     """409 ``CONFLICT`` when no written script waits for review (as v2's ``approve-script``)."""
-    return context.tasks(owner).approve_script(video_id)
+    return context.usecases(owner).approve_current_script(video_id)
 
 
 @router.post(
