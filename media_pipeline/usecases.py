@@ -283,15 +283,23 @@ class UseCases:
     def approve_script(self, task_id: str, job: str) -> RenderJobView:
         """Approve the job's written script so rendering continues (idempotent)."""
         self._latest_job(task_id, job)
-        self.tasks.approve_script(task_id)
+        self.approve_current_script(task_id)
         return self.render_jobs.get(task_id, job)
+
+    def approve_current_script(self, task_id: str) -> TaskView:
+        """Approve the current generation's written script so rendering continues (idempotent)."""
+        return self.tasks.approve_script(task_id)
 
     def reject_script(self, task_id: str, job: str) -> RenderJobView:
         """Reject the job's written script and stop the job (idempotent); it never renders."""
-        generation = self._latest_job(task_id, job)
-        self.tasks.reject_script(task_id)
-        self.stop(task_id, generation=generation)
+        self._latest_job(task_id, job)
+        self.reject_current_script(task_id)
         return self.render_jobs.get(task_id, job)
+
+    def reject_current_script(self, task_id: str) -> TaskView:
+        """Reject the current generation's written script and stop that generation (idempotent)."""
+        rejected = self.tasks.reject_script(task_id)
+        return self.stop(task_id, generation=rejected.generation).task
 
     def save_uploads(self, task_id: str, files: Sequence[IncomingFile]) -> list[StoredUpload]:
         """Store every scene image or clip of a mediaMode ``upload`` video, or none: ConflictError for another

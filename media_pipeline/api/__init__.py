@@ -4,6 +4,6 @@ Entry points: ``app.create_app(settings=None, *, engine_url=None, run_control_fa
 ``server.serve(settings)`` (uvicorn on ``api_host:api_port``, JSON logs) and
 ``python -m media_pipeline.api`` (the same, from the environment); tokens are minted by
 ``media_pipeline.usecases_tokens.mint_token``. The OpenAPI document is at
-``/openapi.json`` (docs at ``/docs``); routes live in ``routes_*.py`` and ``ws_progress.py``. Commands go
+``/openapi.json`` (docs at ``/docs``); routes live in ``routes_*.py`` and ``ws_progress*.py``. Commands go
 through ``media_pipeline.usecases`` (shared with the CLI), reads through the store's services.
 """

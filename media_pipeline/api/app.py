@@ -35,10 +35,12 @@ from media_pipeline.api import (
     routes_render,
     routes_review,
     routes_uploads,
+    routes_video_files,
     routes_videos,
     routes_voices,
     routes_workspace,
     ws_progress,
+    ws_progress_v1,
 )
 from media_pipeline.api.auth import check_secret
 from media_pipeline.api.context import ApiContext, RunControlFactory
@@ -50,6 +52,7 @@ from media_pipeline.api.middleware import RequestContextMiddleware
 from media_pipeline.api.playback import Playback
 from media_pipeline.api.progress import ProgressHub
 from media_pipeline.api.render_contract import ConnectedMessage, ProgressEvent
+from media_pipeline.api.schemas_progress import ProgressConnected, ProgressUpdate
 from media_pipeline.api.uploads import request_limit
 from media_pipeline.console.mount import mount_console
 from media_pipeline.domain.models import TaskSettings
@@ -97,7 +100,7 @@ def _extra_schemas(app: FastAPI) -> dict[str, Any]:
     if app.openapi_schema is None:
         document = FastAPI.openapi(app)
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
-        for model in (ProgressEvent, ConnectedMessage, TaskSettings):
+        for model in (ProgressEvent, ConnectedMessage, ProgressUpdate, ProgressConnected, TaskSettings):
             definition = model.model_json_schema(by_alias=True, ref_template="#/components/schemas/{model}")
             schemas.update(definition.pop("$defs", {}))
             schemas[model.__name__] = definition
@@ -192,6 +195,7 @@ def create_app(
     for module in (
         routes_queue,
         routes_videos,
+        routes_video_files,
         routes_render,
         routes_playback,
         routes_images,
@@ -214,6 +218,7 @@ def create_app(
         routes_workspace,
         routes_ops,
         ws_progress,
+        ws_progress_v1,
     ):
         app.include_router(module.router)
     mount_console(app, storage)

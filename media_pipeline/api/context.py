@@ -20,6 +20,7 @@ from media_pipeline.orchestration.dagster_link import DagsterLink
 from media_pipeline.settings import Settings
 from media_pipeline.storage import Storage
 from media_pipeline.store import (
+    AssetUrl,
     ChannelService,
     Clock,
     ClonedVoices,
@@ -53,6 +54,11 @@ RunControlFactory = Callable[[], RunControl | None]
 def asset_url(task_id: str, generation: int, content_id: int) -> str:
     """API path downloading a content's file."""
     return f"/api/v2/videos/{task_id}/render-jobs/{job_id(task_id, generation)}/assets/{content_id}"
+
+
+def file_url(task_id: str, generation: int, content_id: int) -> str:
+    """API path (v1) downloading a content's file: ``GET /api/v1/videos/{videoId}/files/{fileId}``."""
+    return f"/api/v1/videos/{task_id}/files/{content_id}"
 
 
 def image_url(task_id: str, generation: int, index: int) -> str:
@@ -160,14 +166,15 @@ class ApiContext:
             self._queue_ids[owner] = queue_id
         return queue_id
 
-    def render_jobs(self, owner: Owner) -> RenderJobReader:
-        """The owner's render jobs (reads)."""
+    def render_jobs(self, owner: Owner, *, urls: AssetUrl = asset_url) -> RenderJobReader:
+        """The owner's render jobs (reads); their files have the v2 download URLs, or ``urls`` (v1:
+        ``file_url``)."""
         return RenderJobReader(
             self.engine,
             owner,
             settings=self.settings,
             clock=self.clock,
-            asset_url=asset_url,
+            asset_url=urls,
             storage=self.storage,
         )
 

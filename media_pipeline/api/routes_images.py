@@ -1,6 +1,6 @@
 """Image jobs of paid render jobs (seed 003 §3, §5): per-image status and URLs, the active job of a video
-(``?status=PENDING,PROCESSING``) and the image files ("stop after the current image" is a render-job route
-of ``routes_render``)."""
+(``?status=PENDING,PROCESSING``), the image files and "stop after the current image" (the use case of
+``routes_render``'s v2 route of that name, in v1 for the console's image job page)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 from fastapi.responses import FileResponse
 
-from media_pipeline.api.deps import Context, DownloadOwner, ReadOwner, VideoId
+from media_pipeline.api.deps import Context, DownloadOwner, ReadOwner, VideoId, WriteOwner
 from media_pipeline.api.errors import responses
 from media_pipeline.api.file_responses import asset_response
 from media_pipeline.api.routes_render import JOB_ID_PATTERN
@@ -72,3 +72,17 @@ def download_image(
 ) -> Response:
     asset = context.usecases(owner).images.image_file(video_id, job_id, index)
     return asset_response(asset, filename=asset.name)
+
+
+@router.post(
+    "/{videoId}/image-jobs/{jobId}/stop-after-current-image",
+    response_model=ImageJob,
+    summary="Finish the image in progress, then stop the job and refund the images not made (idempotent)",
+)
+def stop_after_current_image(
+    video_id: VideoId, job_id: JobId, context: Context, owner: WriteOwner
+) -> ImageJobView:
+    """With no image in progress this stops the render job at once (every image not made is refunded)."""
+    commands = context.usecases(owner)
+    commands.stop_after_current_image(video_id, job_id)
+    return commands.images.get(video_id, job_id)

@@ -1,4 +1,5 @@
-"""Videos (``/api/v1/videos``): a video is a task. Its render jobs are served by ``routes_render`` (v2)."""
+"""Videos (``/api/v1/videos``): a video is a task. Its render jobs are served by ``routes_render`` (v2); its
+current files and script review in v1 by ``routes_video_files``."""
 
 from __future__ import annotations
 

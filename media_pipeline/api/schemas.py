@@ -29,6 +29,8 @@ from media_pipeline.store import (
     LogView,
     PlanView,
     QueueView,
+    RenderAssetView,
+    RenderJobView,
     Repeat,
     RepeatConfig,
     RerunResult,
@@ -40,6 +42,7 @@ from media_pipeline.store import (
     StopResult,
     TabItem,
     TaskProgress,
+    TaskStatus,
     TaskView,
     UserContentView,
 )
@@ -261,6 +264,40 @@ class Items(ApiModel, Generic[T]):
     """A list of items."""
 
     items: list[T]
+
+
+class VideoFile(UtcTimes, RenderAssetView):
+    """A file or published item of a generation: ``kind`` script, image, video, thumbnail, subtitles or
+    publish; ``url`` downloads the file (``GET /api/v1/videos/{videoId}/files/{id}``, null without one);
+    ``externalUrl`` is where it was published."""
+
+    model_config = _CAMEL
+
+
+class VideoFiles(ApiModel):
+    """The files of the video's current generation, oldest first, and whether its script waits for
+    approval."""
+
+    video_id: str
+    generation: int | None = Field(description="The generation listed; null before the video first ran.")
+    script_awaiting_approval: bool = Field(
+        description="The written script waits for ``script/approve`` or ``script/reject`` (tasks with "
+        "requiresApproval)."
+    )
+    files: list[VideoFile]
+
+    @classmethod
+    def of(cls, video_id: str, job: RenderJobView | None) -> VideoFiles:
+        """The answer for the current generation's render job (None before the video first ran); a job in
+        a storyboard or final review awaits that review, not the script's."""
+        if job is None:
+            return cls(video_id=video_id, generation=None, script_awaiting_approval=False, files=[])
+        return cls(
+            video_id=video_id,
+            generation=job.generation,
+            script_awaiting_approval=job.awaiting_approval and job.status is not TaskStatus.REVIEW,
+            files=[VideoFile.model_validate(asset) for asset in job.assets],
+        )
 
 
 class PlaybackInfo(ApiModel):

@@ -82,6 +82,7 @@ if TYPE_CHECKING:  # the same names for type checkers, re-exported (test_package
     from media_pipeline.store.plans import WorkspacePlans as WorkspacePlans
     from media_pipeline.store.progress import ProgressReader as ProgressReader
     from media_pipeline.store.queue_service import QueueService as QueueService
+    from media_pipeline.store.render_jobs import AssetUrl as AssetUrl
     from media_pipeline.store.render_jobs import RenderJobReader as RenderJobReader
     from media_pipeline.store.render_jobs import StoredAsset as StoredAsset
     from media_pipeline.store.render_jobs import job_id as job_id
@@ -119,6 +120,7 @@ if TYPE_CHECKING:  # the same names for type checkers, re-exported (test_package
     from media_pipeline.store.views import PublishedView as PublishedView
     from media_pipeline.store.views import QueueChange as QueueChange
     from media_pipeline.store.views import QueueView as QueueView
+    from media_pipeline.store.views import RenderAssetView as RenderAssetView
     from media_pipeline.store.views import RenderJobView as RenderJobView
     from media_pipeline.store.views import RerunResult as RerunResult
     from media_pipeline.store.views import RunResult as RunResult
@@ -207,7 +209,7 @@ _EXPORTS = {
     "media_pipeline.store.plans": ("WorkspacePlans",),
     "media_pipeline.store.progress": ("ProgressReader",),
     "media_pipeline.store.queue_service": ("QueueService",),
-    "media_pipeline.store.render_jobs": ("RenderJobReader", "StoredAsset", "job_id"),
+    "media_pipeline.store.render_jobs": ("AssetUrl", "RenderJobReader", "StoredAsset", "job_id"),
     "media_pipeline.store.repeat": ("RepeatConfig", "next_occurrence"),
     "media_pipeline.store.review_gate": ("REVIEW_AFTER",),
     "media_pipeline.store.review_models": ("EditKind", "EditStatus", "ReviewKind", "ReviewStatus"),
@@ -234,6 +236,7 @@ _EXPORTS = {
         "PublishedView",
         "QueueChange",
         "QueueView",
+        "RenderAssetView",
         "RenderJobView",
         "RerunResult",
         "RunResult",

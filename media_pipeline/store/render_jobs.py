@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
@@ -272,20 +273,38 @@ class RenderJobReader(TaskFilesService):
             target=record.metadata.get("target"),
         )
 
+    def current(self, task_id: str) -> RenderJobView | None:
+        """The job of the task's current generation (None before it first ran, e.g. a draft)."""
+        with self._read() as session:
+            task = self._task(session, task_id)
+            found = self._jobs(session, task, [task.generation])
+        return found[0] if found else None
+
     def asset_file(self, task_id: str, job: str, asset_id: int) -> StoredAsset:
         """Where an asset's file is now (outputs of older generations live in ``history/<gen>/``): a local
         file, or a presigned URL on object storage; NotFoundError if it has no file or the file is gone."""
         generation = job_generation(task_id, job)
+        return self._file(task_id, asset_id, generation, {"jobId": job, "assetId": asset_id})
+
+    def content_file(self, task_id: str, content_id: int) -> StoredAsset:
+        """Like ``asset_file`` for a content of any generation of the task, named by its id alone."""
+        return self._file(task_id, content_id, None, {"videoId": task_id, "fileId": content_id})
+
+    def _file(
+        self, task_id: str, content_id: int, generation: int | None, details: dict[str, Any]
+    ) -> StoredAsset:
+        """Where the task's content ``content_id`` (of ``generation``, if given) has its file now."""
         with self._read() as session:
             task = self._task(session, task_id)
-            recorded = session.scalar(
-                select(Content.path).where(
-                    Content.id == asset_id, Content.task_id == task.id, Content.generation == generation
-                )
+            query = select(Content.path, Content.generation).where(
+                Content.id == content_id, Content.task_id == task.id
             )
-        key = None if recorded is None else self._locate(task_id, generation, recorded)
+            if generation is not None:
+                query = query.where(Content.generation == generation)
+            row = session.execute(query).first()
+        key = None if row is None or row.path is None else self._locate(task_id, row.generation, row.path)
         if key is None:
-            raise NotFoundError("asset file not found", {"jobId": job, "assetId": asset_id})
+            raise NotFoundError("asset file not found", details)
         return self._stored(key)
 
     # -- helpers -------------------------------------------------------------------------------------

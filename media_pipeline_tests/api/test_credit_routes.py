@@ -115,6 +115,27 @@ def test_admin_grant_then_run_reserves_and_shows_in_balance_and_ledger(
     }
 
 
+def test_stop_after_current_image_in_v1(
+    api: LiveApi, client: httpx.Client, other_client: httpx.Client, owner: Owner
+) -> None:
+    with _admin(api, owner) as admin:
+        assert _grant(admin, owner.workspace_id, 5).status_code == 201
+    (job,) = add_jobs(client, ["a"], PAID_OPTIONS)["jobs"]
+    assert _create_job(client, job["id"]).status_code == 202
+    stop = f"/api/v1/videos/{job['id']}/image-jobs/{job['id']}-g1/stop-after-current-image"
+    assert_error(other_client.post(stop), 404, "NOT_FOUND")
+    assert_error(client.post(stop.replace("-g1/", "-g2/")), 404, "NOT_FOUND")
+    stopped = client.post(stop)  # nothing in progress: a plain stop, everything refunded
+    assert stopped.status_code == 200, stopped.text
+    assert (stopped.json()["id"], stopped.json()["status"], stopped.json()["creditsRefunded"]) == (
+        f"{job['id']}-g1",
+        "CANCELED",
+        5,
+    )
+    assert client.post(stop).json() == stopped.json()  # idempotent
+    assert client.get("/api/v1/credits").json()["balance"] == 5
+
+
 def test_estimate_and_bad_filters(client: httpx.Client) -> None:
     body = {"mode": "SINGLE", "styles": ["sunset", "ocean", "neon", "mono"], "roles": ["groom", "bride"]}
     estimate = client.post("/api/v1/credits/estimate", json=body)

@@ -4,45 +4,26 @@ job_id, one shared poller for many clients, and errors as messages + close codes
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import httpx
 import pytest
-from websockets.sync.client import ClientConnection, connect
+from websockets.sync.client import ClientConnection
 
 from media_pipeline.store import STAGES, Owner, PipelineState
 from media_pipeline_tests.api.conftest import LiveApi
-from media_pipeline_tests.api.socket_support import TIMEOUT_S, Message, close_code, opening, receive
+from media_pipeline_tests.api.socket_support import TIMEOUT_S, close_code, open_socket, opening, receive_until
 from media_pipeline_tests.api.support import add_jobs, queued_task
 from media_pipeline_tests.store.support import finish_stages
 
 
-@contextmanager
 def follow(
     api: LiveApi, owner: Owner | None, video_id: str, job_id: str | None = None, *, query_token: bool = False
-) -> Iterator[ClientConnection]:
+) -> AbstractContextManager[ClientConnection]:
     """A progress socket authenticated as ``owner`` (header, or access_token query parameter)."""
     params = [] if job_id is None else [f"job_id={job_id}"]
-    headers = {}
-    if owner is not None and query_token:
-        params.append(f"access_token={api.token(owner)}")
-    elif owner is not None:
-        headers["Authorization"] = f"Bearer {api.token(owner)}"
-    url = f"{api.ws_url}/ws/videos/{video_id}/render-progress" + ("?" + "&".join(params) if params else "")
-    with connect(url, additional_headers=headers, open_timeout=TIMEOUT_S) as websocket:
-        yield websocket
-
-
-def receive_until(websocket: ClientConnection, matches: Callable[[Message], bool]) -> list[Message]:
-    """Messages up to and including the first that ``matches``."""
-    seen = []
-    deadline = time.monotonic() + TIMEOUT_S
-    while time.monotonic() < deadline:
-        seen.append(receive(websocket))
-        if matches(seen[-1]):
-            return seen
-    raise AssertionError(f"no matching message in {seen}")
+    path = f"/ws/videos/{video_id}/render-progress"
+    return open_socket(api, owner, path, params, query_token=query_token)
 
 
 def test_connected_then_snapshot_then_events(

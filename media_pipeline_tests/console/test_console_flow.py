@@ -142,6 +142,9 @@ def test_script_approval_on_the_task_page(page: Page, console: Console) -> None:
         ).raise_for_status()
     resources = build_resources(console.settings.model_copy(update={"app_db_url": console.db_url}))
     sign_in(page, console, console.alice)
+    requested: list[str] = []  # one wire format per page: the task page speaks v1 only
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("websocket", lambda websocket: requested.append(websocket.url))
     with dg.instance_for_test() as instance, StageDriver(resources, instance, {"script"}).running():
         page.goto(f"{console.base_url}/#/tasks/{task_id}")
         expect(page.locator("#approve")).to_be_visible(timeout=TIMEOUT_MS)
@@ -153,3 +156,7 @@ def test_script_approval_on_the_task_page(page: Page, console: Console) -> None:
     expect(page.locator("#approve")).to_have_count(0)
     with console.client(console.alice) as api:
         assert api.get(f"/api/v1/videos/{task_id}").json()["scriptApprovedAt"] is not None
+    for v1 in (f"/api/v1/videos/{task_id}/files", f"/api/v1/videos/{task_id}/script/approve"):
+        assert any(v1 in url for url in requested), requested
+    assert any(f"/ws/v1/videos/{task_id}/progress" in url for url in requested), requested
+    assert [url for url in requested if "/api/v2/" in url or "/ws/videos/" in url] == []

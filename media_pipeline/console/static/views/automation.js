@@ -125,7 +125,7 @@ export function renderAutomation(main, tabName) {
     for (const [id, socket] of sockets) if (!wanted.has(id)) { socket.close(); sockets.delete(id); }
     for (const id of wanted) {
       if (sockets.has(id)) continue;
-      const socket = new WebSocket(wsUrl(`/ws/videos/${id}/render-progress`));
+      const socket = new WebSocket(wsUrl(`/ws/v1/videos/${id}/progress`));
       let last = null;
       socket.onmessage = (message) => {
         const event = JSON.parse(message.data);
@@ -135,7 +135,7 @@ export function renderAutomation(main, tabName) {
         if (tr) {
           tr.querySelector("progress").value = event.progress;
           tr.querySelector('[data-field="percent"]').textContent = ` ${Math.round(event.progress)}%`;
-          tr.querySelector('[data-field="message"]').textContent = event.error_message || event.message || "";
+          tr.querySelector('[data-field="message"]').textContent = event.lastError || event.message || "";
         }
         const key = `${event.status}/${event.step}`;
         if (last !== null && key !== last) scheduleRefresh();

@@ -56,7 +56,7 @@ export function renderImageJob(main, taskId) {
   async function stop() {
     if (!(await confirmDialog(t("imagejob.confirmStop"), t("yes"), t("no")))) return;
     try {
-      await api.post(`/api/v2/videos/${taskId}/render-jobs/${job.id}/stop-after-current-image`);
+      await api.post(`${base}/${job.id}/stop-after-current-image`);
       banner(t("imagejob.stopRequested"));
       creditsChanged();
       load();
@@ -114,7 +114,7 @@ export function renderImageJob(main, taskId) {
 
   function follow() {
     if (socket || closed || !job || !ACTIVE.includes(job.status) || quietCloses >= MAX_QUIET_CLOSES) return;
-    socket = new WebSocket(wsUrl(`/ws/videos/${taskId}/render-progress`));
+    socket = new WebSocket(wsUrl(`/ws/v1/videos/${taskId}/progress`));
     socket.onmessage = (message) => {
       const event = JSON.parse(message.data);
       if (!["snapshot", "status", "progress"].includes(event.type)) return;

@@ -9,8 +9,9 @@ import { TASK_COMMANDS, taskAction } from "./automation.js";
 import { logViewer } from "./logs.js";
 import { creditsChanged } from "./credits.js";
 
+// One wire format: only the v1 API and its progress socket (docs/ARCHITECTURE.md §1).
 export function renderTask(main, taskId) {
-  const jobsUrl = `/api/v2/videos/${taskId}/render-jobs`;
+  const videoUrl = `/api/v1/videos/${taskId}`;
   const objectUrls = [];
   const players = [];
   let socket = null;
@@ -36,7 +37,7 @@ export function renderTask(main, taskId) {
       h("a", { href: `#/tasks/${taskId}/images`, id: "task-image-job" }, t("imagejob.open")));
   }
 
-  function statusCard(task, job, usage) {
+  function statusCard(task, files, usage) {
     const slot = h("span", { class: "error", role: "alert" });
     const act = (kind) => h("button", { type: "button", "data-action": kind, class: kind === "stop" ? "danger" : "",
       onclick: async () => { if (await taskAction(kind, task.id, task.title, slot)) load(); } }, t(`act.${kind}`));
@@ -46,27 +47,27 @@ export function renderTask(main, taskId) {
     for (const kind of TASK_COMMANDS) if (task.actions[kind]) buttons.push(act(kind));
     status.replaceChildren(
       h("p", {}, h("strong", { id: "task-state" }, t(`status.${task.status}`)),
-        task.step ? ` · ${t(`stage.${task.step}`)}` : "", job ? ` · ${t("task.generation", { n: task.generation })}` : ""),
+        task.step ? ` · ${t(`stage.${task.step}`)}` : "", files.generation ? ` · ${t("task.generation", { n: files.generation })}` : ""),
       h("progress", { max: 100, value: task.progress, id: "task-progress", "aria-label": t("col.progress") }),
       h("p", { id: "task-message" }, task.lastError || task.message || ""), creditsLine(usage),
       h("p", { class: "muted" }, `${t("col.updated")}: ${fmtDate(task.updatedAt)}`),
       h("div", { class: "row" }, ...buttons), slot);
   }
 
-  async function scriptSection(job, assets) {
+  async function scriptSection(files) {
     const section = h("section", { class: "card", id: "script" }, h("h2", {}, t("task.script")));
-    const script = assets.find((a) => a.kind === "script" && a.url);
-    if (job && job.awaiting_approval) {
+    const script = files.files.find((a) => a.kind === "script" && a.url);
+    if (files.scriptAwaitingApproval) {
       const slot = h("span", { class: "error", role: "alert" });
       section.append(h("p", {}, t("task.awaiting")), h("div", { class: "row" },
         h("button", { type: "button", class: "primary", id: "approve", onclick: async () => {
           if (!(await confirmDialog(t("task.confirmApprove"), t("yes"), t("no")))) return;
-          try { await api.post(`${jobsUrl}/${job.job_id}/approve-script`); banner(t("task.approved")); load(); }
+          try { await api.post(`${videoUrl}/script/approve`); banner(t("task.approved")); load(); }
           catch (err) { showError(section, err, slot); }
         } }, t("task.approve")),
         h("button", { type: "button", class: "danger", id: "reject", onclick: async () => {
           if (!(await confirmDialog(t("task.confirmReject"), t("yes"), t("no")))) return;
-          try { await api.post(`${jobsUrl}/${job.job_id}/reject-script`); load(); }
+          try { await api.post(`${videoUrl}/script/reject`); load(); }
           catch (err) { showError(section, err, slot); }
         } }, t("task.reject")), slot));
     }
@@ -78,7 +79,7 @@ export function renderTask(main, taskId) {
     return section;
   }
 
-  async function mediaSection(task, assets) {
+  async function mediaSection(assets) {
     const section = h("section", { class: "card", id: "media" });
     const images = assets.filter((a) => a.kind === "image" && a.url);
     if (images.length) {
@@ -102,11 +103,11 @@ export function renderTask(main, taskId) {
     if (thumb) section.append(h("h2", {}, t("task.thumbnail")), h("img", { class: "thumb", id: "thumbnail", src: await fileUrl(thumb.url), alt: t("task.thumbnail") }));
     const subtitles = assets.find((a) => a.kind === "subtitles" && a.url);
     if (subtitles) section.append(h("p", {}, h("a", { href: await fileUrl(subtitles.url), download: `${taskId}.srt`, id: "subtitles" }, t("task.subtitles"))));
-    const publish = assets.find((a) => a.kind === "publish" && a.external_url);
-    if (publish && publish.metadata?.uploaded_to_youtube && /^https:\/\//.test(publish.external_url)) {
-      section.append(h("p", {}, h("a", { href: publish.external_url, target: "_blank", rel: "noopener", id: "youtube" }, t("task.youtube"))));
+    const publish = assets.find((a) => a.kind === "publish" && a.externalUrl);
+    if (publish && publish.metadata?.uploaded_to_youtube && /^https:\/\//.test(publish.externalUrl)) {
+      section.append(h("p", {}, h("a", { href: publish.externalUrl, target: "_blank", rel: "noopener", id: "youtube" }, t("task.youtube"))));
     } else if (publish) {
-      section.append(h("p", { class: "muted", id: "publish-target" }, `${t("task.published")}: ${publish.external_url}`));
+      section.append(h("p", { class: "muted", id: "publish-target" }, `${t("task.published")}: ${publish.externalUrl}`));
     }
     return section;
   }
@@ -119,13 +120,13 @@ export function renderTask(main, taskId) {
 
   function followLive(task) {
     if (socket || closed || !["queued", "running"].includes(task.status)) return;
-    socket = new WebSocket(wsUrl(`/ws/videos/${taskId}/render-progress`));
+    socket = new WebSocket(wsUrl(`/ws/v1/videos/${taskId}/progress`));
     socket.onmessage = (message) => {
       const event = JSON.parse(message.data);
       if (!["snapshot", "status", "progress"].includes(event.type)) return;
       document.getElementById("task-progress")?.setAttribute("value", String(event.progress));
       const msg = document.getElementById("task-message");
-      if (msg) msg.textContent = event.error_message || event.message || "";
+      if (msg) msg.textContent = event.lastError || event.message || "";
       scheduleLoad();
     };
     socket.onclose = () => { socket = null; };
@@ -133,18 +134,16 @@ export function renderTask(main, taskId) {
 
   async function load() {
     try {
-      const task = await api.get(`/api/v1/videos/${taskId}`);
-      const jobs = await api.get(`${jobsUrl}?limit=1`);
-      const job = jobs.jobs[0] || null;
-      const assets = job ? (await api.get(`${jobsUrl}/${job.job_id}/assets`)).files : [];
+      const task = await api.get(videoUrl);
+      const files = await api.get(`${videoUrl}/files`);
       const usage = await api.get(`/api/v1/credits/usage?videoId=${encodeURIComponent(taskId)}`);
       if (usage.consumed + usage.reserved) creditsChanged(); // the header balance follows this paid task
-      statusCard(task, job, usage);
-      const signature = JSON.stringify([job?.job_id, job?.awaiting_approval, assets.map((a) => a.id)]);
+      statusCard(task, files, usage);
+      const signature = JSON.stringify([files.generation, files.scriptAwaitingApproval, files.files.map((a) => a.id)]);
       if (signature !== rendered) {
         const previous = objectUrls.splice(0);
         const previousPlayers = players.splice(0);
-        const parts = [await scriptSection(job, assets), await mediaSection(task, assets)];
+        const parts = [await scriptSection(files), await mediaSection(files.files)];
         if (closed) { for (const player of players) player.destroy(); return; }
         content.replaceChildren(...parts);
         rendered = signature;
@@ -160,7 +159,7 @@ export function renderTask(main, taskId) {
 
   main.replaceChildren(h("p", {}, h("a", { href: "#/automation" }, t("task.back"))),
     h("h1", { id: "task-title" }, t("task.title")), error, status, content, logViewer(taskId));
-  api.get(`/api/v1/videos/${taskId}`).then((task) => { document.getElementById("task-title").textContent = task.title; }).catch(() => {});
+  api.get(videoUrl).then((task) => { document.getElementById("task-title").textContent = task.title; }).catch(() => {});
   load();
   return () => {
     closed = true;
