@@ -15,6 +15,7 @@ from typing import Any, BinaryIO, Protocol, TypeVar
 from sqlalchemy import Engine
 
 from media_pipeline.domain import MediaMode
+from media_pipeline.domain.statuses import ACTIVE_STATUSES, OPEN_STATUSES, ScriptReview
 from media_pipeline.errors import PermanentError
 from media_pipeline.providers.image_sources import validate_image_source
 from media_pipeline.providers.narrators import validate_voice
@@ -42,7 +43,6 @@ from media_pipeline.store import (
 )
 from media_pipeline.store.clock import Clock
 from media_pipeline.store.credits import CreditService, Pricing
-from media_pipeline.store.enums import ACTIVE_STATUSES, OPEN_STATUSES, ScriptReview
 from media_pipeline.store.errors import ScriptNotApproved
 from media_pipeline.store.image_jobs import ImageJobService, ImageUrl
 from media_pipeline.store.render_jobs import AssetUrl, RenderJobReader, asset_ref, job_id

@@ -11,6 +11,7 @@ import pytest
 
 from media_pipeline.api.render_contract import RenderJob
 from media_pipeline.domain import Script, Stage
+from media_pipeline.domain.statuses import EditStatus, ReviewStatus
 from media_pipeline.providers.uploads import UploadRejectedError
 from media_pipeline.settings import Settings
 from media_pipeline.storage import open_storage
@@ -29,7 +30,7 @@ from media_pipeline.store.errors import InsufficientCredits
 from media_pipeline.store.models import Task
 from media_pipeline.store.moves import IllegalTransition, move_task
 from media_pipeline.store.render_jobs import job_id
-from media_pipeline.store.review_models import EditKind, EditStatus, ReviewKind, ReviewStatus
+from media_pipeline.store.review_models import EditKind, ReviewKind
 from media_pipeline.store.reviews import ReviewService
 from media_pipeline.usecases import UseCases
 from media_pipeline_tests.conftest import FakeClock

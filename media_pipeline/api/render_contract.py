@@ -24,8 +24,9 @@ from media_pipeline.store import (
 )
 
 
-class JobStatus(StrEnum):
-    """Status of a render job."""
+class RenderJobWireStatus(StrEnum):
+    """Status of a render job on seed 002's wire (``status``): the task's status translated (the app's own
+    status enums are ``domain.statuses``)."""
 
     PENDING = "PENDING"
     RUNNING = "RUNNING"
@@ -35,14 +36,14 @@ class JobStatus(StrEnum):
 
 
 _STATUS = {
-    TaskStatus.DRAFT: JobStatus.PENDING,
-    TaskStatus.SCHEDULED: JobStatus.PENDING,
-    TaskStatus.QUEUED: JobStatus.PENDING,
-    TaskStatus.RUNNING: JobStatus.RUNNING,
-    TaskStatus.REVIEW: JobStatus.RUNNING,
-    TaskStatus.SUCCEEDED: JobStatus.SUCCEEDED,
-    TaskStatus.FAILED: JobStatus.FAILED,
-    TaskStatus.CANCELED: JobStatus.CANCELED,
+    TaskStatus.DRAFT: RenderJobWireStatus.PENDING,
+    TaskStatus.SCHEDULED: RenderJobWireStatus.PENDING,
+    TaskStatus.QUEUED: RenderJobWireStatus.PENDING,
+    TaskStatus.RUNNING: RenderJobWireStatus.RUNNING,
+    TaskStatus.REVIEW: RenderJobWireStatus.RUNNING,
+    TaskStatus.SUCCEEDED: RenderJobWireStatus.SUCCEEDED,
+    TaskStatus.FAILED: RenderJobWireStatus.FAILED,
+    TaskStatus.CANCELED: RenderJobWireStatus.CANCELED,
 }
 _STEPS = {
     Stage.SCRIPT: "VALIDATE_SCRIPT",
@@ -55,8 +56,8 @@ EventType = Literal["snapshot", "status", "progress"]
 _TTS_DONE = overall_progress(Stage.VIDEO, NARRATION_SHARE)
 
 
-def job_status(status: TaskStatus) -> JobStatus:
-    """The job status of a generation whose task has ``status``."""
+def job_status(status: TaskStatus) -> RenderJobWireStatus:
+    """The wire status of a render job (generation) whose task has ``status``."""
     return _STATUS[status]
 
 
@@ -96,7 +97,7 @@ class RenderJob(_Wire):
     job_id: str = Field(description="``{video_id}-g{generation}``")
     video_id: str
     script_id: str
-    status: JobStatus
+    status: RenderJobWireStatus
     step: str | None = Field(
         description="VALIDATE_SCRIPT, GENERATE_IMAGES, STORYBOARD_REVIEW, GENERATE_TTS, COMPOSE_VIDEO, "
         "THUMBNAIL, FINAL_REVIEW or PUBLISH"
@@ -239,7 +240,7 @@ class ProgressEvent(_Wire):
     type: EventType
     video_id: str
     job_id: str | None
-    status: JobStatus
+    status: RenderJobWireStatus
     step: str | None
     progress: int = Field(ge=0, le=100)
     message: str | None

@@ -12,6 +12,16 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the same names for type checkers, re-exported (test_package.py keeps both lists equal)
     from media_pipeline.domain.stages import STAGES as STAGES
     from media_pipeline.domain.stages import Stage as Stage
+    from media_pipeline.domain.statuses import ACTIVE_STATUSES as ACTIVE_STATUSES
+    from media_pipeline.domain.statuses import OPEN_STAGE_STATUSES as OPEN_STAGE_STATUSES
+    from media_pipeline.domain.statuses import OPEN_STATUSES as OPEN_STATUSES
+    from media_pipeline.domain.statuses import TERMINAL_STATUSES as TERMINAL_STATUSES
+    from media_pipeline.domain.statuses import EditStatus as EditStatus
+    from media_pipeline.domain.statuses import ImageJobStatus as ImageJobStatus
+    from media_pipeline.domain.statuses import ReviewStatus as ReviewStatus
+    from media_pipeline.domain.statuses import StageStatus as StageStatus
+    from media_pipeline.domain.statuses import TaskStatus as TaskStatus
+    from media_pipeline.domain.statuses import UserContentStatus as UserContentStatus
     from media_pipeline.store.accounts import UserView as UserView
     from media_pipeline.store.accounts import WorkspaceAccounts as WorkspaceAccounts
     from media_pipeline.store.actions import TaskActions as TaskActions
@@ -36,17 +46,10 @@ if TYPE_CHECKING:  # the same names for type checkers, re-exported (test_package
     from media_pipeline.store.db import resolve_engine as resolve_engine
     from media_pipeline.store.db import session_factory as session_factory
     from media_pipeline.store.db import upgrade_db as upgrade_db
-    from media_pipeline.store.enums import ACTIVE_STATUSES as ACTIVE_STATUSES
-    from media_pipeline.store.enums import OPEN_STAGE_STATUSES as OPEN_STAGE_STATUSES
-    from media_pipeline.store.enums import OPEN_STATUSES as OPEN_STATUSES
-    from media_pipeline.store.enums import TERMINAL_STATUSES as TERMINAL_STATUSES
     from media_pipeline.store.enums import ContentKind as ContentKind
     from media_pipeline.store.enums import LogAction as LogAction
     from media_pipeline.store.enums import LogLevel as LogLevel
     from media_pipeline.store.enums import Repeat as Repeat
-    from media_pipeline.store.enums import StageStatus as StageStatus
-    from media_pipeline.store.enums import TaskStatus as TaskStatus
-    from media_pipeline.store.enums import UserContentStatus as UserContentStatus
     from media_pipeline.store.enums import UserContentType as UserContentType
     from media_pipeline.store.errors import ConflictError as ConflictError
     from media_pipeline.store.errors import InsufficientCredits as InsufficientCredits
@@ -59,7 +62,6 @@ if TYPE_CHECKING:  # the same names for type checkers, re-exported (test_package
     from media_pipeline.store.housekeeping import Housekeeping as Housekeeping
     from media_pipeline.store.image_jobs import ImageJobView as ImageJobView
     from media_pipeline.store.image_jobs import ImageTaskView as ImageTaskView
-    from media_pipeline.store.image_jobs import JobStatus as JobStatus
     from media_pipeline.store.library import LibraryService as LibraryService
     from media_pipeline.store.music import MusicLibrary as MusicLibrary
     from media_pipeline.store.music import MusicTrackView as MusicTrackView
@@ -89,9 +91,7 @@ if TYPE_CHECKING:  # the same names for type checkers, re-exported (test_package
     from media_pipeline.store.repeat import next_occurrence as next_occurrence
     from media_pipeline.store.review_gate import REVIEW_AFTER as REVIEW_AFTER
     from media_pipeline.store.review_models import EditKind as EditKind
-    from media_pipeline.store.review_models import EditStatus as EditStatus
     from media_pipeline.store.review_models import ReviewKind as ReviewKind
-    from media_pipeline.store.review_models import ReviewStatus as ReviewStatus
     from media_pipeline.store.reviews import EditView as EditView
     from media_pipeline.store.reviews import WaitingReviewView as WaitingReviewView
     from media_pipeline.store.revoked_tokens import RevokedTokens as RevokedTokens
@@ -161,20 +161,19 @@ _EXPORTS = {
         "session_factory",
         "upgrade_db",
     ),
-    "media_pipeline.store.enums": (
+    "media_pipeline.domain.statuses": (
         "ACTIVE_STATUSES",
-        "ContentKind",
-        "LogAction",
-        "LogLevel",
+        "EditStatus",
+        "ImageJobStatus",
         "OPEN_STAGE_STATUSES",
         "OPEN_STATUSES",
-        "Repeat",
+        "ReviewStatus",
         "StageStatus",
         "TERMINAL_STATUSES",
         "TaskStatus",
         "UserContentStatus",
-        "UserContentType",
     ),
+    "media_pipeline.store.enums": ("ContentKind", "LogAction", "LogLevel", "Repeat", "UserContentType"),
     "media_pipeline.store.errors": (
         "ConflictError",
         "InsufficientCredits",
@@ -186,7 +185,7 @@ _EXPORTS = {
         "ValidationFailed",
     ),
     "media_pipeline.store.housekeeping": ("Housekeeping",),
-    "media_pipeline.store.image_jobs": ("ImageJobView", "ImageTaskView", "JobStatus"),
+    "media_pipeline.store.image_jobs": ("ImageJobView", "ImageTaskView"),
     "media_pipeline.store.library": ("LibraryService",),
     "media_pipeline.store.music": ("MusicLibrary", "MusicTrackView"),
     "media_pipeline.store.voices": ("ClonedVoiceView", "ClonedVoices"),
@@ -210,7 +209,7 @@ _EXPORTS = {
     "media_pipeline.store.render_jobs": ("RenderJobReader", "StoredAsset", "job_id"),
     "media_pipeline.store.repeat": ("RepeatConfig", "next_occurrence"),
     "media_pipeline.store.review_gate": ("REVIEW_AFTER",),
-    "media_pipeline.store.review_models": ("EditKind", "EditStatus", "ReviewKind", "ReviewStatus"),
+    "media_pipeline.store.review_models": ("EditKind", "ReviewKind"),
     "media_pipeline.store.reviews": ("EditView", "WaitingReviewView"),
     "media_pipeline.store.revoked_tokens": ("RevokedTokens",),
     "media_pipeline.store.run_control": ("RunControl",),

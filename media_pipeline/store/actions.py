@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from media_pipeline.store.enums import TaskStatus
+from media_pipeline.domain.statuses import TaskStatus
 from media_pipeline.store.moves import TASK_MOVES
 
 

@@ -9,20 +9,10 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from media_pipeline.domain.statuses import ImageStatus
 from media_pipeline.store.clock import utcnow
 from media_pipeline.store.models import Base, Timestamps, one_of
 from media_pipeline.store.types import StrEnumType
-
-
-class ImageStatus(StrEnum):
-    """One image of a paid generation: PENDING -> PROCESSING -> COMPLETED | FAILED; CANCELED when a stop
-    refunded it before it was made."""
-
-    PENDING = "PENDING"
-    PROCESSING = "PROCESSING"
-    COMPLETED = "COMPLETED"
-    FAILED = "FAILED"
-    CANCELED = "CANCELED"
 
 
 class Charge(StrEnum):

@@ -20,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain import MediaMode, TaskSettings
+from media_pipeline.domain.statuses import ImageStatus
 from media_pipeline.settings import Settings
 from media_pipeline.store.base import OwnedService, StoreBase
 from media_pipeline.store.credit_models import (
@@ -27,7 +28,6 @@ from media_pipeline.store.credit_models import (
     CreditAccount,
     CreditLedgerEntry,
     ImageJob,
-    ImageStatus,
     ImageTask,
     LedgerKind,
 )

@@ -17,10 +17,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain import Stage
+from media_pipeline.domain.statuses import StageStatus, TaskStatus
 from media_pipeline.settings import Settings
 from media_pipeline.store.base import StoreBase
 from media_pipeline.store.clock import as_utc
-from media_pipeline.store.enums import LogAction, LogLevel, StageStatus, TaskStatus
+from media_pipeline.store.enums import LogAction, LogLevel
 from media_pipeline.store.errors import LimitExceeded
 from media_pipeline.store.lifecycle import (
     add_log,

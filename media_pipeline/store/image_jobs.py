@@ -11,18 +11,17 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from media_pipeline.domain.statuses import ACTIVE_STATUSES, ImageJobStatus, ImageStatus, TaskStatus
 from media_pipeline.settings import Settings
 from media_pipeline.storage import Storage
 from media_pipeline.store.base import StoreBase
 from media_pipeline.store.clock import Clock
-from media_pipeline.store.credit_models import Charge, ImageJob, ImageStatus, ImageTask
+from media_pipeline.store.credit_models import Charge, ImageJob, ImageTask
 from media_pipeline.store.credits import Pricing, consume, refund, reserve_generations
-from media_pipeline.store.enums import ACTIVE_STATUSES, TaskStatus
 from media_pipeline.store.errors import ConflictError, NotFoundError
 from media_pipeline.store.lifecycle import cancel_task
 from media_pipeline.store.models import Task
@@ -35,16 +34,6 @@ ImageUrl = Callable[[str, int, int], str]
 GRACEFUL_STOP_MESSAGE = "stopped after the current image"
 PlannedPrompt = tuple[str, str, str]
 """``(style, role, prompt)`` of one image, from its scene."""
-
-
-class JobStatus(StrEnum):
-    """Status of an image job: PENDING (nothing made yet), PROCESSING, COMPLETED, FAILED, CANCELED."""
-
-    PENDING = "PENDING"
-    PROCESSING = "PROCESSING"
-    COMPLETED = "COMPLETED"
-    FAILED = "FAILED"
-    CANCELED = "CANCELED"
 
 
 class ImageTaskView(_View):
@@ -70,7 +59,7 @@ class ImageJobView(_View):
     id: str
     video_id: str
     generation: int
-    status: JobStatus
+    status: ImageJobStatus
     source: str
     price_per_image: int
     total_images: int
@@ -86,17 +75,17 @@ class ImageJobView(_View):
     updated_at: datetime
 
 
-def _job_status(task: Task, job: ImageJob, images: Sequence[ImageTask]) -> JobStatus:
+def _job_status(task: Task, job: ImageJob, images: Sequence[ImageTask]) -> ImageJobStatus:
     statuses = [image.status for image in images]
     if statuses and all(status is ImageStatus.COMPLETED for status in statuses):
-        return JobStatus.COMPLETED
+        return ImageJobStatus.COMPLETED
     current = task.generation == job.generation
     if current and task.status is TaskStatus.FAILED:
-        return JobStatus.FAILED
+        return ImageJobStatus.FAILED
     if not current or task.status not in ACTIVE_STATUSES:
-        return JobStatus.FAILED if ImageStatus.FAILED in statuses else JobStatus.CANCELED
+        return ImageJobStatus.FAILED if ImageStatus.FAILED in statuses else ImageJobStatus.CANCELED
     started = any(status is not ImageStatus.PENDING for status in statuses)
-    return JobStatus.PROCESSING if started else JobStatus.PENDING
+    return ImageJobStatus.PROCESSING if started else ImageJobStatus.PENDING
 
 
 def _image_view(image: ImageTask, image_url: ImageUrl | None) -> ImageTaskView:
@@ -342,7 +331,7 @@ class ImageJobService(TaskFilesService):
                 raise NotFoundError(f"image job {job!r} not found", {"videoId": task_id, "jobId": job})
             return found[0]
 
-    def list(self, task_id: str, statuses: Sequence[JobStatus] | None = None) -> list[ImageJobView]:
+    def list(self, task_id: str, statuses: Sequence[ImageJobStatus] | None = None) -> list[ImageJobView]:
         """The video's image jobs, newest first, optionally only those with one of ``statuses``
         (``PENDING, PROCESSING`` finds the active job)."""
         with self._read() as session:

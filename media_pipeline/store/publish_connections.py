@@ -11,10 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain.publication import PublishTarget
+from media_pipeline.domain.statuses import ConnectionStatus
 from media_pipeline.store.base import StoreBase
 from media_pipeline.store.errors import NotFoundError
 from media_pipeline.store.models import ChannelSetting
-from media_pipeline.store.publication_models import ConnectionStatus, PublishConnection
+from media_pipeline.store.publication_models import PublishConnection
 
 DEFAULT_TARGETS = (PublishTarget.YOUTUBE,)
 """A channel setting that lists no targets publishes to YouTube only (as before publications)."""

@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session
 
 from media_pipeline.domain import TaskPaths
 from media_pipeline.domain.stages import STAGES
+from media_pipeline.domain.statuses import ACTIVE_STATUSES, StageStatus, TaskStatus
 from media_pipeline.settings import Settings
 from media_pipeline.storage import Storage, open_storage
 from media_pipeline.store.base import OwnedService
 from media_pipeline.store.clock import Clock
-from media_pipeline.store.enums import ACTIVE_STATUSES, ContentKind, StageStatus, TaskStatus
+from media_pipeline.store.enums import ContentKind
 from media_pipeline.store.errors import NotFoundError
 from media_pipeline.store.models import Content, Task, TaskStageState
 from media_pipeline.store.owner import Owner

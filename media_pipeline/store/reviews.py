@@ -19,24 +19,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain.stages import Stage
+from media_pipeline.domain.statuses import EditStatus, ImageStatus, ReviewStatus, TaskStatus
 from media_pipeline.store.actions import TaskActions, task_actions
 from media_pipeline.store.base import OwnedService
-from media_pipeline.store.credit_models import Charge, ImageJob, ImageStatus, ImageTask
+from media_pipeline.store.credit_models import Charge, ImageJob, ImageTask
 from media_pipeline.store.credits import consume, refund, reserve_extra_image
-from media_pipeline.store.enums import LogAction, TaskStatus
+from media_pipeline.store.enums import LogAction
 from media_pipeline.store.errors import ConflictError
 from media_pipeline.store.lifecycle import add_log, cancel_task
 from media_pipeline.store.models import Task, User
 from media_pipeline.store.moves import move_task
 from media_pipeline.store.review_gate import REVIEWED_STAGE
-from media_pipeline.store.review_models import (
-    EditKind,
-    EditStatus,
-    ReviewKind,
-    ReviewStatus,
-    StoryboardEdit,
-    TaskReview,
-)
+from media_pipeline.store.review_models import EditKind, ReviewKind, StoryboardEdit, TaskReview
 from media_pipeline.store.views import _View
 
 REGENERATION_EXPIRY = timedelta(minutes=10)

@@ -13,18 +13,12 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain.stages import STAGES, Stage
+from media_pipeline.domain.statuses import ACTIVE_STATUSES, StageStatus, TaskStatus
 from media_pipeline.store.actions import task_actions
 from media_pipeline.store.base import OwnedService
 from media_pipeline.store.clock import as_utc
 from media_pipeline.store.credits import Pricing, reserve_generations, reserve_unmade
-from media_pipeline.store.enums import (
-    ACTIVE_STATUSES,
-    ContentKind,
-    LogAction,
-    LogLevel,
-    StageStatus,
-    TaskStatus,
-)
+from media_pipeline.store.enums import ContentKind, LogAction, LogLevel
 from media_pipeline.store.errors import ConflictError, ValidationFailed
 from media_pipeline.store.heartbeats import HeartbeatStore
 from media_pipeline.store.lifecycle import (

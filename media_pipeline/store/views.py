@@ -8,19 +8,10 @@ from typing import Any
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, computed_field
 
 from media_pipeline.domain.models import TaskSettings, VideoType
+from media_pipeline.domain.statuses import ScriptReview, StageStatus, TaskStatus, UserContentStatus
 from media_pipeline.settings import PlanLimits
 from media_pipeline.store.actions import TaskActions, task_actions
-from media_pipeline.store.enums import (
-    ContentKind,
-    LogAction,
-    LogLevel,
-    Repeat,
-    ScriptReview,
-    StageStatus,
-    TaskStatus,
-    UserContentStatus,
-    UserContentType,
-)
+from media_pipeline.store.enums import ContentKind, LogAction, LogLevel, Repeat, UserContentType
 from media_pipeline.store.scripts import script_id, script_review
 
 

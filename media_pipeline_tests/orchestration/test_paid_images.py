@@ -15,6 +15,7 @@ import dagster as dg
 import pytest
 from PIL import Image
 
+from media_pipeline.domain.statuses import ImageStatus
 from media_pipeline.errors import PermanentError, TransientError
 from media_pipeline.orchestration.assets import ASSETS
 from media_pipeline.orchestration.paid_images import ImagesStopped
@@ -23,7 +24,7 @@ from media_pipeline.orchestration.resources import build_resources
 from media_pipeline.orchestration.tags import GENERATION_TAG
 from media_pipeline.settings import Settings, get_settings
 from media_pipeline.store import Owner, PipelineState, TaskStatus
-from media_pipeline.store.credit_models import Charge, ImageStatus, LedgerKind
+from media_pipeline.store.credit_models import Charge, LedgerKind
 from media_pipeline.store.credits import CreditService
 from media_pipeline.store.image_jobs import ImageJobView, ImageWork
 from media_pipeline.store.render_jobs import job_id
