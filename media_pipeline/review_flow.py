@@ -30,7 +30,8 @@ from media_pipeline.settings import Settings
 from media_pipeline.storage import Storage, StorageKeyError
 from media_pipeline.store import ConflictError, NotFoundError, TaskService, ValidationFailed
 from media_pipeline.store.review_models import EditKind, ReviewKind
-from media_pipeline.store.reviews import Apply, EditView, ReviewService, ReviewStateView, WaitingReviewView
+from media_pipeline.store.reviews import Apply, ReviewService
+from media_pipeline.store.views import EditView, ReviewStateView, WaitingReviewView
 
 MAX_NARRATION = 6000
 

@@ -24,9 +24,8 @@ from media_pipeline.store import (
 )
 
 
-class RenderJobWireStatus(StrEnum):
-    """Status of a render job on seed 002's wire (``status``): the task's status translated (the app's own
-    status enums are ``domain.statuses``)."""
+class RenderJobWireStatus(StrEnum):  # the wire's translation of TaskStatus (the app's: domain/statuses.py)
+    """Status of a render job."""
 
     PENDING = "PENDING"
     RUNNING = "RUNNING"

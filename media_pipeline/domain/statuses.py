@@ -86,8 +86,8 @@ class ImageJobStatus(StrEnum):
 
 
 class ImageStatus(StrEnum):
-    """One image of a paid generation (an ``image_tasks`` row): PENDING -> PROCESSING -> COMPLETED | FAILED;
-    CANCELED when a stop refunded it before it was made."""
+    """One image of a paid generation: PENDING -> PROCESSING -> COMPLETED | FAILED; CANCELED when a stop
+    refunded it before it was made."""
 
     PENDING = "PENDING"
     PROCESSING = "PROCESSING"

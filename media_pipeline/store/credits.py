@@ -34,7 +34,7 @@ from media_pipeline.store.credit_models import (
 from media_pipeline.store.errors import InsufficientCredits, ValidationFailed
 from media_pipeline.store.models import Task
 from media_pipeline.store.review_models import StoryboardEdit
-from media_pipeline.store.views import _View
+from media_pipeline.store.views import CreditBalanceView, CreditUsageView, LedgerEntryView
 
 PAID_SOURCES = frozenset({MediaMode.DALLE3, MediaMode.IMAGEN3, MediaMode.SORA2})
 """Sources that bill per generated image: their images are tracked one record each."""
@@ -60,37 +60,6 @@ class Pricing:
     def tracks_images(mode: MediaMode | str) -> bool:
         """Whether ``mode`` is a paid source whose images get one persisted record each."""
         return mode in PAID_SOURCES
-
-
-class CreditBalanceView(_View):
-    """A workspace's spendable credits and what its images in flight hold."""
-
-    workspace_id: str
-    balance: int
-    reserved: int
-
-
-class CreditUsageView(_View):
-    """What one task's paid images cost: credits consumed (images made) and still reserved (in flight)."""
-
-    task_id: str
-    consumed: int
-    reserved: int
-
-
-class LedgerEntryView(_View):
-    """One credit movement: ``amount`` credits (always positive) in the direction of ``kind``."""
-
-    id: int
-    kind: LedgerKind
-    amount: int
-    balance_after: int
-    task_id: str | None
-    generation: int | None
-    image_index: int | None
-    user_id: str | None
-    note: str
-    created_at: datetime
 
 
 # -- balance movements (inside the caller's transaction) -------------------------------------------------

@@ -27,52 +27,13 @@ from media_pipeline.store.lifecycle import cancel_task
 from media_pipeline.store.models import Task
 from media_pipeline.store.owner import Owner
 from media_pipeline.store.render_jobs import StoredAsset, TaskFilesService, job_generation, job_id
-from media_pipeline.store.views import _View
+from media_pipeline.store.views import ImageJobView, ImageTaskView
 
 ImageUrl = Callable[[str, int, int], str]
 """``(task_id, generation, image_index) -> URL`` of a made image (the API gives its own)."""
 GRACEFUL_STOP_MESSAGE = "stopped after the current image"
 PlannedPrompt = tuple[str, str, str]
 """``(style, role, prompt)`` of one image, from its scene."""
-
-
-class ImageTaskView(_View):
-    """One image of a paid generation."""
-
-    index: int
-    style: str
-    role: str
-    prompt: str | None
-    status: ImageStatus
-    charge: Charge
-    output_key: str | None
-    url: str | None = None
-    error: str | None
-    attempts: int
-    started_at: datetime | None
-    finished_at: datetime | None
-
-
-class ImageJobView(_View):
-    """A paid generation's images and credits; ``id`` is the render job id ``{videoId}-g{generation}``."""
-
-    id: str
-    video_id: str
-    generation: int
-    status: ImageJobStatus
-    source: str
-    price_per_image: int
-    total_images: int
-    completed_images: int
-    failed_images: int
-    canceled_images: int
-    credits_reserved: int
-    credits_consumed: int
-    credits_refunded: int
-    stop_requested: bool
-    tasks: list[ImageTaskView]
-    created_at: datetime
-    updated_at: datetime
 
 
 def _job_status(task: Task, job: ImageJob, images: Sequence[ImageTask]) -> ImageJobStatus:

@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session
 
 from media_pipeline.domain.stages import STAGES, Stage
 from media_pipeline.domain.statuses import ACTIVE_STATUSES, StageStatus, TaskStatus
-from media_pipeline.store.actions import task_actions
 from media_pipeline.store.base import OwnedService
 from media_pipeline.store.clock import as_utc
 from media_pipeline.store.credits import Pricing, reserve_generations, reserve_unmade
@@ -46,6 +45,7 @@ from media_pipeline.store.views import (
     TabItem,
     TaskProgress,
     TaskView,
+    task_actions,
 )
 
 logger = logging.getLogger(__name__)

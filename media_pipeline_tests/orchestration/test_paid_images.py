@@ -26,8 +26,9 @@ from media_pipeline.settings import Settings, get_settings
 from media_pipeline.store import Owner, PipelineState, TaskStatus
 from media_pipeline.store.credit_models import Charge, LedgerKind
 from media_pipeline.store.credits import CreditService
-from media_pipeline.store.image_jobs import ImageJobView, ImageWork
+from media_pipeline.store.image_jobs import ImageWork
 from media_pipeline.store.render_jobs import job_id
+from media_pipeline.store.views import ImageJobView
 from media_pipeline.usecases import UseCases
 from media_pipeline_tests.orchestration.paid_support import make_images, paid_settings, queue_paid_task
 from media_pipeline_tests.providers.fake_images import PaidImagesFake, openai_error
