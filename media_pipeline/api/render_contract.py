@@ -125,7 +125,7 @@ class RenderJob(_Wire):
             video_id=job.video_id,
             script_id=job.script_id,
             status=job_status(job.status),
-            step=job_step(job.step, job.progress, job.status),
+            step=job_step(job.stage, job.progress, job.status),
             progress=int(job.progress),
             message=job.message,
             error_code=job.error_code,

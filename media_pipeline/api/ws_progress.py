@@ -33,8 +33,8 @@ from media_pipeline.store import (
     Owner,
     StoreError,
     TaskProgress,
+    render_job_id,
 )
-from media_pipeline.store import job_id as make_job_id
 
 router = APIRouter()
 NORMAL_CLOSURE = 1000
@@ -50,7 +50,7 @@ class _Follow:
     @property
     def job_id(self) -> str | None:
         """The followed job's id."""
-        return None if self.generation is None else make_job_id(self.video_id, self.generation)
+        return None if self.generation is None else render_job_id(self.video_id, self.generation)
 
 
 def _authorize(context: ApiContext, websocket: WebSocket, video_id: str, job: str | None) -> _Follow:
@@ -73,7 +73,7 @@ def _authorize(context: ApiContext, websocket: WebSocket, video_id: str, job: st
 
 
 def _event(kind: EventType, state: TaskProgress) -> dict[str, Any]:
-    job = make_job_id(state.task_id, state.generation) if state.generation else None
+    job = render_job_id(state.task_id, state.generation) if state.generation else None
     return ProgressEvent.of(kind, state, job).model_dump(mode="json")
 
 
@@ -113,7 +113,7 @@ class _Stream:
         assert self.follow.generation is not None
         jobs = self.context.render_jobs(self.follow.owner)
         job = await run_in_threadpool(
-            jobs.get, self.follow.video_id, make_job_id(self.follow.video_id, self.follow.generation)
+            jobs.get, self.follow.video_id, render_job_id(self.follow.video_id, self.follow.generation)
         )
         await self.websocket.send_json(
             _event("snapshot" if kind == "snapshot" else "status", job.progress_view())

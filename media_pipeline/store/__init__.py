@@ -66,7 +66,7 @@ if TYPE_CHECKING:  # the same names for type checkers, re-exported (test_package
     from media_pipeline.store.queue_service import QueueService as QueueService
     from media_pipeline.store.render_jobs import RenderJobReader as RenderJobReader
     from media_pipeline.store.render_jobs import StoredAsset as StoredAsset
-    from media_pipeline.store.render_jobs import job_id as job_id
+    from media_pipeline.store.render_jobs import render_job_id as render_job_id
     from media_pipeline.store.repeat import RepeatConfig as RepeatConfig
     from media_pipeline.store.repeat import next_occurrence as next_occurrence
     from media_pipeline.store.review_gate import REVIEW_AFTER as REVIEW_AFTER
@@ -100,12 +100,12 @@ if TYPE_CHECKING:  # the same names for type checkers, re-exported (test_package
     from media_pipeline.store.views import EditView as EditView
     from media_pipeline.store.views import EstimateView as EstimateView
     from media_pipeline.store.views import ImageJobView as ImageJobView
-    from media_pipeline.store.views import ImageTaskView as ImageTaskView
     from media_pipeline.store.views import LedgerEntryView as LedgerEntryView
     from media_pipeline.store.views import LibraryItemView as LibraryItemView
     from media_pipeline.store.views import LibraryTaskView as LibraryTaskView
     from media_pipeline.store.views import LogView as LogView
     from media_pipeline.store.views import MusicTrackView as MusicTrackView
+    from media_pipeline.store.views import PaidImageView as PaidImageView
     from media_pipeline.store.views import PerformanceDayView as PerformanceDayView
     from media_pipeline.store.views import PerformanceTotalsView as PerformanceTotalsView
     from media_pipeline.store.views import PlanView as PlanView
@@ -186,7 +186,7 @@ _EXPORTS = {
     "media_pipeline.store.plans": ("WorkspacePlans",),
     "media_pipeline.store.progress": ("ProgressReader",),
     "media_pipeline.store.queue_service": ("QueueService",),
-    "media_pipeline.store.render_jobs": ("RenderJobReader", "StoredAsset", "job_id"),
+    "media_pipeline.store.render_jobs": ("RenderJobReader", "StoredAsset", "render_job_id"),
     "media_pipeline.store.repeat": ("RepeatConfig", "next_occurrence"),
     "media_pipeline.store.review_gate": ("REVIEW_AFTER",),
     "media_pipeline.store.review_models": ("EditKind", "ReviewKind"),
@@ -215,12 +215,12 @@ _EXPORTS = {
         "EditView",
         "EstimateView",
         "ImageJobView",
-        "ImageTaskView",
         "LedgerEntryView",
         "LibraryItemView",
         "LibraryTaskView",
         "LogView",
         "MusicTrackView",
+        "PaidImageView",
         "PerformanceDayView",
         "PerformanceTotalsView",
         "PlanView",

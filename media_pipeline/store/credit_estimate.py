@@ -24,7 +24,7 @@ def estimate(
 ) -> EstimateView:
     """What a generation makes and costs (seed 003 §6): ``SINGLE`` makes every style × role combination,
     ``BATCH`` exactly ``total_images``, distributed round-robin over the combinations; the same plan as the
-    paid job's (``domain.image_plan``)."""
+    image job's (``domain.image_plan``)."""
     mode = ImageMode(mode)
     plan = [planned._asdict() for planned in plan_images(mode, styles, roles, total_images)]
     count = len(plan)

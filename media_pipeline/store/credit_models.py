@@ -86,8 +86,9 @@ class ImageJob(Timestamps, Base):
     stop_requested_at: Mapped[datetime | None]
 
 
-class ImageTask(Timestamps, Base):
-    """One image of a paid generation: what to make, its status, output and charge."""
+class PaidImage(Timestamps, Base):
+    """One image of a paid generation (of its image job): what to make, its status, output and charge. The
+    table keeps seed 003's name, ``image_tasks``; ``job_id`` is the image job's row id."""
 
     __tablename__ = "image_tasks"
     __table_args__ = (

@@ -200,7 +200,7 @@ def _defer_to_next_day(
 
 
 class Housekeeping(StoreBase):
-    """The periodic jobs: ``Housekeeping(engine_or_url, *, clock=None, settings=None)``."""
+    """The periodic chores: ``Housekeeping(engine_or_url, *, clock=None, settings=None)``."""
 
     def queue_due_repeats(self, now: datetime) -> RepeatTick:
         """Queue a new generation for every schedule occurrence due at ``now`` (the schedule tick's time),

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from media_pipeline.domain.stages import Stage
 from media_pipeline.domain.statuses import EditStatus, ImageStatus, ReviewStatus, TaskStatus
 from media_pipeline.store.base import OwnedService
-from media_pipeline.store.credit_models import Charge, ImageJob, ImageTask
+from media_pipeline.store.credit_models import Charge, ImageJob, PaidImage
 from media_pipeline.store.credits import consume, refund, reserve_extra_image
 from media_pipeline.store.enums import LogAction
 from media_pipeline.store.errors import ConflictError
@@ -175,7 +175,7 @@ class ReviewService(OwnedService):
         session: Session,
         task: Task,
         job: ImageJob,
-        image: ImageTask,
+        image: PaidImage,
         edit: StoryboardEdit,
         apply: Apply | None,
         error: str | None,
@@ -319,10 +319,10 @@ class ReviewService(OwnedService):
         )
 
     @staticmethod
-    def _image(session: Session, job: ImageJob, index: int) -> ImageTask | None:
+    def _image(session: Session, job: ImageJob, index: int) -> PaidImage | None:
         return session.scalars(
-            select(ImageTask)
-            .where(ImageTask.job_id == job.id, ImageTask.image_index == index)
+            select(PaidImage)
+            .where(PaidImage.job_id == job.id, PaidImage.image_index == index)
             .with_for_update()
             .execution_options(populate_existing=True)
         ).first()

@@ -387,7 +387,7 @@ class TaskService(OwnedService):
             return TaskView.model_validate(task)
 
     def reject_script(self, task_id: str) -> TaskView:
-        """Reject the current generation's written script (idempotent); the caller stops the job."""
+        """Reject the current generation's written script (idempotent); the caller stops the render job."""
         now = self.now()
         with self._write() as session:
             task = self._task(session, task_id, lock=True)
@@ -440,7 +440,7 @@ class TaskService(OwnedService):
 
     @staticmethod
     def _check_script_in_review(session: Session, task: Task) -> None:
-        """ConflictError unless the current generation's script is written and its job still active."""
+        """ConflictError unless the current generation's script is written and its render job still active."""
         script = session.scalars(
             select(TaskStageState).where(
                 TaskStageState.task_id == task.id,

@@ -112,6 +112,7 @@ class TaskView(_View):
     product: dict[str, Any] | None
     progress: float
     step: str | None
+    """The current stage (``tasks.step``; v1's wire name ``step`` is kept)."""
     message: str | None
     last_error: str | None
     youtube_url: str | None
@@ -176,6 +177,7 @@ class TaskProgress(_View):
     generation: int
     progress: float
     step: str | None
+    """The current stage (``tasks.step``; v1's wire name ``step`` is kept)."""
     message: str | None
     last_error: str | None
     updated_at: datetime
@@ -415,7 +417,8 @@ class RenderJobView(_View):
     script_id: str
     generation: int
     status: TaskStatus
-    step: str | None
+    stage: str | None
+    """The stage it is at (or ended at); the wire's ``step`` is translated from it (api.render_contract)."""
     progress: float
     message: str | None
     error_code: str | None
@@ -432,13 +435,13 @@ class RenderJobView(_View):
     assets: list[RenderAssetView]
 
     def progress_view(self) -> TaskProgress:
-        """The job's final progress (for a job superseded by a newer generation)."""
+        """The render job's final progress (for one superseded by a newer generation)."""
         return TaskProgress(
             task_id=self.video_id,
             status=self.status,
             generation=self.generation,
             progress=self.progress,
-            step=self.step,
+            step=self.stage,
             message=self.message,
             last_error=self.error_message,
             updated_at=self.updated_at,
@@ -599,7 +602,7 @@ class EstimateView(_View):
     plan: list[dict[str, str]] = Field(default_factory=list)
 
 
-class ImageTaskView(_View):
+class PaidImageView(_View):
     """One image of a paid generation."""
 
     index: int
@@ -633,7 +636,8 @@ class ImageJobView(_View):
     credits_consumed: int
     credits_refunded: int
     stop_requested: bool
-    tasks: list[ImageTaskView]
+    tasks: list[PaidImageView]
+    """Its images (``tasks``: seed 003's wire name, like the table ``image_tasks``)."""
     created_at: datetime
     updated_at: datetime
 

@@ -10,7 +10,7 @@ import { logViewer } from "./logs.js";
 import { creditsChanged } from "./credits.js";
 
 export function renderTask(main, taskId) {
-  const jobsUrl = `/api/v2/videos/${taskId}/render-jobs`;
+  const renderJobsUrl = `/api/v2/videos/${taskId}/render-jobs`;
   const objectUrls = [];
   const players = [];
   let socket = null;
@@ -36,7 +36,7 @@ export function renderTask(main, taskId) {
       h("a", { href: `#/tasks/${taskId}/images`, id: "task-image-job" }, t("imagejob.open")));
   }
 
-  function statusCard(task, job, usage) {
+  function statusCard(task, renderJob, usage) {
     const slot = h("span", { class: "error", role: "alert" });
     const act = (kind) => h("button", { type: "button", "data-action": kind, class: kind === "stop" ? "danger" : "",
       onclick: async () => { if (await taskAction(kind, task.id, task.title, slot)) load(); } }, t(`act.${kind}`));
@@ -46,27 +46,27 @@ export function renderTask(main, taskId) {
     for (const kind of TASK_COMMANDS) if (task.actions[kind]) buttons.push(act(kind));
     status.replaceChildren(
       h("p", {}, h("strong", { id: "task-state" }, t(`status.${task.status}`)),
-        task.step ? ` · ${t(`stage.${task.step}`)}` : "", job ? ` · ${t("task.generation", { n: task.generation })}` : ""),
+        task.step ? ` · ${t(`stage.${task.step}`)}` : "", renderJob ? ` · ${t("task.generation", { n: task.generation })}` : ""),
       h("progress", { max: 100, value: task.progress, id: "task-progress", "aria-label": t("col.progress") }),
       h("p", { id: "task-message" }, task.lastError || task.message || ""), creditsLine(usage),
       h("p", { class: "muted" }, `${t("col.updated")}: ${fmtDate(task.updatedAt)}`),
       h("div", { class: "row" }, ...buttons), slot);
   }
 
-  async function scriptSection(job, assets) {
+  async function scriptSection(renderJob, assets) {
     const section = h("section", { class: "card", id: "script" }, h("h2", {}, t("task.script")));
     const script = assets.find((a) => a.kind === "script" && a.url);
-    if (job && job.awaiting_approval) {
+    if (renderJob && renderJob.awaiting_approval) {
       const slot = h("span", { class: "error", role: "alert" });
       section.append(h("p", {}, t("task.awaiting")), h("div", { class: "row" },
         h("button", { type: "button", class: "primary", id: "approve", onclick: async () => {
           if (!(await confirmDialog(t("task.confirmApprove"), t("yes"), t("no")))) return;
-          try { await api.post(`${jobsUrl}/${job.job_id}/approve-script`); banner(t("task.approved")); load(); }
+          try { await api.post(`${renderJobsUrl}/${renderJob.job_id}/approve-script`); banner(t("task.approved")); load(); }
           catch (err) { showError(section, err, slot); }
         } }, t("task.approve")),
         h("button", { type: "button", class: "danger", id: "reject", onclick: async () => {
           if (!(await confirmDialog(t("task.confirmReject"), t("yes"), t("no")))) return;
-          try { await api.post(`${jobsUrl}/${job.job_id}/reject-script`); load(); }
+          try { await api.post(`${renderJobsUrl}/${renderJob.job_id}/reject-script`); load(); }
           catch (err) { showError(section, err, slot); }
         } }, t("task.reject")), slot));
     }
@@ -134,17 +134,17 @@ export function renderTask(main, taskId) {
   async function load() {
     try {
       const task = await api.get(`/api/v1/videos/${taskId}`);
-      const jobs = await api.get(`${jobsUrl}?limit=1`);
-      const job = jobs.jobs[0] || null;
-      const assets = job ? (await api.get(`${jobsUrl}/${job.job_id}/assets`)).files : [];
+      const renderJobs = await api.get(`${renderJobsUrl}?limit=1`);
+      const renderJob = renderJobs.jobs[0] || null;
+      const assets = renderJob ? (await api.get(`${renderJobsUrl}/${renderJob.job_id}/assets`)).files : [];
       const usage = await api.get(`/api/v1/credits/usage?videoId=${encodeURIComponent(taskId)}`);
       if (usage.consumed + usage.reserved) creditsChanged(); // the header balance follows this paid task
-      statusCard(task, job, usage);
-      const signature = JSON.stringify([job?.job_id, job?.awaiting_approval, assets.map((a) => a.id)]);
+      statusCard(task, renderJob, usage);
+      const signature = JSON.stringify([renderJob?.job_id, renderJob?.awaiting_approval, assets.map((a) => a.id)]);
       if (signature !== rendered) {
         const previous = objectUrls.splice(0);
         const previousPlayers = players.splice(0);
-        const parts = [await scriptSection(job, assets), await mediaSection(task, assets)];
+        const parts = [await scriptSection(renderJob, assets), await mediaSection(task, assets)];
         if (closed) { for (const player of players) player.destroy(); return; }
         content.replaceChildren(...parts);
         rendered = signature;
