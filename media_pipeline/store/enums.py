@@ -1,5 +1,5 @@
 """Closed vocabularies of the app database other than statuses (those are ``domain.statuses``, the stages
-``domain.stages``): log actions and levels, schedule repeats, content kinds."""
+``domain.stages``): log actions and levels, schedule repeats, content kinds, "my contents" item types."""
 
 from __future__ import annotations
 
