@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from media_pipeline.domain import Scene, SceneMedia, Script, TaskPaths, TaskSpec
 from media_pipeline.domain.models import ProductInfo, TaskSettings
+from media_pipeline.domain.statuses import EditStatus
 from media_pipeline.providers.ai_images import GeneratedImageSource, scene_prompt
 from media_pipeline.providers.image_sources import build_image_source
 from media_pipeline.providers.imaging import write_scene_image
@@ -28,8 +29,9 @@ from media_pipeline.providers.uploads import store_upload
 from media_pipeline.settings import Settings
 from media_pipeline.storage import Storage, StorageKeyError
 from media_pipeline.store import ConflictError, NotFoundError, TaskService, ValidationFailed
-from media_pipeline.store.review_models import EditKind, EditStatus, ReviewKind
-from media_pipeline.store.reviews import Apply, EditView, ReviewService, ReviewStateView, WaitingReviewView
+from media_pipeline.store.review_models import EditKind, ReviewKind
+from media_pipeline.store.reviews import Apply, ReviewService
+from media_pipeline.store.views import EditView, ReviewStateView, WaitingReviewView
 
 MAX_NARRATION = 6000
 

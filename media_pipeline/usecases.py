@@ -15,6 +15,7 @@ from typing import Any, BinaryIO, Protocol, TypeVar
 from sqlalchemy import Engine
 
 from media_pipeline.domain import MediaMode
+from media_pipeline.domain.statuses import ACTIVE_STATUSES, OPEN_STATUSES, ScriptReview
 from media_pipeline.errors import PermanentError
 from media_pipeline.providers.image_sources import validate_image_source
 from media_pipeline.providers.narrators import validate_voice
@@ -42,10 +43,9 @@ from media_pipeline.store import (
 )
 from media_pipeline.store.clock import Clock
 from media_pipeline.store.credits import CreditService, Pricing
-from media_pipeline.store.enums import ACTIVE_STATUSES, OPEN_STATUSES, ScriptReview
 from media_pipeline.store.errors import ScriptNotApproved
 from media_pipeline.store.image_jobs import ImageJobService, ImageUrl
-from media_pipeline.store.render_jobs import AssetUrl, RenderJobReader, asset_ref, job_id
+from media_pipeline.store.render_jobs import AssetUrl, RenderJobReader, asset_ref, render_job_id
 from media_pipeline.store.reviews import ReviewService
 from media_pipeline.store.user_contents import UserContentService
 from media_pipeline.store.views import DeletedContentView, RenderJobView
@@ -246,7 +246,7 @@ class UseCases:
         for _ in range(VERSION_ATTEMPTS):
             task = self.tasks.get(task_id)
             if task.status in OPEN_STATUSES:
-                return self.render_jobs.get(task_id, job_id(task_id, task.generation)), False
+                return self.render_jobs.get(task_id, render_job_id(task_id, task.generation)), False
             _check_script(task, script)
             self.check_ready([task])
             if task.status is TaskStatus.DRAFT:
@@ -257,13 +257,15 @@ class UseCases:
                     continue  # the queue changed meanwhile: look again
                 if not queued:
                     continue
-                return self.render_jobs.get(task_id, job_id(task_id, queued[0].generation)), True
+                return self.render_jobs.get(task_id, render_job_id(task_id, queued[0].generation)), True
             result = self.tasks.rerun(task_id, self.pricing)
-            return self.render_jobs.get(task_id, job_id(task_id, result.task.generation)), result.started
+            return self.render_jobs.get(
+                task_id, render_job_id(task_id, result.task.generation)
+            ), result.started
         raise ConflictError("the queue kept changing; try again", {"videoId": task_id})
 
     def cancel_render_job(self, task_id: str, job: str) -> RenderJobView:
-        """Stop the job if it is queued or running (idempotent; finished jobs are returned as they are)."""
+        """Stop the render job if it is queued or running (idempotent; a finished one is returned as is)."""
         current = self.render_jobs.get(task_id, job)
         if current.status in OPEN_STATUSES:
             self.stop(task_id, generation=current.generation)
@@ -281,7 +283,7 @@ class UseCases:
         return current
 
     def approve_script(self, task_id: str, job: str) -> RenderJobView:
-        """Approve the job's written script so rendering continues (idempotent)."""
+        """Approve the render job's written script so rendering continues (idempotent)."""
         self._latest_job(task_id, job)
         self.approve_current_script(task_id)
         return self.render_jobs.get(task_id, job)
@@ -291,7 +293,7 @@ class UseCases:
         return self.tasks.approve_script(task_id)
 
     def reject_script(self, task_id: str, job: str) -> RenderJobView:
-        """Reject the job's written script and stop the job (idempotent); it never renders."""
+        """Reject the render job's written script and stop it (idempotent); it never renders."""
         self._latest_job(task_id, job)
         self.reject_current_script(task_id)
         return self.render_jobs.get(task_id, job)

@@ -44,7 +44,7 @@ class PublishReport:
 
 
 @dataclass
-class PublishJob:
+class PublishRequest:
     """One task generation's publishing: its files, where its video lives in the storage, its channel."""
 
     task: TaskSpec
@@ -74,10 +74,10 @@ class Publishing:
         self.primary = primary
         self.clock = clock
 
-    def run(self, job: PublishJob) -> PublishReport:
+    def run(self, request: PublishRequest) -> PublishReport:
         """Publish to every target; see ``publication_flow`` for what is retried, deferred or final."""
-        channel = job.channel_setting_id
-        targets = self._targets(job)
+        channel = request.channel_setting_id
+        targets = self._targets(request)
         primary = next((t for t in targets if t in (PublishTarget.YOUTUBE, PublishTarget.LOCAL)), None)
 
         def reconnect(target: PublishTarget, reason: str) -> None:
@@ -85,26 +85,32 @@ class Publishing:
                 self.connections.mark_reconnect(channel, target, reason)
 
         outcomes = publish_all(
-            targets, self.book, job.task, job.script, job.files, now=self.clock(), on_reconnect=reconnect
+            targets,
+            self.book,
+            request.task,
+            request.script,
+            request.files,
+            now=self.clock(),
+            on_reconnect=reconnect,
         )
         line = summary(outcomes)
         result = publish_result(outcomes, primary, line)
         return PublishReport(outcomes, stage_error(outcomes, primary), result, line)
 
-    def _targets(self, job: PublishJob) -> Mapping[PublishTarget, Callable[[], TargetPublisher]]:
+    def _targets(self, request: PublishRequest) -> Mapping[PublishTarget, Callable[[], TargetPublisher]]:
         """Each target of the channel setting (YouTube or the local folder alone without a channel)."""
-        channel = job.channel_setting_id
+        channel = request.channel_setting_id
         if channel is None:
             primary = self.primary(None)
-            return {PublishTarget(primary.name): lambda: PrimaryTarget(primary, job.paths)}
+            return {PublishTarget(primary.name): lambda: PrimaryTarget(primary, request.paths)}
         made: dict[PublishTarget, Callable[[], TargetPublisher]] = {}
         for target in self.connections.targets(channel):
             if target is PublishTarget.TIKTOK:
                 made[target] = lambda: self._tiktok(channel)
             elif target is PublishTarget.INSTAGRAM:
-                made[target] = lambda: self._instagram(channel, job.video_key, job.task.task_id)
+                made[target] = lambda: self._instagram(channel, request.video_key, request.task.task_id)
             else:
-                made[PublishTarget.YOUTUBE] = lambda: PrimaryTarget(self.primary(channel), job.paths)
+                made[PublishTarget.YOUTUBE] = lambda: PrimaryTarget(self.primary(channel), request.paths)
         return made
 
     def _tokens(self, channel: str, target: PublishTarget) -> SocialTokenFile:

@@ -22,7 +22,8 @@ from media_pipeline.store.clock import Clock, utcnow
 from media_pipeline.store.errors import ValidationFailed
 from media_pipeline.store.oauth_states import OAuthStates
 from media_pipeline.store.owner import Owner
-from media_pipeline.store.publish_connections import ConnectionView, PublishConnections
+from media_pipeline.store.publish_connections import PublishConnections
+from media_pipeline.store.views import ConnectionView
 from media_pipeline.usecases_channels import DENIED, EXCHANGE_FAILED, STATE_INVALID, ConnectRefused
 
 CHANNEL_TARGETS = (PublishTarget.YOUTUBE, *SOCIAL_TARGETS)

@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from media_pipeline.domain import TaskSettings, VideoType
 from media_pipeline.domain.performance import DailyMetrics, Publication
+from media_pipeline.domain.statuses import TaskStatus, UserContentStatus
 from media_pipeline.store import Owner, make_engine, session_factory
-from media_pipeline.store.enums import TaskStatus, UserContentStatus, UserContentType
+from media_pipeline.store.enums import UserContentType
 from media_pipeline.store.ids import new_id, new_task_id
 from media_pipeline.store.models import Queue, Task, UserContent
 from media_pipeline.store.performance import PerformanceStore

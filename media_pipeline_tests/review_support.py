@@ -21,7 +21,7 @@ from media_pipeline.store import (
     resolve_engine,
     session_factory,
 )
-from media_pipeline.store.credit_models import CreditAccount, CreditLedgerEntry, ImageTask, LedgerKind
+from media_pipeline.store.credit_models import CreditAccount, CreditLedgerEntry, LedgerKind, PaidImage
 from media_pipeline.store.credits import CreditAdmin
 from media_pipeline.usecases import UseCases
 from media_pipeline_tests.orchestration.paid_support import make_images, story_of
@@ -85,7 +85,7 @@ def assert_ledger_balances(db: Engine | str, workspace_id: str) -> dict[str, int
         balance = session.scalar(
             select(CreditAccount.balance).where(CreditAccount.workspace_id == workspace_id)
         )
-        images = session.scalars(select(ImageTask)).all()
+        images = session.scalars(select(PaidImage)).all()
     totals: Counter[str] = Counter()
     for entry in entries:
         totals[entry.kind.value] += entry.amount

@@ -11,6 +11,7 @@ import pytest
 
 from media_pipeline.api.render_contract import RenderJob
 from media_pipeline.domain import Script, Stage
+from media_pipeline.domain.statuses import EditStatus, ReviewStatus
 from media_pipeline.providers.uploads import UploadRejectedError
 from media_pipeline.settings import Settings
 from media_pipeline.storage import open_storage
@@ -28,8 +29,8 @@ from media_pipeline.store.credits import CreditService
 from media_pipeline.store.errors import InsufficientCredits
 from media_pipeline.store.models import Task
 from media_pipeline.store.moves import IllegalTransition, move_task
-from media_pipeline.store.render_jobs import job_id
-from media_pipeline.store.review_models import EditKind, EditStatus, ReviewKind, ReviewStatus
+from media_pipeline.store.render_jobs import render_job_id
+from media_pipeline.store.review_models import EditKind, ReviewKind
 from media_pipeline.store.reviews import ReviewService
 from media_pipeline.usecases import UseCases
 from media_pipeline_tests.conftest import FakeClock
@@ -76,7 +77,7 @@ def test_storyboard_review_holds_the_video_until_approved_once(
     task = usecases.tasks.get(in_review)
     assert (task.status, task.message) == (TaskStatus.REVIEW, "waiting for storyboard review")
     assert _launchable(db_url, settings, in_review) == []  # no run is launched, no slot is held
-    job = RenderJob.of(usecases.render_jobs.get(in_review, job_id(in_review, 1)))
+    job = RenderJob.of(usecases.render_jobs.get(in_review, render_job_id(in_review, 1)))
     assert (job.status, job.step, job.awaiting_approval) == ("RUNNING", "STORYBOARD_REVIEW", True)
     assert [(item.task_id, item.kind) for item in usecases.reviews.waiting()] == [
         (in_review, ReviewKind.STORYBOARD)
@@ -128,7 +129,7 @@ def test_edit_line_and_regenerate_one_image_pay_exactly_one_credit(
         (EditKind.NARRATION, owner.user_id),
         (EditKind.REGENERATE, owner.user_id),
     ]
-    job = usecases.images.get(in_review, job_id(in_review, 1))
+    job = usecases.images.get(in_review, render_job_id(in_review, 1))
     assert (job.total_images, job.completed_images) == (4, 4)
     assert assert_ledger_balances(db_url, owner.workspace_id) == {"grant": 10, "reserve": 4, "consume": 4}
 
@@ -236,7 +237,7 @@ def test_final_review_reject_publishes_nothing(
     usecases.reviews.approve(in_review, ReviewKind.STORYBOARD)
     run_stage(state, in_review, Stage.VIDEO)
     run_stage(state, in_review, Stage.THUMBNAIL)
-    job = RenderJob.of(usecases.render_jobs.get(in_review, job_id(in_review, 1)))
+    job = RenderJob.of(usecases.render_jobs.get(in_review, render_job_id(in_review, 1)))
     assert (job.step, job.awaiting_approval) == ("FINAL_REVIEW", True)
     assert _launchable(db_url, settings, in_review) == []
 

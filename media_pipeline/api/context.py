@@ -37,7 +37,7 @@ from media_pipeline.store import (
     TaskService,
     UserContentService,
     WorkspacePlans,
-    job_id,
+    render_job_id,
 )
 from media_pipeline.usecases import UseCases
 from media_pipeline.usecases_brand import BrandKits
@@ -53,7 +53,7 @@ RunControlFactory = Callable[[], RunControl | None]
 
 def asset_url(task_id: str, generation: int, content_id: int) -> str:
     """API path downloading a content's file."""
-    return f"/api/v2/videos/{task_id}/render-jobs/{job_id(task_id, generation)}/assets/{content_id}"
+    return f"/api/v2/videos/{task_id}/render-jobs/{render_job_id(task_id, generation)}/assets/{content_id}"
 
 
 def file_url(task_id: str, generation: int, content_id: int) -> str:
@@ -63,7 +63,7 @@ def file_url(task_id: str, generation: int, content_id: int) -> str:
 
 def image_url(task_id: str, generation: int, index: int) -> str:
     """API path downloading a made image of a paid render job."""
-    return f"/api/v1/videos/{task_id}/image-jobs/{job_id(task_id, generation)}/images/{index}"
+    return f"/api/v1/videos/{task_id}/image-jobs/{render_job_id(task_id, generation)}/images/{index}"
 
 
 @dataclass

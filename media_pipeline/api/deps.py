@@ -28,7 +28,7 @@ _JOB_ID = re.compile(r"^[A-Za-z0-9_-]{1,80}$")
 
 
 async def log_path_ids(connection: HTTPConnection) -> None:
-    """Put the video and job ids of the request path into the log context (an app-wide dependency;
+    """Put the video and render job ids of the request path into the log context (an app-wide dependency;
     async, so the fields are set before the route's threads copy the context)."""
     params = connection.path_params
     video = params.get("videoId") or params.get("video_id")

@@ -35,8 +35,8 @@ from media_pipeline.store import (
     Owner,
     StoreError,
     TaskProgress,
+    render_job_id,
 )
-from media_pipeline.store import job_id as make_job_id
 
 NORMAL_CLOSURE = 1000
 
@@ -53,7 +53,7 @@ class Follow:
     @property
     def job_id(self) -> str | None:
         """The followed job's id."""
-        return None if self.generation is None else make_job_id(self.video_id, self.generation)
+        return None if self.generation is None else render_job_id(self.video_id, self.generation)
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,7 @@ class _Stream:
         assert self.follow.generation is not None
         jobs = self.context.render_jobs(self.follow.owner)
         job = await run_in_threadpool(
-            jobs.get, self.follow.video_id, make_job_id(self.follow.video_id, self.follow.generation)
+            jobs.get, self.follow.video_id, render_job_id(self.follow.video_id, self.follow.generation)
         )
         await self.websocket.send_json(
             self.shape.event("snapshot" if kind == "snapshot" else "status", job.progress_view())

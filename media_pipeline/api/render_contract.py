@@ -24,7 +24,7 @@ from media_pipeline.store import (
 )
 
 
-class JobStatus(StrEnum):
+class RenderJobWireStatus(StrEnum):  # the wire's translation of TaskStatus (the app's: domain/statuses.py)
     """Status of a render job."""
 
     PENDING = "PENDING"
@@ -35,14 +35,14 @@ class JobStatus(StrEnum):
 
 
 _STATUS = {
-    TaskStatus.DRAFT: JobStatus.PENDING,
-    TaskStatus.SCHEDULED: JobStatus.PENDING,
-    TaskStatus.QUEUED: JobStatus.PENDING,
-    TaskStatus.RUNNING: JobStatus.RUNNING,
-    TaskStatus.REVIEW: JobStatus.RUNNING,
-    TaskStatus.SUCCEEDED: JobStatus.SUCCEEDED,
-    TaskStatus.FAILED: JobStatus.FAILED,
-    TaskStatus.CANCELED: JobStatus.CANCELED,
+    TaskStatus.DRAFT: RenderJobWireStatus.PENDING,
+    TaskStatus.SCHEDULED: RenderJobWireStatus.PENDING,
+    TaskStatus.QUEUED: RenderJobWireStatus.PENDING,
+    TaskStatus.RUNNING: RenderJobWireStatus.RUNNING,
+    TaskStatus.REVIEW: RenderJobWireStatus.RUNNING,
+    TaskStatus.SUCCEEDED: RenderJobWireStatus.SUCCEEDED,
+    TaskStatus.FAILED: RenderJobWireStatus.FAILED,
+    TaskStatus.CANCELED: RenderJobWireStatus.CANCELED,
 }
 _STEPS = {
     Stage.SCRIPT: "VALIDATE_SCRIPT",
@@ -55,8 +55,8 @@ EventType = Literal["snapshot", "status", "progress"]
 _TTS_DONE = overall_progress(Stage.VIDEO, NARRATION_SHARE)
 
 
-def job_status(status: TaskStatus) -> JobStatus:
-    """The job status of a generation whose task has ``status``."""
+def job_status(status: TaskStatus) -> RenderJobWireStatus:
+    """The wire status of a render job (generation) whose task has ``status``."""
     return _STATUS[status]
 
 
@@ -96,7 +96,7 @@ class RenderJob(_Wire):
     job_id: str = Field(description="``{video_id}-g{generation}``")
     video_id: str
     script_id: str
-    status: JobStatus
+    status: RenderJobWireStatus
     step: str | None = Field(
         description="VALIDATE_SCRIPT, GENERATE_IMAGES, STORYBOARD_REVIEW, GENERATE_TTS, COMPOSE_VIDEO, "
         "THUMBNAIL, FINAL_REVIEW or PUBLISH"
@@ -125,7 +125,7 @@ class RenderJob(_Wire):
             video_id=job.video_id,
             script_id=job.script_id,
             status=job_status(job.status),
-            step=job_step(job.step, job.progress, job.status),
+            step=job_step(job.stage, job.progress, job.status),
             progress=int(job.progress),
             message=job.message,
             error_code=job.error_code,
@@ -239,7 +239,7 @@ class ProgressEvent(_Wire):
     type: EventType
     video_id: str
     job_id: str | None
-    status: JobStatus
+    status: RenderJobWireStatus
     step: str | None
     progress: int = Field(ge=0, le=100)
     message: str | None

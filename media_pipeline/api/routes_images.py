@@ -15,7 +15,7 @@ from media_pipeline.api.file_responses import asset_response
 from media_pipeline.api.routes_render import JOB_ID_PATTERN
 from media_pipeline.api.schemas import Items
 from media_pipeline.api.schemas_credits import ImageJob
-from media_pipeline.store import ImageJobView, JobStatus, ValidationFailed
+from media_pipeline.store import ImageJobStatus, ImageJobView, ValidationFailed
 
 router = APIRouter(prefix="/api/v1/videos", tags=["image jobs"], responses=responses(400, 401, 403, 404, 422))
 JobId = Annotated[
@@ -23,13 +23,13 @@ JobId = Annotated[
 ]
 
 
-def _statuses(text: str | None) -> list[JobStatus] | None:
+def _statuses(text: str | None) -> list[ImageJobStatus] | None:
     if text is None:
         return None
     try:
-        return [JobStatus(part.strip().upper()) for part in text.split(",") if part.strip()]
+        return [ImageJobStatus(part.strip().upper()) for part in text.split(",") if part.strip()]
     except ValueError as exc:
-        allowed = ", ".join(JobStatus)
+        allowed = ", ".join(ImageJobStatus)
         raise ValidationFailed(
             f"status must be a comma-separated list of {allowed}",
             {"errors": [{"field": "status", "message": str(exc), "type": "enum"}]},

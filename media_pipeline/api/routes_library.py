@@ -16,7 +16,7 @@ from media_pipeline.api.schemas_library import LibraryFile, LibraryItem, Library
 from media_pipeline.api.uploads import MAX_FILES_PER_REQUEST
 from media_pipeline.domain.library import LIBRARY_ID_PATTERN
 from media_pipeline.domain.models import VideoType
-from media_pipeline.store import TaskStatus, job_id
+from media_pipeline.store import TaskStatus, render_job_id
 
 router = APIRouter(prefix="/api/library", tags=["library"], responses=responses(400, 401, 403, 422))
 LibraryId = Annotated[
@@ -137,7 +137,7 @@ def cover(item_id: LibraryId, context: Context, owner: DownloadOwner) -> Respons
     if view.thumbnail is not None:
         thumb = view.thumbnail
         asset = context.render_jobs(owner).asset_file(
-            thumb.task_id, job_id(thumb.task_id, thumb.generation), thumb.content_id
+            thumb.task_id, render_job_id(thumb.task_id, thumb.generation), thumb.content_id
         )
         return asset_response(asset)
     return placeholder_svg(view)

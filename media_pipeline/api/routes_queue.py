@@ -145,13 +145,13 @@ def list_jobs(
     _check_queue(context, owner, queue_id)
     drafts = context.queues(owner).list_drafts()
     if status is TaskStatus.DRAFT:
-        jobs = drafts.tasks[:limit]
+        tasks = drafts.tasks[:limit]
     else:
-        jobs = [
+        tasks = [
             task for task in context.tasks(owner).list_tasks([status], limit) if task.queue_id == queue_id
         ]
     set_etag(response, drafts.version)
-    return QueueJobs(version=drafts.version, jobs=jobs)
+    return QueueJobs(version=drafts.version, jobs=tasks)
 
 
 @router.post(

@@ -15,8 +15,8 @@ from media_pipeline.store import (
     CreditUsageView,
     EstimateView,
     ImageJobView,
-    ImageTaskView,
     LedgerEntryView,
+    PaidImageView,
 )
 
 _CAMEL = ConfigDict(alias_generator=to_camel, populate_by_name=True, from_attributes=True)
@@ -41,7 +41,7 @@ class LedgerEntry(UtcTimes, LedgerEntryView):
     model_config = _CAMEL
 
 
-class ImageTask(UtcTimes, ImageTaskView):
+class ImageTask(UtcTimes, PaidImageView):
     """One image of a paid render job; ``url`` downloads it once COMPLETED."""
 
     model_config = _CAMEL

@@ -18,8 +18,7 @@ from fastapi import APIRouter, Path, Query, WebSocket
 
 from media_pipeline.api.progress_stream import Follow, WireShape, stream_progress
 from media_pipeline.api.render_contract import ConnectedMessage, EventType, ProgressEvent
-from media_pipeline.store import TaskProgress
-from media_pipeline.store import job_id as make_job_id
+from media_pipeline.store import TaskProgress, render_job_id
 
 router = APIRouter()
 
@@ -30,7 +29,7 @@ def _connected(follow: Follow, now: datetime) -> dict[str, Any]:
 
 
 def _event(kind: EventType, state: TaskProgress) -> dict[str, Any]:
-    job = make_job_id(state.task_id, state.generation) if state.generation else None
+    job = render_job_id(state.task_id, state.generation) if state.generation else None
     return ProgressEvent.of(kind, state, job).model_dump(mode="json")
 
 

@@ -1,4 +1,4 @@
-"""What a generation's images are (seed 003 §6): one pure rule shared by the estimate and the paid job.
+"""What a generation's images are (seed 003 §6): one pure rule shared by the estimate and the image job.
 
 A *role* is who or what an image shows (docs/ARCHITECTURE.md §8): a product video shows the ``product``
 and its ``presenter``; any other video shows the scene's ``subject``. A task may name its own roles

@@ -8,6 +8,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
+from media_pipeline.domain.statuses import PublicationStatus
+
 
 class PublishTarget(StrEnum):
     """Where a video can be published; a channel setting lists the ones it publishes to."""
@@ -20,19 +22,6 @@ class PublishTarget(StrEnum):
 
 SOCIAL_TARGETS = (PublishTarget.TIKTOK, PublishTarget.INSTAGRAM)
 """Targets connected per channel setting with their own OAuth account (not the YouTube channel)."""
-
-
-class PublicationStatus(StrEnum):
-    """``pending`` (nothing sent yet) -> ``uploading`` -> ``processing`` (the platform has it) ->
-    ``published``; or ``failed`` (the platform's reason, never retried) or ``deferred`` (quota or rate
-    limit: tried again after ``deferred_until``)."""
-
-    PENDING = "pending"
-    UPLOADING = "uploading"
-    PROCESSING = "processing"
-    PUBLISHED = "published"
-    FAILED = "failed"
-    DEFERRED = "deferred"
 
 
 FINAL_STATUSES = frozenset({PublicationStatus.PUBLISHED, PublicationStatus.FAILED})

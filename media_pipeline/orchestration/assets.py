@@ -399,10 +399,10 @@ def _publish_targets(
     """Every target of the channel setting, each with its publication record (docs/ARCHITECTURE.md §10);
     raises the stage's error (primary failed, transient, deferred) once every target had its turn."""
     from media_pipeline.errors import PermanentError
-    from media_pipeline.usecases_publish import PublishJob
+    from media_pipeline.usecases_publish import PublishRequest
 
-    job = PublishJob(run.spec, script, files, run.paths, run.work.key(files.video), channel)
-    report = publisher.publishing(storage.storage()).run(job)
+    request = PublishRequest(run.spec, script, files, run.paths, run.work.key(files.video), channel)
+    report = publisher.publishing(storage.storage()).run(request)
     run.context.log.info(f"publications: {report.summary}")
     if report.error is not None:
         raise report.error

@@ -12,11 +12,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from media_pipeline.domain import ImageStyle, Scene, Script, TaskPaths, TaskSpec
+from media_pipeline.domain.statuses import ImageStatus
 from media_pipeline.errors import DeferredError, MediaPipelineError, PermanentError, TransientError
 from media_pipeline.providers.ai_images import GeneratedImageSource, scene_prompt
-from media_pipeline.store.credit_models import Charge, ImageStatus
+from media_pipeline.store.credit_models import Charge
 from media_pipeline.store.credits import Pricing
-from media_pipeline.store.image_jobs import GRACEFUL_STOP_MESSAGE, ImageJobView, ImageWork
+from media_pipeline.store.image_jobs import GRACEFUL_STOP_MESSAGE, ImageWork
+from media_pipeline.store.views import ImageJobView
 
 Report = Callable[[float, str], None]
 Keep = Callable[[Path], str]

@@ -30,7 +30,7 @@ from media_pipeline.orchestration.tags import ATTEMPT_TAG, GENERATION_TAG
 from media_pipeline.orchestration.task_files import prepare_generation
 from media_pipeline.retry_policy import Verdict, classify, is_disk_full
 from media_pipeline.storage.workspace import TaskWorkspace, task_workspace
-from media_pipeline.store.render_jobs import job_id
+from media_pipeline.store.render_jobs import render_job_id
 
 if TYPE_CHECKING:
     from media_pipeline.store.pipeline_state import ContentRecord, PipelineState
@@ -106,7 +106,7 @@ def stage_run(
     state = app_db.state() if generation_tag is not None else None
     json_lines_to_stderr()
     with ExitStack() as beating:
-        job = {} if generation_tag is None else {"jobId": job_id(task_id, int(generation_tag))}
+        job = {} if generation_tag is None else {"jobId": render_job_id(task_id, int(generation_tag))}
         beating.enter_context(log_context(videoId=task_id, **job))  # every log line of the run names them
         if state is not None:
             add_log_fields(userId=state.owner_id(task_id))

@@ -26,7 +26,8 @@ from typing import Any
 import httpx
 
 from media_pipeline.domain import Script, TaskSpec
-from media_pipeline.domain.publication import Publication, PublicationStatus, PublishTarget
+from media_pipeline.domain.publication import Publication, PublishTarget
+from media_pipeline.domain.statuses import PublicationStatus
 from media_pipeline.errors import DeferredError, PermanentError
 from media_pipeline.providers.base import PublishInput
 from media_pipeline.providers.http_api import body_excerpt, retry_after_seconds

@@ -18,7 +18,8 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from media_pipeline.domain import Script, TaskPaths, TaskSpec
-from media_pipeline.domain.publication import Publication, PublicationStatus, PublishTarget
+from media_pipeline.domain.publication import Publication, PublishTarget
+from media_pipeline.domain.statuses import PublicationStatus
 from media_pipeline.errors import DeferredError, PermanentError, TransientError
 from media_pipeline.providers.base import Publisher, PublishInput, PublishResult
 from media_pipeline.providers.social_tokens import ReconnectRequired

@@ -26,7 +26,8 @@ from typing import Any
 import httpx
 
 from media_pipeline.domain import Privacy, Script, TaskSpec
-from media_pipeline.domain.publication import Publication, PublicationStatus, PublishTarget
+from media_pipeline.domain.publication import Publication, PublishTarget
+from media_pipeline.domain.statuses import PublicationStatus
 from media_pipeline.errors import DeferredError, PermanentError, TransientError
 from media_pipeline.liveness import moved
 from media_pipeline.providers.base import PublishInput

@@ -12,23 +12,26 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # the same names for type checkers, re-exported (test_package.py keeps both lists equal)
     from media_pipeline.domain.stages import STAGES as STAGES
     from media_pipeline.domain.stages import Stage as Stage
-    from media_pipeline.store.accounts import UserView as UserView
+    from media_pipeline.domain.statuses import ACTIVE_STATUSES as ACTIVE_STATUSES
+    from media_pipeline.domain.statuses import OPEN_STAGE_STATUSES as OPEN_STAGE_STATUSES
+    from media_pipeline.domain.statuses import OPEN_STATUSES as OPEN_STATUSES
+    from media_pipeline.domain.statuses import TERMINAL_STATUSES as TERMINAL_STATUSES
+    from media_pipeline.domain.statuses import EditStatus as EditStatus
+    from media_pipeline.domain.statuses import ImageJobStatus as ImageJobStatus
+    from media_pipeline.domain.statuses import ReviewStatus as ReviewStatus
+    from media_pipeline.domain.statuses import StageStatus as StageStatus
+    from media_pipeline.domain.statuses import TaskStatus as TaskStatus
+    from media_pipeline.domain.statuses import UserContentStatus as UserContentStatus
     from media_pipeline.store.accounts import WorkspaceAccounts as WorkspaceAccounts
-    from media_pipeline.store.actions import TaskActions as TaskActions
-    from media_pipeline.store.audit import AuditEntryView as AuditEntryView
     from media_pipeline.store.audit import AuditLog as AuditLog
     from media_pipeline.store.backup import Manifest as Manifest
     from media_pipeline.store.backup import create_backup as create_backup
     from media_pipeline.store.backup import restore_backup as restore_backup
     from media_pipeline.store.channels import ChannelService as ChannelService
     from media_pipeline.store.clock import Clock as Clock
-    from media_pipeline.store.credit_estimate import EstimateView as EstimateView
     from media_pipeline.store.credit_estimate import estimate as estimate
     from media_pipeline.store.credits import CreditAdmin as CreditAdmin
-    from media_pipeline.store.credits import CreditBalanceView as CreditBalanceView
     from media_pipeline.store.credits import CreditService as CreditService
-    from media_pipeline.store.credits import CreditUsageView as CreditUsageView
-    from media_pipeline.store.credits import LedgerEntryView as LedgerEntryView
     from media_pipeline.store.db import current_revision as current_revision
     from media_pipeline.store.db import ensure_migrated as ensure_migrated
     from media_pipeline.store.db import head_revision as head_revision
@@ -36,17 +39,10 @@ if TYPE_CHECKING:  # the same names for type checkers, re-exported (test_package
     from media_pipeline.store.db import resolve_engine as resolve_engine
     from media_pipeline.store.db import session_factory as session_factory
     from media_pipeline.store.db import upgrade_db as upgrade_db
-    from media_pipeline.store.enums import ACTIVE_STATUSES as ACTIVE_STATUSES
-    from media_pipeline.store.enums import OPEN_STAGE_STATUSES as OPEN_STAGE_STATUSES
-    from media_pipeline.store.enums import OPEN_STATUSES as OPEN_STATUSES
-    from media_pipeline.store.enums import TERMINAL_STATUSES as TERMINAL_STATUSES
     from media_pipeline.store.enums import ContentKind as ContentKind
     from media_pipeline.store.enums import LogAction as LogAction
     from media_pipeline.store.enums import LogLevel as LogLevel
     from media_pipeline.store.enums import Repeat as Repeat
-    from media_pipeline.store.enums import StageStatus as StageStatus
-    from media_pipeline.store.enums import TaskStatus as TaskStatus
-    from media_pipeline.store.enums import UserContentStatus as UserContentStatus
     from media_pipeline.store.enums import UserContentType as UserContentType
     from media_pipeline.store.errors import ConflictError as ConflictError
     from media_pipeline.store.errors import InsufficientCredits as InsufficientCredits
@@ -57,25 +53,11 @@ if TYPE_CHECKING:  # the same names for type checkers, re-exported (test_package
     from media_pipeline.store.errors import StoreUnavailable as StoreUnavailable
     from media_pipeline.store.errors import ValidationFailed as ValidationFailed
     from media_pipeline.store.housekeeping import Housekeeping as Housekeeping
-    from media_pipeline.store.image_jobs import ImageJobView as ImageJobView
-    from media_pipeline.store.image_jobs import ImageTaskView as ImageTaskView
-    from media_pipeline.store.image_jobs import JobStatus as JobStatus
     from media_pipeline.store.library import LibraryService as LibraryService
     from media_pipeline.store.music import MusicLibrary as MusicLibrary
-    from media_pipeline.store.music import MusicTrackView as MusicTrackView
     from media_pipeline.store.oauth_states import STATE_TTL as STATE_TTL
     from media_pipeline.store.owner import Owner as Owner
-    from media_pipeline.store.performance_views import ChannelSummaryView as ChannelSummaryView
-    from media_pipeline.store.performance_views import ContentPerformanceView as ContentPerformanceView
-    from media_pipeline.store.performance_views import DayViewsView as DayViewsView
-    from media_pipeline.store.performance_views import PerformanceDayView as PerformanceDayView
-    from media_pipeline.store.performance_views import PerformanceService as PerformanceService
-    from media_pipeline.store.performance_views import PerformanceTotalsView as PerformanceTotalsView
-    from media_pipeline.store.performance_views import (
-        PublicationPerformanceView as PublicationPerformanceView,
-    )
-    from media_pipeline.store.performance_views import SettingGroupView as SettingGroupView
-    from media_pipeline.store.performance_views import VideoPerformanceView as VideoPerformanceView
+    from media_pipeline.store.performance_service import PerformanceService as PerformanceService
     from media_pipeline.store.pipeline_state import ContentRecord as ContentRecord
     from media_pipeline.store.pipeline_state import LaunchItem as LaunchItem
     from media_pipeline.store.pipeline_state import PipelineState as PipelineState
@@ -85,16 +67,12 @@ if TYPE_CHECKING:  # the same names for type checkers, re-exported (test_package
     from media_pipeline.store.render_jobs import AssetUrl as AssetUrl
     from media_pipeline.store.render_jobs import RenderJobReader as RenderJobReader
     from media_pipeline.store.render_jobs import StoredAsset as StoredAsset
-    from media_pipeline.store.render_jobs import job_id as job_id
+    from media_pipeline.store.render_jobs import render_job_id as render_job_id
     from media_pipeline.store.repeat import RepeatConfig as RepeatConfig
     from media_pipeline.store.repeat import next_occurrence as next_occurrence
     from media_pipeline.store.review_gate import REVIEW_AFTER as REVIEW_AFTER
     from media_pipeline.store.review_models import EditKind as EditKind
-    from media_pipeline.store.review_models import EditStatus as EditStatus
     from media_pipeline.store.review_models import ReviewKind as ReviewKind
-    from media_pipeline.store.review_models import ReviewStatus as ReviewStatus
-    from media_pipeline.store.reviews import EditView as EditView
-    from media_pipeline.store.reviews import WaitingReviewView as WaitingReviewView
     from media_pipeline.store.revoked_tokens import RevokedTokens as RevokedTokens
     from media_pipeline.store.run_control import RunControl as RunControl
     from media_pipeline.store.run_requests import idempotency_key as idempotency_key
@@ -109,14 +87,30 @@ if TYPE_CHECKING:  # the same names for type checkers, re-exported (test_package
     from media_pipeline.store.users import MAX_PASSWORD_LEN as MAX_PASSWORD_LEN
     from media_pipeline.store.users import UserService as UserService
     from media_pipeline.store.views import AddResult as AddResult
+    from media_pipeline.store.views import AuditEntryView as AuditEntryView
+    from media_pipeline.store.views import ChannelSummaryView as ChannelSummaryView
     from media_pipeline.store.views import ChannelView as ChannelView
+    from media_pipeline.store.views import ClonedVoiceView as ClonedVoiceView
+    from media_pipeline.store.views import ContentPerformanceView as ContentPerformanceView
     from media_pipeline.store.views import ContentView as ContentView
+    from media_pipeline.store.views import CreditBalanceView as CreditBalanceView
+    from media_pipeline.store.views import CreditUsageView as CreditUsageView
+    from media_pipeline.store.views import DayViewsView as DayViewsView
     from media_pipeline.store.views import DeletedContentView as DeletedContentView
     from media_pipeline.store.views import DeleteResult as DeleteResult
+    from media_pipeline.store.views import EditView as EditView
+    from media_pipeline.store.views import EstimateView as EstimateView
+    from media_pipeline.store.views import ImageJobView as ImageJobView
+    from media_pipeline.store.views import LedgerEntryView as LedgerEntryView
     from media_pipeline.store.views import LibraryItemView as LibraryItemView
     from media_pipeline.store.views import LibraryTaskView as LibraryTaskView
     from media_pipeline.store.views import LogView as LogView
+    from media_pipeline.store.views import MusicTrackView as MusicTrackView
+    from media_pipeline.store.views import PaidImageView as PaidImageView
+    from media_pipeline.store.views import PerformanceDayView as PerformanceDayView
+    from media_pipeline.store.views import PerformanceTotalsView as PerformanceTotalsView
     from media_pipeline.store.views import PlanView as PlanView
+    from media_pipeline.store.views import PublicationPerformanceView as PublicationPerformanceView
     from media_pipeline.store.views import PublishedView as PublishedView
     from media_pipeline.store.views import QueueChange as QueueChange
     from media_pipeline.store.views import QueueView as QueueView
@@ -125,35 +119,32 @@ if TYPE_CHECKING:  # the same names for type checkers, re-exported (test_package
     from media_pipeline.store.views import RerunResult as RerunResult
     from media_pipeline.store.views import RunResult as RunResult
     from media_pipeline.store.views import ScheduleView as ScheduleView
+    from media_pipeline.store.views import SettingGroupView as SettingGroupView
     from media_pipeline.store.views import StageStateView as StageStateView
     from media_pipeline.store.views import StageTab as StageTab
     from media_pipeline.store.views import StageTabs as StageTabs
     from media_pipeline.store.views import StoppedProcess as StoppedProcess
     from media_pipeline.store.views import StopResult as StopResult
     from media_pipeline.store.views import TabItem as TabItem
+    from media_pipeline.store.views import TaskActions as TaskActions
     from media_pipeline.store.views import TaskProgress as TaskProgress
     from media_pipeline.store.views import TaskView as TaskView
     from media_pipeline.store.views import ThumbnailRef as ThumbnailRef
     from media_pipeline.store.views import UserContentView as UserContentView
+    from media_pipeline.store.views import UserView as UserView
+    from media_pipeline.store.views import VideoPerformanceView as VideoPerformanceView
+    from media_pipeline.store.views import WaitingReviewView as WaitingReviewView
     from media_pipeline.store.voices import ClonedVoices as ClonedVoices
-    from media_pipeline.store.voices import ClonedVoiceView as ClonedVoiceView
 
 _EXPORTS = {
     "media_pipeline.domain.stages": ("STAGES", "Stage"),
-    "media_pipeline.store.accounts": ("UserView", "WorkspaceAccounts"),
-    "media_pipeline.store.audit": ("AuditEntryView", "AuditLog"),
-    "media_pipeline.store.actions": ("TaskActions",),
+    "media_pipeline.store.accounts": ("WorkspaceAccounts",),
+    "media_pipeline.store.audit": ("AuditLog",),
     "media_pipeline.store.backup": ("Manifest", "create_backup", "restore_backup"),
     "media_pipeline.store.channels": ("ChannelService",),
     "media_pipeline.store.clock": ("Clock",),
-    "media_pipeline.store.credit_estimate": ("EstimateView", "estimate"),
-    "media_pipeline.store.credits": (
-        "CreditAdmin",
-        "CreditBalanceView",
-        "CreditService",
-        "CreditUsageView",
-        "LedgerEntryView",
-    ),
+    "media_pipeline.store.credit_estimate": ("estimate",),
+    "media_pipeline.store.credits": ("CreditAdmin", "CreditService"),
     "media_pipeline.store.db": (
         "current_revision",
         "ensure_migrated",
@@ -163,20 +154,19 @@ _EXPORTS = {
         "session_factory",
         "upgrade_db",
     ),
-    "media_pipeline.store.enums": (
+    "media_pipeline.domain.statuses": (
         "ACTIVE_STATUSES",
-        "ContentKind",
-        "LogAction",
-        "LogLevel",
+        "EditStatus",
+        "ImageJobStatus",
         "OPEN_STAGE_STATUSES",
         "OPEN_STATUSES",
-        "Repeat",
+        "ReviewStatus",
         "StageStatus",
         "TERMINAL_STATUSES",
         "TaskStatus",
         "UserContentStatus",
-        "UserContentType",
     ),
+    "media_pipeline.store.enums": ("ContentKind", "LogAction", "LogLevel", "Repeat", "UserContentType"),
     "media_pipeline.store.errors": (
         "ConflictError",
         "InsufficientCredits",
@@ -188,32 +178,20 @@ _EXPORTS = {
         "ValidationFailed",
     ),
     "media_pipeline.store.housekeeping": ("Housekeeping",),
-    "media_pipeline.store.image_jobs": ("ImageJobView", "ImageTaskView", "JobStatus"),
     "media_pipeline.store.library": ("LibraryService",),
-    "media_pipeline.store.music": ("MusicLibrary", "MusicTrackView"),
-    "media_pipeline.store.voices": ("ClonedVoiceView", "ClonedVoices"),
+    "media_pipeline.store.music": ("MusicLibrary",),
+    "media_pipeline.store.voices": ("ClonedVoices",),
     "media_pipeline.store.oauth_states": ("STATE_TTL",),
     "media_pipeline.store.owner": ("Owner",),
     "media_pipeline.store.pipeline_state": ("ContentRecord", "LaunchItem", "PipelineState"),
-    "media_pipeline.store.performance_views": (
-        "ChannelSummaryView",
-        "ContentPerformanceView",
-        "DayViewsView",
-        "PerformanceDayView",
-        "PerformanceService",
-        "PerformanceTotalsView",
-        "PublicationPerformanceView",
-        "SettingGroupView",
-        "VideoPerformanceView",
-    ),
+    "media_pipeline.store.performance_service": ("PerformanceService",),
     "media_pipeline.store.plans": ("WorkspacePlans",),
     "media_pipeline.store.progress": ("ProgressReader",),
     "media_pipeline.store.queue_service": ("QueueService",),
-    "media_pipeline.store.render_jobs": ("AssetUrl", "RenderJobReader", "StoredAsset", "job_id"),
+    "media_pipeline.store.render_jobs": ("AssetUrl", "RenderJobReader", "StoredAsset", "render_job_id"),
     "media_pipeline.store.repeat": ("RepeatConfig", "next_occurrence"),
     "media_pipeline.store.review_gate": ("REVIEW_AFTER",),
-    "media_pipeline.store.review_models": ("EditKind", "EditStatus", "ReviewKind", "ReviewStatus"),
-    "media_pipeline.store.reviews": ("EditView", "WaitingReviewView"),
+    "media_pipeline.store.review_models": ("EditKind", "ReviewKind"),
     "media_pipeline.store.revoked_tokens": ("RevokedTokens",),
     "media_pipeline.store.run_control": ("RunControl",),
     "media_pipeline.store.run_requests": ("idempotency_key", "version_key"),
@@ -225,14 +203,30 @@ _EXPORTS = {
     "media_pipeline.store.users": ("MAX_PASSWORD_LEN", "UserService"),
     "media_pipeline.store.views": (
         "AddResult",
+        "AuditEntryView",
+        "ChannelSummaryView",
         "ChannelView",
+        "ClonedVoiceView",
+        "ContentPerformanceView",
         "ContentView",
-        "DeleteResult",
+        "CreditBalanceView",
+        "CreditUsageView",
+        "DayViewsView",
         "DeletedContentView",
+        "DeleteResult",
+        "EditView",
+        "EstimateView",
+        "ImageJobView",
+        "LedgerEntryView",
         "LibraryItemView",
         "LibraryTaskView",
         "LogView",
+        "MusicTrackView",
+        "PaidImageView",
+        "PerformanceDayView",
+        "PerformanceTotalsView",
         "PlanView",
+        "PublicationPerformanceView",
         "PublishedView",
         "QueueChange",
         "QueueView",
@@ -241,16 +235,21 @@ _EXPORTS = {
         "RerunResult",
         "RunResult",
         "ScheduleView",
+        "SettingGroupView",
         "StageStateView",
         "StageTab",
         "StageTabs",
-        "StopResult",
         "StoppedProcess",
+        "StopResult",
         "TabItem",
+        "TaskActions",
         "TaskProgress",
         "TaskView",
         "ThumbnailRef",
         "UserContentView",
+        "UserView",
+        "VideoPerformanceView",
+        "WaitingReviewView",
     ),
 }
 """The public names of the package, by the module that defines them."""

@@ -4,8 +4,6 @@ Users of other workspaces are invisible (NotFound)."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -16,17 +14,7 @@ from media_pipeline.store.credits import CreditAdmin
 from media_pipeline.store.errors import ConflictError, NotFoundError
 from media_pipeline.store.models import User
 from media_pipeline.store.users import new_user, password_hash, username_taken
-from media_pipeline.store.views import _View
-
-
-class UserView(_View):
-    """A user of the workspace (never the password hash)."""
-
-    id: str
-    username: str
-    is_admin: bool
-    disabled_at: datetime | None
-    created_at: datetime
+from media_pipeline.store.views import UserView
 
 
 class WorkspaceAccounts(OwnedService):

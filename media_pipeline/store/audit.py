@@ -12,18 +12,7 @@ from sqlalchemy.orm import Session
 from media_pipeline.store.account_models import AuditEntry
 from media_pipeline.store.base import OwnedService
 from media_pipeline.store.owner import Owner
-from media_pipeline.store.views import _View
-
-
-class AuditEntryView(_View):
-    """One audit log entry."""
-
-    id: int
-    actor_id: str
-    action: str
-    target: str
-    details: dict[str, Any]
-    created_at: datetime
+from media_pipeline.store.views import AuditEntryView
 
 
 def record(session: Session, actor: Owner, action: str, target: str, now: datetime, **details: Any) -> None:

@@ -4,26 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from pydantic import Field
-
 from media_pipeline.domain import MediaMode
 from media_pipeline.domain.image_plan import ImageMode, plan_images
 from media_pipeline.store.credits import Pricing
-from media_pipeline.store.views import _View
-
-
-class EstimateView(_View):
-    """What a generation would make and cost (seed 003 §6)."""
-
-    mode: str
-    media_mode: str
-    styles: int
-    roles: int
-    images: int
-    price_per_image: int
-    credits: int
-    summary: str
-    plan: list[dict[str, str]] = Field(default_factory=list)
+from media_pipeline.store.views import EstimateView
 
 
 def _plural(count: int, word: str) -> str:
@@ -40,7 +24,7 @@ def estimate(
 ) -> EstimateView:
     """What a generation makes and costs (seed 003 §6): ``SINGLE`` makes every style × role combination,
     ``BATCH`` exactly ``total_images``, distributed round-robin over the combinations; the same plan as the
-    paid job's (``domain.image_plan``)."""
+    image job's (``domain.image_plan``)."""
     mode = ImageMode(mode)
     plan = [planned._asdict() for planned in plan_images(mode, styles, roles, total_images)]
     count = len(plan)

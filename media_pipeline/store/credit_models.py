@@ -9,20 +9,10 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from media_pipeline.domain.statuses import ImageStatus
 from media_pipeline.store.clock import utcnow
 from media_pipeline.store.models import Base, Timestamps, one_of
 from media_pipeline.store.types import StrEnumType
-
-
-class ImageStatus(StrEnum):
-    """One image of a paid generation: PENDING -> PROCESSING -> COMPLETED | FAILED; CANCELED when a stop
-    refunded it before it was made."""
-
-    PENDING = "PENDING"
-    PROCESSING = "PROCESSING"
-    COMPLETED = "COMPLETED"
-    FAILED = "FAILED"
-    CANCELED = "CANCELED"
 
 
 class Charge(StrEnum):
@@ -96,8 +86,9 @@ class ImageJob(Timestamps, Base):
     stop_requested_at: Mapped[datetime | None]
 
 
-class ImageTask(Timestamps, Base):
-    """One image of a paid generation: what to make, its status, output and charge."""
+class PaidImage(Timestamps, Base):
+    """One image of a paid generation (of its image job): what to make, its status, output and charge. The
+    table keeps seed 003's name, ``image_tasks``; ``job_id`` is the image job's row id."""
 
     __tablename__ = "image_tasks"
     __table_args__ = (

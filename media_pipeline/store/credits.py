@@ -20,6 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain import MediaMode, TaskSettings
+from media_pipeline.domain.statuses import ImageStatus
 from media_pipeline.settings import Settings
 from media_pipeline.store.base import OwnedService, StoreBase
 from media_pipeline.store.credit_models import (
@@ -27,14 +28,13 @@ from media_pipeline.store.credit_models import (
     CreditAccount,
     CreditLedgerEntry,
     ImageJob,
-    ImageStatus,
-    ImageTask,
     LedgerKind,
+    PaidImage,
 )
 from media_pipeline.store.errors import InsufficientCredits, ValidationFailed
 from media_pipeline.store.models import Task
 from media_pipeline.store.review_models import StoryboardEdit
-from media_pipeline.store.views import _View
+from media_pipeline.store.views import CreditBalanceView, CreditUsageView, LedgerEntryView
 
 PAID_SOURCES = frozenset({MediaMode.DALLE3, MediaMode.IMAGEN3, MediaMode.SORA2})
 """Sources that bill per generated image: their images are tracked one record each."""
@@ -60,37 +60,6 @@ class Pricing:
     def tracks_images(mode: MediaMode | str) -> bool:
         """Whether ``mode`` is a paid source whose images get one persisted record each."""
         return mode in PAID_SOURCES
-
-
-class CreditBalanceView(_View):
-    """A workspace's spendable credits and what its images in flight hold."""
-
-    workspace_id: str
-    balance: int
-    reserved: int
-
-
-class CreditUsageView(_View):
-    """What one task's paid images cost: credits consumed (images made) and still reserved (in flight)."""
-
-    task_id: str
-    consumed: int
-    reserved: int
-
-
-class LedgerEntryView(_View):
-    """One credit movement: ``amount`` credits (always positive) in the direction of ``kind``."""
-
-    id: int
-    kind: LedgerKind
-    amount: int
-    balance_after: int
-    task_id: str | None
-    generation: int | None
-    image_index: int | None
-    user_id: str | None
-    note: str
-    created_at: datetime
 
 
 # -- balance movements (inside the caller's transaction) -------------------------------------------------
@@ -127,7 +96,7 @@ _DIRECTION = {LedgerKind.GRANT: 1, LedgerKind.RESERVE: -1, LedgerKind.REFUND: 1,
 def _entries(
     session: Session,
     job: ImageJob,
-    images: Sequence[ImageTask],
+    images: Sequence[PaidImage],
     kind: LedgerKind,
     balance: int,
     now: datetime,
@@ -154,7 +123,7 @@ def _entries(
 
 
 def _reserve(
-    session: Session, jobs_images: Sequence[tuple[ImageJob, list[ImageTask]]], now: datetime
+    session: Session, jobs_images: Sequence[tuple[ImageJob, list[PaidImage]]], now: datetime
 ) -> None:
     """Take the credits of ``images`` from their workspaces (all or nothing) and write the ledger."""
     needed: dict[str, int] = defaultdict(int)
@@ -182,7 +151,7 @@ def _reserve(
 def reserve_generations(session: Session, tasks: Sequence[Task], pricing: Pricing, now: datetime) -> None:
     """Create the image job of each task's new generation that uses a paid source and reserve its cost;
     InsufficientCredits (raised before anything is written to the balance) rolls the caller back."""
-    planned: list[tuple[ImageJob, list[ImageTask]]] = []
+    planned: list[tuple[ImageJob, list[PaidImage]]] = []
     for task in tasks:
         settings = TaskSettings.model_validate(task.settings)
         if not pricing.tracks_images(settings.media_mode):
@@ -199,7 +168,7 @@ def reserve_generations(session: Session, tasks: Sequence[Task], pricing: Pricin
             updated_at=now,
         )
         images = [
-            ImageTask(
+            PaidImage(
                 task_id=task.id,
                 generation=task.generation,
                 image_index=index,
@@ -234,15 +203,15 @@ def reserve_unmade(session: Session, task: Task, pricing: Pricing, now: datetime
         reserve_generations(session, [task], pricing, now)
         return
     regenerations = select(StoryboardEdit.id).where(
-        StoryboardEdit.task_id == ImageTask.task_id,
-        StoryboardEdit.generation == ImageTask.generation,
-        StoryboardEdit.image_index == ImageTask.image_index,
+        StoryboardEdit.task_id == PaidImage.task_id,
+        StoryboardEdit.generation == PaidImage.generation,
+        StoryboardEdit.image_index == PaidImage.image_index,
     )
     images = list(
         session.scalars(
-            select(ImageTask)
-            .where(ImageTask.job_id == job.id, ImageTask.charge == Charge.REFUNDED, ~exists(regenerations))
-            .order_by(ImageTask.image_index)
+            select(PaidImage)
+            .where(PaidImage.job_id == job.id, PaidImage.charge == Charge.REFUNDED, ~exists(regenerations))
+            .order_by(PaidImage.image_index)
             .with_for_update()
         )
     )
@@ -257,11 +226,11 @@ def reserve_unmade(session: Session, task: Task, pricing: Pricing, now: datetime
     job.updated_at = now
 
 
-def reserve_extra_image(session: Session, job: ImageJob, style: str, prompt: str, now: datetime) -> ImageTask:
+def reserve_extra_image(session: Session, job: ImageJob, style: str, prompt: str, now: datetime) -> PaidImage:
     """One more paid image of the generation (a storyboard review's regeneration): a PROCESSING record
     appended to the job (``total_images`` grows by one) whose price is reserved now; InsufficientCredits
     (nothing written) if the balance does not cover it. It is then consumed or refunded like any image."""
-    image = ImageTask(
+    image = PaidImage(
         job_id=job.id,
         task_id=job.task_id,
         generation=job.generation,
@@ -282,7 +251,7 @@ def reserve_extra_image(session: Session, job: ImageJob, style: str, prompt: str
     return image
 
 
-def refund(session: Session, job: ImageJob, images: Sequence[ImageTask], now: datetime) -> int:
+def refund(session: Session, job: ImageJob, images: Sequence[PaidImage], now: datetime) -> int:
     """Give back the reservations of ``images`` (each must be ``reserved``); returns the credits refunded."""
     if not images:
         return 0
@@ -296,7 +265,7 @@ def refund(session: Session, job: ImageJob, images: Sequence[ImageTask], now: da
     return amount
 
 
-def consume(session: Session, job: ImageJob, image: ImageTask, now: datetime) -> None:
+def consume(session: Session, job: ImageJob, image: PaidImage, now: datetime) -> None:
     """Spend an image's reservation (it was made)."""
     image.charge = Charge.CONSUMED
     if job.price:
@@ -315,13 +284,13 @@ def release_generation(session: Session, task_id: str, generation: int, now: dat
         return 0
     images = list(
         session.scalars(
-            select(ImageTask)
+            select(PaidImage)
             .where(
-                ImageTask.job_id == job.id,
-                ImageTask.charge == Charge.RESERVED,
-                ImageTask.status != ImageStatus.COMPLETED,
+                PaidImage.job_id == job.id,
+                PaidImage.charge == Charge.RESERVED,
+                PaidImage.status != ImageStatus.COMPLETED,
             )
-            .order_by(ImageTask.image_index)
+            .order_by(PaidImage.image_index)
             .with_for_update()
             .execution_options(populate_existing=True)
         )
@@ -367,9 +336,9 @@ class CreditService(OwnedService):
         """Credits reserved by the workspace's images in flight (of one task, or all)."""
         stmt = (
             select(func.coalesce(func.sum(ImageJob.price), 0))
-            .select_from(ImageTask)
-            .join(ImageJob, ImageJob.id == ImageTask.job_id)
-            .where(ImageJob.workspace_id == self.owner.workspace_id, ImageTask.charge == Charge.RESERVED)
+            .select_from(PaidImage)
+            .join(ImageJob, ImageJob.id == PaidImage.job_id)
+            .where(ImageJob.workspace_id == self.owner.workspace_id, PaidImage.charge == Charge.RESERVED)
         )
         if task_id is not None:
             stmt = stmt.where(ImageJob.task_id == task_id)

@@ -17,10 +17,11 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain import Stage
+from media_pipeline.domain.statuses import StageStatus, TaskStatus
 from media_pipeline.settings import Settings
 from media_pipeline.store.base import StoreBase
 from media_pipeline.store.clock import as_utc
-from media_pipeline.store.enums import LogAction, LogLevel, StageStatus, TaskStatus
+from media_pipeline.store.enums import LogAction, LogLevel
 from media_pipeline.store.errors import LimitExceeded
 from media_pipeline.store.lifecycle import (
     add_log,
@@ -199,7 +200,7 @@ def _defer_to_next_day(
 
 
 class Housekeeping(StoreBase):
-    """The periodic jobs: ``Housekeeping(engine_or_url, *, clock=None, settings=None)``."""
+    """The periodic chores: ``Housekeeping(engine_or_url, *, clock=None, settings=None)``."""
 
     def queue_due_repeats(self, now: datetime) -> RepeatTick:
         """Queue a new generation for every schedule occurrence due at ``now`` (the schedule tick's time),

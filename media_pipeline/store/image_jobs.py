@@ -11,24 +11,28 @@ from __future__ import annotations
 import builtins
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from media_pipeline.domain.statuses import ACTIVE_STATUSES, ImageJobStatus, ImageStatus, TaskStatus
 from media_pipeline.settings import Settings
 from media_pipeline.storage import Storage
 from media_pipeline.store.base import StoreBase
 from media_pipeline.store.clock import Clock
-from media_pipeline.store.credit_models import Charge, ImageJob, ImageStatus, ImageTask
+from media_pipeline.store.credit_models import Charge, ImageJob, PaidImage
 from media_pipeline.store.credits import Pricing, consume, refund, reserve_generations
-from media_pipeline.store.enums import ACTIVE_STATUSES, TaskStatus
 from media_pipeline.store.errors import ConflictError, NotFoundError
 from media_pipeline.store.lifecycle import cancel_task
 from media_pipeline.store.models import Task
 from media_pipeline.store.owner import Owner
-from media_pipeline.store.render_jobs import StoredAsset, TaskFilesService, job_generation, job_id
-from media_pipeline.store.views import _View
+from media_pipeline.store.render_jobs import (
+    StoredAsset,
+    TaskFilesService,
+    render_job_generation,
+    render_job_id,
+)
+from media_pipeline.store.views import ImageJobView, PaidImageView
 
 ImageUrl = Callable[[str, int, int], str]
 """``(task_id, generation, image_index) -> URL`` of a made image (the API gives its own)."""
@@ -37,70 +41,21 @@ PlannedPrompt = tuple[str, str, str]
 """``(style, role, prompt)`` of one image, from its scene."""
 
 
-class JobStatus(StrEnum):
-    """Status of an image job: PENDING (nothing made yet), PROCESSING, COMPLETED, FAILED, CANCELED."""
-
-    PENDING = "PENDING"
-    PROCESSING = "PROCESSING"
-    COMPLETED = "COMPLETED"
-    FAILED = "FAILED"
-    CANCELED = "CANCELED"
-
-
-class ImageTaskView(_View):
-    """One image of a paid generation."""
-
-    index: int
-    style: str
-    role: str
-    prompt: str | None
-    status: ImageStatus
-    charge: Charge
-    output_key: str | None
-    url: str | None = None
-    error: str | None
-    attempts: int
-    started_at: datetime | None
-    finished_at: datetime | None
-
-
-class ImageJobView(_View):
-    """A paid generation's images and credits; ``id`` is the render job id ``{videoId}-g{generation}``."""
-
-    id: str
-    video_id: str
-    generation: int
-    status: JobStatus
-    source: str
-    price_per_image: int
-    total_images: int
-    completed_images: int
-    failed_images: int
-    canceled_images: int
-    credits_reserved: int
-    credits_consumed: int
-    credits_refunded: int
-    stop_requested: bool
-    tasks: list[ImageTaskView]
-    created_at: datetime
-    updated_at: datetime
-
-
-def _job_status(task: Task, job: ImageJob, images: Sequence[ImageTask]) -> JobStatus:
+def _job_status(task: Task, job: ImageJob, images: Sequence[PaidImage]) -> ImageJobStatus:
     statuses = [image.status for image in images]
     if statuses and all(status is ImageStatus.COMPLETED for status in statuses):
-        return JobStatus.COMPLETED
+        return ImageJobStatus.COMPLETED
     current = task.generation == job.generation
     if current and task.status is TaskStatus.FAILED:
-        return JobStatus.FAILED
+        return ImageJobStatus.FAILED
     if not current or task.status not in ACTIVE_STATUSES:
-        return JobStatus.FAILED if ImageStatus.FAILED in statuses else JobStatus.CANCELED
+        return ImageJobStatus.FAILED if ImageStatus.FAILED in statuses else ImageJobStatus.CANCELED
     started = any(status is not ImageStatus.PENDING for status in statuses)
-    return JobStatus.PROCESSING if started else JobStatus.PENDING
+    return ImageJobStatus.PROCESSING if started else ImageJobStatus.PENDING
 
 
-def _image_view(image: ImageTask, image_url: ImageUrl | None) -> ImageTaskView:
-    return ImageTaskView(
+def _image_view(image: PaidImage, image_url: ImageUrl | None) -> PaidImageView:
+    return PaidImageView(
         index=image.image_index,
         style=image.style,
         role=image.role,
@@ -118,7 +73,7 @@ def _image_view(image: ImageTask, image_url: ImageUrl | None) -> ImageTaskView:
     )
 
 
-def _view(task: Task, job: ImageJob, images: Sequence[ImageTask], image_url: ImageUrl | None) -> ImageJobView:
+def _view(task: Task, job: ImageJob, images: Sequence[PaidImage], image_url: ImageUrl | None) -> ImageJobView:
     def count(status: ImageStatus) -> int:
         return sum(image.status is status for image in images)
 
@@ -127,7 +82,7 @@ def _view(task: Task, job: ImageJob, images: Sequence[ImageTask], image_url: Ima
 
     tasks = [_image_view(image, image_url) for image in images]
     return ImageJobView(
-        id=job_id(job.task_id, job.generation),
+        id=render_job_id(job.task_id, job.generation),
         video_id=job.task_id,
         generation=job.generation,
         status=_job_status(task, job, images),
@@ -162,13 +117,13 @@ def _job(session: Session, task_id: str, generation: int) -> ImageJob | None:
     ).first()
 
 
-def _images(session: Session, job: ImageJob, *statuses: ImageStatus) -> list[ImageTask]:
-    stmt = select(ImageTask).where(ImageTask.job_id == job.id)
+def _images(session: Session, job: ImageJob, *statuses: ImageStatus) -> list[PaidImage]:
+    stmt = select(PaidImage).where(PaidImage.job_id == job.id)
     if statuses:
-        stmt = stmt.where(ImageTask.status.in_(statuses))
+        stmt = stmt.where(PaidImage.status.in_(statuses))
     return list(
         session.scalars(
-            stmt.order_by(ImageTask.image_index).with_for_update().execution_options(populate_existing=True)
+            stmt.order_by(PaidImage.image_index).with_for_update().execution_options(populate_existing=True)
         )
     )
 
@@ -209,7 +164,7 @@ class ImageWork(StoreBase):
                 image.updated_at = now
             return _view(task, job, images, None)
 
-    def claim_next(self, task_id: str, generation: int) -> ImageTaskView | None:
+    def claim_next(self, task_id: str, generation: int) -> PaidImageView | None:
         """Mark the next PENDING image PROCESSING and return it; None when none is left, the task is no
         longer active or a stop after the current image was requested."""
         now = self.now()
@@ -278,7 +233,7 @@ class ImageWork(StoreBase):
             if task is None or job is None:
                 raise NotFoundError(f"task {task_id!r} has no paid images", {"taskId": task_id})
             images = session.scalars(
-                select(ImageTask).where(ImageTask.job_id == job.id).order_by(ImageTask.image_index)
+                select(PaidImage).where(PaidImage.job_id == job.id).order_by(PaidImage.image_index)
             ).all()
             return _view(task, job, images, None)
 
@@ -295,17 +250,17 @@ class ImageWork(StoreBase):
     @staticmethod
     def _in_progress(
         session: Session, task_id: str, generation: int, index: int, now: datetime
-    ) -> ImageTask | None:
+    ) -> PaidImage | None:
         """The image if it is being made (its task locked and touched: a progress event)."""
         task = _lock_task(session, task_id)
         image = session.scalars(
-            select(ImageTask)
+            select(PaidImage)
             .where(
-                ImageTask.task_id == task_id,
-                ImageTask.generation == generation,
-                ImageTask.image_index == index,
-                ImageTask.status == ImageStatus.PROCESSING,
-                ImageTask.charge == Charge.RESERVED,
+                PaidImage.task_id == task_id,
+                PaidImage.generation == generation,
+                PaidImage.image_index == index,
+                PaidImage.status == ImageStatus.PROCESSING,
+                PaidImage.charge == Charge.RESERVED,
             )
             .with_for_update()
             .execution_options(populate_existing=True)
@@ -334,7 +289,7 @@ class ImageJobService(TaskFilesService):
 
     def get(self, task_id: str, job: str) -> ImageJobView:
         """One job (``{videoId}-g{generation}``); NotFoundError if that generation has no paid images."""
-        generation = job_generation(task_id, job)
+        generation = render_job_generation(task_id, job)
         with self._read() as session:
             task = self._task(session, task_id)
             found = self._jobs(session, task, [generation])
@@ -342,7 +297,7 @@ class ImageJobService(TaskFilesService):
                 raise NotFoundError(f"image job {job!r} not found", {"videoId": task_id, "jobId": job})
             return found[0]
 
-    def list(self, task_id: str, statuses: Sequence[JobStatus] | None = None) -> list[ImageJobView]:
+    def list(self, task_id: str, statuses: Sequence[ImageJobStatus] | None = None) -> list[ImageJobView]:
         """The video's image jobs, newest first, optionally only those with one of ``statuses``
         (``PENDING, PROCESSING`` finds the active job)."""
         with self._read() as session:
@@ -377,15 +332,15 @@ class ImageJobService(TaskFilesService):
     def image_file(self, task_id: str, job: str, index: int) -> StoredAsset:
         """Where a made image is now (older generations' files live in ``history/<gen>/``): a local file
         or a presigned URL on object storage; NotFoundError if it is not made or its file is gone."""
-        generation = job_generation(task_id, job)
+        generation = render_job_generation(task_id, job)
         with self._read() as session:
             self._task(session, task_id)
             recorded = session.scalar(
-                select(ImageTask.output_key).where(
-                    ImageTask.task_id == task_id,
-                    ImageTask.generation == generation,
-                    ImageTask.image_index == index,
-                    ImageTask.status == ImageStatus.COMPLETED,
+                select(PaidImage.output_key).where(
+                    PaidImage.task_id == task_id,
+                    PaidImage.generation == generation,
+                    PaidImage.image_index == index,
+                    PaidImage.status == ImageStatus.COMPLETED,
                 )
             )
         key = None if recorded is None else self._locate(task_id, generation, recorded)
@@ -402,9 +357,9 @@ class ImageJobService(TaskFilesService):
         jobs = session.scalars(stmt.order_by(ImageJob.generation.desc())).all()
         if not jobs:
             return []
-        images: dict[int, list[ImageTask]] = {job.id: [] for job in jobs}
+        images: dict[int, list[PaidImage]] = {job.id: [] for job in jobs}
         for image in session.scalars(
-            select(ImageTask).where(ImageTask.job_id.in_(images)).order_by(ImageTask.image_index)
+            select(PaidImage).where(PaidImage.job_id.in_(images)).order_by(PaidImage.image_index)
         ):
             images[image.job_id].append(image)
         return [_view(task, job, images[job.id], self._image_url) for job in jobs]

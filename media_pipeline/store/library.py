@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from media_pipeline.domain.library import LibraryFields
 from media_pipeline.domain.models import VideoType
+from media_pipeline.domain.statuses import ACTIVE_STATUSES, TaskStatus
 from media_pipeline.store.base import OwnedService, dedupe
-from media_pipeline.store.enums import ACTIVE_STATUSES, ContentKind, TaskStatus
+from media_pipeline.store.enums import ContentKind
 from media_pipeline.store.errors import ConflictError, NotFoundError, ValidationFailed
 from media_pipeline.store.ids import new_id
 from media_pipeline.store.models import Content, LibraryItem, Task, UserContent

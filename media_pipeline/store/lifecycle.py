@@ -30,8 +30,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain.stages import STAGES
+from media_pipeline.domain.statuses import OPEN_STAGE_STATUSES, StageStatus, TaskStatus
 from media_pipeline.store.credits import release_generation
-from media_pipeline.store.enums import OPEN_STAGE_STATUSES, LogAction, LogLevel, StageStatus, TaskStatus
+from media_pipeline.store.enums import LogAction, LogLevel
 from media_pipeline.store.models import Queue, Task, TaskLog, TaskSchedule, TaskStageState, table_of
 from media_pipeline.store.moves import move_stage, move_stages, move_task, move_tasks
 from media_pipeline.store.queries import affected_rows, in_chunks

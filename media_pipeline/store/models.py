@@ -26,18 +26,9 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from media_pipeline.domain.models import VideoType
 from media_pipeline.domain.stages import STAGES
+from media_pipeline.domain.statuses import ACTIVE_STATUSES, StageStatus, TaskStatus, UserContentStatus
 from media_pipeline.store.clock import utcnow
-from media_pipeline.store.enums import (
-    ACTIVE_STATUSES,
-    ContentKind,
-    LogAction,
-    LogLevel,
-    Repeat,
-    StageStatus,
-    TaskStatus,
-    UserContentStatus,
-    UserContentType,
-)
+from media_pipeline.store.enums import ContentKind, LogAction, LogLevel, Repeat, UserContentType
 from media_pipeline.store.types import JSONType, StampDateTime, StrEnumType, UTCDateTime
 
 NAMING_CONVENTION = {

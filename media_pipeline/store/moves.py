@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, inspect, update
 from sqlalchemy.orm import Session
 
-from media_pipeline.store.enums import StageStatus, TaskStatus
+from media_pipeline.domain.statuses import StageStatus, TaskStatus
 from media_pipeline.store.models import Task, TaskStageState
 from media_pipeline.store.queries import in_chunks
 

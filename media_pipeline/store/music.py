@@ -5,7 +5,6 @@ lives in the task storage; ``usecases_music.py`` stores and deletes it."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
@@ -20,6 +19,7 @@ from media_pipeline.store.errors import NotFoundError, ValidationFailed
 from media_pipeline.store.ids import new_id
 from media_pipeline.store.models import MusicTrack
 from media_pipeline.store.options import field_errors
+from media_pipeline.store.views import MusicTrackView
 
 MUSIC_PREFIX = "music"
 TRACK_FIELD = "musicTrackId"
@@ -29,23 +29,6 @@ TRACK_FIELD = "musicTrackId"
 def music_key(workspace_id: str, track_id: str, ext: str) -> str:
     """The storage key of a track's audio (``music/<workspace>/<id><ext>``)."""
     return f"{MUSIC_PREFIX}/{workspace_id}/{track_id}{ext}"
-
-
-class MusicTrackView(BaseModel):
-    """A library track as the API shows it."""
-
-    model_config = ConfigDict(from_attributes=True, frozen=True)
-
-    id: str
-    title: str
-    moods: list[str]
-    licence: str
-    mime: str
-    size: int
-    duration_s: float
-    storage_key: str
-    created_at: datetime
-    updated_at: datetime
 
 
 class MusicFields(BaseModel):

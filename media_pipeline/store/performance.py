@@ -14,11 +14,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain.performance import METRIC_FIELDS, DailyMetrics, Publication
-from media_pipeline.domain.publication import PublicationStatus, PublishTarget
+from media_pipeline.domain.publication import PublishTarget
+from media_pipeline.domain.statuses import PublicationStatus, UserContentStatus
 from media_pipeline.store.base import StoreBase
 from media_pipeline.store.channels import CHANNEL_FIELD, default_channel
 from media_pipeline.store.clock import as_utc
-from media_pipeline.store.enums import UserContentStatus
 from media_pipeline.store.models import Task, UserContent
 from media_pipeline.store.performance_models import PerformanceDay, PerformanceFetch
 from media_pipeline.store.publication_models import PublicationRow

@@ -20,16 +20,13 @@ from sqlalchemy.orm import Session
 from media_pipeline.domain.brand import BrandKit
 from media_pipeline.domain.models import Privacy, ProductInfo, TaskSettings, TaskSpec
 from media_pipeline.domain.stages import STAGES, Stage, overall_progress
+from media_pipeline.domain.statuses import StageStatus
 from media_pipeline.errors import PermanentError
 from media_pipeline.store import state_machine
 from media_pipeline.store.base import StoreBase
 from media_pipeline.store.channels import channel_brand_kit, channel_in_workspace, default_channel
 from media_pipeline.store.clock import as_utc
-from media_pipeline.store.enums import (
-    ContentKind,
-    LogAction,
-    StageStatus,
-)
+from media_pipeline.store.enums import ContentKind, LogAction
 from media_pipeline.store.errors import NotFoundError
 from media_pipeline.store.lifecycle import add_log
 from media_pipeline.store.models import ChannelSetting, Task, TaskSchedule, TaskStageState

@@ -4,21 +4,14 @@ channel setting is connected to (docs/ARCHITECTURE.md §10, publications)."""
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Integer, PrimaryKeyConstraint, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from media_pipeline.domain.publication import PublicationStatus, PublishTarget
+from media_pipeline.domain.publication import PublishTarget
+from media_pipeline.domain.statuses import ConnectionStatus, PublicationStatus
 from media_pipeline.store.models import Base, Timestamps, one_of
 from media_pipeline.store.types import StrEnumType
-
-
-class ConnectionStatus(StrEnum):
-    """``connected``; ``reconnect`` once the platform refused its token (the owner must connect again)."""
-
-    CONNECTED = "connected"
-    RECONNECT = "reconnect"
 
 
 class PublicationRow(Timestamps, Base):

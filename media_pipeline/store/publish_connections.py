@@ -4,31 +4,19 @@ publications). A refused token marks its connection ``reconnect``; the other tar
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain.publication import PublishTarget
+from media_pipeline.domain.statuses import ConnectionStatus
 from media_pipeline.store.base import StoreBase
 from media_pipeline.store.errors import NotFoundError
 from media_pipeline.store.models import ChannelSetting
-from media_pipeline.store.publication_models import ConnectionStatus, PublishConnection
+from media_pipeline.store.publication_models import PublishConnection
+from media_pipeline.store.views import ConnectionView
 
 DEFAULT_TARGETS = (PublishTarget.YOUTUBE,)
 """A channel setting that lists no targets publishes to YouTube only (as before publications)."""
-
-
-class ConnectionView(BaseModel):
-    """A connected account: who it is and whether it must be connected again."""
-
-    target: PublishTarget
-    account_id: str
-    account_name: str
-    status: ConnectionStatus
-    error: str | None
-    updated_at: datetime
 
 
 class PublishConnections(StoreBase):

@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from media_pipeline.domain.stages import STAGES
-from media_pipeline.store.enums import ACTIVE_STATUSES, StageStatus
+from media_pipeline.domain.statuses import ACTIVE_STATUSES, StageStatus
 from media_pipeline.store.models import ACTIVE_ONLY, Task, TaskStageState
 from media_pipeline.store.owner import Owner
 

@@ -19,10 +19,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain.models import TaskSettings
+from media_pipeline.domain.statuses import TaskStatus
 from media_pipeline.store.base import OwnedService, dedupe
 from media_pipeline.store.channels import CHANNEL_FIELD, check_channel
 from media_pipeline.store.credits import Pricing, reserve_generations
-from media_pipeline.store.enums import LogAction, TaskStatus
+from media_pipeline.store.enums import LogAction
 from media_pipeline.store.errors import ConflictError, ValidationFailed
 from media_pipeline.store.housekeeping import delete_expired_drafts
 from media_pipeline.store.ids import new_id, new_task_id

@@ -21,11 +21,12 @@ from sqlalchemy.orm import Session
 
 from media_pipeline.domain import TaskPaths
 from media_pipeline.domain.stages import STAGES
+from media_pipeline.domain.statuses import ACTIVE_STATUSES, StageStatus, TaskStatus
 from media_pipeline.settings import Settings
 from media_pipeline.storage import Storage, open_storage
 from media_pipeline.store.base import OwnedService
 from media_pipeline.store.clock import Clock
-from media_pipeline.store.enums import ACTIVE_STATUSES, ContentKind, StageStatus, TaskStatus
+from media_pipeline.store.enums import ContentKind
 from media_pipeline.store.errors import NotFoundError
 from media_pipeline.store.models import Content, Task, TaskStageState
 from media_pipeline.store.owner import Owner
@@ -49,12 +50,12 @@ class StoredAsset:
     url: str | None
 
 
-def job_id(task_id: str, generation: int) -> str:
+def render_job_id(task_id: str, generation: int) -> str:
     """The id of a video's generation."""
     return f"{task_id}-g{generation}"
 
 
-def job_generation(task_id: str, job: str) -> int:
+def render_job_generation(task_id: str, job: str) -> int:
     """The generation named by ``job`` of ``task_id``; NotFoundError if it names another task or none."""
     prefix = f"{task_id}-g"
     number = job[len(prefix) :] if job.startswith(prefix) else ""
@@ -65,7 +66,7 @@ def job_generation(task_id: str, job: str) -> int:
 
 def asset_ref(task_id: str, generation: int, content_id: int) -> str:
     """The default asset reference, ``{jobId}/assets/{contentId}`` (relative to the task)."""
-    return f"{job_id(task_id, generation)}/assets/{content_id}"
+    return f"{render_job_id(task_id, generation)}/assets/{content_id}"
 
 
 def _asset(content: Content, asset_url: AssetUrl) -> RenderAssetView:
@@ -100,31 +101,32 @@ def _build(
     contents: list[Content],
     asset_url: AssetUrl,
 ) -> RenderJobView:
-    """A job from its generation's stage states (in stage order) and contents; the current generation's
-    live fields (status, progress, step, message) come from the task row."""
+    """A render job from its generation's stage states (in stage order) and contents; the current
+    generation's live fields (status, progress, stage, message) come from the task row (its ``step`` column
+    is the stage)."""
     failed = next((state for state in states if state.status is StageStatus.FAILED), None)
     started = [state for state in states if state.started_at is not None]
     script_done = bool(states) and states[0].status is StageStatus.COMPLETED
     if generation == task.generation:
-        status, progress, step, message = task.status, task.progress, task.step, task.message
+        status, progress, stage, message = task.status, task.progress, task.step, task.message
         error_message, approved_at, finished_at = task.last_error, task.script_approved_at, task.finished_at
         updated_at = task.updated_at
     else:
         status = _past_status(states)
         done = sum(state.status is StageStatus.COMPLETED for state in states)
         progress, message = round(100.0 * done / len(STAGES), 2), None
-        step = started[-1].stage if started else None
+        stage = started[-1].stage if started else None
         error_message, approved_at = (failed.error if failed else None), None
         finished_at = max((state.finished_at for state in states if state.finished_at), default=None)
         updated_at = max(state.updated_at for state in states)
     error_code = {TaskStatus.FAILED: "STAGE_FAILED", TaskStatus.CANCELED: "CANCELED"}.get(status)
     return RenderJobView(
-        id=job_id(task.id, generation),
+        id=render_job_id(task.id, generation),
         video_id=task.id,
         script_id=script_id(task.id),
         generation=generation,
         status=status,
-        step=step,
+        stage=stage,
         progress=progress,
         message=message,
         error_code=error_code,
@@ -219,7 +221,7 @@ class RenderJobReader(TaskFilesService):
 
     def get(self, task_id: str, job: str) -> RenderJobView:
         """One job of the video."""
-        generation = job_generation(task_id, job)
+        generation = render_job_generation(task_id, job)
         with self._read() as session:
             task = self._task(session, task_id)
             found = self._jobs(session, task, [generation])
@@ -261,7 +263,7 @@ class RenderJobReader(TaskFilesService):
             video_id=task_id,
             published=True,
             script_id=script_id(task_id),
-            job_id=job_id(task_id, generation),
+            job_id=render_job_id(task_id, generation),
             generation=generation,
             video_url=url(ContentKind.VIDEO),
             subtitle_url=url(ContentKind.SUBTITLES),
@@ -283,7 +285,7 @@ class RenderJobReader(TaskFilesService):
     def asset_file(self, task_id: str, job: str, asset_id: int) -> StoredAsset:
         """Where an asset's file is now (outputs of older generations live in ``history/<gen>/``): a local
         file, or a presigned URL on object storage; NotFoundError if it has no file or the file is gone."""
-        generation = job_generation(task_id, job)
+        generation = render_job_generation(task_id, job)
         return self._file(task_id, asset_id, generation, {"jobId": job, "assetId": asset_id})
 
     def content_file(self, task_id: str, content_id: int) -> StoredAsset:

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from media_pipeline.domain.models import ReviewSettings
 from media_pipeline.domain.stages import Stage
+from media_pipeline.domain.statuses import ReviewStatus
 from media_pipeline.store.models import Task
-from media_pipeline.store.review_models import ReviewKind, ReviewStatus, TaskReview
+from media_pipeline.store.review_models import ReviewKind, TaskReview
 
 REVIEW_AFTER = {Stage.IMAGES.value: ReviewKind.STORYBOARD, Stage.THUMBNAIL.value: ReviewKind.FINAL}
 """The stage after which each review waits."""

@@ -10,6 +10,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from media_pipeline.domain.statuses import EditStatus, ReviewStatus
 from media_pipeline.store.models import Base, one_of
 from media_pipeline.store.types import StrEnumType
 
@@ -22,14 +23,6 @@ class ReviewKind(StrEnum):
     FINAL = "final"
 
 
-class ReviewStatus(StrEnum):
-    """A review waits (pending) until a human approves or rejects it."""
-
-    PENDING = "pending"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-
-
 class EditKind(StrEnum):
     """What a storyboard edit changed."""
 
@@ -38,16 +31,6 @@ class EditKind(StrEnum):
     UPLOAD = "upload"
     MEDIA = "media"
     """The scene's media (still or clip) or its stock keywords."""
-
-
-class EditStatus(StrEnum):
-    """A regeneration is pending while its paid image is made; an edit that took effect is done; a failed
-    or expired regeneration was refunded."""
-
-    PENDING = "pending"
-    DONE = "done"
-    FAILED = "failed"
-    EXPIRED = "expired"
 
 
 class TaskReview(Base):

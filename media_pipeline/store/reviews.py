@@ -14,93 +14,28 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pydantic import computed_field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain.stages import Stage
-from media_pipeline.store.actions import TaskActions, task_actions
+from media_pipeline.domain.statuses import EditStatus, ImageStatus, ReviewStatus, TaskStatus
 from media_pipeline.store.base import OwnedService
-from media_pipeline.store.credit_models import Charge, ImageJob, ImageStatus, ImageTask
+from media_pipeline.store.credit_models import Charge, ImageJob, PaidImage
 from media_pipeline.store.credits import consume, refund, reserve_extra_image
-from media_pipeline.store.enums import LogAction, TaskStatus
+from media_pipeline.store.enums import LogAction
 from media_pipeline.store.errors import ConflictError
 from media_pipeline.store.lifecycle import add_log, cancel_task
 from media_pipeline.store.models import Task, User
 from media_pipeline.store.moves import move_task
 from media_pipeline.store.review_gate import REVIEWED_STAGE
-from media_pipeline.store.review_models import (
-    EditKind,
-    EditStatus,
-    ReviewKind,
-    ReviewStatus,
-    StoryboardEdit,
-    TaskReview,
-)
-from media_pipeline.store.views import _View
+from media_pipeline.store.review_models import EditKind, ReviewKind, StoryboardEdit, TaskReview
+from media_pipeline.store.views import EditView, ReviewRecordView, ReviewStateView, WaitingReviewView
 
 REGENERATION_EXPIRY = timedelta(minutes=10)
 """A regeneration still pending after this long lost its worker: its reservation is refunded."""
 
 Apply = Callable[[], tuple[str | None, str | None]]
 """Changes the task's files while its row is locked; returns ``(before, after)`` to record."""
-
-
-class ReviewRecordView(_View):
-    """One review of a generation and its decision."""
-
-    kind: ReviewKind
-    generation: int
-    status: ReviewStatus
-    requested_at: datetime
-    decided_at: datetime | None
-    decided_by: str | None
-    decided_by_name: str | None = None
-    """The username of ``decided_by`` (None for a user that no longer exists)."""
-
-
-class EditView(_View):
-    """One storyboard edit."""
-
-    id: int
-    scene_index: int
-    kind: EditKind
-    status: EditStatus
-    before: str | None
-    after: str | None
-    image_index: int | None
-    error: str | None
-    user_id: str
-    created_at: datetime
-    finished_at: datetime | None
-
-
-class ReviewStateView(_View):
-    """A task's reviews: the one it waits for (``waiting``, None if none) and the current generation's
-    records and edits, oldest first."""
-
-    task_id: str
-    title: str
-    status: TaskStatus
-    generation: int
-    waiting: ReviewKind | None
-    reviews: list[ReviewRecordView]
-    edits: list[EditView]
-
-
-class WaitingReviewView(_View):
-    """A task waiting for a review (the automation tabs' review column)."""
-
-    task_id: str
-    title: str
-    kind: ReviewKind
-    requested_at: datetime
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def actions(self) -> TaskActions:
-        """The commands a task waiting for a review allows (docs/ARCHITECTURE.md §3, task actions)."""
-        return task_actions(TaskStatus.REVIEW)
 
 
 @dataclass(frozen=True)
@@ -240,7 +175,7 @@ class ReviewService(OwnedService):
         session: Session,
         task: Task,
         job: ImageJob,
-        image: ImageTask,
+        image: PaidImage,
         edit: StoryboardEdit,
         apply: Apply | None,
         error: str | None,
@@ -384,10 +319,10 @@ class ReviewService(OwnedService):
         )
 
     @staticmethod
-    def _image(session: Session, job: ImageJob, index: int) -> ImageTask | None:
+    def _image(session: Session, job: ImageJob, index: int) -> PaidImage | None:
         return session.scalars(
-            select(ImageTask)
-            .where(ImageTask.job_id == job.id, ImageTask.image_index == index)
+            select(PaidImage)
+            .where(PaidImage.job_id == job.id, PaidImage.image_index == index)
             .with_for_update()
             .execution_options(populate_existing=True)
         ).first()

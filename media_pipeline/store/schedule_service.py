@@ -11,9 +11,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain.models import CHANNEL_ID_PATTERN, Privacy
+from media_pipeline.domain.statuses import TaskStatus
 from media_pipeline.store.base import OwnedService
 from media_pipeline.store.channels import check_channel
-from media_pipeline.store.enums import LogAction, Repeat, TaskStatus
+from media_pipeline.store.enums import LogAction, Repeat
 from media_pipeline.store.errors import ConflictError, NotFoundError, ValidationFailed
 from media_pipeline.store.ids import new_id
 from media_pipeline.store.lifecycle import add_log, cancel_task

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from media_pipeline.store.enums import ScriptReview
+from media_pipeline.domain.statuses import ScriptReview
 
 
 def script_id(task_id: str) -> str:

@@ -22,16 +22,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain.stages import STAGES, Stage, overall_progress
+from media_pipeline.domain.statuses import ACTIVE_STATUSES, StageStatus, TaskStatus
 from media_pipeline.retry_policy import retry_delay
 from media_pipeline.store.credits import release_generation
-from media_pipeline.store.enums import (
-    ACTIVE_STATUSES,
-    ContentKind,
-    LogAction,
-    LogLevel,
-    StageStatus,
-    TaskStatus,
-)
+from media_pipeline.store.enums import ContentKind, LogAction, LogLevel
 from media_pipeline.store.lifecycle import (
     add_log,
     cancel_task,

@@ -11,9 +11,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, SQLColumnExpression, case, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
+from media_pipeline.domain.statuses import StageStatus, TaskStatus
 from media_pipeline.store.base import StoreBase
 from media_pipeline.store.clock import as_utc
-from media_pipeline.store.enums import LogAction, StageStatus, TaskStatus
+from media_pipeline.store.enums import LogAction
 from media_pipeline.store.errors import StoreUnavailable
 from media_pipeline.store.models import Task, TaskLog, TaskStageState
 from media_pipeline.store.queries import current_stage_select

@@ -13,18 +13,11 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain.stages import STAGES, Stage
-from media_pipeline.store.actions import task_actions
+from media_pipeline.domain.statuses import ACTIVE_STATUSES, StageStatus, TaskStatus
 from media_pipeline.store.base import OwnedService
 from media_pipeline.store.clock import as_utc
 from media_pipeline.store.credits import Pricing, reserve_generations, reserve_unmade
-from media_pipeline.store.enums import (
-    ACTIVE_STATUSES,
-    ContentKind,
-    LogAction,
-    LogLevel,
-    StageStatus,
-    TaskStatus,
-)
+from media_pipeline.store.enums import ContentKind, LogAction, LogLevel
 from media_pipeline.store.errors import ConflictError, ValidationFailed
 from media_pipeline.store.heartbeats import HeartbeatStore
 from media_pipeline.store.lifecycle import (
@@ -52,6 +45,7 @@ from media_pipeline.store.views import (
     TabItem,
     TaskProgress,
     TaskView,
+    task_actions,
 )
 
 logger = logging.getLogger(__name__)
@@ -393,7 +387,7 @@ class TaskService(OwnedService):
             return TaskView.model_validate(task)
 
     def reject_script(self, task_id: str) -> TaskView:
-        """Reject the current generation's written script (idempotent); the caller stops the job."""
+        """Reject the current generation's written script (idempotent); the caller stops the render job."""
         now = self.now()
         with self._write() as session:
             task = self._task(session, task_id, lock=True)
@@ -446,7 +440,7 @@ class TaskService(OwnedService):
 
     @staticmethod
     def _check_script_in_review(session: Session, task: Task) -> None:
-        """ConflictError unless the current generation's script is written and its job still active."""
+        """ConflictError unless the current generation's script is written and its render job still active."""
         script = session.scalars(
             select(TaskStageState).where(
                 TaskStageState.task_id == task.id,

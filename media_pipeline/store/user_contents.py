@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 
 from media_pipeline.domain import TaskPaths
 from media_pipeline.domain.stages import Stage
+from media_pipeline.domain.statuses import ACTIVE_STATUSES, UserContentStatus
 from media_pipeline.store.clock import as_utc
-from media_pipeline.store.enums import ACTIVE_STATUSES, ContentKind, UserContentStatus, UserContentType
+from media_pipeline.store.enums import ContentKind, UserContentType
 from media_pipeline.store.errors import ConflictError, NotFoundError
 from media_pipeline.store.ids import new_id
 from media_pipeline.store.models import Content, Task, UserContent

@@ -1,26 +1,31 @@
-"""Read models returned by the services: plain, frozen pydantic objects detached from the session."""
+"""Every read model of the store, in one module (docs/ARCHITECTURE.md §1): plain, frozen pydantic objects
+detached from the session, returned by the services; ``api/schemas*.py`` subclass them for the wire."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, computed_field
 
 from media_pipeline.domain.models import TaskSettings, VideoType
-from media_pipeline.settings import PlanLimits
-from media_pipeline.store.actions import TaskActions, task_actions
-from media_pipeline.store.enums import (
-    ContentKind,
-    LogAction,
-    LogLevel,
-    Repeat,
+from media_pipeline.domain.publication import PublishTarget
+from media_pipeline.domain.statuses import (
+    ConnectionStatus,
+    EditStatus,
+    ImageJobStatus,
+    ImageStatus,
+    ReviewStatus,
     ScriptReview,
     StageStatus,
     TaskStatus,
     UserContentStatus,
-    UserContentType,
 )
+from media_pipeline.settings import PlanLimits
+from media_pipeline.store.credit_models import Charge, LedgerKind
+from media_pipeline.store.enums import ContentKind, LogAction, LogLevel, Repeat, UserContentType
+from media_pipeline.store.moves import TASK_MOVES
+from media_pipeline.store.review_models import EditKind, ReviewKind
 from media_pipeline.store.scripts import script_id, script_review
 
 
@@ -30,6 +35,53 @@ class _View(BaseModel):
 
 def _metadata_field() -> Any:
     return Field(default_factory=dict, validation_alias=AliasChoices("meta", "metadata"))
+
+
+# -- task actions (docs/ARCHITECTURE.md §3): one rule, derived from the legal moves (``moves.TASK_MOVES``),
+# used by the services to refuse a command and sent on every task view (``actions``) so the console shows
+# exactly the buttons the server accepts.
+
+
+class TaskActions(BaseModel):
+    """The commands a task in its status accepts (True) or refuses (False)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    run: bool
+    """Queue it (a draft, through the queue's Run)."""
+    edit: bool
+    """Change its options (a draft)."""
+    delete: bool
+    """Delete it from the queue (a draft)."""
+    stop: bool
+    """Cancel the work in flight or waiting (scheduled, queued, running, in review)."""
+    retry: bool
+    """Resume from its failed stage (failed)."""
+    rerun: bool
+    """Produce it again as a new generation (finished: succeeded, failed, canceled)."""
+    review: bool
+    """Decide the review it waits for."""
+
+
+def task_actions(status: TaskStatus) -> TaskActions:
+    """The commands ``status`` allows: a draft is run, edited or deleted (stopping it is deleting it); a
+    status that may move to ``canceled`` can be stopped; one that is only ever queued again is finished and
+    can be re-run, and retried when it failed."""
+    moves = TASK_MOVES[status]
+    draft = status is TaskStatus.DRAFT
+    finished = moves == {TaskStatus.QUEUED}
+    return TaskActions(
+        run=draft,
+        edit=draft,
+        delete=draft,
+        stop=not draft and TaskStatus.CANCELED in moves,
+        retry=finished and status is TaskStatus.FAILED,
+        rerun=finished,
+        review=status is TaskStatus.REVIEW,
+    )
+
+
+# -- queues, tasks, schedules, channels, contents, render jobs, library -----------------------------------
 
 
 class QueueView(_View):
@@ -60,6 +112,7 @@ class TaskView(_View):
     product: dict[str, Any] | None
     progress: float
     step: str | None
+    """The current stage (``tasks.step``; v1's wire name ``step`` is kept)."""
     message: str | None
     last_error: str | None
     youtube_url: str | None
@@ -124,6 +177,7 @@ class TaskProgress(_View):
     generation: int
     progress: float
     step: str | None
+    """The current stage (``tasks.step``; v1's wire name ``step`` is kept)."""
     message: str | None
     last_error: str | None
     updated_at: datetime
@@ -363,7 +417,8 @@ class RenderJobView(_View):
     script_id: str
     generation: int
     status: TaskStatus
-    step: str | None
+    stage: str | None
+    """The stage it is at (or ended at); the wire's ``step`` is translated from it (api.render_contract)."""
     progress: float
     message: str | None
     error_code: str | None
@@ -380,13 +435,13 @@ class RenderJobView(_View):
     assets: list[RenderAssetView]
 
     def progress_view(self) -> TaskProgress:
-        """The job's final progress (for a job superseded by a newer generation)."""
+        """The render job's final progress (for one superseded by a newer generation)."""
         return TaskProgress(
             task_id=self.video_id,
             status=self.status,
             generation=self.generation,
             progress=self.progress,
-            step=self.step,
+            step=self.stage,
             message=self.message,
             last_error=self.error_message,
             updated_at=self.updated_at,
@@ -462,3 +517,316 @@ class LibraryItemView(_View):
     def youtube_url(self) -> str | None:
         """The YouTube URL of the latest published task made from the item."""
         return next((entry.youtube_url for entry in self.history if entry.youtube_url), None)
+
+
+# -- accounts, audit, publish connections -----------------------------------------------------------------
+
+
+class UserView(_View):
+    """A user of the workspace (never the password hash)."""
+
+    id: str
+    username: str
+    is_admin: bool
+    disabled_at: datetime | None
+    created_at: datetime
+
+
+class AuditEntryView(_View):
+    """One audit log entry."""
+
+    id: int
+    actor_id: str
+    action: str
+    target: str
+    details: dict[str, Any]
+    created_at: datetime
+
+
+class ConnectionView(BaseModel):
+    """A connected account: who it is and whether it must be connected again."""
+
+    target: PublishTarget
+    account_id: str
+    account_name: str
+    status: ConnectionStatus
+    error: str | None
+    updated_at: datetime
+
+
+# -- credits and image jobs (docs/ARCHITECTURE.md §7) -----------------------------------------------------
+
+
+class CreditBalanceView(_View):
+    """A workspace's spendable credits and what its images in flight hold."""
+
+    workspace_id: str
+    balance: int
+    reserved: int
+
+
+class CreditUsageView(_View):
+    """What one task's paid images cost: credits consumed (images made) and still reserved (in flight)."""
+
+    task_id: str
+    consumed: int
+    reserved: int
+
+
+class LedgerEntryView(_View):
+    """One credit movement: ``amount`` credits (always positive) in the direction of ``kind``."""
+
+    id: int
+    kind: LedgerKind
+    amount: int
+    balance_after: int
+    task_id: str | None
+    generation: int | None
+    image_index: int | None
+    user_id: str | None
+    note: str
+    created_at: datetime
+
+
+class EstimateView(_View):
+    """What a generation would make and cost (seed 003 §6)."""
+
+    mode: str
+    media_mode: str
+    styles: int
+    roles: int
+    images: int
+    price_per_image: int
+    credits: int
+    summary: str
+    plan: list[dict[str, str]] = Field(default_factory=list)
+
+
+class PaidImageView(_View):
+    """One image of a paid generation."""
+
+    index: int
+    style: str
+    role: str
+    prompt: str | None
+    status: ImageStatus
+    charge: Charge
+    output_key: str | None
+    url: str | None = None
+    error: str | None
+    attempts: int
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class ImageJobView(_View):
+    """A paid generation's images and credits; ``id`` is the render job id ``{videoId}-g{generation}``."""
+
+    id: str
+    video_id: str
+    generation: int
+    status: ImageJobStatus
+    source: str
+    price_per_image: int
+    total_images: int
+    completed_images: int
+    failed_images: int
+    canceled_images: int
+    credits_reserved: int
+    credits_consumed: int
+    credits_refunded: int
+    stop_requested: bool
+    tasks: list[PaidImageView]
+    """Its images (``tasks``: seed 003's wire name, like the table ``image_tasks``)."""
+    created_at: datetime
+    updated_at: datetime
+
+
+# -- reviews (docs/ARCHITECTURE.md §4, reviews) -----------------------------------------------------------
+
+
+class ReviewRecordView(_View):
+    """One review of a generation and its decision."""
+
+    kind: ReviewKind
+    generation: int
+    status: ReviewStatus
+    requested_at: datetime
+    decided_at: datetime | None
+    decided_by: str | None
+    decided_by_name: str | None = None
+    """The username of ``decided_by`` (None for a user that no longer exists)."""
+
+
+class EditView(_View):
+    """One storyboard edit."""
+
+    id: int
+    scene_index: int
+    kind: EditKind
+    status: EditStatus
+    before: str | None
+    after: str | None
+    image_index: int | None
+    error: str | None
+    user_id: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class ReviewStateView(_View):
+    """A task's reviews: the one it waits for (``waiting``, None if none) and the current generation's
+    records and edits, oldest first."""
+
+    task_id: str
+    title: str
+    status: TaskStatus
+    generation: int
+    waiting: ReviewKind | None
+    reviews: list[ReviewRecordView]
+    edits: list[EditView]
+
+
+class WaitingReviewView(_View):
+    """A task waiting for a review (the automation tabs' review column)."""
+
+    task_id: str
+    title: str
+    kind: ReviewKind
+    requested_at: datetime
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def actions(self) -> TaskActions:
+        """The commands a task waiting for a review allows (docs/ARCHITECTURE.md §3, task actions)."""
+        return task_actions(TaskStatus.REVIEW)
+
+
+# -- music library and cloned voices ----------------------------------------------------------------------
+
+
+class MusicTrackView(_View):
+    """A library track as the API shows it."""
+
+    id: str
+    title: str
+    moods: list[str]
+    licence: str
+    mime: str
+    size: int
+    duration_s: float
+    storage_key: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class ClonedVoiceView(_View):
+    """A cloned voice; ``voice`` is the value a task or channel setting names it by."""
+
+    id: str
+    name: str
+    provider_voice_id: str
+    consent_by: str
+    consent_statement: str
+    consent_at: datetime
+    user_id: str
+    created_at: datetime
+
+    @property
+    def voice(self) -> str:
+        """The ``voice`` setting naming this voice."""
+        return f"elevenlabs:{self.provider_voice_id}"
+
+
+# -- video performance (docs/ARCHITECTURE.md §13) ---------------------------------------------------------
+
+
+class PerformanceDayView(_View):
+    """One day of a publication's metrics."""
+
+    day: date
+    views: int
+    estimated_minutes_watched: float | None
+    average_view_duration_s: float | None
+    average_view_percentage: float | None
+    likes: int | None
+    comments: int | None
+    shares: int | None
+    subscribers_gained: int | None
+
+
+class PerformanceTotalsView(_View):
+    """Sums over days (``average_view_percentage`` weighted by each day's views)."""
+
+    views: int = 0
+    estimated_minutes_watched: float = 0.0
+    average_view_percentage: float | None = None
+    likes: int = 0
+    comments: int = 0
+    shares: int = 0
+    subscribers_gained: int = 0
+
+
+class PublicationPerformanceView(_View):
+    """One target's series of a video, with its refresh state."""
+
+    target: str
+    remote_id: str
+    fetched_at: datetime | None
+    deferred_until: datetime | None
+    error: str | None
+    days: list[PerformanceDayView]
+    totals: PerformanceTotalsView
+
+
+class ContentPerformanceView(_View):
+    """A "my contents" item's performance on every target it was published to."""
+
+    content_id: str
+    task_id: str
+    title: str
+    published_at: datetime | None
+    publications: list[PublicationPerformanceView]
+    totals: PerformanceTotalsView
+
+
+class VideoPerformanceView(_View):
+    """A video in the channel summary: totals over the window and its views per day (the sparkline)."""
+
+    content_id: str
+    task_id: str
+    title: str
+    published_at: datetime | None
+    views: int
+    average_view_percentage: float | None
+    daily_views: list[int] = Field(description="Views of each day of the window, oldest first.")
+
+
+class DayViewsView(_View):
+    """The channel's views on one day."""
+
+    day: date
+    views: int
+
+
+class SettingGroupView(_View):
+    """Videos sharing one value of one task setting: how many, and how they did."""
+
+    setting: str
+    value: str
+    count: int
+    views: int
+    average_views: float
+    average_view_percentage: float | None
+
+
+class ChannelSummaryView(_View):
+    """The owner's published videos over a window of days (optionally one channel setting's)."""
+
+    since: date
+    until: date
+    views_per_day: list[DayViewsView]
+    videos: list[VideoPerformanceView]
+    top: list[VideoPerformanceView]
+    bottom: list[VideoPerformanceView]
+    groups: list[SettingGroupView]

@@ -3,9 +3,6 @@ it, the statement they agreed to and when it was recorded; each clone is also wr
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select
 
 from media_pipeline.store.audit import record
@@ -13,28 +10,9 @@ from media_pipeline.store.base import OwnedService
 from media_pipeline.store.errors import ValidationFailed
 from media_pipeline.store.ids import new_id
 from media_pipeline.store.models import ClonedVoice
+from media_pipeline.store.views import ClonedVoiceView
 
 MIN_STATEMENT_CHARS = 20
-
-
-class ClonedVoiceView(BaseModel):
-    """A cloned voice; ``voice`` is the value a task or channel setting names it by."""
-
-    model_config = ConfigDict(from_attributes=True, frozen=True)
-
-    id: str
-    name: str
-    provider_voice_id: str
-    consent_by: str
-    consent_statement: str
-    consent_at: datetime
-    user_id: str
-    created_at: datetime
-
-    @property
-    def voice(self) -> str:
-        """The ``voice`` setting naming this voice."""
-        return f"elevenlabs:{self.provider_voice_id}"
 
 
 def check_consent(name: str, consent_by: str, statement: str, given: bool) -> None:

@@ -14,7 +14,8 @@ import pytest
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
-from media_pipeline.domain.publication import Publication, PublicationStatus, PublishTarget
+from media_pipeline.domain.publication import Publication, PublishTarget
+from media_pipeline.domain.statuses import PublicationStatus
 from media_pipeline.settings import Settings
 from media_pipeline.store import Owner
 from media_pipeline.store.publications import Publications

@@ -15,6 +15,7 @@ import dagster as dg
 import pytest
 from PIL import Image
 
+from media_pipeline.domain.statuses import ImageStatus
 from media_pipeline.errors import PermanentError, TransientError
 from media_pipeline.orchestration.assets import ASSETS
 from media_pipeline.orchestration.paid_images import ImagesStopped
@@ -23,10 +24,11 @@ from media_pipeline.orchestration.resources import build_resources
 from media_pipeline.orchestration.tags import GENERATION_TAG
 from media_pipeline.settings import Settings, get_settings
 from media_pipeline.store import Owner, PipelineState, TaskStatus
-from media_pipeline.store.credit_models import Charge, ImageStatus, LedgerKind
+from media_pipeline.store.credit_models import Charge, LedgerKind
 from media_pipeline.store.credits import CreditService
-from media_pipeline.store.image_jobs import ImageJobView, ImageWork
-from media_pipeline.store.render_jobs import job_id
+from media_pipeline.store.image_jobs import ImageWork
+from media_pipeline.store.render_jobs import render_job_id
+from media_pipeline.store.views import ImageJobView
 from media_pipeline.usecases import UseCases
 from media_pipeline_tests.orchestration.paid_support import make_images, paid_settings, queue_paid_task
 from media_pipeline_tests.providers.fake_images import PaidImagesFake, openai_error
@@ -191,7 +193,7 @@ def test_graceful_stop_during_image_2_of_5_completes_it_and_refunds_3(
         thread, outcome = _run_in_thread(db_url, settings, task_id)
         assert fake.held.wait(60)
         usecases = UseCases(db_url, owner, settings=settings)
-        job = usecases.stop_after_current_image(task_id, job_id(task_id, 1))
+        job = usecases.stop_after_current_image(task_id, render_job_id(task_id, 1))
         assert job.status is TaskStatus.RUNNING  # still making image 2
         assert _statuses(_status(db_url, task_id)) == [
             ImageStatus.COMPLETED,

@@ -8,14 +8,14 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from media_pipeline_tests.publishing.support import job_from_config, publishing
+from media_pipeline_tests.publishing.support import publishing, request_from_config
 
 
 def main() -> None:
     config = json.loads(Path(sys.argv[1]).read_text())
-    settings, job = job_from_config(config)
+    settings, request = request_from_config(config)
     now = datetime.fromisoformat(config["now"])
-    report = publishing(settings, config["db_url"], lambda: now).run(job)
+    report = publishing(settings, config["db_url"], lambda: now).run(request)
     print(report.summary)
 
 

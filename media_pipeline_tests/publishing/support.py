@@ -28,7 +28,7 @@ from media_pipeline.storage import open_storage
 from media_pipeline.store import ChannelService, Owner, QueueService
 from media_pipeline.store.publications import Publications
 from media_pipeline.store.publish_connections import PublishConnections
-from media_pipeline.usecases_publish import Publishing, PublishJob, PublishReport
+from media_pipeline.usecases_publish import Publishing, PublishReport, PublishRequest
 from media_pipeline_tests.providers.fake_instagram import FakeInstagram
 from media_pipeline_tests.providers.fake_tiktok import FakeTikTok
 from media_pipeline_tests.providers.fake_youtube import VIDEO_UPLOAD_PATH
@@ -110,7 +110,7 @@ class World:
     def settings(self) -> Settings:
         return Settings(**self.overrides)
 
-    def job(self) -> PublishJob:
+    def request(self) -> PublishRequest:
         files = PublishInput(
             video=self.paths.output_mp4,
             thumbnail=self.paths.thumbnail_jpg,
@@ -118,10 +118,10 @@ class World:
             story=self.paths.story_json,
         )
         video_key = TaskPaths.keys(self.task.task_id).output_mp4.as_posix()
-        return PublishJob(self.task, self.script, files, self.paths, video_key, self.channel_id)
+        return PublishRequest(self.task, self.script, files, self.paths, video_key, self.channel_id)
 
     def run(self) -> PublishReport:
-        return publishing(self.settings, self.db_url, self.clock).run(self.job())
+        return publishing(self.settings, self.db_url, self.clock).run(self.request())
 
     def publications(self) -> dict[PublishTarget, Publication]:
         book = Publications(self.db_url, settings=self.settings)
@@ -153,8 +153,8 @@ def publishing(settings: Settings, db_url: str, clock: Callable[[], datetime]) -
     return Publishing(settings, storage, db_url, lambda c: build_publisher(settings, storage, c), clock=clock)
 
 
-def job_from_config(config: dict[str, Any]) -> tuple[Settings, PublishJob]:
-    """The settings and job of :meth:`World.child_config`."""
+def request_from_config(config: dict[str, Any]) -> tuple[Settings, PublishRequest]:
+    """The settings and publish request of :meth:`World.child_config`."""
     task = TaskSpec.model_validate(config["task"])
     paths = TaskPaths(Path(config["root"]), task.task_id)
     files = PublishInput(
@@ -164,10 +164,10 @@ def job_from_config(config: dict[str, Any]) -> tuple[Settings, PublishJob]:
         story=paths.story_json,
     )
     video_key = TaskPaths.keys(task.task_id).output_mp4.as_posix()
-    job = PublishJob(
+    request = PublishRequest(
         task, Script.model_validate(config["script"]), files, paths, video_key, config["channel_id"]
     )
-    return Settings(**config["settings"]), job
+    return Settings(**config["settings"]), request
 
 
 @contextmanager

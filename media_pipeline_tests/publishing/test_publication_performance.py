@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from media_pipeline.api.app import create_app
-from media_pipeline.domain.publication import PublicationStatus
+from media_pipeline.domain.statuses import ConnectionStatus, PublicationStatus, UserContentStatus
 from media_pipeline.orchestration.partitions import TASK_PARTITIONS
 from media_pipeline.orchestration.performance import video_performance
 from media_pipeline.orchestration.resources import build_resources
@@ -25,11 +25,10 @@ from media_pipeline.providers.social_tokens import channel_token_file
 from media_pipeline.settings import get_settings
 from media_pipeline.store import make_engine, session_factory
 from media_pipeline.store.channels import CHANNEL_FIELD
-from media_pipeline.store.enums import UserContentStatus, UserContentType
+from media_pipeline.store.enums import UserContentType
 from media_pipeline.store.ids import new_id
 from media_pipeline.store.models import Task, UserContent
 from media_pipeline.store.performance_models import PerformanceDay, PerformanceFetch
-from media_pipeline.store.publication_models import ConnectionStatus
 from media_pipeline.store.publish_connections import PublishConnections
 from media_pipeline.usecases_tokens import mint_token
 from media_pipeline_tests.api.conftest import serving

@@ -18,11 +18,11 @@ import pytest
 from media_pipeline.api.app import create_app
 from media_pipeline.domain import Privacy
 from media_pipeline.domain.models import InteractionSettings
-from media_pipeline.domain.publication import PublicationStatus, PublishTarget
+from media_pipeline.domain.publication import PublishTarget
+from media_pipeline.domain.statuses import ConnectionStatus, PublicationStatus
 from media_pipeline.errors import DeferredError, TransientError
 from media_pipeline.media.probe import media_duration
 from media_pipeline.providers.tiktok import chunks
-from media_pipeline.store.publication_models import ConnectionStatus
 from media_pipeline.store.publish_connections import PublishConnections
 from media_pipeline_tests.api.conftest import serving
 from media_pipeline_tests.conftest import FakeClock

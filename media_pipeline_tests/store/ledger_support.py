@@ -8,7 +8,7 @@ from collections import Counter
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from media_pipeline.store.credit_models import Charge, CreditAccount, CreditLedgerEntry, ImageTask, LedgerKind
+from media_pipeline.store.credit_models import Charge, CreditAccount, CreditLedgerEntry, LedgerKind, PaidImage
 from media_pipeline.store.db import resolve_engine
 
 SIGN = {LedgerKind.GRANT: 1, LedgerKind.RESERVE: -1, LedgerKind.REFUND: 1, LedgerKind.CONSUME: 0}
@@ -32,10 +32,10 @@ def assert_balanced_ledger(engine_or_url: Engine | str, workspace_id: str) -> No
                 moved.setdefault((entry.task_id, entry.generation), Counter())[entry.kind] += entry.amount
         for (task_id, generation), kinds in moved.items():
             held = session.scalars(
-                select(ImageTask.id).where(
-                    ImageTask.task_id == task_id,
-                    ImageTask.generation == generation,
-                    ImageTask.charge == Charge.RESERVED,
+                select(PaidImage.id).where(
+                    PaidImage.task_id == task_id,
+                    PaidImage.generation == generation,
+                    PaidImage.charge == Charge.RESERVED,
                 )
             ).first()
             if held is None:  # settled: nothing is reserved any more

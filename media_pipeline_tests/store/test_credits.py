@@ -14,10 +14,11 @@ import pytest
 from sqlalchemy import Engine
 
 from media_pipeline.domain import MediaMode
+from media_pipeline.domain.statuses import ImageStatus
 from media_pipeline.settings import Settings
 from media_pipeline.store import Owner, PipelineState, QueueService, TaskStatus, ValidationFailed
 from media_pipeline.store.credit_estimate import estimate
-from media_pipeline.store.credit_models import Charge, ImageStatus, LedgerKind
+from media_pipeline.store.credit_models import Charge, LedgerKind
 from media_pipeline.store.credits import CreditAdmin, CreditService, Pricing
 from media_pipeline.store.errors import InsufficientCredits
 from media_pipeline.store.image_jobs import ImageJobService, ImageWork

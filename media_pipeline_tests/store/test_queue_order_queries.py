@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session, aliased
 
 from media_pipeline.domain.models import VideoType
 from media_pipeline.domain.stages import STAGES, Stage
+from media_pipeline.domain.statuses import ACTIVE_STATUSES, StageStatus, TaskStatus
 from media_pipeline.store import Owner, PipelineState, TaskService
-from media_pipeline.store.enums import ACTIVE_STATUSES, StageStatus, TaskStatus
 from media_pipeline.store.models import Queue, Task, TaskStageState
 from media_pipeline.store.pipeline_state import LaunchItem
 from media_pipeline.store.queries import QUEUE_ORDER, stage_ordinal

@@ -14,14 +14,15 @@ OTHER_STATUSES = frozenset(
     {
         "ConnectionStatus",
         "EditStatus",
+        "ImageJobStatus",
         "ImageStatus",
         "PublicationStatus",
         "ReviewStatus",
         "UserContentStatus",
     }
 )
-"""Status enums of other things (publish connections, storyboard edits, images, publications, reviews, user
-contents), which the gate does not cover."""
+"""Status enums of other things (publish connections, storyboard edits, image jobs, images, publications,
+reviews, user contents), which the gate does not cover."""
 GATED = frozenset({"TaskStatus", "StageStatus"})
 
 

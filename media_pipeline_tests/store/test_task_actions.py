@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from media_pipeline.store.actions import task_actions
-from media_pipeline.store.enums import TaskStatus
+from media_pipeline.domain.statuses import TaskStatus
+from media_pipeline.store.views import task_actions
 
 EXPECTED = {
     TaskStatus.DRAFT: {"run", "edit", "delete"},

@@ -1,5 +1,5 @@
 // Credits (seed 003): the workspace balance in the header (refreshed whenever the console sees credits move:
-// a Run, a stop, a progress event of a paid job), the ledger page (newest first, filter by video), the
+// a Run, a stop, a progress event of an image job), the ledger page (newest first, filter by video), the
 // estimate shown before a paid Run or rerun ("4 스타일 × 2 역할 = 8장 · 8 크레딧", seed 003 §6) and the
 // messages of a Run refused for lack of credits (402 INSUFFICIENT_CREDITS: ui.js showError gives the numbers).
 import { api, session } from "../api.js";
@@ -101,11 +101,11 @@ export async function planCosts(settingsList) {
   });
 }
 
-// What a retry pays: the latest paid job's images that were refunded without being made are reserved again.
+// What a retry pays: the latest image job's images that were refunded without being made are reserved again.
 export async function retryCosts(taskId) {
-  const [job] = (await api.get(`/api/v1/videos/${encodeURIComponent(taskId)}/image-jobs`)).items;
-  const images = job ? job.tasks.filter((image) => image.charge === "refunded").length : 0;
-  const credits = images * (job?.pricePerImage || 0);
+  const [imageJob] = (await api.get(`/api/v1/videos/${encodeURIComponent(taskId)}/image-jobs`)).items;
+  const images = imageJob ? imageJob.tasks.filter((image) => image.charge === "refunded").length : 0;
+  const credits = images * (imageJob?.pricePerImage || 0);
   return images ? [{ line: t("credits.retry", { images, credits }), credits }] : [];
 }
 

@@ -28,9 +28,9 @@ function queueView(main, embedded) {
 
   async function load() {
     state.queue = await api.get("/api/queue");
-    const jobs = await api.get(`/api/queue/${state.queue.id}/jobs`);
-    state.version = jobs.version;
-    state.drafts = jobs.jobs;
+    const listing = await api.get(`/api/queue/${state.queue.id}/jobs`);
+    state.version = listing.version;
+    state.drafts = listing.jobs;
     state.selected = new Set([...state.selected].filter((id) => state.drafts.some((d) => d.id === id)));
     draw();
     window.dispatchEvent(new CustomEvent("queue-changed", { detail: { count: state.drafts.length } }));

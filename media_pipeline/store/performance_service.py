@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
-from pydantic import Field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -19,102 +18,20 @@ from media_pipeline.store.channels import CHANNEL_FIELD, default_channel
 from media_pipeline.store.errors import NotFoundError
 from media_pipeline.store.models import Task, UserContent
 from media_pipeline.store.performance_models import PerformanceDay, PerformanceFetch
-from media_pipeline.store.views import _View
+from media_pipeline.store.views import (
+    ChannelSummaryView,
+    ContentPerformanceView,
+    DayViewsView,
+    PerformanceDayView,
+    PerformanceTotalsView,
+    PublicationPerformanceView,
+    SettingGroupView,
+    VideoPerformanceView,
+)
 
 TOP_N = 5
 GROUP_SETTINGS = ("type", "length", "voice", "captionPreset", "mediaMode", "style", "firstLineLength")
 """The task settings the summary compares, in order."""
-
-
-class PerformanceDayView(_View):
-    """One day of a publication's metrics."""
-
-    day: date
-    views: int
-    estimated_minutes_watched: float | None
-    average_view_duration_s: float | None
-    average_view_percentage: float | None
-    likes: int | None
-    comments: int | None
-    shares: int | None
-    subscribers_gained: int | None
-
-
-class PerformanceTotalsView(_View):
-    """Sums over days (``average_view_percentage`` weighted by each day's views)."""
-
-    views: int = 0
-    estimated_minutes_watched: float = 0.0
-    average_view_percentage: float | None = None
-    likes: int = 0
-    comments: int = 0
-    shares: int = 0
-    subscribers_gained: int = 0
-
-
-class PublicationPerformanceView(_View):
-    """One target's series of a video, with its refresh state."""
-
-    target: str
-    remote_id: str
-    fetched_at: datetime | None
-    deferred_until: datetime | None
-    error: str | None
-    days: list[PerformanceDayView]
-    totals: PerformanceTotalsView
-
-
-class ContentPerformanceView(_View):
-    """A "my contents" item's performance on every target it was published to."""
-
-    content_id: str
-    task_id: str
-    title: str
-    published_at: datetime | None
-    publications: list[PublicationPerformanceView]
-    totals: PerformanceTotalsView
-
-
-class VideoPerformanceView(_View):
-    """A video in the channel summary: totals over the window and its views per day (the sparkline)."""
-
-    content_id: str
-    task_id: str
-    title: str
-    published_at: datetime | None
-    views: int
-    average_view_percentage: float | None
-    daily_views: list[int] = Field(description="Views of each day of the window, oldest first.")
-
-
-class DayViewsView(_View):
-    """The channel's views on one day."""
-
-    day: date
-    views: int
-
-
-class SettingGroupView(_View):
-    """Videos sharing one value of one task setting: how many, and how they did."""
-
-    setting: str
-    value: str
-    count: int
-    views: int
-    average_views: float
-    average_view_percentage: float | None
-
-
-class ChannelSummaryView(_View):
-    """The owner's published videos over a window of days (optionally one channel setting's)."""
-
-    since: date
-    until: date
-    views_per_day: list[DayViewsView]
-    videos: list[VideoPerformanceView]
-    top: list[VideoPerformanceView]
-    bottom: list[VideoPerformanceView]
-    groups: list[SettingGroupView]
 
 
 def totals(days: Iterable[PerformanceDay]) -> PerformanceTotalsView:
