@@ -22,7 +22,7 @@ from media_pipeline.store import (
     EditStatus,
     EditView,
     ReviewKind,
-    ReviewStatus,
+    ReviewRecordView,
     TaskActions,
     TaskStatus,
     WaitingReviewView,
@@ -33,15 +33,9 @@ SceneIndex = Annotated[int, Path(ge=0, le=29, description="Scene index (0-based)
 Kind = Annotated[ReviewKind, Path(description="storyboard or final")]
 
 
-class ReviewRecord(ApiModel):
+class ReviewRecord(ApiModel, ReviewRecordView):
     """One review of the current generation: its decision, who made it and when."""
 
-    kind: ReviewKind
-    generation: int
-    status: ReviewStatus
-    requested_at: datetime
-    decided_at: datetime | None
-    decided_by: str | None
     decided_by_name: str | None = Field(description="The deciding user's username.")
 
 

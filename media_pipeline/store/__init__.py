@@ -117,6 +117,7 @@ if TYPE_CHECKING:  # the same names for type checkers, re-exported (test_package
     from media_pipeline.store.views import RenderAssetView as RenderAssetView
     from media_pipeline.store.views import RenderJobView as RenderJobView
     from media_pipeline.store.views import RerunResult as RerunResult
+    from media_pipeline.store.views import ReviewRecordView as ReviewRecordView
     from media_pipeline.store.views import RunResult as RunResult
     from media_pipeline.store.views import ScheduleView as ScheduleView
     from media_pipeline.store.views import SettingGroupView as SettingGroupView
@@ -233,6 +234,7 @@ _EXPORTS = {
         "RenderAssetView",
         "RenderJobView",
         "RerunResult",
+        "ReviewRecordView",
         "RunResult",
         "ScheduleView",
         "SettingGroupView",
