@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
@@ -85,7 +85,14 @@ class Publishing:
                 self.connections.mark_reconnect(channel, target, reason)
 
         outcomes = publish_all(
-            targets, self.book, job.task, job.script, job.files, now=self.clock(), on_reconnect=reconnect
+            targets,
+            self.book,
+            job.task,
+            job.script,
+            job.files,
+            now=self.clock(),
+            horizon=timedelta(hours=self.settings.publish_defer_horizon_h),
+            on_reconnect=reconnect,
         )
         line = summary(outcomes)
         result = publish_result(outcomes, primary, line)

@@ -19,7 +19,7 @@ from media_pipeline.api.app import create_app
 from media_pipeline.domain import Privacy
 from media_pipeline.domain.models import InteractionSettings
 from media_pipeline.domain.publication import PublicationStatus, PublishTarget
-from media_pipeline.errors import DeferredError, TransientError
+from media_pipeline.errors import BoundedDeferral, DeferredError, TransientError
 from media_pipeline.media.probe import media_duration
 from media_pipeline.providers.tiktok import chunks
 from media_pipeline.store.publication_models import ConnectionStatus
@@ -115,7 +115,7 @@ def test_tiktok_quota_defers_tiktok_only_and_it_is_published_after_the_reset(
 
     report = world.run()
 
-    assert isinstance(report.error, DeferredError) and report.error.retry_after_s == 24 * 3600
+    assert isinstance(report.error, BoundedDeferral) and report.error.retry_after_s == 24 * 3600
     assert statuses(world) == {
         YOUTUBE: PublicationStatus.PUBLISHED,
         TIKTOK: PublicationStatus.DEFERRED,
@@ -139,6 +139,30 @@ def test_tiktok_quota_defers_tiktok_only_and_it_is_published_after_the_reset(
     assert done.error is None, done.summary
     assert world.posts() == dict.fromkeys(ALL_TARGETS, 1)
     assert statuses(world)[TIKTOK] is PublicationStatus.PUBLISHED
+
+
+@SQLITE_ONLY
+def test_a_publication_deferred_past_its_horizon_fails_with_that_reason(
+    world: World, clock: FakeClock
+) -> None:
+    world.overrides["publish_defer_horizon_h"] = 30
+    world.tiktok.daily_posts = 0
+    first = world.run()
+    assert isinstance(first.error, BoundedDeferral)  # 24 h: within the horizon
+
+    clock.advance(hours=24)  # still capped: the next wait would end 48 h after the first try
+    report = world.run()
+
+    assert report.error is None, report.summary  # final: the stage is not run again for it
+    tiktok = world.publications()[TIKTOK]
+    assert tiktok.status is PublicationStatus.FAILED and tiktok.deferred_until is None
+    assert "tiktok deferred past its horizon of 30 h" in (tiktok.error or "")
+    assert "spam_risk_too_many_posts" in (tiktok.error or "")
+    inits = len(world.servers[TIKTOK].matching("POST", "/v2/post/publish/video/init/"))
+    world.tiktok.reset_quota()
+    assert world.run().error is None
+    assert len(world.servers[TIKTOK].matching("POST", "/v2/post/publish/video/init/")) == inits
+    assert world.posts() == {YOUTUBE: 1, TIKTOK: 0, INSTAGRAM: 1}
 
 
 @SQLITE_ONLY
