@@ -80,9 +80,10 @@ class Publishing:
         targets = self._targets(job)
         primary = next((t for t in targets if t in (PublishTarget.YOUTUBE, PublishTarget.LOCAL)), None)
 
-        def reconnect(target: PublishTarget, reason: str) -> None:
+        def reconnect(target: PublishTarget, reason: str) -> str | None:
             if channel is not None:
                 self.connections.mark_reconnect(channel, target, reason)
+            return channel
 
         outcomes = publish_all(
             targets,

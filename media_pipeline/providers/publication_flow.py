@@ -93,10 +93,11 @@ def publish_all(
     *,
     now: datetime,
     horizon: timedelta,
-    on_reconnect: Callable[[PublishTarget, str], None],
+    on_reconnect: Callable[[PublishTarget, str], str | None],
 ) -> list[Outcome]:
     """Publish to every target in order; one target's failure or deferral does not stop the others. A
-    deferral past ``horizon`` from the publication's first save fails it."""
+    deferral past ``horizon`` from the publication's first save fails it. ``on_reconnect`` marks a target
+    whose token was refused and returns the channel setting whose reconnect resumes the publication."""
     outcomes = []
     for target, make in targets.items():
         publication = book.load(task.task_id, task.generation, target)
@@ -143,7 +144,7 @@ def _publish_one(
     script: Script,
     files: PublishInput,
     now: datetime,
-    on_reconnect: Callable[[PublishTarget, str], None],
+    on_reconnect: Callable[[PublishTarget, str], str | None],
 ) -> Outcome:
     target = publication.target
     publication.deferred_until = None
@@ -159,7 +160,7 @@ def _publish_one(
         return Outcome(book.save(publication), exc)
     except PermanentError as exc:
         if isinstance(exc, ReconnectRequired):
-            on_reconnect(target, str(exc))
+            publication.awaiting_reconnect = on_reconnect(target, str(exc))
         publication.status = PublicationStatus.FAILED
         publication.error = str(exc)
         log.warning("%s publication failed: %s", target, exc)

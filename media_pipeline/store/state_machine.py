@@ -297,6 +297,32 @@ def fail(
     return Decision.APPLIED
 
 
+def reopen_publishing(
+    session: Session, task: Task, state: TaskStageState, now: datetime, reason: str
+) -> bool:
+    """Queue the finished (succeeded or failed) task's publish stage once more, as a new attempt with a
+    fresh retry budget, for publications resumed after a reconnect (completed/failed -> waiting, task ->
+    queued; docs/ARCHITECTURE.md §10). False, and nothing changed, for any other stage or state."""
+    if (
+        state.stage != STAGES[-1]
+        or state.generation != task.generation
+        or task.status not in (TaskStatus.SUCCEEDED, TaskStatus.FAILED)
+        or state.status not in (StageStatus.COMPLETED, StageStatus.FAILED)
+    ):
+        return False
+    move_stage(state, StageStatus.WAITING)
+    state.attempt += 1
+    state.auto_retries = 0
+    state.error = state.next_retry_at = state.started_at = state.finished_at = None
+    state.updated_at = now
+    move_task(task, TaskStatus.QUEUED)
+    task.queued_at = task.updated_at = now
+    task.finished_at = task.last_error = None
+    task.message = reason
+    add_log(session, task, LogAction.RETRY, reason, now=now, stage=state.stage, metadata={"resumed": True})
+    return True
+
+
 def cancel_run(session: Session, task: Task, state: TaskStageState, event: StageEvent) -> Decision:
     """A run was canceled (e.g. terminated in the Dagster UI): the task is canceled like a stop, unless it
     already ended or the run is not the stage's current one."""

@@ -10,28 +10,29 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from media_pipeline.domain import TaskPaths
 from media_pipeline.domain.publication import PublicationStatus
-from media_pipeline.settings import Settings, get_settings
-from media_pipeline.storage import open_storage
+from media_pipeline.settings import get_settings
 from media_pipeline.store import (
     STAGES,
-    ChannelService,
     LaunchItem,
     LogAction,
     PipelineState,
-    QueueService,
     TaskService,
 )
 from media_pipeline.store.clock import utcnow
 from media_pipeline_tests.conftest import FakeClock
 from media_pipeline_tests.orchestration.stage_run_support import queued_stage_run
-from media_pipeline_tests.publishing.support import ALL_TARGETS, OWNER, World, open_world
+from media_pipeline_tests.publishing.support import (
+    ALL_TARGETS,
+    OWNER,
+    World,
+    at_the_publish_stage,
+    open_world,
+)
 from media_pipeline_tests.serving import wait_for
-from media_pipeline_tests.store.support import finish_stages, stage_state
+from media_pipeline_tests.store.support import stage_state
 
 PUBLISH = STAGES[-1]
-SRT = "1\n00:00:00,000 --> 00:00:01,000\nCats at home\n"
 
 
 @pytest.fixture(autouse=True)
@@ -44,25 +45,6 @@ def _fresh_settings() -> Iterator[None]:
 def world(tmp_path: Path, db_url: str, s3_bucket: str, mp4: Path, clock: FakeClock) -> Iterator[World]:
     with open_world(tmp_path, db_url, f"s3://{s3_bucket}/media", mp4, clock) as opened:
         yield opened
-
-
-def _at_the_publish_stage(world: World, settings: Settings) -> PipelineState:
-    """Queue the world's task, complete its earlier stages and put the publish stage's inputs in storage."""
-    ChannelService(world.db_url, OWNER, settings=settings).set_default(world.channel_id)
-    queue = QueueService(world.db_url, OWNER, settings=settings)
-    queue.run(queue.list_drafts().version, ids=[world.task.task_id])
-    state = PipelineState(world.db_url, settings=settings)
-    finish_stages(state, world.task.task_id, STAGES[:-1])
-    world.paths.story_json.write_text(world.script.model_dump_json())
-    world.paths.subtitles_srt.write_text(SRT)
-    storage, keys = open_storage(settings), TaskPaths.keys(world.task.task_id)
-    for local, key in (
-        (world.paths.story_json, keys.story_json),
-        (world.paths.subtitles_srt, keys.subtitles_srt),
-        (world.paths.thumbnail_jpg, keys.thumbnail_jpg),
-    ):
-        storage.upload(local, key.as_posix())
-    return state
 
 
 def _await_launch(state: PipelineState, item: LaunchItem) -> None:
@@ -78,7 +60,7 @@ def test_three_tiktok_rate_limits_then_success_leave_the_stage_retries_untouched
         monkeypatch.setenv(f"MEDIA_PIPELINE_{name.upper()}", str(value))  # what the run's resources read
     get_settings.cache_clear()
     settings = get_settings()
-    state = _at_the_publish_stage(world, settings)
+    state = at_the_publish_stage(world, settings)
     task_id = world.task.task_id
     world.tiktok.rate_limited_inits, world.tiktok.rate_limit_retry_after = 3, "0.5"
 
