@@ -38,6 +38,8 @@ class PerformanceDayView(_View):
     comments: int | None
     shares: int | None
     subscribers_gained: int | None
+    reach: int | None
+    saved: int | None
 
 
 class PerformanceTotalsView(_View):
@@ -50,6 +52,9 @@ class PerformanceTotalsView(_View):
     comments: int = 0
     shares: int = 0
     subscribers_gained: int = 0
+    reach: int | None = None
+    """Instagram's accounts reached (None when no day reports it)."""
+    saved: int | None = None
 
 
 class PublicationPerformanceView(_View):
@@ -135,7 +140,15 @@ def totals(days: Iterable[PerformanceDay]) -> PerformanceTotalsView:
         comments=sum(row.comments or 0 for row in rows),
         shares=sum(row.shares or 0 for row in rows),
         subscribers_gained=sum(row.subscribers_gained or 0 for row in rows),
+        reach=_sum_reported(row.reach for row in rows),
+        saved=_sum_reported(row.saved for row in rows),
     )
+
+
+def _sum_reported(values: Iterable[int | None]) -> int | None:
+    """The sum of the reported values; None when none is."""
+    reported = [value for value in values if value is not None]
+    return sum(reported) if reported else None
 
 
 def setting_values(task: Task, first_line_chars: int | None) -> dict[str, str]:
