@@ -115,6 +115,7 @@ def test_a_worker_killed_right_after_a_publish_call_is_resumed_without_a_second_
     assert report.error is None, report.summary
     assert world.posts() == dict.fromkeys(ALL_TARGETS, 1)
     assert statuses(world) == dict.fromkeys(ALL_TARGETS, PublicationStatus.PUBLISHED)
+    assert all(pub.post_id and pub.url for pub in world.publications().values())  # the post's link too
 
 
 @SQLITE_ONLY
