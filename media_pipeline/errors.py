@@ -35,3 +35,9 @@ class DeferredError(TransientError):
     def __init__(self, message: str, retry_after_s: float) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+class BoundedDeferral(DeferredError):
+    """A deferral whose raiser bounds how long it can go on (the publish stage fails a publication deferred
+    past ``publish_defer_horizon_h``), so it reschedules the stage without using one of its automatic
+    retries (docs/ARCHITECTURE.md §4, retry policy)."""

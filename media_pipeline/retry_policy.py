@@ -7,6 +7,10 @@ unexpected exception. Permanent: invalid
 settings, other HTTP 4xx, a missing voice or font, validation errors and too few credits for paid images
 (raised as ``PermanentError``, which the store's ``ValidationFailed`` and ``InsufficientCredits`` are, or
 as a pydantic ``ValidationError``).
+
+A deferral (``DeferredError``: quota, ``Retry-After``) waits for the time the provider named instead of the
+backoff; it counts as one of the retries, unless it is a ``BoundedDeferral`` (publishing waiting for a
+platform's reset, bounded by the publication horizon), which reschedules the stage without counting.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from dataclasses import dataclass
 
 import pydantic
 
-from media_pipeline.errors import DeferredError, PermanentError
+from media_pipeline.errors import BoundedDeferral, DeferredError, PermanentError
 from media_pipeline.processes import ProcessFailed, ProcessTimedOut
 
 BACKOFF_S: tuple[float, ...] = (5.0, 10.0, 30.0)
@@ -47,6 +51,8 @@ class Verdict:
     transient: bool
     message: str
     retry_after_s: float | None = None
+    counted: bool = True
+    """False for a bounded deferral: the retry does not use one of the stage's automatic retries."""
 
 
 DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
@@ -74,6 +80,8 @@ def classify(exc: BaseException) -> Verdict:
     message = f"{type(exc).__name__}: {exc}"
     if is_disk_full(exc):
         return Verdict(True, message)
+    if isinstance(exc, BoundedDeferral):
+        return Verdict(True, message, exc.retry_after_s, counted=False)
     if isinstance(exc, DeferredError):
         return Verdict(True, message, exc.retry_after_s)
     if isinstance(exc, ProcessTimedOut):

@@ -238,6 +238,12 @@ class Settings(BaseSettings):
     publish_poll_interval_s: float = Field(
         default=5.0, description="Pause between status polls of a TikTok post or an Instagram container."
     )
+    publish_defer_horizon_h: float = Field(
+        default=72.0,
+        gt=0,
+        description="A publication deferred (quota, rate limit) past this many hours after its first try "
+        "fails with that reason; deferrals before it do not use the publish stage's retries.",
+    )
     publish_poll_timeout_s: float = Field(
         default=600.0,
         description="How long one attempt polls before it fails as transient (under the publish stage's "

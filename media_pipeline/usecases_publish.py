@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 
@@ -80,9 +80,10 @@ class Publishing:
         targets = self._targets(request)
         primary = next((t for t in targets if t in (PublishTarget.YOUTUBE, PublishTarget.LOCAL)), None)
 
-        def reconnect(target: PublishTarget, reason: str) -> None:
+        def reconnect(target: PublishTarget, reason: str) -> str | None:
             if channel is not None:
                 self.connections.mark_reconnect(channel, target, reason)
+            return channel
 
         outcomes = publish_all(
             targets,
@@ -91,6 +92,7 @@ class Publishing:
             request.script,
             request.files,
             now=self.clock(),
+            horizon=timedelta(hours=self.settings.publish_defer_horizon_h),
             on_reconnect=reconnect,
         )
         line = summary(outcomes)

@@ -8,7 +8,13 @@ import httpx
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from media_pipeline.errors import DeferredError, PermanentError, ProviderNotConfiguredError, TransientError
+from media_pipeline.errors import (
+    BoundedDeferral,
+    DeferredError,
+    PermanentError,
+    ProviderNotConfiguredError,
+    TransientError,
+)
 from media_pipeline.processes import ProcessFailed, ProcessTimedOut
 from media_pipeline.providers.retry import Backoff, RetryableError, call_with_retries
 from media_pipeline.retry_policy import BACKOFF_S, classify, is_disk_full, is_transient_status, retry_delay
@@ -93,6 +99,12 @@ def test_a_full_disk_is_transient_space_may_be_freed(exc: BaseException) -> None
 def test_deferral_carries_the_delay() -> None:
     verdict = classify(DeferredError("quota exceeded", 3600))
     assert (verdict.transient, verdict.retry_after_s) == (True, 3600)
+
+
+def test_only_a_bounded_deferral_leaves_the_retries_unused() -> None:
+    assert classify(DeferredError("HTTP 429", 30)).counted
+    bounded = classify(BoundedDeferral("publishing deferred (tiktok)", 86400))
+    assert (bounded.transient, bounded.retry_after_s, bounded.counted) == (True, 86400, False)
 
 
 def test_delays_are_5_10_30_seconds() -> None:

@@ -4,7 +4,7 @@ makes a library item with a video's task settings."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
@@ -15,6 +15,9 @@ from media_pipeline.api.schemas_library import LibraryItem
 from media_pipeline.api.schemas_performance import ChannelSummary, ContentPerformance
 from media_pipeline.domain.models import CHANNEL_ID_PATTERN
 from media_pipeline.store import ChannelSummaryView, ContentPerformanceView
+
+MetricTarget = Literal["youtube", "tiktok", "instagram"]
+"""The publish targets with metrics (docs/ARCHITECTURE.md §13; the local folder has none)."""
 
 router = APIRouter(tags=["performance"], responses=responses(400, 401, 403, 422))
 
@@ -43,8 +46,11 @@ def channel_summary(
     channel_setting_id: Annotated[
         str | None, Query(alias="channelSettingId", pattern=CHANNEL_ID_PATTERN, max_length=64)
     ] = None,
+    target: Annotated[
+        MetricTarget | None, Query(description="Only this target's videos and metrics (default: all).")
+    ] = None,
 ) -> ChannelSummaryView:
-    return context.performance(owner).summary(days, channel_setting_id)
+    return context.performance(owner).summary(days, channel_setting_id, target)
 
 
 @router.post(

@@ -47,6 +47,8 @@ class PublicationOut(ApiModel):
     url: str | None
     error: str | None
     deferred_until: datetime | None
+    awaiting_reconnect: bool
+    """Failed because the platform refused the account's token: resumed once it is connected again."""
     updated_at: datetime | None
 
 
@@ -65,6 +67,7 @@ def get_publications(video_id: VideoId, context: Context, owner: ReadOwner) -> I
                 url=pub.url,
                 error=pub.error,
                 deferred_until=pub.deferred_until,
+                awaiting_reconnect=pub.awaiting_reconnect is not None,
                 updated_at=pub.updated_at,
             )
             for pub in found

@@ -15,6 +15,8 @@ METRIC_FIELDS = (
     "comments",
     "shares",
     "subscribers_gained",
+    "reach",
+    "saved",
 )
 """The stored metrics of a day, in the order of :class:`DailyMetrics`."""
 
@@ -46,6 +48,10 @@ class DailyMetrics:
     comments: int | None = None
     shares: int | None = None
     subscribers_gained: int | None = None
+    reach: int | None = None
+    """Accounts that saw it (Instagram's ``reach``; as a lifetime counter, new accounts that day)."""
+    saved: int | None = None
+    """Accounts that saved it (Instagram's ``saved``)."""
 
 
 def length_bucket(characters: int) -> str:

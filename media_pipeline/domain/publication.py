@@ -32,7 +32,8 @@ class Publication(BaseModel):
     """What is known about one (task, generation, target); saved before and after every remote call.
 
     ``remote_id`` is the platform's handle of the upload in progress (TikTok ``publish_id``, Instagram
-    container id, YouTube video id); ``post_id`` the published post."""
+    container id, YouTube video id); ``post_id`` the published post. ``awaiting_reconnect``: the channel
+    setting whose account must be connected again to resume a publication its refused token failed."""
 
     task_id: str
     generation: int
@@ -43,6 +44,7 @@ class Publication(BaseModel):
     url: str | None = None
     error: str | None = None
     deferred_until: datetime | None = None
+    awaiting_reconnect: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
 

@@ -178,6 +178,7 @@ def _write_failure(run: StageRun, state: PipelineState, exc: BaseException) -> N
         transient=verdict.transient,
         retry_after_s=verdict.retry_after_s,
         attempt=run.attempt,
+        counted=verdict.counted,
     )
 
 

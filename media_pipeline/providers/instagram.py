@@ -174,11 +174,13 @@ class InstagramPublisher:
         return save(publication)
 
     def _published(self, publication: Publication, save: Save, token: str, media_id: str) -> Publication:
+        """Record the post, then its permalink; ``published`` only with both, so a crash in between is
+        resumed through the container (``PUBLISHED``: the post is adopted with its permalink)."""
         publication.post_id = media_id
-        publication.status = PublicationStatus.PUBLISHED
         save(publication)
         answer = self._call(token, "GET", f"/{media_id}", "permalink", params={"fields": "permalink"})
         publication.url = answer.get("permalink")
+        publication.status = PublicationStatus.PUBLISHED
         return save(publication)
 
     def _container_status(self, token: str, container_id: str) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """Instagram Graph API media insights as a metrics source (docs/ARCHITECTURE.md §13, lifetime sources):
 ``GET /{ig-media-id}/insights?metric=views,reach,likes,comments,shares,saved,ig_reels_avg_watch_time,
 ig_reels_video_view_total_time`` answers the Reel's lifetime values, read as today's snapshot (watch times
-come in milliseconds). Rate limits defer (``instagram.classify``); a refused token asks for a reconnect.
-``reach`` and ``saved`` have no column yet and are not stored."""
+come in milliseconds; ``reach`` and ``saved`` count accounts). Rate limits defer (``instagram.classify``); a
+refused token asks for a reconnect."""
 
 from __future__ import annotations
 
@@ -55,6 +55,8 @@ def snapshot(day: date, values: dict[str, float]) -> DailyMetrics:
         likes=count("likes"),
         comments=count("comments"),
         shares=count("shares"),
+        reach=count("reach"),
+        saved=count("saved"),
     )
 
 

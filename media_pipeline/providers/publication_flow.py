@@ -4,9 +4,11 @@ publications).
 Each target has its own publication record, saved before and after every remote call, so a retry after a
 crash at any point resumes from the record (polls the recorded upload or container) instead of posting
 again. A published or failed publication is never sent again; a deferred one (quota, rate limit) waits
-for its ``deferred_until`` without holding back the others. What is left open decides the stage's error:
-the primary target's own failure first (as before publications), then a transient failure, then the
-earliest deferral (the stage retry machinery of §4 runs the stage again after it).
+for its ``deferred_until`` without holding back the others, unless that time lies past the publication's
+horizon (its first save + ``horizon``): then it fails with that reason. What is left open decides the
+stage's error: the primary target's own failure first (as before publications), then a transient failure,
+then the earliest deferral as a ``BoundedDeferral`` (the stage machinery of §4 runs the stage again at that
+time without using one of its automatic retries; the horizon bounds how often).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Protocol
 from media_pipeline.domain import Script, TaskPaths, TaskSpec
 from media_pipeline.domain.publication import Publication, PublishTarget
 from media_pipeline.domain.statuses import PublicationStatus
-from media_pipeline.errors import DeferredError, PermanentError, TransientError
+from media_pipeline.errors import BoundedDeferral, DeferredError, PermanentError, TransientError
 from media_pipeline.providers.base import Publisher, PublishInput, PublishResult
 from media_pipeline.providers.social_tokens import ReconnectRequired
 
@@ -91,9 +93,12 @@ def publish_all(
     files: PublishInput,
     *,
     now: datetime,
-    on_reconnect: Callable[[PublishTarget, str], None],
+    horizon: timedelta,
+    on_reconnect: Callable[[PublishTarget, str], str | None],
 ) -> list[Outcome]:
-    """Publish to every target in order; one target's failure or deferral does not stop the others."""
+    """Publish to every target in order; one target's failure or deferral does not stop the others. A
+    deferral past ``horizon`` from the publication's first save fails it. ``on_reconnect`` marks a target
+    whose token was refused and returns the channel setting whose reconnect resumes the publication."""
     outcomes = []
     for target, make in targets.items():
         publication = book.load(task.task_id, task.generation, target)
@@ -104,8 +109,32 @@ def publish_all(
             wait = (publication.deferred_until - now).total_seconds()
             outcomes.append(Outcome(publication, DeferredError(f"{target} deferred", wait)))
             continue
-        outcomes.append(_publish_one(make, publication, book, task, script, files, now, on_reconnect))
+        began = publication.created_at or now
+        outcome = _publish_one(make, publication, book, task, script, files, now, on_reconnect)
+        outcomes.append(_past_horizon(outcome, book, began + horizon, horizon) or outcome)
     return outcomes
+
+
+def _past_horizon(
+    outcome: Outcome, book: PublicationBook, end: datetime, horizon: timedelta
+) -> Outcome | None:
+    """The failed outcome of a publication deferred past ``end`` (its horizon); None otherwise."""
+    publication = outcome.publication
+    if not isinstance(outcome.error, DeferredError) or publication.deferred_until is None:
+        return None
+    if publication.deferred_until <= end:
+        return None
+    hours = horizon.total_seconds() / 3600
+    error = PermanentError(
+        f"{publication.target} deferred past its horizon of {hours:g} h (until "
+        f"{end.isoformat(timespec='seconds')}): the platform said to wait until "
+        f"{publication.deferred_until.isoformat(timespec='seconds')}: {outcome.error}"
+    )
+    publication.status = PublicationStatus.FAILED
+    publication.deferred_until = None
+    publication.error = str(error)
+    log.warning("%s", error)
+    return Outcome(book.save(publication), error)
 
 
 def _publish_one(
@@ -116,7 +145,7 @@ def _publish_one(
     script: Script,
     files: PublishInput,
     now: datetime,
-    on_reconnect: Callable[[PublishTarget, str], None],
+    on_reconnect: Callable[[PublishTarget, str], str | None],
 ) -> Outcome:
     target = publication.target
     publication.deferred_until = None
@@ -132,7 +161,7 @@ def _publish_one(
         return Outcome(book.save(publication), exc)
     except PermanentError as exc:
         if isinstance(exc, ReconnectRequired):
-            on_reconnect(target, str(exc))
+            publication.awaiting_reconnect = on_reconnect(target, str(exc))
         publication.status = PublicationStatus.FAILED
         publication.error = str(exc)
         log.warning("%s publication failed: %s", target, exc)
@@ -159,7 +188,7 @@ def stage_error(outcomes: list[Outcome], primary: PublishTarget | None) -> Excep
     if deferrals:
         first = min(deferrals, key=lambda error: error.retry_after_s)
         names = ", ".join(str(o.publication.target) for o in outcomes if isinstance(o.error, DeferredError))
-        return DeferredError(f"publishing deferred ({names}): {first}", first.retry_after_s)
+        return BoundedDeferral(f"publishing deferred ({names}): {first}", first.retry_after_s)
     return None
 
 

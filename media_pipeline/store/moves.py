@@ -40,12 +40,13 @@ STAGE_MOVES: dict[StageStatus, frozenset[StageStatus]] = {
     StageStatus.PROCESSING: frozenset(
         {StageStatus.COMPLETED, StageStatus.WAITING, StageStatus.FAILED, StageStatus.CANCELED}
     ),
-    StageStatus.COMPLETED: frozenset(),
+    StageStatus.COMPLETED: frozenset({StageStatus.WAITING}),
     StageStatus.FAILED: frozenset({StageStatus.WAITING}),
     StageStatus.CANCELED: frozenset({StageStatus.WAITING}),
 }
 """Legal stage status changes: waiting -> completed is a skip, waiting -> failed a run that failed before it
-started, processing -> waiting an automatic retry, failed/canceled -> waiting a manual retry."""
+started, processing -> waiting an automatic retry, failed/canceled -> waiting a manual retry, completed ->
+waiting only the publish stage reopened after a reconnect (``state_machine.reopen_publishing``)."""
 
 
 class IllegalTransition(ValueError):

@@ -24,7 +24,10 @@ from media_pipeline.store.performance_models import PerformanceDay, PerformanceF
 from media_pipeline.store.publication_models import PublicationRow
 
 YOUTUBE = "youtube"
-ADDITIVE_FIELDS = ("views", "estimated_minutes_watched", "likes", "comments", "shares", "subscribers_gained")
+ADDITIVE_FIELDS = (
+    *("views", "estimated_minutes_watched", "likes", "comments", "shares", "subscribers_gained"),
+    *("reach", "saved"),
+)
 """The metrics that add up over days (a lifetime counter is their sum); the others are averages."""
 METRIC_TARGETS = (PublishTarget.YOUTUBE, PublishTarget.TIKTOK, PublishTarget.INSTAGRAM)
 """The publish targets whose performance is followed (the local folder has none)."""

@@ -29,6 +29,8 @@ class PerformanceDay(Base):
     comments: Mapped[int | None] = mapped_column(Integer)
     shares: Mapped[int | None] = mapped_column(Integer)
     subscribers_gained: Mapped[int | None] = mapped_column(Integer)
+    reach: Mapped[int | None] = mapped_column(Integer)
+    saved: Mapped[int | None] = mapped_column(Integer)
     fetched_at: Mapped[datetime]
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from media_pipeline.domain import TaskSettings
 from media_pipeline.domain.performance import length_bucket
+from media_pipeline.domain.publication import PublishTarget
 from media_pipeline.store.base import OwnedService
 from media_pipeline.store.channels import CHANNEL_FIELD, default_channel
 from media_pipeline.store.errors import NotFoundError
@@ -52,7 +53,15 @@ def totals(days: Iterable[PerformanceDay]) -> PerformanceTotalsView:
         comments=sum(row.comments or 0 for row in rows),
         shares=sum(row.shares or 0 for row in rows),
         subscribers_gained=sum(row.subscribers_gained or 0 for row in rows),
+        reach=_sum_reported(row.reach for row in rows),
+        saved=_sum_reported(row.saved for row in rows),
     )
+
+
+def _sum_reported(values: Iterable[int | None]) -> int | None:
+    """The sum of the reported values; None when none is."""
+    reported = [value for value in values if value is not None]
+    return sum(reported) if reported else None
 
 
 def setting_values(task: Task, first_line_chars: int | None) -> dict[str, str]:
@@ -111,18 +120,24 @@ class PerformanceService(OwnedService):
                 totals=totals(days),
             )
 
-    def summary(self, days: int = 28, channel_setting_id: str | None = None) -> ChannelSummaryView:
-        """The channel summary over the last ``days`` days (today included)."""
+    def summary(
+        self, days: int = 28, channel_setting_id: str | None = None, target: str | None = None
+    ) -> ChannelSummaryView:
+        """The channel summary over the last ``days`` days (today included); with ``target``, only the
+        videos followed on that target and only its metrics."""
         until = self.now().date()
         since = until - timedelta(days=days - 1)
         window = [since + timedelta(days=offset) for offset in range(days)]
         with self._read() as session:
             items = self._published(session, channel_setting_id)
+            if target is not None:
+                items = _on_target(session, items, target)
             rows = session.scalars(
                 select(PerformanceDay).where(
                     PerformanceDay.content_id.in_([item.id for item, _, _ in items]),
                     PerformanceDay.day >= since,
                     PerformanceDay.day <= until,
+                    *([PerformanceDay.target == target] if target is not None else []),
                 )
             ).all()
             by_content: dict[str, list[PerformanceDay]] = defaultdict(list)
@@ -140,6 +155,7 @@ class PerformanceService(OwnedService):
         return ChannelSummaryView(
             since=since,
             until=until,
+            target=target,
             views_per_day=[
                 DayViewsView(day=day, views=sum(video.daily_views[index] for video in videos))
                 for index, day in enumerate(window)
@@ -176,6 +192,25 @@ class PerformanceService(OwnedService):
             for entry in unique.values()
             if (entry[1].settings.get(CHANNEL_FIELD) or fallback) == channel_setting_id
         ]
+
+
+def _on_target(
+    session: Session, items: list[tuple[UserContent, Task, int | None]], target: str
+) -> list[tuple[UserContent, Task, int | None]]:
+    """The ``items`` followed on ``target`` (a refresh state for it; on YouTube also an item's URL)."""
+    followed = set(
+        session.scalars(
+            select(PerformanceFetch.content_id).where(
+                PerformanceFetch.target == target,
+                PerformanceFetch.content_id.in_([item.id for item, _, _ in items]),
+            )
+        )
+    )
+    return [
+        entry
+        for entry in items
+        if entry[0].id in followed or (target == PublishTarget.YOUTUBE and entry[0].youtube_url is not None)
+    ]
 
 
 def _video(item: UserContent, rows: list[PerformanceDay], window: list[date]) -> VideoPerformanceView:

@@ -276,10 +276,12 @@ class PipelineState(StoreBase):
         retry_after_s: float | None = None,
         *,
         attempt: int | None = None,
+        counted: bool = True,
     ) -> bool:
         """Record a failed run of ``attempt``: a transient failure with retries left goes back to waiting
         with ``attempt + 1`` and the retry policy's delay (5, 10, 30 s) or ``retry_after_s``; otherwise the
-        stage and the task fail with ``error``. Each run counts once: a repeated report or one of an older
+        stage and the task fail with ``error``. A bounded deferral (``counted=False``) waits for
+        ``retry_after_s`` without using a retry. Each run counts once: a repeated report or one of an older
         attempt returns False and changes nothing."""
         with self._write() as session:
             locked = self._lock(session, task_id, generation, stage)
@@ -294,6 +296,7 @@ class PipelineState(StoreBase):
                 error=error,
                 transient=transient,
                 retry_after_s=retry_after_s,
+                counted=counted,
             )
             return decision is Decision.APPLIED
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, PrimaryKeyConstraint, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, PrimaryKeyConstraint, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from media_pipeline.domain.publication import PublishTarget
@@ -15,11 +15,13 @@ from media_pipeline.store.types import StrEnumType
 
 
 class PublicationRow(Timestamps, Base):
-    """One publication: its target, the platform's ids, URL, status, error and deferral."""
+    """One publication: its target, the platform's ids, URL, status, error and deferral; a failed one whose
+    token was refused names the channel setting whose reconnect resumes it (``awaiting_reconnect``)."""
 
     __tablename__ = "publications"
     __table_args__ = (
         UniqueConstraint("task_id", "generation", "target"),
+        Index("ix_publications_awaiting_reconnect", "awaiting_reconnect", "target"),
         one_of("target", PublishTarget),
         one_of("status", PublicationStatus),
     )
@@ -34,6 +36,7 @@ class PublicationRow(Timestamps, Base):
     url: Mapped[str | None] = mapped_column(Text)
     error: Mapped[str | None] = mapped_column(Text)
     deferred_until: Mapped[datetime | None]
+    awaiting_reconnect: Mapped[str | None] = mapped_column(String(64))
 
 
 class PublishConnection(Timestamps, Base):

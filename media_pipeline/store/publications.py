@@ -11,7 +11,7 @@ from media_pipeline.domain.publication import Publication, PublishTarget
 from media_pipeline.store.base import StoreBase
 from media_pipeline.store.publication_models import PublicationRow
 
-FIELDS = ("status", "remote_id", "post_id", "url", "error", "deferred_until")
+FIELDS = ("status", "remote_id", "post_id", "url", "error", "deferred_until", "awaiting_reconnect")
 """What a save changes (the key columns never change)."""
 
 
@@ -26,6 +26,7 @@ def _view(row: PublicationRow) -> Publication:
         url=row.url,
         error=row.error,
         deferred_until=row.deferred_until,
+        awaiting_reconnect=row.awaiting_reconnect,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )

@@ -4,6 +4,8 @@ publications). A refused token marks its connection ``reconnect``; the other tar
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -13,6 +15,7 @@ from media_pipeline.store.base import StoreBase
 from media_pipeline.store.errors import NotFoundError
 from media_pipeline.store.models import ChannelSetting
 from media_pipeline.store.publication_models import PublishConnection
+from media_pipeline.store.publication_resume import resume_awaiting
 from media_pipeline.store.views import ConnectionView
 
 DEFAULT_TARGETS = (PublishTarget.YOUTUBE,)
@@ -59,8 +62,9 @@ class PublishConnections(StoreBase):
 
     def connect(
         self, channel_setting_id: str, target: PublishTarget, account_id: str, account_name: str
-    ) -> None:
-        """Record the account just authorized (a reconnect clears the ``reconnect`` state)."""
+    ) -> Sequence[str]:
+        """Record the account just authorized (a reconnect clears the ``reconnect`` state) and, in the same
+        transaction, resume the publications its refused token failed; returns their tasks' ids."""
         now = self.now()
         with self._write() as session:
             self._channel(session, channel_setting_id)
@@ -70,6 +74,7 @@ class PublishConnections(StoreBase):
                 session.add(row)
             row.account_id, row.account_name = account_id, account_name
             row.status, row.error, row.updated_at = ConnectionStatus.CONNECTED, None, now
+            return resume_awaiting(session, channel_setting_id, target, now)
 
     def mark_reconnect(self, channel_setting_id: str, target: PublishTarget, reason: str) -> None:
         """The platform refused the connection's token: it shows ``reconnect`` until connected again."""

@@ -259,9 +259,12 @@ def fail(
     error: str,
     transient: bool,
     retry_after_s: float | None = None,
+    counted: bool = True,
 ) -> Decision:
     """A failed run of the current attempt: a transient failure with retries left goes back to waiting with
     ``attempt + 1`` after the retry policy's delay (or ``retry_after_s``); otherwise stage and task fail.
+    A bounded deferral (``counted=False``, its raiser bounds it) goes back to waiting for ``retry_after_s``
+    without using a retry.
 
     Accepted from the processing stage's current run, or from a run of the current attempt that failed
     before it started the stage (then the stage is still waiting and has not seen this run)."""
@@ -279,11 +282,39 @@ def fail(
         return refuse(session, task, state, LogAction.FAIL, event, f"the stage is {state.status.value}")
     elif state.run_id != event.run_id:
         return refuse(session, task, state, LogAction.FAIL, event, f"run {state.run_id} is processing it")
-    if transient and state.auto_retries < state.max_attempts:
+    if transient and not counted and retry_after_s is not None:
+        _schedule_retry(session, task, state, event, error, retry_after_s, counted=False)
+    elif transient and state.auto_retries < state.max_attempts:
         _schedule_retry(session, task, state, event, error, retry_after_s)
     else:
         _fail(session, task, state, event, error)
     return Decision.APPLIED
+
+
+def reopen_publishing(
+    session: Session, task: Task, state: TaskStageState, now: datetime, reason: str
+) -> bool:
+    """Queue the finished (succeeded or failed) task's publish stage once more, as a new attempt with a
+    fresh retry budget, for publications resumed after a reconnect (completed/failed -> waiting, task ->
+    queued; docs/ARCHITECTURE.md §10). False, and nothing changed, for any other stage or state."""
+    if (
+        state.stage != STAGES[-1]
+        or state.generation != task.generation
+        or task.status not in (TaskStatus.SUCCEEDED, TaskStatus.FAILED)
+        or state.status not in (StageStatus.COMPLETED, StageStatus.FAILED)
+    ):
+        return False
+    move_stage(state, StageStatus.WAITING)
+    state.attempt += 1
+    state.auto_retries = 0
+    state.error = state.next_retry_at = state.started_at = state.finished_at = None
+    state.updated_at = now
+    move_task(task, TaskStatus.QUEUED)
+    task.queued_at = task.updated_at = now
+    task.finished_at = task.last_error = None
+    task.message = reason
+    add_log(session, task, LogAction.RETRY, reason, now=now, stage=state.stage, metadata={"resumed": True})
+    return True
 
 
 def cancel_run(session: Session, task: Task, state: TaskStageState, event: StageEvent) -> Decision:
@@ -380,31 +411,41 @@ def _schedule_retry(
     event: StageEvent,
     error: str,
     retry_after_s: float | None,
+    *,
+    counted: bool = True,
 ) -> None:
+    """Back to waiting with ``attempt + 1`` (a new run key) at ``next_retry_at``; a counted retry uses one
+    of ``max_attempts`` (log ``retry``), a deferral does not (log ``schedule``, ``metadata.deferred``)."""
     now = event.now
     delay = retry_after_s if retry_after_s is not None else retry_delay(state.auto_retries)
     if state.status is not StageStatus.WAITING:
         move_stage(state, StageStatus.WAITING)
     state.run_id = event.run_id  # kept so a repeated report of this run is recognised and ignored
     state.attempt += 1
-    state.auto_retries += 1
     state.error = error
     state.next_retry_at = now + timedelta(seconds=delay)
     state.started_at = state.finished_at = None
     state.updated_at = now
     task.locked_by = task.locked_at = None
-    task.message = f"{state.stage} failed; retry {state.auto_retries}/{state.max_attempts} in {delay:g} s"
     task.updated_at = now
+    metadata: dict[str, Any] = {"attempt": state.attempt, "delaySeconds": delay}
+    if counted:
+        state.auto_retries += 1
+        task.message = f"{state.stage} failed; retry {state.auto_retries}/{state.max_attempts} in {delay:g} s"
+        action, level = LogAction.RETRY, LogLevel.WARNING
+    else:
+        task.message = f"{state.stage} deferred until {state.next_retry_at.isoformat(timespec='seconds')}"
+        action, level, metadata["deferred"] = LogAction.SCHEDULE, LogLevel.INFO, True
     add_log(
         session,
         task,
-        LogAction.RETRY,
+        action,
         error,
         now=now,
-        level=LogLevel.WARNING,
+        level=level,
         stage=state.stage,
         run_id=event.run_id,
-        metadata={"attempt": state.attempt, "delaySeconds": delay},
+        metadata=metadata,
     )
 
 

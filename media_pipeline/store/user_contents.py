@@ -65,7 +65,9 @@ def on_stage_completed(session: Session, task: Task, stage: str, now: datetime) 
     if stage == Stage.VIDEO:
         item.type, item.updated_at = UserContentType.VIDEO, now
     elif stage == Stage.YOUTUBE_VIDEO:
-        item.status, item.published_at, item.updated_at = UserContentStatus.PUBLISHED, now, now
+        # a publish stage reopened after a reconnect keeps the first publishing time
+        item.status, item.updated_at = UserContentStatus.PUBLISHED, now
+        item.published_at = item.published_at or now
         item.youtube_url = _youtube_url(session, task)
 
 

@@ -753,6 +753,8 @@ class PerformanceDayView(_View):
     comments: int | None
     shares: int | None
     subscribers_gained: int | None
+    reach: int | None
+    saved: int | None
 
 
 class PerformanceTotalsView(_View):
@@ -765,6 +767,9 @@ class PerformanceTotalsView(_View):
     comments: int = 0
     shares: int = 0
     subscribers_gained: int = 0
+    reach: int | None = None
+    """Instagram's accounts reached (None when no day reports it)."""
+    saved: int | None = None
 
 
 class PublicationPerformanceView(_View):
@@ -821,10 +826,12 @@ class SettingGroupView(_View):
 
 
 class ChannelSummaryView(_View):
-    """The owner's published videos over a window of days (optionally one channel setting's)."""
+    """The owner's published videos over a window of days (optionally one channel setting's, optionally on
+    one target only)."""
 
     since: date
     until: date
+    target: str | None = Field(default=None, description="The one target summarized (None: every target).")
     views_per_day: list[DayViewsView]
     videos: list[VideoPerformanceView]
     top: list[VideoPerformanceView]

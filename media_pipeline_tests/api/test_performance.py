@@ -3,7 +3,9 @@ daily metrics (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 
@@ -99,6 +101,43 @@ def test_the_summary_counts_items_followed_only_on_tiktok(
     assert never_read.content_id not in {video["contentId"] for video in body["videos"]}
     [series] = client.get(f"/api/contents/{reel.content_id}/performance").json()["publications"]
     assert (series["target"], series["remoteId"], series["days"][0]["views"]) == ("tiktok", "7001", 12)
+
+
+def test_the_summary_of_one_target_has_only_its_videos_and_metrics(
+    api: LiveApi, client: httpx.Client, owner: Owner
+) -> None:
+    now = datetime.now(UTC)
+    today, yesterday = now.date(), now.date() - timedelta(days=1)
+    both = publish_video(api.db_url, owner, "Both", "v1", now - timedelta(days=3))
+    reel = publish_video(api.db_url, owner, "Reel", "1801", now - timedelta(days=1), target="instagram")
+    record_views(api.db_url, both, {today: 10}, now)
+    record_views(
+        api.db_url, replace(both, target="tiktok", remote_id="7001"), {yesterday: 50, today: 100}, now
+    )
+    record_views(api.db_url, reel, {today: 7}, now, reach=5, saved=1)
+
+    def summary(**params: str) -> dict[str, Any]:
+        response = client.get("/api/performance/summary", params={"days": "7", **params})
+        assert response.status_code == 200, response.text
+        return dict(response.json())
+
+    every = summary()
+    assert every["target"] is None and [d["views"] for d in every["viewsPerDay"]][-2:] == [50, 117]
+    expected = {
+        "youtube": ([("Both", 10)], [0, 10]),
+        "tiktok": ([("Both", 150)], [50, 100]),
+        "instagram": ([("Reel", 7)], [0, 7]),
+    }
+    for target, (videos, last_days) in expected.items():
+        body = summary(target=target)
+        assert body["target"] == target
+        assert [(video["title"], video["views"]) for video in body["videos"]] == videos
+        assert [d["views"] for d in body["viewsPerDay"]][-2:] == last_days
+        assert sum(group["count"] for group in body["groups"] if group["setting"] == "type") == len(videos)
+    for unknown in ("local", "facebook", ""):
+        assert_error(
+            client.get("/api/performance/summary", params={"target": unknown}), 422, "VALIDATION_ERROR"
+        )
 
 
 def test_summary_bad_input_is_refused(client: httpx.Client) -> None:

@@ -186,7 +186,7 @@ def test_a_videos_publications_are_listed_for_its_owner_only(api: LiveApi, clien
 
     (item,) = client.get(f"/api/v1/videos/{task_id}/publications").json()["items"]
     assert (item["target"], item["status"], item["generation"]) == ("tiktok", "failed", 1)
-    assert "duration_check_failed" in item["error"]
+    assert "duration_check_failed" in item["error"] and item["awaitingReconnect"] is False
     stranger = Owner(user_id="user-9", workspace_id="ws-9")
     with httpx.Client(
         base_url=api.base_url, headers={"Authorization": f"Bearer {api.token(stranger)}"}

@@ -6,6 +6,7 @@ this" makes a library item."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -113,6 +114,47 @@ def test_the_dashboard_plots_the_window_and_compares_settings(
     with console.client(console.alice) as api:
         [item] = api.get("/api/library").json()["items"]
     assert (item["title"], item["settings"]["targetDurationS"]) == ("가을 산책", 20.0)
+
+
+def test_the_dashboard_shows_each_target_alone(page: Page, console: Console) -> None:
+    now = datetime.now(UTC)
+    today = now.date()
+    owner = console.alice.owner
+    both = publish_video(console.db_url, owner, "가을 산책", "v1", now - timedelta(days=9))
+    record_views(console.db_url, both, {today - timedelta(days=1): 4, today: 6}, now)
+    tiktok = replace(both, target="tiktok", remote_id="7001")
+    record_views(console.db_url, tiktok, {today - timedelta(days=offset): 10 for offset in range(3)}, now)
+    reel = publish_video(
+        console.db_url, owner, "겨울 바다", "1801", now - timedelta(days=9), target="instagram"
+    )
+    record_views(console.db_url, reel, {today: 5}, now)
+    sign_in(page, console, console.alice)
+    page.goto(f"{console.base_url}/#/performance")
+    page.get_by_label("기간").select_option("7")
+
+    expected = {  # target: (heading, videos, days with views, today's views)
+        "": ("일별 조회수", ["가을 산책", "겨울 바다"], 3, "21"),
+        "youtube": ("YouTube 일별 조회수", ["가을 산책"], 2, "6"),
+        "tiktok": ("TikTok 일별 조회수", ["가을 산책"], 3, "10"),
+        "instagram": ("Instagram 릴스 일별 조회수", ["겨울 바다"], 1, "5"),
+    }
+    for target, (heading, videos, active_days, today_views) in expected.items():
+        page.get_by_label("게시 대상").select_option(target)
+        page.get_by_role("button", name="보기").click()
+        expect(page.locator("#views-title")).to_have_text(heading)
+        rows = page.locator("#views-table tbody tr")
+        expect(rows).to_have_count(7)  # one chart point and table row per day of the window
+        expect(rows.last).to_have_text(f"{today.isoformat()}{today_views}")
+        views = rows.locator(
+            "td:nth-child(2)"
+        ).all_text_contents()  # the table is folded: text, not inner text
+        assert sum(view != "0" for view in views) == active_days, views
+        expect(page.locator("#top-videos > li")).to_have_count(len(videos))
+        expect(page.locator("#top-videos > li > a")).to_have_text(videos)
+        page.locator("#views-chart canvas").wait_for()
+        day, last = _legend_at(page, 0.999)  # the chart's last point
+        assert day.startswith(today.isoformat()) and last == today_views
+    screenshot(page, "performance-target")
 
 
 def test_contents_show_views_and_average_view_percentage_with_a_sparkline(

@@ -10,13 +10,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from media_pipeline.orchestration.assets import ASSETS
-from media_pipeline.orchestration.partitions import task_partitions
-from media_pipeline.orchestration.resources import build_resources
-from media_pipeline.orchestration.tags import ATTEMPT_TAG, GENERATION_TAG, STAGE_TAG, TASK_TAG
-from media_pipeline.settings import Settings, get_settings
+from media_pipeline.settings import get_settings
 from media_pipeline.store import Owner, QueueService, TaskService, upgrade_db
 from media_pipeline.store.credits import CreditAdmin
+from media_pipeline_tests.orchestration.stage_run_support import queued_stage_run
 from media_pipeline_tests.providers.fakeserver import FakeServer, Reply, scripted
 from media_pipeline_tests.providers.helpers import image_bytes
 
@@ -24,24 +21,6 @@ OWNER = Owner(user_id="u1", workspace_id="w1")
 IMAGE = Reply.json(
     {"created": 1, "data": [{"b64_json": base64.b64encode(image_bytes("PNG", (256, 448))).decode()}]}
 )
-
-
-def _stage_run(
-    settings: Settings, instance: dg.DagsterInstance, task_id: str, stage: str, attempt: int
-) -> bool:
-    """One queue-style stage run (the tags the dispatch sensors set); True if it succeeded."""
-    if not instance.has_dynamic_partition(task_partitions.name, task_id):
-        instance.add_dynamic_partitions(task_partitions.name, [task_id])
-    result = dg.materialize(
-        ASSETS,
-        selection=[stage],
-        partition_key=task_id,
-        instance=instance,
-        resources=build_resources(settings),
-        tags={STAGE_TAG: stage, TASK_TAG: task_id, GENERATION_TAG: "1", ATTEMPT_TAG: str(attempt)},
-        raise_on_error=False,
-    )
-    return result.success
 
 
 @pytest.mark.parametrize(
@@ -80,8 +59,8 @@ def test_a_failed_stage_run_is_recorded_as_transient_deferred_or_permanent(
         [task] = queue.run(added.version).queued
         tasks = TaskService(url, OWNER)
 
-        assert _stage_run(settings, instance, task.id, "script", 0)
-        assert not _stage_run(settings, instance, task.id, "images", 0)
+        assert queued_stage_run(settings, instance, task.id, "script", 0)
+        assert not queued_stage_run(settings, instance, task.id, "images", 0)
         images = tasks.progress(task.id).stages[1]
         assert images.status == status and error in (images.error or "")
         if delay is None:
@@ -92,5 +71,5 @@ def test_a_failed_stage_run_is_recorded_as_transient_deferred_or_permanent(
         [retry] = tasks.logs(task.id, action="retry")
         assert retry.metadata["delaySeconds"] == delay and images.attempt == 1
         assert images.next_retry_at == retry.created_at + timedelta(seconds=delay)
-        assert _stage_run(settings, instance, task.id, "images", 1)  # the retry succeeds
+        assert queued_stage_run(settings, instance, task.id, "images", 1)  # the retry succeeds
         assert tasks.progress(task.id).stages[1].status == "completed"

@@ -211,6 +211,8 @@ class FakeInstagram:
                 "name": name,
                 "period": "lifetime",
                 "values": [{"value": values[name]}],
+                "title": name.replace("_", " ").capitalize(),
+                "description": f"The Reel's lifetime {name}",
                 "id": f"{media_id}/insights/{name}/lifetime",
             }
             for name in names

@@ -11,7 +11,9 @@ chunk_size)``, at most 1000); ``PUT /upload/{id}`` (``Content-Type: video/mp4``,
 in order, each the announced size but the last, the total equal to ``video_size``; 206 until the last,
 then 201). A complete upload becomes one post (``posts``) unless the video is refused (not an MP4, or
 ``reject_with``): ``FAILED`` with ``fail_reason``. ``daily_posts`` caps the creator's posts
-(``spam_risk_too_many_posts``) until :meth:`reset_quota`; a revoked token answers ``access_token_invalid``.
+(``spam_risk_too_many_posts``) until :meth:`reset_quota`; a revoked token answers ``access_token_invalid``;
+the next ``rate_limited_inits`` init calls answer 429 ``rate_limit_exceeded`` with ``Retry-After:
+rate_limit_retry_after``.
 
 Display API: ``POST /v2/video/query/?fields=...`` (scope ``video.list``, known fields, ``id`` among them, a
 JSON body ``{"filters": {"video_ids": [...]}}`` of 1-20 ids) answers the posts' lifetime counters
@@ -42,9 +44,10 @@ VIDEO_FIELDS = frozenset(
 COUNTERS = ("view_count", "like_count", "comment_count", "share_count")
 
 
-def tiktok_error(code: str, message: str, status: int) -> Reply:
+def tiktok_error(code: str, message: str, status: int, headers: dict[str, str] | None = None) -> Reply:
     """TikTok's error envelope."""
-    return Reply.json({"data": {}, "error": {"code": code, "message": message, "log_id": "fake"}}, status)
+    error = {"code": code, "message": message, "log_id": "fake"}
+    return Reply.json({"data": {}, "error": error}, status, headers)
 
 
 def consent_redirect(query: dict[str, str], code: str) -> Reply:
@@ -87,6 +90,8 @@ class FakeTikTok:
         self.uploads: dict[str, Upload] = {}
         self.posts: list[str] = []
         self.daily_posts = 15
+        self.rate_limited_inits = 0
+        self.rate_limit_retry_after = "60"
         self.reject_with = ""
         self.counters: dict[str, dict[str, int]] = {}  # post id -> lifetime counters
         self.query_rate_limited = False
@@ -209,6 +214,10 @@ class FakeTikTok:
         problem = _post_info_problem(post) or _chunk_problem(source)
         if problem:
             return tiktok_error("invalid_params", problem, 400)
+        if self.rate_limited_inits > 0:
+            self.rate_limited_inits -= 1
+            retry = {"Retry-After": self.rate_limit_retry_after}
+            return tiktok_error("rate_limit_exceeded", "Too many requests", 429, retry)
         if self.daily_posts <= 0:
             return tiktok_error("spam_risk_too_many_posts", "The daily post cap is reached", 403)
         publish_id = f"v_pub_file~v2-{next(self._ids)}"

@@ -25,7 +25,7 @@ from media_pipeline.providers.social_tokens import SocialToken, SocialTokenFile
 from media_pipeline.providers.token_cipher import require_cipher
 from media_pipeline.settings import Settings
 from media_pipeline.storage import open_storage
-from media_pipeline.store import ChannelService, Owner, QueueService
+from media_pipeline.store import STAGES, ChannelService, Owner, PipelineState, QueueService
 from media_pipeline.store.publications import Publications
 from media_pipeline.store.publish_connections import PublishConnections
 from media_pipeline.usecases_publish import Publishing, PublishReport, PublishRequest
@@ -35,10 +35,12 @@ from media_pipeline_tests.providers.fake_youtube import VIDEO_UPLOAD_PATH
 from media_pipeline_tests.providers.fake_youtube_analytics import FakeYouTubeAnalytics
 from media_pipeline_tests.providers.fakeserver import App, FakeServer, Recorded, Reply
 from media_pipeline_tests.providers.helpers import image_bytes, make_script, write_token
+from media_pipeline_tests.store.support import finish_stages
 
 OWNER = Owner(user_id="user-1", workspace_id="ws-1")
 ALL_TARGETS = [PublishTarget.YOUTUBE, PublishTarget.TIKTOK, PublishTarget.INSTAGRAM]
 TIKTOK_SCOPE = "user.info.basic,video.publish,video.list"
+SRT = "1\n00:00:00,000 --> 00:00:01,000\nCats at home\n"
 
 
 def make_mp4(path: Path, seconds: float = 1.0) -> Path:
@@ -237,6 +239,25 @@ def open_world(
             servers,
             clock,
         )
+
+
+def at_the_publish_stage(world: World, settings: Settings) -> PipelineState:
+    """Queue the world's task, complete its earlier stages and put the publish stage's inputs in storage."""
+    ChannelService(world.db_url, OWNER, settings=settings).set_default(world.channel_id)
+    queue = QueueService(world.db_url, OWNER, settings=settings)
+    queue.run(queue.list_drafts().version, ids=[world.task.task_id])
+    state = PipelineState(world.db_url, settings=settings)
+    finish_stages(state, world.task.task_id, STAGES[:-1])
+    world.paths.story_json.write_text(world.script.model_dump_json())
+    world.paths.subtitles_srt.write_text(SRT)
+    storage, keys = open_storage(settings), TaskPaths.keys(world.task.task_id)
+    for local, key in (
+        (world.paths.story_json, keys.story_json),
+        (world.paths.subtitles_srt, keys.subtitles_srt),
+        (world.paths.thumbnail_jpg, keys.thumbnail_jpg),
+    ):
+        storage.upload(local, key.as_posix())
+    return state
 
 
 def _write_tokens(settings: Settings, channel_id: str, ig_user: str, now: datetime) -> None:

@@ -147,7 +147,9 @@ def test_every_target_gets_its_rows_and_lifetime_counters_become_daily_differenc
         for row in session.scalars(select(PerformanceDay).where(PerformanceDay.target != "youtube")):
             row.day = today - timedelta(days=1)
     world.tiktok.set_counters(tiktok_id, view_count=150, like_count=10)
-    world.instagram.set_insights(media_id, views=360, likes=26, ig_reels_video_view_total_time=1_650_000)
+    world.instagram.set_insights(
+        media_id, views=360, likes=26, reach=280, saved=7, ig_reels_video_view_total_time=1_650_000
+    )
     assert materialize(world, instance).success
     found = rows(world, content_id)
     assert found["tiktok"] == {today - timedelta(days=1): (120, 9), today: (30, 1)}
@@ -164,6 +166,20 @@ def test_every_target_gets_its_rows_and_lifetime_counters_become_daily_differenc
     remote = {pub["target"]: pub["remoteId"] for pub in body["publications"]}
     assert remote == {"youtube": video_id, "tiktok": tiktok_id, "instagram": media_id}
     assert body["totals"]["views"] == 40 + 150 + 360  # the rows add up to the latest lifetime counters
+    accounts = {
+        pub["target"]: (
+            [(d["reach"], d["saved"]) for d in pub["days"]],
+            pub["totals"]["reach"],
+            pub["totals"]["saved"],
+        )
+        for pub in body["publications"]
+    }
+    assert accounts == {  # Instagram's reach and saved, stored like its other lifetime counters
+        "youtube": ([(None, None)], None, None),
+        "tiktok": ([(None, None), (None, None)], None, None),
+        "instagram": ([(250, 5), (30, 2)], 280, 7),
+    }
+    assert (body["totals"]["reach"], body["totals"]["saved"]) == (280, 7)
 
 
 def content_performance(world: World, content_id: str) -> dict[str, Any]:

@@ -20,17 +20,27 @@ from media_pipeline.domain import Privacy
 from media_pipeline.domain.models import InteractionSettings
 from media_pipeline.domain.publication import PublishTarget
 from media_pipeline.domain.statuses import ConnectionStatus, PublicationStatus
-from media_pipeline.errors import DeferredError, TransientError
+from media_pipeline.errors import BoundedDeferral, DeferredError, TransientError
 from media_pipeline.media.probe import media_duration
 from media_pipeline.providers.tiktok import chunks
+from media_pipeline.store import STAGES, LaunchItem, TaskService
+from media_pipeline.store.clock import utcnow
 from media_pipeline.store.publish_connections import PublishConnections
 from media_pipeline_tests.api.conftest import serving
 from media_pipeline_tests.conftest import FakeClock
 from media_pipeline_tests.providers.fake_tiktok import MB
 from media_pipeline_tests.providers.fakeserver import Reply
-from media_pipeline_tests.publishing.support import ALL_TARGETS, World, open_world, write_config
+from media_pipeline_tests.publishing.support import (
+    ALL_TARGETS,
+    OWNER,
+    World,
+    at_the_publish_stage,
+    open_world,
+    write_config,
+)
 
 YOUTUBE, TIKTOK, INSTAGRAM = ALL_TARGETS
+PUBLISH = STAGES[-1]
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
@@ -105,6 +115,7 @@ def test_a_worker_killed_right_after_a_publish_call_is_resumed_without_a_second_
     assert report.error is None, report.summary
     assert world.posts() == dict.fromkeys(ALL_TARGETS, 1)
     assert statuses(world) == dict.fromkeys(ALL_TARGETS, PublicationStatus.PUBLISHED)
+    assert all(pub.post_id and pub.url for pub in world.publications().values())  # the post's link too
 
 
 @SQLITE_ONLY
@@ -115,7 +126,7 @@ def test_tiktok_quota_defers_tiktok_only_and_it_is_published_after_the_reset(
 
     report = world.run()
 
-    assert isinstance(report.error, DeferredError) and report.error.retry_after_s == 24 * 3600
+    assert isinstance(report.error, BoundedDeferral) and report.error.retry_after_s == 24 * 3600
     assert statuses(world) == {
         YOUTUBE: PublicationStatus.PUBLISHED,
         TIKTOK: PublicationStatus.DEFERRED,
@@ -139,6 +150,30 @@ def test_tiktok_quota_defers_tiktok_only_and_it_is_published_after_the_reset(
     assert done.error is None, done.summary
     assert world.posts() == dict.fromkeys(ALL_TARGETS, 1)
     assert statuses(world)[TIKTOK] is PublicationStatus.PUBLISHED
+
+
+@SQLITE_ONLY
+def test_a_publication_deferred_past_its_horizon_fails_with_that_reason(
+    world: World, clock: FakeClock
+) -> None:
+    world.overrides["publish_defer_horizon_h"] = 30
+    world.tiktok.daily_posts = 0
+    first = world.run()
+    assert isinstance(first.error, BoundedDeferral)  # 24 h: within the horizon
+
+    clock.advance(hours=24)  # still capped: the next wait would end 48 h after the first try
+    report = world.run()
+
+    assert report.error is None, report.summary  # final: the stage is not run again for it
+    tiktok = world.publications()[TIKTOK]
+    assert tiktok.status is PublicationStatus.FAILED and tiktok.deferred_until is None
+    assert "tiktok deferred past its horizon of 30 h" in (tiktok.error or "")
+    assert "spam_risk_too_many_posts" in (tiktok.error or "")
+    inits = len(world.servers[TIKTOK].matching("POST", "/v2/post/publish/video/init/"))
+    world.tiktok.reset_quota()
+    assert world.run().error is None
+    assert len(world.servers[TIKTOK].matching("POST", "/v2/post/publish/video/init/")) == inits
+    assert world.posts() == {YOUTUBE: 1, TIKTOK: 0, INSTAGRAM: 1}
 
 
 @SQLITE_ONLY
@@ -170,6 +205,57 @@ def test_a_revoked_instagram_token_asks_for_a_reconnect(world: World) -> None:
         TIKTOK: ConnectionStatus.CONNECTED,
         INSTAGRAM: ConnectionStatus.RECONNECT,
     }
+
+
+def _revoke(world: World, target: PublishTarget) -> None:
+    (world.tiktok if target is TIKTOK else world.instagram).revoke_all()
+
+
+def _connect_again(world: World, target: PublishTarget) -> list[str]:
+    """The owner connects the account again (its token is live again); the tasks whose publishing resumed."""
+    if target is TIKTOK:
+        world.tiktok.issue()
+    else:
+        world.instagram.tokens.add("ig-access")
+    account = ("open-fake", "fakecreator") if target is TIKTOK else (world.instagram.user_id, "fakeig")
+    connections = PublishConnections(world.db_url, settings=world.settings)
+    return list(connections.connect(world.channel_id, target, *account))
+
+
+@pytest.mark.parametrize("target", [TIKTOK, INSTAGRAM], ids=str)
+def test_a_reconnect_resumes_the_publication_a_revoked_token_failed_once_and_posts_once(
+    world: World, target: PublishTarget
+) -> None:
+    state = at_the_publish_stage(world, world.settings)
+    task_id, tasks = world.task.task_id, TaskService(world.db_url, OWNER, settings=world.settings)
+    _revoke(world, target)
+    assert state.stage_started(task_id, 1, PUBLISH, "publish-0", None, attempt=0)
+    assert world.run().error is None
+    assert state.stage_completed(task_id, 1, PUBLISH, "publish-0", [], attempt=0)
+    failed = world.publications()[target]
+    assert (failed.status, failed.awaiting_reconnect) == (PublicationStatus.FAILED, world.channel_id)
+    assert tasks.get(task_id).status == "succeeded"
+
+    assert _connect_again(world, target) == [task_id]
+
+    resumed = tasks.get(task_id)
+    assert (resumed.status, resumed.message) == (
+        "queued",
+        f"publishing resumed: the {target} account is connected again",
+    )
+    assert world.publications()[target].status is PublicationStatus.PENDING
+    assert state.launchable(utcnow(), 10) == [LaunchItem(task_id, 1, PUBLISH, 1)]  # the normal path
+    assert state.stage_started(task_id, 1, PUBLISH, "publish-1", None, attempt=1)
+    report = world.run()
+    assert report.error is None, report.summary
+    assert state.stage_completed(task_id, 1, PUBLISH, "publish-1", [], attempt=1)
+
+    assert tasks.get(task_id).status == "succeeded"
+    assert statuses(world) == dict.fromkeys(ALL_TARGETS, PublicationStatus.PUBLISHED)
+    assert world.posts() == dict.fromkeys(ALL_TARGETS, 1)  # the others were not sent again
+    assert world.publications()[target].awaiting_reconnect is None
+    assert _connect_again(world, target) == []  # resumed once: another connect changes nothing
+    assert tasks.get(task_id).status == "succeeded"
 
 
 @SQLITE_ONLY

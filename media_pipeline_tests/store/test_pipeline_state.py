@@ -283,3 +283,54 @@ def test_task_spec_is_built_from_the_row(queue_service: QueueService, pipeline_s
     assert spec.product is not None and spec.product.name == "Lamp"
     with pytest.raises(NotFoundError):
         pipeline_state.task_spec("t000000000000")
+
+
+def test_bounded_deferrals_wait_for_their_time_without_using_the_retries(
+    queue_service: QueueService, pipeline_state: PipelineState, task_service: TaskService, clock: Any
+) -> None:
+    (task,) = queue_tasks(queue_service, 1)
+    finish_stages(pipeline_state, task.id, STAGES[:-1])
+    publish = STAGES[-1]
+    for attempt in range(3):  # three successive deferrals (e.g. TikTok's daily cap)
+        (item,) = pipeline_state.launchable(clock(), 10)
+        assert (item.stage, item.attempt) == (publish, attempt)
+        run_id = f"publish-{attempt}"
+        assert pipeline_state.stage_started(task.id, 1, publish, run_id, None, attempt=attempt)
+        assert pipeline_state.stage_failed(
+            task.id, 1, publish, run_id, "deferred", True, 3600, attempt=attempt, counted=False
+        )
+        state = stage_state(pipeline_state.engine, task.id, 1, publish)
+        assert state is not None
+        assert (state.status, state.attempt, state.auto_retries) == (StageStatus.WAITING, attempt + 1, 0)
+        assert state.next_retry_at == clock() + timedelta(hours=1)
+        clock.advance(3599)
+        assert pipeline_state.launchable(clock(), 10) == []  # not before the reset
+        clock.advance(1)
+    assert pipeline_state.stage_failed(task.id, 1, publish, "publish-3", "HTTP 503", True, attempt=3)
+    state = stage_state(pipeline_state.engine, task.id, 1, publish)
+    assert state is not None and (state.attempt, state.auto_retries) == (4, 1)  # a real failure counts
+    clock.advance(BACKOFF_S[0])
+    assert pipeline_state.stage_started(task.id, 1, publish, "publish-4", None, attempt=4)
+    assert pipeline_state.stage_completed(task.id, 1, publish, "publish-4", [], attempt=4)
+
+    assert task_service.get(task.id).status is TaskStatus.SUCCEEDED
+    deferrals = task_service.logs(task.id, action=LogAction.SCHEDULE, stage=publish)
+    assert [log.metadata["deferred"] for log in deferrals] == [True] * 3
+    assert len(task_service.logs(task.id, action=LogAction.RETRY, stage=publish)) == 1
+
+
+def test_deferrals_after_the_retries_are_used_up_still_wait_and_a_failure_then_ends_the_task(
+    queue_service: QueueService, pipeline_state: PipelineState, task_service: TaskService, clock: Any
+) -> None:
+    (task,) = queue_tasks(queue_service, 1)
+    for attempt in range(len(BACKOFF_S)):
+        assert pipeline_state.stage_failed(
+            task.id, 1, "script", f"r{attempt}", "HTTP 503", True, attempt=attempt
+        )
+    assert pipeline_state.stage_failed(
+        task.id, 1, "script", "r3", "deferred", True, 60, attempt=3, counted=False
+    )
+    assert task_service.get(task.id).status is TaskStatus.QUEUED
+    assert pipeline_state.stage_failed(task.id, 1, "script", "r4", "HTTP 503", True, attempt=4)
+    failed = task_service.get(task.id)
+    assert (failed.status, failed.last_error) == (TaskStatus.FAILED, "HTTP 503")

@@ -1,15 +1,18 @@
 // Channel performance dashboard (#/performance, docs/ARCHITECTURE.md §13): views per day (uPlot line chart
 // with its data table), the most and least viewed videos with sparklines, and the comparison of groups by the
 // task settings that made them, each with its count. "More like this" makes a library item with a video's
-// settings.
+// settings. The target filter shows one publish target (YouTube, TikTok, Instagram) alone: its videos and
+// only its metrics; "all targets" is their sum.
 import { api } from "../api.js";
 import { dayChart, sparkline } from "../charts.js";
 import { h, nextId } from "../dom.js";
 import { currentLang, t } from "../i18n.js";
 import { banner, showError } from "../ui.js";
+import "./accounts_i18n.js";
 import "./performance_i18n.js";
 
 const PERIODS = [7, 28, 90];
+const TARGETS = ["youtube", "tiktok", "instagram"];
 
 function fmtNumber(value) { return new Intl.NumberFormat(currentLang() === "ko" ? "ko-KR" : "en-US").format(value); }
 
@@ -80,15 +83,19 @@ export function renderPerformance(main) {
     PERIODS.map((n) => h("option", { value: String(n), selected: n === 28 }, t("perf.daysN", { n }))));
   const channel = h("select", { name: "channelSettingId", id: nextId("channel") },
     h("option", { value: "" }, t("perf.allChannels")));
+  const target = h("select", { name: "target", id: nextId("target") },
+    h("option", { value: "" }, t("perf.allTargets")),
+    TARGETS.map((name) => h("option", { value: name }, t(`targets.${name}`))));
   const form = h("form", { class: "row filters", id: "performance-filters" },
     h("label", {}, t("perf.days"), days), h("label", {}, t("perf.channel"), channel),
-    h("button", { type: "submit", class: "primary" }, t("perf.show")));
+    h("label", {}, t("perf.target"), target), h("button", { type: "submit", class: "primary" }, t("perf.show")));
 
   function destroyCharts() { for (const chart of charts.splice(0)) chart.destroy(); }
 
   async function load() {
     const params = new URLSearchParams({ days: days.value });
     if (channel.value) params.set("channelSettingId", channel.value);
+    if (target.value) params.set("target", target.value);
     try {
       const summary = await api.get(`/api/performance/summary?${params}`);
       if (closed) return;
@@ -97,7 +104,8 @@ export function renderPerformance(main) {
       if (!summary.videos.length) { body.replaceChildren(h("p", { class: "muted" }, t("perf.none"))); return; }
       const chartBox = h("div", { class: "perf-chart", id: "views-chart" });
       body.replaceChildren(
-        h("section", { "aria-labelledby": "views-title" }, h("h2", { id: "views-title" }, t("perf.viewsPerDay")),
+        h("section", { "aria-labelledby": "views-title" }, h("h2", { id: "views-title" }, summary.target
+          ? t("perf.viewsPerDayOn", { target: t(`targets.${summary.target}`) }) : t("perf.viewsPerDay")),
           chartBox, viewsTable(summary.viewsPerDay)),
         h("div", { class: "perf-lists" },
           h("section", {}, h("h2", {}, t("perf.top")), videoList("top-videos", summary.top, charts)),

@@ -6,6 +6,7 @@ addMessages({
   ko: {
     "nav.performance": "성과", "perf.title": "채널 성과", "perf.days": "기간", "perf.daysN": "최근 {n}일",
     "perf.channel": "채널", "perf.allChannels": "모든 채널", "perf.show": "보기",
+    "perf.target": "게시 대상", "perf.allTargets": "모든 대상 (합계)", "perf.viewsPerDayOn": "{target} 일별 조회수",
     "perf.viewsPerDay": "일별 조회수", "perf.data": "표로 보기", "perf.day": "날짜", "perf.views": "조회수",
     "perf.top": "조회수 상위 영상", "perf.bottom": "조회수 하위 영상", "perf.groups": "설정별 비교",
     "perf.groupsNote": "영상 수가 적은 그룹의 차이는 우연일 수 있습니다. 개수를 함께 보세요.",
@@ -23,6 +24,7 @@ addMessages({
   en: {
     "nav.performance": "Performance", "perf.title": "Channel performance", "perf.days": "Period", "perf.daysN": "Last {n} days",
     "perf.channel": "Channel", "perf.allChannels": "All channels", "perf.show": "Show",
+    "perf.target": "Target", "perf.allTargets": "All targets (sum)", "perf.viewsPerDayOn": "Views per day on {target}",
     "perf.viewsPerDay": "Views per day", "perf.data": "Show as a table", "perf.day": "Day", "perf.views": "Views",
     "perf.top": "Most viewed videos", "perf.bottom": "Least viewed videos", "perf.groups": "Compared by settings",
     "perf.groupsNote": "Differences between groups of few videos may be chance: read them with their counts.",
