@@ -267,7 +267,7 @@ def simulate(work_dir: Path, heavy: int, tasks: int, light: int, horizon_h: floa
         clock = FakeClock(datetime.fromisoformat(seeded["clock"]))
         hours = min([horizon_h, *(run["simulated_h"] for run in runs.values())])
         try:
-            state = PipelineState(engine, clock=clock, settings=settings)
+            state = PipelineState(engine, clock=clock)
             outcome = Simulation(state, clock, settings, select).run(seeded["light_ids"], hours)
         finally:
             engine.dispose()

@@ -34,6 +34,7 @@ from media_pipeline_tests.pgserver import PgServer, pg_server
 from media_pipeline_tests.providers.fake_images import PaidImagesFake
 from media_pipeline_tests.providers.fakeserver import FakeServer
 from media_pipeline_tests.s3server import S3Server, s3_server
+from media_pipeline_tests.store.support import configuration
 
 SKIP_PG = os.environ.get("MEDIA_PIPELINE_TEST_SKIP_PG") == "1"
 DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -185,11 +186,13 @@ def other_owner() -> Owner:
 
 @pytest.fixture
 def make_service(db_engine: Engine, clock: FakeClock, settings: Settings) -> Callable[..., Any]:
-    """``make_service(ServiceClass, owner)`` on the test database, clock and settings."""
+    """``make_service(ServiceClass, owner)`` on the test database, clock and settings (``settings=``
+    overrides the fixture's)."""
 
     def make(cls: type[S], owner: Owner | None = None, **kwargs: Any) -> S:
         args = (db_engine,) if owner is None else (db_engine, owner)
-        return cls(*args, clock=clock, settings=kwargs.pop("settings", settings), **kwargs)
+        config = configuration(cls, kwargs.pop("settings", settings))
+        return cls(*args, clock=clock, **config, **kwargs)
 
     return make
 

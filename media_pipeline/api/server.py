@@ -6,13 +6,12 @@ import uvicorn
 
 from media_pipeline.api.app import create_app
 from media_pipeline.api.logging_config import configure_logging
-from media_pipeline.settings import Settings, get_settings
+from media_pipeline.settings import Settings
 from media_pipeline.store import ensure_migrated
 
 
-def serve(settings: Settings | None = None, *, log_level: str = "info") -> None:
+def serve(settings: Settings, *, log_level: str = "info") -> None:
     """Migrate the app DB, then run the API until interrupted (blocking)."""
-    settings = settings or get_settings()
     configure_logging(log_level.upper())
     ensure_migrated(settings.resolved_app_db_url)
     config = uvicorn.Config(

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from media_pipeline.domain.stages import STAGES, Stage
 from media_pipeline.store.actions import task_actions
-from media_pipeline.store.base import OwnedService
+from media_pipeline.store.base import ConfiguredOwnedService
 from media_pipeline.store.clock import as_utc
 from media_pipeline.store.credits import Pricing, reserve_generations, reserve_unmade
 from media_pipeline.store.enums import (
@@ -88,8 +88,8 @@ def _tab_item(task: Task, state: TaskStageState | None, next_run_at: datetime | 
     )
 
 
-class TaskService(OwnedService):
-    """The owner's tasks. ``TaskService(engine_or_url, owner, *, clock=None, settings=None)``."""
+class TaskService(ConfiguredOwnedService):
+    """The owner's tasks. ``TaskService(engine_or_url, owner, *, settings, clock=None)``."""
 
     # -- queries -------------------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ PASSWORD = "a long enough password"
 
 @pytest.fixture
 def users(api: LiveApi) -> UserService:
-    return UserService(api.db_url, settings=api.settings)
+    return UserService(api.db_url)
 
 
 def test_login_issues_a_token_the_api_accepts(api: LiveApi, users: UserService) -> None:
@@ -87,7 +87,7 @@ def test_user_add_cli_reads_the_password_from_stdin(
     finally:
         get_settings.cache_clear()
     assert "user carol created" in capsys.readouterr().out
-    found = UserService(api.db_url, settings=api.settings).authenticate("carol", PASSWORD)
+    found = UserService(api.db_url).authenticate("carol", PASSWORD)
     assert found is not None and found[0].workspace_id == "team"
 
 

@@ -105,7 +105,7 @@ def console(console_settings: Settings, sqlite_template: Path, tmp_path: Path) -
     db_path = tmp_path / "app.db"
     shutil.copyfile(sqlite_template, db_path)
     db_url = f"sqlite:///{db_path}"
-    users = UserService(db_url, settings=console_settings)
+    users = UserService(db_url)
     alice = User("alice", users.add("alice", PASSWORD))
     bob = User("bob", users.add("bob", PASSWORD))
     run_control = FakeRunControl()

@@ -105,9 +105,7 @@ def test_admin_manages_users_credits_and_reads_the_audit_log(
     page: Page, console: Console, page_errors: ConsoleErrors
 ) -> None:
     page_errors.allow_status(401)  # the disabled user's refused sign-in
-    root = User(
-        "root", UserService(console.db_url, settings=console.settings).add("root", PASSWORD, is_admin=True)
-    )
+    root = User("root", UserService(console.db_url).add("root", PASSWORD, is_admin=True))
     sign_in(page, console, console.alice)
     expect(page.get_by_role("link", name="관리")).to_have_count(0)  # not an admin
     _sign_out(page)

@@ -58,7 +58,9 @@ def console_settings(
 
 
 def test_choose_targets_connect_tiktok_and_instagram_and_reconnect(page: Page, console: Console) -> None:
-    channel = ChannelService(console.db_url, console.alice.owner, settings=console.settings).create("Main")
+    channel = ChannelService(
+        console.db_url, console.alice.owner, token_file=console.settings.channel_token_file
+    ).create("Main")
     sign_in(page, console, console.alice)
     page.get_by_role("link", name="채널").click()
     row = page.locator(f"#channel-rows tr[data-channel-id='{channel.id}']")
@@ -67,7 +69,7 @@ def test_choose_targets_connect_tiktok_and_instagram_and_reconnect(page: Page, c
 
     row.get_by_role("checkbox", name="TikTok").check()
     row.get_by_role("checkbox", name="Instagram 릴스").check()
-    connections = PublishConnections(console.db_url, settings=console.settings)
+    connections = PublishConnections(console.db_url)
     expect(row.locator(".target[data-target='instagram'] .chip")).to_have_text("연결 안 됨")
 
     row.get_by_role("button", name="TikTok 연결").click()  # TikTok's consent, then back to the console

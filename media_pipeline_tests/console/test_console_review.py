@@ -85,7 +85,7 @@ def test_storyboard_review_then_final_approval_publishes(
     page: Page, console: Console, images_fake: Images
 ) -> None:
     alice = console.alice
-    CreditAdmin(console.db_url, settings=console.settings).grant(alice.owner.workspace_id, 5, "test grant")
+    CreditAdmin(console.db_url).grant(alice.owner.workspace_id, 5, "test grant")
     options = {
         "mediaMode": "dalle3",
         "imageCount": 2,

@@ -57,12 +57,12 @@ def test_korean_short_on_object_storage_through_the_daemon(
     monkeypatch.setenv("DAGSTER_HOME", str(home.dagster_home))
     url = app_db_url(home)
     upgrade_db(url)
-    queue = QueueService(url, OWNER)
+    queue = QueueService(url, OWNER, settings=home.settings())
     added = queue.add_assets(
         ["s1"], {**KOREAN_SHORT, "title": "가을 바다 산책"}, queue.get_or_create_default_queue().version
     )
     (task_id,) = [task.id for task in queue.run(added.version).queued]
-    tasks = TaskService(url, OWNER)
+    tasks = TaskService(url, OWNER, settings=home.settings())
 
     with running_daemon(home):
         done = wait_for(

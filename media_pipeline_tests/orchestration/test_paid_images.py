@@ -45,16 +45,16 @@ def _statuses(job: ImageJobView) -> list[ImageStatus]:
 
 
 def _ledger(db_url: str, owner: Owner, settings: Settings) -> Counter[LedgerKind]:
-    entries, _ = CreditService(db_url, owner, settings=settings).ledger(1000)
+    entries, _ = CreditService(db_url, owner).ledger(1000)
     return Counter(entry.kind for entry in entries)
 
 
 def _balance(db_url: str, owner: Owner, settings: Settings) -> int:
-    return CreditService(db_url, owner, settings=settings).balance().balance
+    return CreditService(db_url, owner).balance().balance
 
 
 def _start_images_stage(db_url: str, settings: Settings, task_id: str) -> PipelineState:
-    state = PipelineState(db_url, settings=settings)
+    state = PipelineState(db_url)
     finish_stages(state, task_id, ["script"])
     assert state.stage_started(task_id, 1, "images", "run-images", os.getpid())
     return state

@@ -75,10 +75,10 @@ def test_a_failed_stage_run_is_recorded_as_transient_deferred_or_permanent(
         url = settings.resolved_app_db_url
         upgrade_db(url)
         CreditAdmin(url).grant(OWNER.workspace_id, 10, "paid images of this test")
-        queue = QueueService(url, OWNER)
+        queue = QueueService(url, OWNER, settings=settings)
         added = queue.add_assets(["a"], {"language": "en", "imageCount": 2, "mediaMode": "dalle3"}, 1)
         [task] = queue.run(added.version).queued
-        tasks = TaskService(url, OWNER)
+        tasks = TaskService(url, OWNER, settings=settings)
 
         assert _stage_run(settings, instance, task.id, "script", 0)
         assert not _stage_run(settings, instance, task.id, "images", 0)

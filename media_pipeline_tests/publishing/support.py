@@ -124,7 +124,7 @@ class World:
         return publishing(self.settings, self.db_url, self.clock).run(self.job())
 
     def publications(self) -> dict[PublishTarget, Publication]:
-        book = Publications(self.db_url, settings=self.settings)
+        book = Publications(self.db_url)
         return {pub.target: pub for pub in book.for_task(self.task.task_id)}
 
     def posts(self) -> dict[PublishTarget, int]:
@@ -205,8 +205,10 @@ def open_world(
         (row,) = queue.add_assets(
             ["asset-0"], {"privacy": "public", "tags": ["cats", "daily life"]}, version
         ).tasks
-        channel = ChannelService(db_url, OWNER, settings=settings).create("Main", "UCfake")
-        connections = PublishConnections(db_url, settings=settings)
+        channel = ChannelService(db_url, OWNER, token_file=settings.channel_token_file).create(
+            "Main", "UCfake"
+        )
+        connections = PublishConnections(db_url)
         connections.set_targets(channel.id, ALL_TARGETS)
         connections.connect(channel.id, PublishTarget.TIKTOK, "open-fake", "fakecreator")
         connections.connect(channel.id, PublishTarget.INSTAGRAM, instagram.user_id, "fakeig")

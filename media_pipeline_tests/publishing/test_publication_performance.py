@@ -195,7 +195,7 @@ def test_a_revoked_tiktok_token_marks_the_connection_and_leaves_the_others_updat
 
     assert result.success
     assert rows(world, content_id) == {"youtube": {today: (7, 0)}, "instagram": {today: (9, None)}}
-    connections = PublishConnections(world.db_url, settings=world.settings)
+    connections = PublishConnections(world.db_url)
     states = {c.target: (c.status, c.error) for c in connections.list(world.channel_id)}
     assert states[TIKTOK][0] is ConnectionStatus.RECONNECT
     assert "access_token_invalid" in (states[TIKTOK][1] or "")
@@ -239,7 +239,7 @@ def test_a_tiktok_connection_without_video_list_is_marked_for_a_reconnect_before
 
     assert materialize(world, instance).success
 
-    connections = PublishConnections(world.db_url, settings=world.settings)
+    connections = PublishConnections(world.db_url)
     [tiktok] = [c for c in connections.list(world.channel_id) if c.target == TIKTOK]
     assert tiktok.status is ConnectionStatus.RECONNECT and "video.list" in (tiktok.error or "")
     assert world.tiktok.queries == []

@@ -45,7 +45,7 @@ def statuses(world: World) -> dict[PublishTarget, PublicationStatus]:
 
 
 def connection_states(world: World) -> dict[PublishTarget, ConnectionStatus]:
-    connections = PublishConnections(world.db_url, settings=world.settings)
+    connections = PublishConnections(world.db_url)
     return {c.target: c.status for c in connections.list(world.channel_id)}
 
 

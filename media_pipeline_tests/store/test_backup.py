@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from media_pipeline.cli import main
-from media_pipeline.settings import get_settings
+from media_pipeline.settings import Settings, get_settings
 from media_pipeline.storage import Storage, open_storage
 from media_pipeline.store import Owner, PipelineState, QueueService, ScheduleService, TaskService, upgrade_db
 from media_pipeline.store.credits import CreditAdmin, CreditService
@@ -30,6 +30,7 @@ class Target:
     """One system under test: app DB, storage, where pg_dump lives and how to wipe the database."""
 
     db_url: str
+    settings: Settings
     storage: Storage
     pg_args: list[str]
     wipe_db: Callable[[], None]
@@ -61,9 +62,10 @@ def target(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.M
             upgrade_db(db_url)
 
     monkeypatch.setenv("MEDIA_PIPELINE_APP_DB_URL", db_url)
-    get_settings.cache_clear()
+    get_settings.cache_clear()  # the backup and restore commands read their settings at their entry point
     upgrade_db(db_url)
-    return Target(db_url, open_storage(get_settings()), pg_args, wipe_db)
+    settings = get_settings()
+    return Target(db_url, settings, open_storage(settings), pg_args, wipe_db)
 
 
 def _populate(target: Target, scratch: Path) -> list[str]:
@@ -71,7 +73,7 @@ def _populate(target: Target, scratch: Path) -> list[str]:
     two files per task and a music track; returns the task ids."""
     CreditAdmin(target.db_url).grant(OWNER.workspace_id, 40, note="welcome")
     CreditAdmin(target.db_url).grant(OWNER.workspace_id, 2, note="bonus")
-    queue = QueueService(target.db_url, OWNER)
+    queue = QueueService(target.db_url, OWNER, settings=target.settings)
     added = queue.add_assets(["a0", "a1", "a2"], None, queue.get_or_create_default_queue().version)
     scheduled, done, _ = added.created_ids
     schedules = ScheduleService(target.db_url, OWNER)
@@ -94,7 +96,7 @@ def _populate(target: Target, scratch: Path) -> list[str]:
 
 def _system(target: Target, task_ids: list[str], scratch: Path) -> dict[str, Any]:
     """Everything compared before and after: tasks, schedules, ledger and file contents."""
-    tasks = TaskService(target.db_url, OWNER)
+    tasks = TaskService(target.db_url, OWNER, settings=target.settings)
     ledger, total = CreditService(target.db_url, OWNER).ledger()
     files = {}
     for key in _keys(target.storage):
@@ -136,7 +138,10 @@ def test_backup_wipe_restore_finds_every_task_schedule_ledger_entry_and_file(
     assert json.loads(capsys.readouterr().err)["code"] == "BACKUP_ERROR"
 
     _wipe(target)
-    assert TaskService(target.db_url, OWNER).list_tasks() == [] and _keys(target.storage) == []
+    assert (
+        TaskService(target.db_url, OWNER, settings=target.settings).list_tasks() == []
+        and _keys(target.storage) == []
+    )
     assert main(["restore", str(dest), *target.pg_args]) == 0
     assert _system(target, task_ids, tmp_path / "after") == before
 
@@ -164,4 +169,7 @@ def test_a_damaged_backup_is_refused_before_anything_changes(
     assert error["code"] == "BACKUP_ERROR" and error["details"]["files"] == [
         f"tasks/{task_ids[0]}/output.mp4"
     ]
-    assert TaskService(target.db_url, OWNER).list_tasks() == [] and _keys(target.storage) == []
+    assert (
+        TaskService(target.db_url, OWNER, settings=target.settings).list_tasks() == []
+        and _keys(target.storage) == []
+    )
