@@ -9,6 +9,7 @@ binaries (see ``pgserver``); if they are missing the PostgreSQL tests fail, unle
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -19,7 +20,7 @@ from typing import Any, TypeVar
 import pytest
 from sqlalchemy import Engine
 
-from media_pipeline.settings import PlanLimits, Settings
+from media_pipeline.settings import PlanLimits, Settings, get_settings
 from media_pipeline.store import (
     Housekeeping,
     Owner,
@@ -171,6 +172,31 @@ TEST_PLANS = {
 def settings(tmp_path: Path) -> Settings:
     """Settings with small queue limits (free plan: 10 per add, 25 drafts, 1000 runs a day)."""
     return Settings(data_dir=tmp_path, plans=TEST_PLANS, draft_ttl_days=14)
+
+
+class EntryPointEnv:
+    """``MEDIA_PIPELINE_*`` variables for a test of an entry point that reads its settings from the
+    environment (the CLI, the Dagster resources, ``python -m media_pipeline.api``); everything else gets a
+    ``Settings`` object from its caller."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self._monkeypatch = monkeypatch
+
+    def set(self, **values: object) -> Settings:
+        """Set ``MEDIA_PIPELINE_<NAME>`` for each value (JSON for lists and dicts) for this test; the
+        settings the entry point now reads."""
+        for name, value in values.items():
+            text = json.dumps(value) if isinstance(value, list | dict) else str(value)
+            self._monkeypatch.setenv(f"MEDIA_PIPELINE_{name.upper()}", text)
+        get_settings.cache_clear()  # the entry points' settings are read once per process
+        return get_settings()
+
+
+@pytest.fixture
+def entry_point_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[EntryPointEnv]:
+    """Sets the environment an entry point reads; after the test the next entry point reads it afresh."""
+    yield EntryPointEnv(monkeypatch)
+    get_settings.cache_clear()
 
 
 @pytest.fixture

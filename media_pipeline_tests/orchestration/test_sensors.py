@@ -25,7 +25,7 @@ from media_pipeline.orchestration.tags import (
     STAGE_TAG,
     TASK_TAG,
 )
-from media_pipeline.settings import Settings, get_settings
+from media_pipeline.settings import Settings
 from media_pipeline.store import Owner, PipelineState, QueueService, TaskService
 from media_pipeline_tests.conftest import FakeClock
 from media_pipeline_tests.orchestration.sensor_support import app_db_resource, tick
@@ -69,21 +69,19 @@ def test_run_requests_take_turns_between_workspaces_and_carry_the_priority(
     assert requested == [(flood[0], "0"), (small, "0"), (flood[1], "-1"), (flood[2], "-2")]
 
 
-def test_run_requests_per_tick_are_bounded(db_url, pipeline, instance, monkeypatch, tmp_path) -> None:
-    monkeypatch.setenv("MEDIA_PIPELINE_SENSOR_MAX_RUNS_PER_TICK", "2")
-    get_settings.cache_clear()
+def test_run_requests_per_tick_are_bounded(db_url, pipeline, instance, entry_point_env, tmp_path) -> None:
+    entry_point_env.set(sensor_max_runs_per_tick=2)  # the sensors' resource reads it
     _queue(db_url, 5)
     result, _ = tick(queued_tasks_sensor, instance, app_db_resource(db_url, tmp_path))
     assert len(result.run_requests) == 2
 
 
 def test_waiting_runs_do_not_block_another_workspaces_ready_stage(
-    db_url, instance, monkeypatch, tmp_path
+    db_url, instance, entry_point_env, tmp_path
 ) -> None:
     """Head-of-line blocking: more stages than one tick's limit wait for their slot with a run each; the
     ready stage of a workspace queued after them is requested in the next tick."""
-    monkeypatch.setenv("MEDIA_PIPELINE_SENSOR_MAX_RUNS_PER_TICK", "2")
-    get_settings.cache_clear()
+    entry_point_env.set(sensor_max_runs_per_tick=2)  # the sensors' resource reads it
     state = PipelineState(db_url)
     for index in range(5):
         (task_id,) = _queue(db_url, 1, Owner(user_id=f"u{index}", workspace_id=f"w{index}"))
@@ -97,11 +95,10 @@ def test_waiting_runs_do_not_block_another_workspaces_ready_stage(
 
 
 def test_chain_tick_long_polls_until_a_stage_without_run_appears(
-    db_url, pipeline, instance, monkeypatch, tmp_path
+    db_url, pipeline, instance, entry_point_env, monkeypatch, tmp_path
 ) -> None:
     """A tick that starts with nothing new waits and returns as soon as a stage completes."""
-    monkeypatch.setenv("MEDIA_PIPELINE_SENSOR_LONG_POLL_S", "60")
-    get_settings.cache_clear()
+    entry_point_env.set(sensor_long_poll_s=60)
     launched_task, waiting_task = _queue(db_url, 2)
     state = PipelineState(db_url)
     for task_id in (launched_task, waiting_task):

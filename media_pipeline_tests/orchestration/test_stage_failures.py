@@ -14,9 +14,10 @@ from media_pipeline.orchestration.assets import ASSETS
 from media_pipeline.orchestration.partitions import task_partitions
 from media_pipeline.orchestration.resources import build_resources
 from media_pipeline.orchestration.tags import ATTEMPT_TAG, GENERATION_TAG, STAGE_TAG, TASK_TAG
-from media_pipeline.settings import Settings, get_settings
+from media_pipeline.settings import Settings
 from media_pipeline.store import Owner, QueueService, TaskService, upgrade_db
 from media_pipeline.store.credits import CreditAdmin
+from media_pipeline_tests.conftest import EntryPointEnv
 from media_pipeline_tests.providers.fakeserver import FakeServer, Reply, scripted
 from media_pipeline_tests.providers.helpers import image_bytes
 
@@ -58,20 +59,17 @@ def test_a_failed_stage_run_is_recorded_as_transient_deferred_or_permanent(
     delay: int | None,
     error: str,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    entry_point_env: EntryPointEnv,
     instance: dg.DagsterInstance,
 ) -> None:
     with FakeServer(scripted(reply, IMAGE)) as server:
-        for key, value in {
-            "MEDIA_PIPELINE_DATA_DIR": str(tmp_path / "var"),
-            "MEDIA_PIPELINE_PUBLISHER": "local",
-            "MEDIA_PIPELINE_IMAGES_BASE_URL": f"{server.base_url}/v1",
-            "MEDIA_PIPELINE_IMAGES_API_KEY": "test-key",
-            "MEDIA_PIPELINE_HTTP_ATTEMPTS": "1",
-        }.items():
-            monkeypatch.setenv(key, value)
-        get_settings.cache_clear()
-        settings = get_settings()
+        settings = entry_point_env.set(  # the stage's Dagster resources read them from the environment
+            data_dir=tmp_path / "var",
+            publisher="local",
+            images_base_url=f"{server.base_url}/v1",
+            images_api_key="test-key",
+            http_attempts=1,
+        )
         url = settings.resolved_app_db_url
         upgrade_db(url)
         CreditAdmin(url).grant(OWNER.workspace_id, 10, "paid images of this test")

@@ -22,7 +22,6 @@ from media_pipeline.orchestration.partitions import TASK_PARTITIONS
 from media_pipeline.orchestration.performance import video_performance
 from media_pipeline.orchestration.resources import build_resources
 from media_pipeline.providers.social_tokens import channel_token_file
-from media_pipeline.settings import get_settings
 from media_pipeline.store import make_engine, session_factory
 from media_pipeline.store.channels import CHANNEL_FIELD
 from media_pipeline.store.enums import UserContentStatus, UserContentType
@@ -33,9 +32,10 @@ from media_pipeline.store.publication_models import ConnectionStatus
 from media_pipeline.store.publish_connections import PublishConnections
 from media_pipeline.usecases_tokens import mint_token
 from media_pipeline_tests.api.conftest import serving
-from media_pipeline_tests.conftest import FakeClock
+from media_pipeline_tests.conftest import EntryPointEnv, FakeClock
 from media_pipeline_tests.orchestration.conftest import instance  # noqa: F401  (fixture)
 from media_pipeline_tests.publishing.support import ALL_TARGETS, OWNER, World, open_world
+from media_pipeline_tests.settings_support import with_values
 
 YOUTUBE, TIKTOK, INSTAGRAM = ALL_TARGETS
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -49,17 +49,14 @@ def world(
     s3_bucket: str,
     mp4: Path,
     clock: FakeClock,
-    monkeypatch: pytest.MonkeyPatch,
+    entry_point_env: EntryPointEnv,
 ) -> Iterator[World]:
     """The world with every target published and its content item; the environment the asset reads."""
     with open_world(tmp_path, db_url, f"s3://{s3_bucket}/media", mp4, clock) as opened:
         report = opened.run()
         assert report.error is None, report.summary
-        for name, value in {**opened.overrides, "app_db_url": db_url}.items():
-            monkeypatch.setenv(f"MEDIA_PIPELINE_{name.upper()}", str(value))
-        get_settings.cache_clear()
+        entry_point_env.set(**opened.overrides, app_db_url=db_url)  # read by the metrics asset's resources
         yield opened
-    get_settings.cache_clear()
 
 
 def add_content(world: World, published_at: datetime) -> str:
@@ -91,7 +88,7 @@ def materialize(world: World, dagster: dg.DagsterInstance) -> dg.ExecuteInProces
     task_id = world.task.task_id
     if not dagster.has_dynamic_partition(TASK_PARTITIONS, task_id):
         dagster.add_dynamic_partitions(TASK_PARTITIONS, [task_id])
-    resources = build_resources(get_settings())
+    resources = build_resources(with_values(world.settings, app_db_url=world.db_url))
     return dg.materialize(
         [video_performance],
         partition_key=task_id,

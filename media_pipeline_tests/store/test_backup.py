@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 
 from media_pipeline.cli import main
-from media_pipeline.settings import Settings, get_settings
+from media_pipeline.settings import Settings
 from media_pipeline.storage import Storage, open_storage
 from media_pipeline.store import Owner, PipelineState, QueueService, ScheduleService, TaskService, upgrade_db
 from media_pipeline.store.credits import CreditAdmin, CreditService
 from media_pipeline.store.db import resolve_engine
+from media_pipeline_tests.conftest import EntryPointEnv
 from media_pipeline_tests.store.support import finish_stages
 
 OWNER = Owner(user_id="u1", workspace_id="w1")
@@ -37,12 +38,12 @@ class Target:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def target(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Target:
+def target(request: pytest.FixtureRequest, tmp_path: Path, entry_point_env: EntryPointEnv) -> Target:
     """SQLite + local storage, or PostgreSQL + an S3 bucket; the CLI's settings point at it."""
     if request.param == "sqlite":
         path = tmp_path / "app.db"
         db_url, pg_args = f"sqlite:///{path}", []
-        monkeypatch.setenv("MEDIA_PIPELINE_STORAGE_URL", str(tmp_path / "storage"))
+        storage_url = str(tmp_path / "storage")
 
         def wipe_db() -> None:
             resolve_engine(db_url).dispose()
@@ -53,7 +54,7 @@ def target(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.M
         server = request.getfixturevalue("postgres_server")
         name = f"backup_{tmp_path.name.replace('-', '_').lower()}"
         db_url, pg_args = server.create_database(name), ["--pg-bindir", str(server.bindir)]
-        monkeypatch.setenv("MEDIA_PIPELINE_STORAGE_URL", f"s3://{request.getfixturevalue('s3_bucket')}/media")
+        storage_url = f"s3://{request.getfixturevalue('s3_bucket')}/media"
 
         def wipe_db() -> None:
             resolve_engine(db_url).dispose()
@@ -61,10 +62,8 @@ def target(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.M
             server.create_database(name)
             upgrade_db(db_url)
 
-    monkeypatch.setenv("MEDIA_PIPELINE_APP_DB_URL", db_url)
-    get_settings.cache_clear()  # the backup and restore commands read their settings at their entry point
+    settings = entry_point_env.set(storage_url=storage_url, app_db_url=db_url)  # what the commands read
     upgrade_db(db_url)
-    settings = get_settings()
     return Target(db_url, settings, open_storage(settings), pg_args, wipe_db)
 
 
