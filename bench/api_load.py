@@ -128,8 +128,8 @@ def seed(url: str, sizes: Sizes, settings: Settings) -> list[Workspace]:
     engine = make_engine(url)
     try:
         upgrade_db(engine)
-        users = UserService(engine, settings=settings)
-        state = PipelineState(engine, settings=settings)
+        users = UserService(engine)
+        state = PipelineState(engine)
         per_workspace = sizes.tasks // sizes.workspaces
         workspaces = []
         for index in range(sizes.workspaces):
@@ -150,10 +150,9 @@ def seed(url: str, sizes: Sizes, settings: Settings) -> list[Workspace]:
         engine.dispose()
 
 
-def report_progress(url: str, running: list[tuple[str, int]], stop_at: float, data_dir: str) -> None:
+def report_progress(url: str, running: list[tuple[str, int]], stop_at: float) -> None:
     """Reporter process: every running task reports progress each REPORT_INTERVAL_S, stamped with the time."""
-    settings = Settings(data_dir=Path(data_dir))
-    state = PipelineState(url, settings=settings)
+    state = PipelineState(url)
     step = REPORT_INTERVAL_S / max(1, len(running))
     percent = 0.0
     while time.time() < stop_at:
@@ -437,9 +436,7 @@ def run_once(sizes: Sizes, work_dir: Path) -> dict[str, Any]:
             running = [(workspace.running_id, 1) for workspace in workspaces]
             stop_at = time.time() + sizes.duration_s + 90
             context = multiprocessing.get_context("spawn")
-            reporter = context.Process(
-                target=report_progress, args=(url, running, stop_at, str(work_dir / "data")), daemon=True
-            )
+            reporter = context.Process(target=report_progress, args=(url, running, stop_at), daemon=True)
             reporter.start()
             try:
                 result = asyncio.run(load(base, workspaces, sizes, api))

@@ -129,7 +129,7 @@ def db_rows_per_task(work_dir: Path, tasks: int = 50) -> dict[str, Any]:
         added = queue.add_assets(
             [f"v{n}" for n in range(tasks)], None, queue.get_or_create_default_queue().version
         )
-        state = PipelineState(engine, settings=settings)
+        state = PipelineState(engine)
         for task in queue.run(added.version).queued:
             for stage in STAGES:
                 run_id = f"{task.id}-{stage}"

@@ -284,7 +284,7 @@ def simulate(
         clock = FakeClock(datetime.fromisoformat(seeded["clock"]))
         hours = min([horizon_h, *(run["simulated_h"] for run in runs.values())])
         try:
-            state = PipelineState(engine, clock=clock, settings=settings)
+            state = PipelineState(engine, clock=clock)
             outcome = Simulation(state, clock, settings, select, video_slots).run(seeded["light_ids"], hours)
         finally:
             engine.dispose()

@@ -174,7 +174,8 @@ def _run_batch(backend: str, count: int, options: dict) -> BatchResult:
         url = app_db_url(home)
         home.data_dir.mkdir(parents=True, exist_ok=True)
         upgrade_db(url)
-        queue, tasks = QueueService(url, OWNER), TaskService(url, OWNER)
+        settings = home.settings()
+        queue, tasks = QueueService(url, OWNER, settings=settings), TaskService(url, OWNER, settings=settings)
         added = queue.add_assets(
             [f"bench-{i}" for i in range(count)], options, queue.get_or_create_default_queue().version
         )

@@ -219,7 +219,7 @@ def measure_queue(engine: Engine, size: int, meter: Meter, work_dir: Path) -> No
     _check(len(tabs.stages["script"].waiting) == min(TABS_LIMIT, size), "stage_tabs (limit 100)")
     tabs = meter("tabs_max", lambda: tasks.stage_tabs(TABS_MAX))
     _check(len(tabs.stages["script"].waiting) == min(TABS_MAX, size), "stage_tabs (limit 1000)")
-    state = PipelineState(engine, settings=settings)
+    state = PipelineState(engine)
     launch = meter("launchable", lambda: state.launchable(datetime.now(UTC), LAUNCH_LIMIT))
     _check(len(launch) == min(LAUNCH_LIMIT, size) and launch[0].task_id == ids[-1], "launchable")
 

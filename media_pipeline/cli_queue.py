@@ -53,13 +53,13 @@ def _url() -> str:
 def _queue(args: argparse.Namespace) -> QueueService:
     from media_pipeline.store import QueueService
 
-    return QueueService(_url(), _owner(args))
+    return QueueService(_url(), _owner(args), settings=get_settings())
 
 
 def _tasks(args: argparse.Namespace) -> TaskService:
     from media_pipeline.store import TaskService
 
-    return TaskService(_url(), _owner(args))
+    return TaskService(_url(), _owner(args), settings=get_settings())
 
 
 def _usecases(args: argparse.Namespace, run_control: RunControl | None = None) -> UseCases:

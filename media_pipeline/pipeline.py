@@ -57,6 +57,12 @@ class PublishedTask:
         return str(self.video) if self.video.is_absolute() else self.video_uri
 
 
+def _or_environment(settings: Settings | None) -> Settings:
+    """The caller's settings, else the environment's: the Python API is an entry point, and this is its
+    one default; everything below receives the settings."""
+    return settings if settings is not None else get_settings()
+
+
 def _instance(instance: dg.DagsterInstance | None) -> dg.DagsterInstance:
     """The given instance, else ``$DAGSTER_HOME``'s, else an ephemeral one."""
     if instance is not None:
@@ -84,7 +90,7 @@ def materialize_stage(
         selection=[key for stage in wanted for key in STAGE_ASSETS[Stage(stage)].keys],
         partition_key=task_id,
         instance=instance,
-        resources=build_resources(settings),
+        resources=build_resources(_or_environment(settings)),
     )
 
 
@@ -92,7 +98,7 @@ def produce_task(
     spec: TaskSpec, *, settings: Settings | None = None, instance: dg.DagsterInstance | None = None
 ) -> PublishedTask:
     """Run all stages of ``spec`` in this process and return the published assets."""
-    settings = settings or get_settings()
+    settings = _or_environment(settings)
     storage = open_storage(settings)
     storage.check()
     prepare_generation(storage, spec)
@@ -107,8 +113,7 @@ def produce_task(
 
 def published_task(task_id: str, *, settings: Settings | None = None) -> PublishedTask:
     """The published assets of a task whose publish stage has run."""
-    settings = settings or get_settings()
-    storage = open_storage(settings)
+    storage = open_storage(_or_environment(settings))
     keys = TaskPaths.keys(task_id)
     local = storage.local_path(keys.dir.as_posix())
     paths = keys if local is None else TaskPaths(local.parent.parent, task_id)
@@ -133,6 +138,6 @@ def published_task(task_id: str, *, settings: Settings | None = None) -> Publish
 def local_video(task: PublishedTask, folder: Path, *, settings: Settings | None = None) -> Path:
     """A local file of the task's video, to probe or play: the file itself on the local folder, else a
     download into ``folder``."""
-    storage = open_storage(settings or get_settings())
+    storage = open_storage(_or_environment(settings))
     key = TaskPaths.keys(task.task_id).output_mp4.as_posix()
     return storage.local_path(key) or storage.download(key, folder / "output.mp4")

@@ -379,5 +379,6 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Settings read once per process (tests call ``get_settings.cache_clear()`` after changing env)."""
+    """Settings read once per process, by an entry point only (CLI, ``python -m media_pipeline.api``,
+    ``definitions.py``, the Dagster resources, the Python API); everything below takes them as arguments."""
     return Settings()

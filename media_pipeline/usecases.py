@@ -182,17 +182,17 @@ class UseCases:
         self.storage = storage or open_storage(settings)
         self.queues = QueueService(engine, owner, clock=clock, settings=settings)
         self.tasks = TaskService(engine, owner, clock=clock, settings=settings)
-        self.schedules = ScheduleService(engine, owner, clock=clock, settings=settings)
+        self.schedules = ScheduleService(engine, owner, clock=clock)
         self.render_jobs = RenderJobReader(
             engine, owner, settings=settings, clock=clock, asset_url=asset_url, storage=self.storage
         )
-        self.credits = CreditService(engine, owner, clock=clock, settings=settings)
+        self.credits = CreditService(engine, owner, clock=clock)
         self.images = ImageJobService(engine, owner, clock=clock, settings=settings, image_url=image_url)
         self.contents = UserContentService(
             engine, owner, clock=clock, settings=settings, asset_url=asset_url, storage=self.storage
         )
         self.reviews = StoryboardReviews(
-            ReviewService(engine, owner, clock=clock, settings=settings), self.tasks, self.storage, settings
+            ReviewService(engine, owner, clock=clock), self.tasks, self.storage, settings
         )
         self._run_control = run_control
 

@@ -55,11 +55,13 @@ class ChannelConnections:
         self.engine = engine
         self.settings = settings
         self.clock = clock
-        self.states = OAuthStates(engine, clock=clock, settings=settings)
+        self.states = OAuthStates(engine, clock=clock)
 
     def channels(self, owner: Owner) -> ChannelService:
         """The owner's workspace channel settings."""
-        return ChannelService(self.engine, owner, clock=self.clock, settings=self.settings)
+        return ChannelService(
+            self.engine, owner, clock=self.clock, token_file=self.settings.channel_token_file
+        )
 
     def start(self, owner: Owner, redirect_uri: str) -> tuple[str, str]:
         """``(consent URL, browser nonce)``: the nonce goes into an HttpOnly cookie of the browser that

@@ -69,8 +69,8 @@ class Publishing:
     ) -> None:
         self.settings = settings
         self.storage = storage
-        self.book = Publications(db, clock=clock, settings=settings)
-        self.connections = PublishConnections(db, clock=clock, settings=settings)
+        self.book = Publications(db, clock=clock)
+        self.connections = PublishConnections(db, clock=clock)
         self.primary = primary
         self.clock = clock
 
@@ -166,4 +166,4 @@ class Publishing:
 def publications_of(db: Engine | str, settings: Settings, owner: Owner, task_id: str) -> list[Publication]:
     """Every publication of the owner's task (NotFoundError for another owner's), newest generation first."""
     TaskService(db, owner, settings=settings).get(task_id)
-    return Publications(db, settings=settings).for_task(task_id)
+    return Publications(db).for_task(task_id)

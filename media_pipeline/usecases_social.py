@@ -48,8 +48,8 @@ class SocialConnections:
         self.engine = engine
         self.settings = settings
         self.clock = clock or utcnow
-        self.states = OAuthStates(engine, clock=clock, settings=settings)
-        self.connections = PublishConnections(engine, clock=clock, settings=settings)
+        self.states = OAuthStates(engine, clock=clock)
+        self.connections = PublishConnections(engine, clock=clock)
 
     def setup(self, owner: Owner, channel_setting_id: str) -> PublishSetup:
         """Targets and connections of the owner's channel setting (NotFoundError otherwise)."""
@@ -121,7 +121,9 @@ class SocialConnections:
         return channel
 
     def _check_channel(self, owner: Owner, channel_setting_id: str) -> None:
-        ChannelService(self.engine, owner, clock=self.clock, settings=self.settings).get(channel_setting_id)
+        ChannelService(self.engine, owner, clock=self.clock, token_file=self.settings.channel_token_file).get(
+            channel_setting_id
+        )
 
     @staticmethod
     def _social(target: str) -> PublishTarget:

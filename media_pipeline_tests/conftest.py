@@ -9,6 +9,7 @@ binaries (see ``pgserver``); if they are missing the PostgreSQL tests fail, unle
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -19,7 +20,7 @@ from typing import Any, TypeVar
 import pytest
 from sqlalchemy import Engine
 
-from media_pipeline.settings import PlanLimits, Settings
+from media_pipeline.settings import PlanLimits, Settings, get_settings
 from media_pipeline.store import (
     Housekeeping,
     Owner,
@@ -34,6 +35,7 @@ from media_pipeline_tests.pgserver import PgServer, pg_server
 from media_pipeline_tests.providers.fake_images import PaidImagesFake
 from media_pipeline_tests.providers.fakeserver import FakeServer
 from media_pipeline_tests.s3server import S3Server, s3_server
+from media_pipeline_tests.store.support import configuration
 
 SKIP_PG = os.environ.get("MEDIA_PIPELINE_TEST_SKIP_PG") == "1"
 DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -172,6 +174,31 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path, plans=TEST_PLANS, draft_ttl_days=14)
 
 
+class EntryPointEnv:
+    """``MEDIA_PIPELINE_*`` variables for a test of an entry point that reads its settings from the
+    environment (the CLI, the Dagster resources, ``python -m media_pipeline.api``); everything else gets a
+    ``Settings`` object from its caller."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self._monkeypatch = monkeypatch
+
+    def set(self, **values: object) -> Settings:
+        """Set ``MEDIA_PIPELINE_<NAME>`` for each value (JSON for lists and dicts) for this test; the
+        settings the entry point now reads."""
+        for name, value in values.items():
+            text = json.dumps(value) if isinstance(value, list | dict) else str(value)
+            self._monkeypatch.setenv(f"MEDIA_PIPELINE_{name.upper()}", text)
+        get_settings.cache_clear()  # the entry points' settings are read once per process
+        return get_settings()
+
+
+@pytest.fixture
+def entry_point_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[EntryPointEnv]:
+    """Sets the environment an entry point reads; after the test the next entry point reads it afresh."""
+    yield EntryPointEnv(monkeypatch)
+    get_settings.cache_clear()
+
+
 @pytest.fixture
 def owner() -> Owner:
     return Owner(user_id="user-1", workspace_id="ws-1")
@@ -185,11 +212,13 @@ def other_owner() -> Owner:
 
 @pytest.fixture
 def make_service(db_engine: Engine, clock: FakeClock, settings: Settings) -> Callable[..., Any]:
-    """``make_service(ServiceClass, owner)`` on the test database, clock and settings."""
+    """``make_service(ServiceClass, owner)`` on the test database, clock and settings (``settings=``
+    overrides the fixture's)."""
 
     def make(cls: type[S], owner: Owner | None = None, **kwargs: Any) -> S:
         args = (db_engine,) if owner is None else (db_engine, owner)
-        return cls(*args, clock=clock, settings=kwargs.pop("settings", settings), **kwargs)
+        config = configuration(cls, kwargs.pop("settings", settings))
+        return cls(*args, clock=clock, **config, **kwargs)
 
     return make
 

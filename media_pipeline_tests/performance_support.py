@@ -11,6 +11,7 @@ from sqlalchemy import select
 from media_pipeline.domain import TaskSettings, VideoType
 from media_pipeline.domain.performance import DailyMetrics, Publication
 from media_pipeline.domain.statuses import TaskStatus, UserContentStatus
+from media_pipeline.settings import Settings
 from media_pipeline.store import Owner, make_engine, session_factory
 from media_pipeline.store.enums import UserContentType
 from media_pipeline.store.ids import new_id, new_task_id
@@ -93,4 +94,6 @@ def record_views(
 ) -> None:
     """Store ``views`` per day (and the same other ``metrics`` every day) as a refresh at ``fetched_at``."""
     days = [DailyMetrics(day=day, views=count, **metrics) for day, count in views.items()]
-    PerformanceStore(db_url).record(publication, days, fetched_at, first_line_chars)
+    PerformanceStore(db_url, settings=Settings()).record(  # recording reads no settings
+        publication, days, fetched_at, first_line_chars
+    )

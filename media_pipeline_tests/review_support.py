@@ -40,7 +40,7 @@ def queue_review_task(
     db: Engine | str, owner: Owner, settings: Settings, *, credits: int, options: dict[str, Any] | None = None
 ) -> str:
     """Grant ``credits``, add a 3-image dalle3 draft asking for both reviews and Run it (reserves 3)."""
-    CreditAdmin(db, settings=settings).grant(owner.workspace_id, credits, "test grant")
+    CreditAdmin(db).grant(owner.workspace_id, credits, "test grant")
     usecases = UseCases(db, owner, settings=settings)
     version = usecases.queues.list_drafts().version
     (draft,) = usecases.queues.add_assets(["review-asset"], options or REVIEW_OPTIONS, version).tasks
@@ -58,7 +58,7 @@ def run_stage(state: PipelineState, task_id: str, stage: str, generation: int = 
 def to_storyboard_review(db_url: str, settings: Settings, task_id: str) -> None:
     """Write the script (story.json in the task storage) and make the paid images, both recorded as the
     stages' contents; the images stage then completes and the task waits for its storyboard review."""
-    state = PipelineState(db_url, settings=settings)
+    state = PipelineState(db_url)
     spec = state.task_spec(task_id)
     storage = open_storage(settings)
     story = f"tasks/{task_id}/story.json"

@@ -8,14 +8,19 @@ from pathlib import Path
 import pytest
 
 from media_pipeline.cli import main
-from media_pipeline.settings import get_settings
+from media_pipeline_tests.conftest import EntryPointEnv
 
 
 @pytest.fixture
-def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
-    monkeypatch.setenv("MEDIA_PIPELINE_DATA_DIR", str(tmp_path))
+def cli(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    entry_point_env: EntryPointEnv,
+    capsys: pytest.CaptureFixture[str],
+):
+    """``media-pipeline`` commands in this process, reading their settings from the environment."""
+    entry_point_env.set(data_dir=tmp_path)
     monkeypatch.delenv("DAGSTER_HOME", raising=False)
-    get_settings.cache_clear()
 
     def run(*argv: str) -> tuple[int, object]:
         code = main(list(argv))
@@ -23,8 +28,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureF
         return code, json.loads(out or err) if (out or err).strip().startswith(("{", "[")) else out
 
     assert run("db-upgrade")[0] == 0
-    yield run
-    get_settings.cache_clear()
+    return run
 
 
 def test_queue_lifecycle_through_cli(cli) -> None:
@@ -65,9 +69,8 @@ def test_cli_errors_are_clear_and_change_nothing(cli) -> None:
     assert cli("list")[1]["tasks"] == []
 
 
-def test_credits_grant_then_run_reserves_and_refuses_when_short(cli, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("MEDIA_PIPELINE_IMAGES_BASE_URL", "http://127.0.0.1:9/v1")
-    get_settings.cache_clear()
+def test_credits_grant_then_run_reserves_and_refuses_when_short(cli, entry_point_env: EntryPointEnv) -> None:
+    entry_point_env.set(images_base_url="http://127.0.0.1:9/v1")
     options = '{"title": "Paid", "mediaMode": "dalle3", "imageCount": 3}'
     code, added = cli("add", "p1", "p2", "--options", options)
     assert code == 0

@@ -67,7 +67,7 @@ def in_review(db_url: str, owner: Owner, settings: Settings) -> str:
 
 
 def _launchable(db_url: str, settings: Settings, task_id: str) -> list[str]:
-    items = PipelineState(db_url, settings=settings).launchable(PipelineState(db_url).now(), 50)
+    items = PipelineState(db_url).launchable(PipelineState(db_url).now(), 50)
     return [item.stage for item in items if item.task_id == task_id]
 
 
@@ -122,7 +122,7 @@ def test_edit_line_and_regenerate_one_image_pay_exactly_one_credit(
     assert edit.before is not None and storage.read_bytes(edit.before) == original  # old image kept
     assert edit.after is not None and storage.exists(edit.after)
     assert usecases.credits.balance().balance == 6
-    assert CreditService(db_url, owner, settings=settings).usage(in_review).consumed == 4
+    assert CreditService(db_url, owner).usage(in_review).consumed == 4
     board = usecases.reviews.storyboard(in_review)
     assert [scene.image_version for scene in board.scenes] == [0, 1, 0]
     assert [(e.kind, e.user_id) for e in board.review.edits] == [
@@ -209,7 +209,7 @@ def test_regeneration_needs_credits(
 def test_an_expired_reservation_is_refunded_once_and_never_consumed(
     db_url: str, in_review: str, owner: Owner, settings: Settings, clock: FakeClock, usecases: UseCases
 ) -> None:
-    reviews = ReviewService(db_url, owner, settings=settings, clock=clock)
+    reviews = ReviewService(db_url, owner, clock=clock)
     ticket = reviews.begin_regeneration(in_review, 1, "sunset", "scene 1 of a calm lake")
     assert usecases.credits.balance().balance == 6
     with pytest.raises(ConflictError):  # the regeneration is still live: no approval meanwhile
@@ -233,7 +233,7 @@ def test_an_expired_reservation_is_refunded_once_and_never_consumed(
 def test_final_review_reject_publishes_nothing(
     usecases: UseCases, in_review: str, db_url: str, settings: Settings, owner: Owner
 ) -> None:
-    state = PipelineState(db_url, settings=settings)
+    state = PipelineState(db_url)
     usecases.reviews.approve(in_review, ReviewKind.STORYBOARD)
     run_stage(state, in_review, Stage.VIDEO)
     run_stage(state, in_review, Stage.THUMBNAIL)
@@ -261,7 +261,7 @@ def test_final_review_reject_publishes_nothing(
 def test_final_review_approval_publishes(
     usecases: UseCases, in_review: str, db_url: str, settings: Settings
 ) -> None:
-    state = PipelineState(db_url, settings=settings)
+    state = PipelineState(db_url)
     usecases.reviews.approve(in_review, ReviewKind.STORYBOARD)
     for stage in (Stage.VIDEO, Stage.THUMBNAIL):
         run_stage(state, in_review, stage)
@@ -297,7 +297,7 @@ def test_a_retry_does_not_reserve_a_failed_regeneration_again(
     dalle_fake[1].failures[0] = openai_error(400, "content policy")
     assert usecases.reviews.regenerate(in_review, 0).status is EditStatus.FAILED
     usecases.reviews.approve(in_review, ReviewKind.STORYBOARD)
-    state = PipelineState(db_url, settings=settings)
+    state = PipelineState(db_url)
     assert state.stage_started(in_review, 1, Stage.VIDEO, "run-video", attempt=0)
     assert state.stage_failed(
         in_review, 1, Stage.VIDEO, "run-video", "ffmpeg broke", transient=False, attempt=0
@@ -314,7 +314,7 @@ def test_a_retry_does_not_reserve_a_failed_regeneration_again(
 def test_in_review_stray_runs_and_illegal_moves_change_nothing(
     usecases: UseCases, in_review: str, db_url: str, settings: Settings
 ) -> None:
-    state = PipelineState(db_url, settings=settings)
+    state = PipelineState(db_url)
     before = snapshot(resolve_engine(db_url))
     assert not state.stage_started(in_review, 1, Stage.VIDEO, "stray-run", attempt=0)
     assert not state.stage_completed(in_review, 1, Stage.VIDEO, "stray-run", attempt=0)

@@ -57,7 +57,7 @@ from media_pipeline.api.uploads import request_limit
 from media_pipeline.console.mount import mount_console
 from media_pipeline.domain.models import TaskSettings
 from media_pipeline.orchestration.dagster_link import DagsterLink
-from media_pipeline.settings import Settings, get_settings
+from media_pipeline.settings import Settings
 from media_pipeline.storage import open_storage
 from media_pipeline.store import Clock, ProgressReader, make_engine, upgrade_db
 
@@ -130,7 +130,7 @@ def migrate_on_start(engine: Engine) -> None:
 
 
 def create_app(
-    settings: Settings | None = None,
+    settings: Settings,
     *,
     engine_url: str | None = None,
     run_control_factory: RunControlFactory | None = None,
@@ -142,7 +142,6 @@ def create_app(
     ``run_control_factory`` builds what terminates Dagster runs on stop/cancel (default: the instance of
     ``DAGSTER_HOME`` if set); ``progress_poll_s`` is the progress poller's interval.
     """
-    settings = settings or get_settings()
     check_secret(settings)  # outside development mode, no start with a missing or short JWT secret
     storage = open_storage(settings)
     storage.check()  # fail at start-up, naming the setting, if the task storage cannot be used
@@ -153,7 +152,7 @@ def create_app(
     context = ApiContext(
         settings=settings,
         engine=engine,
-        hub=ProgressHub(ProgressReader(engine, clock=clock, settings=settings).read, progress_poll_s),
+        hub=ProgressHub(ProgressReader(engine, clock=clock).read, progress_poll_s),
         metrics=metrics,
         dagster=dagster,
         run_control_factory=run_control_factory or dagster.run_control,

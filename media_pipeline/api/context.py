@@ -88,12 +88,17 @@ class ApiContext:
     @cached_property
     def revoked_tokens(self) -> RevokedTokens:
         """The signed-out tokens."""
-        return RevokedTokens(self.engine, clock=self.clock, settings=self.settings)
+        return RevokedTokens(self.engine, clock=self.clock)
 
     @cached_property
     def sign_in_limits(self) -> SignInLimits:
         """Failed sign-ins per username and per address (in the app DB: every API process)."""
-        return SignInLimits(self.engine, clock=self.clock, settings=self.settings)
+        return SignInLimits(
+            self.engine,
+            max_failures=self.settings.login_max_failures,
+            window_s=self.settings.login_window_s,
+            clock=self.clock,
+        )
 
     def authenticate(self, token: str | None) -> Principal:
         """The caller of a bearer token, refused (401) if signed out; its user id goes into the logs."""
@@ -111,11 +116,13 @@ class ApiContext:
 
     def schedules(self, owner: Owner) -> ScheduleService:
         """The owner's schedule service."""
-        return ScheduleService(self.engine, owner, clock=self.clock, settings=self.settings)
+        return ScheduleService(self.engine, owner, clock=self.clock)
 
     def channels(self, owner: Owner) -> ChannelService:
         """The owner's workspace channel settings."""
-        return ChannelService(self.engine, owner, clock=self.clock, settings=self.settings)
+        return ChannelService(
+            self.engine, owner, clock=self.clock, token_file=self.settings.channel_token_file
+        )
 
     def brand_kits(self, owner: Owner) -> BrandKits:
         """The brand kits of the owner's workspace channels."""
@@ -123,7 +130,7 @@ class ApiContext:
 
     def performance(self, owner: Owner) -> PerformanceService:
         """How the owner's published videos did (docs/ARCHITECTURE.md §13)."""
-        return PerformanceService(self.engine, owner, clock=self.clock, settings=self.settings)
+        return PerformanceService(self.engine, owner, clock=self.clock)
 
     def user_contents(self, owner: Owner) -> UserContentService:
         """The owner's contents ("my contents")."""
@@ -138,18 +145,18 @@ class ApiContext:
 
     def music(self, owner: Owner) -> MusicCommands:
         """The workspace's music library with the tracks' audio."""
-        service = MusicLibrary(self.engine, owner, clock=self.clock, settings=self.settings)
+        service = MusicLibrary(self.engine, owner, clock=self.clock)
         scratch = scratch_folder(self.settings)
         return MusicCommands(service, self.storage, max_bytes=self.settings.music_max_bytes, scratch=scratch)
 
     def voices(self, owner: Owner) -> VoiceCloning:
         """The workspace's cloned voices and the voice provider."""
-        service = ClonedVoices(self.engine, owner, clock=self.clock, settings=self.settings)
+        service = ClonedVoices(self.engine, owner, clock=self.clock)
         return VoiceCloning(service, self.settings, scratch=scratch_folder(self.settings))
 
     def library(self, owner: Owner) -> LibraryCommands:
         """The owner's library items with their files and the draft queue."""
-        service = LibraryService(self.engine, owner, clock=self.clock, settings=self.settings)
+        service = LibraryService(self.engine, owner, clock=self.clock)
         return LibraryCommands(service, self.queues(owner), self.storage)
 
     def plans(self) -> WorkspacePlans:

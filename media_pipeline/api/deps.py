@@ -52,7 +52,7 @@ def principal_of(token: str | None, context: ApiContext) -> Principal:
     """The principal of a bearer token whose user is not disabled (docs/ARCHITECTURE.md §10); ApiError 401
     otherwise."""
     principal = context.authenticate(token)
-    users = UserService(context.engine, clock=context.clock, settings=context.settings)
+    users = UserService(context.engine, clock=context.clock)
     if users.is_disabled(principal.owner.user_id):
         raise unauthorized("this user is disabled")
     return principal

@@ -63,7 +63,7 @@ class UserChange(ApiModel):
 
 
 def _accounts(context: Context, owner: Owner) -> WorkspaceAccounts:
-    return WorkspaceAccounts(context.engine, owner, clock=context.clock, settings=context.settings)
+    return WorkspaceAccounts(context.engine, owner, clock=context.clock)
 
 
 @router.get("/users", summary="The workspace's users")
@@ -90,6 +90,6 @@ def change_user(user_id: UserId, body: UserChange, context: Context, admin: Admi
 def audit_log(
     context: Context, admin: AdminOwner, limit: Limit = 100, offset: Offset = 0
 ) -> Page[AuditEntry]:
-    log = AuditLog(context.engine, admin, clock=context.clock, settings=context.settings)
+    log = AuditLog(context.engine, admin, clock=context.clock)
     entries, total = log.list(limit, offset)
     return Page[AuditEntry](items=entries, total=total, limit=limit, offset=offset)

@@ -61,7 +61,7 @@ async def login(body: LoginBody, context: Context, request: Request) -> LoginRes
             429, "too many failed sign-ins; try again later", {"retryAfterS": wait_s},
             headers={"Retry-After": str(wait_s)},
         )  # fmt: skip
-    users = UserService(context.engine, clock=context.clock, settings=context.settings)
+    users = UserService(context.engine, clock=context.clock)
     found = await run_in_threadpool(users.authenticate, body.username, body.password)
     if found is None:
         await run_in_threadpool(limits.failed, body.username, address)

@@ -94,6 +94,6 @@ def post_estimate(body: EstimateRequest, context: Context, owner: ReadOwner) -> 
 def grant_credits(body: GrantRequest, context: Context, admin: AdminOwner) -> GrantResult:
     if body.workspace_id != admin.workspace_id:  # other workspaces: `media-pipeline credits grant`
         raise NotFoundError(f"workspace {body.workspace_id!r} not found", {"workspaceId": body.workspace_id})
-    accounts = WorkspaceAccounts(context.engine, admin, clock=context.clock, settings=context.settings)
+    accounts = WorkspaceAccounts(context.engine, admin, clock=context.clock)
     balance = accounts.grant_credits(body.amount, body.note)
     return GrantResult(workspace_id=body.workspace_id, granted=body.amount, balance=balance)

@@ -27,7 +27,7 @@ _UVICORN_OPTIONS: dict[str, Any] = {
 }
 
 
-def serve(settings: Settings | None = None) -> None:
+def serve(settings: Settings) -> None:
     """Migrate the app DB, then run the API until interrupted (blocking).
 
     With ``api_workers > 1`` uvicorn supervises that many worker processes on one listening socket and
@@ -35,7 +35,6 @@ def serve(settings: Settings | None = None) -> None:
     environment's (a worker cannot be handed an object), and the HTTP metrics of all workers are summed
     through a shared directory (:func:`shared_metrics_dir`).
     """
-    settings = settings or get_settings()
     configure_logging(LOG_LEVEL)
     ensure_migrated(settings.resolved_app_db_url)
     where: dict[str, Any] = {"host": settings.api_host, "port": settings.api_port}

@@ -127,7 +127,7 @@ class AppDbResource(dg.ConfigurableResource):
         """The periodic app-DB jobs (draft expiry, due schedules)."""
         from media_pipeline.store.housekeeping import Housekeeping
 
-        return Housekeeping(self.config.app_db_url)
+        return Housekeeping(self.config.app_db_url, settings=self.config.settings)
 
     def performance(self) -> PerformanceStore:
         """Publications and their daily metrics (docs/ARCHITECTURE.md §13)."""
@@ -139,7 +139,7 @@ class AppDbResource(dg.ConfigurableResource):
         """The channel settings' TikTok / Instagram connections (docs/ARCHITECTURE.md §10)."""
         from media_pipeline.store.publish_connections import PublishConnections
 
-        return PublishConnections(self.config.app_db_url, settings=self.config.settings)
+        return PublishConnections(self.config.app_db_url)
 
 
 class ScriptWriterResource(dg.ConfigurableResource):
@@ -219,9 +219,10 @@ class MetricsResource(dg.ConfigurableResource):
         return build_metrics_source(target, self.config.settings, channel_setting_id)
 
 
-def build_resources(settings: Settings | None = None) -> dict[str, dg.ConfigurableResource]:
-    """Every resource of the code location, for the current environment (or ``settings``)."""
-    settings = settings or get_settings()
+def build_resources(settings: Settings) -> dict[str, dg.ConfigurableResource]:
+    """Every resource of the code location, on the storage, app DB and font of ``settings`` (read by the
+    caller, an entry point: ``definitions.py``, the Python API); ``PipelineConfig`` applies them over the
+    environment's other settings, which a run worker reads in its own process."""
     config = PipelineConfig(
         storage_root=str(settings.resolved_storage_root),
         app_db_url=settings.resolved_app_db_url,

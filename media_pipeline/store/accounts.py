@@ -69,7 +69,7 @@ class WorkspaceAccounts(OwnedService):
 
     def grant_credits(self, amount: int, note: str = "") -> int:
         """Add ``amount`` credits to the workspace (ledger kind ``grant``) and audit it; the new balance."""
-        balance = CreditAdmin(self.engine, clock=self._clock, settings=self._settings).grant(
+        balance = CreditAdmin(self.engine, clock=self._clock).grant(
             self.owner.workspace_id, amount, note, granted_by=self.owner.user_id
         )
         with self._write() as session:

@@ -1,4 +1,5 @@
-"""Shared plumbing of the services: engine, sessions, clock, settings and owner scoping."""
+"""Shared plumbing of the services: engine, sessions, clock, owner scoping, and the settings of the services
+that read any (passed in by their caller: the store never reads the environment, docs/ARCHITECTURE.md §1)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Engine, Select, select
 from sqlalchemy.orm import Session
 
-from media_pipeline.settings import Settings, get_settings
+from media_pipeline.settings import Settings
 from media_pipeline.store.clock import Clock, as_utc, utcnow
 from media_pipeline.store.db import read_session, resolve_engine, session_factory
 from media_pipeline.store.errors import NotFoundError
@@ -24,13 +25,10 @@ M = TypeVar("M", Content, TaskLog, TaskSchedule)
 class StoreBase:
     """Engine + session factory + clock; write transactions commit on success and roll back on error."""
 
-    def __init__(
-        self, engine_or_url: Engine | str, *, clock: Clock | None = None, settings: Settings | None = None
-    ) -> None:
+    def __init__(self, engine_or_url: Engine | str, *, clock: Clock | None = None) -> None:
         self.engine = resolve_engine(engine_or_url)
         self._sessions = session_factory(self.engine)
         self._clock = clock or utcnow
-        self._settings = settings or get_settings()
 
     def now(self) -> datetime:
         """The current time (aware UTC) from this service's clock."""
@@ -43,6 +41,16 @@ class StoreBase:
 
     def _read(self) -> AbstractContextManager[Session]:
         return read_session(self._sessions)
+
+
+class ConfiguredStore(StoreBase):
+    """A service that reads settings (plan limits, expiry times, intervals): its caller passes them."""
+
+    def __init__(
+        self, engine_or_url: Engine | str, *, settings: Settings, clock: Clock | None = None
+    ) -> None:
+        super().__init__(engine_or_url, clock=clock)
+        self._settings = settings
 
 
 def dedupe(values: Sequence[str]) -> list[str]:
@@ -59,9 +67,8 @@ class OwnedService(StoreBase):
         owner: Owner,
         *,
         clock: Clock | None = None,
-        settings: Settings | None = None,
     ) -> None:
-        super().__init__(engine_or_url, clock=clock, settings=settings)
+        super().__init__(engine_or_url, clock=clock)
         self.owner = owner
 
     def _owned(self) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
@@ -97,3 +104,13 @@ class OwnedService(StoreBase):
         if missing:
             raise NotFoundError(f"{len(missing)} task(s) not found", {"taskIds": missing})
         return [found[task_id] for task_id in task_ids]
+
+
+class ConfiguredOwnedService(OwnedService):
+    """An owner's service that reads settings (plan limits, draft expiry, storage): its caller passes them."""
+
+    def __init__(
+        self, engine_or_url: Engine | str, owner: Owner, *, settings: Settings, clock: Clock | None = None
+    ) -> None:
+        super().__init__(engine_or_url, owner, clock=clock)
+        self._settings = settings

@@ -5,15 +5,20 @@ Connecting, disconnecting and choosing the default are audited (docs/ARCHITECTUR
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain.brand import BrandKit
 from media_pipeline.store.audit import record
 from media_pipeline.store.base import OwnedService
+from media_pipeline.store.clock import Clock
 from media_pipeline.store.errors import NotFoundError, ValidationFailed
 from media_pipeline.store.ids import new_id
 from media_pipeline.store.models import ChannelSetting
+from media_pipeline.store.owner import Owner
 from media_pipeline.store.views import ChannelView
 
 CHANNEL_FIELD = "channelSettingId"
@@ -59,7 +64,19 @@ def channel_brand_kit(session: Session, channel_setting_id: str) -> BrandKit | N
 
 
 class ChannelService(OwnedService):
-    """The workspace's channel settings (shared by its users)."""
+    """The workspace's channel settings (shared by its users); ``token_file`` names a channel's OAuth token
+    file (``Settings.channel_token_file``)."""
+
+    def __init__(
+        self,
+        engine_or_url: Engine | str,
+        owner: Owner,
+        *,
+        token_file: Callable[[str], Path],
+        clock: Clock | None = None,
+    ) -> None:
+        super().__init__(engine_or_url, owner, clock=clock)
+        self._token_file = token_file
 
     def list(self) -> list[ChannelView]:
         """Every channel setting of the workspace, by name."""
@@ -145,7 +162,7 @@ class ChannelService(OwnedService):
             row = self._channel(session, channel_setting_id)
             record(session, self.owner, "channel.disconnect", row.id, self.now(), name=row.name)
             session.delete(row)
-        self._settings.channel_token_file(channel_setting_id).unlink(missing_ok=True)
+        self._token_file(channel_setting_id).unlink(missing_ok=True)
 
     def brand_kit(self, channel_setting_id: str) -> BrandKit:
         """The channel's brand kit (the defaults when none was saved); NotFoundError for another
@@ -192,7 +209,7 @@ class ChannelService(OwnedService):
         return row
 
     def _view(self, row: ChannelSetting) -> ChannelView:
-        authorized = self._settings.channel_token_file(row.id).is_file()
+        authorized = self._token_file(row.id).is_file()
         return ChannelView.model_validate({**_columns(row), "authorized": authorized})
 
 

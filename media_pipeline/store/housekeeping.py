@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from media_pipeline.domain import Stage
 from media_pipeline.domain.statuses import StageStatus, TaskStatus
 from media_pipeline.settings import Settings
-from media_pipeline.store.base import StoreBase
+from media_pipeline.store.base import ConfiguredStore
 from media_pipeline.store.clock import as_utc
 from media_pipeline.store.enums import LogAction, LogLevel
 from media_pipeline.store.errors import LimitExceeded
@@ -199,8 +199,9 @@ def _defer_to_next_day(
         )
 
 
-class Housekeeping(StoreBase):
-    """The periodic chores: ``Housekeeping(engine_or_url, *, clock=None, settings=None)``."""
+class Housekeeping(ConfiguredStore):
+    """The periodic jobs: ``Housekeeping(engine_or_url, *, settings, clock=None)`` (due schedules count
+    against the plan limits of ``settings``)."""
 
     def queue_due_repeats(self, now: datetime) -> RepeatTick:
         """Queue a new generation for every schedule occurrence due at ``now`` (the schedule tick's time),

@@ -280,7 +280,7 @@ class ImageJobService(TaskFilesService):
         owner: Owner,
         *,
         clock: Clock | None = None,
-        settings: Settings | None = None,
+        settings: Settings,
         image_url: ImageUrl | None = None,
         storage: Storage | None = None,
     ) -> None:

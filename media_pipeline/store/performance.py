@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from media_pipeline.domain.performance import METRIC_FIELDS, DailyMetrics, Publication
 from media_pipeline.domain.publication import PublishTarget
 from media_pipeline.domain.statuses import PublicationStatus, UserContentStatus
-from media_pipeline.store.base import StoreBase
+from media_pipeline.store.base import ConfiguredStore
 from media_pipeline.store.channels import CHANNEL_FIELD, default_channel
 from media_pipeline.store.clock import as_utc
 from media_pipeline.store.models import Task, UserContent
@@ -82,7 +82,7 @@ def _insert(session: Session) -> Any:
     return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
-class PerformanceStore(StoreBase):
+class PerformanceStore(ConfiguredStore):
     """Publications younger than ``performance_max_age_days`` and their refresh state (every workspace)."""
 
     def publications(self, now: datetime, task_id: str | None = None) -> list[Publication]:

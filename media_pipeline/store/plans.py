@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from media_pipeline.domain.stages import Stage
 from media_pipeline.settings import PlanLimits, Settings
-from media_pipeline.store.base import StoreBase
+from media_pipeline.store.base import ConfiguredStore
 from media_pipeline.store.errors import LimitExceeded, ValidationFailed
 from media_pipeline.store.models import Task, TaskStageState, WorkspaceSetting
 from media_pipeline.store.views import PlanView
@@ -65,7 +65,7 @@ def check_runs_per_day(
         )
 
 
-class WorkspacePlans(StoreBase):
+class WorkspacePlans(ConfiguredStore):
     """Reads and sets workspaces' plans (operators: CLI; users: read their own through the API)."""
 
     def get(self, workspace_id: str) -> PlanView:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from media_pipeline.domain.models import TaskSettings
 from media_pipeline.domain.statuses import TaskStatus
-from media_pipeline.store.base import OwnedService, dedupe
+from media_pipeline.store.base import ConfiguredOwnedService, dedupe
 from media_pipeline.store.channels import CHANNEL_FIELD, check_channel
 from media_pipeline.store.credits import Pricing, reserve_generations
 from media_pipeline.store.enums import LogAction
@@ -106,10 +106,10 @@ def check_references(session: Session, workspace_id: str, settings: Mapping[str,
     check_track(session, workspace_id, settings.get(TRACK_FIELD))
 
 
-class QueueService(OwnedService):
+class QueueService(ConfiguredOwnedService):
     """The owner's default draft queue.
 
-    ``QueueService(engine_or_url, owner, *, clock=None, settings=None)``; limits come from the
+    ``QueueService(engine_or_url, owner, *, settings, clock=None)``; limits come from the
     workspace's plan (``store/plans.py``), draft expiry from ``settings.draft_ttl_days``. Expired drafts
     are left out at once (the housekeeping sweep deletes them later).
     """

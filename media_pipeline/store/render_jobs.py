@@ -24,7 +24,7 @@ from media_pipeline.domain.stages import STAGES
 from media_pipeline.domain.statuses import ACTIVE_STATUSES, StageStatus, TaskStatus
 from media_pipeline.settings import Settings
 from media_pipeline.storage import Storage, open_storage
-from media_pipeline.store.base import OwnedService
+from media_pipeline.store.base import ConfiguredOwnedService
 from media_pipeline.store.clock import Clock
 from media_pipeline.store.enums import ContentKind
 from media_pipeline.store.errors import NotFoundError
@@ -145,7 +145,7 @@ def _build(
     )
 
 
-class TaskFilesService(OwnedService):
+class TaskFilesService(ConfiguredOwnedService):
     """An owner's service that hands out task files: ``asset_url`` builds their download URLs, ``storage``
     holds them (opened from the settings on first use if not given)."""
 
@@ -154,12 +154,12 @@ class TaskFilesService(OwnedService):
         engine: Engine | str,
         owner: Owner,
         *,
-        settings: Settings | None = None,
+        settings: Settings,
         asset_url: AssetUrl = asset_ref,
         storage: Storage | None = None,
         clock: Clock | None = None,
     ) -> None:
-        super().__init__(engine, owner, clock=clock, settings=settings)
+        super().__init__(engine, owner, settings=settings, clock=clock)
         self._asset_url = asset_url
         self._given_storage = storage
 

@@ -95,7 +95,7 @@ class ScheduleInput(BaseModel):
 
 
 class ScheduleService(OwnedService):
-    """Schedules of the owner's tasks: ``ScheduleService(engine_or_url, owner, *, clock=, settings=)``.
+    """Schedules of the owner's tasks: ``ScheduleService(engine_or_url, owner, *, clock=None)``.
 
     A task has at most one active schedule. Its first occurrence is queued by ``QueueService.run`` (if due)
     or by ``housekeeping.fire_due_schedules`` (a 'scheduled' task); after each generation ends the schedule

@@ -15,7 +15,6 @@ from sqlalchemy import Engine, case, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from media_pipeline.settings import Settings
 from media_pipeline.store.base import StoreBase
 from media_pipeline.store.clock import Clock, as_utc
 from media_pipeline.store.models import SignInLimit
@@ -25,18 +24,16 @@ ADDRESS_FACTOR = 4
 
 
 class SignInLimits(StoreBase):
-    """Failures per ``user:<name>`` and ``address:<ip>`` key (``login_max_failures`` in
-    ``login_window_s`` from the settings)."""
+    """Failures per ``user:<name>`` and ``address:<ip>`` key: at most ``max_failures`` per user (and
+    ``ADDRESS_FACTOR`` times that per address) within ``window_s`` (the settings' ``login_max_failures``
+    and ``login_window_s``)."""
 
     def __init__(
-        self, engine_or_url: Engine | str, *, clock: Clock | None = None, settings: Settings | None = None
+        self, engine_or_url: Engine | str, *, max_failures: int, window_s: float, clock: Clock | None = None
     ) -> None:
-        super().__init__(engine_or_url, clock=clock, settings=settings)
-        self._limits = {
-            "user": self._settings.login_max_failures,
-            "address": self._settings.login_max_failures * ADDRESS_FACTOR,
-        }
-        self._window = timedelta(seconds=self._settings.login_window_s)
+        super().__init__(engine_or_url, clock=clock)
+        self._limits = {"user": max_failures, "address": max_failures * ADDRESS_FACTOR}
+        self._window = timedelta(seconds=window_s)
 
     def retry_after(self, username: str, address: str) -> int | None:
         """Seconds until ``username`` from ``address`` may try again, or None if it may now."""

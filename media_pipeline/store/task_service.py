@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from media_pipeline.domain.stages import STAGES, Stage
 from media_pipeline.domain.statuses import ACTIVE_STATUSES, StageStatus, TaskStatus
-from media_pipeline.store.base import OwnedService
+from media_pipeline.store.base import ConfiguredOwnedService
 from media_pipeline.store.clock import as_utc
 from media_pipeline.store.credits import Pricing, reserve_generations, reserve_unmade
 from media_pipeline.store.enums import ContentKind, LogAction, LogLevel
@@ -82,8 +82,8 @@ def _tab_item(task: Task, state: TaskStageState | None, next_run_at: datetime | 
     )
 
 
-class TaskService(OwnedService):
-    """The owner's tasks. ``TaskService(engine_or_url, owner, *, clock=None, settings=None)``."""
+class TaskService(ConfiguredOwnedService):
+    """The owner's tasks. ``TaskService(engine_or_url, owner, *, settings, clock=None)``."""
 
     # -- queries -------------------------------------------------------------------------------------
 

@@ -138,4 +138,4 @@ def other_client(api: LiveApi, other_owner: Owner) -> Iterator[httpx.Client]:
 @pytest.fixture
 def pipeline(db_engine: Engine, api_settings: Settings) -> PipelineState:
     """The orchestrator's side of the app DB (real clock, like the server), to move tasks along."""
-    return PipelineState(db_engine, settings=api_settings)
+    return PipelineState(db_engine)

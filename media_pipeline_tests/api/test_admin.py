@@ -30,7 +30,7 @@ def _signed_in(api: LiveApi, username: str, password: str = PASSWORD) -> httpx.C
 
 @pytest.fixture
 def users(api: LiveApi) -> UserService:
-    return UserService(api.db_url, settings=api.settings)
+    return UserService(api.db_url)
 
 
 @pytest.fixture

@@ -132,7 +132,7 @@ def test_tasks_naming_no_channel_publish_to_the_default_one(
         f"/api/queue/{queue['id']}/jobs", json={"assetIds": ["a"], "version": queue["version"]}
     )
     task_id = added.json()["createdIds"][0]
-    state = PipelineState(api.db_url, settings=api.settings)
+    state = PipelineState(api.db_url)
     assert state.publish_channel(task_id, None) is None
     first = connect(admin)["connected"]
     assert state.publish_channel(task_id, None) == first

@@ -156,11 +156,10 @@ def test_estimate_and_bad_filters(client: httpx.Client) -> None:
 
 @contextmanager
 def _api_process(env: dict[str, str]) -> Iterator[str]:
-    """``serve()`` in its own process (a reload of the API is a new one)."""
+    """``python -m media_pipeline.api`` in its own process (a reload of the API is a new one)."""
     port = free_port()
-    code = "from media_pipeline.api.server import serve; serve()"
     process = subprocess.Popen(
-        [sys.executable, "-c", code],
+        [sys.executable, "-m", "media_pipeline.api"],
         env={**env, "MEDIA_PIPELINE_API_PORT": str(port)},
         stderr=subprocess.DEVNULL,
         start_new_session=True,

@@ -54,7 +54,7 @@ def _login(api: LiveApi, username: str, password: str) -> httpx.Response:
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_sign_in_is_rate_limited_per_user_and_address_alike_for_unknown_users(api: LiveApi) -> None:
-    UserService(api.db_url, settings=api.settings).add("alice", PASSWORD)
+    UserService(api.db_url).add("alice", PASSWORD)
     limited = {}
     for username in ("alice", "nobody"):
         for _ in range(api.settings.login_max_failures):
@@ -71,7 +71,7 @@ def test_sign_in_is_rate_limited_per_user_and_address_alike_for_unknown_users(ap
 
 
 def test_sign_out_revokes_only_that_token(api: LiveApi, db_engine: Engine) -> None:
-    UserService(api.db_url, settings=api.settings).add("alice", PASSWORD)
+    UserService(api.db_url).add("alice", PASSWORD)
     first, second = (_login(api, "alice", PASSWORD).json()["accessToken"] for _ in range(2))
     with httpx.Client(base_url=api.base_url, headers={"Authorization": f"Bearer {first}"}) as http:
         assert http.get("/api/queue").status_code == 200

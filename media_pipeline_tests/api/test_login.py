@@ -13,13 +13,14 @@ from media_pipeline.store import ConflictError, ValidationFailed
 from media_pipeline.store.models import User
 from media_pipeline.store.users import UserService
 from media_pipeline_tests.api.conftest import LiveApi
+from media_pipeline_tests.conftest import EntryPointEnv
 
 PASSWORD = "a long enough password"
 
 
 @pytest.fixture
 def users(api: LiveApi) -> UserService:
-    return UserService(api.db_url, settings=api.settings)
+    return UserService(api.db_url)
 
 
 def test_login_issues_a_token_the_api_accepts(api: LiveApi, users: UserService) -> None:
@@ -75,19 +76,16 @@ def test_passwords_are_stored_as_argon2_hashes_and_names_are_unique(users: UserS
 
 
 def test_user_add_cli_reads_the_password_from_stdin(
-    api: LiveApi, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    api: LiveApi,
+    monkeypatch: pytest.MonkeyPatch,
+    entry_point_env: EntryPointEnv,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from media_pipeline.settings import get_settings
-
-    monkeypatch.setenv("MEDIA_PIPELINE_APP_DB_URL", api.db_url)
+    entry_point_env.set(app_db_url=api.db_url)  # the CLI reads it
     monkeypatch.setattr("sys.stdin", __import__("io").StringIO(PASSWORD + "\n"))
-    get_settings.cache_clear()
-    try:
-        assert main(["user", "add", "carol", "--workspace", "team", "--password-stdin"]) == 0
-    finally:
-        get_settings.cache_clear()
+    assert main(["user", "add", "carol", "--workspace", "team", "--password-stdin"]) == 0
     assert "user carol created" in capsys.readouterr().out
-    found = UserService(api.db_url, settings=api.settings).authenticate("carol", PASSWORD)
+    found = UserService(api.db_url).authenticate("carol", PASSWORD)
     assert found is not None and found[0].workspace_id == "team"
 
 

@@ -114,9 +114,7 @@ def test_targets_are_chosen_and_both_accounts_connect(
         assert not stored.startswith("{") and not any(token in stored for token in issued)
     assert not any(token in caplog.text for token in issued)
 
-    PublishConnections(api.db_url, settings=api.settings).mark_reconnect(
-        channel, PublishTarget.TIKTOK, "revoked"
-    )
+    PublishConnections(api.db_url).mark_reconnect(channel, PublishTarget.TIKTOK, "revoked")
     states = {
         c["target"]: c["status"] for c in client.get(f"/api/channels/{channel}/targets").json()["connections"]
     }
@@ -173,7 +171,7 @@ def test_a_videos_publications_are_listed_for_its_owner_only(api: LiveApi, clien
         f"/api/queue/{queue['id']}/jobs", json={"assetIds": ["a"], "version": queue["version"]}
     )
     task_id = added.json()["createdIds"][0]
-    book = Publications(api.db_url, settings=api.settings)
+    book = Publications(api.db_url)
     book.save(
         Publication(
             task_id=task_id,

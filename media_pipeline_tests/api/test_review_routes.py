@@ -142,7 +142,7 @@ def test_final_review_reject_publishes_nothing(
     client: httpx.Client, in_review: str, db_url: str, api_settings: Settings
 ) -> None:
     assert client.post(f"/api/v1/videos/{in_review}/review/storyboard/approve").status_code == 200
-    state = PipelineState(db_url, settings=api_settings)
+    state = PipelineState(db_url)
     run_stage(state, in_review, "video")
     run_stage(state, in_review, "thumbnail")
     assert _review(client, in_review)["waiting"] == "final"

@@ -29,7 +29,7 @@ def _login(api: LiveApi, username: str, password: str) -> httpx.Response:
 
 def test_two_api_servers_on_one_database_share_the_limit(make_api: Callable[..., LiveApi]) -> None:
     servers = [make_api(), make_api()]
-    UserService(servers[0].db_url, settings=servers[0].settings).add("alice", PASSWORD)
+    UserService(servers[0].db_url).add("alice", PASSWORD)
     limit = servers[0].settings.login_max_failures
     alternating = itertools.cycle(servers)
     for _ in range(limit):  # each server sees only about half of the failures
@@ -49,7 +49,10 @@ def test_two_api_servers_on_one_database_share_the_limit(make_api: Callable[...,
 def test_concurrent_failures_in_several_processes_all_count(
     db_url: str, db_engine: Engine, api_settings: Settings
 ) -> None:
-    processes = [SignInLimits(db_url, settings=api_settings) for _ in range(2)]  # one engine each
+    max_failures, window_s = api_settings.login_max_failures, api_settings.login_window_s
+    processes = [  # one engine each
+        SignInLimits(db_url, max_failures=max_failures, window_s=window_s) for _ in range(2)
+    ]
     attempts = 20
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(lambda n: processes[n % 2].failed("alice", "127.0.0.1"), range(attempts)))
@@ -63,7 +66,12 @@ def test_concurrent_failures_in_several_processes_all_count(
 def test_a_window_ends_after_its_first_failure_and_counts_again(
     db_url: str, db_engine: Engine, api_settings: Settings, clock: FakeClock
 ) -> None:
-    limits = SignInLimits(db_url, settings=api_settings, clock=clock)
+    limits = SignInLimits(
+        db_url,
+        max_failures=api_settings.login_max_failures,
+        window_s=api_settings.login_window_s,
+        clock=clock,
+    )
     window_s = api_settings.login_window_s
     for _ in range(api_settings.login_max_failures):
         limits.failed("alice", "10.0.0.1")

@@ -16,10 +16,11 @@ import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
 from media_pipeline.api.app import create_app
-from media_pipeline.settings import Settings, get_settings
+from media_pipeline.settings import Settings
 from media_pipeline.store import Owner
 from media_pipeline.store.users import UserService
 from media_pipeline_tests.api.conftest import serving
+from media_pipeline_tests.conftest import EntryPointEnv
 from media_pipeline_tests.store.support import FakeRunControl
 
 CHROMIUM = "/usr/bin/chromium"
@@ -74,29 +75,25 @@ class Console:
 
 
 @pytest.fixture
-def console_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    """Environment shared by the API and in-process stages: local publisher, no sensor long poll."""
-    monkeypatch.setenv("MEDIA_PIPELINE_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("MEDIA_PIPELINE_PUBLISHER", "local")
-    monkeypatch.setenv("MEDIA_PIPELINE_SENSOR_LONG_POLL_S", "0")
-    monkeypatch.setenv("MEDIA_PIPELINE_JWT_SECRET", "console-test-secret-0123456789abcdef")
-    get_settings.cache_clear()
-    yield get_settings()
-    get_settings.cache_clear()
+def console_settings(tmp_path: Path, entry_point_env: EntryPointEnv) -> Settings:
+    """Settings of the API and of the stages a test runs in-process (``StageDriver``: their Dagster
+    resources read the environment, an entry point): local publisher, no sensor long poll."""
+    return entry_point_env.set(
+        data_dir=tmp_path / "var",
+        publisher="local",
+        sensor_long_poll_s=0,
+        jwt_secret="console-test-secret-0123456789abcdef",
+    )
 
 
-def on_storage(
-    kind: str, request: pytest.FixtureRequest, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> Settings:
+def on_storage(kind: str, request: pytest.FixtureRequest, entry_point_env: EntryPointEnv) -> Settings:
     """The console's settings on the local folder (``kind`` "local"), or on a fresh bucket of the moto S3
-    server ("s3"); for a module's ``console_settings`` fixture parametrized over both."""
+    server ("s3"); for a module's ``console_settings`` fixture parametrized over both (after its own
+    ``entry_point_env.set``)."""
     if kind == "local":
-        return settings
+        return entry_point_env.set()
     bucket = request.getfixturevalue("s3_bucket")
-    monkeypatch.setenv("MEDIA_PIPELINE_STORAGE_URL", f"s3://{bucket}/console")
-    monkeypatch.setenv("MEDIA_PIPELINE_STORAGE_S3_PATH_STYLE", "true")
-    get_settings.cache_clear()
-    return get_settings()
+    return entry_point_env.set(storage_url=f"s3://{bucket}/console", storage_s3_path_style=True)
 
 
 @pytest.fixture
@@ -105,7 +102,7 @@ def console(console_settings: Settings, sqlite_template: Path, tmp_path: Path) -
     db_path = tmp_path / "app.db"
     shutil.copyfile(sqlite_template, db_path)
     db_url = f"sqlite:///{db_path}"
-    users = UserService(db_url, settings=console_settings)
+    users = UserService(db_url)
     alice = User("alice", users.add("alice", PASSWORD))
     bob = User("bob", users.add("bob", PASSWORD))
     run_control = FakeRunControl()

@@ -6,21 +6,19 @@ from __future__ import annotations
 
 import pytest
 
-from media_pipeline.settings import Settings, get_settings
+from media_pipeline.settings import Settings
 from media_pipeline_tests.providers.fake_images import PaidImagesFake
 from media_pipeline_tests.providers.fakeserver import FakeServer
+from media_pipeline_tests.settings_support import with_values
 
 
 @pytest.fixture
-def console_settings(
-    console_settings: Settings,
-    images_fake: tuple[FakeServer, PaidImagesFake],
-    monkeypatch: pytest.MonkeyPatch,
-) -> Settings:
+def console_settings(console_settings: Settings, images_fake: tuple[FakeServer, PaidImagesFake]) -> Settings:
     """The console's settings with DALL·E at the fake and a price of 1 credit per dalle3 image."""
     server, _fake = images_fake
-    monkeypatch.setenv("MEDIA_PIPELINE_IMAGES_BASE_URL", f"{server.base_url}/v1")
-    monkeypatch.setenv("MEDIA_PIPELINE_IMAGES_API_KEY", "sk-test")
-    monkeypatch.setenv("MEDIA_PIPELINE_CREDIT_PRICES", '{"dalle3": 1}')
-    get_settings.cache_clear()
-    return get_settings()
+    return with_values(
+        console_settings,
+        images_base_url=f"{server.base_url}/v1",
+        images_api_key="sk-test",
+        credit_prices={"dalle3": 1},
+    )

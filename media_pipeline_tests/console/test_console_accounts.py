@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from media_pipeline.settings import Settings, get_settings
+from media_pipeline.settings import Settings
 from media_pipeline.store.users import UserService
 from media_pipeline_tests.console.conftest import PASSWORD, Console, ConsoleErrors, User, screenshot, sign_in
 from media_pipeline_tests.providers.fake_youtube import FakeYouTube
 from media_pipeline_tests.providers.fakeserver import FakeServer
 from media_pipeline_tests.providers.oauth_support import oauth_settings, publish_to_channel
+from media_pipeline_tests.settings_support import with_values
 
 NEW_PASSWORD = "a brand new password"
 
@@ -34,11 +35,8 @@ def console_settings(
     console_settings: Settings, youtube: FakeYouTube, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Settings:
     """The console's settings with Google's OAuth and Data API pointed at the loopback fake."""
-    for name, value in oauth_settings(youtube, tmp_path).items():
-        monkeypatch.setenv(f"MEDIA_PIPELINE_{name.upper()}", str(value))
     monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the fake speaks plain http on loopback
-    get_settings.cache_clear()
-    return get_settings()
+    return with_values(console_settings, **oauth_settings(youtube, tmp_path))
 
 
 def _rows(page: Page, table: str) -> list[str]:
@@ -105,9 +103,7 @@ def test_admin_manages_users_credits_and_reads_the_audit_log(
     page: Page, console: Console, page_errors: ConsoleErrors
 ) -> None:
     page_errors.allow_status(401)  # the disabled user's refused sign-in
-    root = User(
-        "root", UserService(console.db_url, settings=console.settings).add("root", PASSWORD, is_admin=True)
-    )
+    root = User("root", UserService(console.db_url).add("root", PASSWORD, is_admin=True))
     sign_in(page, console, console.alice)
     expect(page.get_by_role("link", name="관리")).to_have_count(0)  # not an admin
     _sign_out(page)

@@ -14,6 +14,7 @@ from media_pipeline.orchestration.resources import build_resources
 from media_pipeline.settings import Settings
 from media_pipeline.storage import Storage, open_storage
 from media_pipeline.store import STAGES
+from media_pipeline_tests.conftest import EntryPointEnv
 from media_pipeline_tests.console.conftest import Console, on_storage, screenshot, sign_in, wait_js
 from media_pipeline_tests.console.stage_driver import FAST_OPTIONS, StageDriver
 
@@ -24,10 +25,10 @@ _RENDITION = re.compile(r"^[0-9]{2,4}p/index\.m3u8$", re.MULTILINE)
 
 @pytest.fixture(params=["local", "s3"])
 def console_settings(
-    request: pytest.FixtureRequest, console_settings: Settings, monkeypatch: pytest.MonkeyPatch
+    request: pytest.FixtureRequest, console_settings: Settings, entry_point_env: EntryPointEnv
 ) -> Settings:
     """The console's settings on the local folder, or on a fresh bucket of the moto S3 server."""
-    return on_storage(request.param, request, console_settings, monkeypatch)
+    return on_storage(request.param, request, entry_point_env)
 
 
 def _produce(console: Console) -> str:

@@ -48,7 +48,7 @@ def images_fake() -> Iterator[tuple[FakeServer, PaidImagesFake]]:
 def _draft(console: Console, credits: int) -> str:
     """Grant ``credits`` to alice's workspace and add the wedding draft (5 images, 1 credit each)."""
     owner = console.alice.owner
-    CreditAdmin(console.db_url, settings=console.settings).grant(owner.workspace_id, credits, "test grant")
+    CreditAdmin(console.db_url).grant(owner.workspace_id, credits, "test grant")
     queues = UseCases(console.db_url, owner, settings=console.settings).queues
     (draft,) = queues.add_assets(["wedding"], WEDDING, queues.list_drafts().version).tasks
     return draft.id
@@ -170,7 +170,7 @@ def test_retry_of_a_failed_paid_task_shows_the_images_it_reserves_again(page: Pa
     task_id = _draft(console, credits=5)
     usecases = UseCases(console.db_url, console.alice.owner, settings=console.settings)
     usecases.run_drafts(usecases.queues.list_drafts().version, [task_id])
-    state = PipelineState(console.db_url, settings=console.settings)
+    state = PipelineState(console.db_url)
     state.stage_started(task_id, 1, "script", "run-s", None)
     state.stage_failed(task_id, 1, "script", "run-s", "the writer is gone", transient=False)  # refunds all 5
     sign_in(page, console, console.alice)

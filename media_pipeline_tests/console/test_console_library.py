@@ -13,8 +13,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from media_pipeline.orchestration.resources import build_resources
-from media_pipeline.settings import Settings, get_settings
+from media_pipeline.settings import Settings
 from media_pipeline.store import STAGES
+from media_pipeline_tests.conftest import EntryPointEnv
 from media_pipeline_tests.console.conftest import Console, ConsoleErrors, on_storage, screenshot, sign_in
 from media_pipeline_tests.console.stage_driver import FAST_OPTIONS, StageDriver
 from media_pipeline_tests.providers.fakeserver import FakeServer, Reply, routes
@@ -29,13 +30,12 @@ TITLES = ("바다 사진 영상", "텀블러 광고", "오늘의 일기")
 
 @pytest.fixture(params=["local", "s3"])
 def console_settings(
-    request: pytest.FixtureRequest, console_settings: Settings, monkeypatch: pytest.MonkeyPatch
+    request: pytest.FixtureRequest, console_settings: Settings, entry_point_env: EntryPointEnv
 ) -> Settings:
-    """Local folder or S3; the product's page is crawled from a loopback server."""
-    monkeypatch.setenv("MEDIA_PIPELINE_CRAWL_ALLOW_PRIVATE", "true")
-    monkeypatch.setenv("MEDIA_PIPELINE_UPLOAD_MAX_BYTES", str(UPLOAD_LIMIT))
-    get_settings.cache_clear()
-    return on_storage(request.param, request, get_settings(), monkeypatch)
+    """Local folder or S3; the product's page is crawled (by the in-process images stage) from a loopback
+    server."""
+    entry_point_env.set(crawl_allow_private=True, upload_max_bytes=UPLOAD_LIMIT)
+    return on_storage(request.param, request, entry_point_env)
 
 
 def _drop_file(page: Page, name: str, data: bytes, mime: str) -> None:

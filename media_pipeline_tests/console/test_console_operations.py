@@ -40,7 +40,7 @@ def _confirm(page: Page) -> None:
 def test_stop_running_retry_failed_and_filter_logs(page: Page, console: Console) -> None:
     with console.client(console.alice) as api:
         running, failing = _queued(api, "달리는 작업", "실패할 작업")
-    state = PipelineState(console.db_url, settings=console.settings)
+    state = PipelineState(console.db_url)
     assert state.stage_started(running, 1, "script", "run-running", 4242, process_name="worker")
     state.stage_progress(running, 1, "script", 40, "writing scene 2/5")
     assert state.stage_started(failing, 1, "script", "run-failing", 4243, process_name="worker")
@@ -188,7 +188,7 @@ def test_schedule_create_edit_pause(page: Page, console: Console) -> None:
 def test_task_page_shows_the_error_text_as_it_happens(page: Page, console: Console) -> None:
     with console.client(console.alice) as api:
         (task_id,) = _queued(api, "오류가 날 작업")
-    state = PipelineState(console.db_url, settings=console.settings)
+    state = PipelineState(console.db_url)
     assert state.stage_started(task_id, 1, "script", "run-x", 4242, process_name="worker")
     state.stage_progress(task_id, 1, "script", 40, "writing scene 2/5")
     sign_in(page, console, console.alice)

@@ -41,9 +41,7 @@ def test_quality_menu_switches_rendition_and_seeking_fetches_segments(page: Page
     source = make_clip(paths.output_mp4, width=720, height=1280, seconds=4, fps=10)
     assert [r.name for r in transcode_hls(source, summarize(source), paths.hls_dir)] == ["720p", "480p"]
     video = ContentRecord(kind="video", path=str(paths.output_mp4), metadata={"duration": 4.0})
-    finish_stages(
-        PipelineState(console.db_url, settings=console.settings), task_id, STAGES, contents={"video": [video]}
-    )
+    finish_stages(PipelineState(console.db_url), task_id, STAGES, contents={"video": [video]})
 
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))

@@ -12,13 +12,14 @@ from cryptography.fernet import Fernet
 from playwright.sync_api import Page, expect
 
 from media_pipeline.domain.publication import PublishTarget
-from media_pipeline.settings import Settings, get_settings
+from media_pipeline.settings import Settings
 from media_pipeline.store.channels import ChannelService
 from media_pipeline.store.publish_connections import PublishConnections
 from media_pipeline_tests.console.conftest import Console, screenshot, sign_in
 from media_pipeline_tests.providers.fake_instagram import FakeInstagram
 from media_pipeline_tests.providers.fake_tiktok import FakeTikTok
 from media_pipeline_tests.providers.fakeserver import FakeServer
+from media_pipeline_tests.settings_support import with_values
 
 
 @pytest.fixture
@@ -34,11 +35,10 @@ def console_settings(
     console_settings: Settings,
     platforms: tuple[FakeTikTok, FakeInstagram],
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> Settings:
     """The console's settings with TikTok's and Instagram's OAuth pointed at the loopback fakes."""
     tiktok, instagram = platforms
-    env = {
+    values = {
         "token_encryption_key": Fernet.generate_key().decode(),
         "youtube_channels_dir": tmp_path / "channels",
         "tiktok_client_key": tiktok.client_key,
@@ -51,14 +51,13 @@ def console_settings(
         "instagram_token_uri": f"{instagram.base_url}/oauth/access_token",
         "instagram_auth_uri": f"{instagram.base_url}/oauth/authorize",
     }
-    for name, value in env.items():
-        monkeypatch.setenv(f"MEDIA_PIPELINE_{name.upper()}", str(value))
-    get_settings.cache_clear()
-    return get_settings()
+    return with_values(console_settings, **values)
 
 
 def test_choose_targets_connect_tiktok_and_instagram_and_reconnect(page: Page, console: Console) -> None:
-    channel = ChannelService(console.db_url, console.alice.owner, settings=console.settings).create("Main")
+    channel = ChannelService(
+        console.db_url, console.alice.owner, token_file=console.settings.channel_token_file
+    ).create("Main")
     sign_in(page, console, console.alice)
     page.get_by_role("link", name="채널").click()
     row = page.locator(f"#channel-rows tr[data-channel-id='{channel.id}']")
@@ -67,7 +66,7 @@ def test_choose_targets_connect_tiktok_and_instagram_and_reconnect(page: Page, c
 
     row.get_by_role("checkbox", name="TikTok").check()
     row.get_by_role("checkbox", name="Instagram 릴스").check()
-    connections = PublishConnections(console.db_url, settings=console.settings)
+    connections = PublishConnections(console.db_url)
     expect(row.locator(".target[data-target='instagram'] .chip")).to_have_text("연결 안 됨")
 
     row.get_by_role("button", name="TikTok 연결").click()  # TikTok's consent, then back to the console

@@ -16,8 +16,9 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from media_pipeline.orchestration.resources import build_resources
-from media_pipeline.settings import Settings, get_settings
+from media_pipeline.settings import Settings
 from media_pipeline.store.credits import CreditAdmin
+from media_pipeline_tests.conftest import EntryPointEnv
 from media_pipeline_tests.console.conftest import Console, User, screenshot, sign_in
 from media_pipeline_tests.console.stage_driver import FAST_OPTIONS, StageDriver
 from media_pipeline_tests.providers.fake_images import PaidImagesFake
@@ -37,14 +38,13 @@ def images_fake() -> Iterator[Images]:
 
 @pytest.fixture
 def console_settings(
-    console_settings: Settings, images_fake: Images, monkeypatch: pytest.MonkeyPatch
+    console_settings: Settings, images_fake: Images, entry_point_env: EntryPointEnv
 ) -> Settings:
-    """The console's settings with DALL·E pointed at the loopback fake, 1 credit per image."""
-    monkeypatch.setenv("MEDIA_PIPELINE_IMAGES_BASE_URL", f"{images_fake[0].base_url}/v1")
-    monkeypatch.setenv("MEDIA_PIPELINE_IMAGES_API_KEY", "sk-test")
-    monkeypatch.setenv("MEDIA_PIPELINE_CREDIT_PRICES", '{"dalle3": 1}')
-    get_settings.cache_clear()
-    return get_settings()
+    """The console's settings with DALL·E pointed at the loopback fake, 1 credit per image (the images
+    stage runs in-process: its Dagster resources read them from the environment)."""
+    return entry_point_env.set(
+        images_base_url=f"{images_fake[0].base_url}/v1", images_api_key="sk-test", credit_prices={"dalle3": 1}
+    )
 
 
 def _queue(console: Console, user: User, asset: str, options: dict[str, Any]) -> str:
@@ -85,7 +85,7 @@ def test_storyboard_review_then_final_approval_publishes(
     page: Page, console: Console, images_fake: Images
 ) -> None:
     alice = console.alice
-    CreditAdmin(console.db_url, settings=console.settings).grant(alice.owner.workspace_id, 5, "test grant")
+    CreditAdmin(console.db_url).grant(alice.owner.workspace_id, 5, "test grant")
     options = {
         "mediaMode": "dalle3",
         "imageCount": 2,

@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from media_pipeline.settings import Settings, get_settings
+from media_pipeline.settings import Settings
 from media_pipeline_tests.console.conftest import Console, ConsoleErrors, screenshot, sign_in
 from media_pipeline_tests.media.clips import make_track
 from media_pipeline_tests.providers.fake_elevenlabs import FakeElevenLabs
 from media_pipeline_tests.providers.fakeserver import FakeServer
+from media_pipeline_tests.settings_support import with_values
 
 STATEMENT = "김지수는 이 채널의 영상 내레이션에 자신의 목소리를 복제해 쓰는 데 동의합니다."
 
@@ -31,14 +32,11 @@ def provider(fake: FakeElevenLabs) -> Iterator[FakeServer]:
 
 
 @pytest.fixture
-def console_settings(
-    console_settings: Settings, provider: FakeServer, monkeypatch: pytest.MonkeyPatch
-) -> Settings:
+def console_settings(console_settings: Settings, provider: FakeServer) -> Settings:
     """The console pointing at the ElevenLabs fake."""
-    monkeypatch.setenv("MEDIA_PIPELINE_ELEVENLABS_BASE_URL", provider.base_url)
-    monkeypatch.setenv("MEDIA_PIPELINE_ELEVENLABS_API_KEY", "xi-test-key")
-    get_settings.cache_clear()
-    return get_settings()
+    return with_values(
+        console_settings, elevenlabs_base_url=provider.base_url, elevenlabs_api_key="xi-test-key"
+    )
 
 
 def test_clone_a_voice_with_consent(

@@ -80,7 +80,7 @@ def test_launchpad_config_queues_a_task_that_publishes(tmp_path: Path) -> None:
             launched = _graphql(url, LAUNCH, {"executionParams": params})["launchPipelineExecution"]
             assert launched["__typename"] == "LaunchRunSuccess", launched
             run_id = launched["run"]["runId"]
-            tasks = TaskService(db_url, Owner(owner.user_id, owner.workspace_id))
+            tasks = TaskService(db_url, Owner(owner.user_id, owner.workspace_id), settings=home.settings())
             task = wait_for(
                 lambda: tasks.list_tasks([TaskStatus.QUEUED, TaskStatus.RUNNING, TaskStatus.SUCCEEDED], 10),
                 timeout=120,

@@ -9,18 +9,16 @@ import dagster as dg
 import pytest
 
 from media_pipeline.orchestration.resources import AppDbResource
-from media_pipeline.settings import Settings, get_settings
+from media_pipeline.settings import Settings
+from media_pipeline_tests.conftest import EntryPointEnv
 from media_pipeline_tests.orchestration.sensor_support import app_db_resource
 
 
 @pytest.fixture
-def settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
-    """Settings pointing at a fresh data dir (SQLite app DB, local storage, local publisher)."""
-    monkeypatch.setenv("MEDIA_PIPELINE_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("MEDIA_PIPELINE_PUBLISHER", "local")
-    get_settings.cache_clear()
-    yield get_settings()
-    get_settings.cache_clear()
+def settings(tmp_path: Path, entry_point_env: EntryPointEnv) -> Settings:
+    """Settings pointing at a fresh data dir (SQLite app DB, local storage, local publisher); the stages a
+    test runs in-process read them too (their Dagster resources read the environment, an entry point)."""
+    return entry_point_env.set(data_dir=tmp_path / "var", publisher="local")
 
 
 @pytest.fixture
@@ -30,20 +28,11 @@ def instance() -> Iterator[dg.DagsterInstance]:
         yield test_instance
 
 
-@pytest.fixture(autouse=True)
-def _fresh_settings() -> Iterator[None]:
-    """Settings read again after each test (tests set MEDIA_PIPELINE_* variables)."""
-    yield
-    get_settings.cache_clear()
-
-
 @pytest.fixture
-def no_long_poll(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Dispatch sensor ticks look once unless a test sets a long-poll window."""
-    monkeypatch.setenv("MEDIA_PIPELINE_SENSOR_LONG_POLL_S", "0")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+def no_long_poll(entry_point_env: EntryPointEnv) -> None:
+    """Dispatch sensor ticks look once unless a test sets a long-poll window (the sensors read it from
+    their Dagster resource, which reads the environment)."""
+    entry_point_env.set(sensor_long_poll_s=0)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -12,9 +13,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from media_pipeline.settings import Settings
 from media_pipeline.store import Owner, QueueService, upgrade_db
 from media_pipeline.store.credits import CreditAdmin
 from media_pipeline_tests.net import free_port
@@ -34,6 +37,22 @@ class DaemonHome:
     data_dir: Path
     env: dict[str, str]
     log: Path
+
+    def settings(self) -> Settings:
+        """The settings the daemon's processes read from ``env``, for the services this test process
+        builds (the same ``MEDIA_PIPELINE_*`` values, JSON ones decoded as the environment source does)."""
+        prefix = "MEDIA_PIPELINE_"
+        values = {
+            name.removeprefix(prefix).lower(): _decoded(value)
+            for name, value in self.env.items()
+            if name.startswith(prefix)
+        }
+        return Settings(**values)
+
+
+def _decoded(value: str) -> Any:
+    """A JSON object or list decoded; any other value as given (pydantic parses scalars)."""
+    return json.loads(value) if value[:1] in "[{" else value
 
 
 def make_home(tmp_path: Path, **extra_env: str) -> DaemonHome:
@@ -86,11 +105,12 @@ def prepared_home(
     return home
 
 
-def queue_assets(url: str, assets: list[str], options: dict) -> list[str]:
+def queue_assets(home: DaemonHome, assets: list[str], options: dict) -> list[str]:
     """Add one draft per asset with ``options`` and run them; the task ids in queue order. The workspace
     gets credits for paid image sources (reserved when the images stage starts)."""
+    url = app_db_url(home)
     CreditAdmin(url).grant(OWNER.workspace_id, 10 * len(assets) * int(options.get("imageCount", 8)))
-    queue = QueueService(url, OWNER)
+    queue = QueueService(url, OWNER, settings=home.settings())
     added = queue.add_assets(assets, options, queue.get_or_create_default_queue().version)
     return [task.id for task in queue.run(added.version).queued]
 

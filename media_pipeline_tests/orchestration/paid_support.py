@@ -33,7 +33,7 @@ def paid_settings(data_dir: Path, images_url: str) -> Settings:
 
 def queue_paid_task(db_url: str, owner: Owner, settings: Settings, *, credits: int, asset: str = "a") -> str:
     """Grant ``credits`` to the owner's workspace, add a 5-image dalle3 draft and Run it (reserves 5)."""
-    CreditAdmin(db_url, settings=settings).grant(owner.workspace_id, credits, "test grant")
+    CreditAdmin(db_url).grant(owner.workspace_id, credits, "test grant")
     usecases = UseCases(db_url, owner, settings=settings)
     version = usecases.queues.list_drafts().version
     (draft,) = usecases.queues.add_assets([asset], PAID_OPTIONS, version).tasks
@@ -53,10 +53,10 @@ def story_of(spec: TaskSpec) -> Script:
 
 def make_images(db_url: str, settings: Settings, task_id: str) -> list[Path]:
     """The images stage's paid loop for the task's current generation."""
-    spec = PipelineState(db_url, settings=settings).task_spec(task_id)
+    spec = PipelineState(db_url).task_spec(task_id)
     root = settings.resolved_storage_root
     return produce_paid_images(
-        ImageWork(db_url, settings=settings),
+        ImageWork(db_url),
         DalleImageSource(settings, backoff=INSTANT),
         spec,
         story_of(spec),

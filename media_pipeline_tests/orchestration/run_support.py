@@ -19,8 +19,8 @@ LONG = {"language": "en", "imageCount": 3, "targetDurationS": 40, "renderHeight"
 def one_small_task(home: DaemonHome) -> tuple[str, TaskService]:
     """One small task queued on ``home``'s app DB, and its owner's task service."""
     url = app_db_url(home)
-    (task_id,) = queue_assets(url, ["a1"], SMALL)
-    return task_id, TaskService(url, OWNER)
+    (task_id,) = queue_assets(home, ["a1"], SMALL)
+    return task_id, TaskService(url, OWNER, settings=home.settings())
 
 
 def task_ended(tasks: TaskService, task_id: str, daemon: subprocess.Popen, timeout: float) -> TaskView:

@@ -40,8 +40,8 @@ def test_queued_batch_flows_stage_by_stage_without_overlap(
 ) -> None:
     home = prepared_home(backend, tmp_path, monkeypatch, request)
     url = app_db_url(home)
-    task_ids = queue_assets(url, ["a1", "a2", "a3"], SMALL)
-    tasks = TaskService(url, OWNER)
+    task_ids = queue_assets(home, ["a1", "a2", "a3"], SMALL)
+    tasks = TaskService(url, OWNER, settings=home.settings())
 
     with running_daemon(home):
         finished = wait_for(
@@ -86,8 +86,8 @@ def test_stop_terminates_only_that_tasks_run_and_its_processes(
     home = prepared_home("sqlite", tmp_path, monkeypatch, request)
     url = app_db_url(home)
     long_options = {**SMALL, "targetDurationS": 120, "renderHeight": 720, "fps": 30, "imageCount": 4}
-    [long_task] = queue_assets(url, ["long"], long_options)
-    state, tasks = PipelineState(url), TaskService(url, OWNER)
+    [long_task] = queue_assets(home, ["long"], long_options)
+    state, tasks = PipelineState(url), TaskService(url, OWNER, settings=home.settings())
 
     with running_daemon(home):
         wait_for(
@@ -105,7 +105,7 @@ def test_stop_terminates_only_that_tasks_run_and_its_processes(
             what="the video run to be canceled",
         )
         wait_for(lambda: not ffmpeg_for(home.data_dir), timeout=15, what="the run's ffmpeg processes to end")
-        [other] = queue_assets(url, ["after-stop"], SMALL)
+        [other] = queue_assets(home, ["after-stop"], SMALL)
         wait_for(lambda: tasks.get(other).status == "succeeded", timeout=240, what="the next task to succeed")
 
     assert tasks.get(long_task).status == "canceled"

@@ -17,6 +17,7 @@ from media_pipeline.orchestration.heartbeat import heartbeat, this_host, this_wo
 from media_pipeline.orchestration.leftovers import end_abandoned_run
 from media_pipeline.orchestration.rescue import Limits, lost_reason
 from media_pipeline.processes import ProcessRef
+from media_pipeline.settings import Settings
 from media_pipeline.store import Owner, QueueService
 from media_pipeline.store.heartbeats import Heartbeat, HeartbeatStore, RunWorker
 from media_pipeline_tests.media.proctools import ended, live_group_members
@@ -25,7 +26,7 @@ from media_pipeline_tests.store.support import queue_tasks
 
 
 def _task(db_url: str) -> str:
-    (task,) = queue_tasks(QueueService(db_url, Owner(user_id="u", workspace_id="w")), 1)
+    (task,) = queue_tasks(QueueService(db_url, Owner(user_id="u", workspace_id="w"), settings=Settings()), 1)
     return task.id
 
 

@@ -91,22 +91,20 @@ def test_estimate_then_job_make_the_same_images(
             options.get("imageCount"),
             Pricing.from_settings(settings),
         )
-        CreditAdmin(db_url, settings=settings).grant(
-            owner.workspace_id, quote.credits, "exactly the estimate"
-        )
+        CreditAdmin(db_url).grant(owner.workspace_id, quote.credits, "exactly the estimate")
         task_id = _queue(db_url, owner, settings, options)
         planned = [(image["style"], image["role"]) for image in quote.plan]
-        reserved = ImageWork(db_url, settings=settings).status(task_id, 1)
+        reserved = ImageWork(db_url).status(task_id, 1)
         assert reserved.total_images == quote.images == len(planned)
         assert [(image.style, image.role) for image in reserved.tasks] == planned
 
-        state = PipelineState(db_url, settings=settings)
+        state = PipelineState(db_url)
         spec = state.task_spec(task_id)
         story = TemplateScriptWriter().write(spec)
         finish_stages(state, task_id, ["script"])
         root = settings.resolved_storage_root
         produce_paid_images(
-            ImageWork(db_url, settings=settings),
+            ImageWork(db_url),
             DalleImageSource(settings, backoff=INSTANT),
             spec,
             story,
@@ -115,7 +113,7 @@ def test_estimate_then_job_make_the_same_images(
             keep=lambda path: path.relative_to(root).as_posix(),
             report=lambda _percent, _message: None,
         )
-        made = ImageWork(db_url, settings=settings).status(task_id, 1)
+        made = ImageWork(db_url).status(task_id, 1)
         assert [(image.style, image.role) for image in made.tasks] == planned
         assert made.credits_consumed == quote.credits and made.completed_images == quote.images
         for prompt, (_style, role) in zip(fake.paid, planned, strict=True):

@@ -23,7 +23,7 @@ def _video_backlog_then_one_ready_image(db_url: str, settings: Settings) -> tupl
     """WAITING_VIDEOS workspaces whose task waits at the video stage with its run already requested, then
     workspace B, queued last, whose task's images stage is ready. Returns the requested run keys and B's
     stage."""
-    state = PipelineState(db_url, settings=settings)
+    state = PipelineState(db_url)
     for index in range(WAITING_VIDEOS):
         (task,) = queue_tasks(QueueService(db_url, Owner(f"u{index}", f"w{index}"), settings=settings), 1)
         finish_stages(state, task.id, ["script", "images"])
@@ -36,7 +36,7 @@ def _video_backlog_then_one_ready_image(db_url: str, settings: Settings) -> tupl
 
 def test_a_ready_stage_behind_waiting_runs_is_requested(db_url: str, settings: Settings) -> None:
     requested, ready = _video_backlog_then_one_ready_image(db_url, settings)
-    state = PipelineState(db_url, settings=settings)
+    state = PipelineState(db_url)
     asked: list[int] = []
 
     def launchable(window: int) -> list[LaunchItem]:
@@ -54,7 +54,7 @@ def test_a_ready_stage_behind_waiting_runs_is_requested(db_url: str, settings: S
 
 def test_the_window_stops_at_its_bound(db_url: str, settings: Settings) -> None:
     requested, _ = _video_backlog_then_one_ready_image(db_url, settings)
-    state = PipelineState(db_url, settings=settings)
+    state = PipelineState(db_url)
     launchable = partial(state.launchable, state.now())
     with_run = requested.intersection
     assert select_launches(launchable, with_run, first=False, limit=2, max_window=WAITING_VIDEOS) == []

@@ -77,8 +77,8 @@ def _run(
     to publish; returns the retry message and the seconds from freezing to the next attempt's start."""
     home = prepared_home("sqlite", tmp_path, monkeypatch, request, **LIVENESS_ENV)
     url = app_db_url(home)
-    [task_id] = queue_assets(url, ["frozen"], LONG)
-    tasks, heartbeats = TaskService(url, OWNER), HeartbeatStore(url)
+    [task_id] = queue_assets(home, ["frozen"], LONG)
+    tasks, heartbeats = TaskService(url, OWNER, settings=home.settings()), HeartbeatStore(url)
 
     with running_daemon(home) as daemon:
         beat = wait_for(lambda: rendering(tasks, heartbeats, task_id), timeout=240, what="the render to run")

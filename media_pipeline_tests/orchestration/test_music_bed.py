@@ -44,7 +44,7 @@ def test_the_bed_is_the_tasks_library_track_fitted_else_the_pad(
     data = make_track(tmp_path / "calm.mp3", 6).read_bytes()
     music = MusicCommands(MusicLibrary(db_engine, owner), storage, max_bytes=10**6, scratch=None)
     music.upload(Upload("calm.mp3", len(data), io.BytesIO(data)), {"title": "calm", "moods": ["calm"]})
-    queues = QueueService(db_engine, owner)
+    queues = QueueService(db_engine, owner, settings=settings)
     version = queues.get_or_create_default_queue().version
     (task_id,) = queues.add_assets(["a"], {"music": True, "musicMood": "calm"}, version).created_ids
     state = PipelineState(db_engine)

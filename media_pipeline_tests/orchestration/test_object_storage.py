@@ -15,23 +15,24 @@ import pytest
 from media_pipeline.domain import TaskSpec
 from media_pipeline.media.probe import check_video, summarize
 from media_pipeline.pipeline import produce_task
-from media_pipeline.settings import Settings, get_settings
+from media_pipeline.settings import Settings
 from media_pipeline.storage import open_storage
+from media_pipeline_tests.conftest import EntryPointEnv
 from media_pipeline_tests.orchestration.layout import rule_based_keys
 
 SMALL = {"imageCount": 2, "targetDurationS": 5, "renderHeight": 320, "fps": 10, "language": "ko"}
 
 
 @pytest.fixture
-def s3_settings(s3_bucket: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    monkeypatch.setenv("MEDIA_PIPELINE_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setenv("MEDIA_PIPELINE_STORAGE_ROOT", str(tmp_path / "empty-root"))
-    monkeypatch.setenv("MEDIA_PIPELINE_STORAGE_URL", f"s3://{s3_bucket}/media")
-    monkeypatch.setenv("MEDIA_PIPELINE_PUBLISHER", "local")
-    monkeypatch.setenv("MEDIA_PIPELINE_SCRATCH_DIR", str(tmp_path / "scratch"))
-    get_settings.cache_clear()
-    yield get_settings()
-    get_settings.cache_clear()
+def s3_settings(s3_bucket: str, tmp_path: Path, entry_point_env: EntryPointEnv) -> Settings:
+    """Object storage settings, read by the in-process stages' Dagster resources from the environment."""
+    return entry_point_env.set(
+        data_dir=tmp_path / "var",
+        storage_root=tmp_path / "empty-root",
+        storage_url=f"s3://{s3_bucket}/media",
+        publisher="local",
+        scratch_dir=tmp_path / "scratch",
+    )
 
 
 @pytest.mark.slow

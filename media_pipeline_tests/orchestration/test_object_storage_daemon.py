@@ -12,7 +12,6 @@ import pytest
 from media_pipeline.api.app import create_app
 from media_pipeline.media.probe import check_video, summarize
 from media_pipeline.media.process import run_process
-from media_pipeline.settings import Settings
 from media_pipeline.storage import open_storage
 from media_pipeline.store import Owner, QueueService, TaskService, upgrade_db
 from media_pipeline.usecases_tokens import mint_token
@@ -22,6 +21,7 @@ from media_pipeline_tests.orchestration.daemon import app_db_url, make_home, run
 from media_pipeline_tests.orchestration.layout import rule_based_keys
 from media_pipeline_tests.s3server import S3Server
 from media_pipeline_tests.serving import wait_for
+from media_pipeline_tests.settings_support import with_values
 
 pytestmark = pytest.mark.slow
 
@@ -51,18 +51,16 @@ def test_korean_short_on_object_storage_through_the_daemon(
         "MEDIA_PIPELINE_STORAGE_ROOT": str(empty_root),
         "MEDIA_PIPELINE_SCRATCH_DIR": str(tmp_path / "scratch"),
     }
-    home = make_home(tmp_path, **env)
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
+    home = make_home(tmp_path, **env)  # this process reaches the bucket with s3_bucket's AWS_* variables
     monkeypatch.setenv("DAGSTER_HOME", str(home.dagster_home))
     url = app_db_url(home)
     upgrade_db(url)
-    queue = QueueService(url, OWNER)
+    queue = QueueService(url, OWNER, settings=home.settings())
     added = queue.add_assets(
         ["s1"], {**KOREAN_SHORT, "title": "가을 바다 산책"}, queue.get_or_create_default_queue().version
     )
     (task_id,) = [task.id for task in queue.run(added.version).queued]
-    tasks = TaskService(url, OWNER)
+    tasks = TaskService(url, OWNER, settings=home.settings())
 
     with running_daemon(home):
         done = wait_for(
@@ -75,9 +73,7 @@ def test_korean_short_on_object_storage_through_the_daemon(
     # Nothing relied on a shared disk: the local storage root was never created, scratch folders are gone.
     assert not empty_root.exists()
     assert list((tmp_path / "scratch").iterdir()) == []
-    settings = Settings(
-        data_dir=home.data_dir, jwt_secret=SECRET, storage_url=env["MEDIA_PIPELINE_STORAGE_URL"]
-    )
+    settings = with_values(home.settings(), jwt_secret=SECRET)
     storage = open_storage(settings)
     keys = set(storage.list_keys(f"tasks/{task_id}"))
     assert rule_based_keys(task_id, 2) <= keys

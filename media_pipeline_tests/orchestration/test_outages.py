@@ -77,8 +77,8 @@ def test_a_full_work_disk_fails_the_attempt_clearly_and_the_retry_succeeds_once_
     with small_tmpfs(tmp_path / "work", size_mb=24) as work:
         home = prepared_home("sqlite", tmp_path, monkeypatch, request, MEDIA_PIPELINE_STORAGE_ROOT=str(work))
         url = app_db_url(home)
-        [task_id] = queue_assets(url, ["disk"], SMALL)
-        tasks = TaskService(url, OWNER)
+        [task_id] = queue_assets(home, ["disk"], SMALL)
+        tasks = TaskService(url, OWNER, settings=home.settings())
         with running_daemon(home):
             wait_for(
                 lambda: stage_state(tasks, task_id, "images").status == "completed",
@@ -123,8 +123,8 @@ def test_postgres_restarted_mid_batch_the_daemon_recovers_and_every_task_publish
         monkeypatch.setenv("DAGSTER_HOME", str(home.dagster_home))
         url = app_db_url(home)
         upgrade_db(url)
-        ids = queue_assets(url, ["a", "b"], SMALL)
-        tasks = TaskService(url, OWNER)
+        ids = queue_assets(home, ["a", "b"], SMALL)
+        tasks = TaskService(url, OWNER, settings=home.settings())
         with running_daemon(home) as daemon:
             wait_for(
                 lambda: stage_state(tasks, ids[0], "images").status in ("processing", "completed"),

@@ -22,7 +22,7 @@ from media_pipeline.orchestration.paid_images import ImagesStopped
 from media_pipeline.orchestration.partitions import task_partitions
 from media_pipeline.orchestration.resources import build_resources
 from media_pipeline.orchestration.tags import GENERATION_TAG
-from media_pipeline.settings import Settings, get_settings
+from media_pipeline.settings import Settings
 from media_pipeline.store import Owner, PipelineState, TaskStatus
 from media_pipeline.store.credit_models import Charge, LedgerKind
 from media_pipeline.store.credits import CreditService
@@ -30,6 +30,7 @@ from media_pipeline.store.image_jobs import ImageWork
 from media_pipeline.store.render_jobs import render_job_id
 from media_pipeline.store.views import ImageJobView
 from media_pipeline.usecases import UseCases
+from media_pipeline_tests.conftest import EntryPointEnv
 from media_pipeline_tests.orchestration.paid_support import make_images, paid_settings, queue_paid_task
 from media_pipeline_tests.providers.fake_images import PaidImagesFake, openai_error
 from media_pipeline_tests.providers.fakeserver import FakeServer
@@ -47,16 +48,16 @@ def _statuses(job: ImageJobView) -> list[ImageStatus]:
 
 
 def _ledger(db_url: str, owner: Owner, settings: Settings) -> Counter[LedgerKind]:
-    entries, _ = CreditService(db_url, owner, settings=settings).ledger(1000)
+    entries, _ = CreditService(db_url, owner).ledger(1000)
     return Counter(entry.kind for entry in entries)
 
 
 def _balance(db_url: str, owner: Owner, settings: Settings) -> int:
-    return CreditService(db_url, owner, settings=settings).balance().balance
+    return CreditService(db_url, owner).balance().balance
 
 
 def _start_images_stage(db_url: str, settings: Settings, task_id: str) -> PipelineState:
-    state = PipelineState(db_url, settings=settings)
+    state = PipelineState(db_url)
     finish_stages(state, task_id, ["script"])
     assert state.stage_started(task_id, 1, "images", "run-images", os.getpid())
     return state
@@ -236,29 +237,26 @@ def test_hard_stop_refunds_the_image_in_flight_too(db_url: str, owner: Owner, tm
 
 
 def test_the_images_asset_makes_paid_images_one_record_at_a_time(
-    db_url: str, owner: Owner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    db_url: str, owner: Owner, tmp_path: Path, entry_point_env: EntryPointEnv
 ) -> None:
     """The Dagster assets as the run workers execute them (generation tag: reports to the app DB)."""
     fake = PaidImagesFake(identify=lambda prompt: prompt)
-    with FakeServer(fake) as server, dg.instance_for_test() as instance, monkeypatch.context() as env:
+    with FakeServer(fake) as server, dg.instance_for_test() as instance:
         settings = paid_settings(tmp_path, server.base_url).model_copy(update={"app_db_url": db_url})
-        env.setenv("MEDIA_PIPELINE_IMAGES_BASE_URL", f"{server.base_url}/v1")
-        env.setenv("MEDIA_PIPELINE_IMAGES_API_KEY", "sk-test")
-        env.setenv("MEDIA_PIPELINE_CREDIT_PRICES", '{"dalle3": 1}')
-        get_settings.cache_clear()
-        try:
-            task_id = queue_paid_task(db_url, owner, settings, credits=5)
-            instance.add_dynamic_partitions(task_partitions.name, [task_id])
-            result = dg.materialize(
-                ASSETS,
-                selection=["script", "images"],
-                partition_key=task_id,
-                instance=instance,
-                resources=build_resources(settings),
-                tags={GENERATION_TAG: "1"},
-            )
-        finally:
-            get_settings.cache_clear()
+        # the Dagster resources read the image source from the environment (their entry point)
+        entry_point_env.set(
+            images_base_url=f"{server.base_url}/v1", images_api_key="sk-test", credit_prices={"dalle3": 1}
+        )
+        task_id = queue_paid_task(db_url, owner, settings, credits=5)
+        instance.add_dynamic_partitions(task_partitions.name, [task_id])
+        result = dg.materialize(
+            ASSETS,
+            selection=["script", "images"],
+            partition_key=task_id,
+            instance=instance,
+            resources=build_resources(settings),
+            tags={GENERATION_TAG: "1"},
+        )
     assert result.success
     job = _status(db_url, task_id)
     assert _statuses(job) == [ImageStatus.COMPLETED] * 5 and job.credits_consumed == 5

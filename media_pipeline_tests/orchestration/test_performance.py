@@ -20,10 +20,11 @@ from media_pipeline.orchestration.performance import (
     video_performance,
 )
 from media_pipeline.orchestration.resources import build_resources
-from media_pipeline.settings import Settings, get_settings
+from media_pipeline.settings import Settings
 from media_pipeline.store import Owner, make_engine, session_factory
 from media_pipeline.store.performance import PerformanceStore
 from media_pipeline.store.performance_models import PerformanceDay, PerformanceFetch
+from media_pipeline_tests.conftest import EntryPointEnv
 from media_pipeline_tests.performance_support import publish_video, record_views
 from media_pipeline_tests.providers.fake_youtube_analytics import FakeYouTubeAnalytics
 from media_pipeline_tests.providers.fakeserver import FakeServer
@@ -42,22 +43,20 @@ class Env:
 
 @pytest.fixture
 def env(
-    db_url: str, tmp_path: Path, instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch
+    db_url: str, tmp_path: Path, instance: dg.DagsterInstance, entry_point_env: EntryPointEnv
 ) -> Iterator[Env]:
     fake = FakeYouTubeAnalytics()
     with FakeServer(fake) as server:
         fake.base_url = server.base_url
         token = write_token(tmp_path / "token.json", f"{server.base_url}/token")
-        for name, value in {
-            "DATA_DIR": str(tmp_path / "var"),
-            "APP_DB_URL": db_url,
-            "YOUTUBE_TOKEN_FILE": str(token),
-            "YOUTUBE_TOKEN_URI": f"{server.base_url}/token",
-            "YOUTUBE_ANALYTICS_BASE_URL": server.base_url,
-        }.items():
-            monkeypatch.setenv(f"MEDIA_PIPELINE_{name}", value)
-        get_settings.cache_clear()
-        yield Env(db_url, fake, get_settings(), instance)
+        settings = entry_point_env.set(  # the metrics resource reads them from the environment
+            data_dir=tmp_path / "var",
+            app_db_url=db_url,
+            youtube_token_file=token,
+            youtube_token_uri=f"{server.base_url}/token",
+            youtube_analytics_base_url=server.base_url,
+        )
+        yield Env(db_url, fake, settings, instance)
 
 
 def _materialize(env: Env, task_id: str) -> dg.ExecuteInProcessResult:

@@ -12,7 +12,7 @@ from media_pipeline.domain import TaskPaths, TaskSettings, TaskSpec
 from media_pipeline.errors import PermanentError, ProviderNotConfiguredError
 from media_pipeline.media.probe import check_video, summarize
 from media_pipeline.pipeline import materialize_stage, produce_task
-from media_pipeline.settings import get_settings
+from media_pipeline_tests.conftest import EntryPointEnv
 from media_pipeline_tests.providers.fakeserver import FakeServer, Reply
 
 
@@ -103,14 +103,13 @@ def test_shortform_korean_task_end_to_end(settings, instance) -> None:
 
 
 @pytest.mark.slow
-def test_loudness_check_blocks_publishing(settings, instance, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_loudness_check_blocks_publishing(settings, instance, entry_point_env: EntryPointEnv) -> None:
     """Narration that cannot be normalised fails video_loudness, and nothing is published."""
     with FakeServer(lambda _r: Reply(200, clicks(), {"Content-Type": "audio/wav"})) as server:
-        monkeypatch.setenv("MEDIA_PIPELINE_TTS_BASE_URL", f"{server.base_url}/v1")
-        get_settings.cache_clear()
+        narrated = entry_point_env.set(tts_base_url=f"{server.base_url}/v1")  # read by the narrator resource
         spec = _spec("silent", title="Quiet", language="en", imageCount=1, voice="openai:alloy")
         with pytest.raises(PermanentError, match="integrated loudness"):
-            produce_task(spec, settings=get_settings(), instance=instance)
+            produce_task(spec, settings=narrated, instance=instance)
     assert server.matching("POST", "/v1/audio/speech")
     run_id = instance.get_runs()[0].run_id
     (evaluation,) = [

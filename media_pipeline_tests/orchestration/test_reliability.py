@@ -15,7 +15,6 @@ import dagster as dg
 import pytest
 
 from media_pipeline.orchestration.run_control import DagsterRunControl
-from media_pipeline.settings import Settings, get_settings
 from media_pipeline.store import TaskService
 from media_pipeline.store.heartbeats import Heartbeat, HeartbeatStore
 from media_pipeline_tests.media.proctools import ended
@@ -52,9 +51,9 @@ def test_a_killed_run_worker_is_rescued_and_the_task_publishes_once(
 ) -> None:
     home = prepared_home(backend, tmp_path, monkeypatch, request)
     url = app_db_url(home)
-    [task_id] = queue_assets(url, ["long"], LONG)
+    [task_id] = queue_assets(home, ["long"], LONG)
     # Rerun checks reused outputs in the daemon's storage, as the API configured like the daemon would.
-    tasks = TaskService(url, OWNER, settings=Settings(data_dir=home.data_dir))
+    tasks = TaskService(url, OWNER, settings=home.settings())
     heartbeats = HeartbeatStore(url)
 
     with running_daemon(home):
@@ -92,8 +91,8 @@ def test_after_a_whole_tree_kill_the_stuck_stage_is_rescued_on_restart(
     after the restart the stuck video run is rescued, the task publishes once and the next task runs."""
     home = prepared_home(backend, tmp_path, monkeypatch, request)
     url = app_db_url(home)
-    first, second = queue_assets(url, ["long", "next"], LONG)
-    tasks, heartbeats = TaskService(url, OWNER), HeartbeatStore(url)
+    first, second = queue_assets(home, ["long", "next"], LONG)
+    tasks, heartbeats = TaskService(url, OWNER, settings=home.settings()), HeartbeatStore(url)
 
     with running_daemon(home) as daemon:
         beat = wait_for(lambda: rendering(tasks, heartbeats, first), timeout=240, what="the render to run")
@@ -165,15 +164,12 @@ UNAVAILABLE = Reply(503, b"upstream unavailable")
 def _images_home(
     tmp_path: Path, server: FakeServer, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> DaemonHome:
-    """A daemon home whose image provider is the fake; the test process (queue checks) sees it too."""
+    """A daemon home whose image provider is the fake (``home.settings()`` carries it to this process)."""
     provider = {
         "MEDIA_PIPELINE_IMAGES_BASE_URL": f"{server.base_url}/v1",
         "MEDIA_PIPELINE_IMAGES_API_KEY": "test-key",
         "MEDIA_PIPELINE_HTTP_ATTEMPTS": "1",  # each 503 fails the stage attempt: stage retries are tested
     }
-    for key, value in provider.items():
-        monkeypatch.setenv(key, value)
-    get_settings.cache_clear()
     return prepared_home("sqlite", tmp_path, monkeypatch, request, **provider)
 
 
@@ -191,9 +187,9 @@ def test_provider_outages_follow_the_retry_policy_through_real_runs(
         # other images despite one failing and a retry redoes only the failed ones (issue 16).
         options = {**SMALL, "imageCount": 1, "mediaMode": "dalle3"}
         ids = {
-            title: queue_assets(url, [title], {**options, "title": title})[0] for title in [*plans, ALWAYS]
+            title: queue_assets(home, [title], {**options, "title": title})[0] for title in [*plans, ALWAYS]
         }
-        tasks = TaskService(url, OWNER)
+        tasks = TaskService(url, OWNER, settings=home.settings())
         with running_daemon(home):
             wait_for(lambda: finished(tasks, list(ids.values())), timeout=480, what="all tasks to finish")
 
@@ -224,9 +220,9 @@ def test_stop_with_the_code_server_down_cancels_at_once_and_rerun_publishes(
 ) -> None:
     home = prepared_home("sqlite", tmp_path, monkeypatch, request)
     url = app_db_url(home)
-    [task_id] = queue_assets(url, ["long"], LONG)
+    [task_id] = queue_assets(home, ["long"], LONG)
     # Rerun checks reused outputs in the daemon's storage, as the API configured like the daemon would.
-    tasks = TaskService(url, OWNER, settings=Settings(data_dir=home.data_dir))
+    tasks = TaskService(url, OWNER, settings=home.settings())
     heartbeats = HeartbeatStore(url)
 
     with running_daemon(home) as daemon:
@@ -267,9 +263,9 @@ def test_stopping_one_task_leaves_another_tasks_render_running(
     with FakeServer(api) as server:
         home = _images_home(tmp_path, server, monkeypatch, request)
         url = app_db_url(home)
-        [bystander] = queue_assets(url, ["render"], LONG)
-        [held] = queue_assets(url, ["held"], {**SMALL, "title": "held-task", "mediaMode": "dalle3"})
-        tasks, heartbeats = TaskService(url, OWNER), HeartbeatStore(url)
+        [bystander] = queue_assets(home, ["render"], LONG)
+        [held] = queue_assets(home, ["held"], {**SMALL, "title": "held-task", "mediaMode": "dalle3"})
+        tasks, heartbeats = TaskService(url, OWNER, settings=home.settings()), HeartbeatStore(url)
         try:
             with running_daemon(home):
                 instance = dg.DagsterInstance.get()

@@ -39,12 +39,12 @@ def test_the_schedule_tick_queues_a_daily_repeat_and_names_its_run(
     home = prepared_home("sqlite", tmp_path, monkeypatch, request)
     url = app_db_url(home)
     CreditAdmin(url).grant(OWNER.workspace_id, 100)
-    queue = QueueService(url, OWNER)
+    queue = QueueService(url, OWNER, settings=home.settings())
     [task_id] = queue.add_assets(["daily"], SMALL, queue.get_or_create_default_queue().version).created_ids
     at = _next_minute()
     ScheduleService(url, OWNER).create(task_id, at, repeat="daily")
     assert [t.id for t in queue.run(queue.get_or_create_default_queue().version).scheduled] == [task_id]
-    tasks = TaskService(url, OWNER)
+    tasks = TaskService(url, OWNER, settings=home.settings())
 
     with running_daemon(home):
         task = wait_for(

@@ -9,6 +9,7 @@ import pytest
 
 from media_pipeline.orchestration.resources import AppDbResource
 from media_pipeline.orchestration.sensors import stage_chain_sensor
+from media_pipeline.settings import Settings
 from media_pipeline.store import Owner, PipelineState, QueueService, TaskStatus
 from media_pipeline.store.review_models import ReviewKind
 from media_pipeline.store.reviews import ReviewService
@@ -26,7 +27,7 @@ def _video_runs(instance: dg.DagsterInstance, pipeline: AppDbResource) -> list[t
 def test_a_task_in_review_gets_no_video_run_until_approved(
     db_url: str, pipeline: AppDbResource, instance: dg.DagsterInstance
 ) -> None:
-    queue = QueueService(db_url, OWNER)
+    queue = QueueService(db_url, OWNER, settings=Settings())
     version = queue.get_or_create_default_queue().version
     reviewed = queue.add_assets(["reviewed"], {"review": {"storyboard": True}}, version)
     plain = queue.add_assets(["plain"], None, reviewed.version)

@@ -14,6 +14,7 @@ from media_pipeline.orchestration.resources import AppDbResource
 from media_pipeline.orchestration.schedules import task_repeats_schedule
 from media_pipeline.orchestration.sensors import queued_tasks_sensor
 from media_pipeline.orchestration.tags import RUN_KEY_TAG
+from media_pipeline.settings import Settings
 from media_pipeline.store import Owner, QueueService, ScheduleService, TaskService
 from media_pipeline.store.housekeeping import REPEAT_HOLD, Housekeeping
 from media_pipeline_tests.conftest import FakeClock
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.usefixtures("no_long_poll")
 def _daily_repeats(db_url: str, count: int) -> list[str]:
     """``count`` tasks with a daily repeat whose first occurrence was yesterday (due now), scheduled."""
     past = FakeClock(datetime.now(UTC) - timedelta(days=2))
-    queue = QueueService(db_url, OWNER, clock=past)
+    queue = QueueService(db_url, OWNER, settings=Settings(), clock=past)
     added = queue.add_assets(
         [f"repeat-{i}" for i in range(count)], None, queue.get_or_create_default_queue().version
     )
@@ -65,13 +66,13 @@ def test_a_due_repeat_is_queued_once_and_launched_by_the_schedule_only(db_url, p
         f"{task_id}:1:script:0",
     )
     assert instance.has_dynamic_partition(task_partitions.name, task_id)
-    assert TaskService(db_url, OWNER).get(task_id).generation == 1
+    assert TaskService(db_url, OWNER, settings=Settings()).get(task_id).generation == 1
     # the queue sensor leaves the held first stage to the schedule
     assert tick(queued_tasks_sensor, instance, pipeline)[0].run_requests == []
 
     # the same tick again (daemon restarted mid-tick): nothing new queued, the same run named
     assert [r.run_key for r in _evaluate(instance, pipeline, at)] == [request.run_key]
-    assert TaskService(db_url, OWNER).get(task_id).generation == 1
+    assert TaskService(db_url, OWNER, settings=Settings()).get(task_id).generation == 1
 
     # once the schedule's run exists, neither the next tick nor the queue sensor requests it again
     create_run_for_test(instance, job_name="script_job", tags={RUN_KEY_TAG: request.run_key})
@@ -83,7 +84,7 @@ def test_a_lost_schedule_tick_is_launched_by_the_queue_sensor_once(db_url, pipel
     lost, launched = _daily_repeats(db_url, 2)
     # both queued by a tick whose hold has ended; the schedule's run of one of them exists (not started)
     long_ago = FakeClock(datetime.now(UTC) - REPEAT_HOLD - timedelta(seconds=1))
-    assert Housekeeping(db_url, clock=long_ago).queue_due_repeats(_minute()).queued == 2
+    assert Housekeeping(db_url, settings=Settings(), clock=long_ago).queue_due_repeats(_minute()).queued == 2
     create_run_for_test(instance, job_name="script_job", tags={RUN_KEY_TAG: f"{launched}:1:script:0"})
 
     result, _ = tick(queued_tasks_sensor, instance, pipeline)

@@ -25,7 +25,7 @@ from media_pipeline.orchestration.tags import (
     STAGE_TAG,
     TASK_TAG,
 )
-from media_pipeline.settings import get_settings
+from media_pipeline.settings import Settings
 from media_pipeline.store import Owner, PipelineState, QueueService, TaskService
 from media_pipeline_tests.conftest import FakeClock
 from media_pipeline_tests.orchestration.sensor_support import app_db_resource, tick
@@ -36,7 +36,7 @@ pytestmark = pytest.mark.usefixtures("no_long_poll")
 
 
 def _queue(db_url: str, count: int, owner: Owner = OWNER) -> list[str]:
-    queue = QueueService(db_url, owner)
+    queue = QueueService(db_url, owner, settings=Settings())
     version = queue.get_or_create_default_queue().version
     added = queue.add_assets([f"asset-{i}" for i in range(count)], None, version)
     result = queue.run(added.version)
@@ -69,21 +69,19 @@ def test_run_requests_take_turns_between_workspaces_and_carry_the_priority(
     assert requested == [(flood[0], "0"), (small, "0"), (flood[1], "-1"), (flood[2], "-2")]
 
 
-def test_run_requests_per_tick_are_bounded(db_url, pipeline, instance, monkeypatch, tmp_path) -> None:
-    monkeypatch.setenv("MEDIA_PIPELINE_SENSOR_MAX_RUNS_PER_TICK", "2")
-    get_settings.cache_clear()
+def test_run_requests_per_tick_are_bounded(db_url, pipeline, instance, entry_point_env, tmp_path) -> None:
+    entry_point_env.set(sensor_max_runs_per_tick=2)  # the sensors' resource reads it
     _queue(db_url, 5)
     result, _ = tick(queued_tasks_sensor, instance, app_db_resource(db_url, tmp_path))
     assert len(result.run_requests) == 2
 
 
 def test_waiting_runs_do_not_block_another_workspaces_ready_stage(
-    db_url, instance, monkeypatch, tmp_path
+    db_url, instance, entry_point_env, tmp_path
 ) -> None:
     """Head-of-line blocking: more stages than one tick's limit wait for their slot with a run each; the
     ready stage of a workspace queued after them is requested in the next tick."""
-    monkeypatch.setenv("MEDIA_PIPELINE_SENSOR_MAX_RUNS_PER_TICK", "2")
-    get_settings.cache_clear()
+    entry_point_env.set(sensor_max_runs_per_tick=2)  # the sensors' resource reads it
     state = PipelineState(db_url)
     for index in range(5):
         (task_id,) = _queue(db_url, 1, Owner(user_id=f"u{index}", workspace_id=f"w{index}"))
@@ -97,11 +95,10 @@ def test_waiting_runs_do_not_block_another_workspaces_ready_stage(
 
 
 def test_chain_tick_long_polls_until_a_stage_without_run_appears(
-    db_url, pipeline, instance, monkeypatch, tmp_path
+    db_url, pipeline, instance, entry_point_env, monkeypatch, tmp_path
 ) -> None:
     """A tick that starts with nothing new waits and returns as soon as a stage completes."""
-    monkeypatch.setenv("MEDIA_PIPELINE_SENSOR_LONG_POLL_S", "60")
-    get_settings.cache_clear()
+    entry_point_env.set(sensor_long_poll_s=60)
     launched_task, waiting_task = _queue(db_url, 2)
     state = PipelineState(db_url)
     for task_id in (launched_task, waiting_task):
@@ -143,7 +140,7 @@ def test_chain_sensor_launches_next_stage_and_skips_stopped(db_url, pipeline, in
     for task_id in (first, second):
         assert state.stage_started(task_id, 1, "script", f"run-{task_id}")
         assert state.stage_completed(task_id, 1, "script", f"run-{task_id}", [])
-    TaskService(db_url, OWNER).stop(second, DagsterRunControl(instance))
+    TaskService(db_url, OWNER, settings=Settings()).stop(second, DagsterRunControl(instance))
 
     result, _ = tick(stage_chain_sensor, instance, pipeline)
     assert [(r.job_name, r.partition_key, r.run_key) for r in result.run_requests] == [
@@ -167,7 +164,7 @@ def test_status_writer_records_failed_and_canceled_runs(db_url, pipeline, instan
 
     result, context = tick(run_status_writer_sensor, instance, pipeline)
     assert "recorded 3" in str(result.skip_message)
-    tasks = TaskService(db_url, OWNER)
+    tasks = TaskService(db_url, OWNER, settings=Settings())
     # a worker that died without reporting is treated as transient: the stage waits for a retry
     failed = stage_state(state.engine, failed_task, 1, "script")
     assert failed.status == "waiting" and failed.attempt == 1
@@ -180,9 +177,11 @@ def test_status_writer_records_failed_and_canceled_runs(db_url, pipeline, instan
 
 
 def test_cleanup_schedule_job_removes_expired_drafts(db_url, pipeline) -> None:
-    fresh = QueueService(db_url, OWNER)
+    fresh = QueueService(db_url, OWNER, settings=Settings())
     fresh.add_assets(["fresh"], None, fresh.get_or_create_default_queue().version)
-    old = QueueService(db_url, OWNER, clock=FakeClock(datetime.now(UTC) - timedelta(days=31)))
+    old = QueueService(
+        db_url, OWNER, settings=Settings(), clock=FakeClock(datetime.now(UTC) - timedelta(days=31))
+    )
     old.add_assets(["stale"], None, old.get_or_create_default_queue().version)  # expired a day ago
 
     result = cleanup_drafts_job.execute_in_process(resources={"app_db": pipeline})

@@ -36,11 +36,11 @@ def test_each_paid_clip_is_kept_with_its_still_and_paid_once(
             sora_api_key=SecretStr("sk"),
             credit_prices={"sora2": 4},
         )
-        CreditAdmin(db_url, settings=settings).grant(owner.workspace_id, 12, "three clips")
+        CreditAdmin(db_url).grant(owner.workspace_id, 12, "three clips")
         usecases = UseCases(db_url, owner, settings=settings)
         (draft,) = usecases.queues.add_assets(["clip"], SORA, usecases.queues.list_drafts().version).tasks
         usecases.run_drafts(usecases.queues.list_drafts().version, [draft.id])
-        state = PipelineState(db_url, settings=settings)
+        state = PipelineState(db_url)
         finish_stages(state, draft.id, ["script"])
         spec = state.task_spec(draft.id)
         root = settings.resolved_storage_root
@@ -53,7 +53,7 @@ def test_each_paid_clip_is_kept_with_its_still_and_paid_once(
         paths = TaskPaths(root, draft.id)
         source = SoraImageSource(settings, backoff=INSTANT, sleep=lambda _s: None)
         produce_paid_images(
-            ImageWork(db_url, settings=settings),
+            ImageWork(db_url),
             source,
             spec,
             story_of(spec),
@@ -65,7 +65,7 @@ def test_each_paid_clip_is_kept_with_its_still_and_paid_once(
     folder = f"tasks/{draft.id}"
     assert kept == [f"{folder}/scene_{i:02d}.{ext}" for i in range(3) for ext in ("png", "mp4")]
     assert all(paths.scene_clip(i).read_bytes() == fake.clip for i in range(3))
-    job = ImageWork(db_url, settings=settings).status(draft.id, 1)
+    job = ImageWork(db_url).status(draft.id, 1)
     assert [image.output_key for image in job.tasks] == [f"{folder}/scene_{i:02d}.png" for i in range(3)]
     assert (len(fake.created), job.credits_consumed, job.credits_reserved) == (3, 12, 0)
     assert usecases.credits.balance().balance == 0

@@ -11,7 +11,8 @@ import pytest
 from media_pipeline.domain import TaskPaths, TaskSpec
 from media_pipeline.media.probe import check_video, summarize
 from media_pipeline.pipeline import produce_task
-from media_pipeline.settings import Settings, get_settings
+from media_pipeline.settings import Settings
+from media_pipeline_tests.conftest import EntryPointEnv
 from media_pipeline_tests.media.clips import colour_distance, mean_colour
 from media_pipeline_tests.providers.fake_videos import VideosFake, make_clip
 from media_pipeline_tests.providers.fakeserver import FakeServer
@@ -19,20 +20,19 @@ from media_pipeline_tests.providers.fakeserver import FakeServer
 
 @pytest.mark.slow
 def test_sora2_task_video_shows_the_clips_motion(
-    settings: Settings, instance: dg.DagsterInstance, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    settings: Settings, instance: dg.DagsterInstance, entry_point_env: EntryPointEnv, tmp_path: Path
 ) -> None:
     fake = VideosFake(make_clip(tmp_path / "clip.mp4").read_bytes())
     with FakeServer(fake) as server:
-        monkeypatch.setenv("MEDIA_PIPELINE_SORA_BASE_URL", f"{server.base_url}/v1")
-        monkeypatch.setenv("MEDIA_PIPELINE_SORA_API_KEY", "sk-test")
-        monkeypatch.setenv("MEDIA_PIPELINE_SORA_POLL_INTERVAL_S", "0.01")
-        get_settings.cache_clear()
+        sora = entry_point_env.set(  # read by the image source resource
+            sora_base_url=f"{server.base_url}/v1", sora_api_key="sk-test", sora_poll_interval_s=0.01
+        )
         options = {"mediaMode": "sora2", "imageCount": 2, "targetDurationS": 6, "renderHeight": 320}
         spec = TaskSpec(task_id="sora-e2e", title="Moving colours", settings={**options, "language": "en"})
-        result = produce_task(spec, settings=get_settings(), instance=instance)
+        result = produce_task(spec, settings=sora, instance=instance)
 
     assert len(fake.created) == 2
-    paths = TaskPaths(get_settings().resolved_storage_root, "sora-e2e")
+    paths = TaskPaths(sora.resolved_storage_root, "sora-e2e")
     assert all(paths.scene_clip(i).read_bytes() == fake.clip for i in range(2))
     summary = summarize(result.video)
     assert check_video(summary, width=180, height=320, fps=30) == []

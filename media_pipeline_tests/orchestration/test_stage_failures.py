@@ -10,9 +10,9 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from media_pipeline.settings import get_settings
 from media_pipeline.store import Owner, QueueService, TaskService, upgrade_db
 from media_pipeline.store.credits import CreditAdmin
+from media_pipeline_tests.conftest import EntryPointEnv
 from media_pipeline_tests.orchestration.stage_run_support import queued_stage_run
 from media_pipeline_tests.providers.fakeserver import FakeServer, Reply, scripted
 from media_pipeline_tests.providers.helpers import image_bytes
@@ -37,27 +37,24 @@ def test_a_failed_stage_run_is_recorded_as_transient_deferred_or_permanent(
     delay: int | None,
     error: str,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    entry_point_env: EntryPointEnv,
     instance: dg.DagsterInstance,
 ) -> None:
     with FakeServer(scripted(reply, IMAGE)) as server:
-        for key, value in {
-            "MEDIA_PIPELINE_DATA_DIR": str(tmp_path / "var"),
-            "MEDIA_PIPELINE_PUBLISHER": "local",
-            "MEDIA_PIPELINE_IMAGES_BASE_URL": f"{server.base_url}/v1",
-            "MEDIA_PIPELINE_IMAGES_API_KEY": "test-key",
-            "MEDIA_PIPELINE_HTTP_ATTEMPTS": "1",
-        }.items():
-            monkeypatch.setenv(key, value)
-        get_settings.cache_clear()
-        settings = get_settings()
+        settings = entry_point_env.set(  # the stage's Dagster resources read them from the environment
+            data_dir=tmp_path / "var",
+            publisher="local",
+            images_base_url=f"{server.base_url}/v1",
+            images_api_key="test-key",
+            http_attempts=1,
+        )
         url = settings.resolved_app_db_url
         upgrade_db(url)
         CreditAdmin(url).grant(OWNER.workspace_id, 10, "paid images of this test")
-        queue = QueueService(url, OWNER)
+        queue = QueueService(url, OWNER, settings=settings)
         added = queue.add_assets(["a"], {"language": "en", "imageCount": 2, "mediaMode": "dalle3"}, 1)
         [task] = queue.run(added.version).queued
-        tasks = TaskService(url, OWNER)
+        tasks = TaskService(url, OWNER, settings=settings)
 
         assert queued_stage_run(settings, instance, task.id, "script", 0)
         assert not queued_stage_run(settings, instance, task.id, "images", 0)

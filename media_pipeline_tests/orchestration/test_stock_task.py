@@ -13,7 +13,7 @@ from media_pipeline.domain import TaskPaths, TaskSpec
 from media_pipeline.domain.media_credits import MediaCredits
 from media_pipeline.media.probe import check_video, summarize
 from media_pipeline.pipeline import materialize_stage, produce_task
-from media_pipeline.settings import get_settings
+from media_pipeline_tests.conftest import EntryPointEnv
 from media_pipeline_tests.media import bad_clips
 from media_pipeline_tests.media.clips import make_clip
 from media_pipeline_tests.providers.fake_stock import PexelsFake, StockVideo
@@ -27,7 +27,7 @@ def _check(result: dg.ExecuteInProcessResult, name: str) -> dg.AssetCheckEvaluat
 
 @pytest.mark.slow
 def test_a_stock_task_renders_its_clips_and_checks_them(
-    settings, instance, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    settings, instance, entry_point_env: EntryPointEnv, tmp_path: Path
 ) -> None:
     clip = make_clip(tmp_path / "fit.mp4", width=180, height=320, seconds=1.0).read_bytes()
     fake = PexelsFake("pk", [StockVideo(3, [(180, 320, "fit.mp4")])], {"fit.mp4": clip})
@@ -44,14 +44,13 @@ def test_a_stock_task_renders_its_clips_and_checks_them(
         },
     )
     with FakeServer(fake) as server:
-        monkeypatch.setenv("MEDIA_PIPELINE_PEXELS_BASE_URL", server.base_url)
-        monkeypatch.setenv("MEDIA_PIPELINE_PEXELS_API_KEY", "pk")
-        monkeypatch.setenv("MEDIA_PIPELINE_CRAWL_ALLOW_PRIVATE", "true")
-        get_settings.cache_clear()
-        result = produce_task(spec, instance=instance)
+        stock = entry_point_env.set(  # read by the image source resource
+            pexels_base_url=server.base_url, pexels_api_key="pk", crawl_allow_private=True
+        )
+        result = produce_task(spec, settings=stock, instance=instance)
 
     assert check_video(summarize(result.video), width=180, height=320, fps=15) == []
-    paths = TaskPaths(get_settings().resolved_storage_root, "stock-1")
+    paths = TaskPaths(stock.resolved_storage_root, "stock-1")
     assert [paths.scene_clip(i).read_bytes() == clip for i in range(2)] == [True, True]
     credits = MediaCredits.model_validate_json(paths.media_credits_json.read_bytes())
     assert [c.provider for c in credits.clips] == ["Pexels", "Pexels"]

@@ -126,7 +126,7 @@ class World:
         return publishing(self.settings, self.db_url, self.clock).run(self.request())
 
     def publications(self) -> dict[PublishTarget, Publication]:
-        book = Publications(self.db_url, settings=self.settings)
+        book = Publications(self.db_url)
         return {pub.target: pub for pub in book.for_task(self.task.task_id)}
 
     def posts(self) -> dict[PublishTarget, int]:
@@ -207,8 +207,10 @@ def open_world(
         (row,) = queue.add_assets(
             ["asset-0"], {"privacy": "public", "tags": ["cats", "daily life"]}, version
         ).tasks
-        channel = ChannelService(db_url, OWNER, settings=settings).create("Main", "UCfake")
-        connections = PublishConnections(db_url, settings=settings)
+        channel = ChannelService(db_url, OWNER, token_file=settings.channel_token_file).create(
+            "Main", "UCfake"
+        )
+        connections = PublishConnections(db_url)
         connections.set_targets(channel.id, ALL_TARGETS)
         connections.connect(channel.id, PublishTarget.TIKTOK, "open-fake", "fakecreator")
         connections.connect(channel.id, PublishTarget.INSTAGRAM, instagram.user_id, "fakeig")
@@ -243,10 +245,10 @@ def open_world(
 
 def at_the_publish_stage(world: World, settings: Settings) -> PipelineState:
     """Queue the world's task, complete its earlier stages and put the publish stage's inputs in storage."""
-    ChannelService(world.db_url, OWNER, settings=settings).set_default(world.channel_id)
+    ChannelService(world.db_url, OWNER, token_file=settings.channel_token_file).set_default(world.channel_id)
     queue = QueueService(world.db_url, OWNER, settings=settings)
     queue.run(queue.list_drafts().version, ids=[world.task.task_id])
-    state = PipelineState(world.db_url, settings=settings)
+    state = PipelineState(world.db_url)
     finish_stages(state, world.task.task_id, STAGES[:-1])
     world.paths.story_json.write_text(world.script.model_dump_json())
     world.paths.subtitles_srt.write_text(SRT)

@@ -22,7 +22,6 @@ from media_pipeline.orchestration.partitions import TASK_PARTITIONS
 from media_pipeline.orchestration.performance import video_performance
 from media_pipeline.orchestration.resources import build_resources
 from media_pipeline.providers.social_tokens import channel_token_file
-from media_pipeline.settings import get_settings
 from media_pipeline.store import make_engine, session_factory
 from media_pipeline.store.channels import CHANNEL_FIELD
 from media_pipeline.store.enums import UserContentType
@@ -32,9 +31,10 @@ from media_pipeline.store.performance_models import PerformanceDay, PerformanceF
 from media_pipeline.store.publish_connections import PublishConnections
 from media_pipeline.usecases_tokens import mint_token
 from media_pipeline_tests.api.conftest import serving
-from media_pipeline_tests.conftest import FakeClock
+from media_pipeline_tests.conftest import EntryPointEnv, FakeClock
 from media_pipeline_tests.orchestration.conftest import instance  # noqa: F401  (fixture)
 from media_pipeline_tests.publishing.support import ALL_TARGETS, OWNER, World, open_world
+from media_pipeline_tests.settings_support import with_values
 
 YOUTUBE, TIKTOK, INSTAGRAM = ALL_TARGETS
 SQLITE_ONLY = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -48,17 +48,14 @@ def world(
     s3_bucket: str,
     mp4: Path,
     clock: FakeClock,
-    monkeypatch: pytest.MonkeyPatch,
+    entry_point_env: EntryPointEnv,
 ) -> Iterator[World]:
     """The world with every target published and its content item; the environment the asset reads."""
     with open_world(tmp_path, db_url, f"s3://{s3_bucket}/media", mp4, clock) as opened:
         report = opened.run()
         assert report.error is None, report.summary
-        for name, value in {**opened.overrides, "app_db_url": db_url}.items():
-            monkeypatch.setenv(f"MEDIA_PIPELINE_{name.upper()}", str(value))
-        get_settings.cache_clear()
+        entry_point_env.set(**opened.overrides, app_db_url=db_url)  # read by the metrics asset's resources
         yield opened
-    get_settings.cache_clear()
 
 
 def add_content(world: World, published_at: datetime) -> str:
@@ -90,7 +87,7 @@ def materialize(world: World, dagster: dg.DagsterInstance) -> dg.ExecuteInProces
     task_id = world.task.task_id
     if not dagster.has_dynamic_partition(TASK_PARTITIONS, task_id):
         dagster.add_dynamic_partitions(TASK_PARTITIONS, [task_id])
-    resources = build_resources(get_settings())
+    resources = build_resources(with_values(world.settings, app_db_url=world.db_url))
     return dg.materialize(
         [video_performance],
         partition_key=task_id,
@@ -210,7 +207,7 @@ def test_a_revoked_tiktok_token_marks_the_connection_and_leaves_the_others_updat
 
     assert result.success
     assert rows(world, content_id) == {"youtube": {today: (7, 0)}, "instagram": {today: (9, None)}}
-    connections = PublishConnections(world.db_url, settings=world.settings)
+    connections = PublishConnections(world.db_url)
     states = {c.target: (c.status, c.error) for c in connections.list(world.channel_id)}
     assert states[TIKTOK][0] is ConnectionStatus.RECONNECT
     assert "access_token_invalid" in (states[TIKTOK][1] or "")
@@ -254,7 +251,7 @@ def test_a_tiktok_connection_without_video_list_is_marked_for_a_reconnect_before
 
     assert materialize(world, instance).success
 
-    connections = PublishConnections(world.db_url, settings=world.settings)
+    connections = PublishConnections(world.db_url)
     [tiktok] = [c for c in connections.list(world.channel_id) if c.target == TIKTOK]
     assert tiktok.status is ConnectionStatus.RECONNECT and "video.list" in (tiktok.error or "")
     assert world.tiktok.queries == []

@@ -75,8 +75,8 @@ def test_a_run_worker_killed_after_the_publish_call_is_rescued_and_posts_once(
 ) -> None:
     world, home = daemon_world
     settings = world.settings
-    ChannelService(world.db_url, OWNER, settings=settings).set_default(world.channel_id)
-    PublishConnections(world.db_url, settings=settings).set_targets(world.channel_id, [target])
+    ChannelService(world.db_url, OWNER, token_file=settings.channel_token_file).set_default(world.channel_id)
+    PublishConnections(world.db_url).set_targets(world.channel_id, [target])
     queue = QueueService(world.db_url, OWNER, settings=settings)
     added = queue.add_assets(["killed"], SMALL, queue.get_or_create_default_queue().version)
     [task] = [row for row in queue.run(added.version, ids=[added.tasks[0].id]).queued]
@@ -93,7 +93,7 @@ def test_a_run_worker_killed_after_the_publish_call_is_rescued_and_posts_once(
 
     assert ended.status == "succeeded", ended.last_error
     assert world.posts()[target] == 1
-    [publication] = Publications(world.db_url, settings=settings).for_task(task.id)
+    [publication] = Publications(world.db_url).for_task(task.id)
     assert publication.target is target
     assert publication.status is PublicationStatus.PUBLISHED and publication.url
     [retry] = tasks.logs(task.id, action="retry", stage=PUBLISH)

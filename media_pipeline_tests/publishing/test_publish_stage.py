@@ -11,7 +11,6 @@ import dagster as dg
 import pytest
 
 from media_pipeline.domain.statuses import PublicationStatus
-from media_pipeline.settings import get_settings
 from media_pipeline.store import (
     STAGES,
     LaunchItem,
@@ -20,7 +19,7 @@ from media_pipeline.store import (
     TaskService,
 )
 from media_pipeline.store.clock import utcnow
-from media_pipeline_tests.conftest import FakeClock
+from media_pipeline_tests.conftest import EntryPointEnv, FakeClock
 from media_pipeline_tests.orchestration.stage_run_support import queued_stage_run
 from media_pipeline_tests.publishing.support import (
     ALL_TARGETS,
@@ -33,12 +32,6 @@ from media_pipeline_tests.serving import wait_for
 from media_pipeline_tests.store.support import stage_state
 
 PUBLISH = STAGES[-1]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_settings() -> Iterator[None]:
-    yield
-    get_settings.cache_clear()
 
 
 @pytest.fixture
@@ -54,12 +47,10 @@ def _await_launch(state: PipelineState, item: LaunchItem) -> None:
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_three_tiktok_rate_limits_then_success_leave_the_stage_retries_untouched(
-    world: World, monkeypatch: pytest.MonkeyPatch
+    world: World, entry_point_env: EntryPointEnv
 ) -> None:
-    for name, value in {**world.overrides, "app_db_url": world.db_url}.items():
-        monkeypatch.setenv(f"MEDIA_PIPELINE_{name.upper()}", str(value))  # what the run's resources read
-    get_settings.cache_clear()
-    settings = get_settings()
+    # The run's Dagster resources read the environment.
+    settings = entry_point_env.set(**world.overrides, app_db_url=world.db_url)
     state = at_the_publish_stage(world, settings)
     task_id = world.task.task_id
     world.tiktok.rate_limited_inits, world.tiktok.rate_limit_retry_after = 3, "0.5"

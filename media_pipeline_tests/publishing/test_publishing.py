@@ -55,7 +55,7 @@ def statuses(world: World) -> dict[PublishTarget, PublicationStatus]:
 
 
 def connection_states(world: World) -> dict[PublishTarget, ConnectionStatus]:
-    connections = PublishConnections(world.db_url, settings=world.settings)
+    connections = PublishConnections(world.db_url)
     return {c.target: c.status for c in connections.list(world.channel_id)}
 
 
@@ -218,7 +218,7 @@ def _connect_again(world: World, target: PublishTarget) -> list[str]:
     else:
         world.instagram.tokens.add("ig-access")
     account = ("open-fake", "fakecreator") if target is TIKTOK else (world.instagram.user_id, "fakeig")
-    connections = PublishConnections(world.db_url, settings=world.settings)
+    connections = PublishConnections(world.db_url)
     return list(connections.connect(world.channel_id, target, *account))
 
 

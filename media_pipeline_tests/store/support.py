@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import inspect
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Engine, select
 
+from media_pipeline.settings import Settings
 from media_pipeline.store import (
     STAGES,
     ContentRecord,
@@ -20,6 +22,18 @@ from media_pipeline.store import (
     session_factory,
 )
 from media_pipeline.store.models import Base, TaskStageState
+
+
+def configuration(cls: type, settings: Settings) -> dict[str, Any]:
+    """The arguments from ``settings`` that service ``cls`` takes (each service names what it reads)."""
+    offered = {
+        "settings": settings,
+        "token_file": settings.channel_token_file,
+        "max_failures": settings.login_max_failures,
+        "window_s": settings.login_window_s,
+    }
+    wanted = inspect.signature(cls).parameters
+    return {name: value for name, value in offered.items() if name in wanted}
 
 
 def snapshot(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:

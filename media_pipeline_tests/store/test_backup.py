@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 
 from media_pipeline.cli import main
-from media_pipeline.settings import get_settings
+from media_pipeline.settings import Settings
 from media_pipeline.storage import Storage, open_storage
 from media_pipeline.store import Owner, PipelineState, QueueService, ScheduleService, TaskService, upgrade_db
 from media_pipeline.store.credits import CreditAdmin, CreditService
 from media_pipeline.store.db import resolve_engine
+from media_pipeline_tests.conftest import EntryPointEnv
 from media_pipeline_tests.store.support import finish_stages
 
 OWNER = Owner(user_id="u1", workspace_id="w1")
@@ -30,18 +31,19 @@ class Target:
     """One system under test: app DB, storage, where pg_dump lives and how to wipe the database."""
 
     db_url: str
+    settings: Settings
     storage: Storage
     pg_args: list[str]
     wipe_db: Callable[[], None]
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def target(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Target:
+def target(request: pytest.FixtureRequest, tmp_path: Path, entry_point_env: EntryPointEnv) -> Target:
     """SQLite + local storage, or PostgreSQL + an S3 bucket; the CLI's settings point at it."""
     if request.param == "sqlite":
         path = tmp_path / "app.db"
         db_url, pg_args = f"sqlite:///{path}", []
-        monkeypatch.setenv("MEDIA_PIPELINE_STORAGE_URL", str(tmp_path / "storage"))
+        storage_url = str(tmp_path / "storage")
 
         def wipe_db() -> None:
             resolve_engine(db_url).dispose()
@@ -52,7 +54,7 @@ def target(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.M
         server = request.getfixturevalue("postgres_server")
         name = f"backup_{tmp_path.name.replace('-', '_').lower()}"
         db_url, pg_args = server.create_database(name), ["--pg-bindir", str(server.bindir)]
-        monkeypatch.setenv("MEDIA_PIPELINE_STORAGE_URL", f"s3://{request.getfixturevalue('s3_bucket')}/media")
+        storage_url = f"s3://{request.getfixturevalue('s3_bucket')}/media"
 
         def wipe_db() -> None:
             resolve_engine(db_url).dispose()
@@ -60,10 +62,9 @@ def target(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.M
             server.create_database(name)
             upgrade_db(db_url)
 
-    monkeypatch.setenv("MEDIA_PIPELINE_APP_DB_URL", db_url)
-    get_settings.cache_clear()
+    settings = entry_point_env.set(storage_url=storage_url, app_db_url=db_url)  # what the commands read
     upgrade_db(db_url)
-    return Target(db_url, open_storage(get_settings()), pg_args, wipe_db)
+    return Target(db_url, settings, open_storage(settings), pg_args, wipe_db)
 
 
 def _populate(target: Target, scratch: Path) -> list[str]:
@@ -71,7 +72,7 @@ def _populate(target: Target, scratch: Path) -> list[str]:
     two files per task and a music track; returns the task ids."""
     CreditAdmin(target.db_url).grant(OWNER.workspace_id, 40, note="welcome")
     CreditAdmin(target.db_url).grant(OWNER.workspace_id, 2, note="bonus")
-    queue = QueueService(target.db_url, OWNER)
+    queue = QueueService(target.db_url, OWNER, settings=target.settings)
     added = queue.add_assets(["a0", "a1", "a2"], None, queue.get_or_create_default_queue().version)
     scheduled, done, _ = added.created_ids
     schedules = ScheduleService(target.db_url, OWNER)
@@ -94,7 +95,7 @@ def _populate(target: Target, scratch: Path) -> list[str]:
 
 def _system(target: Target, task_ids: list[str], scratch: Path) -> dict[str, Any]:
     """Everything compared before and after: tasks, schedules, ledger and file contents."""
-    tasks = TaskService(target.db_url, OWNER)
+    tasks = TaskService(target.db_url, OWNER, settings=target.settings)
     ledger, total = CreditService(target.db_url, OWNER).ledger()
     files = {}
     for key in _keys(target.storage):
@@ -136,7 +137,10 @@ def test_backup_wipe_restore_finds_every_task_schedule_ledger_entry_and_file(
     assert json.loads(capsys.readouterr().err)["code"] == "BACKUP_ERROR"
 
     _wipe(target)
-    assert TaskService(target.db_url, OWNER).list_tasks() == [] and _keys(target.storage) == []
+    assert (
+        TaskService(target.db_url, OWNER, settings=target.settings).list_tasks() == []
+        and _keys(target.storage) == []
+    )
     assert main(["restore", str(dest), *target.pg_args]) == 0
     assert _system(target, task_ids, tmp_path / "after") == before
 
@@ -164,4 +168,7 @@ def test_a_damaged_backup_is_refused_before_anything_changes(
     assert error["code"] == "BACKUP_ERROR" and error["details"]["files"] == [
         f"tasks/{task_ids[0]}/output.mp4"
     ]
-    assert TaskService(target.db_url, OWNER).list_tasks() == [] and _keys(target.storage) == []
+    assert (
+        TaskService(target.db_url, OWNER, settings=target.settings).list_tasks() == []
+        and _keys(target.storage) == []
+    )

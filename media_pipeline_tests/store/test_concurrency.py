@@ -25,7 +25,7 @@ from media_pipeline.store import (
 )
 from media_pipeline.store.db import session_factory
 from media_pipeline.store.models import Queue, TaskStageState
-from media_pipeline_tests.store.support import add_drafts, finish_stages, queue_tasks, race
+from media_pipeline_tests.store.support import add_drafts, configuration, finish_stages, queue_tasks, race
 from media_pipeline_tests.store.workers import run_queue
 
 ROUNDS = 3
@@ -44,7 +44,7 @@ def services(
     cls: type, engines: list[Engine], owner: Owner | None, clock: Any, settings: Settings
 ) -> list[Any]:
     args = [] if owner is None else [owner]
-    return [cls(engine, *args, clock=clock, settings=settings) for engine in engines]
+    return [cls(engine, *args, clock=clock, **configuration(cls, settings)) for engine in engines]
 
 
 def test_two_threads_running_the_same_version_queue_once(

@@ -108,7 +108,7 @@ def test_parallel_runs_never_overdraw(
     with ThreadPoolExecutor(len(owners)) as pool:
         outcomes = Counter(pool.map(run, owners))
     assert outcomes == Counter({"queued": 10, "402": 40})
-    credits = CreditService(db_engine, owner, settings=settings)
+    credits = CreditService(db_engine, owner)
     assert credits.balance().balance == 0 and credits.balance().reserved == 10
     entries, _ = credits.ledger(1000)
     assert Counter(entry.kind for entry in entries) == Counter({LedgerKind.GRANT: 1, LedgerKind.RESERVE: 10})
@@ -138,7 +138,7 @@ def test_final_failure_refunds_and_rerun_reserves_again(
 ) -> None:
     _grant(db_engine, owner, 12)
     (task,) = _run_paid(usecases)
-    state = PipelineState(db_engine, settings=paid_settings)
+    state = PipelineState(db_engine)
     state.stage_started(task, 1, "script", "run-s", None)
     state.stage_failed(task, 1, "script", "run-s", "the writer is gone", transient=False)
     assert usecases.tasks.get(task).status is TaskStatus.FAILED
@@ -155,8 +155,8 @@ def test_generation_queued_without_a_reservation_reserves_when_images_start(
 ) -> None:
     """E.g. a schedule started it: the images stage reserves, or fails permanently when credits lack."""
     (task,) = queue_tasks(queue_service, 1, PAID)
-    finish_stages(PipelineState(db_engine, settings=paid_settings), task.id, ["script"])
-    work = ImageWork(db_engine, settings=paid_settings)
+    finish_stages(PipelineState(db_engine), task.id, ["script"])
+    work = ImageWork(db_engine)
     prompts = [("ocean", "subject", "a"), ("neon", "subject", "b"), ("ocean", "subject", "c")]
     pricing = Pricing.from_settings(paid_settings)
     with pytest.raises(InsufficientCredits):
@@ -171,7 +171,9 @@ def test_graceful_stop_without_an_image_in_progress_is_a_plain_stop(
 ) -> None:
     _grant(db_engine, owner, 6)
     (task,) = _run_paid(usecases)
-    assert not ImageJobService(db_engine, owner).request_stop_after_current(task, 1)
+    assert not ImageJobService(db_engine, owner, settings=usecases.settings).request_stop_after_current(
+        task, 1
+    )
     job = usecases.stop_after_current_image(task, f"{task}-g1")
     assert job.status is TaskStatus.CANCELED and usecases.credits.balance().balance == 6
 

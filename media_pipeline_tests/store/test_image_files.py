@@ -39,8 +39,8 @@ def test_a_made_image_is_served_from_the_task_storage(
 ) -> None:
     CreditAdmin(db_engine).grant(owner.workspace_id, 10, "test", granted_by="ops")
     (task,) = queue_tasks(QueueService(db_engine, owner, settings=file_settings), 1, PAID)
-    finish_stages(PipelineState(db_engine, settings=file_settings), task.id, ["script"])
-    work = ImageWork(db_engine, settings=file_settings)
+    finish_stages(PipelineState(db_engine), task.id, ["script"])
+    work = ImageWork(db_engine)
     work.prepare(
         task.id,
         1,

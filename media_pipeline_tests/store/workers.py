@@ -10,9 +10,10 @@ def run_queue(
     url: str, user_id: str, workspace_id: str, version: int, barrier: Barrier, results: Queue
 ) -> None:
     """Run the owner's queue at ``version`` once the other process is ready; report the outcome."""
+    from media_pipeline.settings import Settings
     from media_pipeline.store import ConflictError, Owner, QueueService
 
-    service = QueueService(url, Owner(user_id, workspace_id))
+    service = QueueService(url, Owner(user_id, workspace_id), settings=Settings())
     service.get_or_create_default_queue()  # connect before the race
     barrier.wait(timeout=60)
     try:
