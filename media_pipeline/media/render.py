@@ -1,11 +1,8 @@
 """Video rendering: cached per-scene segments (long scenes split in pieces) rendered in parallel, one
 encoder thread each (Ken Burns motion with that segment's time window of the subtitles burned in, final
-H.264 quality); meanwhile, on a thread of its own, the audio is mastered (narration, ducked music,
-loudness-normalised; see mastering.py) and encoded to AAC once. One final pass joins the segments with the
-concat demuxer and the audio, both copied, into a fast-start MP4.
-
-The audio work is small and single-threaded, and runs while the segments' last pieces leave a core idle;
-done after them it was ~1 s of one idle core at the end of every render (bench/README.md).
+H.264 quality), then the audio is mastered (narration, ducked music,
+loudness-normalised; see mastering.py) and one final pass joins the segments with the concat demuxer
+(``-c:v copy``), encodes the audio to AAC once and writes a fast-start MP4.
 
 Burning subtitles per segment instead of in the final pass means the video is encoded exactly once, in
 parallel: 1080x1920, 37 s, 6 scenes took 28 s with a separate burn-in pass and ~19 s this way (2 cores).
@@ -349,37 +346,14 @@ def _concat_list(segments: list[Segment], work_dir: Path) -> Path:
 
 
 def _final_pass(concat: Path, audio: Path, tmp: Path, meter: ProgressMeter) -> None:
-    """Join the segments and the encoded audio, both without re-encoding (the audio lasts as long as the
+    """Join the segments without re-encoding and encode the mastered audio once (it lasts as long as the
     narration; the video already has round(narration * fps) frames, so both end within half a frame)."""
     video = ffmpeg.input(str(concat), f="concat", safe=0).video
     narration = ffmpeg.input(str(audio)).audio
-    graph = ffmpeg.output(video, narration, str(tmp), c="copy", movflags="+faststart", f="mp4")
+    graph = ffmpeg.output(
+        video, narration, str(tmp), **{"c:v": "copy"}, **AUDIO_CODEC, movflags="+faststart", f="mp4"
+    )
     run_graph(graph, on_seconds=lambda s: meter.update("final", 0, s), timeout=TIMEOUT_S)
-
-
-@dataclass(frozen=True)
-class _Audio:
-    """The mastered sound track, encoded, and its measured loudness."""
-
-    path: Path
-    loudness: Loudness
-
-
-def _sound_track(spec: RenderSpec, work_dir: Path, duration: float) -> _Audio:
-    """Master the narration with its music (and the clips' own sound, if asked for) and encode it to AAC
-    once, in ``work_dir``."""
-    clip_sound = None
-    if spec.clip_audio and any(spec.scene_clips):
-        frames = _scene_frames(spec, duration)
-        clip_sound = clip_sound_track(spec.scene_clips, frames, spec.fps, work_dir / "clip-sound.wav")
-    master, loudness = master_audio(spec.narration_wav, spec.music_wav, work_dir, clip_sound)
-    if clip_sound is not None:
-        clip_sound.unlink()
-    encoded = work_dir / "audio.m4a"
-    with atomic_path(encoded) as tmp:
-        graph = ffmpeg.output(ffmpeg.input(str(master)).audio, str(tmp), **AUDIO_CODEC, f="mp4")
-        run_graph(graph, timeout=TIMEOUT_S)
-    return _Audio(encoded, loudness)
 
 
 def _prune(work_dir: Path, keep: list[Segment]) -> None:
@@ -422,15 +396,19 @@ def render_video(
             "final": (1 - SEGMENT_WEIGHT, {0: duration}),
         },
     )
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="audio") as audio_pool:
-        sound = audio_pool.submit(contextvars.copy_context().run, _sound_track, spec, work_dir, duration)
-        rendered = render_segments(segments, meter, parallel)
-        audio = sound.result()
+    rendered = render_segments(segments, meter, parallel)
     concat = _concat_list(segments, work_dir)
+    clip_sound = None
+    if spec.clip_audio and any(spec.scene_clips):
+        frames = _scene_frames(spec, duration)
+        clip_sound = clip_sound_track(spec.scene_clips, frames, spec.fps, work_dir / "clip-sound.wav")
+    master, loudness = master_audio(spec.narration_wav, spec.music_wav, work_dir, clip_sound)
+    if clip_sound is not None:
+        clip_sound.unlink()
     bookended = spec.intro is not None or spec.outro is not None
     main = work_dir / "main.mp4" if bookended else out
     with atomic_path(main) as tmp:
-        _final_pass(concat, audio.path, tmp, meter)
+        _final_pass(concat, master, tmp, meter)
     if bookended:  # the brand kit's intro and outro (docs/ARCHITECTURE.md §9, "Brand kits")
         bookend(main, spec.intro, spec.outro, out, fps=spec.fps, audio=AUDIO_CODEC)
         main.unlink()
@@ -441,5 +419,5 @@ def render_video(
         segments_rendered=rendered,
         segments_cached=len(segments) - rendered,
         duration=media_duration(out),
-        master_loudness=audio.loudness,
+        master_loudness=loudness,
     )
