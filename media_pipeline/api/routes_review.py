@@ -18,8 +18,6 @@ from media_pipeline.api.uploads import upload_errors
 from media_pipeline.domain import SceneMedia
 from media_pipeline.review_flow import StoryboardView
 from media_pipeline.store import (
-    EditKind,
-    EditStatus,
     EditView,
     ReviewKind,
     ReviewRecordView,
@@ -39,21 +37,11 @@ class ReviewRecord(ApiModel, ReviewRecordView):
     decided_by_name: str | None = Field(description="The deciding user's username.")
 
 
-class StoryboardEdit(ApiModel):
+class StoryboardEdit(ApiModel, EditView):
     """One storyboard edit (narration texts, the storage keys of the replaced and the new image, or a scene's
     media and keywords as JSON)."""
 
-    id: int
-    scene_index: int
-    kind: EditKind
-    status: EditStatus
-    before: str | None
-    after: str | None
     image_index: int | None = Field(description="The paid image of a regeneration (its image job record).")
-    error: str | None
-    user_id: str
-    created_at: datetime
-    finished_at: datetime | None
 
     @classmethod
     def of(cls, edit: EditView) -> StoryboardEdit:
