@@ -113,6 +113,7 @@ def test_drafts_to_done_video_in_the_browser(page: Page, console: Console) -> No
     expect(page.locator("#subtitles")).to_have_attribute("download", f"{task_id}.srt")
     expect(page.locator("#script li")).to_have_count(1)
     expect(page.locator("#publish-target")).to_contain_text("file://")
+    expect(page.locator("#task-status")).not_to_contain_text("null")  # a free task has no credits line
     page.evaluate("document.querySelector('#player').pause()")
     screenshot(page, "task")
 

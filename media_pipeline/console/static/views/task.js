@@ -30,7 +30,7 @@ export function renderTask(main, taskId) {
 
   // Paid image sources: what this task's images cost so far (nothing is shown for free sources).
   function creditsLine(usage) {
-    if (!usage || usage.consumed + usage.reserved === 0) return null;
+    if (!usage || usage.consumed + usage.reserved === 0) return ""; // nothing (replaceChildren would print a null)
     const text = usage.reserved ? t("task.creditsHeld", { used: usage.consumed, held: usage.reserved })
       : t("task.credits", { used: usage.consumed });
     return h("p", {}, h("span", { id: "task-credits" }, text), " · ",
