@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import ffmpeg
+from ffmpeg.nodes import Stream
 
 from media_pipeline.errors import PermanentError
 from media_pipeline.media.ffgraph import run_graph
@@ -52,15 +53,26 @@ class Loudness:
         return asdict(self)
 
 
-def measure_loudness(path: Path) -> Loudness:
-    """EBU R128 summary of ``path``'s audio (video is not decoded)."""
-    meter = ffmpeg.input(str(path))["a:0"].filter("ebur128", peak="true", framelog="verbose")
-    # The summary is logged at info level; the last one counts: ffmpeg builds a -filter_complex graph once
-    # to learn its outputs and frees it, and that unused meter logs an empty summary first.
-    stderr = run_graph(meter.output("-", f="null"), timeout=600, loglevel="info")
+def metered(audio: Stream) -> Stream:
+    """``audio`` passed through the EBU R128 meter: a graph writing it logs the summary that
+    :func:`logged_loudness` reads, so a pass that writes audio measures it too (no second decode)."""
+    return audio.filter("ebur128", peak="true", framelog="verbose")
+
+
+def logged_loudness(stderr: str, name: str) -> Loudness:
+    """The loudness summary that a :func:`metered` graph run at ``loglevel="info"`` logged (``name``: its
+    file, for the error)."""
+    # The last summary counts: ffmpeg builds a -filter_complex graph once to learn its outputs and frees
+    # it, and that unused meter logs an empty summary first.
     match = next(reversed(list(_SUMMARY.finditer(stderr))), None)
     if match is None:
-        raise PermanentError(f"ffmpeg ebur128 printed no loudness summary for {path.name}")
+        raise PermanentError(f"ffmpeg ebur128 printed no loudness summary for {name}")
     return Loudness(
         integrated_lufs=float(match["i"]), range_lu=float(match["lra"]), true_peak_dbtp=float(match["tp"])
     )
+
+
+def measure_loudness(path: Path) -> Loudness:
+    """EBU R128 summary of ``path``'s audio (video is not decoded)."""
+    meter = metered(ffmpeg.input(str(path))["a:0"])
+    return logged_loudness(run_graph(meter.output("-", f="null"), timeout=600, loglevel="info"), path.name)

@@ -3,8 +3,10 @@ fixed distance below it and ducked under speech (sidechain), normalised to the l
 gain and a true-peak-safe limiter.
 
 Measured gain + limiter rather than two-pass ``loudnorm``: espeak-ng speech peaks ~20 dB above its
-loudness, so ``loudnorm`` falls back to its dynamic mode; a gain step is exact and each measure/apply
-pass over a 30 s mono track takes ~0.1 s of CPU.
+loudness, so ``loudnorm`` falls back to its dynamic mode; a gain step is exact. Every pass that writes a
+track measures it on the way (``ebur128`` passes the audio through), so the voice-only master is two ffmpeg
+runs (compress, gain + limit), ~0.42 s of CPU for 30 s, where a separate measuring run per pass made it
+four (~0.59 s; bench/README.md, issue 27).
 """
 
 from __future__ import annotations
@@ -16,7 +18,13 @@ from ffmpeg.nodes import Stream
 
 from media_pipeline.fsutil import atomic_path
 from media_pipeline.media.ffgraph import run_graph
-from media_pipeline.media.loudness import TARGET_LUFS, Loudness, measure_loudness
+from media_pipeline.media.loudness import (
+    TARGET_LUFS,
+    Loudness,
+    logged_loudness,
+    measure_loudness,
+    metered,
+)
 
 MIX_RATE = 44100
 MUSIC_BELOW_VOICE_LU = 18.0  # music bed loudness relative to the narration, before ducking
@@ -28,10 +36,11 @@ TIMEOUT_S = 600
 _WAV = {"c:a": "pcm_f32le", "f": "wav"}
 
 
-def _write(audio: Stream, out: Path) -> Path:
+def _write(audio: Stream, out: Path) -> Loudness:
+    """Write ``audio`` to ``out`` and return its loudness, measured on the way (one pass, no re-read)."""
     with atomic_path(out) as tmp:
-        run_graph(audio.output(str(tmp), **_WAV), timeout=TIMEOUT_S)
-    return out
+        stderr = run_graph(metered(audio).output(str(tmp), **_WAV), timeout=TIMEOUT_S, loglevel="info")
+    return logged_loudness(stderr, out.name)
 
 
 def mix_format(audio: Stream) -> Stream:
@@ -41,7 +50,7 @@ def mix_format(audio: Stream) -> Stream:
     )
 
 
-def _voice(narration: Path, out: Path) -> Path:
+def _voice(narration: Path, out: Path) -> Loudness:
     # Gentle speech compression: lowers the peak-to-loudness ratio so the limiter rarely has to act.
     compressed = mix_format(ffmpeg.input(str(narration)).audio).filter(
         "acompressor", threshold="-30dB", ratio=4, attack=1, release=80, knee=4
@@ -49,7 +58,7 @@ def _voice(narration: Path, out: Path) -> Path:
     return _write(compressed, out)
 
 
-def _mix(voice: Path, beds: list[tuple[Path, float]], out: Path) -> Path:
+def _mix(voice: Path, beds: list[tuple[Path, float]], out: Path) -> Loudness:
     """``voice`` over ``beds`` (each looped, at its gain in dB), the beds ducked under speech together."""
     split = ffmpeg.input(str(voice)).audio.filter_multi_output("asplit")
     spoken, key = split.stream(0), split.stream(1)
@@ -64,7 +73,7 @@ def _mix(voice: Path, beds: list[tuple[Path, float]], out: Path) -> Path:
     return _write(ffmpeg.filter([spoken, ducked], "amix", inputs=2, duration="first", normalize=0), out)
 
 
-def _gain_and_limit(source: Path, gain_db: float, out: Path) -> Path:
+def _gain_and_limit(source: Path, gain_db: float, out: Path) -> Loudness:
     ceiling = 10 ** (LIMIT_DBTP / 20)
     limited = (
         ffmpeg.input(str(source))
@@ -76,12 +85,13 @@ def _gain_and_limit(source: Path, gain_db: float, out: Path) -> Path:
     return _write(limited, out)
 
 
-def normalize(source: Path, out: Path, target_lufs: float = TARGET_LUFS) -> Loudness:
-    """Write ``source`` to ``out`` at ``target_lufs`` with true peak under ``LIMIT_DBTP``; returns the
-    measured result. The gain is corrected by measurement when the limiter took loudness away."""
-    gain = target_lufs - measure_loudness(source).integrated_lufs
+def normalize(source: Path, source_lufs: float, out: Path, target_lufs: float = TARGET_LUFS) -> Loudness:
+    """Write ``source`` (``source_lufs`` loud) to ``out`` at ``target_lufs`` with true peak under
+    ``LIMIT_DBTP``; returns the measured result. The gain is corrected by measurement when the limiter took
+    loudness away."""
+    gain = target_lufs - source_lufs
     for _ in range(MAX_PASSES):
-        result = measure_loudness(_gain_and_limit(source, gain, out))
+        result = _gain_and_limit(source, gain, out)
         if abs(result.integrated_lufs - target_lufs) <= SETTLE_LU:
             break
         gain += target_lufs - result.integrated_lufs
@@ -93,19 +103,20 @@ def master_audio(
 ) -> tuple[Path, Loudness]:
     """The publishable mix of ``narration`` over looped ``music`` and the clips' ``clip_sound`` (each at its
     distance below the voice, ducked under speech) as ``work_dir/master.wav``."""
-    voice = _voice(narration, work_dir / "voice.wav")
-    mix = voice
+    voice = work_dir / "voice.wav"
+    mix, mix_loudness = voice, _voice(narration, voice)
     below = [(music, MUSIC_BELOW_VOICE_LU), (clip_sound, CLIP_SOUND_BELOW_VOICE_LU)]
     if any(path is not None for path, _ in below):
-        voice_lufs = measure_loudness(voice).integrated_lufs
+        voice_lufs = mix_loudness.integrated_lufs
         beds = [
             (path, voice_lufs - distance - measure_loudness(path).integrated_lufs)
             for path, distance in below
             if path is not None
         ]
-        mix = _mix(voice, beds, work_dir / "mix.wav")
+        mix = work_dir / "mix.wav"
+        mix_loudness = _mix(voice, beds, mix)
     master = work_dir / "master.wav"
-    loudness = normalize(mix, master)
+    loudness = normalize(mix, mix_loudness.integrated_lufs, master)
     for intermediate in {voice, mix}:
         intermediate.unlink()
     return master, loudness
