@@ -48,8 +48,11 @@ TIMEOUT_S = 3600
 # x264 options of every segment (and of anything compared with them), for synthetic smooth motion: subpel
 # refinement 1 instead of veryfast's 2 costs ~20 % less encoder CPU for ~8 % more bytes at the same CRF, and
 # the diamond motion search (the predicted vector of a smooth camera move is nearly exact) ~5 % less for the
-# same bytes; SSIM against veryfast's defaults 0.997 (bench/README.md).
-X264_PARAMS = "subme=1:me=dia"
+# same bytes; SSIM against veryfast's defaults 0.997. Intra blocks 16x16 only (``partitions=none``:
+# veryfast searches no inter sub-partitions anyway, only intra 8x8 and 4x4): 4 % fewer instructions per
+# moving segment (8 % of its encoder's), 1 % per still, 2 % fewer bytes, SSIM 0.998 against the output with
+# them (bench/README.md, issue 27).
+X264_PARAMS = "subme=1:me=dia:partitions=none"
 # One encoder thread per segment: segments already run ``parallel`` at a time, and x264's frame threads
 # would add CPU (~7 %) and memory (~70 MB per ffmpeg) for identical pixels. The filter graph gets one
 # thread too (``-filter_complex_threads``; a ``-vf`` graph used to take the encoder's ``-threads``): slice
