@@ -67,6 +67,7 @@ def test_the_master_carries_the_track_under_the_voice_at_minus_14_lufs(
     with_track, loudness = master_audio(narration, fitted, tmp_path)
     assert -15.0 <= loudness.integrated_lufs <= -13.0, loudness
     assert loudness.true_peak_dbtp <= -1.0
+    assert loudness == measure_loudness(with_track)  # metered while written = measured from the file
     kept = with_track.rename(tmp_path / "with-track.wav")
     voice_only, _ = master_audio(narration, None, tmp_path)
     # The track's pitch is in the mix before the speech, where the voice-only master is silent.
