@@ -1,15 +1,23 @@
 """API under many creators (issue 27): the HTTP API on PostgreSQL with ``TASKS`` tasks across ``WORKSPACES``
-workspaces, ``CLIENTS`` concurrent console clients for ``DURATION_S`` doing what the studio does, and
+workspaces, ``CLIENTS`` concurrent console users for ``DURATION_S`` doing what the console does, and
 ``SUBSCRIBERS`` progress WebSocket subscribers receiving events from running tasks.
 
-``python -m bench.api_load [--quick] [--runs N]`` or through ``bench.run_all --only api_load``.
+``python -m bench.api_load [--quick] [--stress] [--runs N] [--workers N]`` or ``bench.run_all --only
+api_load``.
 
-The API runs as the README runs it (``media-pipeline api``: one uvicorn process) in its own process; the
-load comes from this process with httpx + asyncio (one ``AsyncClient`` per virtual user, think time between
-requests like a person at the console) and the ``websockets`` client. A separate reporter process writes
-stage progress of the running tasks through ``PipelineState.stage_progress`` (what a stage's worker calls),
-stamping the wall time into the progress message, so each subscriber measures delivery from "the stage
-reported" to "the event arrived".
+Load model (``bench/console_user.py``): each virtual user opens console pages as the browser does (a page
+view = the page chrome's and the page's requests, concurrently, on at most 6 connections), with a person's
+think time between page views: negative exponential, mean 7 s, cut at 70 s, the emulated browser of the
+TPC-W web benchmark (TPC Benchmark W, "think time"). Open pages refresh themselves as the console does (the
+automation page every 10 s, a running task's page about once a second). ``--stress`` keeps the first model
+(one request per action, 1 s mean think time, ≈ ``CLIENTS`` requests a second) so figures stay comparable
+with the earlier runs.
+
+The API runs as the README runs it (``media-pipeline api``) in its own process; the load comes from this
+process with httpx + asyncio (one ``AsyncClient`` per virtual user) and the ``websockets`` client. A separate
+reporter process writes stage progress of the running tasks through ``PipelineState.stage_progress`` (what
+a stage's worker calls), stamping the wall time into the progress message, so each subscriber measures
+delivery from "the stage reported" to "the event arrived".
 """
 
 from __future__ import annotations
@@ -19,15 +27,13 @@ import asyncio
 import json
 import multiprocessing
 import os
-import random
 import signal
 import subprocess
 import sys
 import time
-from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +42,18 @@ import psutil
 import websockets
 
 from bench.common import BenchOptions, Section, median, table, target_line
+from bench.console_user import (
+    BROWSER_CONNECTIONS,
+    STRESS_THINK_S,
+    THINK_MAX_S,
+    THINK_MEAN_S,
+    ConsoleUser,
+    Recorder,
+    StressUser,
+    Workspace,
+)
 from media_pipeline.settings import PlanLimits, Settings
-from media_pipeline.store import Owner, QueueService
+from media_pipeline.store import LibraryService, QueueService
 from media_pipeline.store.db import make_engine, upgrade_db
 from media_pipeline.store.pipeline_state import PipelineState
 from media_pipeline.store.users import UserService
@@ -45,30 +61,16 @@ from media_pipeline_tests.net import free_port
 from media_pipeline_tests.pgserver import pg_server
 
 WORKSPACES, TASKS, CLIENTS, SUBSCRIBERS, DURATION_S = 200, 10_000, 200, 1_000, 60.0
-QUICK = {"workspaces": 20, "tasks": 400, "clients": 20, "subscribers": 50, "duration_s": 10.0}
+QUICK = (20, 400, 20, 50, 10.0)
+"""``--quick``: workspaces, tasks, users, subscribers, seconds."""
 QUEUED_SHARE = 0.4
 """Share of each workspace's tasks that is queued (Run pressed); the rest stay drafts; one of them runs."""
-THINK_S = 1.0
-"""Mean pause of a virtual user between two actions (exponential), like a person clicking through pages."""
 REPORT_INTERVAL_S = 1.0
 """Each running task reports progress this often (a stage's worker reports every ~1-2 s)."""
 PASSWORD = "bench-password-1234"
 SIGN_IN_CONCURRENCY = 4
 """Sign-ins before the load starts, a few at a time (each is a deliberately slow password hash)."""
 TARGETS = {"read_p99_ms": 250.0, "write_p99_ms": 500.0, "event_p99_s": 1.0, "api_rss_mb": 500.0}
-READS = {
-    "queue": 10,
-    "queue jobs": 20,
-    "videos": 15,
-    "tabs": 15,
-    "task page": 15,
-    "progress": 10,
-    "logs": 10,
-    "contents": 10,
-    "plan": 3,
-    "credits": 2,
-}
-WRITES = {"add": 3, "patch": 2, "reorder": 1, "run": 1, "delete": 1}
 
 
 @dataclass
@@ -82,33 +84,8 @@ class Sizes:
     duration_s: float
     workers: int = os.cpu_count() or 1
     """API worker processes: the README's recommendation, one per core the API may use."""
-
-
-@dataclass
-class Workspace:
-    """A seeded workspace: its user, queue and tasks."""
-
-    username: str
-    owner: Owner
-    task_ids: list[str]
-    running_id: str
-
-
-@dataclass
-class Recorder:
-    """Latencies (ms) per action, errors, and event delivery delays (s)."""
-
-    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
-    errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    error_samples: list[str] = field(default_factory=list)
-    delivery_s: list[float] = field(default_factory=list)
-    events: int = 0
-
-    def error(self, name: str, detail: str) -> None:
-        """Count an error of ``name`` and keep the first few for the report."""
-        self.errors[name] += 1
-        if len(self.error_samples) < 10:
-            self.error_samples.append(f"{name}: {detail[:200]}")
+    stress: bool = False
+    """The first load model (one request per action, 1 s think time) instead of console page views."""
 
 
 # -- seeding -------------------------------------------------------------------------------------------------
@@ -124,7 +101,8 @@ def bench_settings(sizes: Sizes, data_dir: Path) -> Settings:
 
 
 def seed(url: str, sizes: Sizes, settings: Settings) -> list[Workspace]:
-    """Users, queues and tasks: per workspace drafts, queued tasks and one running (script stage)."""
+    """Users, library items and their tasks: per workspace drafts, queued tasks and one running (script
+    stage)."""
     engine = make_engine(url)
     try:
         upgrade_db(engine)
@@ -137,14 +115,16 @@ def seed(url: str, sizes: Sizes, settings: Settings) -> list[Workspace]:
             owner = users.add(username, PASSWORD, workspace_id=f"ws{index:04d}")
             queue = QueueService(engine, owner, settings=settings)
             version = queue.get_or_create_default_queue().version
-            assets = [f"{username}-video-{number:05d}" for number in range(per_workspace)]
+            library = LibraryService(engine, owner)
+            titles = (f"{username} video {number:05d}" for number in range(per_workspace))
+            assets = [library.create({"title": title}).id for title in titles]
             added = queue.add_assets(assets, {"privacy": "private"}, version)
             ids = [task.id for task in added.tasks]
             queued = queue.run(added.version, ids[: max(1, int(per_workspace * QUEUED_SHARE))]).queued
             running = queued[0]
             if not state.stage_started(running.id, running.generation, "script", f"bench-run-{index}"):
                 raise RuntimeError(f"could not start the script stage of {running.id}")
-            workspaces.append(Workspace(username, owner, ids, running.id))
+            workspaces.append(Workspace(username, ids, running.id))
         return workspaces
     finally:
         engine.dispose()
@@ -213,108 +193,7 @@ def api_process(url: str, sizes: Sizes, data_dir: Path) -> Iterator[tuple[str, p
         log.close()
 
 
-# -- virtual users -------------------------------------------------------------------------------------------
-
-
-class Creator:
-    """One signed-in console user of one workspace, acting until ``stop_at``."""
-
-    def __init__(
-        self, client: httpx.AsyncClient, workspace: Workspace, recorder: Recorder, seed: int
-    ) -> None:
-        self.client = client
-        self.workspace = workspace
-        self.recorder = recorder
-        self.random = random.Random(seed)
-        self.queue_id = ""
-        self.added = 0
-
-    async def call(self, name: str, method: str, path: str, **kwargs: Any) -> httpx.Response | None:
-        """One timed request; a 5xx, a transport error or an unexpected 4xx counts as an error."""
-        started = time.perf_counter()
-        try:
-            response = await self.client.request(method, path, **kwargs)
-        except httpx.HTTPError as exc:
-            self.recorder.error(name, repr(exc))
-            return None
-        self.recorder.latencies[name].append((time.perf_counter() - started) * 1000)
-        if response.status_code >= 400:
-            self.recorder.error(name, f"{response.status_code} {response.text}")
-            return None
-        return response
-
-    async def sign_in(self) -> None:
-        """Sign in and open the default queue, as the console does on load."""
-        body = {"username": self.workspace.username, "password": PASSWORD}
-        response = await self.call("sign in", "POST", "/api/auth/login", json=body)
-        if response is None:
-            raise RuntimeError(f"{self.workspace.username} could not sign in")
-        self.client.headers["Authorization"] = f"Bearer {response.json()['accessToken']}"
-        queue = await self.call("queue", "GET", "/api/queue")
-        assert queue is not None
-        self.queue_id = queue.json()["id"]
-
-    async def act(self, stop_at: float) -> None:
-        """Think, then do one console action, until ``stop_at``."""
-        names = list(READS) + list(WRITES)
-        weights = list(READS.values()) + list(WRITES.values())
-        while True:
-            await asyncio.sleep(self.random.expovariate(1 / THINK_S))
-            if time.monotonic() >= stop_at:
-                return
-            name = self.random.choices(names, weights)[0]
-            await (self.write(name) if name in WRITES else self.read(name))
-
-    async def read(self, name: str) -> None:
-        """One read the console makes on its pages."""
-        task = self.random.choice(self.workspace.task_ids)
-        paths = {
-            "queue": "/api/queue",
-            "queue jobs": f"/api/queue/{self.queue_id}/jobs",
-            "videos": "/api/v1/videos?limit=50",
-            "tabs": "/api/automation/tabs?limit=100",
-            "task page": f"/api/v1/videos/{task}",
-            "progress": f"/api/v1/videos/{self.workspace.running_id}/progress",
-            "logs": f"/api/automation/logs?taskId={task}&limit=100",
-            "contents": "/api/contents?limit=50",
-            "plan": "/api/workspace/plan",
-            "credits": "/api/v1/credits",
-        }
-        await self.call(name, "GET", paths[name])
-
-    async def write(self, name: str) -> None:
-        """One queue change the console makes (it reads the queue's drafts and version first)."""
-        listing = await self.call("queue jobs", "GET", f"/api/queue/{self.queue_id}/jobs")
-        if listing is None:
-            return
-        body = listing.json()
-        drafts = [job["id"] for job in body["jobs"]]
-        version = body["version"]
-        jobs = f"/api/queue/{self.queue_id}/jobs"
-        if name == "add" or not drafts:
-            self.added += 1
-            asset = f"{self.workspace.username}-new-{self.added:05d}"
-            await self.call("add", "POST", jobs, json={"assetIds": [asset], "version": version})
-        elif name == "patch":
-            chosen = self.random.sample(drafts, min(3, len(drafts)))
-            patch = {"jobIds": chosen, "optionsPartial": {"privacy": "unlisted"}, "version": version}
-            await self.call("patch", "PATCH", f"{jobs}/bulk", json=patch)
-        elif name == "reorder":
-            order = drafts[1:] + drafts[:1]
-            await self.call(
-                "reorder", "PATCH", f"{jobs}/reorder", json={"orderedJobIds": order, "version": version}
-            )
-        elif name == "run":
-            await self.call(
-                "run",
-                "POST",
-                f"/api/queue/{self.queue_id}/run",
-                json={"jobIds": drafts[:1], "version": version},
-            )
-        else:
-            await self.call(
-                "delete", "DELETE", f"{jobs}/bulk", json={"jobIds": drafts[-1:], "version": version}
-            )
+# -- the load -----------------------------------------------------------------------------------------------
 
 
 async def subscribe(base: str, token: str, task_id: str, recorder: Recorder, stop_at: float) -> None:
@@ -330,7 +209,7 @@ async def subscribe(base: str, token: str, task_id: str, recorder: Recorder, sto
                 arrived = time.time()
                 event = json.loads(raw)
                 if event.get("type") == "error":
-                    recorder.error("websocket", raw)
+                    recorder.error("websocket", str(raw))
                     return
                 message = event.get("message") or ""
                 if event.get("type") == "progress" and message.startswith("bench "):
@@ -354,29 +233,33 @@ async def sample_memory(process: psutil.Process, stop_at: float, peaks: list[flo
 
 
 async def load(base: str, workspaces: list[Workspace], sizes: Sizes, api: psutil.Process) -> dict[str, Any]:
-    """Sign everybody in, open the subscribers, then run the clients for ``duration_s``."""
-    recorder = Recorder()
-    limits = httpx.Limits(max_connections=4, max_keepalive_connections=4)
+    """Sign everybody in, open the subscribers, then run the users for ``duration_s``."""
+    signing = Recorder()
+    limits = httpx.Limits(max_connections=BROWSER_CONNECTIONS, max_keepalive_connections=BROWSER_CONNECTIONS)
     clients = [httpx.AsyncClient(base_url=base, timeout=30, limits=limits) for _ in range(sizes.clients)]
+    kind = StressUser if sizes.stress else ConsoleUser
     try:
-        creators = [
-            Creator(client, workspaces[index % len(workspaces)], recorder, index)
+        users = [
+            kind(client, workspaces[index % len(workspaces)], signing, index)
             for index, client in enumerate(clients)
         ]
         signing_in = asyncio.Semaphore(SIGN_IN_CONCURRENCY)
 
-        async def sign_in(creator: Creator) -> None:
+        async def sign_in(user: StressUser | ConsoleUser) -> str:
             async with signing_in:
-                await creator.sign_in()
+                return await user.sign_in(PASSWORD)
 
-        await asyncio.gather(*(sign_in(creator) for creator in creators))
+        tokens = await asyncio.gather(*(sign_in(user) for user in users))
+        recorder = Recorder()
+        for user in users:
+            user.recorder = recorder
         open_until = time.monotonic() + sizes.duration_s + 30
         subscribers = [
             asyncio.create_task(
                 subscribe(
                     base,
-                    creators[index % len(creators)].client.headers["Authorization"].split()[1],
-                    creators[index % len(creators)].workspace.running_id,
+                    tokens[index % len(users)],
+                    users[index % len(users)].workspace.running_id,
                     recorder,
                     open_until,
                 )
@@ -387,9 +270,7 @@ async def load(base: str, workspaces: list[Workspace], sizes: Sizes, api: psutil
         started = time.monotonic()
         stop_at = started + sizes.duration_s
         peaks: list[float] = []
-        await asyncio.gather(
-            sample_memory(api, stop_at, peaks), *(creator.act(stop_at) for creator in creators)
-        )
+        await asyncio.gather(sample_memory(api, stop_at, peaks), *(user.act(stop_at) for user in users))
         elapsed = time.monotonic() - started
         cpu_after = tree_cpu_s(api)
         for task in subscribers:
@@ -397,17 +278,17 @@ async def load(base: str, workspaces: list[Workspace], sizes: Sizes, api: psutil
         await asyncio.gather(*subscribers, return_exceptions=True)
     finally:
         await asyncio.gather(*(client.aclose() for client in clients))
-    requests = sum(len(values) for name, values in recorder.latencies.items() if name != "sign in")
-    cpu_s = cpu_after - cpu_before
     return {
         "latencies": dict(recorder.latencies),
+        "writes": sorted(recorder.writes),
+        "pages": dict(recorder.pages),
         "errors": dict(recorder.errors),
         "error_samples": recorder.error_samples,
         "delivery_s": recorder.delivery_s,
         "events": recorder.events,
-        "requests": requests,
+        "requests": sum(len(values) for values in recorder.latencies.values()),
         "elapsed_s": elapsed,
-        "api_cpu_s": cpu_s,
+        "api_cpu_s": cpu_after - cpu_before,
         "api_peak_rss_mb": max(peaks) if peaks else None,
     }
 
@@ -446,23 +327,24 @@ def run_once(sizes: Sizes, work_dir: Path) -> dict[str, Any]:
     return {**result, "seed_s": seed_s, "sizes": sizes.__dict__}
 
 
+def _spread(values: list[float]) -> dict[str, Any]:
+    return {"count": len(values), "p50_ms": percentile(values, 0.5), "p99_ms": percentile(values, 0.99)}
+
+
 def summarize(run: dict[str, Any]) -> dict[str, Any]:
-    """Percentiles per action and per kind, throughput, errors, delivery and memory of one run."""
-    reads = [value for name in READS for value in run["latencies"].get(name, [])]
-    writes = [value for name in WRITES for value in run["latencies"].get(name, [])]
-    actions = {
-        name: {
-            "count": len(values),
-            "p50_ms": percentile(values, 0.5),
-            "p99_ms": percentile(values, 0.99),
-        }
-        for name, values in sorted(run["latencies"].items())
-    }
+    """Percentiles per request, per kind and per page view, throughput, errors, delivery and memory."""
+    latencies: dict[str, list[float]] = run["latencies"]
+    reads = [value for name, values in latencies.items() if name not in run["writes"] for value in values]
+    writes = [value for name in run["writes"] for value in latencies[name]]
+    views = [value for values in run["pages"].values() for value in values]
     return {
         "read_p50_ms": percentile(reads, 0.5),
         "read_p99_ms": percentile(reads, 0.99),
         "write_p50_ms": percentile(writes, 0.5),
         "write_p99_ms": percentile(writes, 0.99),
+        "page_p50_ms": percentile(views, 0.5),
+        "page_p99_ms": percentile(views, 0.99),
+        "page_views_per_s": len(views) / run["elapsed_s"],
         "requests_per_s": run["requests"] / run["elapsed_s"],
         "api_cpu_ms_per_request": 1000 * run["api_cpu_s"] / max(1, run["requests"]),
         "errors": sum(run["errors"].values()),
@@ -470,7 +352,8 @@ def summarize(run: dict[str, Any]) -> dict[str, Any]:
         "event_p99_s": percentile(run["delivery_s"], 0.99),
         "events": run["events"],
         "api_rss_mb": run["api_peak_rss_mb"],
-        "actions": actions,
+        "actions": {name: _spread(values) for name, values in sorted(latencies.items())},
+        "pages": {name: _spread(values) for name, values in sorted(run["pages"].items())},
     }
 
 
@@ -478,37 +361,45 @@ def _fmt(value: float | None, digits: int = 0) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
 
 
+def _pair(low: float | None, high: float | None, digits: int = 0) -> str:
+    return f"{_fmt(low, digits)} / {_fmt(high, digits)}"
+
+
+def _per_name(title: str, spreads: dict[str, dict[str, Any]]) -> str:
+    rows = [[name, str(a["count"]), _fmt(a["p50_ms"]), _fmt(a["p99_ms"])] for name, a in spreads.items()]
+    return table([title, "count", "p50 ms", "p99 ms"], rows)
+
+
 def markdown(summaries: list[dict[str, Any]], sizes: Sizes) -> str:
-    """The report: medians over runs against the targets, and per-action figures of the last run."""
+    """The report: medians over runs against the targets, and per-request and per-page figures of the last
+    run."""
 
     def med(key: str) -> float | None:
         values = [summary[key] for summary in summaries if summary[key] is not None]
         return median(values) if values else None
 
     rows = [
-        ["reads p50 / p99 ms", f"{_fmt(med('read_p50_ms'))} / {_fmt(med('read_p99_ms'))}", "p99 ≤ 250"],
-        ["writes p50 / p99 ms", f"{_fmt(med('write_p50_ms'))} / {_fmt(med('write_p99_ms'))}", "p99 ≤ 500"],
+        ["reads p50 / p99 ms", _pair(med("read_p50_ms"), med("read_p99_ms")), "p99 ≤ 250"],
+        ["writes p50 / p99 ms", _pair(med("write_p50_ms"), med("write_p99_ms")), "p99 ≤ 500"],
         ["errors", _fmt(med("errors")), "0"],
-        [
-            "event delivery p50 / p99 s",
-            f"{_fmt(med('event_p50_s'), 2)} / {_fmt(med('event_p99_s'), 2)}",
-            "p99 ≤ 1",
-        ],
+        ["event delivery p50 / p99 s", _pair(med("event_p50_s"), med("event_p99_s"), 2), "p99 ≤ 1"],
         ["events received", _fmt(med("events")), ""],
         ["requests / s", _fmt(med("requests_per_s"), 1), ""],
         ["API CPU ms per request", _fmt(med("api_cpu_ms_per_request"), 1), ""],
         ["API peak RSS MB", _fmt(med("api_rss_mb")), "≤ 500"],
     ]
+    if not sizes.stress:
+        rows[2:2] = [["page views p50 / p99 ms", _pair(med("page_p50_ms"), med("page_p99_ms")), ""]]
+        rows.insert(-2, ["page views / s", _fmt(med("page_views_per_s"), 1), ""])
+    model = (
+        f"one request per action, think time {STRESS_THINK_S:g} s mean (--stress)"
+        if sizes.stress
+        else f"console page views, think time {THINK_MEAN_S:g} s mean, cut at {THINK_MAX_S:g} s"
+    )
     head = (
         f"{sizes.tasks:,} tasks in {sizes.workspaces} workspaces on PostgreSQL, {sizes.workers} API "
-        f"worker(s), {sizes.clients} clients "
-        f"(think time {THINK_S:g} s mean) and {sizes.subscribers:,} progress subscribers for "
+        f"worker(s), {sizes.clients} users ({model}) and {sizes.subscribers:,} progress subscribers for "
         f"{sizes.duration_s:g} s; medians of {len(summaries)} run(s).\n\n"
-    )
-    last = summaries[-1]["actions"]
-    per_action = table(
-        ["action", "requests", "p50 ms", "p99 ms"],
-        [[name, str(a["count"]), _fmt(a["p50_ms"]), _fmt(a["p99_ms"])] for name, a in last.items()],
     )
     verdicts = [
         target_line("reads p99", med("read_p99_ms"), TARGETS["read_p99_ms"], at_least=False, unit=" ms"),
@@ -519,14 +410,20 @@ def markdown(summaries: list[dict[str, Any]], sizes: Sizes) -> str:
         target_line("errors", med("errors"), 0, at_least=False, unit=""),
         target_line("API peak RSS", med("api_rss_mb"), TARGETS["api_rss_mb"], at_least=False, unit=" MB"),
     ]
-    return (
-        head + table(["figure", "value", "target"], rows) + "\n\n" + "\n".join(verdicts) + "\n\n" + per_action
-    )
+    parts = [head + table(["figure", "value", "target"], rows), "\n".join(verdicts)]
+    parts.append(_per_name("request", summaries[-1]["actions"]))
+    if summaries[-1]["pages"]:
+        parts.append(_per_name("page view", summaries[-1]["pages"]))
+    return "\n\n".join(parts)
 
 
-def main(results: dict[str, Section], options: BenchOptions, *, workers: int | None = None) -> None:
-    """bench.run_all entry point; ``workers`` overrides the API worker count (default: one per core)."""
-    sizes = Sizes(**QUICK) if options.quick else Sizes(WORKSPACES, TASKS, CLIENTS, SUBSCRIBERS, DURATION_S)
+def main(
+    results: dict[str, Section], options: BenchOptions, *, workers: int | None = None, stress: bool = False
+) -> None:
+    """bench.run_all entry point; ``workers`` overrides the API worker count (default: one per core),
+    ``stress`` chooses the first load model."""
+    sizes = Sizes(*QUICK) if options.quick else Sizes(WORKSPACES, TASKS, CLIENTS, SUBSCRIBERS, DURATION_S)
+    sizes.stress = stress
     if workers:
         sizes.workers = workers
     runs = [run_once(sizes, options.work_dir / "api_load" / f"run{index}") for index in range(options.runs)]
@@ -553,7 +450,11 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true", help="a small smoke-test size")
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--workers", type=int, help="API worker processes (default: one per core)")
+    parser.add_argument(
+        "--stress", action="store_true", help="one request per action, 1 s think time (the first load model)"
+    )
     parsed = parser.parse_args()
     found: dict[str, Section] = {}
-    main(found, BenchOptions(runs=parsed.runs, quick=parsed.quick), workers=parsed.workers)
+    options = BenchOptions(runs=parsed.runs, quick=parsed.quick)
+    main(found, options, workers=parsed.workers, stress=parsed.stress)
     print(found["api_load"].markdown)

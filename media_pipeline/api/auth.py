@@ -7,7 +7,6 @@ list, ``store/revoked_tokens.py``). Outside development mode the API refuses to 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -15,7 +14,7 @@ import jwt
 
 from media_pipeline.api.errors import ApiError
 from media_pipeline.settings import DEV_JWT_SECRET, Settings
-from media_pipeline.store import Owner
+from media_pipeline.store import Owner, Refusal
 from media_pipeline.usecases_tokens import ALGORITHM, DEFAULT_SCOPES, WORKSPACE_CLAIM
 
 LEEWAY_S = 30
@@ -48,16 +47,21 @@ class Principal:
     expires_at: datetime | None = None
 
 
+REFUSALS: dict[Refusal, str] = {
+    "signed out": "the token was signed out",
+    "disabled": "this user is disabled",
+}
+"""The 401 message of each reason the app DB refuses a valid token."""
+
+
 def unauthorized(message: str) -> ApiError:
     """The 401 error of a missing or bad token."""
     return ApiError(401, message)
 
 
-def authenticate(
-    token: str | None, settings: Settings, revoked: Callable[[str], bool] = lambda _jti: False
-) -> Principal:
-    """The principal of a bearer token; ApiError 401 if it is missing, expired, forged, malformed or
-    ``revoked`` (signed out)."""
+def authenticate(token: str | None, settings: Settings) -> Principal:
+    """The principal of a bearer token; ApiError 401 if it is missing, expired, forged or malformed (whether
+    it was signed out or its user disabled is the app DB's answer: ``ApiContext.authenticate``)."""
     if not token:
         raise unauthorized("a bearer token is required")
     try:
@@ -75,8 +79,6 @@ def authenticate(
     except (jwt.InvalidTokenError, ValueError) as exc:
         raise unauthorized("the token is invalid") from exc
     token_id = claims.get("jti") if isinstance(claims.get("jti"), str) else None
-    if token_id is not None and revoked(token_id):
-        raise unauthorized("the token was signed out")
     scope = claims.get("scope", " ".join(DEFAULT_SCOPES))
     scopes = frozenset(scope.split()) if isinstance(scope, str) else frozenset()
     expires_at = datetime.fromtimestamp(claims["exp"], UTC)

@@ -10,7 +10,7 @@ from functools import cached_property
 
 from sqlalchemy import Engine
 
-from media_pipeline.api.auth import Principal, authenticate
+from media_pipeline.api.auth import REFUSALS, Principal, authenticate, unauthorized
 from media_pipeline.api.library import scratch_folder
 from media_pipeline.api.metrics import ApiMetrics
 from media_pipeline.api.playback import Playback
@@ -101,8 +101,12 @@ class ApiContext:
         )
 
     def authenticate(self, token: str | None) -> Principal:
-        """The caller of a bearer token, refused (401) if signed out; its user id goes into the logs."""
-        principal = authenticate(token, self.settings, self.revoked_tokens.is_revoked)
+        """The caller of a bearer token, refused (401) if signed out or its user is disabled
+        (docs/ARCHITECTURE.md §10, §11); its user id goes into the logs."""
+        principal = authenticate(token, self.settings)
+        refusal = self.revoked_tokens.refusal(principal.token_id, principal.owner.user_id)
+        if refusal is not None:
+            raise unauthorized(REFUSALS[refusal])
         add_log_fields(userId=principal.owner.user_id)
         return principal
 

@@ -9,12 +9,12 @@ from fastapi import Depends, Header, Path, Query, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.requests import HTTPConnection
 
-from media_pipeline.api.auth import Principal, require_scope, unauthorized
+from media_pipeline.api.auth import Principal, require_scope
 from media_pipeline.api.context import ApiContext
 from media_pipeline.api.schemas import MAX_INT
 from media_pipeline.domain.models import TASK_ID_PATTERN
 from media_pipeline.logcontext import add_log_fields
-from media_pipeline.store import Owner, UserService, ValidationFailed
+from media_pipeline.store import Owner, ValidationFailed
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -48,18 +48,8 @@ Context = Annotated[ApiContext, Depends(get_context)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
 
 
-def principal_of(token: str | None, context: ApiContext) -> Principal:
-    """The principal of a bearer token whose user is not disabled (docs/ARCHITECTURE.md §10); ApiError 401
-    otherwise."""
-    principal = context.authenticate(token)
-    users = UserService(context.engine, clock=context.clock)
-    if users.is_disabled(principal.owner.user_id):
-        raise unauthorized("this user is disabled")
-    return principal
-
-
 def _principal(context: Context, credentials: Credentials) -> Principal:
-    return principal_of(credentials.credentials if credentials else None, context)
+    return context.authenticate(credentials.credentials if credentials else None)
 
 
 def _reader(principal: Annotated[Principal, Depends(_principal)]) -> Owner:
@@ -82,7 +72,7 @@ def _downloader(
     ] = None,
 ) -> Owner:
     token = credentials.credentials if credentials else access_token
-    return require_scope(principal_of(token, context), "read")
+    return require_scope(context.authenticate(token), "read")
 
 
 ReadOwner = Annotated[Owner, Depends(_reader)]

@@ -24,7 +24,6 @@ from starlette.concurrency import run_in_threadpool
 from media_pipeline.api.auth import require_scope
 from media_pipeline.api.context import ApiContext
 from media_pipeline.api.cors import websocket_origin_allowed
-from media_pipeline.api.deps import principal_of
 from media_pipeline.api.errors import ApiError, http_status
 from media_pipeline.api.render_contract import EventType
 from media_pipeline.domain.models import is_valid_task_id
@@ -75,7 +74,7 @@ def _authorize(context: ApiContext, websocket: WebSocket, video_id: str, job: st
     header = websocket.headers.get("authorization", "")
     scheme, _, credentials = header.partition(" ")
     token = credentials if scheme.lower() == "bearer" else websocket.query_params.get("access_token")
-    owner = require_scope(principal_of(token, context), "read")
+    owner = require_scope(context.authenticate(token), "read")
     if not is_valid_task_id(video_id):
         raise NotFoundError(f"task {video_id!r} not found", {"taskId": video_id})
     if job is None:

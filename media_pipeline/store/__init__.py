@@ -73,6 +73,7 @@ if TYPE_CHECKING:  # the same names for type checkers, re-exported (test_package
     from media_pipeline.store.review_gate import REVIEW_AFTER as REVIEW_AFTER
     from media_pipeline.store.review_models import EditKind as EditKind
     from media_pipeline.store.review_models import ReviewKind as ReviewKind
+    from media_pipeline.store.revoked_tokens import Refusal as Refusal
     from media_pipeline.store.revoked_tokens import RevokedTokens as RevokedTokens
     from media_pipeline.store.run_control import RunControl as RunControl
     from media_pipeline.store.run_requests import idempotency_key as idempotency_key
@@ -193,7 +194,7 @@ _EXPORTS = {
     "media_pipeline.store.repeat": ("RepeatConfig", "next_occurrence"),
     "media_pipeline.store.review_gate": ("REVIEW_AFTER",),
     "media_pipeline.store.review_models": ("EditKind", "ReviewKind"),
-    "media_pipeline.store.revoked_tokens": ("RevokedTokens",),
+    "media_pipeline.store.revoked_tokens": ("Refusal", "RevokedTokens"),
     "media_pipeline.store.run_control": ("RunControl",),
     "media_pipeline.store.run_requests": ("idempotency_key", "version_key"),
     "media_pipeline.store.schedule_service": ("ScheduleService",),

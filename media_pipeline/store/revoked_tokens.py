@@ -4,13 +4,17 @@ have expired, every request checks it, and expired entries are pruned when a tok
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, exists, false, select
 from sqlalchemy.exc import IntegrityError
 
 from media_pipeline.store.base import StoreBase
 from media_pipeline.store.clock import as_utc
-from media_pipeline.store.models import RevokedToken
+from media_pipeline.store.models import RevokedToken, User
+
+Refusal = Literal["signed out", "disabled"]
+"""Why a well-formed, unexpired bearer token is refused."""
 
 
 class RevokedTokens(StoreBase):
@@ -27,7 +31,13 @@ class RevokedTokens(StoreBase):
         except IntegrityError:  # a concurrent sign-out of the same token revoked it
             pass
 
-    def is_revoked(self, jti: str) -> bool:
-        """Whether the token ``jti`` was signed out."""
+    def refusal(self, jti: str | None, user_id: str) -> Refusal | None:
+        """Why a token ``jti`` of ``user_id`` is refused now (signed out, or its user disabled), or None; one
+        query, as every request checks both (ids of dev tokens without a user are not disabled)."""
+        revoked = exists().where(RevokedToken.jti == jti) if jti is not None else false()
+        disabled = select(User.disabled_at).where(User.id == user_id).scalar_subquery()
         with self._read() as session:
-            return session.scalar(select(RevokedToken.jti).where(RevokedToken.jti == jti)) is not None
+            row = session.execute(select(revoked, disabled)).one()
+        if row[0]:
+            return "signed out"
+        return "disabled" if row[1] is not None else None

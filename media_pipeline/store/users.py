@@ -102,8 +102,3 @@ class UserService(StoreBase):
         if row is None or row.disabled_at is not None:
             return None
         return SignedIn(Owner(row.id, row.workspace_id), username, row.is_admin)
-
-    def is_disabled(self, user_id: str) -> bool:
-        """True if ``user_id`` is a user an admin disabled (ids of dev tokens without a user are not)."""
-        with self._read() as session:
-            return session.scalar(select(User.disabled_at).where(User.id == user_id)) is not None

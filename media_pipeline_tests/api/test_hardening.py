@@ -92,7 +92,7 @@ def test_revoked_tokens_are_pruned_after_they_expire(
     revoked.revoke("old", clock() + timedelta(hours=1))  # twice: one entry
     clock.advance(hours=2)
     revoked.revoke("new", clock() + timedelta(hours=1))
-    assert (revoked.is_revoked("old"), revoked.is_revoked("new")) == (False, True)
+    assert (revoked.refusal("old", "u-any"), revoked.refusal("new", "u-any")) == (None, "signed out")
     with db_engine.connect() as connection:
         assert connection.scalars(select(RevokedToken.jti)).all() == ["new"]
 
