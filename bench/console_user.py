@@ -13,8 +13,9 @@ HTTP/1.1 connections per host):
 - automation (``views/automation.js``): the tabs, scheduled videos and reviews, and the log viewer
   (``views/logs.js``, 200 rows); the page refreshes the first three every ``AUTOMATION_REFRESH_S`` while open;
 - task page (``views/task.js``): the video, then its files, then its credits usage (in sequence), the video
-  again for the title, and its logs; a running task's page reloads the sequence at most once a second while
-  progress events arrive (``scheduleLoad``), i.e. about every ``TASK_RELOAD_S``;
+  again for the title, and its logs; a running task's page moves its bar with every progress event and
+  reloads the sequence when an event brings a new status, stage or generation, i.e. about every
+  ``TASK_RELOAD_S``;
 - contents (``views/contents.js``): ``GET /api/contents`` (20 items) and the 28-day performance summary.
 
 The progress WebSockets the automation and task pages open are the benchmark's separate subscribers.
@@ -40,8 +41,9 @@ BROWSER_CONNECTIONS = 6
 """Concurrent connections of a browser to one host (HTTP/1.1)."""
 AUTOMATION_REFRESH_S = 10.0
 """``REFRESH_MS`` of ``views/automation.js``."""
-TASK_RELOAD_S = 1.0
-"""A running task's page reloads this often (one progress event a second, ``scheduleLoad``'s 1 s debounce)."""
+TASK_RELOAD_S = 10.0
+"""A running task's page reloads this often: on each new stage or status, i.e. six times (five stages, then
+the final status) in the ~60 s of one short through the daemon (bench/README.md, "Orchestration")."""
 PAGES = {"library": 25, "queue": 20, "automation": 20, "task": 25, "contents": 10}
 """How often a page is opened (weights); every session starts on the library, the landing page."""
 CHANGE_SHARE = 0.3

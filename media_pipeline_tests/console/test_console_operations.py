@@ -214,6 +214,43 @@ def test_task_page_shows_the_error_text_as_it_happens(page: Page, console: Conso
     wait_js(page, "window.seenMessages.some((text) => text === 'ProviderError: the writer is down')", 30)
 
 
+def test_task_page_moves_with_progress_and_fetches_again_only_on_a_new_stage(
+    page: Page, console: Console
+) -> None:
+    """A stage reports every second or two: each event moves the bar and the message, and the task, its files
+    and credits are fetched again only when the status, stage or generation changed (the page's clock is
+    Playwright's, so a reload the page schedules runs exactly when the test lets time pass)."""
+    with console.client(console.alice) as api:
+        (task_id,) = _queued(api, "진행 작업")
+    state = PipelineState(console.db_url)
+    assert state.stage_started(task_id, 1, "script", "run-s", 4242, process_name="worker")
+    state.stage_progress(task_id, 1, "script", 20, "writing scene 1/5")
+    loads: list[str] = []
+    files_url = f"/api/v1/videos/{task_id}/files"
+    page.on("request", lambda request: loads.append(request.url) if request.url.endswith(files_url) else None)
+    page.clock.install()
+    sign_in(page, console, console.alice)
+    page.goto(f"{console.base_url}/#/tasks/{task_id}")
+    status = page.locator("#task-status")
+    expect(page.locator("#task-message")).to_have_text("writing scene 1/5")
+    expect(status).to_contain_text("대본")
+    assert len(loads) == 1
+
+    for percent in (40, 60, 80):
+        state.stage_progress(task_id, 1, "script", percent, f"writing scene {percent // 20}/5")
+        expect(page.locator("#task-message")).to_have_text(f"writing scene {percent // 20}/5")
+        page.clock.run_for(2_000)  # a reload scheduled by this event would run now
+    assert page.locator("#task-progress").get_attribute("value") != "0"
+
+    assert state.stage_completed(task_id, 1, "script", "run-s")
+    assert state.stage_started(task_id, 1, "images", "run-i", 4243, process_name="worker")
+    state.stage_progress(task_id, 1, "images", 10, "drawing image 1/6")
+    expect(page.locator("#task-message")).to_have_text("drawing image 1/6")
+    page.clock.run_for(2_000)
+    expect(status).to_contain_text("이미지")
+    assert len(loads) == 2, loads
+
+
 def test_task_buttons_follow_the_actions_the_server_sends(page: Page, console: Console) -> None:
     with console.client(console.alice) as api:
         (task_id,) = _queued(api, "버튼 작업")

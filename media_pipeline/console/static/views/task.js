@@ -15,6 +15,7 @@ export function renderTask(main, taskId) {
   const objectUrls = [];
   const players = [];
   let socket = null;
+  let livePhase = null; // [status, step, generation] of the last live event that reloaded the page
   let closed = false;
   let rendered = null;
   let pending = null;
@@ -112,7 +113,9 @@ export function renderTask(main, taskId) {
     return section;
   }
 
-  // Live events are frequent: look again at most once a second; files are fetched only when they changed.
+  // Live events are frequent (a stage reports every second or two): the bar and message follow each event;
+  // the task, its files and credits are fetched again only when the status, stage or generation changed,
+  // at most once a second (docs/ARCHITECTURE.md §1, "One wire format per page").
   function scheduleLoad() {
     if (pending || closed) return;
     pending = setTimeout(() => { pending = null; load(); }, 1000);
@@ -127,7 +130,8 @@ export function renderTask(main, taskId) {
       document.getElementById("task-progress")?.setAttribute("value", String(event.progress));
       const msg = document.getElementById("task-message");
       if (msg) msg.textContent = event.lastError || event.message || "";
-      scheduleLoad();
+      const phase = JSON.stringify([event.status, event.step, event.generation]);
+      if (phase !== livePhase) { livePhase = phase; scheduleLoad(); }
     };
     socket.onclose = () => { socket = null; };
   }
@@ -151,6 +155,7 @@ export function renderTask(main, taskId) {
         for (const player of previousPlayers) player.destroy();
       }
       error.textContent = "";
+      livePhase = JSON.stringify([task.status, task.step ?? null, files.generation]);
       followLive(task);
     } catch (err) {
       if (!closed) showError(main, err, error);
