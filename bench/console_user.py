@@ -7,7 +7,8 @@ chrome (``app.js`` ``renderChrome``: the queue drawer's badge reads ``GET /api/q
 requests, concurrently as the browser sends them (at most ``BROWSER_CONNECTIONS`` at a time, a browser's
 HTTP/1.1 connections per host):
 
-- library (the landing page, ``views/library.js``): ``GET /api/library`` (24 items), then every card's cover;
+- library (the landing page, ``views/library.js``): ``GET /api/library`` (24 items), then every card's cover
+  that this browser has not kept yet (a versioned ``coverUrl``, ``immutable``);
 - queue (``views/queue.js``): ``GET /api/queue``, then its jobs; on a change (add, bulk patch, reorder, Run,
   delete: the only writes modelled) the change and the same reload (a Run also re-reads the balance);
 - automation (``views/automation.js``): the tabs, scheduled videos and reviews, and the log viewer
@@ -179,6 +180,11 @@ class ConsoleUser(VirtualUser):
     opened_task = ""
     """The task of the last task page view."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.cached: set[str] = set()
+        """Cover URLs in this browser's cache."""
+
     async def act(self, stop_at: float) -> None:
         """After one think time (users arrive spread out, not all at once), open the library, then pages
         chosen by ``PAGES``, until ``stop_at``."""
@@ -238,12 +244,14 @@ class ConsoleUser(VirtualUser):
         return None
 
     async def library(self) -> None:
-        """The library grid: the first page of items, then every card's cover at once."""
+        """The library grid: the first page of items, then at once every card's cover the browser does not
+        hold yet (``coverUrl`` names the version and its answer is ``immutable``)."""
         listing = await self.call("library", "GET", "/api/library?limit=24&offset=0")
         if listing is None:
             return
-        covers = [item["coverUrl"] for item in listing.json()["items"]]
-        await asyncio.gather(*(self.call("cover", "GET", url) for url in covers))
+        covers = [url for item in listing.json()["items"] if (url := item["coverUrl"]) not in self.cached]
+        fetched = await asyncio.gather(*(self.call("cover", "GET", url) for url in covers))
+        self.cached.update(url for url, response in zip(covers, fetched, strict=True) if response is not None)
 
     async def tabs(self) -> None:
         """The automation page's three lists (also its periodic refresh)."""

@@ -50,6 +50,24 @@ def file_url(item_id: str, key: str) -> str:
     return f"/api/library/{item_id}/files/{PurePosixPath(key).name}"
 
 
+COVER_CACHE = "private, max-age=31536000, immutable"
+"""``Cache-Control`` of a cover asked for by its current ``coverUrl``: the URL names the version, so the
+browser keeps it and a library page revisited asks only for the list (docs/ARCHITECTURE.md §7)."""
+
+
+def cover_version(view: LibraryItemView, files: list[StoredObject]) -> str:
+    """A short digest of what the item's cover is drawn from: it changes when the cover would."""
+    image = next((f for f in files if is_image(f.key)), None)
+    if image is not None:
+        source: list[object] = ["upload", image.key, image.size, image.modified.isoformat()]
+    elif view.thumbnail is not None:
+        thumb = view.thumbnail
+        source = ["thumbnail", thumb.task_id, thumb.generation, thumb.content_id]
+    else:
+        source = ["placeholder", view.title[:1]]
+    return hashlib.sha256(repr(source).encode()).hexdigest()[:16]
+
+
 def item_out(view: LibraryItemView, files: list[StoredObject]) -> LibraryItem:
     """The API body of an item with its files and where its cover comes from."""
     cover = (
@@ -68,7 +86,7 @@ def item_out(view: LibraryItemView, files: list[StoredObject]) -> LibraryItem:
                 for f in files
             ],
             "cover": cover,
-            "cover_url": f"/api/library/{view.id}/cover",
+            "cover_url": f"/api/library/{view.id}/cover?v={cover_version(view, files)}",
         }
     )
 

@@ -10,7 +10,14 @@ from fastapi import APIRouter, File, Path, Query, Response, UploadFile
 from media_pipeline.api.deps import Context, DownloadOwner, ReadOwner, WriteOwner
 from media_pipeline.api.errors import responses
 from media_pipeline.api.file_responses import asset_response
-from media_pipeline.api.library import item_out, placeholder_svg, save_files, stored_response
+from media_pipeline.api.library import (
+    COVER_CACHE,
+    cover_version,
+    item_out,
+    placeholder_svg,
+    save_files,
+    stored_response,
+)
 from media_pipeline.api.schemas import Items, Page
 from media_pipeline.api.schemas_library import LibraryFile, LibraryItem, LibraryItemBody, LibraryItemPatch
 from media_pipeline.api.uploads import MAX_FILES_PER_REQUEST
@@ -127,17 +134,36 @@ def delete_file(item_id: LibraryId, name: FileName, context: Context, owner: Wri
     responses=_FILE_RESPONSES,
     summary="The cover: the first uploaded image, else the latest thumbnail, else a generated placeholder",
 )
-def cover(item_id: LibraryId, context: Context, owner: DownloadOwner) -> Response:
+def cover(
+    item_id: LibraryId,
+    context: Context,
+    owner: DownloadOwner,
+    version: Annotated[
+        str | None,
+        Query(
+            alias="v",
+            max_length=64,
+            description="The version ``coverUrl`` names: the answer for the current version may be kept "
+            "by the browser (``immutable``); any other is revalidated.",
+        ),
+    ] = None,
+) -> Response:
     commands = context.library(owner)
     view = commands.library.get(item_id)
-    item = item_out(view, commands.files(item_id))
+    files = commands.files(item_id)
+    item = item_out(view, files)
     if item.cover == "upload":
         first = next(f for f in item.files if f.mime.startswith("image/"))
-        return download_file(item_id, first.name, context, owner)
-    if view.thumbnail is not None:
+        response = download_file(item_id, first.name, context, owner)
+    elif view.thumbnail is not None:
         thumb = view.thumbnail
-        asset = context.render_jobs(owner).asset_file(
-            thumb.task_id, render_job_id(thumb.task_id, thumb.generation), thumb.content_id
+        response = asset_response(
+            context.render_jobs(owner).asset_file(
+                thumb.task_id, render_job_id(thumb.task_id, thumb.generation), thumb.content_id
+            )
         )
-        return asset_response(asset)
-    return placeholder_svg(view)
+    else:
+        response = placeholder_svg(view)
+    if version == cover_version(view, files) and response.status_code == 200:  # not a presigned redirect
+        response.headers["Cache-Control"] = COVER_CACHE
+    return response

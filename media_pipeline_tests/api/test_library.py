@@ -14,6 +14,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from media_pipeline.api.library import COVER_CACHE
 from media_pipeline.domain import TaskPaths
 from media_pipeline.settings import Settings
 from media_pipeline.storage import open_storage
@@ -125,6 +126,17 @@ def test_create_list_filter_get_update_delete(client: httpx.Client, other_client
     assert client.get(f"/api/library/{plain['id']}").json()["title"] == "바다 여행"
     cover = client.get(f"/api/library/{plain['id']}/cover")
     assert cover.headers["content-type"].startswith("image/svg+xml") and b"<svg" in cover.content
+    assert cover.headers["cache-control"] == "no-store"  # no version named: not kept
+
+    # ``coverUrl`` names the cover's version: kept by the browser at that URL, a new URL when it changes.
+    listed_url = client.get(f"/api/library/{plain['id']}").json()["coverUrl"]
+    assert listed_url.startswith(f"/api/library/{plain['id']}/cover?v=")
+    versioned = client.get(listed_url)
+    assert versioned.content == cover.content and versioned.headers["cache-control"] == COVER_CACHE
+    assert client.get(f"/api/library/{plain['id']}/cover?v=0123").headers["cache-control"] == "no-store"
+    assert client.patch(f"/api/library/{plain['id']}", json={"title": "산 여행"}).status_code == 200
+    relettered = client.get(f"/api/library/{plain['id']}").json()["coverUrl"]
+    assert relettered != listed_url and client.get(listed_url).headers["cache-control"] == "no-store"
 
     # Another user (same workspace) sees none of it.
     assert other_client.get("/api/library").json()["total"] == 0
@@ -164,8 +176,13 @@ def test_files_are_sniffed_stored_listed_downloaded_and_deleted(
 
     got = client.get(f"/api/library/{item['id']}").json()
     assert got["cover"] == "upload" and [f["name"] for f in got["files"]] == [f["name"] for f in files]
+    assert got["coverUrl"] != item["coverUrl"]
     with httpx.Client(base_url=api.base_url, headers=client.headers, follow_redirects=True) as follow:
         assert follow.get(f"/api/library/{item['id']}/cover").content == first
+        kept = follow.get(got["coverUrl"])
+        assert kept.content == first
+        # a local file is kept by the browser; an object store's answer is a presigned redirect, never kept
+        assert (kept.history == []) == (kept.headers.get("cache-control") == COVER_CACHE)
         assert follow.get(files[2]["url"]).content == clips["good"]
     assert client.delete(f"/api/library/{item['id']}/files/{files[0]['name']}").status_code == 204
     assert_error(client.delete(f"/api/library/{item['id']}/files/{files[0]['name']}"), 404, "NOT_FOUND")
@@ -173,6 +190,7 @@ def test_files_are_sniffed_stored_listed_downloaded_and_deleted(
         files[1]["name"],
         files[2]["name"],
     ]
+    assert client.get(f"/api/library/{item['id']}").json()["coverUrl"] != got["coverUrl"]
     with httpx.Client(base_url=api.base_url, headers=client.headers, follow_redirects=True) as follow:
         assert follow.get(f"/api/library/{item['id']}/cover").content == second
 
@@ -285,5 +303,9 @@ def test_queue_takes_library_ids(
         "thumbnail",
     )
     assert client.get(f"/api/library/{plain['id']}/cover").content == b"thumbnail of generation 1"
+    produced = client.get(got["coverUrl"])
+    assert (
+        produced.content == b"thumbnail of generation 1" and produced.headers["cache-control"] == COVER_CACHE
+    )
     assert client.delete(f"/api/library/{plain['id']}").status_code == 200
     assert client.get(f"/api/v1/videos/{jobs[plain['id']]['id']}").status_code == 200  # the task stays

@@ -211,3 +211,38 @@ def test_library_to_finished_videos(page: Page, console: Console, page_errors: C
     plain = page.locator("#library-grid .lib-card").filter(has_text=TITLES[2])
     expect(plain.locator("img.cover")).to_have_attribute("data-cover", "thumbnail")
     expect(plain.locator("h2 a")).to_have_attribute("href", f"#/tasks/{jobs[TITLES[2]]['id']}")
+
+
+def _cover_requests(console: Console) -> int:
+    """How many cover downloads the API has answered (its own request metric, by route template)."""
+    with console.client(console.alice) as api:
+        text = api.get("/metrics").text
+    route = 'route="/api/library/{libraryId}/cover"'
+    prefix = f'media_pipeline_http_request_duration_seconds_count{{method="GET",{route}'
+    return sum(int(float(line.rsplit(" ", 1)[1])) for line in text.splitlines() if line.startswith(prefix))
+
+
+def test_a_revisited_library_asks_only_for_changed_covers(page: Page, console: Console) -> None:
+    """``coverUrl`` names the cover's version and its answer is ``immutable``: coming back to the library,
+    the browser shows the covers it already has and downloads only the one whose cover changed."""
+    with console.client(console.alice) as api:
+        ids = [api.post("/api/library", json={"title": title}).json()["id"] for title in TITLES]
+    sign_in(page, console, console.alice)
+    page.goto(f"{console.base_url}/#/library")
+    covers = page.locator("img.cover")
+    expect(covers).to_have_count(len(TITLES))
+    first_visit = _cover_requests(console)
+    assert first_visit == len(TITLES)
+
+    page.goto(f"{console.base_url}/#/automation")  # another page of the console, then back (no reload)
+    expect(page.locator("img.cover")).to_have_count(0)
+    page.go_back()
+    expect(covers).to_have_count(len(TITLES))
+    assert _cover_requests(console) == first_visit  # all three from the browser's cache
+
+    with console.client(console.alice) as api:
+        assert api.patch(f"/api/library/{ids[0]}", json={"title": "새 제목"}).status_code == 200
+    page.reload()
+    expect(covers).to_have_count(len(TITLES))
+    expect(page.locator('img.cover[alt*="새 제목"]')).to_have_count(1)
+    assert _cover_requests(console) == first_visit + 1
