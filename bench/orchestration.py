@@ -9,10 +9,15 @@ interleaved with the same task produced in-process (``produce_task``): Run -> pu
 in-process wall time, its handoffs with nothing else running, and the memory of all processes of the
 deployment while it runs (sampled sum). It also measures the per-task overhead of the Python API's
 in-process ``materialize`` (wall time minus the time spent inside the assets).
+
+``python -m bench.orchestration [--batch BACKEND] [--alone BACKEND] [--alone-runs N] [--quick]`` measures
+just the handoff (its split per part) of a batch and of the 30 s short alone through the daemon, on either
+backend, and prints the tables: the quick A/B of one orchestration change (``make bench`` runs the whole).
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import os
 import re
@@ -512,3 +517,40 @@ def main(results: dict[str, Section], options: BenchOptions) -> None:
     results["orchestration"] = Section(
         "Orchestration (dagster-daemon)", _markdown(batches, one, materialize, task_options), data
     )
+
+
+def _handoff_rows(label: str, runs: list[BatchResult]) -> list[list[str]]:
+    """One row per handoff measure (median, max, each part's median) of ``runs`` pooled."""
+    handoffs = [h for run in runs for h in run.handoff_s]
+    rows = [[f"{label}: handoff median / max, s", f"{statistics.median(handoffs):.2f} / {max(handoffs):.2f}"]]
+    rows += [
+        [f"{label}: {part}", fmt(statistics.median(v for run in runs for v in run.parts_s[part]), 2)]
+        for part in runs[0].parts_s
+    ]
+    return [*rows, [f"{label}: load average at Run → at the end", _loads(runs)]]
+
+
+def handoff_cli(argv: list[str] | None = None) -> None:
+    """Measure the handoff of a batch and/or of the short alone on the chosen backends; print a table."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.orchestration", description=__doc__.split("\n\n")[-1]
+    )
+    parser.add_argument("--batch", action="append", default=[], choices=["sqlite", "postgres"])
+    parser.add_argument("--alone", action="append", default=[], choices=["sqlite", "postgres"])
+    parser.add_argument("--alone-runs", type=int, default=2, help="runs of the short alone per backend")
+    parser.add_argument("--quick", action="store_true", help="3 small tasks per batch, a 10 s short alone")
+    args = parser.parse_args(argv)
+    short = {**short_options(10, 2), "renderHeight": 320} if args.quick else short_options(30, 6)
+    rows = []
+    for backend in args.alone:
+        runs = [_run_batch(backend, 1, {"title": TITLE, **short}) for _ in range(args.alone_runs)]
+        rows += _handoff_rows(f"alone {backend}", runs)
+    for backend in args.batch:
+        batch = _run_batch(backend, 3 if args.quick else 10, QUICK if args.quick else FULL)
+        rows += _handoff_rows(f"batch {backend}", [batch])
+        rows.append([f"batch {backend}: makespan / Σ video", fmt(batch.makespan_s / batch.video_sum_s, 2)])
+    print(table(["measure", "value"], rows))
+
+
+if __name__ == "__main__":
+    handoff_cli()

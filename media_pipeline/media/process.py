@@ -18,6 +18,10 @@ from media_pipeline.liveness import moved
 from media_pipeline.processes import ProcessFailed, ProcessRef, ProcessTimedOut
 
 STDERR_TAIL_LINES = 40
+CHILD_NICENESS = 10
+"""CPU priority (``nice``) of every child and its threads (or the caller's, if lower already): media work
+(renders, encodes, narration) is throughput work, while sensors, the run queue, a run worker's start-up,
+PostgreSQL and the API on the same cores are latency work (docs/ARCHITECTURE.md §5, "Run workers")."""
 GRACE_S = 3.0
 _POLL_S = 0.2
 _EOF = object()
@@ -147,7 +151,7 @@ def run_process(
     cwd: Path | None = None,
     cancel: threading.Event | None = None,
 ) -> str:
-    """Run ``cmd`` in a new process group and return the tail of its stderr.
+    """Run ``cmd`` in a new process group at :data:`CHILD_NICENESS` and return the tail of its stderr.
 
     Stdout lines are passed to ``on_line`` (in the calling thread). A non-zero exit raises
     :class:`ProcessFailed`; exceeding ``timeout`` raises :class:`ProcessTimedOut`. On any exception while
@@ -169,6 +173,10 @@ def run_process(
         )
     except OSError as exc:
         raise ProcessFailed(name, None, str(exc)) from exc
+    # the child leads its own group: renice the group (every thread of it; later threads and children
+    # inherit) before anything is read from it, never to a higher priority than this process's
+    with contextlib.suppress(ProcessLookupError):
+        os.setpriority(os.PRIO_PGRP, proc.pid, max(CHILD_NICENESS, os.getpriority(os.PRIO_PROCESS, 0)))
     _track(proc.pid, ProcessRef.of(proc.pid))
     try:
         return _supervise(proc, name, on_line, timeout, cancel)

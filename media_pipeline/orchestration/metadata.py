@@ -5,13 +5,15 @@ from __future__ import annotations
 import base64
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
 
-from media_pipeline.media.loudness import Loudness
-from media_pipeline.media.probe import VideoSummary
-from media_pipeline.media.render import RenderResult
-from media_pipeline.media.tts import Narration
+if TYPE_CHECKING:  # only the video stage makes these; a run worker of another stage never loads them
+    from media_pipeline.media.loudness import Loudness
+    from media_pipeline.media.probe import VideoSummary
+    from media_pipeline.media.render import RenderResult
+    from media_pipeline.media.tts import Narration
 
 
 def file_metadata(path: Path, location: str) -> dict[str, dg.MetadataValue]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -38,6 +39,22 @@ def test_missing_executable_is_a_process_failure() -> None:
     with pytest.raises(ProcessFailed) as caught:
         run_process(["definitely-not-a-command-xyz"])
     assert caught.value.returncode is None
+
+
+def test_child_and_its_children_run_at_the_child_niceness(tmp_path: Path) -> None:
+    """The child waits on a FIFO until its first line reached the caller (so it has been reniced), then
+    starts ``nice`` (a grandchild), which prints the niceness it inherited."""
+    fifo = tmp_path / "go"
+    os.mkfifo(fifo)
+    lines: list[str] = []
+
+    def on_line(line: str) -> None:
+        lines.append(line)
+        if line == "ready":
+            fifo.write_text("go\n")
+
+    run_process(["sh", "-c", f"echo ready; read go < {fifo}; nice"], on_line=on_line)
+    assert lines == ["ready", str(max(os.nice(0), process.CHILD_NICENESS))]
 
 
 class _GroupWatch:
