@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages media_pipeline needs, only those that are missing:
-# ffmpeg (+ffprobe), libass (the captions are drawn with it directly), espeak-ng, a Hangul-capable font (fonts-nanum) and, with --postgres, PostgreSQL 15
-# server binaries for the test suite's throwaway database and Chromium for the console's browser tests;
+# ffmpeg (+ffprobe), libass (captions are drawn with it directly), espeak-ng, a Hangul-capable font
+# (fonts-nanum) and, with --postgres, PostgreSQL 15 server binaries for the test suite's throwaway database
+# and Chromium for the console's browser tests;
 # Node.js with npm always (npm installs the console's player; the seed-002 front-end test needs Node >= 20's
 # WebSocket).
 set -euo pipefail
