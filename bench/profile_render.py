@@ -1,9 +1,9 @@
 """Where a segment's time goes: ffmpeg ``-benchmark`` on each step of our segment command, one at a time.
 
-For every segment of a timeline: decode + Ken Burns (zooms: zoompan over a 2x cover; pans: a moving crop) to
-the null muxer, then with the subtitles burned in, then the real segment (plus libx264, one thread), and the
-still image encoded with the same settings (the static bound's work for that segment). Differences between
-steps are the cost of each stage.
+For every segment of a timeline: decode + Ken Burns (zooms: the covered picture scaled per frame; pans: a
+moving crop) to the null muxer, then with the captions overlaid, then the real segment (plus libx264, one
+thread), and the still image encoded with the same settings (the static bound's work for that segment).
+Differences between steps are the cost of each stage.
 """
 
 from __future__ import annotations
@@ -68,12 +68,12 @@ def _kenburns_only(_: Timeline, s: Segment, __: Path) -> OutputStream:
     return s.kenburns.output("-", **{"frames:v": s.frames}, f="null")
 
 
-def _with_subtitles(_: Timeline, s: Segment, __: Path) -> OutputStream:
-    return s.video.output("-", **{"frames:v": s.frames}, f="null")
+def _with_subtitles(_: Timeline, s: Segment, out: Path) -> OutputStream:
+    return s.video(out.parent).output("-", **{"frames:v": s.frames}, f="null")
 
 
 def _full_segment(_: Timeline, s: Segment, out: Path) -> OutputStream:
-    return s.graph(out)
+    return s.graph(out, out.parent)
 
 
 def _still_encode(t: Timeline, s: Segment, out: Path) -> OutputStream:
@@ -84,8 +84,8 @@ def _still_encode(t: Timeline, s: Segment, out: Path) -> OutputStream:
 
 
 STEPS: tuple[Step, ...] = (
-    ("decode + Ken Burns (zoompan 2x / pan crop) → null", _kenburns_only),
-    ("+ subtitles burned in → null", _with_subtitles),
+    ("decode + Ken Burns (zoom: scaled per frame / pan: crop) → null", _kenburns_only),
+    ("+ captions (libass states overlaid) → null", _with_subtitles),
     ("+ libx264 encode = our segment", _full_segment),
     ("still image → libx264 (static bound's video work)", _still_encode),
 )

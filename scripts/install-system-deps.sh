@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages media_pipeline needs, only those that are missing:
-# ffmpeg (+ffprobe), espeak-ng, a Hangul-capable font (fonts-nanum) and, with --postgres, PostgreSQL 15
-# server binaries for the test suite's throwaway database and Chromium for the console's browser tests;
+# ffmpeg (+ffprobe), libass (captions are drawn with it directly), espeak-ng, a Hangul-capable font
+# (fonts-nanum) and, with --postgres, PostgreSQL 15 server binaries for the test suite's throwaway database
+# and Chromium for the console's browser tests;
 # Node.js with npm always (npm installs the console's player; the seed-002 front-end test needs Node >= 20's
 # WebSocket).
 set -euo pipefail
@@ -11,6 +12,7 @@ want_pg=0
 
 missing=()
 command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || missing+=(ffmpeg)
+/sbin/ldconfig -p 2>/dev/null | grep -q 'libass\.so\.9' || missing+=(libass9)
 command -v espeak-ng >/dev/null 2>&1 || missing+=(espeak-ng)
 command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)
 if ! command -v fc-list >/dev/null 2>&1 || [ -z "$(fc-list :lang=ko file 2>/dev/null | head -n1)" ]; then

@@ -1,23 +1,19 @@
-"""Where burned-in captions really land: an ASS file drawn alone by ffmpeg's ``subtitles`` filter over a
-black and over a white frame at the moments its events show, and the ``bbox`` of what was drawn
-(docs/ARCHITECTURE.md §9, "Captions")."""
+"""Where burned-in captions really land: an ASS file drawn by libass, as the video's captions are, at the
+moments its events show, and the box of what was drawn (docs/ARCHITECTURE.md §9, "Captions")."""
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ffmpeg.nodes import Stream
-
 from media_pipeline.media.ass_split import event_windows
+from media_pipeline.media.caption_overlay import frame_ms
 from media_pipeline.media.captions import SafeArea
-from media_pipeline.media.ffgraph import lavfi_source, run_graph
+from media_pipeline.media.libass import AssRenderer, Drawing
 
-# Luma above which a pixel counts as drawn (the background is 16 after the white frame's negation ~20).
-DRAWN_LUMA = 40
+# Opacity above which a pixel counts as drawn (10 %: fainter is antialiasing).
+DRAWN_ALPHA = 25
 MAX_SAMPLES = 240
-TIMEOUT_S = 600
 
 
 @dataclass(frozen=True)
@@ -41,58 +37,26 @@ def sample_frames(ass: Path, fps: int) -> list[int]:
     return frames[::step]
 
 
-def _read_boxes(path: Path, fps: int) -> dict[int, tuple[int, int, int, int]]:
-    """Frame number → bbox from a ``metadata=print`` file (frames where nothing was drawn are absent)."""
-    boxes: dict[int, tuple[int, int, int, int]] = {}
-    frame = -1
-    values: dict[str, int] = {}
-    for line in [*path.read_text(encoding="utf-8").splitlines(), "frame:end"]:
-        if line.startswith("frame:"):
-            if {"x1", "y1", "x2", "y2"} <= values.keys():
-                boxes[frame] = (values["x1"], values["y1"], values["x2"], values["y2"])
-            time = next((part for part in line.split() if part.startswith("pts_time:")), "pts_time:-1")
-            frame, values = round(float(time.split(":", 1)[1]) * fps), {}
-        elif line.startswith("lavfi.bbox."):
-            key, _, value = line[len("lavfi.bbox.") :].partition("=")
-            values[key] = int(value)
-    return boxes
-
-
-def _drawn_on(
-    background: str, ass: Path, size: tuple[int, int], fps: int, frames: list[int], fonts_dir: Path | None
-) -> dict[int, tuple[int, int, int, int]]:
-    width, height = size
-    seconds = (frames[-1] + 1) / fps
-    source = lavfi_source("color", color=background, size=f"{width}x{height}", rate=fps, duration=seconds)
-    picked = "+".join(f"eq(n,{frame})" for frame in frames)
-    options = {"filename": str(ass.resolve())}
-    if fonts_dir is not None:
-        options["fontsdir"] = str(fonts_dir.resolve())
-    video: Stream = source.filter("select", picked).filter("subtitles", **options)
-    if background == "white":
-        video = video.filter("negate")
-    with tempfile.TemporaryDirectory(prefix="captions-") as tmp:
-        found = Path(tmp) / "bbox.txt"
-        video = video.filter("bbox", min_val=DRAWN_LUMA).filter("metadata", mode="print", file=str(found))
-        run_graph(video.output("-", f="null"), timeout=TIMEOUT_S)
-        return _read_boxes(found, fps) if found.is_file() else {}
+def _ink_box(drawing: Drawing) -> tuple[int, int, int, int] | None:
+    """The inclusive frame box of the pixels ``drawing`` covers visibly (alpha above DRAWN_ALPHA)."""
+    if drawing.image is None:
+        return None
+    box = drawing.image.getchannel("A").point(lambda alpha: 255 if alpha > DRAWN_ALPHA else 0).getbbox()
+    if box is None:
+        return None
+    x1, y1, x2, y2 = box
+    return drawing.x + x1, drawing.y + y1, drawing.x + x2 - 1, drawing.y + y2 - 1
 
 
 def drawn_boxes(ass: Path, size: tuple[int, int], fps: int, fonts_dir: Path | None = None) -> list[Drawn]:
-    """The extent of the captions at each sampled frame (see :func:`sample_frames`): the union of what
-    shows over black (light text) and over white (outlines, shadows, boxes)."""
-    frames = sample_frames(ass, fps)
-    if not frames:
-        return []
-    dark = _drawn_on("black", ass, size, fps, frames, fonts_dir)
-    light = _drawn_on("white", ass, size, fps, frames, fonts_dir)
+    """The extent of the captions (text, outlines, shadows, boxes) at each sampled frame (see
+    :func:`sample_frames`), as libass draws them into the video."""
     drawn = []
-    for frame in sorted(dark.keys() | light.keys()):
-        boxes = [box for box in (dark.get(frame), light.get(frame)) if box is not None]
-        union = tuple(
-            f(values) for f, values in zip((min, min, max, max), zip(*boxes, strict=True), strict=True)
-        )
-        drawn.append(Drawn(frame / fps, (union[0], union[1], union[2], union[3])))
+    with AssRenderer(ass, *size, fonts_dir) as renderer:
+        for frame in sample_frames(ass, fps):
+            box = _ink_box(renderer.draw(frame_ms(frame, fps)))
+            if box is not None:
+                drawn.append(Drawn(frame / fps, box))
     return drawn
 
 

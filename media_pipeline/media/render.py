@@ -14,9 +14,12 @@ import contextvars
 import hashlib
 import itertools
 import json
+import shutil
+import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +32,7 @@ from media_pipeline.errors import PermanentError
 from media_pipeline.fsutil import atomic_path, remove_temp_files, write_bytes_atomic
 from media_pipeline.media.ass_split import split_ass
 from media_pipeline.media.brand import Logo, bookend, overlay_logo
+from media_pipeline.media.caption_overlay import caption_states, overlay_captions
 from media_pipeline.media.clip_audio import clip_sound_track
 from media_pipeline.media.clips import clip_picture
 from media_pipeline.media.ffgraph import run_graph
@@ -40,6 +44,11 @@ from media_pipeline.media.progress import ProgressMeter
 
 SEGMENT_PREFIX = "seg-"
 SUBTITLES_PREFIX = "subs-"
+# A segment's caption images live in a directory of their own while it renders (a killed render's is
+# removed by the next).
+CAPTIONS_DIR_PREFIX = ".captions-"
+# Bump when the way captions are drawn changes, so cached segments are re-rendered.
+CAPTIONS_VERSION = "libass states overlaid"
 SEGMENT_WEIGHT = 0.9
 AUDIO_RATE = MIX_RATE
 # Narration and music are mono; a mono track with the fast AAC coder encodes ~3x faster than stereo twoloop.
@@ -131,9 +140,11 @@ class RenderResult:
 @dataclass(frozen=True)
 class Segment:
     """A scene's Ken Burns clip (or a piece of it), named by a hash of everything that affects its pixels;
-    ``kenburns`` is the image's stream with its motion alone (or the scene's generated clip), ``video`` that
-    plus its subtitles, ``codec`` the encoder options (ffmpeg-python output kwargs)."""
+    ``kenburns`` is the image's stream with its motion alone (or the scene's generated clip), ``picture``
+    that plus the brand kit's logo, ``subtitles`` its time window's captions, ``codec`` the encoder options
+    (ffmpeg-python output kwargs)."""
 
+    spec: RenderSpec
     index: int
     scene: int
     image: Path
@@ -141,13 +152,27 @@ class Segment:
     frames: int
     seconds: float
     kenburns: Stream
-    video: Stream
+    picture: Stream
+    subtitles: Path
     codec: dict[str, Any]
     path: Path
 
-    def graph(self, out: Path) -> OutputStream:
-        """The ffmpeg graph encoding this segment (video only) to ``out``."""
-        return _segment_output(self.video, self.frames, self.codec, str(out))
+    def video(self, captions_dir: Path) -> Stream:
+        """The picture with its captions: each caption state drawn once into ``captions_dir`` and overlaid
+        on its frames; captions that move within a state are burned in by the ``subtitles`` filter."""
+        spec = self.spec
+        size = (spec.width, spec.height)
+        states = caption_states(
+            self.subtitles, size, spec.fps, self.start_frame, self.frames, spec.fonts_dir, captions_dir
+        )
+        if states is None:
+            return burn_subtitles(spec, self.picture, self.start_frame, str(self.subtitles.resolve()))
+        return overlay_captions(self.picture, states)
+
+    def graph(self, out: Path, captions_dir: Path) -> OutputStream:
+        """The ffmpeg graph encoding this segment (video only) to ``out``, its caption images drawn into
+        ``captions_dir``."""
+        return _segment_output(self.video(captions_dir), self.frames, self.codec, str(out))
 
 
 @dataclass(frozen=True)
@@ -270,12 +295,12 @@ def plan_segments(spec: RenderSpec, work_dir: Path, narration_s: float) -> list[
         clip = _scene_clip(spec, piece.scene)
         image = clip or spec.scene_images[piece.scene]
         picture = _clip if clip else _kenburns
-        # The argv of the segment with file names only: everything but the input files' bytes.
-        named = burn_subtitles(
-            spec, _branded(spec, picture(spec, piece, "image"), "logo"), start, subtitles[index].name
-        )
+        # The argv of the segment's picture with file names only: everything but the input files' bytes
+        # (its captions are in the key by their cues' bytes, the fonts' and how they are drawn).
+        named = _branded(spec, picture(spec, piece, "image"), "logo")
         key_source = {
             "version": FILTER_VERSION,
+            "captions": CAPTIONS_VERSION,
             "image": file_sha256(image),
             "logo": file_sha256(spec.logo.path) if spec.logo else None,
             "fonts": fonts,
@@ -285,19 +310,43 @@ def plan_segments(spec: RenderSpec, work_dir: Path, narration_s: float) -> list[
         }
         key = hashlib.sha256(json.dumps(key_source, sort_keys=True).encode()).hexdigest()[:24]
         motion = picture(spec, piece, str(image))
-        video = burn_subtitles(spec, _branded(spec, motion, None), start, str(subtitles[index].resolve()))
+        branded = _branded(spec, motion, None)
         path = work_dir / f"{SEGMENT_PREFIX}{index:02d}-{key}.mp4"
         seconds = piece.count / spec.fps
         segments.append(
-            Segment(index, piece.scene, image, start, piece.count, seconds, motion, video, codec, path)
+            Segment(
+                spec,
+                index,
+                piece.scene,
+                image,
+                start,
+                piece.count,
+                seconds,
+                motion,
+                branded,
+                subtitles[index],
+                codec,
+                path,
+            )
         )
     return segments
 
 
+@contextmanager
+def captions_dir(work_dir: Path) -> Iterator[Path]:
+    """A fresh directory in ``work_dir`` for one segment's caption images, removed afterwards."""
+    path = Path(tempfile.mkdtemp(prefix=CAPTIONS_DIR_PREFIX, dir=work_dir))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def _render_segment(segment: Segment, meter: ProgressMeter, cancel: threading.Event) -> None:
-    with atomic_path(segment.path) as tmp:
+    work_dir = segment.path.parent
+    with atomic_path(segment.path) as tmp, captions_dir(work_dir) as captions:
         run_graph(
-            segment.graph(tmp),
+            segment.graph(tmp, captions),
             on_seconds=lambda seconds: meter.update("segments", segment.index, seconds),
             timeout=TIMEOUT_S,
             cancel=cancel,
@@ -372,6 +421,8 @@ def _remove_leftovers(work_dir: Path, out: Path) -> None:
     in the render's own work dir (segments, mastered audio), and the output's."""
     remove_temp_files(work_dir, "*", "*")
     remove_temp_files(out.parent, out.stem, out.suffix)
+    for leftover in work_dir.glob(f"{CAPTIONS_DIR_PREFIX}*"):
+        shutil.rmtree(leftover, ignore_errors=True)
 
 
 def render_video(

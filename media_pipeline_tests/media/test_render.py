@@ -269,6 +269,10 @@ def test_a_render_removes_temp_files_a_killed_render_left(
     ]
     for leftover in leftovers:
         leftover.write_bytes(b"partial")
+    captions = work_dir / ".captions-k9x2_a"
+    captions.mkdir()
+    (captions / "caption-000.png").write_bytes(b"partial")
+    leftovers.append(captions)
     unrelated = out.parent / ".other.abc.tmp.mp4"
     unrelated.write_bytes(b"not ours")
     render_video(tiny_task.render_spec(), out, work_dir)
