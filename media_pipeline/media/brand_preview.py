@@ -1,6 +1,6 @@
 """A brand kit's 3-second preview (docs/ARCHITECTURE.md §9, "Brand kits"): a sample caption line in the
-kit's font, colours and preset over a plain background, with the logo. Apart from ``media/brand.py`` so
-the render (and every stage run that loads it) does not load the caption fonts' imaging library."""
+kit's font, colours and preset over a plain background, with the logo, its captions drawn as the video's
+are."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from ffmpeg.nodes import Stream
 from media_pipeline.domain import CaptionPreset, Language
 from media_pipeline.fsutil import atomic_path
 from media_pipeline.media.brand import VIDEO_CODEC, Logo, overlay_logo
+from media_pipeline.media.caption_overlay import captioned
 from media_pipeline.media.captions import write_captions
 from media_pipeline.media.ffgraph import lavfi_source, run_graph
 from media_pipeline.media.subtitles import AssColours
@@ -53,7 +54,8 @@ def render_preview(inputs: PreviewInputs, out: Path, work_dir: Path, *, fps: int
     video: Stream = lavfi_source("color", c="0x2E3A4F", s=f"{width}x{height}", r=fps, d=PREVIEW_SECONDS)
     if inputs.logo is not None:
         video = overlay_logo(video, inputs.logo, width)
-    video = video.filter("subtitles", filename=str(ass.resolve()), fontsdir=str(inputs.font.parent.resolve()))
+    frames = round(PREVIEW_SECONDS * fps)
+    video = captioned(video, ass, PREVIEW_SIZE, fps, (0, frames), inputs.font.parent, work_dir)
     silence = lavfi_source("anullsrc", r=48000, cl="mono")
     with atomic_path(out) as tmp:
         graph = ffmpeg.output(

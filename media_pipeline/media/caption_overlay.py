@@ -84,3 +84,32 @@ def overlay_captions(video: Stream, states: list[CaptionState]) -> Stream:
         enable = f"between(n,{state.first},{state.last})"
         video = video.overlay(image, x=state.x, y=state.y, enable=enable)
     return video
+
+
+def captioned(
+    video: Stream,
+    ass: Path,
+    size: tuple[int, int],
+    fps: int,
+    window: tuple[int, int],
+    fonts_dir: Path | None,
+    out_dir: Path,
+) -> Stream:
+    """``video`` (the frames ``window`` = ``(start_frame, frames)`` of a ``size`` video at ``fps``,
+    counted from 0) with the captions of ``ass``: each state drawn once into ``out_dir`` and overlaid;
+    captions that move within a state burned in by the ``subtitles`` filter."""
+    start_frame, frames = window
+    states = caption_states(ass, size, fps, start_frame, frames, fonts_dir, out_dir)
+    if states is not None:
+        return overlay_captions(video, states)
+    options = {"filename": str(ass.resolve())}
+    if fonts_dir is not None:
+        options["fontsdir"] = str(fonts_dir.resolve())
+    # Shift PTS by the start time (start_frame/fps seconds, divided by TB into ticks, rounded: setpts
+    # truncates, and 3/10/(1/10) is 2.999...) so the subtitles filter sees the frames at their place in the
+    # video, then shift back.
+    return (
+        video.filter("setpts", expr=f"PTS+round({start_frame}/{fps}/TB)")
+        .filter("subtitles", **options)
+        .filter("setpts", expr="PTS-STARTPTS")
+    )

@@ -32,7 +32,7 @@ from media_pipeline.errors import PermanentError
 from media_pipeline.fsutil import atomic_path, remove_temp_files, write_bytes_atomic
 from media_pipeline.media.ass_split import split_ass
 from media_pipeline.media.brand import Logo, bookend, overlay_logo
-from media_pipeline.media.caption_overlay import caption_states, overlay_captions
+from media_pipeline.media.caption_overlay import captioned
 from media_pipeline.media.clip_audio import clip_sound_track
 from media_pipeline.media.clips import clip_picture
 from media_pipeline.media.ffgraph import run_graph
@@ -158,16 +158,11 @@ class Segment:
     path: Path
 
     def video(self, captions_dir: Path) -> Stream:
-        """The picture with its captions: each caption state drawn once into ``captions_dir`` and overlaid
-        on its frames; captions that move within a state are burned in by the ``subtitles`` filter."""
+        """The picture with its captions (their images drawn into ``captions_dir``)."""
         spec = self.spec
+        window = (self.start_frame, self.frames)
         size = (spec.width, spec.height)
-        states = caption_states(
-            self.subtitles, size, spec.fps, self.start_frame, self.frames, spec.fonts_dir, captions_dir
-        )
-        if states is None:
-            return burn_subtitles(spec, self.picture, self.start_frame, str(self.subtitles.resolve()))
-        return overlay_captions(self.picture, states)
+        return captioned(self.picture, self.subtitles, size, spec.fps, window, spec.fonts_dir, captions_dir)
 
     def graph(self, out: Path, captions_dir: Path) -> OutputStream:
         """The ffmpeg graph encoding this segment (video only) to ``out``, its caption images drawn into
@@ -219,21 +214,6 @@ def _kenburns(spec: RenderSpec, piece: Piece, image: str) -> Stream:
         spec.fps,
         first=piece.first,
         count=piece.count,
-    )
-
-
-def burn_subtitles(spec: RenderSpec, video: Stream, start_frame: int, subtitles_file: str) -> Stream:
-    """``video`` (a segment starting at ``start_frame``) with ``subtitles_file`` (its time window's cues)
-    burned in."""
-    options = {"filename": subtitles_file}
-    if spec.fonts_dir is not None:
-        options["fontsdir"] = str(spec.fonts_dir.resolve())
-    # Shift PTS by the start time (start_frame/fps seconds, divided by TB into ticks) so the subtitles filter
-    # sees the clip at its place in the video, then shift back.
-    return (
-        video.filter("setpts", expr=f"PTS+{start_frame}/{spec.fps}/TB")
-        .filter("subtitles", **options)
-        .filter("setpts", expr="PTS-STARTPTS")
     )
 
 

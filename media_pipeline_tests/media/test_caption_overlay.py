@@ -12,7 +12,7 @@ import ffmpeg
 import pytest
 from ffmpeg.nodes import Stream
 
-from media_pipeline.media.caption_overlay import caption_states, frame_ms, overlay_captions
+from media_pipeline.media.caption_overlay import caption_states, captioned, frame_ms, overlay_captions
 from media_pipeline.media.ffgraph import run_graph
 from media_pipeline.media.fonts import font_family
 from media_pipeline.media.libass import AssRenderer
@@ -97,10 +97,31 @@ def test_the_state_images_are_the_captions_alone_with_alpha(font: Path, tmp_path
 
 
 def test_animated_captions_are_left_to_the_subtitles_filter(font: Path, tmp_path: Path) -> None:
+    """A fading cue: no states; the segment of video frames 3..12 is burned in by the ``subtitles`` filter
+    at its place in the video (the same pixels as the whole video burned in, then cut)."""
     ass = _ass(tmp_path, font, [Cue(0.0, 2.0, "움직이는 자막")])
     animated = ass.read_text(encoding="utf-8").replace(",,움직이는", r",,{\fad(500,500)}움직이는")
     ass.write_text(animated, encoding="utf-8")
     assert caption_states(ass, SIZE, FPS, 0, 20, font.parent, tmp_path) is None
+
+    start, frames = 3, 10
+    piece = _background(start + frames).trim(start_frame=start).filter("setpts", expr="PTS-STARTPTS")
+    burned = captioned(piece, ass, SIZE, FPS, (start, frames), font.parent, tmp_path)
+    assert "subtitles" in " ".join(burned.output("-", f="null").get_args())
+    segment = _render(burned, frames, tmp_path / "segment.mkv")
+    options = {"filename": str(ass), "fontsdir": str(font.parent)}
+    whole = (
+        _background(start + frames)
+        .filter("subtitles", **options)
+        .trim(start_frame=start)
+        .filter("setpts", expr="PTS-STARTPTS")
+    )
+    reference = _render(whole, frames, tmp_path / "whole.mkv")
+    psnr = _psnr_per_frame(segment, reference, tmp_path)
+    assert len(psnr) == frames
+    assert min(psnr) == float("inf"), psnr
+    plain = _render(piece, frames, tmp_path / "plain.mkv")
+    assert min(_psnr_per_frame(segment, plain, tmp_path)) < 30, "the cue is drawn"
 
 
 def test_libass_warnings_reach_the_log(font: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
