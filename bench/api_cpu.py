@@ -2,8 +2,8 @@
 worker) on a PostgreSQL seeded like ``bench.api_load``, each endpoint called ``--calls`` times in a row by
 one signed-in user, and the API process's CPU (user + system) divided by the calls.
 
-``python -m bench.api_cpu [--workspaces N] [--rounds N] [--calls N] [--only NAMES] [--against COMMIT]
-[--profile DIR]``
+``python -m bench.api_cpu [--workspaces N] [--per-workspace N] [--rounds N] [--calls N] [--only NAMES]
+[--against COMMIT] [--followed N] [--profile DIR]``
 
 - ``--only`` measures just those endpoints (names as in ``endpoints``, comma-separated).
 - ``--against COMMIT`` starts a second API from that commit's source tree (``git archive``, unpacked
@@ -45,7 +45,7 @@ from media_pipeline_tests.pgserver import pg_server
 
 PER_WORKSPACE = 50
 """Tasks (and library items) per workspace, as in the full-size ``bench.api_load`` seed."""
-IDLE_S = 5.0
+IDLE_S = 10.0
 """How long the CPU of the APIs is measured with no request (idle, and with progress sockets open)."""
 
 
@@ -167,7 +167,7 @@ def run(args: argparse.Namespace) -> str:
     """Seed, start the API(s), measure (and profile); the report."""
     work = WORK_DIR / "api_cpu"
     work.mkdir(parents=True, exist_ok=True)
-    sizes = Sizes(args.workspaces, args.workspaces * PER_WORKSPACE, 1, 0, 0.0, workers=1)
+    sizes = Sizes(args.workspaces, args.workspaces * args.per_workspace, 1, 0, 0.0, workers=1)
     trees: dict[str, Path | None] = {"this tree": None}
     if args.against:
         given = Path(args.against)
@@ -214,6 +214,7 @@ def run(args: argparse.Namespace) -> str:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--workspaces", type=int, default=20)
+    parser.add_argument("--per-workspace", type=int, default=PER_WORKSPACE, help="tasks per workspace")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--calls", type=int, default=40, help="calls per endpoint and round")
     parser.add_argument("--only", help="comma-separated endpoint names (default: all)")
