@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -39,7 +40,7 @@ import psutil
 from websockets.sync.client import connect
 
 from bench.api_load import PASSWORD, Sizes, api_process, bench_settings, seed
-from bench.common import WORK_DIR, table
+from bench.common import BENCH_DIR, WORK_DIR, table
 from bench.console_user import Workspace
 from media_pipeline_tests.pgserver import pg_server
 
@@ -106,9 +107,10 @@ def profiled(pid: int, out: Path, rate: int) -> Iterator[None]:
 def unpack(commit: str, into: Path) -> Path:
     """The source tree of ``commit`` of this repository (``git archive``), unpacked into ``into``."""
     archive = subprocess.run(
-        ["git", "archive", "--format=tar", commit], capture_output=True, check=True, cwd=Path(__file__).parent
-    ).stdout
-    into.mkdir(parents=True, exist_ok=True)
+        ["git", "archive", "--format=tar", commit], capture_output=True, check=True, cwd=BENCH_DIR.parent
+    ).stdout  # from the top folder: in a subfolder, git archives only that folder
+    shutil.rmtree(into, ignore_errors=True)
+    into.mkdir(parents=True)
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(into, filter="data")
     return into
