@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 
 import anyio
@@ -161,7 +162,8 @@ def test_one_read_per_interval_serves_every_followed_video(
         assert hub.followed_count() == 0
         await hub.close()
 
-    asyncio.run(follow_both())
+    with ThreadPoolExecutor(1) as thread:  # its own event loop, whatever loop the session's thread runs
+        thread.submit(asyncio.run, follow_both()).result()
     assert len(reads) >= 2 and all(task_ids == {first, second} for task_ids in reads)
 
 
