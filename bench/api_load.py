@@ -9,7 +9,7 @@ Load model (``bench/console_user.py``): each virtual user opens console pages as
 view = the page chrome's and the page's requests, concurrently, on at most 6 connections), with a person's
 think time between page views: negative exponential, mean 7 s, cut at 70 s, the emulated browser of the
 TPC-W web benchmark (TPC Benchmark W, "think time"). Open pages refresh themselves as the console does (the
-automation page every 10 s, a running task's page about once a second). ``--stress`` keeps the first model
+automation page every 10 s, a running task's page on each new stage). ``--stress`` keeps the first model
 (one request per action, 1 s mean think time, ≈ ``CLIENTS`` requests a second) so figures stay comparable
 with the earlier runs.
 
@@ -147,11 +147,15 @@ def report_progress(url: str, running: list[tuple[str, int]], stop_at: float) ->
 
 
 @contextmanager
-def api_process(url: str, sizes: Sizes, data_dir: Path) -> Iterator[tuple[str, psutil.Process]]:
-    """``media-pipeline api`` on a free loopback port; yields its base URL and process."""
+def api_process(
+    url: str, sizes: Sizes, data_dir: Path, *, pythonpath: Path | None = None
+) -> Iterator[tuple[str, psutil.Process]]:
+    """``media-pipeline api`` on a free loopback port (its code from ``pythonpath`` if given, e.g. another
+    commit's tree); yields its base URL and process."""
     port = free_port()
     env = {
         **os.environ,
+        **({"PYTHONPATH": str(pythonpath)} if pythonpath else {}),
         "MEDIA_PIPELINE_APP_DB_URL": url,
         "MEDIA_PIPELINE_API_PORT": str(port),
         "MEDIA_PIPELINE_DATA_DIR": str(data_dir),

@@ -8,7 +8,8 @@ requests, concurrently as the browser sends them (at most ``BROWSER_CONNECTIONS`
 HTTP/1.1 connections per host):
 
 - library (the landing page, ``views/library.js``): ``GET /api/library`` (24 items), then every card's cover
-  that this browser has not kept yet (a versioned ``coverUrl``, ``immutable``);
+  that this browser has not kept yet (a versioned ``coverUrl``, ``immutable``), except the generated
+  placeholders (``cover: "placeholder"``), which the page draws itself;
 - queue (``views/queue.js``): ``GET /api/queue``, then its jobs; on a change (add, bulk patch, reorder, Run,
   delete: the only writes modelled) the change and the same reload (a Run also re-reads the balance);
 - automation (``views/automation.js``): the tabs, scheduled videos and reviews, and the log viewer
@@ -245,11 +246,16 @@ class ConsoleUser(VirtualUser):
 
     async def library(self) -> None:
         """The library grid: the first page of items, then at once every card's cover the browser does not
-        hold yet (``coverUrl`` names the version and its answer is ``immutable``)."""
+        hold yet (``coverUrl`` names the version and its answer is ``immutable``) and does not draw itself
+        (the generated placeholder)."""
         listing = await self.call("library", "GET", "/api/library?limit=24&offset=0")
         if listing is None:
             return
-        covers = [url for item in listing.json()["items"] if (url := item["coverUrl"]) not in self.cached]
+        covers = [
+            url
+            for item in listing.json()["items"]
+            if item["cover"] != "placeholder" and (url := item["coverUrl"]) not in self.cached
+        ]
         fetched = await asyncio.gather(*(self.call("cover", "GET", url) for url in covers))
         self.cached.update(url for url, response in zip(covers, fetched, strict=True) if response is not None)
 

@@ -39,7 +39,11 @@ async def log_path_ids(connection: HTTPConnection) -> None:
     )
 
 
-def get_context(request: Request) -> ApiContext:
+# Dependencies that neither block nor wait are ``async def``: FastAPI runs a plain ``def`` dependency in a
+# worker thread, a hop to the thread pool and back per dependency and request.
+
+
+async def get_context(request: Request) -> ApiContext:
     """The app's shared context."""
     return request.app.state.context
 
@@ -48,19 +52,19 @@ Context = Annotated[ApiContext, Depends(get_context)]
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
 
 
-def _principal(context: Context, credentials: Credentials) -> Principal:
+def _principal(context: Context, credentials: Credentials) -> Principal:  # reads the app DB: in a thread
     return context.authenticate(credentials.credentials if credentials else None)
 
 
-def _reader(principal: Annotated[Principal, Depends(_principal)]) -> Owner:
+async def _reader(principal: Annotated[Principal, Depends(_principal)]) -> Owner:
     return require_scope(principal, "read")
 
 
-def _writer(principal: Annotated[Principal, Depends(_principal)]) -> Owner:
+async def _writer(principal: Annotated[Principal, Depends(_principal)]) -> Owner:
     return require_scope(principal, "write")
 
 
-def _admin(principal: Annotated[Principal, Depends(_principal)]) -> Owner:
+async def _admin(principal: Annotated[Principal, Depends(_principal)]) -> Owner:
     return require_scope(principal, "admin")
 
 

@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 from fastapi import Response
 
 from media_pipeline.api.file_responses import asset_response
-from media_pipeline.api.schemas_library import LibraryFile, LibraryItem
+from media_pipeline.api.schemas_library import CoverPlaceholder, LibraryFile, LibraryItem
 from media_pipeline.api.uploads import upload_errors
 from media_pipeline.settings import Settings
 from media_pipeline.storage import Storage, StoredObject
@@ -87,6 +87,7 @@ def item_out(view: LibraryItemView, files: list[StoredObject]) -> LibraryItem:
             ],
             "cover": cover,
             "cover_url": f"/api/library/{view.id}/cover?v={cover_version(view, files)}",
+            "placeholder": placeholder_cover(view),
         }
     )
 
@@ -102,16 +103,22 @@ def stored_response(storage: Storage, settings: Settings, key: str) -> Response:
     return asset_response(asset)
 
 
-def placeholder_svg(view: LibraryItemView) -> Response:
-    """A generated cover: the title's first letter on a colour chosen from the item id."""
+def placeholder_cover(view: LibraryItemView) -> CoverPlaceholder:
+    """The one rule of the generated cover: the title's first letter on a colour chosen from the item id
+    (the SVG below and the console's drawn cover both show it, docs/ARCHITECTURE.md §7)."""
     color = PLACEHOLDER_COLORS[
         int(hashlib.sha256(view.id.encode()).hexdigest(), 16) % len(PLACEHOLDER_COLORS)
     ]
-    letter = escape(view.title[:1].upper() or "?")
+    return CoverPlaceholder(letter=view.title[:1].upper() or "?", color=color)
+
+
+def placeholder_svg(view: LibraryItemView) -> Response:
+    """A generated cover (``placeholder_cover``) as an SVG, for clients that do not draw it themselves."""
+    look = placeholder_cover(view)
     svg = (
         '<svg xmlns="http://www.w3.org/2000/svg" width="320" height="180" viewBox="0 0 320 180">'
-        f'<rect width="320" height="180" fill="{color}"/>'
+        f'<rect width="320" height="180" fill="{look.color}"/>'
         '<text x="160" y="90" dy="0.35em" text-anchor="middle" font-family="sans-serif" font-size="84" '
-        f'fill="#ffffff">{letter}</text></svg>'
+        f'fill="#ffffff">{escape(look.letter)}</text></svg>'
     )
     return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})

@@ -35,6 +35,13 @@ class LibraryFile(ApiModel):
     url: str = Field(description="Downloads the file (bearer token or download token).")
 
 
+class CoverPlaceholder(ApiModel):
+    """What the generated placeholder cover shows: a client draws it itself instead of downloading it."""
+
+    letter: str = Field(description="The title's first character, upper-cased (``?`` for none), in white.")
+    color: str = Field(description="The background colour (``#rrggbb``), chosen from the item id.")
+
+
 class LibraryItem(UtcTimes, LibraryItemView):
     """A library item: what a video is made from, its files, cover and the tasks made from it."""
 
@@ -48,6 +55,10 @@ class LibraryItem(UtcTimes, LibraryItemView):
         "thumbnail, else a generated placeholder.",
     )
     cover_url: str = ""
+    placeholder: CoverPlaceholder = Field(
+        description="The generated placeholder cover, drawn from these two: when ``cover`` is "
+        "``placeholder`` the console draws it without downloading ``coverUrl`` (docs/ARCHITECTURE.md §7)."
+    )
 
 
 class LibraryItemBody(LibraryFields):

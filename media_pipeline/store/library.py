@@ -26,6 +26,16 @@ from media_pipeline.store.views import LibraryItemView, LibraryTaskView, Thumbna
 
 LIBRARY_PREFIX = "library"
 NOT_REPEATED = frozenset({"publishAt"})
+_HISTORY_COLUMNS = (
+    Task.id,
+    Task.title,
+    Task.status,
+    Task.generation,
+    Task.youtube_url,
+    Task.created_at,
+    Task.updated_at,
+)
+"""The task columns of an item's history (``LibraryTaskView``)."""
 """Task settings "more like this" does not copy (a publish time belongs to one video)."""
 
 
@@ -204,21 +214,27 @@ class LibraryService(OwnedService):
         """Items with their history (newest task first) and latest thumbnail, in two queries."""
         ids = [item.id for item in items]
         history: dict[str, builtins.list[LibraryTaskView]] = defaultdict(list)
-        tasks = session.scalars(
-            self._owned_tasks().where(Task.asset_id.in_(ids)).order_by(Task.created_at.desc(), Task.id.desc())
+        tasks = session.execute(  # columns, not ORM objects: cheaper to load
+            select(Task.asset_id, *_HISTORY_COLUMNS)
+            .where(*self._owned(), Task.asset_id.in_(ids))
+            .order_by(Task.created_at.desc(), Task.id.desc())
         ).all()
         for task in tasks:
             history[task.asset_id or ""].append(LibraryTaskView.model_validate(task))
         thumbnails: dict[str, ThumbnailRef] = {}
         if tasks:
             by_task = {task.id: task.asset_id or "" for task in tasks}
-            for content in session.scalars(
-                select(Content)
-                .where(Content.task_id.in_(by_task), Content.kind == ContentKind.THUMBNAIL)
+            for content in session.execute(
+                select(Content.id, Content.task_id, Content.generation)
+                .where(
+                    Content.task_id.in_(by_task),
+                    Content.kind == ContentKind.THUMBNAIL,
+                    Content.path.is_not(None),
+                )
                 .order_by(Content.id.desc())
             ):
                 asset = by_task[content.task_id]
-                if content.path is not None and asset not in thumbnails:
+                if asset not in thumbnails:
                     thumbnails[asset] = ThumbnailRef(
                         task_id=content.task_id, generation=content.generation, content_id=content.id
                     )

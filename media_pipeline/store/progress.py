@@ -1,11 +1,14 @@
-"""Progress reads for live streams: one cheap read of a task row by id (no stage states)."""
+"""Progress reads for live streams: one cheap read of the task rows of the followed ids (no stage states)."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from sqlalchemy import select
 
 from media_pipeline.store.base import StoreBase
 from media_pipeline.store.models import Task
+from media_pipeline.store.queries import in_chunks
 from media_pipeline.store.views import TaskProgress
 
 _COLUMNS = (
@@ -24,8 +27,12 @@ class ProgressReader(StoreBase):
     """Reads task progress by id for the API's progress poller (ownership is checked by the caller, once
     when a client connects)."""
 
-    def read(self, task_id: str) -> TaskProgress | None:
-        """The task's progress, or None if it was deleted."""
+    def read(self, task_ids: Sequence[str]) -> dict[str, TaskProgress]:
+        """The progress of each task by id (one query per ``IN_CHUNK`` ids); deleted tasks are left out."""
         with self._read() as session:
-            row = session.execute(select(*_COLUMNS).where(Task.id == task_id)).first()
-        return None if row is None else TaskProgress.model_validate(row)
+            rows = [
+                row
+                for chunk in in_chunks(task_ids)
+                for row in session.execute(select(*_COLUMNS).where(Task.id.in_(chunk)))
+            ]
+        return {row.id: TaskProgress.model_validate(row) for row in rows}

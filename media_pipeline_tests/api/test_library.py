@@ -127,6 +127,8 @@ def test_create_list_filter_get_update_delete(client: httpx.Client, other_client
     cover = client.get(f"/api/library/{plain['id']}/cover")
     assert cover.headers["content-type"].startswith("image/svg+xml") and b"<svg" in cover.content
     assert cover.headers["cache-control"] == "no-store"  # no version named: not kept
+    drawn = client.get(f"/api/library/{plain['id']}").json()["placeholder"]  # what a client draws itself
+    assert drawn["letter"] == "바" and f'fill="{drawn["color"]}"' in cover.text and ">바</text>" in cover.text
 
     # ``coverUrl`` names the cover's version: kept by the browser at that URL, a new URL when it changes.
     listed_url = client.get(f"/api/library/{plain['id']}").json()["coverUrl"]

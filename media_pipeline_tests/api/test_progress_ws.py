@@ -1,16 +1,23 @@
 """The render-progress WebSocket: connected + snapshot, events driven through PipelineState, filtering by
-job_id, one shared poller for many clients, and errors as messages + close codes."""
+job_id, one poller for many clients and videos (one read of all of them per interval), and errors as
+messages + close codes."""
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 
+import anyio
 import httpx
 import pytest
+from sqlalchemy import Engine
 from websockets.sync.client import ClientConnection
 
-from media_pipeline.store import STAGES, Owner, PipelineState
+from media_pipeline.api.progress import ProgressHub
+from media_pipeline.store import STAGES, Owner, PipelineState, ProgressReader, TaskProgress, TaskStatus
 from media_pipeline_tests.api.conftest import LiveApi
 from media_pipeline_tests.api.socket_support import TIMEOUT_S, close_code, open_socket, opening, receive_until
 from media_pipeline_tests.api.support import add_jobs, queued_task
@@ -99,7 +106,7 @@ def test_job_filter(api: LiveApi, client: httpx.Client, owner: Owner, pipeline: 
         assert (later[-1]["type"], later[-1]["status"]) == ("status", "PENDING")
 
 
-def test_many_clients_share_one_poller(
+def test_many_clients_of_a_video_share_its_reads(
     api: LiveApi, client: httpx.Client, owner: Owner, pipeline: PipelineState
 ) -> None:
     task_id = queued_task(client)
@@ -111,7 +118,7 @@ def test_many_clients_share_one_poller(
     ):
         for websocket in (a, b, c):
             opening(websocket)
-        assert hub.poller_count() == 1
+        assert hub.followed_count() == 1
         assert pipeline.stage_started(task_id, 1, "script", "run-1")
         for websocket in (a, b, c):
             assert (
@@ -119,9 +126,45 @@ def test_many_clients_share_one_poller(
                 == "VALIDATE_SCRIPT"
             )
     deadline = time.monotonic() + TIMEOUT_S
-    while hub.poller_count() and time.monotonic() < deadline:
+    while hub.followed_count() and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert hub.poller_count() == 0
+    assert hub.followed_count() == 0
+
+
+def test_one_read_per_interval_serves_every_followed_video(
+    client: httpx.Client, db_engine: Engine, pipeline: PipelineState
+) -> None:
+    """The hub reads the task rows of all followed videos together (one statement per interval, not one
+    per video) and publishes each video's first state and its changes to that video's subscribers only."""
+    first, second = queued_task(client, "asset-1"), queued_task(client, "asset-2")
+    reader = ProgressReader(db_engine)
+    reads: list[set[str]] = []
+
+    def read(task_ids: Sequence[str]) -> dict[str, TaskProgress]:
+        reads.append(set(task_ids))
+        return reader.read(task_ids)
+
+    hub = ProgressHub(read, 0.01)
+
+    async def follow_both() -> None:
+        # Both subscribe before the poller first runs: entering a subscription does not suspend.
+        async with hub.subscribe(first) as to_first, hub.subscribe(second) as to_second:
+            initial = [await asyncio.wait_for(queue.get(), TIMEOUT_S) for queue in (to_first, to_second)]
+            assert [(state.task_id, state.status) for state in initial if state] == [
+                (first, TaskStatus.QUEUED),
+                (second, TaskStatus.QUEUED),
+            ]
+            assert hub.followed_count() == 2
+            assert await anyio.to_thread.run_sync(pipeline.stage_started, first, 1, "script", "run-1")
+            changed = await asyncio.wait_for(to_first.get(), TIMEOUT_S)
+            assert changed is not None and (changed.task_id, changed.status) == (first, TaskStatus.RUNNING)
+            assert to_second.empty()
+        assert hub.followed_count() == 0
+        await hub.close()
+
+    with ThreadPoolExecutor(1) as thread:  # its own event loop, whatever loop the session's thread runs
+        thread.submit(asyncio.run, follow_both()).result()
+    assert len(reads) >= 2 and all(task_ids == {first, second} for task_ids in reads)
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

@@ -50,7 +50,7 @@ def _worker(
     """Plays the pipeline: once the job exists and a client follows it, runs its stages."""
     try:
         _wait_for(lambda: tasks.get(task_id).generation == 1, "the render job")
-        _wait_for(lambda: api.app.state.context.hub.poller_count() > 0, "the progress socket")
+        _wait_for(lambda: api.app.state.context.hub.followed_count() > 0, "the progress socket")
         produce(api.settings, pipeline, task_id)
     except BaseException as exc:  # reported by the test
         errors.append(exc)

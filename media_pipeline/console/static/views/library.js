@@ -58,13 +58,23 @@ export function renderLibrary(main) {
     drawSelection();
   }
 
+  // The generated placeholder is drawn here from the letter and colour the API sends (its one rule,
+  // api/library.py placeholder_cover), without downloading it; also shown when an image fails to load.
+  function drawnCover(item, kind) {
+    const el = h("div", { class: "cover drawn", role: "img", "aria-label": t("lib.coverOf", { title: item.title }),
+      dataset: { cover: kind } }, h("span", { "aria-hidden": "true" }, item.placeholder.letter));
+    el.style.backgroundColor = item.placeholder.color;  // CSSOM: allowed by the console's style-src 'self'
+    return el;
+  }
+
   async function cover(item) {
+    if (item.cover === "placeholder") return drawnCover(item, "placeholder");
     try {
       const url = await blobUrl(item.coverUrl);
       objectUrls.push(url);
       return h("img", { class: "cover", src: url, alt: t("lib.coverOf", { title: item.title }), dataset: { cover: item.cover } });
     } catch {
-      return h("div", { class: "cover empty", dataset: { cover: "none" } }, item.title.slice(0, 1));
+      return drawnCover(item, "none");
     }
   }
 
