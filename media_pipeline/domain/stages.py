@@ -19,6 +19,10 @@ class Stage(StrEnum):
 STAGES: tuple[str, ...] = tuple(stage.value for stage in Stage)
 """Stage names in execution order; also the Dagster asset names."""
 
+FIRST_STAGE = Stage.SCRIPT
+"""The stage every generation starts with: launched by the queue sensor and the repeats schedule, every
+later stage by the stage chain sensor."""
+
 NARRATION_SHARE = 15.0
 """Percent of the video stage's progress spent on narration (TTS); the rest is composing."""
 

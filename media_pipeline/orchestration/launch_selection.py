@@ -6,7 +6,7 @@ Pure: the app DB query and the Dagster run lookup come in as callables, so the d
 
 from collections.abc import Callable, Collection, Sequence
 
-from media_pipeline.store.housekeeping import FIRST_STAGE
+from media_pipeline.domain.stages import FIRST_STAGE
 from media_pipeline.store.pipeline_state import LaunchItem
 
 Launchable = Callable[[int], Sequence[LaunchItem]]

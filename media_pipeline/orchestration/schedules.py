@@ -5,11 +5,11 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
+from media_pipeline.domain.stages import FIRST_STAGE
 from media_pipeline.orchestration.jobs import STAGE_JOBS
 from media_pipeline.orchestration.partitions import TASK_PARTITIONS
 from media_pipeline.orchestration.resources import AppDbResource
 from media_pipeline.orchestration.stage_requests import has_run, new_partition_keys, stage_run_request
-from media_pipeline.store.housekeeping import FIRST_STAGE
 
 
 @dg.schedule(

@@ -16,7 +16,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from media_pipeline.domain import Stage
+from media_pipeline.domain.stages import FIRST_STAGE
 from media_pipeline.domain.statuses import StageStatus, TaskStatus
 from media_pipeline.settings import Settings
 from media_pipeline.store.base import ConfiguredStore
@@ -67,8 +67,6 @@ def delete_expired_drafts(session: Session, now: datetime, owner: Owner | None =
 REPEAT_HOLD = timedelta(seconds=120)
 """How long the first stage of a repeat's generation waits for the schedule's run before the queue sensor
 may launch it (the schedule requests it only while at least ``REPEAT_HOLD / 2`` of it is left)."""
-
-FIRST_STAGE = Stage.SCRIPT
 
 
 @dataclass(frozen=True)

@@ -98,9 +98,11 @@ def test_repeats_and_cleanup_are_schedules_running_in_utc() -> None:
 
 def test_loading_the_code_location_skips_what_stage_runs_do_not_need() -> None:
     # Every stage run's worker is a fresh Python that imports the definitions (docs/ARCHITECTURE.md §5):
-    # migrations (Alembic), the HTTP API, provider clients, the queue use cases and the video stage's media
-    # modules (render, narration, loudness, ffmpeg-python) load only when used.
+    # migrations (Alembic), the HTTP API, provider clients, the queue use cases, the housekeeping of the
+    # schedules and the video stage's media modules (render, narration, loudness, ffmpeg-python) load only
+    # when used.
     unwanted = ["alembic", "fastapi", "httpx", "PIL", "boto3", "google", "media_pipeline.usecases"]
+    unwanted += ["media_pipeline.store.housekeeping", "media_pipeline.store.schedule_service"]
     unwanted += ["media_pipeline.media.render", "media_pipeline.media.tts", "media_pipeline.media.loudness"]
     unwanted += ["ffmpeg"]
     code = (
