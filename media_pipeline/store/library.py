@@ -26,6 +26,7 @@ from media_pipeline.store.views import LibraryItemView, LibraryTaskView, Thumbna
 
 LIBRARY_PREFIX = "library"
 NOT_REPEATED = frozenset({"publishAt"})
+"""Task settings "more like this" does not copy (a publish time belongs to one video)."""
 _HISTORY_COLUMNS = (
     Task.id,
     Task.title,
@@ -36,7 +37,6 @@ _HISTORY_COLUMNS = (
     Task.updated_at,
 )
 """The task columns of an item's history (``LibraryTaskView``)."""
-"""Task settings "more like this" does not copy (a publish time belongs to one video)."""
 
 
 def library_prefix(item_id: str) -> str:
