@@ -1,4 +1,5 @@
-"""Integration: the queue drives real dagster-daemon runs, one run per stage at a time; stop ends one task."""
+"""Integration: the queue drives real dagster-daemon runs (on spare run workers when one is loaded), one run
+per stage at a time; stop ends one task."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 from media_pipeline.media.probe import check_video, summarize
 from media_pipeline.orchestration.run_control import DagsterRunControl
-from media_pipeline.orchestration.tags import STAGE_TAG, TASK_TAG
+from media_pipeline.orchestration.tags import STAGE_TAG, TASK_TAG, WORKER_TAG
 from media_pipeline.store import PipelineState, TaskService
 from media_pipeline_tests.orchestration.daemon import (
     OWNER,
@@ -62,6 +63,9 @@ def test_queued_batch_flows_stage_by_stage_without_overlap(
             what="all stage runs to end",
         )
     assert len(records) == 15 and all(r.dagster_run.status == dg.DagsterRunStatus.SUCCESS for r in records)
+    # the first run starts the launcher's spare worker; later runs are handed to spares when one is loaded
+    assert WORKER_TAG not in records[-1].dagster_run.tags  # get_run_records: newest first
+    assert any(WORKER_TAG in r.dagster_run.tags for r in records)
     for stage in STAGES:
         spans = sorted((r.start_time, r.end_time) for r in records if r.dagster_run.tags[STAGE_TAG] == stage)
         assert len(spans) == 3
