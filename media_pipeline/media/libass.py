@@ -170,9 +170,9 @@ class AssRenderer:
     """libass set up for a ``size`` = ``(width, height)`` frame and a fonts directory, drawing any number of
     ASS files, one at a time (a context manager: the library and renderer are freed on exit).
 
-    Setting libass up (fontconfig's start) is the costly part, ~50 ms CPU, so one renderer serves every
-    segment of a render. libass's library and renderer are not thread-safe: a lock lets one
-    :meth:`track` at a time use them.
+    Setting libass up (fontconfig's start, the fonts directory) is the costly part, ~40 ms CPU, so one
+    renderer serves every segment of a render. libass's library and renderer are not thread-safe: a lock
+    lets one :meth:`track` at a time use them.
     """
 
     def __init__(self, size: tuple[int, int], fonts_dir: Path | None = None) -> None:
