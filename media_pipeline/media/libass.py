@@ -176,7 +176,7 @@ class AssRenderer:
     """
 
     def __init__(self, size: tuple[int, int], fonts_dir: Path | None = None) -> None:
-        self.size, self.fonts_dir = size, fonts_dir
+        self.fonts_dir = fonts_dir
         self._lock = threading.Lock()
         self._lib = _library()
         self._renderer: int | None = None
