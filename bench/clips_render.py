@@ -26,14 +26,14 @@ import ffmpeg
 from ffmpeg.nodes import OutputStream
 
 from bench.common import BenchOptions, Section, fmt, fmt_range, median, ratio, table
-from bench.profile_render import STEPS, BenchTimes, run_benchmarked
+from bench.profile_render import STEPS, BenchTimes, profile_segment, run_benchmarked
 from bench.render import measure_render
 from bench.timeline import Case, Timeline, build_timeline
 from media_pipeline.domain import CaptionPreset, Language, VideoType
 from media_pipeline.media.captions import write_captions
 from media_pipeline.media.ffgraph import run_graph
 from media_pipeline.media.probe import media_duration
-from media_pipeline.media.render import Segment, plan_segments
+from media_pipeline.media.render import Segment, caption_renderer, plan_segments
 
 CASE = Case("clips30", VideoType.SHORTFORM, 30.0)
 QUICK_CASE = Case("clips10", VideoType.SHORTFORM, 10.0, scenes=2)
@@ -148,11 +148,13 @@ def profile_scenes(variants: dict[str, Timeline], work_dir: Path) -> dict[str, d
         scene_starts = {s.scene: s.start_frame for s in reversed(segments)}
         steps = {label: BenchTimes() for label, _ in STEPS[:3]}
         decode = BenchTimes()
-        for segment in chosen:
-            for label, build in STEPS[:3]:
-                steps[label].add(run_benchmarked(build(timeline, segment, out)))
-            if variant == "clips":
-                decode.add(run_benchmarked(_decode_only(segment, scene_starts[segment.scene], timeline.fps)))
+        with caption_renderer(spec) as renderer:
+            for segment in chosen:
+                for label, times in profile_segment(timeline, segment, STEPS[:3], out, renderer).items():
+                    steps[label].add(times)
+                if variant == "clips":
+                    start = scene_starts[segment.scene]
+                    decode.add(run_benchmarked(_decode_only(segment, start, timeline.fps)))
         totals[group] = {label: dataclasses.asdict(times) for label, times in steps.items()}
         if variant == "clips":
             totals[group]["decode"] = dataclasses.asdict(decode)

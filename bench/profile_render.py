@@ -20,8 +20,9 @@ from ffmpeg.nodes import OutputStream
 from bench.common import Section, fmt, table
 from bench.timeline import Timeline
 from media_pipeline.media.ffmpeg import FFMPEG
+from media_pipeline.media.libass import AssRenderer
 from media_pipeline.media.probe import media_duration
-from media_pipeline.media.render import Segment, plan_segments
+from media_pipeline.media.render import Segment, caption_renderer, captions_dir, plan_segments
 
 _TIMES = re.compile(r"bench: utime=([\d.]+)s stime=([\d.]+)s rtime=([\d.]+)s")
 _MAXRSS = re.compile(r"bench: maxrss=(\d+)kB")
@@ -60,27 +61,42 @@ def run_benchmarked(graph: OutputStream) -> BenchTimes:
     return BenchTimes(user, system, real, int(rss.group(1)) / 1024)
 
 
-# Each step: a label and the ffmpeg graph for one segment (timeline, segment, output file).
-Step = tuple[str, Callable[[Timeline, Segment, Path], OutputStream]]
+@dataclass(frozen=True)
+class SegmentRun:
+    """One segment being profiled: the file a step writes (``out``), and where its captions are drawn
+    (``captions``, by the profile's ``renderer``)."""
+
+    timeline: Timeline
+    segment: Segment
+    out: Path
+    captions: Path
+    renderer: AssRenderer
 
 
-def _kenburns_only(_: Timeline, s: Segment, __: Path) -> OutputStream:
+# Each step: a label and the ffmpeg graph for one segment.
+Step = tuple[str, Callable[[SegmentRun], OutputStream]]
+
+
+def _kenburns_only(run: SegmentRun) -> OutputStream:
+    s = run.segment
     return s.kenburns.output("-", **{"frames:v": s.frames}, f="null")
 
 
-def _with_subtitles(_: Timeline, s: Segment, out: Path) -> OutputStream:
-    return s.video(out.parent).output("-", **{"frames:v": s.frames}, f="null")
+def _with_subtitles(run: SegmentRun) -> OutputStream:
+    s = run.segment
+    return s.video(run.captions, run.renderer).output("-", **{"frames:v": s.frames}, f="null")
 
 
-def _full_segment(_: Timeline, s: Segment, out: Path) -> OutputStream:
-    return s.graph(out, out.parent)
+def _full_segment(run: SegmentRun) -> OutputStream:
+    return run.segment.graph(run.out, run.captions, run.renderer)
 
 
-def _still_encode(t: Timeline, s: Segment, out: Path) -> OutputStream:
+def _still_encode(run: SegmentRun) -> OutputStream:
     # Decode and convert the image once, then repeat that frame (as the static bound does).
-    still = ffmpeg.input(str(s.image), framerate=t.fps).filter("format", "yuv420p")
+    s = run.segment
+    still = ffmpeg.input(str(s.image), framerate=run.timeline.fps).filter("format", "yuv420p")
     repeated = still.filter("tpad", stop=-1, stop_mode="clone")
-    return repeated.output(str(out), **{"frames:v": s.frames}, **s.codec, an=None)
+    return repeated.output(str(run.out), **{"frames:v": s.frames}, **s.codec, an=None)
 
 
 STEPS: tuple[Step, ...] = (
@@ -91,6 +107,16 @@ STEPS: tuple[Step, ...] = (
 )
 
 
+def profile_segment(
+    timeline: Timeline, segment: Segment, steps: tuple[Step, ...], out: Path, renderer: AssRenderer
+) -> dict[str, BenchTimes]:
+    """Each step's ``-benchmark`` report for ``segment``, its caption images drawn by ``renderer`` into a
+    folder beside ``out`` that is removed afterwards, as the render removes a segment's."""
+    with captions_dir(out.parent) as captions:
+        run = SegmentRun(timeline, segment, out, captions, renderer)
+        return {label: run_benchmarked(build(run)) for label, build in steps}
+
+
 def profile_case(timeline: Timeline, work_dir: Path) -> Section:
     """Benchmark every step over all segments of ``timeline`` (sequentially, so no contention)."""
     work_dir.mkdir(parents=True, exist_ok=True)
@@ -98,9 +124,10 @@ def profile_case(timeline: Timeline, work_dir: Path) -> Section:
     segments = plan_segments(spec, work_dir, media_duration(spec.narration_wav))
     out = work_dir / "profile.mp4"
     totals = {label: BenchTimes() for label, _ in STEPS}
-    for segment in segments:
-        for label, build in STEPS:
-            totals[label].add(run_benchmarked(build(timeline, segment, out)))
+    with caption_renderer(spec) as renderer:
+        for segment in segments:
+            for label, times in profile_segment(timeline, segment, STEPS, out, renderer).items():
+                totals[label].add(times)
     out.unlink(missing_ok=True)
     rows = []
     previous: float | None = None

@@ -16,6 +16,7 @@ from media_pipeline.media.brand import VIDEO_CODEC, Logo, overlay_logo
 from media_pipeline.media.caption_overlay import captioned
 from media_pipeline.media.captions import write_captions
 from media_pipeline.media.ffgraph import lavfi_source, run_graph
+from media_pipeline.media.libass import AssRenderer
 from media_pipeline.media.subtitles import AssColours
 from media_pipeline.media.tts import Cue
 
@@ -55,7 +56,8 @@ def render_preview(inputs: PreviewInputs, out: Path, work_dir: Path, *, fps: int
     if inputs.logo is not None:
         video = overlay_logo(video, inputs.logo, width)
     frames = round(PREVIEW_SECONDS * fps)
-    video = captioned(video, ass, PREVIEW_SIZE, fps, (0, frames), inputs.font.parent, work_dir)
+    with AssRenderer(PREVIEW_SIZE, inputs.font.parent) as renderer:
+        video = captioned(video, ass, fps, (0, frames), renderer, work_dir)
     silence = lavfi_source("anullsrc", r=48000, cl="mono")
     with atomic_path(out) as tmp:
         graph = ffmpeg.output(

@@ -52,9 +52,9 @@ def drawn_boxes(ass: Path, size: tuple[int, int], fps: int, fonts_dir: Path | No
     """The extent of the captions (text, outlines, shadows, boxes) at each sampled frame (see
     :func:`sample_frames`), as libass draws them into the video."""
     drawn = []
-    with AssRenderer(ass, *size, fonts_dir) as renderer:
+    with AssRenderer(size, fonts_dir) as renderer, renderer.track(ass) as track:
         for frame in sample_frames(ass, fps):
-            box = _ink_box(renderer.draw(frame_ms(frame, fps)))
+            box = _ink_box(track.draw(frame_ms(frame, fps)))
             if box is not None:
                 drawn.append(Drawn(frame / fps, box))
     return drawn

@@ -52,22 +52,16 @@ def _runs(windows: list[tuple[int, int]], start_frame: int, frames: int, fps: in
 
 
 def caption_states(
-    ass: Path,
-    size: tuple[int, int],
-    fps: int,
-    start_frame: int,
-    frames: int,
-    fonts_dir: Path | None,
-    out_dir: Path,
+    ass: Path, fps: int, start_frame: int, frames: int, renderer: AssRenderer, out_dir: Path
 ) -> list[CaptionState] | None:
-    """Draw every caption state of the ``frames`` frames starting at video frame ``start_frame`` into
-    ``out_dir``; None when a state's pixels change within it (animated captions)."""
+    """Draw every caption state of the ``frames`` frames starting at video frame ``start_frame`` with
+    ``renderer`` into ``out_dir``; None when a state's pixels change within it (animated captions)."""
     windows = [(round(start * 1000), round(end * 1000)) for start, end in event_windows(ass)]
     states: list[CaptionState] = []
-    with AssRenderer(ass, *size, fonts_dir) as renderer:
+    with renderer.track(ass) as track:
         for first, last in _runs(windows, start_frame, frames, fps):
-            drawing = renderer.draw(frame_ms(start_frame + first, fps))
-            if last > first and renderer.draw(frame_ms(start_frame + last, fps)).changed:
+            drawing = track.draw(frame_ms(start_frame + first, fps))
+            if last > first and track.draw(frame_ms(start_frame + last, fps)).changed:
                 return None
             if drawing.image is None:
                 continue
@@ -87,24 +81,19 @@ def overlay_captions(video: Stream, states: list[CaptionState]) -> Stream:
 
 
 def captioned(
-    video: Stream,
-    ass: Path,
-    size: tuple[int, int],
-    fps: int,
-    window: tuple[int, int],
-    fonts_dir: Path | None,
-    out_dir: Path,
+    video: Stream, ass: Path, fps: int, window: tuple[int, int], renderer: AssRenderer, out_dir: Path
 ) -> Stream:
-    """``video`` (the frames ``window`` = ``(start_frame, frames)`` of a ``size`` video at ``fps``,
-    counted from 0) with the captions of ``ass``: each state drawn once into ``out_dir`` and overlaid;
-    captions that move within a state burned in by the ``subtitles`` filter."""
+    """``video`` (the frames ``window`` = ``(start_frame, frames)`` of a video at ``fps`` of the
+    ``renderer``'s size, counted from 0) with the captions of ``ass``: each state drawn once by
+    ``renderer`` into ``out_dir`` and overlaid; captions that move within a state burned in by the
+    ``subtitles`` filter (with the renderer's fonts directory)."""
     start_frame, frames = window
-    states = caption_states(ass, size, fps, start_frame, frames, fonts_dir, out_dir)
+    states = caption_states(ass, fps, start_frame, frames, renderer, out_dir)
     if states is not None:
         return overlay_captions(video, states)
     options = {"filename": str(ass.resolve())}
-    if fonts_dir is not None:
-        options["fontsdir"] = str(fonts_dir.resolve())
+    if renderer.fonts_dir is not None:
+        options["fontsdir"] = str(renderer.fonts_dir.resolve())
     # Shift PTS by the start time (start_frame/fps seconds, divided by TB into ticks, rounded: setpts
     # truncates, and 3/10/(1/10) is 2.999...) so the subtitles filter sees the frames at their place in the
     # video, then shift back.

@@ -9,6 +9,9 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -99,7 +102,7 @@ _ON_MESSAGE = _MessageCallback(_log_message)
 @dataclass(frozen=True)
 class Drawing:
     """What an ASS file draws at one moment: ``image`` (RGBA) placed at ``(x, y)`` of the frame, and
-    whether it differs from the drawing asked for before it (``changed``)."""
+    whether it differs from the drawing asked of the same renderer before it (``changed``)."""
 
     image: Image.Image | None
     x: int
@@ -146,27 +149,12 @@ def _composite(images: list[_AssImage]) -> tuple[Image.Image, int, int]:
     return canvas, x1, y1
 
 
-class AssRenderer:
-    """One ASS file ready to draw at any time on a ``width`` x ``height`` frame (a context manager: the
-    library, renderer and track are freed on exit)."""
+class AssTrack:
+    """One ASS file read by an :class:`AssRenderer`, ready to draw at any time (see
+    :meth:`AssRenderer.track`)."""
 
-    def __init__(self, ass: Path, width: int, height: int, fonts_dir: Path | None = None) -> None:
-        self._lib = _library()
-        self._library = self._lib.ass_library_init()
-        self._lib.ass_set_message_cb(self._library, _ON_MESSAGE, None)
-        if fonts_dir is not None:
-            self._lib.ass_set_fonts_dir(self._library, str(fonts_dir.resolve()).encode())
-        self._renderer = self._lib.ass_renderer_init(self._library)
-        if not self._library or not self._renderer:
-            self.close()
-            raise PermanentError("libass could not be initialised")
-        self._lib.ass_set_frame_size(self._renderer, width, height)
-        self._lib.ass_set_storage_size(self._renderer, width, height)
-        self._lib.ass_set_fonts(self._renderer, None, None, _FONT_PROVIDER_AUTODETECT, None, 1)
-        self._track = self._lib.ass_read_file(self._library, str(ass.resolve()).encode(), None)
-        if not self._track:
-            self.close()
-            raise PermanentError(f"libass could not read the captions {ass.name}")
+    def __init__(self, lib: ctypes.CDLL, renderer: int, track: int) -> None:
+        self._lib, self._renderer, self._track = lib, renderer, track
 
     def draw(self, ms: int) -> Drawing:
         """What the captions draw at ``ms`` milliseconds."""
@@ -177,17 +165,57 @@ class AssRenderer:
         image, x, y = _composite(images)
         return Drawing(image, x, y, bool(change.value))
 
+
+class AssRenderer:
+    """libass set up for a ``size`` = ``(width, height)`` frame and a fonts directory, drawing any number of
+    ASS files, one at a time (a context manager: the library and renderer are freed on exit).
+
+    Setting libass up (fontconfig's start, the fonts directory) is the costly part, ~40 ms CPU, so one
+    renderer serves every segment of a render. libass's library and renderer are not thread-safe: a lock
+    lets one :meth:`track` at a time use them.
+    """
+
+    def __init__(self, size: tuple[int, int], fonts_dir: Path | None = None) -> None:
+        self.fonts_dir = fonts_dir
+        self._lock = threading.Lock()
+        self._lib = _library()
+        self._renderer: int | None = None
+        self._library: int | None = self._lib.ass_library_init()
+        if self._library:
+            self._lib.ass_set_message_cb(self._library, _ON_MESSAGE, None)
+            if fonts_dir is not None:
+                self._lib.ass_set_fonts_dir(self._library, str(fonts_dir.resolve()).encode())
+            self._renderer = self._lib.ass_renderer_init(self._library)
+        if not self._renderer:
+            self.close()
+            raise PermanentError("libass could not be initialised")
+        self._lib.ass_set_frame_size(self._renderer, *size)
+        self._lib.ass_set_storage_size(self._renderer, *size)
+        self._lib.ass_set_fonts(self._renderer, None, None, _FONT_PROVIDER_AUTODETECT, None, 1)
+
+    @contextmanager
+    def track(self, ass: Path) -> Iterator[AssTrack]:
+        """The captions of ``ass``, drawn by this renderer alone until the block ends (other threads' tracks
+        wait), then freed."""
+        with self._lock:
+            if self._renderer is None:
+                raise ValueError("the libass renderer is closed")
+            track = self._lib.ass_read_file(self._library, str(ass.resolve()).encode(), None)
+            if not track:
+                raise PermanentError(f"libass could not read the captions {ass.name}")
+            try:
+                yield AssTrack(self._lib, self._renderer, track)
+            finally:
+                self._lib.ass_free_track(track)
+
     def close(self) -> None:
-        """Free the track, renderer and library (idempotent)."""
-        for attribute, free in (
-            ("_track", "ass_free_track"),
-            ("_renderer", "ass_renderer_done"),
-            ("_library", "ass_library_done"),
-        ):
-            handle = getattr(self, attribute, None)
-            if handle:
-                getattr(self._lib, free)(handle)
-            setattr(self, attribute, None)
+        """Free the renderer and library (idempotent; waits for a track in use)."""
+        with self._lock:
+            if self._renderer:
+                self._lib.ass_renderer_done(self._renderer)
+            if self._library:
+                self._lib.ass_library_done(self._library)
+            self._renderer = self._library = None
 
     def __enter__(self) -> AssRenderer:
         return self

@@ -37,6 +37,7 @@ from media_pipeline.media.clip_audio import clip_sound_track
 from media_pipeline.media.clips import clip_picture
 from media_pipeline.media.ffgraph import run_graph
 from media_pipeline.media.kenburns import FILTER_VERSION, frame_counts, kenburns, motion_for
+from media_pipeline.media.libass import AssRenderer
 from media_pipeline.media.loudness import Loudness
 from media_pipeline.media.mastering import MIX_RATE, master_audio
 from media_pipeline.media.probe import media_duration
@@ -157,17 +158,16 @@ class Segment:
     codec: dict[str, Any]
     path: Path
 
-    def video(self, captions_dir: Path) -> Stream:
-        """The picture with its captions (their images drawn into ``captions_dir``)."""
-        spec = self.spec
+    def video(self, captions_dir: Path, renderer: AssRenderer) -> Stream:
+        """The picture with its captions (their images drawn by ``renderer``, see
+        :func:`caption_renderer`, into ``captions_dir``)."""
         window = (self.start_frame, self.frames)
-        size = (spec.width, spec.height)
-        return captioned(self.picture, self.subtitles, size, spec.fps, window, spec.fonts_dir, captions_dir)
+        return captioned(self.picture, self.subtitles, self.spec.fps, window, renderer, captions_dir)
 
-    def graph(self, out: Path, captions_dir: Path) -> OutputStream:
-        """The ffmpeg graph encoding this segment (video only) to ``out``, its caption images drawn into
-        ``captions_dir``."""
-        return _segment_output(self.video(captions_dir), self.frames, self.codec, str(out))
+    def graph(self, out: Path, captions_dir: Path, renderer: AssRenderer) -> OutputStream:
+        """The ffmpeg graph encoding this segment (video only) to ``out``, its caption images drawn by
+        ``renderer`` into ``captions_dir``."""
+        return _segment_output(self.video(captions_dir, renderer), self.frames, self.codec, str(out))
 
 
 @dataclass(frozen=True)
@@ -312,6 +312,12 @@ def plan_segments(spec: RenderSpec, work_dir: Path, narration_s: float) -> list[
     return segments
 
 
+def caption_renderer(spec: RenderSpec) -> AssRenderer:
+    """One libass renderer for the captions of all of a render's segments (its frame size and fonts
+    directory; fontconfig starts once per render, not per segment). Close it when the render ends."""
+    return AssRenderer((spec.width, spec.height), spec.fonts_dir)
+
+
 @contextmanager
 def captions_dir(work_dir: Path) -> Iterator[Path]:
     """A fresh directory in ``work_dir`` for one segment's caption images, removed afterwards."""
@@ -322,11 +328,13 @@ def captions_dir(work_dir: Path) -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _render_segment(segment: Segment, meter: ProgressMeter, cancel: threading.Event) -> None:
+def _render_segment(
+    segment: Segment, renderer: AssRenderer, meter: ProgressMeter, cancel: threading.Event
+) -> None:
     work_dir = segment.path.parent
     with atomic_path(segment.path) as tmp, captions_dir(work_dir) as captions:
         run_graph(
-            segment.graph(tmp, captions),
+            segment.graph(tmp, captions, renderer),
             on_seconds=lambda seconds: meter.update("segments", segment.index, seconds),
             timeout=TIMEOUT_S,
             cancel=cancel,
@@ -336,7 +344,7 @@ def _render_segment(segment: Segment, meter: ProgressMeter, cancel: threading.Ev
 
 def render_segments(segments: list[Segment], meter: ProgressMeter, parallel: int) -> int:
     """Render the segments whose file does not exist yet, ``parallel`` at a time, longest first; returns
-    how many.
+    how many. Their captions are drawn by one :func:`caption_renderer`, closed when they are done.
 
     If anything fails or the caller is interrupted, the other workers stop their ffmpeg process groups
     before the exception propagates.
@@ -351,10 +359,14 @@ def render_segments(segments: list[Segment], meter: ProgressMeter, parallel: int
     if not missing:
         return 0
     cancel = threading.Event()
-    with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="segment") as pool:
+    with (
+        caption_renderer(missing[0].spec) as renderer,
+        ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="segment") as pool,
+    ):
         # Each in a copy of this context: its log lines keep the run's ids (docs/ARCHITECTURE.md §11).
         futures: list[Future[None]] = [
-            pool.submit(contextvars.copy_context().run, _render_segment, s, meter, cancel) for s in missing
+            pool.submit(contextvars.copy_context().run, _render_segment, s, renderer, meter, cancel)
+            for s in missing
         ]
         try:
             done, _ = wait(futures, return_when=FIRST_EXCEPTION)

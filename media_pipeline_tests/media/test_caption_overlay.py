@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import ffmpeg
@@ -63,7 +64,8 @@ def test_each_state_is_drawn_once_and_shown_on_exactly_its_frames(font: Path, tm
     images = tmp_path / "states"
     images.mkdir()
 
-    states = caption_states(ass, SIZE, FPS, start, frames, font.parent, images)
+    with AssRenderer(SIZE, font.parent) as renderer:
+        states = caption_states(ass, FPS, start, frames, renderer, images)
 
     assert states is not None
     # Video frames 7..26 at 100 ms: cue 1 until frame 12 (1.20 s), cue 2 on 13..14, none on 15..19, cue 3
@@ -86,8 +88,8 @@ def test_each_state_is_drawn_once_and_shown_on_exactly_its_frames(font: Path, tm
 
 def test_the_state_images_are_the_captions_alone_with_alpha(font: Path, tmp_path: Path) -> None:
     ass = _ass(tmp_path, font, [Cue(0.0, 1.0, "가나다")])
-    with AssRenderer(ass, *SIZE, font.parent) as renderer:
-        shown, hidden = renderer.draw(frame_ms(3, FPS)), renderer.draw(1500)
+    with AssRenderer(SIZE, font.parent) as renderer, renderer.track(ass) as track:
+        shown, hidden = track.draw(frame_ms(3, FPS)), track.draw(1500)
     assert shown.image is not None and hidden.image is None
     alpha = shown.image.getchannel("A")
     assert alpha.getextrema() == (0, 255), "transparent around the glyphs, opaque in them"
@@ -102,11 +104,11 @@ def test_animated_captions_are_left_to_the_subtitles_filter(font: Path, tmp_path
     ass = _ass(tmp_path, font, [Cue(0.0, 2.0, "움직이는 자막")])
     animated = ass.read_text(encoding="utf-8").replace(",,움직이는", r",,{\fad(500,500)}움직이는")
     ass.write_text(animated, encoding="utf-8")
-    assert caption_states(ass, SIZE, FPS, 0, 20, font.parent, tmp_path) is None
-
     start, frames = 3, 10
     piece = _background(start + frames).trim(start_frame=start).filter("setpts", expr="PTS-STARTPTS")
-    burned = captioned(piece, ass, SIZE, FPS, (start, frames), font.parent, tmp_path)
+    with AssRenderer(SIZE, font.parent) as renderer:
+        assert caption_states(ass, FPS, 0, 20, renderer, tmp_path) is None
+        burned = captioned(piece, ass, FPS, (start, frames), renderer, tmp_path)
     assert "subtitles" in " ".join(burned.output("-", f="null").get_args())
     segment = _render(burned, frames, tmp_path / "segment.mkv")
     options = {"filename": str(ass), "fontsdir": str(font.parent)}
@@ -128,8 +130,39 @@ def test_libass_warnings_reach_the_log(font: Path, tmp_path: Path, caplog: pytes
     """A glyph no font has: libass's warning is logged (its font-loading chatter is not)."""
     ass = _ass(tmp_path, font, [Cue(0.0, 1.0, "\ue000")])
     logger = "media_pipeline.media.libass"
-    with caplog.at_level(logging.INFO, logger=logger), AssRenderer(ass, *SIZE, font.parent) as renderer:
-        renderer.draw(500)
+    with (
+        caplog.at_level(logging.INFO, logger=logger),
+        AssRenderer(SIZE, font.parent) as renderer,
+        renderer.track(ass) as track,
+    ):
+        track.draw(500)
     messages = [record.getMessage() for record in caplog.records]
     assert any(m.startswith("libass: ") and "glyph 0xE000" in m for m in messages), messages
     assert not any("Loading font file" in message for message in messages), messages
+
+
+def _drawn_bytes(renderer: AssRenderer, ass: Path) -> list[tuple[bytes, int, int]]:
+    """Every frame of the first 3 s of ``ass`` drawn by ``renderer``: its image's RGBA bytes and place."""
+    with renderer.track(ass) as track:
+        drawings = [track.draw(frame_ms(frame, FPS)) for frame in range(30)]
+    return [(d.image.tobytes() if d.image else b"", d.x, d.y) for d in drawings]
+
+
+def test_one_renderer_draws_many_files_from_many_threads_as_fresh_ones_do(font: Path, tmp_path: Path) -> None:
+    """A render's segments share one renderer: each file, drawn by it after the others and from several
+    threads at once, gives the bytes a renderer of its own gives."""
+    files = []
+    for index, text in enumerate(["첫 번째 자막", "두 번째 자막입니다", "세 번째"]):
+        folder = tmp_path / str(index)
+        folder.mkdir()
+        files.append(_ass(folder, font, [Cue(0.2, 1.4, text), Cue(1.4, 2.8, text[::-1])]))
+    fresh = []
+    for ass in files:
+        with AssRenderer(SIZE, font.parent) as renderer:
+            fresh.append(_drawn_bytes(renderer, ass))
+    assert all(any(image for image, _, _ in drawn) for drawn in fresh)
+
+    with AssRenderer(SIZE, font.parent) as shared, ThreadPoolExecutor(max_workers=3) as pool:
+        drawn = list(pool.map(lambda ass: _drawn_bytes(shared, ass), files * 3))
+
+    assert drawn == fresh * 3
