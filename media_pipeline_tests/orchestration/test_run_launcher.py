@@ -14,6 +14,7 @@ from dagster._serdes import serialize_value
 from media_pipeline.orchestration.run_launcher import BackgroundRunLauncher
 from media_pipeline.orchestration.spare_worker import SpareWorker, newest_code, worker_of
 from media_pipeline.orchestration.tags import WORKER_TAG
+from media_pipeline.processes import child_processes
 from media_pipeline_tests.orchestration import spare_jobs
 from media_pipeline_tests.orchestration.daemon import REPO
 from media_pipeline_tests.serving import wait_for
@@ -67,6 +68,10 @@ def loaded_spare(instance: dg.DagsterInstance) -> Iterator[SpareWorker]:
         yield spare
     finally:
         spare.release()
+        if spare.process.poll() is None:  # a failed test left its run going: end it and what it started
+            for child in child_processes(spare.process.pid):
+                child.kill()
+            spare.process.kill()
         spare.process.wait(timeout=60)
 
 
