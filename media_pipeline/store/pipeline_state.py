@@ -143,7 +143,7 @@ class PipelineState(StoreBase):
         (fair dispatch, docs/ARCHITECTURE.md §4): per active task, the current generation's first
         not-completed stage if it is waiting, its retry time has come and (after 'script') the script is
         approved when the task requires approval. Reads only each workspace's earliest active tasks off
-        the queue-order index until ``limit`` items are found (``first_in_queue``)."""
+        the queue-order index until ``limit`` items are found (``FirstInQueue``)."""
         with self._read() as session:
             return [LaunchItem(*row) for row in _LAUNCHABLE.rows(session, limit, now=as_utc(now))]
 

@@ -422,7 +422,7 @@ class TaskService(ConfiguredOwnedService):
     def _stage_columns(self, session: Session, limit: int) -> dict[str, dict[str, list[TabItem]]]:
         """Per stage, the waiting and processing columns (``limit`` items each) of the owner's first
         ``limit`` x 5 active tasks in queue order: their current stages are read as ids off the queue-order
-        index (``first_in_queue``), then only the tasks that make it into a column are loaded."""
+        index (``FirstInQueue``), then only the tasks that make it into a column are loaded."""
 
         chosen: dict[int, tuple[str, StageStatus]] = {}
         room = Counter[tuple[str, StageStatus]]()
