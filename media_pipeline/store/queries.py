@@ -148,15 +148,16 @@ _ROW_LIMIT = bindparam("queue_row_limit", type_=Integer)
 
 
 class FirstInQueue:
-    r"""The first rows in ``QUEUE_ORDER`` of ``build(window)`` (at most one row per task, e.g. a
+    """The first rows in ``QUEUE_ORDER`` of ``build(window)`` (at most one row per task, e.g. a
     ``current_stage_select`` with filters): the same rows as ``build`` over all active tasks (matching
     ``conditions``), computed for the earliest ``queue_window`` of tasks first.
     ``FirstInQueue(build, *conditions, per_workspace=False)``; ``rows(session, limit, **params)``.
 
     The statements are built once, with the window size and the limit as bound parameters, and any
-    values that vary per call as ``bindparam``\s in ``build`` and ``conditions`` whose values ``rows``
-    takes as ``params``; so each call reuses SQLAlchemy's compiled statement (building the statement over
-    the aliased window cost about as much CPU as running it). Create one per query, at module level.
+    values that vary per call as named ``bindparam`` objects in ``build`` and ``conditions``, whose
+    values ``rows`` takes as ``params``; so each call reuses SQLAlchemy's compiled statement (building
+    the statement over the aliased window cost as much CPU as running it, or more). Create one per query,
+    at module level.
 
     A window that yields fewer than ``limit`` rows while more active tasks follow it is widened fourfold
     and the statement repeated, so the work grows with the tasks read until ``limit`` rows are found, not
@@ -193,8 +194,8 @@ class FirstInQueue:
         )
 
     def rows(self, session: Session, limit: int, **params: Any) -> list[tuple[Any, ...]]:
-        r"""The first ``limit`` rows; ``params`` are the values of the ``bindparam``\s of the build and
-        conditions."""
+        """The first ``limit`` rows; ``params`` are the values of the named ``bindparam`` objects of the
+        build and conditions."""
         size = self._first_window(session, limit, params) if self.per_workspace else limit
         while True:
             bound = {**params, _WINDOW_SIZE.key: size, _ROW_LIMIT.key: limit}
