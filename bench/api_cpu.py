@@ -3,7 +3,7 @@ worker) on a PostgreSQL seeded like ``bench.api_load``, each endpoint called ``-
 one signed-in user, and the API process's CPU (user + system) divided by the calls.
 
 ``python -m bench.api_cpu [--workspaces N] [--per-workspace N] [--rounds N] [--calls N] [--only NAMES]
-[--against COMMIT] [--followed N] [--profile DIR]``
+[--against COMMIT] [--followed N] [--profile DIR] [--workers N]``
 
 - ``--only`` measures just those endpoints (names as in ``endpoints``, comma-separated).
 - ``--against COMMIT`` starts a second API from that commit's source tree (``git archive``, unpacked
@@ -16,7 +16,11 @@ one signed-in user, and the API process's CPU (user + system) divided by the cal
 - ``--followed N`` also measures the APIs with no request but N progress sockets open, each following the
   running task of one workspace: the CPU (ms per second) the progress polling costs.
 
-Only the API's CPU is counted, not PostgreSQL's or this client's.
+- ``--workers N`` runs each API with N worker processes (default 1), as ``api_workers`` does: CPU is
+  then that of the supervisor and its workers together.
+
+Only the API's CPU is counted, not PostgreSQL's or this client's. The report ends with each API's RSS
+after the calls: the supervisor's (with ``--workers`` > 1) and each worker's.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ import httpx
 import psutil
 from websockets.sync.client import connect
 
-from bench.api_load import PASSWORD, Sizes, api_process, bench_settings, seed
+from bench.api_load import PASSWORD, Sizes, api_process, bench_settings, seed, tree_cpu_s
 from bench.common import BENCH_DIR, WORK_DIR, table
 from bench.console_user import Workspace
 from media_pipeline_tests.pgserver import pg_server
@@ -71,20 +75,19 @@ def endpoints(task_ids: list[str], running_id: str) -> dict[str, str]:
     }
 
 
-def cpu_s(process: psutil.Process) -> float:
-    """CPU seconds (user + system) the process has used so far."""
-    times = process.cpu_times()
-    return float(times.user + times.system)
+def rss_mb(process: psutil.Process) -> list[float]:
+    """RSS (MB) of the process and of each of its workers, in that order."""
+    return [p.memory_info().rss / 2**20 for p in [process, *process.children(recursive=True)]]
 
 
 def measure(client: httpx.Client, process: psutil.Process, path: str, calls: int) -> float:
     """CPU ms of the API per call of ``path`` (``calls`` in a row, each must answer 200)."""
-    before = cpu_s(process)
+    before = tree_cpu_s(process)
     for _ in range(calls):
         response = client.get(path)
         if response.status_code != 200:
             raise RuntimeError(f"GET {path}: {response.status_code} {response.text[:200]}")
-    return 1000 * (cpu_s(process) - before) / calls
+    return 1000 * (tree_cpu_s(process) - before) / calls
 
 
 @contextmanager
@@ -160,16 +163,18 @@ def following(apis: dict[str, Api], workspaces: list[Workspace], seconds: float)
                 socket = stack.enter_context(connect(f"{url}?access_token={token}"))
                 socket.recv(60)  # connected
                 socket.recv(60)  # snapshot
-        before = {name: cpu_s(process) for name, (_, process) in apis.items()}
+        before = {name: tree_cpu_s(process) for name, (_, process) in apis.items()}
         time.sleep(seconds)  # the measured window itself
-        return {name: 1000 * (cpu_s(process) - before[name]) / seconds for name, (_, process) in apis.items()}
+        return {
+            name: 1000 * (tree_cpu_s(process) - before[name]) / seconds for name, (_, process) in apis.items()
+        }
 
 
 def run(args: argparse.Namespace) -> str:
     """Seed, start the API(s), measure (and profile); the report."""
     work = WORK_DIR / "api_cpu"
     work.mkdir(parents=True, exist_ok=True)
-    sizes = Sizes(args.workspaces, args.workspaces * args.per_workspace, 1, 0, 0.0, workers=1)
+    sizes = Sizes(args.workspaces, args.workspaces * args.per_workspace, 1, 0, 0.0, workers=args.workers)
     trees: dict[str, Path | None] = {"this tree": None}
     if args.against:
         given = Path(args.against)
@@ -191,6 +196,7 @@ def run(args: argparse.Namespace) -> str:
             if not args.only or name in args.only.split(",")
         }
         medians = per_endpoint(apis, clients, paths, args)
+        memory = {name: rss_mb(process) for name, (_, process) in apis.items()}
         idle = following(apis, [], IDLE_S)
         followed = following(apis, workspaces[: args.followed], IDLE_S) if args.followed else {}
         if args.profile:
@@ -205,8 +211,11 @@ def run(args: argparse.Namespace) -> str:
     if followed:
         label = f"{args.followed} videos followed, CPU ms per s"
         rows.append([label, *(f"{followed[name]:.1f}" for name in apis)])
+    rows.append(["RSS MB after the calls (total)", *(f"{sum(memory[name]):.0f}" for name in apis)])
+    rows.append(["RSS MB per process", *(" + ".join(f"{mb:.0f}" for mb in memory[name]) for name in apis)])
     head = (
-        f"API CPU ms per request, median of {args.rounds} rounds of {args.calls} calls, one worker, "
+        f"API CPU ms per request, median of {args.rounds} rounds of {args.calls} calls, "
+        f"{args.workers} worker(s), "
         f"PostgreSQL with {sizes.tasks:,} tasks in {sizes.workspaces} workspaces; load average "
         f"{os.getloadavg()[0]:.1f} at the end.\n\n"
     )
@@ -228,4 +237,5 @@ if __name__ == "__main__":
     )
     parser.add_argument("--profile", type=Path, help="write py-spy stacks per endpoint into this folder")
     parser.add_argument("--rate", type=int, default=300, help="py-spy samples per second")
+    parser.add_argument("--workers", type=int, default=1, help="API worker processes")
     print(run(parser.parse_args()))

@@ -9,9 +9,6 @@ import logging
 import secrets
 from pathlib import Path
 
-from google.auth.exceptions import GoogleAuthError
-from googleapiclient.errors import HttpError
-from httplib2 import HttpLib2Error
 from sqlalchemy import Engine
 
 from media_pipeline.errors import MediaPipelineError, PermanentError, ProviderNotConfiguredError
@@ -94,6 +91,11 @@ class ChannelConnections:
             credentials = exchange_code(self.settings, redirect_uri, state or "", verifier, code)
         except OAuthExchangeError as exc:
             raise ConnectRefused(EXCHANGE_FAILED, str(exc)) from exc
+        # Imported here, like the Google client itself: every API worker imports this module, few connect.
+        from google.auth.exceptions import GoogleAuthError
+        from googleapiclient.errors import HttpError
+        from httplib2 import HttpLib2Error
+
         try:
             identity = channel_identity(self.settings, credentials)
         except (

@@ -11,10 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import re
-import shutil
-import tempfile
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Gauge, Histogram, generate_latest, multiprocess
@@ -22,6 +19,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 
+from media_pipeline.api.metrics_dir import MULTIPROC_ENV
 from media_pipeline.domain.stages import STAGES
 from media_pipeline.store import (
     OPEN_STAGE_STATUSES,
@@ -114,31 +112,7 @@ class AppDbCollector(Collector):
         return family
 
 
-MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
-"""prometheus_client's switch to multiprocess mode (read by the library when it is imported)."""
-
 _LIVE_FILE = re.compile(r"gauge_live\w*_(\d+)\.db")
-
-
-@contextmanager
-def shared_metrics_dir() -> Iterator[Path]:
-    """The multiprocess metrics directory for the worker processes started inside the block: the operator's
-    ``PROMETHEUS_MULTIPROC_DIR`` emptied first (files of an earlier run would be summed too), else a new
-    temporary directory removed afterwards. Set before the workers start, so they import prometheus_client
-    in multiprocess mode."""
-    given = os.environ.get(MULTIPROC_ENV)
-    if given:
-        for stale in Path(given).glob("*.db"):
-            stale.unlink()
-        yield Path(given)
-        return
-    made = Path(tempfile.mkdtemp(prefix="media_pipeline_metrics_"))
-    os.environ[MULTIPROC_ENV] = str(made)
-    try:
-        yield made
-    finally:
-        del os.environ[MULTIPROC_ENV]
-        shutil.rmtree(made, ignore_errors=True)
 
 
 def forget_dead_workers(directory: Path) -> None:

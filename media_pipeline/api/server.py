@@ -4,14 +4,14 @@ process or in ``settings.api_workers`` worker processes sharing the port (docs/A
 from __future__ import annotations
 
 import logging
+import multiprocessing
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
 
 from media_pipeline.api.logging_config import configure_logging
-from media_pipeline.api.metrics import shared_metrics_dir
+from media_pipeline.api.metrics_dir import shared_metrics_dir
 from media_pipeline.settings import Settings, get_settings
-from media_pipeline.store import ensure_migrated
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
@@ -36,7 +36,7 @@ def serve(settings: Settings) -> None:
     through a shared directory (:func:`shared_metrics_dir`).
     """
     configure_logging(LOG_LEVEL)
-    ensure_migrated(settings.resolved_app_db_url)
+    _migrate_apart(settings.resolved_app_db_url)
     where: dict[str, Any] = {"host": settings.api_host, "port": settings.api_port}
     if settings.api_workers == 1:
         # Imported only where an app is built: the supervisor of several workers stays small.
@@ -53,6 +53,24 @@ def serve(settings: Settings) -> None:
         uvicorn.run(
             f"{__name__}:worker_app", factory=True, workers=settings.api_workers, **where, **_UVICORN_OPTIONS
         )
+
+
+def _migrate_apart(url: str) -> None:
+    """Migrate the app DB in a child process: Alembic and the migration scripts (≈ 9 MB) stay out of the
+    API's processes, and SQLAlchemy (≈ 25 MB) out of the supervisor of several workers, which never reads
+    the database itself."""
+    child = multiprocessing.get_context("spawn").Process(target=_migrate, args=(url,), name="migrate")
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise RuntimeError(f"migrating the app database failed (exit code {child.exitcode}), see the log")
+
+
+def _migrate(url: str) -> None:
+    configure_logging(LOG_LEVEL)
+    from media_pipeline.store import ensure_migrated
+
+    ensure_migrated(url)
 
 
 def worker_app() -> FastAPI:

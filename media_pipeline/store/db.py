@@ -126,6 +126,14 @@ def read_session(factory: sessionmaker[Session]) -> Iterator[Session]:
             session.rollback()
 
 
+@contextmanager
+def read_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection for Core queries only, like ``read_session`` (one snapshot without taking SQLite's
+    write lock; rolled back on exit) but without an ORM session's CPU."""
+    with engine.connect() as connection:
+        yield connection.execution_options(**{READ_ONLY: True})
+
+
 def alembic_config() -> Config:
     """Alembic configuration pointing at the packaged migrations."""
     from alembic.config import Config

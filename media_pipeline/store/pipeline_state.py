@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from media_pipeline.domain.brand import BrandKit
@@ -31,7 +31,7 @@ from media_pipeline.store.errors import NotFoundError
 from media_pipeline.store.lifecycle import add_log
 from media_pipeline.store.models import ChannelSetting, Task, TaskSchedule, TaskStageState
 from media_pipeline.store.music import task_track
-from media_pipeline.store.queries import current_stage_select, first_in_queue
+from media_pipeline.store.queries import FirstInQueue, current_stage_select
 from media_pipeline.store.state_machine import Decision, StageEvent
 
 __all__ = ["STAGES", "ContentRecord", "LaunchItem", "PipelineState"]
@@ -108,6 +108,28 @@ def _check_stage(stage: str) -> None:
         raise ValueError(f"unknown stage {stage!r}; expected one of {STAGES}")
 
 
+def _waiting(task: type[Task]) -> Select[Any]:
+    """Per task of ``task`` (a queue window), its current stage if it may launch at the bound ``now``:
+    waiting, its retry time has come and (after 'script') the script is approved when the task requires
+    approval."""
+    now = bindparam("now", type_=TaskStageState.next_retry_at.type)
+    return current_stage_select(
+        task.id, task.generation, TaskStageState.stage, TaskStageState.attempt, window=task
+    ).where(
+        TaskStageState.status == StageStatus.WAITING,
+        or_(TaskStageState.next_retry_at.is_(None), TaskStageState.next_retry_at <= now),
+        or_(
+            TaskStageState.stage == Stage.SCRIPT,
+            task.requires_approval.is_(False),
+            task.script_approved_at.is_not(None),
+        ),
+    )
+
+
+_LAUNCHABLE = FirstInQueue(_waiting, per_workspace=True)
+"""``launchable``'s statements, built once."""
+
+
 class PipelineState(StoreBase):
     """Reads launchable work and records stage outcomes. ``PipelineState(engine_or_url, *, clock=None)``.
 
@@ -121,24 +143,9 @@ class PipelineState(StoreBase):
         (fair dispatch, docs/ARCHITECTURE.md §4): per active task, the current generation's first
         not-completed stage if it is waiting, its retry time has come and (after 'script') the script is
         approved when the task requires approval. Reads only each workspace's earliest active tasks off
-        the queue-order index until ``limit`` items are found (``first_in_queue``)."""
-        now = as_utc(now)
-
-        def waiting(task: type[Task]) -> Select[Any]:
-            return current_stage_select(
-                task.id, task.generation, TaskStageState.stage, TaskStageState.attempt, window=task
-            ).where(
-                TaskStageState.status == StageStatus.WAITING,
-                or_(TaskStageState.next_retry_at.is_(None), TaskStageState.next_retry_at <= now),
-                or_(
-                    TaskStageState.stage == Stage.SCRIPT,
-                    task.requires_approval.is_(False),
-                    task.script_approved_at.is_not(None),
-                ),
-            )
-
+        the queue-order index until ``limit`` items are found (``FirstInQueue``)."""
         with self._read() as session:
-            return [LaunchItem(*row) for row in first_in_queue(session, waiting, limit, per_workspace=True)]
+            return [LaunchItem(*row) for row in _LAUNCHABLE.rows(session, limit, now=as_utc(now))]
 
     def task_spec(self, task_id: str) -> TaskSpec:
         """What a run needs to produce the task's current generation (with the YouTube settings of the

@@ -8,10 +8,12 @@ from typing import Any, cast
 from sqlalchemy import (
     ColumnElement,
     CursorResult,
+    Integer,
     Result,
     Select,
     SQLColumnExpression,
     and_,
+    bindparam,
     case,
     distinct,
     exists,
@@ -30,6 +32,18 @@ from media_pipeline.store.owner import Owner
 def owned_by(owner: Owner) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
     """WHERE conditions limiting ``Task`` rows to ``owner`` (docs/ARCHITECTURE.md §3, invariant 8)."""
     return Task.user_id == owner.user_id, Task.workspace_id == owner.workspace_id
+
+
+OWNED_BY_PARAMS = (
+    Task.user_id == bindparam("owner_user_id"),
+    Task.workspace_id == bindparam("owner_workspace_id"),
+)
+"""``owned_by`` with bound parameters, for statements built once; their values are ``owner_params``."""
+
+
+def owner_params(owner: Owner) -> dict[str, str]:
+    """The values of ``OWNED_BY_PARAMS`` for ``owner``."""
+    return {"owner_user_id": owner.user_id, "owner_workspace_id": owner.workspace_id}
 
 
 IN_CHUNK = 5000
@@ -92,7 +106,9 @@ WINDOW_COLUMNS = (*QUEUE_ORDER, Task.generation, Task.requires_approval, Task.sc
 """The task columns a ``queue_window`` carries (what the current stage and ``launchable`` need)."""
 
 
-def queue_window(size: int, *conditions: ColumnElement[bool], per_workspace: bool = False) -> type[Task]:
+def queue_window(
+    size: ColumnElement[int], *conditions: ColumnElement[bool], per_workspace: bool = False
+) -> type[Task]:
     """The first ``size`` active tasks (matching ``conditions``) in ``QUEUE_ORDER``, as an alias of
     ``Task`` with the ``WINDOW_COLUMNS``: an ordered scan of a partial index of the active tasks
     (``ix_tasks_active_queue_order``, or per owner ``ix_tasks_owner_active_queue_order``) that reads
@@ -125,18 +141,27 @@ def queue_window(size: int, *conditions: ColumnElement[bool], per_workspace: boo
     return aliased(Task, window)
 
 
-def first_in_queue(
-    session: Session,
-    build: Callable[[type[Task]], Select[*tuple[Any, ...]]],
-    limit: int,
-    *conditions: ColumnElement[bool],
-    per_workspace: bool = False,
-) -> list[tuple[Any, ...]]:
-    """The first ``limit`` rows, in ``QUEUE_ORDER``, of ``build(window)`` (at most one row per task, e.g.
-    a ``current_stage_select`` with filters): the same rows as ``build`` over all active tasks, computed
-    for the earliest ``queue_window`` of tasks first. A window that yields fewer than ``limit`` rows while
-    more active tasks follow it is widened fourfold and the statement repeated, so the work grows with
-    the tasks read until ``limit`` rows are found, not with the queue length.
+_WINDOW_SIZE = bindparam("queue_window_size", type_=Integer)
+"""The size of a ``FirstInQueue`` window (tasks, or tasks per workspace)."""
+_ROW_LIMIT = bindparam("queue_row_limit", type_=Integer)
+"""How many rows a ``FirstInQueue`` returns."""
+
+
+class FirstInQueue:
+    """The first rows in ``QUEUE_ORDER`` of ``build(window)`` (at most one row per task, e.g. a
+    ``current_stage_select`` with filters): the same rows as ``build`` over all active tasks (matching
+    ``conditions``), computed for the earliest ``queue_window`` of tasks first.
+    ``FirstInQueue(build, *conditions, per_workspace=False)``; ``rows(session, limit, **params)``.
+
+    The statements are built once, with the window size and the limit as bound parameters, and any
+    values that vary per call as named ``bindparam`` objects in ``build`` and ``conditions``, whose
+    values ``rows`` takes as ``params``; so each call reuses SQLAlchemy's compiled statement (building
+    the statement over the aliased window cost as much CPU as running it, or more). Create one per query,
+    at module level.
+
+    A window that yields fewer than ``limit`` rows while more active tasks follow it is widened fourfold
+    and the statement repeated, so the work grows with the tasks read until ``limit`` rows are found, not
+    with the queue length.
 
     With ``per_workspace`` (fair dispatch, docs/ARCHITECTURE.md §4) the rows go round-robin across
     workspaces: ordered by their task's ``turn``, its place among its workspace's active tasks in
@@ -145,9 +170,15 @@ def first_in_queue(
     gives exactly the rows of the full statement: a task beyond it has a later turn than any in it. Its
     first window holds each workspace's first ``limit / workspaces`` tasks (rounded up), so that with many
     workspaces the stages of ``limit × workspaces`` tasks are not computed for ``limit`` rows."""
-    size = _first_window(session, limit, conditions) if per_workspace else limit
-    while True:
-        window = queue_window(size, *conditions, per_workspace=per_workspace)
+
+    def __init__(
+        self,
+        build: Callable[[type[Task]], Select[*tuple[Any, ...]]],
+        *conditions: ColumnElement[bool],
+        per_workspace: bool = False,
+    ) -> None:
+        self.per_workspace = per_workspace
+        window = queue_window(_WINDOW_SIZE, *conditions, per_workspace=per_workspace)
         order = (window.queued_at, window.queue_position, window.id)
         stmt = build(window)
         if per_workspace:
@@ -155,37 +186,35 @@ def first_in_queue(
             stmt = stmt.add_columns(turn).order_by(turn, *order)
         else:
             stmt = stmt.order_by(*order)
-        rows: Sequence[tuple[Any, ...]] = session.execute(stmt.limit(limit)).all()
-        if len(rows) >= limit or not _more_follow(session, window, size, per_workspace, conditions):
-            return list(rows)
-        size *= WIDEN
-
-
-def _first_window(session: Session, limit: int, conditions: tuple[ColumnElement[bool], ...]) -> int:
-    """Tasks per workspace that give ``limit`` turns' worth of tasks if every workspace had enough."""
-    workspaces = (
-        session.scalar(
+        self._rows = stmt.limit(_ROW_LIMIT)
+        self._in_window = select(func.count()).select_from(window)
+        self._active = select(func.count()).where(ACTIVE_ONLY, *conditions).select_from(Task)
+        self._workspaces = (
             select(func.count(distinct(Task.workspace_id))).where(ACTIVE_ONLY, *conditions).select_from(Task)
         )
-        or 1
-    )
-    return max(1, -(-limit // workspaces))
 
+    def rows(self, session: Session, limit: int, **params: Any) -> list[tuple[Any, ...]]:
+        """The first ``limit`` rows; ``params`` are the values of the named ``bindparam`` objects of the
+        build and conditions."""
+        size = self._first_window(session, limit, params) if self.per_workspace else limit
+        while True:
+            bound = {**params, _WINDOW_SIZE.key: size, _ROW_LIMIT.key: limit}
+            rows: Sequence[tuple[Any, ...]] = session.execute(self._rows, bound).all()
+            if len(rows) >= limit or not self._more_follow(session, bound):
+                return list(rows)
+            size *= WIDEN
 
-def _more_follow(
-    session: Session,
-    window: type[Task],
-    size: int,
-    per_workspace: bool,
-    conditions: tuple[ColumnElement[bool], ...],
-) -> bool:
-    """Whether active tasks (matching ``conditions``) lie beyond the ``size`` window."""
-    read = session.scalar(select(func.count()).select_from(window)) or 0
-    if not per_workspace:
-        return read >= size
-    return read < (
-        session.scalar(select(func.count()).where(ACTIVE_ONLY, *conditions).select_from(Task)) or 0
-    )
+    def _first_window(self, session: Session, limit: int, params: dict[str, Any]) -> int:
+        """Tasks per workspace that give ``limit`` turns' worth of tasks if every workspace had enough."""
+        workspaces = session.scalar(self._workspaces, params) or 1
+        return max(1, -(-limit // workspaces))
+
+    def _more_follow(self, session: Session, bound: dict[str, Any]) -> bool:
+        """Whether active tasks (matching the conditions) lie beyond the window of ``bound``'s size."""
+        read = session.scalar(self._in_window, bound) or 0
+        if not self.per_workspace:
+            return read >= int(bound[_WINDOW_SIZE.key])
+        return read < (session.scalar(self._active, bound) or 0)
 
 
 WIDEN = 4

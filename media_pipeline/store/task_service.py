@@ -30,7 +30,13 @@ from media_pipeline.store.lifecycle import (
 from media_pipeline.store.models import Content, Queue, Task, TaskLog, TaskSchedule, TaskStageState
 from media_pipeline.store.moves import move_stage, move_task
 from media_pipeline.store.plans import check_runs_per_day
-from media_pipeline.store.queries import current_stage_select, first_in_queue, stage_ordinal
+from media_pipeline.store.queries import (
+    OWNED_BY_PARAMS,
+    FirstInQueue,
+    current_stage_select,
+    owner_params,
+    stage_ordinal,
+)
 from media_pipeline.store.run_control import RunControl
 from media_pipeline.store.state_machine import reuse_completed_stages
 from media_pipeline.store.views import (
@@ -80,6 +86,15 @@ def _tab_item(task: Task, state: TaskStageState | None, next_run_at: datetime | 
         next_run_at=next_run_at,
         updated_at=task.updated_at,
     )
+
+
+def _current_stage(window: type[Task]) -> Select[Any]:
+    """The current stage (state id, stage, status) of each task of ``window`` (a queue window)."""
+    return current_stage_select(TaskStageState.id, TaskStageState.stage, TaskStageState.status, window=window)
+
+
+_CURRENT_STAGES = FirstInQueue(_current_stage, *OWNED_BY_PARAMS)
+"""The owner's current stages in queue order (the tabs' stage columns), built once."""
 
 
 class TaskService(ConfiguredOwnedService):
@@ -407,16 +422,13 @@ class TaskService(ConfiguredOwnedService):
     def _stage_columns(self, session: Session, limit: int) -> dict[str, dict[str, list[TabItem]]]:
         """Per stage, the waiting and processing columns (``limit`` items each) of the owner's first
         ``limit`` x 5 active tasks in queue order: their current stages are read as ids off the queue-order
-        index (``first_in_queue``), then only the tasks that make it into a column are loaded."""
-
-        def current(window: type[Task]) -> Select[Any]:
-            return current_stage_select(
-                TaskStageState.id, TaskStageState.stage, TaskStageState.status, window=window
-            )
+        index (``FirstInQueue``), then only the tasks that make it into a column are loaded."""
 
         chosen: dict[int, tuple[str, StageStatus]] = {}
         room = Counter[tuple[str, StageStatus]]()
-        for state_id, stage, status in first_in_queue(session, current, limit * len(STAGES), *self._owned()):
+        for state_id, stage, status in _CURRENT_STAGES.rows(
+            session, limit * len(STAGES), **owner_params(self.owner)
+        ):
             if status in TAB_COLUMNS and room[stage, status] < limit:
                 room[stage, status] += 1
                 chosen[state_id] = (stage, status)

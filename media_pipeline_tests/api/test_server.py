@@ -14,7 +14,8 @@ from pathlib import Path
 
 import httpx
 
-from media_pipeline.api.metrics import MULTIPROC_ENV, forget_dead_workers
+from media_pipeline.api.metrics import forget_dead_workers
+from media_pipeline.api.metrics_dir import MULTIPROC_ENV
 from media_pipeline.settings import Settings
 from media_pipeline.usecases_tokens import mint_token
 from media_pipeline_tests.net import free_port
