@@ -3,13 +3,13 @@ loaded ``media_pipeline.definitions`` before a run is launched, then executes ex
 (docs/ARCHITECTURE.md §5, run launcher).
 
 The launching process starts the spare as its child (:class:`SpareWorker`), in the launcher's process group
-(as the code server's run workers are in the code server's), with the serialized ``InstanceRef`` of its
-instance. Once loaded, the spare says so on a pipe of its own (:meth:`SpareWorker.state`). The launcher
-hands it a run by writing Dagster's ``ExecuteRunArgs`` (what ``dagster api execute_run`` takes) as one
-line on its stdin; the spare then does what that command does. End of input without a run (the launcher
-released it, or died) ends the spare.
+(as the code server's run workers are in the code server's), and writes the serialized ``InstanceRef`` of
+its instance as the first line of the spare's stdin. Once loaded, the spare says so on a pipe of its own
+(:meth:`SpareWorker.state`). The launcher hands it a run by writing Dagster's ``ExecuteRunArgs`` (what
+``dagster api execute_run`` takes) as the next line; the spare then does what that command does. End of
+input without a run (the launcher released it, or died) ends the spare.
 
-``python -m media_pipeline.orchestration.spare_worker INSTANCE_REF READY_FD``
+``python -m media_pipeline.orchestration.spare_worker READY_FD`` (the ``InstanceRef`` on stdin)
 """
 
 from __future__ import annotations
@@ -60,13 +60,16 @@ class SpareWorker:
         ready_read, ready_write = os.pipe()
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", __name__, instance_ref, str(ready_write)],
+                [sys.executable, "-m", __name__, str(ready_write)],
                 stdin=subprocess.PIPE,
                 pass_fds=(ready_write,),
             )
         finally:
             os.close(ready_write)
         self._ready = os.fdopen(ready_read, "rb", buffering=0)
+        # on its input, not its command line: the instance's configuration may hold a database password
+        self._stdin().write(instance_ref.encode() + b"\n")
+        self._stdin().flush()
         self._loaded = False
         # the launching process reaps its spare when the spare's run ends (no zombie left behind)
         threading.Thread(target=self.process.wait, name="spare-worker-reaper", daemon=True).start()
@@ -122,9 +125,9 @@ def worker_of(run: DagsterRun) -> ProcessRef | None:
     return worker if host == this_host() and worker.is_running() else None
 
 
-def main(instance_ref: str, ready_fd: int) -> int:
-    """Load ahead, say so on ``ready_fd``, wait for one run on stdin and execute it; the exit status is the
-    run command's (0 on end of input without a run)."""
+def main(ready_fd: int) -> int:
+    """Read the instance's ``InstanceRef`` from stdin, load ahead, say so on ``ready_fd``, wait for one run on
+    stdin and execute it; the exit status is the run command's (0 on end of input without a run)."""
     import dagster as dg
     from dagster._cli.api import _execute_run_command_body
     from dagster._core.definitions.reconstruct import ReconstructableRepository
@@ -134,7 +137,7 @@ def main(instance_ref: str, ready_fd: int) -> int:
     from dagster._utils.interrupts import capture_interrupts
 
     with ExitStack() as stack:
-        ref = deserialize_value(instance_ref, InstanceRef)
+        ref = deserialize_value(sys.stdin.readline(), InstanceRef)
         instance = stack.enter_context(dg.DagsterInstance.from_ref(ref))
         # the code location as a run of it loads it (the module by name, as Dagster's code pointer does)
         ReconstructableRepository.for_module(CODE_MODULE, "defs").get_definition()
@@ -153,4 +156,4 @@ def main(instance_ref: str, ready_fd: int) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1], int(sys.argv[2])))
+    sys.exit(main(int(sys.argv[1])))
