@@ -18,6 +18,7 @@ in any process on that host, which process to interrupt.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
@@ -36,6 +37,8 @@ if TYPE_CHECKING:
     from dagster._core.launcher import LaunchRunContext
     from dagster._core.storage.dagster_run import DagsterRun
     from dagster._serdes import ConfigurableClassData
+
+logger = logging.getLogger(__name__)
 
 LAUNCH_THREADS = 4
 """Launches in flight at once (each waits on the code server until its run worker has started)."""
@@ -97,7 +100,12 @@ class BackgroundRunLauncher(dg.DefaultRunLauncher):
                     spare.release()
             self._spares = [spare for spare, state in states if state != "ended" and spare is not taken]
             ref = serialize_value(self._instance.get_ref())
-            self._spares += [SpareWorker(ref) for _ in range(self._spare_count - len(self._spares))]
+            while len(self._spares) < self._spare_count:
+                try:
+                    self._spares.append(SpareWorker(ref))
+                except OSError:  # e.g. no memory to fork: this run is still launched, the next spare later
+                    logger.warning("could not start a spare run worker", exc_info=True)
+                    break
         return taken is not None and taken.hand_over(self._instance, run)
 
     def terminate(self, run_id: str) -> bool:
