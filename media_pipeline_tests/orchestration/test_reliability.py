@@ -241,7 +241,9 @@ def test_stop_with_the_code_server_down_cancels_at_once_and_rerun_publishes(
             timeout=15,
             what="the run to be canceled (its stage slot freed)",
         )
-        assert not beat.worker.worker.is_running()
+        # A spare's worker is interrupted without the code server and exits once its run is canceled; a
+        # code-server worker is killed from its heartbeat record before the run is marked canceled.
+        wait_for(lambda: not beat.worker.worker.is_running(), timeout=15, what="the run's worker to exit")
         assert [child for child in beat.worker.children if child.is_running()] == []
 
         rerun = tasks.rerun(task_id)
