@@ -85,10 +85,11 @@ def find_lost_runs(
 
 
 def rescue(instance: dg.DagsterInstance, app_db: AppDbResource, lost: LostRun) -> list[int]:
-    """End the lost run's processes, record one transient failure and mark the Dagster run failed; returns
-    the pids killed."""
+    """Record one transient failure, end the lost run's processes and mark the Dagster run failed; returns
+    the pids killed. The failure is recorded first: a stalled worker that is still alive sees its child
+    killed and may report that as its own failure, which then counts nothing (each run counts once), so
+    the task's history names the rescue's reason."""
     run, tags = lost.run, lost.run.tags
-    killed = end_run_processes(lost.beat)
     attempt = int(tags[ATTEMPT_TAG]) if ATTEMPT_TAG in tags else None
     app_db.state().stage_failed(
         tags[TASK_TAG],
@@ -99,6 +100,7 @@ def rescue(instance: dg.DagsterInstance, app_db: AppDbResource, lost: LostRun) -
         transient=True,
         attempt=attempt,
     )
+    killed = end_run_processes(lost.beat)
     current = instance.get_run_by_id(run.run_id)
     if current is not None and not current.is_finished:  # it may have ended meanwhile
         instance.report_run_failed(current, message=f"media_pipeline rescue: {lost.reason}")

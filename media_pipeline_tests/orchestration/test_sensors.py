@@ -10,6 +10,8 @@ import dagster as dg
 import pytest
 from dagster._core.test_utils import create_run_for_test
 
+from media_pipeline.orchestration import rescue as rescue_module
+from media_pipeline.orchestration.rescue import LostRun, rescue
 from media_pipeline.orchestration.run_control import DagsterRunControl
 from media_pipeline.orchestration.schedules import cleanup_drafts_job
 from media_pipeline.orchestration.sensors import (
@@ -174,6 +176,36 @@ def test_status_writer_records_failed_and_canceled_runs(db_url, pipeline, instan
     again, _ = tick(run_status_writer_sensor, instance, pipeline, cursor=context.cursor)
     assert stage_state(state.engine, failed_task, 1, "script").attempt == 1
     assert again is not None
+
+
+def test_a_rescue_records_its_reason_before_the_stalled_worker_can_report_the_kill(
+    db_url, pipeline, instance, monkeypatch
+) -> None:
+    """A stalled worker is alive: killing its ffmpeg wakes it and it reports the kill as its own failure.
+    The rescue's reason is on record before any process is signalled, so that report counts nothing and
+    the retry names the stall."""
+    (task_id,) = _queue(db_url, 1)
+    state = PipelineState(db_url)
+    tags = {STAGE_TAG: "script", TASK_TAG: task_id, GENERATION_TAG: "1", ATTEMPT_TAG: "0"}
+    run = create_run_for_test(instance, job_name="script_job", tags=tags, status=dg.DagsterRunStatus.STARTED)
+    assert state.stage_started(task_id, 1, "script", run.run_id, attempt=0)
+    worker_reports: list[bool] = []
+
+    def kill_and_let_the_worker_report(beat: object) -> list[int]:
+        error = "ProcessFailed: ffmpeg exited with status -9: (no stderr output)"
+        worker_reports.append(state.stage_failed(task_id, 1, "script", run.run_id, error, True, attempt=0))
+        return [4242]
+
+    monkeypatch.setattr(rescue_module, "end_run_processes", kill_and_let_the_worker_report)
+    reason = "stalled: no progress for 16 s (stall limit 15 s, worker 4242 on here)"
+    assert rescue(instance, pipeline, LostRun(run, None, reason)) == [4242]
+
+    assert worker_reports == [False]
+    [retry] = TaskService(db_url, OWNER, settings=Settings()).logs(task_id, action="retry")
+    assert retry.message == f"rescued: {reason}"
+    assert stage_state(state.engine, task_id, 1, "script").attempt == 1  # one attempt used, not two
+    finished = instance.get_run_by_id(run.run_id)
+    assert finished is not None and finished.status == dg.DagsterRunStatus.FAILURE
 
 
 def test_cleanup_schedule_job_removes_expired_drafts(db_url, pipeline) -> None:
